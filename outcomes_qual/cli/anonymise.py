@@ -1,0 +1,5 @@
+"""``outcomes-qual anonymise``: not yet available."""
+
+
+def register(subparsers):
+    """Add nothing yet; the owner of this command replaces this module."""
