@@ -1,0 +1,47 @@
+"""Read transcripts of focus groups and interviews into a tidy :class:`~outcomes_qual.corpus.Corpus`.
+
+One reader per format behind one entry point that picks by extension and
+content:
+
+- plain text with speaker labels (``Name:``, ``Practitioner 2:``,
+  ``[Manager]``, ``(BH)`` initials with a ``SPEAKERS:`` header, Otter and Rev
+  exports): :mod:`.txt`;
+- WebVTT (Zoom ``Name: text`` cues, Teams ``<v Name>`` voice tags) and SRT:
+  :mod:`.vtt`;
+- Word .docx (labelled paragraphs, bold or plain, and transcript tables):
+  :mod:`.docx`;
+- CSV or JSONL of already segmented responses (``id``, ``text``, optional
+  ``speaker``, ``role`` and other columns): :mod:`.table`.
+
+A roster (:mod:`.roster`) maps (transcript, speaker) to participant ids,
+roles and attributes.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "fg1.txt").write_text("Method: focus group\\n\\nFacilitator: Hello.\\nSENIOR: Hi.\\n")
+>>> corpus = read_corpus([d])
+>>> corpus.segments[["segment_id", "role", "text"]].values.tolist()
+[['fg1:001', 'facilitator', 'Hello.'], ['fg1:002', 'senior', 'Hi.']]
+>>> corpus.transcripts.loc[0, "method"]
+'focus_group'
+"""
+
+from ._read import iter_input_files, read_corpus, read_transcript
+from .detect import detect_format
+from .roles import normalise_method, normalise_role, role_from_label
+from .roster import UnknownSpeakersError, apply_roster, read_roster
+
+__all__ = [
+    "read_corpus",
+    "read_transcript",
+    "read_roster",
+    "apply_roster",
+    "normalise_role",
+    "normalise_method",
+    "role_from_label",
+    "detect_format",
+    "iter_input_files",
+    "UnknownSpeakersError",
+]

@@ -1,0 +1,232 @@
+"""Plain-text transcripts with speaker labels.
+
+Label styles (one per file: the style with most label lines wins):
+
+- ``colon``: ``Ann:``, ``Practitioner 2:``, ``SENIOR:``, ``Q:`` (text on the
+  same line or the lines below);
+- ``bracket``: ``[Manager] text``;
+- ``paren``: ``(BH) text``, initials, with a ``SPEAKERS:`` header mapping
+  initials to names (``Bec Hooton (BH), Service Manager``);
+- ``otter``: Otter.ai exports, ``Name  0:03`` alone on a line, text below;
+- ``rev``: Rev exports, ``Speaker 1 (00:00):``.
+
+Lines before the first label are metadata (see
+:func:`outcomes_qual.ingest._turns.parse_header`); a line without a label
+continues the previous speaker; trailing material ("END OF TRANSCRIPT", a
+resources or links section after the last turn) is dropped.
+
+Examples
+--------
+>>> corpus = parse_txt("Authority: Northvale\\n\\nAnn: We plan together.\\nBob: Yes.\\n\\nMore from Bob.", "fg1")
+>>> corpus.segments[["speaker", "text", "start_char", "end_char"]].values.tolist()
+[['Ann', 'We plan together.', 27, 44], ['Bob', 'Yes.\\n\\nMore from Bob.', 50, 70]]
+>>> corpus.transcripts.loc[0, "authority"]
+'Northvale'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..corpus import Corpus
+from ..errors import InputError
+from ._turns import Meta, Turn, build_corpus, header_key, parse_header, trailer_start
+from .roles import role_from_label
+
+logger = logging.getLogger(__name__)
+
+#: Label styles in order of preference when counts tie.
+STYLES: tuple[str, ...] = ("rev", "otter", "paren", "bracket", "colon")
+
+_REST = r"(?:[ \t]+(?P<rest>\S.*?)|[ \t]*)[ \t]*$"
+_TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
+_PATTERNS: dict[str, re.Pattern] = {
+    "rev": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][^()\n:]{{0,48}}?)[ \t]*\((?P<time>{_TIME})\)[ \t]*:?" + _REST),
+    "otter": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][\w .'’-]{{0,48}}?)[ \t]+(?P<time>{_TIME})[ \t]*$"),
+    "paren": re.compile(r"^[ \t]*\((?P<label>[A-Z][A-Z.]{0,5}\d?|[A-Za-z][a-z]+(?: \d+)?)\)[ \t]*:?" + _REST),
+    "bracket": re.compile(r"^[ \t]*\[(?P<label>[^\]\n]{1,48})\][ \t]*:?" + _REST),
+    "colon": re.compile(r"^[ \t]*[*_]{0,2}(?P<label>[^\W\d_][^:\n]{0,48}?)[ \t]*[*_]{0,2}[ \t]*:[*_]{0,2}" + _REST),
+}
+
+#: Capitalised words that start lines like labels but are not speakers.
+NOT_SPEAKERS: frozenset[str] = frozenset(
+    """note notes nb ps pps example examples e.g eg i.e ie re subject tel telephone email e-mail web website
+    http https www source sources ref see warning update edit action actions item agenda summary comment
+    comments question questions answer answers feedback key point points outcome outcomes aim aims goal goals
+    step steps stage stages tip tips learning lesson lessons result results conclusion conclusions background
+    purpose context response responses end inaudible laughter laughs laughing crosstalk cross talk pause
+    silence unclear overlapping overlap music applause break noise interruption indistinct redacted name
+    names coughs sighs child parent mother father son daughter carer place school address redacted
+    background noise long pause recording""".split()
+) - {"question", "answer"}
+
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w.'’&-]*|\d+[A-Za-z]?|[A-Z]|Mc\w+|O'\w+|de|van|von|da|di|le|la|al|el|bin)$")
+
+
+def _valid_label(label: str, style: str) -> bool:
+    label = label.strip()
+    if not label or len(label) > 48:
+        return False
+    if style == "paren":
+        return True
+    low = re.sub(r"\s+", " ", label.lower())
+    if low in NOT_SPEAKERS:
+        return False
+    if not re.fullmatch(r"[\w .'’&/-]+", label):
+        return False
+    words = label.split()
+    if len(words) > 5:
+        return False
+    if role_from_label(label) != "unknown":
+        return True
+    return all(_NAME_WORD.match(w) for w in words)
+
+
+@dataclass
+class LabelMatch:
+    """A speaker label found at the start of a line."""
+
+    label: str
+    #: column where the turn's text starts (end of line when it is on the next line)
+    rest: int
+    time_s: float | None = None
+
+
+def parse_time(value: str) -> float:
+    """Return seconds for ``"1:02"``, ``"01:02:03"`` or ``"00:01:02.500"``.
+
+    Examples
+    --------
+    >>> parse_time("1:02"), parse_time("01:02:03"), parse_time("00:00:01,250")
+    (62.0, 3723.0, 1.25)
+    """
+    parts = value.replace(",", ".").split(":")
+    seconds = 0.0
+    for p in parts:
+        seconds = seconds * 60 + float(p)
+    return seconds
+
+
+def match_label(line: str, style: str) -> LabelMatch | None:
+    """Return the label at the start of ``line`` in ``style``, or ``None``.
+
+    Examples
+    --------
+    >>> match_label("Practitioner 2: We plan.", "colon")
+    LabelMatch(label='Practitioner 2', rest=16, time_s=None)
+    >>> match_label("The thing is: time.", "colon") is None
+    True
+    >>> match_label("Speaker 1 (01:05): Hello", "rev")
+    LabelMatch(label='Speaker 1', rest=19, time_s=65.0)
+    """
+    m = _PATTERNS[style].match(line)
+    if not m:
+        return None
+    label = re.sub(r"\s+", " ", m.group("label")).strip()
+    if not _valid_label(label, style):
+        return None
+    if style == "colon" and header_key(line) is not None:
+        return None
+    rest = m.start("rest") if "rest" in m.groupdict() and m.group("rest") is not None else len(line)
+    time_s = parse_time(m.group("time")) if "time" in m.groupdict() else None
+    return LabelMatch(label, rest, time_s)
+
+
+def detect_style(lines: Sequence[str]) -> str | None:
+    """Return the label style with most label lines in ``lines`` (``None`` if none).
+
+    Examples
+    --------
+    >>> detect_style(["(LD) Hello", "(BH) Hi", "Feedback: good"])
+    'paren'
+    """
+    counts = {s: 0 for s in STYLES}
+    for line in lines:
+        if not line.strip():
+            continue
+        for style in STYLES:
+            if match_label(line, style):
+                counts[style] += 1
+    best = max(STYLES, key=lambda s: (counts[s], -STYLES.index(s)))
+    return best if counts[best] else None
+
+
+def find_turns(
+    text: str, *, path: str | None = None, forced: dict[int, LabelMatch] | None = None
+) -> tuple[Meta, list[Turn], str]:
+    """Find turns in normalised ``text``; return metadata, raw (unmerged) turns and the style.
+
+    ``forced`` maps line numbers (0-based) to labels a caller knows (e.g. bold
+    labels in a .docx); other lines are matched in the detected style.
+
+    Raises
+    ------
+    InputError
+        When no line carries a speaker label.
+    """
+    forced = forced or {}
+    lines = text.split("\n")
+    starts = []
+    pos = 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    style = detect_style(lines)
+    if style is None and not forced:
+        raise InputError(
+            "no speaker labels found; expected lines such as 'Name: text', '[Manager] text', "
+            "'(AB) text', 'Name  0:03' (Otter) or 'Speaker 1 (00:00):' (Rev)",
+            path=path,
+        )
+    marks: list[tuple[int, LabelMatch]] = []
+    for i, line in enumerate(lines):
+        m = forced.get(i) or (match_label(line, style) if style else None)
+        if m:
+            marks.append((i, m))
+    if not marks:  # pragma: no cover - detect_style found at least one
+        raise InputError("no speaker labels found", path=path)
+    first, last = marks[0][0], marks[-1][0]
+    meta = parse_header(lines[:first])
+    cut = trailer_start(lines, first, last)
+    if cut is not None:
+        dropped = [i for i, _ in marks if i >= cut]
+        if dropped:
+            logger.debug("%s: %d labelled line(s) after an end marker ignored", path, len(dropped))
+        marks = [(i, m) for i, m in marks if i < cut]
+        logger.debug("%s: trailing material from line %d ignored", path, cut + 1)
+    end_of_text = starts[cut] if cut is not None else len(text)
+    turns: list[Turn] = []
+    for k, (i, m) in enumerate(marks):
+        stop = starts[marks[k + 1][0]] if k + 1 < len(marks) else end_of_text
+        start = starts[i] + m.rest
+        s, e = start, stop
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        speaker, role = m.label, role_from_label(m.label)
+        key = m.label.replace(".", "") if style == "paren" else m.label
+        if key in meta.speakers:
+            speaker, mapped_role = meta.speakers[key]
+            if role == "unknown":
+                role = mapped_role
+        start_s = float("nan") if m.time_s is None else m.time_s
+        turns.append(Turn(speaker, s, e, start_s, float("nan"), role))
+    return meta, turns, style or "forced"
+
+
+def parse_txt(text: str, transcript_id: str, *, path: str | None = None) -> Corpus:
+    """Return a one-transcript corpus from a labelled plain-text transcript.
+
+    ``text`` must already be normalised (:func:`outcomes_qual.text.normalise_text`);
+    offsets index it.
+    """
+    meta, turns, style = find_turns(text, path=path)
+    logger.debug("%s: %s labels, %d raw turns", path or transcript_id, style, len(turns))
+    corpus = build_corpus(transcript_id, text, turns, meta=meta, fmt="txt", source_path=path)
+    if not len(corpus.segments):
+        raise InputError("speaker labels found but every turn is empty", path=path)
+    return corpus
