@@ -1,0 +1,232 @@
+"""Manual coding in a project: code a segment or a span, or every turn a text search finds.
+
+These methods are mixed into :class:`outcomes_qual.project.Project`. A person's
+coding is stored with method ``"manual"`` and status ``"accepted"`` (it is a
+decision, not a suggestion). Each call is one action, so :meth:`Project.undo`
+reverses it whole.
+
+Text search works like NVivo's text search query: a plain query matches a
+word or phrase (whole words, case-insensitive by default, ``*`` as a
+wildcard within a word); ``regex=True`` takes a regular expression. Preview the
+matches with :meth:`search`, then code them with :meth:`code_matches`.
+
+Examples
+--------
+>>> compile_query("time*").pattern
+'(?<!\\\\w)time\\\\w*(?!\\\\w)'
+>>> bool(compile_query("home visit").search("After the Home  visit we"))
+True
+>>> bool(compile_query("time").search("sometimes"))
+False
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+
+from .. import schema
+from ..errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: Columns of :meth:`ManualCodingMixin.search`, declared once.
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "transcript_id",
+    "turn",
+    "role",
+    "n_matches",
+    "match_start",
+    "match_end",
+    "preview",
+    "text",
+)
+
+#: Characters of context either side of a match in the preview.
+PREVIEW_CONTEXT: int = 40
+
+
+def compile_query(query: str, *, regex: bool = False, case: bool = False) -> re.Pattern:
+    """Compile a text-search query.
+
+    Parameters
+    ----------
+    query : str
+        A word or phrase (``*`` matches any letters within a word; spaces match
+        any run of white space), or a regular expression when ``regex``.
+    regex : bool, default False
+    case : bool, default False
+        Match case exactly.
+
+    Raises
+    ------
+    InputError
+        Empty query or invalid regular expression.
+    """
+    if not query or not query.strip():
+        raise InputError("query: expected a word, phrase or regular expression, got an empty string")
+    flags = 0 if case else re.IGNORECASE
+    if regex:
+        try:
+            return re.compile(query, flags)
+        except re.error as err:
+            raise InputError(f"query: invalid regular expression {query!r}: {err}") from None
+    words = query.strip().split()
+    body = r"\s+".join(re.escape(w).replace(r"\*", r"\w*") for w in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", flags)
+
+
+def _preview(text: str, start: int, end: int) -> str:
+    left = max(0, start - PREVIEW_CONTEXT)
+    right = min(len(text), end + PREVIEW_CONTEXT)
+    before = ("…" if left > 0 else "") + text[left:start]
+    after = text[end:right] + ("…" if right < len(text) else "")
+    return " ".join(f"{before}[{text[start:end]}]{after}".split())
+
+
+class ManualCodingMixin:
+    """Manual coding methods of :class:`~outcomes_qual.project.Project`."""
+
+    def _manual_records(self, tx, rows, code, coder, *, method="manual", evidence=None):
+        frame = pd.DataFrame(
+            [
+                {"segment_id": sid, "code": code, "coder": coder, "method": method, "confidence": 1.0,
+                 "evidence": evidence, "start_char": start, "end_char": end}
+                for sid, start, end in rows
+            ],
+            columns=[*schema.CODING_COLUMNS, "start_char", "end_char"],
+        )
+        return self._prepare_codings(tx, frame, None, "accepted")
+
+    def _already_coded(self, code: str, coder: str) -> set[tuple]:
+        return {
+            (sid, s, e)
+            for sid, s, e in self.conn.execute(
+                "SELECT segment_id, start_char, end_char FROM codings WHERE code = ? AND coder = ? "
+                "AND status != 'rejected'", (code, coder),
+            )
+        }
+
+    def code_segment(self, segment_id: str, code: str, *, coder: str) -> int:
+        """Code a whole segment (turn); return the coding id.
+
+        Coding the same segment with the same code twice keeps one coding
+        (the existing id is returned).
+
+        Raises
+        ------
+        InputError
+            Unknown segment, or a code not in the latest codebook.
+        """
+        desc = f"code_segment: {coder} coded {segment_id} as {code!r}"
+        with self._transaction("code_segment", desc, actor=coder) as tx:
+            existing = self.conn.execute(
+                "SELECT coding_id FROM codings WHERE segment_id = ? AND code = ? AND coder = ? AND start_char IS NULL "
+                "AND status != 'rejected' ORDER BY coding_id LIMIT 1", (str(segment_id), code, coder),
+            ).fetchone()
+            if existing:
+                tx.noop = True
+                return int(existing[0])
+            ids = self._insert_codings(self._manual_records(tx, [(str(segment_id), None, None)], code, coder))
+        return ids[0]
+
+    def code_span(self, transcript_id: str, start_char: int, end_char: int, code: str, *, coder: str) -> list[int]:
+        """Code a character span of a transcript's text; return the coding ids.
+
+        The span is split at turn boundaries: each segment it overlaps gets a
+        coding whose span is the part inside that segment.
+
+        Raises
+        ------
+        InputError
+            Unknown transcript, a span outside the text or touching no turn.
+        """
+        start_char, end_char = int(start_char), int(end_char)
+        desc = f"code_span: {coder} coded {transcript_id}[{start_char}:{end_char}] as {code!r}"
+        with self._transaction("code_span", desc, actor=coder) as tx:
+            row = self.conn.execute("SELECT length(text) FROM transcripts WHERE transcript_id = ?",
+                                    (str(transcript_id),)).fetchone()
+            if row is None:
+                raise InputError(f"code_span: transcript {transcript_id!r} is not in the project", path=self.path)
+            if not 0 <= start_char < end_char <= row[0]:
+                raise InputError(
+                    f"code_span: expected 0 <= start_char < end_char <= {row[0]} (the text's length), "
+                    f"got {start_char}:{end_char}"
+                )
+            hits = self.conn.execute(
+                "SELECT segment_id, max(start_char, ?), min(end_char, ?) FROM segments WHERE transcript_id = ? "
+                "AND start_char < ? AND end_char > ? ORDER BY seq",
+                (start_char, end_char, str(transcript_id), end_char, start_char),
+            ).fetchall()
+            if not hits:
+                raise InputError(f"code_span: {transcript_id}[{start_char}:{end_char}] overlaps no turn "
+                                 "(it lies in a speaker label or between turns)")
+            ids = self._insert_codings(self._manual_records(tx, hits, code, coder))
+        return ids
+
+    def search(self, query: str, *, regex: bool = False, case: bool = False,
+               include_facilitator: bool = False) -> pd.DataFrame:
+        """Preview the turns a text search finds (:data:`SEARCH_COLUMNS`), in transcript order.
+
+        ``preview`` shows the first match in brackets with some context;
+        ``match_start``/``match_end`` are its offsets in the transcript text.
+        """
+        pattern = compile_query(query, regex=regex, case=case)
+        sql = "SELECT segment_id, transcript_id, turn, role, start_char, text FROM segments"
+        if not include_facilitator:
+            sql += " WHERE role IS NULL OR role != 'facilitator'"
+        rows = []
+        for sid, tid, turn, role, start, text in self.conn.execute(sql + " ORDER BY seq"):
+            matches = list(pattern.finditer(text))
+            if not matches:
+                continue
+            m = matches[0]
+            rows.append((sid, tid, turn, role, len(matches), start + m.start(), start + m.end(),
+                         _preview(text, m.start(), m.end()), text))
+        if not rows:
+            return schema.empty_frame(SEARCH_COLUMNS)
+        return pd.DataFrame.from_records(rows, columns=list(SEARCH_COLUMNS))
+
+    def code_matches(self, query: str, code: str, *, coder: str, regex: bool = False, case: bool = False,
+                     spread: str = "turn", include_facilitator: bool = False) -> list[int]:
+        """Code every turn a text search finds; return the new coding ids.
+
+        Parameters
+        ----------
+        query, regex, case, include_facilitator
+            As for :meth:`search`.
+        code : str
+            Code key (in the latest codebook, when the project has one).
+        coder : str
+        spread : {"turn", "match"}
+            Code the whole turn (like NVivo's "broad context"), or only each
+            matched text as a span.
+
+        Turns this coder already has this code on are skipped. The whole
+        search is one action: :meth:`undo` reverses it.
+        """
+        if spread not in ("turn", "match"):
+            raise InputError(f"spread: expected 'turn' or 'match', got {spread!r}")
+        pattern = compile_query(query, regex=regex, case=case)
+        found = self.search(query, regex=regex, case=case, include_facilitator=include_facilitator)
+        desc = f"code_matches: {coder} coded turns matching {query!r} as {code!r}"
+        with self._transaction("code_matches", desc, actor=coder) as tx:
+            done = self._already_coded(code, coder)
+            rows = []
+            for rec in found.itertuples(index=False):
+                if spread == "turn":
+                    cand = [(rec.segment_id, None, None)]
+                else:
+                    seg_start = int(rec.match_start) - pattern.search(rec.text).start()
+                    cand = [(rec.segment_id, seg_start + m.start(), seg_start + m.end())
+                            for m in pattern.finditer(rec.text)]
+                rows.extend(c for c in cand if c not in done)
+            if not rows:
+                tx.noop = True
+                return []
+            ids = self._insert_codings(self._manual_records(tx, rows, code, coder, evidence=f"search: {query}"))
+        logger.info("%s: %s (%d turn(s), %d new coding(s))", self.path, desc, len(found), len(ids))
+        return ids

@@ -1,0 +1,799 @@
+"""The project file: one SQLite database holding a whole coding project.
+
+A :class:`Project` keeps transcripts with their normalised text, participants
+and their attributes, segments, codebook versions, codings from machines and
+people (with status suggested / accepted / rejected and the codebook version
+they were made under), memos, and a log of every action so that the last one
+can be undone and, months later, anyone can see who coded what and when.
+
+Every public write is one SQLite transaction: an exception or a crash part-way
+leaves the project as it was before that call. The file uses WAL mode and a
+busy timeout, so several processes can code the same project at once.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from outcomes_qual.corpus import Corpus
+>>> from outcomes_qual.codebook import Code, Codebook
+>>> tmp = pathlib.Path(tempfile.mkdtemp())
+>>> corpus = Corpus.from_turns("fg1", [("Ann", "practitioner", "The forms take all week."),
+...                                    ("Bo", "manager", "We ask what matters to people.")])
+>>> cb = Codebook("demo", (Code("systems_barriers", "Systems", "Systems in the way."),
+...                        Code("culture_shift", "Culture", "Changing practice.")))
+>>> with Project.create(tmp / "p.sqlite") as proj:
+...     proj.add_corpus(corpus)
+...     version = proj.add_codebook(cb)
+...     ids = proj.add_codings(pd.DataFrame({"segment_id": ["fg1:001"], "code": ["systems_barriers"],
+...                                          "coder": ["keyword"], "method": ["keyword"]}))
+...     proj.accept(ids)
+...     _ = proj.code_segment("fg1:002", "culture_shift", coder="ann")
+...     proj.codings()[["segment_id", "code", "coder", "status"]].values.tolist()
+1
+[['fg1:001', 'systems_barriers', 'keyword', 'accepted'], ['fg1:002', 'culture_shift', 'ann', 'accepted']]
+>>> with Project.open(tmp / "p.sqlite") as proj:
+...     proj.undo()
+...     len(proj.codings()), proj.corpus().texts == corpus.texts
+"code_segment: ann coded fg1:002 as 'culture_shift'"
+(1, True)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..codebook.model import Codebook
+from ..corpus import Corpus
+from ..errors import InputError
+from . import _schema
+from ._values import (
+    codebook_data,
+    codebook_from_data,
+    codebook_hash,
+    dump_extra,
+    is_missing,
+    load_extra,
+    now,
+    sql_value,
+)
+from .manual import ManualCodingMixin
+
+logger = logging.getLogger(__name__)
+
+#: Columns of :meth:`Project.codings`, declared once.
+PROJECT_CODING_COLUMNS: tuple[str, ...] = schema.CODING_COLUMNS + (
+    "coding_id",
+    "start_char",
+    "end_char",
+    "status",
+    "created_at",
+    "codebook_version",
+    "reviewed_by",
+    "reviewed_at",
+)
+
+#: Columns of :meth:`Project.memos`.
+MEMO_COLUMNS: tuple[str, ...] = ("memo_id", "target_type", "target_id", "text", "author", "created_at")
+
+#: What a memo can be attached to.
+MEMO_TARGETS: tuple[str, ...] = ("project", "code", "transcript", "segment", "participant", "coding")
+
+#: Columns of :meth:`Project.actions` (the audit log).
+ACTION_COLUMNS: tuple[str, ...] = ("action_id", "kind", "description", "actor", "created_at", "undone_at")
+
+#: Columns of :meth:`Project.codebook_versions`.
+CODEBOOK_VERSION_COLUMNS: tuple[str, ...] = ("version", "name", "n_codes", "content_hash", "created_at")
+
+_ROSTER_ATTRS = ("participant_id", "role", "authority", "department", "method")
+
+
+def _ids(ids: Iterable[Any] | int) -> list[int]:
+    if isinstance(ids, (int, np.integer)):
+        return [int(ids)]
+    out = []
+    for i in ids:
+        try:
+            out.append(int(i))
+        except (TypeError, ValueError):
+            raise InputError(f"ids: expected integer coding ids, got {i!r}") from None
+    return out
+
+
+def _coding_rows(records: list[tuple]) -> Iterator[tuple]:
+    """Yield coding rows to insert (a seam the crash test uses to pause mid-import)."""
+    yield from records
+
+
+class _Tx:
+    def __init__(self, action_id: int):
+        self.action_id = action_id
+        self.noop = False
+
+
+class Project(ManualCodingMixin):
+    """An open project file. Use :meth:`create` or :meth:`open`, ideally in a ``with`` block.
+
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+        A connection made by :mod:`outcomes_qual.project._schema`.
+    path : pathlib.Path
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self._conn = conn
+        self.path = path
+
+    # ------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, path: str | os.PathLike) -> "Project":
+        """Create a new, empty project file (an existing file is never overwritten).
+
+        Raises
+        ------
+        InputError
+            If ``path`` exists or its folder does not.
+        """
+        path = Path(path)
+        return cls(_schema.create_file(path), path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, check: bool = True) -> "Project":
+        """Open an existing project, migrating an older schema forward.
+
+        Parameters
+        ----------
+        path : path-like
+        check : bool, default True
+            Verify the file's integrity on opening (SQLite ``quick_check``).
+
+        Raises
+        ------
+        InputError
+            Missing file, not a project, truncated or corrupt, or from a newer
+            version of outcomes_qual (the file is then left untouched).
+        """
+        path = Path(path)
+        return cls(_schema.open_file(path, check=check), path)
+
+    def close(self) -> None:
+        """Close the file (safe to call twice)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._conn is None:
+            return f"Project({str(self.path)!r}, closed)"
+        s = self.summary()
+        return (
+            f"Project({str(self.path)!r}: {s['transcripts']} transcripts, {s['segments']} segments, "
+            f"{s['codings']} codings, {s['codebook_versions']} codebook versions, {s['memos']} memos)"
+        )
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise InputError("the project is closed; open it again with Project.open", path=self.path)
+        return self._conn
+
+    # ------------------------------------------------------------ plumbing
+    @contextmanager
+    def _transaction(self, kind: str, description: str, actor: str | None = None) -> Iterator[_Tx]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(
+                "INSERT INTO actions(kind, description, actor, created_at) VALUES (?, ?, ?, ?)",
+                (kind, description, actor, now()),
+            )
+            tx = _Tx(cur.lastrowid)
+            yield tx
+            if tx.noop:
+                conn.execute("DELETE FROM actions WHERE action_id = ?", (tx.action_id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _record_change(self, tx: _Tx, table: str, key_column: str, key: Any, column: str, old: Any) -> None:
+        self.conn.execute(
+            "INSERT INTO changes(action_id, table_name, key_column, row_key, column_name, old_value) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (tx.action_id, table, key_column, key, column, old),
+        )
+
+    def _frame(self, sql: str, params: Iterable[Any], columns: Iterable[str]) -> pd.DataFrame:
+        columns = list(columns)
+        rows = self.conn.execute(sql, tuple(params)).fetchall()
+        if not rows:
+            return schema.empty_frame(columns)
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+    def summary(self) -> dict[str, int]:
+        """Counts of rows per table, and codings per status.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "s.sqlite") as p:
+        ...     p.summary()["codings"]
+        0
+        """
+        c = self.conn
+        out = {
+            "transcripts": c.execute("SELECT count(*) FROM transcripts").fetchone()[0],
+            "participants": c.execute("SELECT count(*) FROM participants").fetchone()[0],
+            "segments": c.execute("SELECT count(*) FROM segments").fetchone()[0],
+            "codings": c.execute("SELECT count(*) FROM codings").fetchone()[0],
+            "codebook_versions": c.execute("SELECT count(*) FROM codebooks").fetchone()[0],
+            "memos": c.execute("SELECT count(*) FROM memos").fetchone()[0],
+        }
+        for status in schema.CODING_STATUSES:
+            out[status] = c.execute("SELECT count(*) FROM codings WHERE status = ?", (status,)).fetchone()[0]
+        return out
+
+    # ------------------------------------------------------------ corpus
+    def add_corpus(self, corpus: Corpus) -> None:
+        """Add a corpus's transcripts (with text), participants and segments.
+
+        Raises
+        ------
+        InputError
+            If a transcript is already in the project, a segment id repeats, a
+            transcript has no text, or a segment's offsets do not give its text.
+            Nothing is added then.
+        """
+        for name, frame, cols in (
+            ("transcripts", corpus.transcripts, schema.TRANSCRIPT_COLUMNS),
+            ("participants", corpus.participants, schema.PARTICIPANT_COLUMNS),
+            ("segments", corpus.segments, schema.SEGMENT_COLUMNS),
+        ):
+            try:
+                schema.check_columns(frame, cols, name=f"corpus.{name}")
+            except ValueError as err:
+                raise InputError(str(err)) from None
+        tids = [str(t) for t in corpus.transcripts["transcript_id"]]
+        if not tids:
+            logger.info("add_corpus: the corpus has no transcripts; nothing added")
+            return
+        dup = sorted({t for t in tids if tids.count(t) > 1})
+        if dup:
+            raise InputError(f"corpus.transcripts: transcript_id repeated: {dup[:5]}")
+        missing_text = [t for t in tids if t not in corpus.texts]
+        if missing_text:
+            raise InputError(f"corpus.texts: no text for transcript(s) {missing_text[:5]}")
+        seg = corpus.segments
+        unknown = sorted(set(seg["transcript_id"].astype(str)) - set(tids))
+        if unknown:
+            raise InputError(f"corpus.segments: transcript_id(s) not in corpus.transcripts: {unknown[:5]}")
+        for row in seg.itertuples(index=False):
+            text = corpus.texts[str(row.transcript_id)]
+            if text[int(row.start_char) : int(row.end_char)] != row.text:
+                raise InputError(
+                    f"corpus.segments: offsets of {row.segment_id} ({row.start_char}:{row.end_char}) "
+                    f"do not give its text {str(row.text)[:40]!r}"
+                )
+
+        t_extra = [c for c in corpus.transcripts.columns if c not in schema.TRANSCRIPT_COLUMNS]
+        p_extra = [c for c in corpus.participants.columns if c not in schema.PARTICIPANT_COLUMNS]
+        s_extra = [c for c in seg.columns if c not in schema.SEGMENT_COLUMNS]
+        desc = f"add_corpus: {len(tids)} transcript(s), {len(seg)} segment(s)"
+        with self._transaction("add_corpus", desc) as tx:
+            conn = self.conn
+            have = {r[0] for r in conn.execute("SELECT transcript_id FROM transcripts")}
+            clash = sorted(set(tids) & have)
+            if clash:
+                raise InputError(
+                    f"transcript(s) already in the project: {clash[:5]}; rename the file(s) or use a new project",
+                    path=self.path,
+                )
+            have_seg = {r[0] for r in conn.execute("SELECT segment_id FROM segments")}
+            ids = seg["segment_id"].astype(str)
+            rep = sorted(set(ids[ids.duplicated()]) | (set(ids) & have_seg))
+            if rep:
+                raise InputError(f"segment_id already used: {rep[:5]}", path=self.path)
+            for rec in corpus.transcripts.to_dict("records"):
+                tid = str(rec["transcript_id"])
+                conn.execute(
+                    "INSERT INTO transcripts(transcript_id, source_path, format, method, authority, department, "
+                    "date, n_turns, text, extra, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (tid, *(sql_value(rec[c]) for c in schema.TRANSCRIPT_COLUMNS[1:]), corpus.texts[tid],
+                     dump_extra(rec, t_extra), tx.action_id),
+                )
+            conn.executemany(
+                "INSERT INTO participants(participant_id, transcript_id, speaker, role, authority, department, "
+                "method, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*(sql_value(rec[c]) for c in schema.PARTICIPANT_COLUMNS), dump_extra(rec, p_extra))
+                    for rec in corpus.participants.to_dict("records")
+                ],
+            )
+            start = conn.execute("SELECT coalesce(max(seq), 0) FROM segments").fetchone()[0]
+            conn.executemany(
+                "INSERT INTO segments(segment_id, transcript_id, turn, speaker, participant_id, role, text, "
+                "start_char, end_char, start_s, end_s, extra, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*(sql_value(rec[c]) for c in schema.SEGMENT_COLUMNS), dump_extra(rec, s_extra), start + i)
+                    for i, rec in enumerate(seg.to_dict("records"), start=1)
+                ],
+            )
+        logger.info("%s: %s", self.path, desc)
+
+    def add_roster(self, roster: pd.DataFrame | str | os.PathLike) -> int:
+        """Apply a roster to participants already in the project; return how many were updated.
+
+        Parameters
+        ----------
+        roster : DataFrame or path
+            Columns ``transcript`` (or ``transcript_id``) and ``speaker``, then
+            any of participant_id, role, authority, department, method and other
+            attributes. A path is read with :func:`outcomes_qual.ingest.read_roster`
+            when available, else as CSV.
+
+        Notes
+        -----
+        Rows naming a transcript or speaker not in the project are listed in
+        one warning. Segments of an updated speaker take the new participant_id
+        and role. Undo restores the previous values.
+        """
+        source = None
+        if not isinstance(roster, pd.DataFrame):
+            source = Path(roster)
+            try:
+                from ..ingest import read_roster  # type: ignore[attr-defined]
+            except ImportError:
+                read_roster = None
+            if read_roster is not None:
+                roster = read_roster(source)
+            else:
+                if not source.is_file():
+                    raise InputError("no such roster file", path=source)
+                roster = pd.read_csv(source, dtype=str, keep_default_na=False)
+        roster = roster.rename(columns={"transcript": "transcript_id"})
+        for col in ("transcript_id", "speaker"):
+            if col not in roster.columns:
+                raise InputError(
+                    f"roster: missing column {col!r}; expected transcript, speaker, participant_id, role, ...; "
+                    f"got {list(roster.columns)}",
+                    path=source,
+                )
+        if "role" in roster.columns:
+            try:
+                from ..ingest.roles import normalise_role
+            except ImportError:  # pragma: no cover - the ingest package is part of the toolkit
+                normalise_role = str.lower
+            roster = roster.assign(role=[None if is_missing(r) or r == "" else normalise_role(str(r))
+                                         for r in roster["role"]])
+        attrs = [c for c in _ROSTER_ATTRS if c in roster.columns]
+        extra_cols = [c for c in roster.columns if c not in ("transcript_id", "speaker", *_ROSTER_ATTRS)]
+        updated, unmatched = 0, []
+        with self._transaction("add_roster", f"add_roster: {len(roster)} row(s)") as tx:
+            conn = self.conn
+            for rec in roster.to_dict("records"):
+                tid, speaker = str(rec["transcript_id"]), str(rec["speaker"])
+                rows = conn.execute(
+                    "SELECT pid, participant_id, role, authority, department, method, extra FROM participants "
+                    "WHERE transcript_id = ? AND speaker = ?",
+                    (tid, speaker),
+                ).fetchall()
+                if not rows:
+                    unmatched.append(f"{tid}/{speaker}")
+                    continue
+                for pid, *old in rows:
+                    old_vals = dict(zip(("participant_id", "role", "authority", "department", "method", "extra"), old))
+                    for col in attrs:
+                        new = sql_value(rec[col])
+                        if new == "":
+                            new = None
+                        if new != old_vals[col]:
+                            self._record_change(tx, "participants", "pid", pid, col, old_vals[col])
+                            conn.execute(f"UPDATE participants SET {col} = ? WHERE pid = ?", (new, pid))
+                    if extra_cols:
+                        merged = load_extra(old_vals["extra"])
+                        merged.update(json.loads(dump_extra(rec, extra_cols)))
+                        new_extra = json.dumps(merged, ensure_ascii=False)
+                        if new_extra != old_vals["extra"]:
+                            self._record_change(tx, "participants", "pid", pid, "extra", old_vals["extra"])
+                            conn.execute("UPDATE participants SET extra = ? WHERE pid = ?", (new_extra, pid))
+                    updated += 1
+                seg_cols = [c for c in ("participant_id", "role") if c in attrs and not is_missing(rec[c])]
+                for sid, *old in conn.execute(
+                    "SELECT segment_id, participant_id, role FROM segments WHERE transcript_id = ? AND speaker = ?",
+                    (tid, speaker),
+                ).fetchall():
+                    old_vals = dict(zip(("participant_id", "role"), old))
+                    for col in seg_cols:
+                        new = sql_value(rec[col])
+                        if new != old_vals[col]:
+                            self._record_change(tx, "segments", "segment_id", sid, col, old_vals[col])
+                            conn.execute(f"UPDATE segments SET {col} = ? WHERE segment_id = ?", (new, sid))
+            tx.noop = updated == 0
+        if unmatched:
+            logger.warning(
+                "%s: %d roster row(s) match no speaker in the project: %s",
+                source or "roster", len(unmatched), ", ".join(unmatched[:10]) + (" ..." if len(unmatched) > 10 else ""),
+            )
+        return updated
+
+    def _table_with_extra(self, sql: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        rows = self.conn.execute(sql).fetchall()
+        if not rows:
+            return schema.empty_frame(columns)
+        records, extra_names = [], []
+        for row in rows:
+            rec = dict(zip(columns, row[:-1]))
+            extra = load_extra(row[-1])
+            for k in extra:
+                if k not in extra_names:
+                    extra_names.append(k)
+            rec.update(extra)
+            records.append(rec)
+        return pd.DataFrame.from_records(records, columns=list(columns) + extra_names)
+
+    def transcripts(self) -> pd.DataFrame:
+        """Transcripts table (:data:`schema.TRANSCRIPT_COLUMNS`, then any extra columns)."""
+        cols = schema.TRANSCRIPT_COLUMNS
+        frame = self._table_with_extra(f"SELECT {', '.join(cols)}, extra FROM transcripts ORDER BY rowid", cols)
+        if len(frame) and frame["n_turns"].notna().all():
+            frame["n_turns"] = frame["n_turns"].astype("int64")
+        return frame
+
+    def participants(self) -> pd.DataFrame:
+        """Participants table (:data:`schema.PARTICIPANT_COLUMNS`, then roster attributes)."""
+        cols = schema.PARTICIPANT_COLUMNS
+        return self._table_with_extra(f"SELECT {', '.join(cols)}, extra FROM participants ORDER BY pid", cols)
+
+    def segments(self) -> pd.DataFrame:
+        """Segments table (:data:`schema.SEGMENT_COLUMNS`), in transcript and turn order."""
+        cols = schema.SEGMENT_COLUMNS
+        frame = self._table_with_extra(f"SELECT {', '.join(cols)}, extra FROM segments ORDER BY seq", cols)
+        if len(frame):
+            for col in ("turn", "start_char", "end_char"):
+                frame[col] = frame[col].astype("int64")
+            for col in ("start_s", "end_s"):
+                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        return frame
+
+    def texts(self) -> dict[str, str]:
+        """Normalised plain text per transcript_id."""
+        return dict(self.conn.execute("SELECT transcript_id, text FROM transcripts ORDER BY rowid").fetchall())
+
+    def corpus(self) -> Corpus:
+        """The project's corpus, exactly as it was added (texts, offsets, attributes)."""
+        return Corpus(self.transcripts(), self.participants(), self.segments(), self.texts())
+
+    # ------------------------------------------------------------ codebooks
+    def _add_codebook(self, tx: _Tx, codebook: Codebook) -> int:
+        if not isinstance(codebook, Codebook):
+            raise InputError(f"codebook: expected a Codebook, got {type(codebook).__name__}")
+        data = codebook_data(codebook)
+        digest = codebook_hash(data)
+        row = self.conn.execute("SELECT version FROM codebooks WHERE content_hash = ?", (digest,)).fetchone()
+        if row:
+            return int(row[0])
+        cur = self.conn.execute(
+            "INSERT INTO codebooks(name, content_hash, data, created_at, action_id) VALUES (?, ?, ?, ?, ?)",
+            (codebook.name, digest, json.dumps(data, ensure_ascii=False), now(), tx.action_id),
+        )
+        return int(cur.lastrowid)
+
+    def add_codebook(self, codebook: Codebook) -> int:
+        """Store a codebook version; return its version id (an identical codebook returns the existing id)."""
+        with self._transaction("add_codebook", f"add_codebook: {codebook.name!r} ({len(codebook)} codes)") as tx:
+            before = self.conn.execute("SELECT coalesce(max(version), 0) FROM codebooks").fetchone()[0]
+            version = self._add_codebook(tx, codebook)
+            tx.noop = version <= before
+        return version
+
+    def _latest_codebook_version(self) -> int | None:
+        row = self.conn.execute("SELECT max(version) FROM codebooks").fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def _codebook_keys(self, version: int) -> set[str]:
+        return set(self.codebook(version).keys())
+
+    def codebook(self, version: int | None = None) -> Codebook:
+        """The codebook of ``version`` (default: the latest).
+
+        Raises
+        ------
+        InputError
+            If the project has no codebook or no such version.
+        """
+        if version is None:
+            version = self._latest_codebook_version()
+            if version is None:
+                raise InputError("the project has no codebook yet; add one with add_codebook", path=self.path)
+        row = self.conn.execute("SELECT data FROM codebooks WHERE version = ?", (int(version),)).fetchone()
+        if row is None:
+            known = [r[0] for r in self.conn.execute("SELECT version FROM codebooks ORDER BY version")]
+            raise InputError(f"codebook version {version!r} is not in the project; versions: {known}", path=self.path)
+        return codebook_from_data(json.loads(row[0]))
+
+    def codebook_versions(self) -> pd.DataFrame:
+        """One row per stored codebook version (:data:`CODEBOOK_VERSION_COLUMNS`)."""
+        rows = [
+            (v, name, len(json.loads(data)["codes"]), digest, created)
+            for v, name, data, digest, created in self.conn.execute(
+                "SELECT version, name, data, content_hash, created_at FROM codebooks ORDER BY version"
+            )
+        ]
+        return pd.DataFrame.from_records(rows, columns=list(CODEBOOK_VERSION_COLUMNS)) if rows else \
+            schema.empty_frame(CODEBOOK_VERSION_COLUMNS)
+
+    # ------------------------------------------------------------ codings
+    def _prepare_codings(self, tx: _Tx, frame: pd.DataFrame, codebook: Codebook | int | None,
+                         status: str) -> list[tuple]:
+        try:
+            schema.check_columns(frame, ("segment_id", "code", "coder"), name="codings")
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        if status not in schema.CODING_STATUSES:
+            raise InputError(f"status: expected one of {list(schema.CODING_STATUSES)}, got {status!r}")
+        if isinstance(codebook, Codebook):
+            version = self._add_codebook(tx, codebook)
+        elif codebook is None:
+            version = self._latest_codebook_version()
+        else:
+            version = int(codebook)
+            if not self.conn.execute("SELECT 1 FROM codebooks WHERE version = ?", (version,)).fetchone():
+                raise InputError(f"codebook: version {version} is not in the project", path=self.path)
+        segs = {
+            sid: (tid, s, e, len(text))
+            for sid, tid, s, e, text in self.conn.execute(
+                "SELECT s.segment_id, s.transcript_id, s.start_char, s.end_char, t.text "
+                "FROM segments s JOIN transcripts t USING (transcript_id)"
+            )
+        }
+        keys = self._codebook_keys(version) if version is not None else None
+        stamp = now()
+        records, unknown_seg, unknown_code = [], [], []
+        for i, rec in enumerate(frame.to_dict("records")):
+            sid, code, coder = (None if is_missing(rec[c]) else str(rec[c]) for c in ("segment_id", "code", "coder"))
+            if not sid or not code or not coder:
+                raise InputError(f"codings row {i}: segment_id, code and coder must not be empty, got {sid!r}, "
+                                 f"{code!r}, {coder!r}")
+            if sid not in segs:
+                unknown_seg.append(sid)
+                continue
+            if keys is not None and code not in keys:
+                unknown_code.append(code)
+                continue
+            row_status = rec.get("status")
+            row_status = status if is_missing(row_status) else str(row_status)
+            if row_status not in schema.CODING_STATUSES:
+                raise InputError(f"codings row {i}: status must be one of {list(schema.CODING_STATUSES)}, "
+                                 f"got {row_status!r}")
+            start, end = rec.get("start_char"), rec.get("end_char")
+            if is_missing(start) != is_missing(end):
+                raise InputError(f"codings row {i}: give both start_char and end_char or neither")
+            if not is_missing(start):
+                start, end = int(start), int(end)
+                _tid, s0, e0, n = segs[sid]
+                if not (0 <= start < end <= n) or end <= s0 or start >= e0:
+                    raise InputError(
+                        f"codings row {i}: span {start}:{end} must lie in the transcript text (0:{n}) and "
+                        f"overlap segment {sid} ({s0}:{e0})"
+                    )
+            else:
+                start = end = None
+            created = rec.get("created_at")
+            created = stamp if is_missing(created) else str(created)
+            records.append((
+                sid, code, coder,
+                sql_value(rec.get("method")) or "manual",
+                sql_value(rec.get("confidence")),
+                sql_value(rec.get("evidence")),
+                start, end, row_status, created, version, tx.action_id,
+            ))
+        if unknown_seg:
+            raise InputError(
+                f"codings: {len(set(unknown_seg))} segment_id(s) not in the project, e.g. "
+                f"{sorted(set(unknown_seg))[:5]}; add the transcripts first", path=self.path)
+        if unknown_code:
+            raise InputError(
+                f"codings: code(s) {sorted(set(unknown_code))[:8]} not in codebook version {version}; "
+                f"known codes start {sorted(keys)[:6]}", path=self.path)
+        return records
+
+    def _insert_codings(self, records: list[tuple]) -> list[int]:
+        ids = []
+        for values in _coding_rows(records):
+            cur = self.conn.execute(
+                "INSERT INTO codings(segment_id, code, coder, method, confidence, evidence, start_char, end_char, "
+                "status, created_at, codebook_version, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            ids.append(int(cur.lastrowid))
+        return ids
+
+    def add_codings(self, codings: pd.DataFrame, *, codebook: Codebook | int | None = None,
+                    status: str = "suggested") -> list[int]:
+        """Store codings from any coder (machine or person); return their coding ids.
+
+        Parameters
+        ----------
+        codings : DataFrame
+            At least segment_id, code and coder; also method, confidence,
+            evidence, and optionally start_char/end_char (a span inside the
+            transcript text that overlaps the segment), status and created_at.
+        codebook : Codebook, int or None
+            The codebook the codings were made under: a Codebook (stored as a
+            version if new), a version id, or None for the latest version.
+            Codes must be keys of that codebook.
+        status : {"suggested", "accepted", "rejected"}
+            Status of rows without their own ``status``.
+
+        Raises
+        ------
+        InputError
+            Unknown segment ids or codes, bad spans or statuses. Nothing is stored then.
+        """
+        if not isinstance(codings, pd.DataFrame):
+            raise InputError(f"codings: expected a DataFrame, got {type(codings).__name__}")
+        coders = sorted({str(c) for c in codings.get("coder", pd.Series(dtype=object)).dropna()})
+        desc = f"add_codings: {len(codings)} coding(s) by {', '.join(coders[:5]) or '?'} ({status})"
+        with self._transaction("add_codings", desc, actor=", ".join(coders[:5]) or None) as tx:
+            ids = self._insert_codings(self._prepare_codings(tx, codings, codebook, status))
+            tx.noop = not ids and codebook is None
+        logger.info("%s: %s", self.path, desc)
+        return ids
+
+    def codings(self, *, status: str | Iterable[str] | None = None, coder: str | Iterable[str] | None = None,
+                ) -> pd.DataFrame:
+        """Codings as a DataFrame (:data:`PROJECT_CODING_COLUMNS`), oldest first.
+
+        Parameters
+        ----------
+        status, coder : str or list of str, optional
+            Keep only these statuses / coders.
+        """
+        where, params = [], []
+        for col, value in (("status", status), ("coder", coder)):
+            if value is None:
+                continue
+            values = [value] if isinstance(value, str) else list(value)
+            where.append(f"{col} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+        sql = f"SELECT {', '.join(PROJECT_CODING_COLUMNS)} FROM codings"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        frame = self._frame(sql + " ORDER BY coding_id", params, PROJECT_CODING_COLUMNS)
+        frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype("float64")
+        frame["coding_id"] = frame["coding_id"].astype("int64")
+        for col in ("start_char", "end_char", "codebook_version"):
+            frame[col] = pd.array([None if is_missing(v) else int(v) for v in frame[col]], dtype="Int64")
+        return frame
+
+    def _set_status(self, ids: Iterable[Any] | int, status: str, reviewer: str | None) -> int:
+        ids = _ids(ids)
+        if not ids:
+            return 0
+        who = f" by {reviewer}" if reviewer else ""
+        with self._transaction(status, f"{status[:-2] if status.endswith('ed') else status} {len(ids)} coding(s){who}",
+                               actor=reviewer) as tx:
+            conn = self.conn
+            marks = ", ".join("?" * len(ids))
+            rows = conn.execute(
+                f"SELECT coding_id, status, reviewed_by, reviewed_at FROM codings WHERE coding_id IN ({marks})", ids
+            ).fetchall()
+            missing = sorted(set(ids) - {r[0] for r in rows})
+            if missing:
+                raise InputError(f"coding id(s) not in the project: {missing[:8]}", path=self.path)
+            stamp, changed = now(), 0
+            for cid, old, old_by, old_at in rows:
+                if old == status:
+                    continue
+                for col, value in (("status", old), ("reviewed_by", old_by), ("reviewed_at", old_at)):
+                    self._record_change(tx, "codings", "coding_id", cid, col, value)
+                conn.execute("UPDATE codings SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE coding_id = ?",
+                             (status, reviewer, stamp, cid))
+                changed += 1
+            tx.noop = changed == 0
+        return changed
+
+    def accept(self, ids: Iterable[Any] | int, *, reviewer: str | None = None) -> int:
+        """Mark codings as accepted; return how many changed status."""
+        return self._set_status(ids, "accepted", reviewer)
+
+    def reject(self, ids: Iterable[Any] | int, *, reviewer: str | None = None) -> int:
+        """Mark codings as rejected (they are kept, for the audit trail); return how many changed."""
+        return self._set_status(ids, "rejected", reviewer)
+
+    # ------------------------------------------------------------ memos
+    def add_memo(self, target_type: str, target_id: Any, text: str, *, author: str,
+                 created_at: str | None = None) -> int:
+        """Attach a memo to the project, a code, transcript, segment, participant or coding; return its id.
+
+        Raises
+        ------
+        InputError
+            Unknown target type or target, or empty text or author.
+        """
+        if target_type not in MEMO_TARGETS:
+            raise InputError(f"target_type: expected one of {list(MEMO_TARGETS)}, got {target_type!r}")
+        if not str(text).strip() or not str(author).strip():
+            raise InputError("add_memo: text and author must not be empty")
+        target = None if target_id is None else str(target_id)
+        checks = {
+            "transcript": "SELECT 1 FROM transcripts WHERE transcript_id = ?",
+            "segment": "SELECT 1 FROM segments WHERE segment_id = ?",
+            "participant": "SELECT 1 FROM participants WHERE participant_id = ?",
+            "coding": "SELECT 1 FROM codings WHERE coding_id = ?",
+        }
+        with self._transaction("add_memo", f"add_memo on {target_type} {target}", actor=author) as tx:
+            if target_type in checks and not self.conn.execute(checks[target_type], (target,)).fetchone():
+                raise InputError(f"add_memo: {target_type} {target!r} is not in the project", path=self.path)
+            if target_type == "code":
+                known = set()
+                for (data,) in self.conn.execute("SELECT data FROM codebooks"):
+                    known |= {c["key"] for c in json.loads(data)["codes"]}
+                if known and target not in known:
+                    raise InputError(f"add_memo: code {target!r} is in no codebook of the project", path=self.path)
+            cur = self.conn.execute(
+                "INSERT INTO memos(target_type, target_id, text, author, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (target_type, target, str(text), str(author), created_at or now(), tx.action_id),
+            )
+        return int(cur.lastrowid)
+
+    def memos(self) -> pd.DataFrame:
+        """Memos (:data:`MEMO_COLUMNS`), oldest first."""
+        frame = self._frame(f"SELECT {', '.join(MEMO_COLUMNS)} FROM memos ORDER BY memo_id", (), MEMO_COLUMNS)
+        frame["memo_id"] = frame["memo_id"].astype("int64")
+        return frame
+
+    # ------------------------------------------------------------ audit log and undo
+    def actions(self) -> pd.DataFrame:
+        """The action log (:data:`ACTION_COLUMNS`): every write, who made it, when, and whether it was undone."""
+        frame = self._frame(f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions ORDER BY action_id", (), ACTION_COLUMNS)
+        frame["action_id"] = frame["action_id"].astype("int64")
+        return frame
+
+    def undo(self) -> str | None:
+        """Reverse the most recent action not yet undone; return its description (None if nothing to undo).
+
+        Undo is a stack: calling it again reverses the action before. The
+        undone action stays in the log, marked with ``undone_at``.
+        """
+        with self._transaction("undo", "undo") as tx:
+            conn = self.conn
+            row = conn.execute(
+                "SELECT action_id, description FROM actions WHERE undone_at IS NULL AND kind != 'undo' "
+                "AND action_id != ? ORDER BY action_id DESC LIMIT 1",
+                (tx.action_id,),
+            ).fetchone()
+            if row is None:
+                tx.noop = True
+                return None
+            aid, description = row
+            for table, key_col, key, col, old in conn.execute(
+                "SELECT table_name, key_column, row_key, column_name, old_value FROM changes "
+                "WHERE action_id = ? ORDER BY change_id DESC", (aid,)
+            ).fetchall():
+                conn.execute(f"UPDATE {table} SET {col} = ? WHERE {key_col} = ?", (old, key))
+            conn.execute("DELETE FROM memos WHERE action_id = ?", (aid,))
+            conn.execute("DELETE FROM codings WHERE action_id = ?", (aid,))
+            conn.execute("DELETE FROM codebooks WHERE action_id = ?", (aid,))
+            conn.execute("DELETE FROM transcripts WHERE action_id = ?", (aid,))
+            conn.execute("UPDATE actions SET undone_at = ? WHERE action_id = ?", (now(), aid))
+            conn.execute("UPDATE actions SET description = ? WHERE action_id = ?",
+                         (f"undo #{aid}: {description}", tx.action_id))
+        logger.info("%s: undid %s", self.path, description)
+        return description
