@@ -82,6 +82,14 @@ HEADER_KEYS: dict[str, str | None] = {
     "ref": None,
     "reference": None,
     "id": None,
+    # headings such as "Interview: practice mentor" or "Focus group: seniors":
+    # the whole line is the title, the key hints at the method
+    "interview": "heading",
+    "focus group": "heading",
+    "meeting": "heading",
+    "webinar": "heading",
+    "workshop": "heading",
+    "transcript": "heading",
 }
 
 _HEADER_LINE = re.compile(r"^[\s#*_>-]*(?P<key>[A-Za-z][A-Za-z /&_-]{0,30}?)[\s*_]*:[\s*_]*(?P<value>.*?)[\s*_]*$")
@@ -181,7 +189,10 @@ def parse_header(lines: Sequence[str]) -> Meta:
         if hk:
             _key, fld, value = hk
             in_speakers = fld == "speakers"
-            if in_speakers:
+            if fld == "heading":
+                if meta.title is None:
+                    meta.title = line.strip("#*_ \t")
+            elif in_speakers:
                 speaker_block.append(value)
             elif fld and value and getattr(meta, fld) is None:
                 setattr(meta, fld, value)

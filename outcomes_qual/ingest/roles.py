@@ -62,7 +62,7 @@ _ROLE_RULES: tuple[tuple[str, str], ...] = (
     (
         "practitioner",
         r"\b(social workers?|practitioners?|support workers?|occupational therapists?|care workers?|"
-        r"social care workers?|key workers?|workers?|nurses?|therapists?)\b",
+        r"social care workers?|key workers?|(community |social )?care officers?|workers?|nurses?|therapists?)\b",
     ),
 )
 
