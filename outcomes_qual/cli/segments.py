@@ -1,5 +1,71 @@
-"""``outcomes-qual segments``: not yet available."""
+"""``outcomes-qual segments``: read transcripts and write the segments table (one row per turn).
+
+Exit codes: 0 all inputs read; 1 some inputs failed (the rest were written);
+2 nothing could be read (or a bad roster / ``--strict`` failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import schema
+from ..errors import InputError
+from ._common import add_input_arguments, report_problems
 
 
-def register(subparsers):
-    """Add nothing yet; the owner of this command replaces this module."""
+def register(subparsers) -> None:
+    """Add the ``segments`` subcommand."""
+    parser = subparsers.add_parser(
+        "segments",
+        help="read transcripts (txt, docx, vtt, srt, csv, jsonl) and write one row per speaker turn",
+        description=(
+            "Read transcripts (files or directories, recursively) and write the segments table: "
+            f"{', '.join(schema.SEGMENT_COLUMNS)}. Files that cannot be read are reported one line "
+            "each and the rest are written."
+        ),
+    )
+    add_input_arguments(parser, project=False)
+    parser.add_argument("--out", required=True, metavar="SEGMENTS.csv", help="where to write the segments CSV ('-' for stdout)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read ``args.inputs`` and write the segments CSV; return the exit code."""
+    from ..ingest import UnknownSpeakersError, read_corpus
+
+    if not args.inputs:
+        raise InputError("no INPUT given: name transcript files or directories")
+    out = args.out
+    if out != "-":
+        target = Path(out).resolve()
+        for raw in args.inputs + ([args.roster] if args.roster else []):
+            if Path(raw).resolve() == target:
+                raise InputError("--out would overwrite an input file; choose another path", path=out)
+    corpus = read_corpus(args.inputs, roster=args.roster, strict=args.strict)
+    report_problems(corpus)
+    failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
+    seg = corpus.segments
+    if not len(seg):
+        print(f"error: no turns could be read from {', '.join(map(str, args.inputs))}", file=sys.stderr)
+        return 2
+    table = seg.loc[:, list(schema.SEGMENT_COLUMNS)]
+    if out == "-":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        stream = sys.stderr
+    else:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+        stream = sys.stdout
+        print(f"wrote {out}", file=stream)
+    roles = seg["role"].value_counts()
+    role_text = ", ".join(f"{roles[r]} {r}" for r in schema.ROLES if r in roles)
+    n_files_failed = len(failures)
+    print(
+        f"{len(corpus.transcripts)} transcripts, {len(corpus.participants)} participants, "
+        f"{len(seg)} turns ({role_text})"
+        + (f"; {n_files_failed} problem(s) reported above" if n_files_failed else ""),
+        file=stream,
+    )
+    return 1 if failures else 0
