@@ -1,5 +1,85 @@
-"""``outcomes-qual participants``: not yet available."""
+"""``outcomes-qual participants``: distinct participants by two roster variables.
+
+The CSV has the row variable's values (as written in the roster) in the first
+column, one column per value of the column variable plus ``total``, and a
+last ``total`` row; with ``--by``, one block per value plus an ``all`` block,
+each named in a leading ``by`` column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+logger = logging.getLogger(__name__)
 
 
-def register(subparsers):
-    """Add nothing yet; the owner of this command replaces this module."""
+def register(subparsers) -> None:
+    """Add the ``participants`` subcommand."""
+    p = subparsers.add_parser(
+        "participants",
+        help="count distinct participants by two roster variables (e.g. method x role)",
+        description=(
+            "Count distinct participants in a roster by a row variable and a column variable, "
+            "with row and column totals, optionally in one block per value of a third variable."
+        ),
+    )
+    p.add_argument("roster", metavar="ROSTER.csv", help="roster CSV (transcript, speaker, participant_id, role, ...)")
+    p.add_argument("--rows", required=True, metavar="VAR", help="roster column for the rows, e.g. method")
+    p.add_argument("--cols", required=True, metavar="VAR", help="roster column for the columns, e.g. role")
+    p.add_argument("--by", metavar="VAR", help="a third column: one block per value plus an 'all' block")
+    p.add_argument("--out", required=True, metavar="table.csv", help="where to write the table")
+    p.set_defaults(func=run)
+
+
+def read_roster_table(path: str | Path) -> pd.DataFrame:
+    """Read a roster CSV keeping every value as written (strings, no NA guessing)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such roster file", path=path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read roster: {err.strerror}", path=path) from None
+    if not raw.strip():
+        raise InputError("roster is empty; expected a CSV with a header row", path=path)
+    if b"\x00" in raw[:4096]:
+        raise InputError("roster is not a text CSV (binary content)", path=path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        logger.warning("%s: not UTF-8; read as cp1252", path)
+        text = raw.decode("cp1252", errors="replace")
+    from io import StringIO
+
+    try:
+        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"not a readable CSV: {err}".splitlines()[0], path=path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the breakdown CSV named by ``--out``."""
+    from ..analysis import participant_breakdown
+
+    roster = read_roster_table(args.roster)
+    try:
+        table = participant_breakdown(roster, rows=args.rows, cols=args.cols, by=args.by)
+    except ValueError as err:
+        raise InputError(str(err).replace("participants: ", ""), path=args.roster) from None
+    out = Path(args.out)
+    if out.resolve() == Path(args.roster).resolve():
+        raise InputError("--out would overwrite the roster; choose another file", path=out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    print(out, file=sys.stdout)
+    return 0
