@@ -213,6 +213,12 @@ def open_file(path: str | os.PathLike, *, check: bool = True) -> sqlite3.Connect
     path = Path(path)
     if not path.is_file():
         raise InputError("no such project file; create one with `outcomes-qual project init`", path=path)
+    with open(path, "rb") as fh:
+        header = fh.read(100)
+    if header and (len(header) < 100 or not header.startswith(b"SQLite format 3\x00")):
+        what = "shorter than an SQLite header" if header.startswith(b"SQLite format 3\x00"[: len(header)]) else \
+            "not an SQLite database"
+        raise _corrupt(path, RuntimeError(what))
     uri = f"{path.resolve().as_uri()}?mode=rw"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
