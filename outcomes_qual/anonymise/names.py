@@ -1,0 +1,452 @@
+"""Name lists and name matching.
+
+A *names list* is a CSV with a header row and a ``name`` column, plus a
+``replacement`` column (the exact text to put in place of the name) and/or a
+``category`` column (``child``, ``parent``, ``place``...; the replacement is
+then ``[Child 1]``, ``[Parent 1]``... numbered in file order)::
+
+    name,category,replacement
+    Llŷr,child,
+    Megan Jones,child,
+    Peter,parent,
+    Ysgol y Graig,,[School]
+
+:class:`NameMatcher` finds every form of a name in text: the full name, the
+first name alone, the surname alone and with a title (``Mrs Jones``,
+``Mrs. Jones``), case-insensitively, on word boundaries, with or without
+accents (``Llŷr`` also matches ``Llyr``), and leaves possessives intact
+(``Llŷr's`` becomes ``[Child 1]'s``). Names that are also everyday words
+(``Will``, ``Dawn``) match only when written with a capital; initials (``BH``)
+match only in capitals.
+
+Examples
+--------
+>>> m = NameMatcher([("Llŷr", "[Child 1]"), ("Megan Jones", "[Child 2]")])
+>>> m.sub("Llyr's sister Megan and Ms. Jones")[0]
+"[Child 1]'s sister [Child 2] and [Child 2]"
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .wordlists import GENERIC_LABEL_WORDS, TITLES, is_everyday_word, is_title
+
+logger = logging.getLogger(__name__)
+
+#: Columns of a names list, in order.
+NAMES_COLUMNS: tuple[str, ...] = ("name", "replacement", "category")
+
+_REPLACEMENT_ALIASES = {"replacement": "replacement", "pseudonym": "replacement", "replace_with": "replacement"}
+_NAME_OK = re.compile(r"^[^\W\d_](?:[\w'’.\- ]*[\w.])?$")
+_CATEGORY_OK = re.compile(r"^[^\W\d_][\w \-]*$")
+_INITIALS = re.compile(r"^[A-Z]{1,3}$")
+_PAREN = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?")
+
+
+# --------------------------------------------------------------------------- names lists
+def read_names(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a names list CSV (``name`` plus ``replacement`` and/or ``category``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A UTF-8 CSV with a header row. Blank lines and lines whose first cell
+        starts with ``#`` are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`NAMES_COLUMNS`; empty strings where a value was not given.
+
+    Raises
+    ------
+    InputError
+        Naming the file and line of a bad row: no ``name`` column, an empty or
+        non-name value, a bad category, or a name listed twice with different
+        replacements.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "names.csv"
+    >>> _ = p.write_text("name,category\\nLlŷr,child\\nPeter,parent\\n", encoding="utf-8")
+    >>> read_names(p).values.tolist()
+    [['Llŷr', '', 'child'], ['Peter', '', 'parent']]
+    >>> _ = p.write_text("name,category\\n,child\\n", encoding="utf-8")
+    >>> read_names(p)
+    Traceback (most recent call last):
+    ...
+    outcomes_qual.errors.InputError: ...names.csv:2: empty name; expected a person's or place's name in column 'name'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("names list not found", path=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        logger.warning("%s: not UTF-8; read as cp1252", path)
+        text = raw.decode("cp1252", errors="replace")
+    text = unicodedata.normalize("NFC", text)
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] | None = None
+    rows: list[dict[str, str]] = []
+    seen: dict[str, tuple[int, str, str]] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [c.strip().casefold() for c in cells]
+            header = [_REPLACEMENT_ALIASES.get(h, h) for h in header]
+            if "name" not in header:
+                raise InputError(
+                    f"no 'name' column; expected a header row like 'name,category,replacement', got {cells!r}",
+                    path=path,
+                    line=line,
+                )
+            continue
+        row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        name = unicodedata.normalize("NFC", " ".join(row.get("name", "").split()))
+        replacement = row.get("replacement", "")
+        category = row.get("category", "")
+        if not name:
+            raise InputError("empty name; expected a person's or place's name in column 'name'", path=path, line=line)
+        _check_name(name, path=path, line=line)
+        if category and not _CATEGORY_OK.match(category):
+            raise InputError(
+                f"bad category {category!r}; expected a word such as child, parent, person or place",
+                path=path,
+                line=line,
+            )
+        key = name_key(name)
+        if key in seen:
+            first_line, rep0, cat0 = seen[key]
+            if (rep0, cat0.casefold()) != (replacement, category.casefold()):
+                raise InputError(
+                    f"{name!r} is listed again with a different replacement/category "
+                    f"({replacement or category!r} here, {rep0 or cat0!r} on line {first_line})",
+                    path=path,
+                    line=line,
+                )
+            continue
+        seen[key] = (line, replacement, category)
+        rows.append({"name": name, "replacement": replacement, "category": category})
+    if header is None:
+        raise InputError("empty names list; expected a header row with a 'name' column", path=path)
+    return pd.DataFrame(rows, columns=list(NAMES_COLUMNS)).astype(object)
+
+
+def _check_name(name: str, *, path=None, line=None) -> None:
+    if not _NAME_OK.match(name) or len(name) > 100:
+        raise InputError(
+            f"bad name {name!r}; expected letters, spaces, hyphens, apostrophes or dots", path=path, line=line
+        )
+
+
+def names_frame(names) -> pd.DataFrame:
+    """Return ``names`` (a path, DataFrame, list of str or None) as a names DataFrame.
+
+    Examples
+    --------
+    >>> names_frame(["Llŷr", "Peter"]).values.tolist()
+    [['Llŷr', '', 'person'], ['Peter', '', 'person']]
+    >>> len(names_frame(None))
+    0
+    """
+    if names is None:
+        return pd.DataFrame(columns=list(NAMES_COLUMNS)).astype(object)
+    if isinstance(names, (str, os.PathLike)):
+        return read_names(names)
+    if isinstance(names, pd.DataFrame):
+        frame = names.rename(columns={c: _REPLACEMENT_ALIASES.get(str(c).casefold(), str(c).casefold()) for c in names.columns})
+        if "name" not in frame.columns and "original" in frame.columns:
+            frame = frame.rename(columns={"original": "name"})
+        if "name" not in frame.columns:
+            raise InputError(f"names: expected a 'name' column, got {list(names.columns)}")
+        out = pd.DataFrame({c: frame[c] if c in frame.columns else "" for c in NAMES_COLUMNS})
+        out = out.astype(object).where(out.notna(), "")
+        out["name"] = [unicodedata.normalize("NFC", " ".join(str(n).split())) for n in out["name"]]
+        out = out[out["name"] != ""]
+        for n in out["name"]:
+            _check_name(n)
+        return out.drop_duplicates("name").reset_index(drop=True)
+    if isinstance(names, Iterable):
+        listed = [unicodedata.normalize("NFC", " ".join(str(n).split())) for n in names]
+        for n in listed:
+            _check_name(n)
+        return pd.DataFrame(
+            {"name": listed, "replacement": [""] * len(listed), "category": ["person"] * len(listed)}
+        ).astype(object)
+    raise TypeError(f"names: expected a path, a DataFrame, a list of names or None, got {type(names).__name__}")
+
+
+# --------------------------------------------------------------------------- variants
+def name_key(name: str) -> str:
+    """Return a comparison key: case-folded, accents removed, spaces collapsed, no title dots.
+
+    Examples
+    --------
+    >>> name_key("LLŶR  Jones"), name_key("Mrs. Jones") == name_key("mrs jones")
+    ('llyr jones', True)
+    """
+    decomposed = unicodedata.normalize("NFD", name)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("’", "'")
+    tokens = [t.rstrip(".") if is_title(t) else t for t in stripped.split()]
+    return " ".join(tokens).casefold()
+
+
+def split_label(label: str) -> list[str]:
+    """Return the name tokens of a speaker label or name (parentheses, digits dropped).
+
+    Examples
+    --------
+    >>> split_label("Ann Smith (Practitioner)")
+    ['Ann', 'Smith']
+    """
+    label = _PAREN.sub(" ", str(label))
+    return _TOKEN.findall(label)
+
+
+def is_generic_label(label: str) -> bool:
+    """Return True when a speaker label names a role or a number, not a person.
+
+    Examples
+    --------
+    >>> [is_generic_label(s) for s in ["Practitioner 2", "SENIOR", "Speaker 1", "P03", "Ann"]]
+    [True, True, True, True, False]
+    """
+    text = _PAREN.sub(" ", str(label)).strip()
+    if not text:
+        return True
+    for token in re.split(r"[\s_:]+", text):
+        if not token:
+            continue
+        word = token.strip(".,;-").casefold()
+        if not word or word.isdigit() or re.fullmatch(r"[a-z]?\d+[a-z]?", word) or word in GENERIC_LABEL_WORDS:
+            continue
+        if len(word) == 1:
+            continue
+        return False
+    return True
+
+
+def is_initials(label: str) -> bool:
+    """Return True for speaker initials such as ``BH`` or ``(LD)``.
+
+    Examples
+    --------
+    >>> is_initials("(BH)"), is_initials("Bec")
+    (True, False)
+    """
+    return bool(_INITIALS.match(str(label).strip().strip("()[]")))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One written form of a name: the text, and how it may be matched."""
+
+    text: str
+    kind: str  # full, first, last, title
+    case_sensitive: bool = False
+    capitalised_only: bool = False
+
+
+def name_variants(name: str, *, full_only: bool = False) -> list[Variant]:
+    """Return the forms of ``name`` to look for: full, first, surname, title + surname.
+
+    Parameters
+    ----------
+    name : str
+        A name, a speaker label or initials.
+    full_only : bool, default False
+        Only the full name (and title forms), no first/surname alone.
+
+    Examples
+    --------
+    >>> [v.text for v in name_variants("Mrs Megan Jones")]
+    ['Megan Jones', 'Megan', 'Jones', 'Mrs Megan Jones', 'Mr Jones', 'Mrs Jones', 'Ms Jones', 'Miss Jones', 'Mx Jones', 'Dr Jones']
+    >>> name_variants("BH")
+    [Variant(text='BH', kind='full', case_sensitive=True, capitalised_only=False)]
+    """
+    raw = str(name).strip()
+    if is_initials(raw):
+        return [Variant(raw.strip("()[]"), "full", case_sensitive=True)]
+    tokens = split_label(raw)
+    given_title = None
+    while tokens and is_title(tokens[0]) and len(tokens) > 1:
+        given_title = tokens[0].rstrip(".")
+        tokens = tokens[1:]
+    tokens = [t.rstrip(".") if len(t) > 2 else t for t in tokens]
+    if not tokens:
+        return []
+    out: list[Variant] = []
+
+    def add(text: str, kind: str) -> None:
+        single = " " not in text
+        cap = single and is_everyday_word(text)
+        out.append(Variant(text, kind, capitalised_only=cap))
+
+    full = " ".join(tokens)
+    add(full, "full")
+    if len(tokens) > 1 and not full_only:
+        add(tokens[0], "first")
+        add(tokens[-1], "last")
+    surname = tokens[-1]
+    titles = ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"]
+    if given_title and given_title not in titles:
+        titles.append(given_title)
+    if given_title:
+        out.append(Variant(f"{given_title} {full}", "title"))
+    if len(tokens) > 1 or given_title:
+        for t in titles:
+            out.append(Variant(f"{t} {surname}", "title"))
+    # drop duplicates, keep order
+    seen, unique = set(), []
+    for v in out:
+        k = name_key(v.text)
+        if k not in seen:
+            seen.add(k)
+            unique.append(v)
+    return unique
+
+
+# --------------------------------------------------------------------------- matching
+def _build_accent_classes() -> dict[str, set[str]]:
+    classes: dict[str, set[str]] = {}
+    for cp in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            classes.setdefault(base.lower(), set()).add(ch)
+    return classes
+
+
+_ACCENTS = _build_accent_classes()
+_TITLE_SET = {t.casefold() for t in TITLES}
+
+
+def _char_pattern(ch: str, *, accents: bool) -> str:
+    if ch in "'’":
+        return "['’]"
+    if ch == "-":
+        return r"[-\u2010\u2011]"
+    if ch == ".":
+        return r"\."
+    decomposed = unicodedata.normalize("NFD", ch)
+    base = decomposed[0]
+    if accents and base.isascii() and base.isalpha():
+        chars = {base.lower(), base.upper()} | _ACCENTS.get(base.lower(), set())
+        chars |= {c.upper() for c in _ACCENTS.get(base.lower(), set())}
+        chars.add(ch)
+        return "[" + "".join(sorted(re.escape(c) for c in chars)) + "]"
+    return re.escape(ch)
+
+
+def variant_pattern(text: str, *, accents: bool = True) -> str:
+    """Return the regex (without boundaries) for one written form of a name.
+
+    Tokens may be separated by any run of spaces; a title takes an optional dot.
+
+    Examples
+    --------
+    >>> import re
+    >>> bool(re.fullmatch(variant_pattern("Mrs Jones"), "mrs.  JONES", re.I))
+    True
+    """
+    parts = []
+    for token in text.split():
+        pat = "".join(_char_pattern(c, accents=accents) for c in token.rstrip("."))
+        if token.rstrip(".").casefold() in _TITLE_SET:
+            pat += r"\.?"
+        parts.append(pat)
+    return r"\s+".join(parts)
+
+
+_LEFT = r"(?<!\w)(?<!\w[-\u2010\u2011])"
+_RIGHT = r"(?!\w)(?![-\u2010\u2011]\w)"
+
+
+class NameMatcher:
+    """Find and replace every form of a set of names in text.
+
+    Parameters
+    ----------
+    entries : sequence of (name, replacement) or (name, replacement, options)
+        In priority order: when two names share a form (two people called
+        Ann), the earlier entry wins that form. ``options`` is a dict that
+        may hold ``full_only`` (bool) and ``tag`` (any object returned in the
+        matches, e.g. an index into a mapping).
+
+    Examples
+    --------
+    >>> m = NameMatcher([("Will Evans", "[Parent 1]")])
+    >>> m.sub("Will said we will ask Mr Evans.")[0]
+    '[Parent 1] said we will ask [Parent 1].'
+    >>> m.sub("Evans-Jones came")[0]
+    'Evans-Jones came'
+    """
+
+    def __init__(self, entries: Sequence):
+        self.forms: list[tuple[Variant, str, object]] = []
+        claimed: dict[str, int] = {}
+        for entry in entries:
+            name, replacement = entry[0], entry[1]
+            options = entry[2] if len(entry) > 2 else {}
+            tag = options.get("tag")
+            for variant in name_variants(name, full_only=options.get("full_only", False)):
+                key = variant.text if variant.case_sensitive else name_key(variant.text)
+                if key in claimed:
+                    continue
+                claimed[key] = len(self.forms)
+                self.forms.append((variant, replacement, tag))
+        order = sorted(range(len(self.forms)), key=lambda i: (-len(self.forms[i][0].text), i))
+        pieces = []
+        for i in order:
+            variant = self.forms[i][0]
+            body = variant_pattern(variant.text, accents=not variant.case_sensitive)
+            if variant.case_sensitive:
+                body = f"(?-i:{body})"
+            pieces.append(f"(?P<f{i}>{body})")
+        self.regex = re.compile(_LEFT + "(?:" + "|".join(pieces) + ")" + _RIGHT, re.IGNORECASE) if pieces else None
+
+    def __bool__(self) -> bool:
+        return self.regex is not None
+
+    def finditer(self, text: str):
+        """Yield ``(start, end, matched, replacement, tag)`` for each name found."""
+        if self.regex is None:
+            return
+        for m in self.regex.finditer(text):
+            variant, replacement, tag = self.forms[int(m.lastgroup[1:])]
+            matched = m.group(0)
+            if variant.capitalised_only and not matched[:1].isupper():
+                continue
+            yield m.start(), m.end(), matched, replacement, tag
+
+    def sub(self, text: str) -> tuple[str, list[tuple[str, str, object]]]:
+        """Return ``text`` with every name replaced, and the list of (matched, replacement, tag)."""
+        if self.regex is None:
+            return text, []
+        out, found, pos = [], [], 0
+        for start, end, matched, replacement, tag in self.finditer(text):
+            out.append(text[pos:start])
+            out.append(replacement)
+            found.append((matched, replacement, tag))
+            pos = end
+        out.append(text[pos:])
+        return "".join(out), found
