@@ -1,0 +1,716 @@
+"""Read a REFI-QDA project (``.qdpx``) written by NVivo, ATLAS.ti, MAXQDA, QualCoder or this toolkit.
+
+The archive is checked before anything is read (see
+:mod:`outcomes_qual.interop._safezip`), the XML is parsed without DTDs or
+entities, and every reference is resolved before a result is returned: an
+unsafe or broken archive raises :class:`~outcomes_qual.errors.InputError`
+and nothing is produced, so a caller that writes only after a successful
+import never writes a partial project.
+
+What is kept:
+
+* text sources (``plainTextPath`` as ``internal://`` or ``relative://``, or
+  inline ``PlainTextContent``; a PDF's text representation), decoded with
+  any BOM stripped and normalised (NFC, LF) with positions re-based;
+* turns: the selections a ``Case`` refers to (how this toolkit exports
+  them), else speaker-labelled lines, else one turn per line;
+* participants from cases and their typed variables (role, authority,
+  department, method, and any other variable as an extra column);
+* the codebook (nested, or flat with ``a.b``/``a::b`` names);
+* codings, mapped to the turns they overlap; a selection covering part of a
+  turn is kept as a span (``start_char``/``end_char``), one covering the
+  whole turn as a turn coding;
+* notes as memos on codes, transcripts, segments or the project.
+
+What is skipped is listed in :attr:`QdpxImport.skipped`: picture, audio and
+video sources, PDF regions, codings of a whole source or case, empty
+selections, sources whose text is not in the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..codebook import Codebook
+from ..corpus import Corpus, make_segment_id
+from ..errors import InputError
+from ._positions import SourceText
+from ._safezip import Limits, SafeZip, check_member_name
+from ._turns import find_turns, is_facilitator_label
+from ._values import VALUE_ELEMENTS, read_value
+from ._xml import canonical_guid, child, child_text, children, iter_local, local, parse_datetime, parse_xml
+from .qdc import codebook_from_root
+
+logger = logging.getLogger(__name__)
+
+#: Columns of :attr:`QdpxImport.memos`.
+MEMO_COLUMNS: tuple[str, ...] = ("target_type", "target_id", "text", "author", "created_at")
+#: Columns of :attr:`QdpxImport.codings`.
+IMPORT_CODING_COLUMNS: tuple[str, ...] = schema.CODING_COLUMNS + schema.CODING_EXTRA_COLUMNS
+
+_STANDARD_ATTRS = ("role", "authority", "department", "method")
+_TRANSCRIPT_ATTRS = ("method", "authority", "department", "date")
+_NON_TEXT = ("PictureSource", "AudioSource", "VideoSource", "PDFSource")
+
+
+@dataclass
+class QdpxImport:
+    """The result of :func:`import_qdpx`.
+
+    Attributes
+    ----------
+    corpus : Corpus
+    codings : pandas.DataFrame
+        Columns :data:`IMPORT_CODING_COLUMNS`; method ``manual``, status
+        ``accepted``; ``start_char``/``end_char`` set only for part of a turn.
+    codebook : Codebook
+    memos : pandas.DataFrame
+        Columns :data:`MEMO_COLUMNS`.
+    skipped : list of str
+        What could not be kept, one message each.
+    users : list of str
+        User names in the project.
+    origin : str
+        The ``origin`` attribute (the tool that wrote the project).
+    """
+
+    corpus: Corpus
+    codings: pd.DataFrame
+    codebook: Codebook
+    memos: pd.DataFrame
+    skipped: list[str] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
+    origin: str = ""
+
+
+@dataclass
+class _Selection:
+    guid: str
+    name: str | None
+    start: int
+    end: int
+    user: str | None
+    created: str | None
+    codings: list[tuple[str, str | None, str | None, list[str]]]  # (code guid, user guid, created, note guids)
+    notes: list[str]
+
+
+@dataclass
+class _Source:
+    guid: str
+    name: str
+    st: SourceText
+    origin_path: str
+    selections: list[_Selection]
+    notes: list[str]
+    variables: dict[str, object]
+
+
+class _Reader:
+    def __init__(self, path: Path, zf: SafeZip, root: ET.Element, *, crlf: str):
+        self.path = path
+        self.where = str(path)
+        self.zf = zf
+        self.root = root
+        self.crlf = crlf
+        self.skipped: list[str] = []
+        self.skipped_guids: set[str] = set()
+
+    # ------------------------------------------------------------ helpers
+    def error(self, message: str) -> InputError:
+        return InputError(message, path=self.where)
+
+    def guid(self, elem: ET.Element, attr: str = "guid", *, required: bool = True) -> str | None:
+        raw = elem.get(attr)
+        if raw is None and not required:
+            return None
+        g = canonical_guid(raw)
+        if g is None:
+            raise self.error(f"<{local(elem.tag)}> has {attr}={raw!r}; expected a GUID")
+        return g
+
+    def int_attr(self, elem: ET.Element, attr: str) -> int:
+        raw = elem.get(attr)
+        try:
+            return int(str(raw).strip())
+        except (TypeError, ValueError):
+            raise self.error(f"<{local(elem.tag)} guid={elem.get('guid')!r}> has {attr}={raw!r}; expected an integer") from None
+
+    def note_refs(self, elem: ET.Element) -> list[str]:
+        return [self.guid(r, "targetGUID") for r in children(elem, "NoteRef")]
+
+    def read_member_text(self, ref: str, what: str) -> bytes | None:
+        """Bytes of a source file named by ``internal://`` or ``relative://`` (``None`` when absent)."""
+        scheme, _, rest = ref.partition("://")
+        if not _:
+            scheme, rest = "relative", ref
+        scheme = scheme.lower()
+        rest = rest.replace("\\", "/")
+        if scheme not in ("internal", "relative"):
+            self.skipped.append(f"{what}: text at {ref!r} is outside the archive (only internal:// and relative:// are read)")
+            return None
+        why = check_member_name(rest)
+        if why:
+            raise self.error(f"refused: {what} path {ref!r} {why}")
+        for candidate in (f"sources/{rest}", rest):
+            if self.zf.find(candidate):
+                return self.zf.read(candidate)
+        if scheme == "relative":
+            disk = (self.path.parent / rest).resolve()
+            if disk.is_file() and self.path.parent.resolve() in disk.parents:
+                return disk.read_bytes()
+        self.skipped.append(f"{what}: text file {ref!r} is not in the archive")
+        return None
+
+    # ---------------------------------------------------------------- read
+    def users(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        users_el = child(self.root, "Users")
+        if users_el is None:
+            return out
+        for u in children(users_el, "User"):
+            g = self.guid(u)
+            out[g] = (u.get("name") or u.get("id") or f"user-{g[:8]}").strip()
+        return out
+
+    def variables(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        el = child(self.root, "Variables")
+        if el is not None:
+            for v in children(el, "Variable"):
+                out[self.guid(v)] = (v.get("name") or "").strip() or f"variable_{len(out) + 1}"
+        return out
+
+    def variable_values(self, elem: ET.Element, variables: dict[str, str]) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for vv in children(elem, "VariableValue"):
+            ref = child(vv, "VariableRef")
+            if ref is None:
+                raise self.error("<VariableValue> without <VariableRef>")
+            g = self.guid(ref, "targetGUID")
+            if g not in variables:
+                raise self.error(f"<VariableRef> refers to unknown variable GUID {ref.get('targetGUID')}")
+            for c in vv:
+                name = local(c.tag)
+                if name in VALUE_ELEMENTS.values():
+                    values[variables[g]] = read_value(name, c.text)
+        return values
+
+    def selections(self, parent: ET.Element, what: str) -> list[_Selection]:
+        out = []
+        for s in children(parent, "PlainTextSelection"):
+            codings = []
+            for c in children(s, "Coding"):
+                ref = child(c, "CodeRef")
+                if ref is None:
+                    raise self.error(f"<Coding guid={c.get('guid')!r}> in {what} has no <CodeRef>")
+                codings.append(
+                    (
+                        self.guid(ref, "targetGUID"),
+                        self.guid(c, "creatingUser", required=False),
+                        parse_datetime(c.get("creationDateTime")),
+                        self.note_refs(c),
+                    )
+                )
+            out.append(
+                _Selection(
+                    guid=self.guid(s),
+                    name=s.get("name"),
+                    start=self.int_attr(s, "startPosition"),
+                    end=self.int_attr(s, "endPosition"),
+                    user=self.guid(s, "creatingUser", required=False),
+                    created=parse_datetime(s.get("creationDateTime")),
+                    codings=codings,
+                    notes=self.note_refs(s),
+                )
+            )
+        return out
+
+    def text_source(self, elem: ET.Element, name: str, variables: dict[str, str]) -> _Source | None:
+        what = f"source {name!r}"
+        content = child_text(elem, "PlainTextContent")
+        path = elem.get("plainTextPath")
+        if content is not None and content != "":
+            st, origin = SourceText.from_str(content), "inline"
+        elif path:
+            data = self.read_member_text(path, what)
+            if data is None:
+                return None
+            st, origin = SourceText.from_bytes(data), path
+            if st.encoding != "utf-8":
+                self.skipped.append(f"{what}: text was not UTF-8; read as {st.encoding}")
+        else:
+            rich = elem.get("richTextPath")
+            self.skipped.append(f"{what}: no plain text (plainTextPath or PlainTextContent)" + (f"; rich text {rich!r} not read" if rich else ""))
+            return None
+        for c in children(elem, "Coding"):
+            self.skipped.append(f"{what}: a coding of the whole source ({c.get('guid')}) was not imported")
+        return _Source(
+            guid=self.guid(elem),
+            name=name,
+            st=st,
+            origin_path=origin,
+            selections=self.selections(elem, what),
+            notes=self.note_refs(elem),
+            variables=self.variable_values(elem, variables),
+        )
+
+    def sources(self, variables: dict[str, str]) -> list[_Source]:
+        out: list[_Source] = []
+        el = child(self.root, "Sources")
+        if el is None:
+            return out
+        for s in el:
+            kind = local(s.tag)
+            g = self.guid(s)
+            name = (s.get("name") or "").strip() or Path(s.get("plainTextPath") or s.get("path") or g).stem
+            if kind == "TextSource":
+                src = self.text_source(s, name, variables)
+            elif kind == "PDFSource" and child(s, "Representation") is not None:
+                rep = child(s, "Representation")
+                src = self.text_source(rep, name, variables)
+                n_regions = len(children(s, "PDFSelection"))
+                if n_regions:
+                    self.skipped.append(f"PDF {name!r}: {n_regions} region selection(s) skipped; its text representation was kept")
+                if src is not None:
+                    src.guid = g
+                    self.skipped_guids.add(self.guid(rep))
+            elif kind in _NON_TEXT:
+                n = sum(1 for _ in iter_local(s, "Coding"))
+                self.skipped.append(
+                    f"{kind.replace('Source', '').lower()} source {name!r} skipped: only text can be imported"
+                    + (f" ({n} coding(s) on it not imported)" if n else "")
+                )
+                src = None
+            else:
+                self.skipped.append(f"unknown source element <{kind}> {name!r} skipped")
+                src = None
+            if src is None:
+                self.skipped_guids.add(g)
+                for e in s.iter():
+                    if e.get("guid") and canonical_guid(e.get("guid")):
+                        self.skipped_guids.add(canonical_guid(e.get("guid")))
+            else:
+                out.append(src)
+        return out
+
+    def rebase(self, src: _Source) -> None:
+        """Map selection positions onto the normalised text; refuse ones outside it."""
+        spans = [(s.start, s.end) for s in src.selections]
+        pmap = src.st.position_map(spans, convention=self.crlf)
+        for s in src.selections:
+            if not pmap.fits(s.start, s.end):
+                raise self.error(
+                    f"selection {s.guid} in source {src.name!r} spans {s.start}-{s.end}, outside the text "
+                    f"(0-{pmap.basis_len} code points{', counting CRLF as ' + ('two' if pmap.convention == 'raw' else 'one') if chr(13) in src.st.raw else ''})"
+                )
+            s.start, s.end = pmap(s.start), pmap(s.end)
+        if pmap.convention == "collapsed":
+            logger.info("%s: source %r counts CRLF as one character", self.where, src.name)
+
+    def notes(self, users: dict[str, str]) -> dict[str, tuple[str, str, str | None, str | None]]:
+        out = {}
+        el = child(self.root, "Notes")
+        if el is None:
+            return out
+        for n in children(el, "Note"):
+            g = self.guid(n)
+            text = child_text(n, "PlainTextContent")
+            if text is None and n.get("plainTextPath"):
+                data = self.read_member_text(n.get("plainTextPath"), f"note {n.get('name')!r}")
+                text = SourceText.from_bytes(data).text if data is not None else None
+            user = self.guid(n, "creatingUser", required=False)
+            out[g] = (
+                n.get("name") or "",
+                SourceText.from_str(text or "").text,
+                users.get(user) if user else None,
+                parse_datetime(n.get("creationDateTime")),
+            )
+        return out
+
+
+def _unique(name: str, used: set[str]) -> str:
+    out, n = name, 2
+    while out in used:
+        out, n = f"{name}_{n}", n + 1
+    used.add(out)
+    return out
+
+
+def _norm_role(value: object) -> tuple[str, str | None]:
+    """(role, raw value when it was not one of schema.ROLES)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
+        return "unknown", None
+    v = str(value).strip().lower()
+    return (v, None) if v in schema.ROLES else ("other", str(value).strip())
+
+
+def import_qdpx(path: str | os.PathLike, *, crlf: str = "auto", limits: Limits | None = None) -> QdpxImport:
+    """Read a ``.qdpx`` project into a corpus, codings, codebook and memos.
+
+    Parameters
+    ----------
+    path : str or path-like
+    crlf : {"auto", "raw", "collapsed"}
+        How the writing tool counted CRLF line ends in positions: ``raw``
+        (CR is a character, as most tools do), ``collapsed`` (CRLF counts as
+        one) or ``auto`` (per source, the convention that fits the
+        selections; ``raw`` on a tie).
+    limits : Limits, optional
+        Size caps for the archive (see :class:`~outcomes_qual.interop._safezip.Limits`).
+
+    Returns
+    -------
+    QdpxImport
+
+    Raises
+    ------
+    InputError
+        For an unsafe or broken archive: member paths escaping the archive,
+        absolute paths, oversized or zip-bomb members, a missing
+        ``project.qde``, malformed XML or a DTD/entity declaration, a
+        selection outside its text, or a reference to an unknown GUID.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from outcomes_qual.corpus import Corpus
+    >>> from outcomes_qual.codebook import Code, Codebook
+    >>> from outcomes_qual.interop import export_qdpx
+    >>> corpus = Corpus.from_turns("fg1", [("Ann", "practitioner", "We plan together now."),
+    ...                                    ("Bo", "manager", "Forms take hours.")])
+    >>> cb = Codebook("demo", (Code("time", "Time", "Talk about time."),))
+    >>> codings = pd.DataFrame({"segment_id": ["fg1:002"], "code": ["time"], "coder": ["kim"],
+    ...                         "start_char": [33], "end_char": [39]})
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "demo.qdpx"
+    >>> _ = export_qdpx(corpus, codings, cb, out)
+    >>> got = import_qdpx(out)
+    >>> got.codings[["segment_id", "code", "coder", "start_char", "end_char"]].values.tolist()
+    [['fg1:002', 'time', 'kim', 33, 39]]
+    >>> got.corpus.texts["fg1"][33:39], got.corpus.participants["role"].tolist()
+    ('hours.', ['practitioner', 'manager'])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    with SafeZip(path, limits=limits) as zf:
+        qde_name = zf.find("project.qde")
+        if qde_name is None:
+            top = [n for n in zf.names() if n.lower().endswith(".qde") and "/" not in n]
+            if len(top) != 1:
+                raise InputError(
+                    "not a REFI-QDA project: the archive has no project.qde"
+                    + (f" (found {top})" if top else f"; members: {zf.names()[:5]}"),
+                    path=path,
+                )
+            qde_name = top[0]
+        root = parse_xml(zf.read(qde_name), path=f"{path}!{qde_name}")
+        if local(root.tag) != "Project":
+            raise InputError(f"{qde_name}: expected a <Project> root (urn:QDA-XML:project:1.0), got <{local(root.tag)}>", path=path)
+        reader = _Reader(path, zf, root, crlf=crlf)
+        return _build(reader)
+
+
+def _build(r: _Reader) -> QdpxImport:
+    root = r.root
+    users = r.users()
+    variables = r.variables()
+    parsed = codebook_from_root(root, path=r.where, name=(root.get("name") or r.path.stem))
+    codebook, key_by_guid = parsed.codebook, parsed.key_by_guid
+    r.skipped.extend(parsed.skipped)
+    sources = r.sources(variables)
+    for src in sources:
+        r.rebase(src)
+    notes = r.notes(users)
+
+    # ---------------------------------------------------------- ids & refs
+    sel_by_guid: dict[str, tuple[_Source, _Selection]] = {}
+    for src in sources:
+        for s in src.selections:
+            sel_by_guid[s.guid] = (src, s)
+    src_by_guid = {s.guid: s for s in sources}
+
+    def check_user(g: str | None, what: str) -> str | None:
+        if g is None:
+            return None
+        if users and g not in users:
+            raise r.error(f"{what} refers to unknown user GUID {g}")
+        return users.get(g)
+
+    # --------------------------------------------------------------- cases
+    cases = []
+    cases_el = child(root, "Cases")
+    used_pids: set[str] = set()
+    for c in children(cases_el, "Case") if cases_el is not None else []:
+        g = r.guid(c)
+        name = (c.get("name") or "").strip() or f"case-{g[:8]}"
+        values = r.variable_values(c, variables)
+        sel_refs, src_refs = [], []
+        for ref in children(c, "SelectionRef"):
+            t = r.guid(ref, "targetGUID")
+            if t in sel_by_guid:
+                sel_refs.append(t)
+            elif t in r.skipped_guids:
+                r.skipped.append(f"case {name!r}: a selection in a skipped source is not kept")
+            else:
+                raise r.error(f"case {name!r}: <SelectionRef> refers to unknown selection GUID {ref.get('targetGUID')}")
+        for ref in children(c, "SourceRef"):
+            t = r.guid(ref, "targetGUID")
+            if t in src_by_guid:
+                src_refs.append(t)
+            elif t not in r.skipped_guids:
+                raise r.error(f"case {name!r}: <SourceRef> refers to unknown source GUID {ref.get('targetGUID')}")
+        if children(c, "CodeRef"):
+            r.skipped.append(f"case {name!r}: its code references (case classification) were not imported")
+        cases.append({"guid": g, "pid": _unique(name, used_pids), "name": name, "values": values, "sels": sel_refs, "srcs": src_refs})
+    case_of_sel: dict[str, dict] = {}
+    for case in cases:
+        for t in case["sels"]:
+            case_of_sel.setdefault(t, case)
+    cases_of_src: dict[str, list[dict]] = defaultdict(list)
+    for case in cases:
+        for t in case["srcs"]:
+            cases_of_src[t].append(case)
+    case_by_name = {}
+    for case in cases:
+        case_by_name.setdefault(case["name"].casefold(), case)
+
+    # ------------------------------------------------------------ corpus
+    used_tids: set[str] = set()
+    transcripts, participants, segments = [], [], []
+    texts: dict[str, str] = {}
+    turns_by_src: dict[str, list[dict]] = {}
+    tid_by_src: dict[str, str] = {}
+    part_rows: dict[tuple[str, str], dict] = {}
+    extra_cols: list[str] = []
+
+    def participant(tid: str, pid: str, speaker: str | None, case: dict | None, src: _Source, role_hint=None) -> None:
+        if (tid, pid) in part_rows:
+            return
+        values = dict(case["values"]) if case else {}
+        lower = {k.lower(): k for k in values}
+        role_val = values.pop(lower["role"]) if "role" in lower else role_hint
+        role, raw_role = _norm_role(role_val)
+        if role == "unknown" and is_facilitator_label(speaker):
+            role = "facilitator"
+        row = {"participant_id": pid, "transcript_id": tid, "speaker": speaker or pid, "role": role}
+        if "speaker" in lower:
+            sp = values.pop(lower["speaker"])
+            row["speaker"] = speaker or (str(sp) if sp is not None else pid)
+        src_lower = {k.lower(): k for k in src.variables}
+        for col in ("authority", "department", "method"):
+            if col in lower:
+                row[col] = values.pop(lower[col])
+            elif col in src_lower:
+                row[col] = src.variables[src_lower[col]]
+            else:
+                row[col] = None
+        if raw_role is not None:
+            values["role_raw"] = raw_role
+        for k, v in values.items():
+            if k not in extra_cols:
+                extra_cols.append(k)
+            row[k] = v
+        part_rows[(tid, pid)] = row
+
+    for src in sources:
+        tid = _unique(src.name, used_tids)
+        tid_by_src[src.guid] = tid
+        text = src.st.text
+        texts[tid] = text
+        turn_sels = sorted((s for s in src.selections if s.guid in case_of_sel), key=lambda s: (s.start, s.end))
+        turns: list[dict] = []
+        if turn_sels:
+            last_end = -1
+            for s in turn_sels:
+                if s.start < last_end:
+                    r.skipped.append(f"source {src.name!r}: case selection {s.start}-{s.end} overlaps the previous turn; not a turn")
+                    continue
+                if s.end <= s.start:
+                    continue
+                case = case_of_sel[s.guid]
+                turns.append({"start": s.start, "end": s.end, "speaker": s.name or case["name"], "case": case, "hint": None})
+                last_end = s.end
+        else:
+            linked = cases_of_src.get(src.guid, [])
+            found = find_turns(text)
+            speakers = {t.speaker for t in found if t.speaker}
+            only_case = linked[0] if len(linked) == 1 else None
+            respondents = [sp for sp in speakers if not is_facilitator_label(sp)]
+            for t in found:
+                case = case_by_name.get(t.speaker.casefold()) if t.speaker else None
+                if case is None and only_case is not None:
+                    if t.speaker is None or (len(respondents) == 1 and t.speaker == respondents[0]):
+                        case = only_case
+                turns.append({"start": t.start, "end": t.end, "speaker": t.speaker or (case["name"] if case else "unknown"), "case": case, "hint": t.role_hint})
+            if linked and not any(t["case"] for t in turns):
+                r.skipped.append(
+                    f"source {src.name!r}: could not tell which speaker is case {linked[0]['name']!r}; its attributes were not applied"
+                )
+        rows = []
+        for i, t in enumerate(turns, start=1):
+            case = t["case"]
+            pid = case["pid"] if case else f"{tid}_{t['speaker']}"
+            participant(tid, pid, t["speaker"], case, src, t["hint"])
+            rows.append(
+                {
+                    "segment_id": make_segment_id(tid, i),
+                    "transcript_id": tid,
+                    "turn": i,
+                    "speaker": t["speaker"],
+                    "participant_id": pid,
+                    "role": part_rows[(tid, pid)]["role"],
+                    "text": text[t["start"] : t["end"]],
+                    "start_char": t["start"],
+                    "end_char": t["end"],
+                    "start_s": np.nan,
+                    "end_s": np.nan,
+                }
+            )
+        segments.extend(rows)
+        turns_by_src[src.guid] = rows
+        src_lower = {k.lower(): k for k in src.variables}
+        trow = {
+            "transcript_id": tid,
+            "source_path": f"{r.path.name}!{src.origin_path}" if src.origin_path != "inline" else f"{r.path.name}!inline",
+            "format": "qdpx",
+            "n_turns": len(rows),
+        }
+        for col in _TRANSCRIPT_ATTRS:
+            trow[col] = src.variables[src_lower[col]] if col in src_lower else None
+        for k, v in src.variables.items():
+            if k.lower() not in _TRANSCRIPT_ATTRS:
+                trow[k] = v
+        transcripts.append(trow)
+
+    for case in cases:
+        if not any(row["participant_id"] == case["pid"] for row in part_rows.values()) and not case["sels"]:
+            r.skipped.append(f"case {case['name']!r}: no turns of theirs were found; not kept as a participant")
+
+    # ------------------------------------------------------------- codings
+    coding_rows = []
+    warned_users = False
+    for src in sources:
+        rows = turns_by_src[src.guid]
+        for s in src.selections:
+            if not s.codings:
+                continue
+            if s.end <= s.start:
+                r.skipped.append(f"source {src.name!r}: empty selection {s.guid} ({len(s.codings)} coding(s)) skipped")
+                continue
+            hits = [row for row in rows if row["start_char"] < s.end and s.start < row["end_char"]]
+            if not hits:
+                r.skipped.append(
+                    f"source {src.name!r}: selection {s.start}-{s.end} ({src.st.text[s.start:s.end][:40]!r}) covers no turn; "
+                    f"{len(s.codings)} coding(s) skipped"
+                )
+                continue
+            for code_g, user_g, created, _notes in s.codings:
+                if code_g not in key_by_guid:
+                    raise r.error(f"a <CodeRef> in source {src.name!r} refers to unknown code GUID {code_g}")
+                coder = check_user(user_g, "a <Coding>") or check_user(s.user, "a <PlainTextSelection>")
+                if coder is None:
+                    coder = "unknown"
+                    if not warned_users:
+                        r.skipped.append("codings without a known creatingUser were given coder 'unknown'")
+                        warned_users = True
+                for row in hits:
+                    start, end = max(s.start, row["start_char"]), min(s.end, row["end_char"])
+                    whole = start <= row["start_char"] and end >= row["end_char"]
+                    coding_rows.append(
+                        {
+                            "segment_id": row["segment_id"],
+                            "code": key_by_guid[code_g],
+                            "coder": coder,
+                            "method": "manual",
+                            "confidence": 1.0,
+                            "evidence": None,
+                            "start_char": None if whole else start,
+                            "end_char": None if whole else end,
+                            "status": "accepted",
+                            "created_at": created or s.created,
+                        }
+                    )
+    codings = pd.DataFrame(coding_rows, columns=list(IMPORT_CODING_COLUMNS))
+    for col in ("start_char", "end_char"):
+        codings[col] = codings[col].astype("Int64")
+    codings = codings.drop_duplicates(["segment_id", "code", "coder", "start_char", "end_char"]).reset_index(drop=True)
+
+    # --------------------------------------------------------------- memos
+    memo_rows = []
+    referenced: set[str] = set()
+
+    def add_memo(note_g: str, ttype: str, tid: str | None, what: str) -> None:
+        if note_g not in notes:
+            raise r.error(f"{what}: <NoteRef> refers to unknown note GUID {note_g}")
+        referenced.add(note_g)
+        name, text, author, created = notes[note_g]
+        memo_rows.append({"target_type": ttype, "target_id": tid, "text": text, "author": author, "created_at": created})
+
+    book = child(root, "CodeBook")
+    if book is not None:
+        for code_el in iter_local(book, "Code"):
+            g = canonical_guid(code_el.get("guid"))
+            for n in r.note_refs(code_el):
+                add_memo(n, "code", key_by_guid.get(g), f"code {code_el.get('name')!r}")
+    for src in sources:
+        tid = tid_by_src[src.guid]
+        for n in src.notes:
+            add_memo(n, "transcript", tid, f"source {src.name!r}")
+        rows = turns_by_src[src.guid]
+        for s in src.selections:
+            coding_notes = [n for c in s.codings for n in c[3]]
+            if not s.notes and not coding_notes:
+                continue
+            hits = [row for row in rows if row["start_char"] < max(s.end, s.start + 1) and s.start < row["end_char"]]
+            for n in s.notes + coding_notes:
+                if hits:
+                    add_memo(n, "segment", hits[0]["segment_id"], f"selection {s.guid}")
+                else:
+                    add_memo(n, "transcript", tid, f"selection {s.guid}")
+    for n in r.note_refs(root):
+        add_memo(n, "project", None, "the project")
+    for g in notes:
+        if g not in referenced:
+            add_memo(g, "project", None, "the project")
+    memos = pd.DataFrame(memo_rows, columns=list(MEMO_COLUMNS))
+
+    # ------------------------------------------------------------- tables
+    if segments:
+        seg_df = pd.DataFrame(segments, columns=list(schema.SEGMENT_COLUMNS))
+    else:
+        seg_df = schema.empty_frame(schema.SEGMENT_COLUMNS)
+    part_cols = list(schema.PARTICIPANT_COLUMNS) + [c for c in extra_cols if c not in schema.PARTICIPANT_COLUMNS]
+    if part_rows:
+        part_df = pd.DataFrame(list(part_rows.values()), columns=part_cols)
+    else:
+        part_df = schema.empty_frame(part_cols)
+    tr_cols = list(schema.TRANSCRIPT_COLUMNS)
+    for t in transcripts:
+        for k in t:
+            if k not in tr_cols:
+                tr_cols.append(k)
+    tr_df = pd.DataFrame(transcripts, columns=tr_cols) if transcripts else schema.empty_frame(tr_cols)
+    corpus = Corpus(tr_df, part_df, seg_df, texts)
+    corpus.check()
+    for msg in r.skipped:
+        logger.warning("%s: %s", r.where, msg)
+    return QdpxImport(
+        corpus=corpus,
+        codings=codings,
+        codebook=codebook,
+        memos=memos,
+        skipped=list(r.skipped),
+        users=list(users.values()),
+        origin=root.get("origin") or "",
+    )
