@@ -134,7 +134,7 @@ def iter_input_files(paths: Iterable[str | os.PathLike], *, exclude: Iterable[st
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
                 for name in sorted(files):
                     low = name.lower()
                     suffix = Path(low).suffix

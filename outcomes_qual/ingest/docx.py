@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..text import normalise_text
 from ._turns import build_corpus, compose, header_key, parse_header, trailer_start
 from .roles import role_from_label
-from .txt import LabelMatch, detect_style, match_label, parse_time
+from .txt import NOT_SPEAKERS, LabelMatch, detect_style, match_label, parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _bold_label(paragraph) -> LabelMatch | None:
         return None
     if not label or len(label) > 60 or len(label.split()) > 6 or "\n" in label:
         return None
-    if header_key(f"{label}: x") is not None:
+    if header_key(f"{label}: x") is not None or label.lower() in NOT_SPEAKERS:
         return None
     return LabelMatch(label, consumed)
 

@@ -71,7 +71,7 @@ def _valid_label(label: str, style: str) -> bool:
     if not label or len(label) > 48:
         return False
     if style == "paren":
-        return True
+        return bool(re.fullmatch(r"[A-Z][A-Z.]{0,5}\d?", label)) or role_from_label(label) != "unknown"
     low = re.sub(r"\s+", " ", label.lower())
     if low in NOT_SPEAKERS:
         return False

@@ -43,7 +43,7 @@ from .txt import NOT_SPEAKERS
 logger = logging.getLogger(__name__)
 
 _TS = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
-_TIMING = re.compile(rf"^\s*(?P<a>{_TS})\s*-->\s*(?P<b>{_TS})(?:\s+.*)?$")
+_TIMING = re.compile(rf"^\s*(?P<a>{_TS})\s*-->\s*(?P<b>{_TS})(?P<settings>(?:\s+[\w-]+:\S+)*)\s*$")
 _LOOKS_LIKE_TIME = re.compile(r"^\s*\d{1,2}:\d{2}")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*(?:\s+(?P<name>[^>]*))?>", re.I)
 _TAG = re.compile(r"</?[a-z][^>]*>|<\d[\d:.]*>", re.I)
