@@ -20,14 +20,16 @@ Examples
 >>> import tempfile, pathlib
 >>> from outcomes_qual.codebook import Code, Codebook
 >>> cb = Codebook("demo", (
-...     Code("partners", "Partners", "Work with other agencies.", color="#1F77B4"),
+...     Code("partners", "Partners", "Work with other agencies.", color="#1f77b4"),
 ...     Code("partners/health", "Health", "NHS and GPs.", keywords=("GP", "nurse")),
 ... ))
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "demo.qdc"
 >>> export_qdc(cb, out)
 >>> back = import_qdc(out)
 >>> back.keys(), back["partners/health"].keywords, back["partners"].color
-(['partners', 'partners/health'], ('GP', 'nurse'), '#1F77B4')
+(['partners', 'partners/health'], ('GP', 'nurse'), '#1f77b4')
+>>> back.codes == cb.codes
+True
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ MAX_QDC_BYTES = 64 * 1024 * 1024
 _LIST_FIELDS = (("include", "Include"), ("exclude", "Exclude"), ("keywords", "Keywords"), ("examples", "Examples"))
 _HEADERS = {h: f for f, h in _LIST_FIELDS} | {"Key": "key"}
 _HEADER_RE = re.compile(r"^(Include|Exclude|Keywords|Examples|Key):\s*(.*)$")
-_KEY_RE = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)*$")
+_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*$")
 _COLOR_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 
 
@@ -98,19 +100,19 @@ def slugify(name: str) -> str:
 
 
 def normalise_color(value: str | None) -> str | None:
-    """``#RRGGBB`` in upper case, or ``None`` when ``value`` is not an RGB colour.
+    """``#rrggbb`` in lower case (as the YAML loader keeps it), or ``None`` when not an RGB colour.
 
     Examples
     --------
-    >>> normalise_color("#1f7"), normalise_color("#1f77b4"), normalise_color("red")
-    ('#11FF77', '#1F77B4', None)
+    >>> normalise_color("#1F7"), normalise_color("#1F77B4"), normalise_color("red")
+    ('#11ff77', '#1f77b4', None)
     """
     if not value or not _COLOR_RE.match(value.strip()):
         return None
     hexpart = value.strip()[1:]
     if len(hexpart) == 3:
         hexpart = "".join(ch * 2 for ch in hexpart)
-    return "#" + hexpart.upper()
+    return "#" + hexpart.lower()
 
 
 # --------------------------------------------------------------- description
@@ -387,7 +389,10 @@ def parse_codes(codes_elem: ET.Element | None, *, path: str, name: str, descript
             if node.guid in key_by_guid:
                 raise InputError(f"code GUID {node.guid} is used by more than one <Code>", path=path)
             key_by_guid[node.guid] = key
-            codes.append(Code(key=key, label=node.name, definition=definition, color=node.color, **extra))
+            definition = " ".join(definition.split()) or f"No definition came with the code {node.name!r}."
+            codes.append(
+                Code(key=key, label=" ".join(node.name.split()), definition=definition, color=node.color, **extra)
+            )
             walk(node.children, key)
 
     walk(nodes, None)
@@ -435,4 +440,7 @@ def codebook_from_root(root: ET.Element, *, path: str, name: str) -> ParsedCodes
         raise InputError(f"expected a REFI-QDA <CodeBook> (urn:QDA-XML:codebook:1.0), got <{tag}>", path=path)
     codes = child(book, "Codes")
     origin = root.get("origin") or ""
-    return parse_codes(codes, path=path, name=name, description=f"Imported from {origin}" if origin else "Imported")
+    parsed = parse_codes(codes, path=path, name=name)
+    if origin:
+        logger.info("%s: codebook written by %s", path, origin)
+    return parsed

@@ -170,9 +170,12 @@ def _prepare_codings(codings: pd.DataFrame, corpus: Corpus, summary: ExportSumma
                 "start": start,
                 "end": end,
                 "created_at": getattr(row, "created_at", None),
+                "coding_id": getattr(row, "coding_id", None),
             }
         )
-    out = pd.DataFrame(rows, columns=["transcript_id", "segment_id", "code", "coder", "start", "end", "created_at"])
+    out = pd.DataFrame(
+        rows, columns=["transcript_id", "segment_id", "code", "coder", "start", "end", "created_at", "coding_id"]
+    )
     return out.drop_duplicates(["transcript_id", "start", "end", "coder", "code"]).reset_index(drop=True)
 
 
@@ -235,9 +238,10 @@ def export_qdpx(
         The ``.qdpx`` to write; written to a temporary file first and moved
         into place, so a failure never leaves a half-written archive.
     memos : pandas.DataFrame, optional
-        target_type (``project``, ``code``, ``transcript``, ``segment``;
-        other types are attached to the project), target_id, text, and
-        optionally author and created_at.
+        target_type (``project``, ``code``, ``transcript``, ``segment``, or
+        ``coding`` when ``codings`` has a ``coding_id`` column; other types,
+        such as ``participant``, are attached to the project), target_id,
+        text, and optionally author and created_at.
     users : iterable of str, optional
         Extra user names to list (coders and memo authors are always listed).
     name : str, optional
@@ -261,6 +265,7 @@ def export_qdpx(
     cod = _prepare_codings(codings, corpus, summary)
     codebook = _complete_codebook(codebook, cod["code"].tolist(), summary)
     memo_df = _memo_frame(memos)
+    coding_ids = {str(int(v)) for v in cod["coding_id"] if not is_missing(v)}
 
     # ---------------------------------------------------------------- users
     user_names: list[str] = [exported_by]
@@ -308,6 +313,7 @@ def export_qdpx(
         note_elems.append(note)
         known_target = (
             (ttype == "code" and tid in codebook)
+            or (ttype == "coding" and tid in coding_ids)
             or (ttype == "transcript" and tid in corpus.texts)
             or (ttype == "segment" and tid in set(corpus.segments["segment_id"]))
         )
@@ -445,6 +451,9 @@ def export_qdpx(
                         },
                     )
                     _sub(coding, "CodeRef", {"targetGUID": code_guid(r.code)})
+                    if not is_missing(r.coding_id):
+                        for nguid in notes_for.get(("coding", str(int(r.coding_id))), []):
+                            _sub(coding, "NoteRef", {"targetGUID": nguid})
                     summary.n_codings += 1
                 items.append((int(start), int(end), 1, sel))
             for *_key, sel in sorted(items, key=lambda t: t[:3]):
