@@ -62,6 +62,11 @@ def _blank(x) -> bool:
     return x is None or (isinstance(x, float) and np.isnan(x)) or (isinstance(x, str) and not x.strip()) or x is pd.NA
 
 
+def _objects(values) -> pd.Series:
+    """A Series of Python objects (``None`` stays ``None``)."""
+    return pd.Series(list(values), dtype=object)
+
+
 def read_roster(path: str | os.PathLike) -> pd.DataFrame:
     """Read a roster CSV into a DataFrame with canonical column names.
 
@@ -120,7 +125,7 @@ def read_roster(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
-    frame = frame.rename(columns=_canon)
+    frame = frame.rename(columns=_canon).reset_index(drop=True)
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()].tolist()
         raise InputError(f"roster has repeated column(s) {dup}", path=path, line=1)
@@ -133,21 +138,21 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
         )
     frame = frame.copy()
     for col in frame.columns:
-        frame[col] = frame[col].map(lambda v: None if _blank(v) else (v.strip() if isinstance(v, str) else v)).astype(object)
+        frame[col] = _objects(None if _blank(v) else (v.strip() if isinstance(v, str) else v) for v in frame[col])
     for k, (t, s) in enumerate(zip(frame["transcript"], frame["speaker"])):
         if t is None or s is None:
             which = "transcript" if t is None else "speaker"
             raise InputError(f"row has no {which}; every roster row needs transcript and speaker", path=path, line=lines[k])
     # transcript given as a file name: strip a transcript extension
-    frame["transcript"] = frame["transcript"].map(
-        lambda t: Path(t).stem if Path(str(t)).suffix.lower() in EXTENSIONS else str(t)
+    frame["transcript"] = _objects(
+        Path(t).stem if Path(str(t)).suffix.lower() in EXTENSIONS else str(t) for t in frame["transcript"]
     )
-    frame["speaker"] = frame["speaker"].map(lambda s: re.sub(r"\s+", " ", str(s)).strip())
+    frame["speaker"] = _objects(re.sub(r"\s+", " ", str(s)).strip() for s in frame["speaker"])
     if "role" in frame:
         frame.insert(list(frame.columns).index("role") + 1, "role_raw", frame["role"])
-        frame["role"] = frame["role"].map(lambda r: None if r is None else normalise_role(r))
+        frame["role"] = _objects(None if _blank(r) else normalise_role(r) for r in frame["role"])
     if "method" in frame:
-        frame["method"] = frame["method"].map(normalise_method)
+        frame["method"] = _objects(None if _blank(m) else normalise_method(m) for m in frame["method"])
     key = frame["transcript"].str.lower() + "\x00" + frame["speaker"].str.lower()
     dup = key.duplicated()
     if dup.any():
@@ -256,7 +261,7 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
             if col in roster.columns and not _blank(r[col]):
                 participants.at[i, col] = r[col]
         for col in extras:
-            participants.at[i, col] = r[col]
+            participants.at[i, col] = None if _blank(r[col]) else r[col]
 
     transcripts = corpus.transcripts.copy()
     for col in ("method", "authority", "department"):
