@@ -1,5 +1,108 @@
-"""``outcomes-qual agreement``: not yet available."""
+"""``outcomes-qual agreement``: inter-coder agreement between codings tables.
+
+    outcomes-qual agreement A.csv B.csv [C.csv ...] --segments SEGMENTS.csv
+        [--unit segment|participant] [--codes CODE ...] [--level code|theme]
+        --out agreement.csv [--disagreements D.csv]
+
+Each codings CSV needs segment_id and code (and coder; without it the file
+name stands for the coder). One CSV with several coders in its coder column
+works too. SEGMENTS lists the units every coder was asked to code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+#: Decimal places in the written CSV (the library returns unrounded values).
+DECIMALS = 4
 
 
-def register(subparsers):
-    """Add nothing yet; the owner of this command replaces this module."""
+def register(subparsers) -> None:
+    """Add the ``agreement`` subcommand."""
+    parser = subparsers.add_parser(
+        "agreement",
+        help="inter-coder agreement (kappa, Krippendorff's alpha, Gwet's AC1) per code and overall",
+        description=(
+            "Compare two or more coders' codings per code and overall: percent agreement, Cohen's kappa, "
+            "Krippendorff's alpha (nominal), Gwet's AC1 and prevalence. The units are the turns (or "
+            "participants) in --segments, so a turn no coder coded counts as agreement on absence. "
+            "A person against the auto-coder works the same way."
+        ),
+    )
+    parser.add_argument("codings", nargs="+", metavar="CODINGS.csv",
+                        help="codings tables (segment_id, code, coder), one per coder or one with several coders")
+    parser.add_argument("--segments", required=True, metavar="SEGMENTS.csv",
+                        help="the units: segment_id (participant_id for --unit participant; role)")
+    parser.add_argument("--unit", choices=("segment", "participant"), default="segment",
+                        help="unit of agreement (default: segment, i.e. turn)")
+    parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
+    parser.add_argument("--level", choices=("code", "theme"), default="code",
+                        help="compare code keys as given, or roll sub-codes up to themes")
+    parser.add_argument("--include-facilitator", action="store_true", help="count facilitator turns as units")
+    parser.add_argument("--out", required=True, metavar="agreement.csv", help="where to write the agreement table")
+    parser.add_argument("--disagreements", metavar="D.csv",
+                        help="also write the turns where two coders differ (with both codes and the text)")
+    parser.set_defaults(func=run)
+
+
+def read_table(path: str, *, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """Read a CSV into strings, checking ``required`` columns; InputError names the file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no such {what} file", path=p)
+    try:
+        frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read {what} CSV: {str(err).strip().splitlines()[0]}", path=p) from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what} file is missing column(s) {missing}; expected at least {list(required)}, got {list(frame.columns)}",
+            path=p,
+        )
+    return frame
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute agreement and write the CSV(s); return the exit code."""
+    from ..agreement import agreement, disagreements
+
+    outs = [Path(p).resolve() for p in (args.out, args.disagreements) if p]
+    for given in [*args.codings, args.segments]:
+        if Path(given).resolve() in outs:
+            raise InputError("--out/--disagreements would overwrite an input file; choose another path", path=given)
+    frames = []
+    for path in args.codings:
+        frame = read_table(path, required=("segment_id", "code"), what="codings")
+        if "coder" not in frame.columns:
+            frame["coder"] = Path(path).stem
+        frames.append(frame)
+    seg_required = ("segment_id", "participant_id") if args.unit == "participant" else ("segment_id",)
+    segments = read_table(args.segments, required=seg_required, what="segments")
+    for col in ("turn",):
+        if col in segments.columns:
+            segments[col] = pd.to_numeric(segments[col], errors="coerce")
+    try:
+        table = agreement(*frames, segments=segments, unit=args.unit, codes=args.codes, level=args.level,
+                          include_facilitator=args.include_facilitator)
+    except InputError as err:
+        raise InputError(f"{err} (codings: {', '.join(args.codings)}; segments: {args.segments})") from None
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.round(DECIMALS).to_csv(args.out, index=False, encoding="utf-8", lineterminator="\n")
+    overall = table.iloc[-1]
+    print(f"wrote {args.out}: {len(table) - 1} code(s), {overall['n_units']} {args.unit} unit(s) per code, "
+          f"coders {overall['coders']}; overall kappa {overall['cohen_kappa']:.3f}, "
+          f"alpha {overall['krippendorff_alpha']:.3f}, AC1 {overall['gwet_ac1']:.3f}")
+    if args.disagreements:
+        frame = pd.concat(frames, ignore_index=True) if len(frames) == 1 else None
+        diff = disagreements(*(frames if frame is None else [frame]), segments=segments, codes=args.codes,
+                             level=args.level, include_facilitator=args.include_facilitator)
+        Path(args.disagreements).parent.mkdir(parents=True, exist_ok=True)
+        diff.to_csv(args.disagreements, index=False, encoding="utf-8", lineterminator="\n")
+        print(f"wrote {args.disagreements}: {len(diff)} turn(s) where the coders differ")
+    return 0

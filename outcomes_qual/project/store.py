@@ -390,7 +390,7 @@ class Project(ManualCodingMixin):
                 tid, speaker = str(rec["transcript_id"]), str(rec["speaker"])
                 rows = conn.execute(
                     "SELECT pid, participant_id, role, authority, department, method, extra FROM participants "
-                    "WHERE transcript_id = ? AND speaker = ?",
+                    "WHERE transcript_id = ? AND lower(speaker) = lower(?)",
                     (tid, speaker),
                 ).fetchall()
                 if not rows:
@@ -415,7 +415,8 @@ class Project(ManualCodingMixin):
                     updated += 1
                 seg_cols = [c for c in ("participant_id", "role") if c in attrs and not is_missing(rec[c])]
                 for sid, *old in conn.execute(
-                    "SELECT segment_id, participant_id, role FROM segments WHERE transcript_id = ? AND speaker = ?",
+                    "SELECT segment_id, participant_id, role FROM segments WHERE transcript_id = ? "
+                    "AND lower(speaker) = lower(?)",
                     (tid, speaker),
                 ).fetchall():
                     old_vals = dict(zip(("participant_id", "role"), old))
