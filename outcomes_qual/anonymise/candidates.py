@@ -10,6 +10,9 @@ capitalised where an ordinary word would not be. The reasons reported are
 - ``title``: Mr, Mrs, Ms, Miss, Dr... followed by a capitalised word;
 - ``speaker label`` / ``roster`` / ``speakers header``: participants' names;
 - ``recurs in N turns``: the candidate appears in more than one turn;
+- ``part of a participant's name``: a first name or surname of a participant;
+- ``only at sentence start``: never seen capitalised mid-sentence (listed last:
+  often an ordinary word);
 - ``listed``: it is already in the names list.
 
 Examples
@@ -88,6 +91,8 @@ def _strip_possessive(word: str) -> str:
 
 
 def _non_name(word: str) -> bool:
+    if "-" in word:
+        return any(_non_name(part) or is_common_word(part) for part in word.split("-") if part)
     return (
         is_stop_word(word)
         or is_domain_word(word)
@@ -167,6 +172,7 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
     forms: dict[str, Counter] = defaultdict(Counter)
     example: dict[str, str] = {}
     cues: dict[str, Counter] = defaultdict(Counter)
+    mid_sentence: set[str] = set()
 
     seg = corpus.segments
     for tid, text in corpus.texts.items():
@@ -221,16 +227,16 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
             base = _strip_possessive(word)
             if qualified[i]:
                 poss = base != word
+                if not _sentence_initial(text, start):
+                    mid_sentence.add(name_key(base))
                 record(name_key(base), base, start, start + len(base), "capitalised", prev, "'s" if poss else nxt)
                 if poss:
                     cues[name_key(base)]["person"] += 1
             # a pair: two qualifying capitalised words separated by one space
             if (
                 i + 1 < len(tokens)
-                and _is_cap(word)
                 and word == base
-                and not _non_name(word)
-                and not (is_common_word(word) and _sentence_initial(text, start))
+                and qualified[i]
                 and qualified[i + 1]
                 and text[end : tokens[i + 1][0]] in (" ", "\t")
             ):
@@ -238,6 +244,7 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
                 pair = f"{word} {nbase}"
                 after = tokens[i + 2][2] if i + 2 < len(tokens) else ""
                 record(name_key(pair), pair, start, tokens[i + 1][0] + len(nbase), "capitalised pair", prev, after)
+                mid_sentence.add(name_key(pair))
             # a title and a capitalised word
             if (
                 is_title(word)
@@ -250,6 +257,7 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
                 nbase = _strip_possessive(tokens[i + 1][2])
                 pair = f"{word.rstrip('.')} {nbase}"
                 record(name_key(pair), pair, start, tokens[i + 1][0] + len(nbase), "title", prev, nxt)
+                mid_sentence.add(name_key(pair))
 
     # participants: speaker labels, roster name columns, SPEAKERS headers, a roster
     people: list[tuple[str, str, str | None]] = []
@@ -272,8 +280,12 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
         people.append((name, reason, None))
 
     participant_keys: set[str] = set()
+    part_of_participant: set[str] = set()
     for name, reason, tid in people:
         key = name if is_initials(name) else name_key(name)
+        tokens = [t for t in split_label(name) if not is_title(t)]
+        if len(tokens) > 1:
+            part_of_participant.update(name_key(t) for t in tokens)
         participant_keys.add(key)
         reasons[key].add(reason)
         forms[key][name] += 1
@@ -291,6 +303,13 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
                     a, b = max(0, start - 40), min(len(text), end + 40)
                     example[key] = " ".join(text[a:b].split())
 
+    authority_keys: set[str] = set()
+    for frame_ in (corpus.transcripts, corpus.participants):
+        for col in ("authority", "department"):
+            if col in frame_.columns:
+                for value in frame_[col].dropna().astype(str):
+                    if value.strip():
+                        authority_keys.add(name_key(value))
     listed_keys: set[str] = set()
     frame = names_frame(names)
     for n in frame["name"]:
@@ -307,12 +326,22 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
         listed = key in listed_keys
         if listed:
             why.add("listed")
-        if key in participant_keys:
+        if key in part_of_participant and key not in participant_keys:
+            why.add("part of a participant's name")
+        if key in authority_keys:
+            why.add("authority or department")
+        if key in count and key not in mid_sentence and key not in participant_keys and key not in part_of_participant and not listed:
+            why.add("only at sentence start")
+        if key in participant_keys or key in part_of_participant:
             guess = "participant"
+        elif key in authority_keys:
+            guess = "place"
         else:
             c = cues.get(key, Counter())
             guess = "place" if c["place"] > c["person"] else "person" if c["person"] else "unknown"
-        order = ["speaker label", "roster", "speakers header", "title", "capitalised pair", "capitalised", "listed"]
+        order = ["speaker label", "roster", "speakers header", "part of a participant's name",
+                 "authority or department", "title",
+                 "capitalised pair", "capitalised", "only at sentence start", "listed"]
         why_sorted = [r for r in order if r in why] + sorted(r for r in why if r not in order)
         rows.append(
             {
@@ -329,7 +358,10 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
     if not len(out):
         return out
-    out["_p"] = out["category_guess"] != "participant"
+    # participants first, then likely names, then words seen only at the start of a sentence
+    out["_p"] = (out["category_guess"] != "participant").astype(int) + out["reasons"].str.contains(
+        "only at sentence start", regex=False
+    ).astype(int)
     out["_c"] = -out["count"]
     out = out.sort_values(["_p", "_c", "candidate"], kind="stable").drop(columns=["_p", "_c"])
     return out.reset_index(drop=True)

@@ -227,7 +227,7 @@ def is_generic_label(label: str) -> bool:
 
     Examples
     --------
-    >>> [is_generic_label(s) for s in ["Practitioner 2", "SENIOR", "Speaker 1", "P03", "Ann"]]
+    >>> [is_generic_label(s) for s in ["Practitioner 2", "SENIOR", "Speaker 1", "Manager GA-P13", "Ann"]]
     [True, True, True, True, False]
     """
     text = _PAREN.sub(" ", str(label)).strip()
@@ -237,7 +237,7 @@ def is_generic_label(label: str) -> bool:
         if not token:
             continue
         word = token.strip(".,;-").casefold()
-        if not word or word.isdigit() or re.fullmatch(r"[a-z]?\d+[a-z]?", word) or word in GENERIC_LABEL_WORDS:
+        if not word or any(c.isdigit() for c in word) or re.fullmatch(r"[a-z]?\d+[a-z]?", word) or word in GENERIC_LABEL_WORDS:
             continue
         if len(word) == 1:
             continue

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..corpus import Corpus
+from .wordlists import is_title
 from .names import NameMatcher, is_generic_label, is_initials, name_key, names_frame, split_label
 
 logger = logging.getLogger(__name__)
@@ -221,9 +222,22 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
     return entities
 
 
+def category_label(category: str) -> str:
+    """Return how a category is written in a replacement: ``service_user`` -> ``Service user``.
+
+    Examples
+    --------
+    >>> category_label("young_person"), category_label("CHILD")
+    ('Young person', 'Child')
+    """
+    words = category.replace("_", " ").split() or ["person"]
+    return " ".join([words[0].capitalize()] + [w.lower() for w in words[1:]])
+
+
 def _listed_entities(names) -> list[_Entity]:
     frame = names_frame(names)
     entities: list[_Entity] = []
+    taken = {str(r).strip().casefold() for r in frame["replacement"] if str(r).strip()}
     numbers: dict[str, int] = {}
     claimed: dict[str, _Entity] = {}
     for row in frame.to_dict("records"):
@@ -234,12 +248,16 @@ def _listed_entities(names) -> list[_Entity]:
         if not replacement and key in claimed and claimed[key].category.casefold() == category.casefold():
             replacement = claimed[key].replacement
         if not replacement:
-            label = " ".join(w.capitalize() for w in category.replace("_", " ").split())
-            numbers[label] = numbers.get(label, 0) + 1
-            replacement = f"[{label} {numbers[label]}]"
+            label = category_label(category)
+            while True:
+                numbers[label] = numbers.get(label, 0) + 1
+                replacement = f"[{label} {numbers[label]}]"
+                if replacement.casefold() not in taken:
+                    break
+            taken.add(replacement.casefold())
         entity = _Entity(name, replacement, category, "names", None, None, None, [name])
         entities.append(entity)
-        tokens = split_label(name)
+        tokens = [t for t in split_label(name) if not is_title(t)]
         for k in [key] + ([name_key(tokens[0]), name_key(tokens[-1])] if len(tokens) > 1 else []):
             claimed.setdefault(k, entity)
     return entities

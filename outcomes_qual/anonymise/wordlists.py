@@ -68,7 +68,7 @@ friend friends neighbour neighbours carer carers worker workers staff team teams
 colleagues manager managers practitioner practitioners senior seniors mentor mentors social
 facilitator interviewer researcher participant participants everyone group groups service
 services user users client clients customer customers individual individuals member members
-yes please hang
+yes please hang hm hmm mmhmm uhuh
 """
 
 #: Conversational and frequent words that open sentences but are not names.
@@ -97,7 +97,8 @@ violence reablement homecare domiciliary respite duty intake front door first co
 referral referrals case cases caseload casework worker manager managers practitioner
 practitioners senior seniors mentor mentors director directors head heads chief lead
 leader leaders leadership officer officers coordinator co-ordinator assistant consultant
-principal deputy acting interim
+principal deputy acting interim hearing hearings reporter reporters sheriff
+provost children's panel
 monday tuesday wednesday thursday friday saturday sunday weekend weekends
 january february march april may june july august september october november december
 spring summer autumn winter christmas easter new year
@@ -136,7 +137,10 @@ GENERIC_LABEL_WORDS: frozenset[str] = frozenset(
 )
 
 #: Words of SPEAKERS headers and transcript metadata that are not names.
-HEADER_WORDS: frozenset[str] = frozenset({"speakers", "speaker", "date", "title", "transcript", "present", "attendees"})
+HEADER_WORDS: frozenset[str] = frozenset(
+    {"speakers", "speaker", "date", "title", "transcript", "present", "attendees", "method", "authority",
+     "department", "location", "venue", "duration", "recorded", "group", "interview"}
+)
 
 
 def _key(word: str) -> str:
@@ -174,7 +178,13 @@ def is_domain_word(word: str) -> bool:
     >>> is_domain_word("Wednesday"), is_domain_word("Peter")
     (True, False)
     """
-    return _key(word) in DOMAIN_WORDS
+    key = _key(word)
+    if key in DOMAIN_WORDS:
+        return True
+    # plurals of domain words (Tuesdays, Councils) and of acronyms (OTs, NQSWs)
+    if len(word) > 2 and word.endswith("s") and (key[:-1] in DOMAIN_WORDS or word[:-1].isupper()):
+        return True
+    return False
 
 
 def is_title(word: str) -> bool:
