@@ -224,7 +224,7 @@ def run_review(args: argparse.Namespace) -> int:
             ids += sugg["coding_id"].tolist()
         n = proj.accept(ids, reviewer=args.reviewer) if args.action == "accept" else \
             proj.reject(ids, reviewer=args.reviewer)
-    print(f"{args.action}ed {n} coding(s)" if args.action == "reject" else f"accepted {n} coding(s)")
+    print(f"{args.action}ed {n} coding(s)")
     return 0
 
 

@@ -688,8 +688,7 @@ class Project(ManualCodingMixin):
         if not ids:
             return 0
         who = f" by {reviewer}" if reviewer else ""
-        with self._transaction(status, f"{status[:-2] if status.endswith('ed') else status} {len(ids)} coding(s){who}",
-                               actor=reviewer) as tx:
+        with self._transaction(status, f"{status} {len(ids)} coding(s){who}", actor=reviewer) as tx:
             conn = self.conn
             marks = ", ".join("?" * len(ids))
             rows = conn.execute(

@@ -1,0 +1,160 @@
+"""``outcomes-qual project ...`` end to end on small transcript files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from outcomes_qual.cli import main
+from outcomes_qual.project import PROJECT_CODING_COLUMNS, Project
+
+CODEBOOK_YAML = """\
+name: mini
+version: "1"
+codes:
+  - key: time
+    label: Time
+    definition: Talk about having or lacking time.
+  - key: systems_barriers
+    label: Systems barriers
+    definition: Processes and systems that get in the way.
+    children:
+      - key: paperwork_and_it
+        label: Forms and IT
+        definition: Forms, recording systems and IT.
+"""
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "fg_north.txt").write_text(
+        "Facilitator: What gets in the way of good conversations?\n"
+        "Ann: The forms. The assessment form is twelve pages.\n"
+        "Bea: And there is never time to sit with people.\n"
+        "Ann: Our IT system logs us out mid-visit.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "int_south.txt").write_text(
+        "Interviewer: How has practice changed?\nCy: We plan around what people want, but time is tight.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "roster.csv").write_text(
+        "transcript,speaker,participant_id,role,authority\n"
+        "fg_north,Ann,P01,practitioner,North\nfg_north,Bea,P02,senior,North\n"
+        "fg_north,Facilitator,F1,facilitator,North\n"
+        "int_south,Cy,P03,manager,South\nint_south,Interviewer,F2,facilitator,South\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "cb.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
+    return tmp_path
+
+
+def cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def project(files, capsys):
+    path = files / "p.sqlite"
+    assert cli(capsys, "project", "init", path, "--codebook", files / "cb.yaml")[0] == 0
+    code, out, err = cli(capsys, "project", "add", files / "fg_north.txt", files / "int_south.txt",
+                         "--roster", files / "roster.csv", "--project", path)
+    assert code == 0, err
+    assert "added 2 transcript(s), 6 turn(s)" in out
+    return path
+
+
+def test_init_refuses_existing_file(project, capsys):
+    code, _, err = cli(capsys, "project", "init", project)
+    assert code == 2
+    assert err.strip().endswith("p.sqlite: already exists; open it with Project.open or choose a new file name")
+    assert "Traceback" not in err
+
+
+def test_add_keeps_roster_attributes(project):
+    with Project.open(project) as p:
+        part = p.participants().set_index("speaker")
+        assert part.loc["Bea", ["participant_id", "role", "authority"]].tolist() == ["P02", "senior", "North"]
+        assert p.codebook().keys() == ["time", "systems_barriers", "systems_barriers/paperwork_and_it"]
+        assert p.corpus().texts["int_south"].startswith("Interviewer: How")
+
+
+def test_code_segment_search_span_review_undo_export(project, files, capsys):
+    code, out, _ = cli(capsys, "project", "code", "fg_north:003", "time", "--coder", "ann", "--project", project)
+    assert code == 0 and out.strip() == "coded fg_north:003 as 'time' by ann (coding id 1)"
+
+    code, out, _ = cli(capsys, "project", "code", "--search", "time", "time", "--coder", "bob", "--preview",
+                       "--project", project)
+    assert code == 0
+    assert out.splitlines()[0] == "fg_north:003\tsenior\tAnd there is never [time] to sit with people."
+    assert out.splitlines()[-1].startswith("2 turn(s) match 'time'; run without --preview")
+    with Project.open(project) as p:
+        assert p.summary()["codings"] == 1
+
+    code, out, _ = cli(capsys, "project", "code", "--search", "form*", "systems_barriers/paperwork_and_it",
+                       "--coder", "bob", "--project", project)
+    assert out.strip() == "1 turn(s) match 'form*'; 1 new coding(s) as 'systems_barriers/paperwork_and_it' by bob"
+
+    with Project.open(project) as p:
+        text = p.texts()["fg_north"]
+    start = text.index("IT system")
+    code, out, _ = cli(capsys, "project", "code", "--span", "fg_north", start, start + 9, "systems_barriers",
+                       "--coder", "ann", "--project", project)
+    assert code == 0 and "(1 turn(s); coding id(s) 3)" in out
+
+    with Project.open(project) as p:
+        p.add_codings(pd.DataFrame({"segment_id": ["fg_north:002", "int_south:002"], "code": "systems_barriers",
+                                    "coder": "keyword", "method": "keyword"}))
+    assert cli(capsys, "project", "accept", "--coder", "keyword", "--reviewer", "ann", "--project", project)[1] \
+        .strip() == "accepted 2 coding(s)"
+    assert cli(capsys, "project", "reject", "5", "--project", project)[1].strip() == "rejected 1 coding(s)"
+    assert cli(capsys, "project", "undo", "--project", project)[1].startswith("undone: rejected 1 coding(s)")
+
+    code, out, _ = cli(capsys, "project", "info", "--project", project)
+    assert "codings: 5 (0 suggested, 5 accepted, 0 rejected)" in out
+
+    code, out, _ = cli(capsys, "project", "export", "--project", project, "--out", files / "export")
+    assert code == 0 and out.strip().endswith("export")
+    codings = pd.read_csv(files / "export" / "codings.csv")
+    assert list(codings.columns) == list(PROJECT_CODING_COLUMNS)
+    assert codings["coder"].tolist() == ["ann", "bob", "ann", "keyword", "keyword"]
+    assert codings.loc[2, ["start_char", "end_char"]].tolist() == [start, start + 9]
+    assert (files / "export" / "texts" / "fg_north.txt").read_text(encoding="utf-8") == text
+    for name in ("transcripts", "participants", "segments", "codebook", "codebook_versions", "memos", "actions"):
+        assert (files / "export" / f"{name}.csv").is_file()
+    assert pd.read_csv(files / "export" / "codebook.csv")["key"].tolist()[0] == "time"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["code", "fg_north:003", "tme", "--coder", "a"], r"code\(s\) \['tme'\] not in codebook version 1"),
+        (["code", "fg_north:003", "--coder", "a"], "expected SEGMENT_ID CODE, got 'fg_north:003'"),
+        (["code", "--search", "x", "a", "b", "--coder", "a"], "expected CODE, got 'a b'"),
+        (["code", "--span", "fg_north", "x", "9", "time", "--coder", "a"], "START: expected an integer, got 'x'"),
+        (["accept", "--project-less"], None),
+        (["accept"], "give CODING_ID"),
+        (["reject", "77"], r"coding id\(s\) not in the project: \[77\]"),
+    ],
+)
+def test_bad_commands_give_one_line(project, capsys, argv, message):
+    if message is None:
+        with pytest.raises(SystemExit):
+            main(["project", *argv, "--project", str(project)])
+        return
+    code, _, err = cli(capsys, "project", *argv, "--project", project)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert pytest.importorskip("re").search(message, err)
+
+
+def test_damaged_project_is_one_line_error(files, capsys):
+    bad = files / "bad.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 50)
+    code, _, err = cli(capsys, "project", "info", "--project", bad)
+    assert code == 2
+    assert "bad.sqlite: cannot read the project file" in err and "truncated or corrupt" in err
+    code, _, err = cli(capsys, "project", "info", "--project", files / "none.sqlite")
+    assert code == 2 and "none.sqlite: no such project file" in err
