@@ -243,12 +243,13 @@ def _listed_entities(names) -> list[_Entity]:
     for row in frame.to_dict("records"):
         name = row["name"]
         replacement = str(row.get("replacement") or "").strip()
-        category = str(row.get("category") or "").strip() or "person"
+        given = str(row.get("category") or "").strip()
+        category = given or ("" if replacement else "person")
         key = name_key(name)
         if not replacement and key in claimed and claimed[key].category.casefold() == category.casefold():
             replacement = claimed[key].replacement
         if not replacement:
-            label = category_label(category)
+            label = category_label(category or "person")
             while True:
                 numbers[label] = numbers.get(label, 0) + 1
                 replacement = f"[{label} {numbers[label]}]"
