@@ -128,3 +128,19 @@ def test_docx_without_turns(tmp_path):
     doc.add_paragraph("Meeting notes without any speakers.")
     with pytest.raises(InputError, match=r"notes\.docx: no speaker turns found"):
         read_transcript(save(doc, tmp_path, "notes.docx"))
+
+
+def test_teams_style_docx_label_line_then_text(tmp_path):
+    doc = docx.Document()
+    doc.add_paragraph("Smith, Jane   0:03")
+    doc.add_paragraph("Morning all.")
+    doc.add_paragraph("Practitioner 1   1:15")
+    doc.add_paragraph("Morning.")
+    doc.add_paragraph("Second paragraph.")
+    corpus = read_transcript(save(doc, tmp_path, "teams.docx"))
+    corpus.check()
+    assert corpus.texts["teams"] == "Smith, Jane: Morning all.\nPractitioner 1: Morning.\nSecond paragraph."
+    assert corpus.segments[["speaker", "role", "text", "start_s"]].values.tolist() == [
+        ["Smith, Jane", "unknown", "Morning all.", 3.0],
+        ["Practitioner 1", "practitioner", "Morning.\nSecond paragraph.", 75.0],
+    ]

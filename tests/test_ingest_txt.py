@@ -300,3 +300,19 @@ def test_offsets_invariant_property(data):
     assert got == expected
     assert corpus.segments["turn"].tolist() == list(range(1, len(expected) + 1))
     assert all(t == t.strip() for t in corpus.segments["text"])
+
+
+def test_timestamp_prefix_and_role_beside_name(tmp_path):
+    text = "[00:00:05] Ann (Team manager): Shall we start?\n00:01:10 Bob (Senior practitioner): Yes.\nAnn (laughs): no role here.\n"
+    corpus = read_transcript(write(tmp_path, "t.txt", text))
+    corpus.check()
+    assert seg_values(corpus, ("speaker", "role", "text", "start_s")) == [
+        ["Ann", "manager", "Shall we start?", 5.0],
+        ["Bob", "senior", "Yes.\nAnn (laughs): no role here.", 70.0],
+    ]
+
+
+def test_interviewer_respondent_initials(tmp_path):
+    text = "I: How long have you worked here?\nR: Ten years.\nI: Thanks.\n"
+    corpus = read_transcript(write(tmp_path, "t.txt", text))
+    assert seg_values(corpus, ("speaker", "role")) == [["I", "facilitator"], ["R", "unknown"], ["I", "facilitator"]]

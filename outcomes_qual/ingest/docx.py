@@ -39,6 +39,16 @@ _TEXT_HEADERS = {"text", "transcript", "speech", "utterance", "content", "dialog
 _TIME_CELL = re.compile(r"^\s*\[?\s*((?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?)\s*\]?\s*$")
 
 
+def _is_bold(run) -> bool:
+    if run.bold is not None:
+        return bool(run.bold)
+    rpr = run._r.rPr
+    if rpr is None or rpr.rStyle is None:  # looking up the style is slow; only when one is set
+        return False
+    style = run.style
+    return bool(style is not None and style.font.bold)
+
+
 def _bold_label(paragraph) -> LabelMatch | None:
     """Return the bold ``Label:`` at the start of ``paragraph``, if any."""
     bold, consumed = "", 0
@@ -47,7 +57,7 @@ def _bold_label(paragraph) -> LabelMatch | None:
         if not bold and not t.strip():
             consumed += len(t)
             continue
-        if run.bold or (run.style is not None and run.style.font.bold):
+        if _is_bold(run):
             bold += t
             consumed += len(t)
         else:
@@ -184,19 +194,19 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
 
     paras = [p[0] if kind == "para" else "" for kind, p in items]
     style = detect_style([p[0].split("\n", 1)[0] for kind, p in items if kind == "para" and p[1] is None])
-    # classify every item as (label or None, text, start_s, end_s)
-    units: list[tuple[str | None, str, float | None, float | None]] = []
+    # classify every item as (label or None, text, start_s, end_s, role named beside the label)
+    units: list[tuple[str | None, str, float | None, float | None, str | None]] = []
     for kind, payload in items:
         if kind == "row":
-            units.append(payload)
+            units.append((*payload, None))
             continue
         text, bold = payload
         first_line = text.split("\n", 1)[0]
         m = bold or (match_label(first_line, style) if style else None)
         if m:
-            units.append((m.label, text[m.rest :].strip(), m.time_s, None))
+            units.append((m.label, text[m.rest :].strip(), m.time_s, None, m.role))
         else:
-            units.append((None, text.strip(), None, None))
+            units.append((None, text.strip(), None, None, None))
     labelled = [k for k, u in enumerate(units) if u[0] is not None]
     if not labelled:
         raise InputError(
@@ -209,19 +219,25 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
     meta = parse_header(header_lines)
     cut = trailer_start([u[1] if u[0] is None else "" for u in units], first, last)
     body = units[first:cut]
-    resolved, roles, current = [], {}, None
-    for label, text, start_s, end_s in body:
+    resolved, roles, current, pending_s = [], {}, None, None
+    for label, text, start_s, end_s, named_role in body:
         if label is not None:
             key = label.replace(".", "") if style == "paren" else label
-            speaker, role = label, role_from_label(label)
+            speaker, role = label, named_role or role_from_label(label)
             if key in meta.speakers:
                 speaker, mapped = meta.speakers[key]
                 role = role if role != "unknown" else mapped
             if roles.get(speaker, "unknown") == "unknown":
                 roles[speaker] = role
             current = speaker
+            pending_s = start_s
         if current is None:
             continue
+        if not text:
+            continue
+        if start_s is None:
+            start_s = pending_s
+        pending_s = None
         resolved.append((current, text, start_s, end_s))
     plain, turns = compose(resolved, joiner="\n", header=[h for h in header_lines], roles=roles)
     corpus = build_corpus(transcript_id, plain, turns, meta=meta, fmt="docx", source_path=spath)

@@ -72,7 +72,7 @@ _ROLE_WORDS = re.compile(
     r"manager|team manager|service manager|senior manager|head of service|team leader|"
     r"senior|senior practitioner|senior social worker|sp|ssw|"
     r"practitioner|social worker|support worker|worker|ot|sw|occupational therapist|"
-    r"participant|respondent|interviewee|speaker|member|answer|a|p|r)"
+    r"participant|respondent|interviewee|speaker|member|answer|a|p|r|i)"
     r"(?:[\s_#.-]*(?:\d+|[a-z]))?$"
 )
 
@@ -136,6 +136,8 @@ def role_from_label(label: object) -> str:
     --------
     >>> [role_from_label(x) for x in ["Practitioner 2", "SENIOR", "Interviewer", "Speaker 1", "Bec Hooton"]]
     ['practitioner', 'senior', 'facilitator', 'unknown', 'unknown']
+    >>> role_from_label("I"), role_from_label("R")
+    ('facilitator', 'unknown')
     """
     text = _clean(label)
     if not text:
@@ -146,7 +148,7 @@ def role_from_label(label: object) -> str:
     word = m.group("word")
     if word in {"participant", "respondent", "interviewee", "speaker", "member", "answer", "a", "p", "r"}:
         return "unknown"
-    if word == "question":
+    if word in ("question", "i"):  # "Q:" / "I:" for question / interviewer
         return "facilitator"
     return normalise_role(word)
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from ..corpus import Corpus
 from ..errors import InputError
 from ._turns import Meta, Turn, build_corpus, header_key, parse_header, trailer_start
-from .roles import role_from_label
+from .roles import normalise_role, role_from_label
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,14 @@ _REST = r"(?:[ \t]+(?P<rest>\S.*?)|[ \t]*)[ \t]*$"
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
 _PATTERNS: dict[str, re.Pattern] = {
     "rev": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][^()\n:]{{0,48}}?)[ \t]*\((?P<time>{_TIME})\)[ \t]*:?" + _REST),
-    "otter": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][\w .'’-]{{0,48}}?)[ \t]+(?P<time>{_TIME})[ \t]*$"),
+    "otter": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][\w .,'’-]{{0,48}}?)[ \t]+(?P<time>{_TIME})[ \t]*$"),
     "paren": re.compile(r"^[ \t]*\((?P<label>[A-Z][A-Z.]{0,5}\d?|[A-Za-z][a-z]+(?: \d+)?)\)[ \t]*:?" + _REST),
     "bracket": re.compile(r"^[ \t]*\[(?P<label>[^\]\n]{1,48})\][ \t]*:?" + _REST),
-    "colon": re.compile(r"^[ \t]*[*_]{0,2}(?P<label>[^\W\d_][^:\n]{0,48}?)[ \t]*[*_]{0,2}[ \t]*:[*_]{0,2}" + _REST),
+    # optional leading timestamp ("[00:01:02] Ann: ..."), optional "(role)" after the name
+    "colon": re.compile(
+        rf"^[ \t]*(?:\[?(?P<time>{_TIME})\]?[ \t]+(?:-[ \t]+)?)?[*_]{{0,2}}(?P<label>[^\W\d_][^:\n()]{{0,48}}?)"
+        r"(?:[ \t]*\((?P<desc>[^()\n]{1,40})\))?[ \t]*[*_]{0,2}[ \t]*:[*_]{0,2}" + _REST
+    ),
 }
 
 #: Capitalised words that start lines like labels but are not speakers.
@@ -75,9 +79,9 @@ def _valid_label(label: str, style: str) -> bool:
     low = re.sub(r"\s+", " ", label.lower())
     if low in NOT_SPEAKERS:
         return False
-    if not re.fullmatch(r"[\w .'’&/-]+", label):
+    if not re.fullmatch(r"[\w .,'’&/-]+" if style in ("otter", "rev") else r"[\w .'’&/-]+", label):
         return False
-    words = label.split()
+    words = label.replace(",", " ").split()
     if len(words) > 5:
         return False
     if role_from_label(label) != "unknown":
@@ -93,6 +97,8 @@ class LabelMatch:
     #: column where the turn's text starts (end of line when it is on the next line)
     rest: int
     time_s: float | None = None
+    #: role named next to the label, e.g. "Ann (Senior practitioner):"
+    role: str | None = None
 
 
 def parse_time(value: str) -> float:
@@ -116,11 +122,13 @@ def match_label(line: str, style: str) -> LabelMatch | None:
     Examples
     --------
     >>> match_label("Practitioner 2: We plan.", "colon")
-    LabelMatch(label='Practitioner 2', rest=16, time_s=None)
+    LabelMatch(label='Practitioner 2', rest=16, time_s=None, role=None)
     >>> match_label("The thing is: time.", "colon") is None
     True
     >>> match_label("Speaker 1 (01:05): Hello", "rev")
-    LabelMatch(label='Speaker 1', rest=19, time_s=65.0)
+    LabelMatch(label='Speaker 1', rest=19, time_s=65.0, role=None)
+    >>> match_label("[00:01:02] Ann (Team manager): Hello", "colon")
+    LabelMatch(label='Ann', rest=31, time_s=62.0, role='manager')
     """
     m = _PATTERNS[style].match(line)
     if not m:
@@ -130,9 +138,15 @@ def match_label(line: str, style: str) -> LabelMatch | None:
         return None
     if style == "colon" and header_key(line) is not None:
         return None
-    rest = m.start("rest") if "rest" in m.groupdict() and m.group("rest") is not None else len(line)
-    time_s = parse_time(m.group("time")) if "time" in m.groupdict() else None
-    return LabelMatch(label, rest, time_s)
+    groups = m.groupdict()
+    rest = m.start("rest") if groups.get("rest") is not None else len(line)
+    time_s = parse_time(groups["time"]) if groups.get("time") is not None else None
+    role = None
+    if groups.get("desc"):
+        role = normalise_role(groups["desc"])
+        if role in ("other", "unknown"):
+            return None  # "Ann (laughs):" is not a role
+    return LabelMatch(label, rest, time_s, role)
 
 
 def detect_style(lines: Sequence[str]) -> str | None:
@@ -207,7 +221,7 @@ def find_turns(
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
-        speaker, role = m.label, role_from_label(m.label)
+        speaker, role = m.label, m.role or role_from_label(m.label)
         key = m.label.replace(".", "") if style == "paren" else m.label
         if key in meta.speakers:
             speaker, mapped_role = meta.speakers[key]
