@@ -119,11 +119,12 @@ def make_files(tmp_path):
 def test_read_roster_canonical_columns(tmp_path):
     roster = read_roster(make_files(tmp_path))
     assert list(roster.columns) == [
-        "transcript", "speaker", "participant_id", "role", "role_raw", "authority", "department", "method", "years_in_role"
+        "transcript", "speaker", "participant_id", "role", "authority", "department", "method", "years_in_role"
     ]
     assert roster["role"].tolist() == ["facilitator", "senior", None, "manager", "practitioner"]
     assert roster["method"].tolist() == ["focus_group", "focus_group", "focus_group", None, "interview"]
     assert roster.attrs["lines"] == [2, 3, 4, 5, 6]
+    assert roster.attrs["role_raw"][:2] == ["Facilitator", "Senior practitioner"]
 
 
 def test_apply_roster_fills_participants_segments_and_transcripts(tmp_path, caplog):
@@ -214,3 +215,23 @@ def test_apply_roster_does_not_modify_input_corpus(tmp_path):
     before = corpus.participants.copy()
     apply_roster(corpus, tmp_path / "roster.csv")
     pd.testing.assert_frame_equal(corpus.participants, before)
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2026-03-04", "2026-03-04"),
+        ("4 March 2026", "2026-03-04"),
+        ("Wednesday, 4th March 2026", "2026-03-04"),
+        ("04/03/2026", "2026-03-04"),
+        ("4 Mar 2026", "2026-03-04"),
+        ("March 4, 2026", "2026-03-04"),
+        ("August 2020", "August 2020"),
+        ("31/02/2026", "31/02/2026"),
+        ("  ", None),
+    ],
+)
+def test_normalise_date(raw, iso):
+    from outcomes_qual.ingest.roles import normalise_date
+
+    assert normalise_date(raw) == iso

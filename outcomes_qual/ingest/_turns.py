@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import schema
 from ..corpus import Corpus, make_segment_id
-from .roles import infer_method, normalise_method, normalise_role, role_from_label
+from .roles import infer_method, normalise_date, normalise_method, normalise_role, role_from_label
 
 NAN = math.nan
 
@@ -204,6 +204,7 @@ def parse_header(lines: Sequence[str]) -> Meta:
             meta.title = line.strip("#*_ \t")
     if speaker_block:
         _parse_speakers("\n".join(speaker_block), meta)
+    meta.date = normalise_date(meta.date)
     if meta.method is not None:
         meta.method = normalise_method(meta.method)
     elif meta.title:

@@ -25,7 +25,7 @@ import re
 
 from .. import schema
 
-__all__ = ["normalise_role", "role_from_label", "normalise_method"]
+__all__ = ["normalise_role", "role_from_label", "normalise_method", "normalise_date", "infer_method"]
 
 #: Exact phrases (lower case, punctuation removed) and abbreviations.
 _EXACT_ROLES: dict[str, str] = {
@@ -200,3 +200,49 @@ def infer_method(text: str) -> str | None:
     """
     method = normalise_method(text)
     return None if method == "other" else method
+
+
+_DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%b %d %Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d/%m/%y",
+)
+
+
+def normalise_date(raw: object) -> str | None:
+    """Return an ISO date (``YYYY-MM-DD``) for common written dates, else the text as given.
+
+    Numeric dates are read day first (UK usage: ``04/03/2026`` is 4 March).
+    A leading weekday and ordinal suffixes are ignored. Text that is not a
+    full date ("August 2020", "spring") is returned unchanged.
+
+    Examples
+    --------
+    >>> [normalise_date(d) for d in ["2026-03-04", "Wednesday 4th March 2026", "04/03/2026", "March 4, 2026"]]
+    ['2026-03-04', '2026-03-04', '2026-03-04', '2026-03-04']
+    >>> normalise_date("August 2020"), normalise_date("") is None
+    ('August 2020', True)
+    """
+    from datetime import datetime
+
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text or text.lower() in {"nan", "none"}:
+        return None
+    clean = re.sub(r"^(mon|tues|wednes|thurs|fri|satur|sun)day,?\s+", "", text, flags=re.I)
+    clean = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", clean)
+    clean = re.sub(r"\s*,\s*|\s+", " ", clean).strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(clean, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return text

@@ -71,7 +71,7 @@ def read_roster(path: str | os.PathLike) -> pd.DataFrame:
     """Read a roster CSV into a DataFrame with canonical column names.
 
     ``role`` is normalised to :data:`outcomes_qual.schema.ROLES` (the raw
-    text is kept in ``role_raw``) and ``method`` to
+    text is kept in ``frame.attrs["role_raw"]``) and ``method`` to
     :data:`outcomes_qual.schema.METHODS`. ``frame.attrs["lines"]`` holds each
     row's line number in the file and ``frame.attrs["source_path"]`` the path,
     for messages.
@@ -149,7 +149,7 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
     )
     frame["speaker"] = _objects(re.sub(r"\s+", " ", str(s)).strip() for s in frame["speaker"])
     if "role" in frame:
-        frame.insert(list(frame.columns).index("role") + 1, "role_raw", frame["role"])
+        role_raw = list(frame["role"])
         frame["role"] = _objects(None if _blank(r) else normalise_role(r) for r in frame["role"])
     if "method" in frame:
         frame["method"] = _objects(None if _blank(m) else normalise_method(m) for m in frame["method"])
@@ -163,6 +163,7 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
             line=lines[k],
         )
     frame = frame.reset_index(drop=True)
+    frame.attrs["role_raw"] = role_raw if "role" in frame else []
     frame.attrs["lines"] = list(lines)
     frame.attrs["source_path"] = path
     frame.attrs["tidy"] = True
@@ -216,7 +217,7 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
     roster = _as_roster(roster)
     path = roster.attrs.get("source_path", "roster")
     lines = roster.attrs.get("lines", list(range(2, len(roster) + 2)))
-    extras = [c for c in roster.columns if c not in ROSTER_KNOWN and c != "role_raw"]
+    extras = [c for c in roster.columns if c not in ROSTER_KNOWN]
     problems = list(corpus.problems)
 
     known = {t.lower(): t for t in corpus.transcripts["transcript_id"]}
