@@ -116,6 +116,22 @@ def variable_guid(name: str) -> str:
     return stable_guid("variable", name)
 
 
+def turn_description(row) -> str:
+    """``Turn 3 (fg1:003)``, with ``, 12.5-20.25 s`` when the turn has times (read back on import).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> turn_description(NS(turn=3, segment_id="fg1:003", start_s=12.5, end_s=20.25))
+    'Turn 3 (fg1:003), 12.5-20.25 s'
+    """
+    text = f"Turn {int(row.turn)} ({row.segment_id})"
+    start, end = getattr(row, "start_s", None), getattr(row, "end_s", None)
+    if not is_missing(start) and not is_missing(end):
+        text += f", {float(start):g}-{float(end):g} s"
+    return text
+
+
 def _int_or_none(value: object) -> int | None:
     return None if is_missing(value) else int(value)
 
@@ -373,6 +389,9 @@ def export_qdpx(
     if case_ids:
         cases_el = _sub(root, "Cases")
         first = part.drop_duplicates("participant_id").set_index("participant_id") if len(part) else None
+        tr_values = (
+            {(t, c): v for c in tr_vars for t, v in zip(tr["transcript_id"], tr[c])} if len(tr) else None
+        )
         for pid in case_ids:
             case = _sub(cases_el, "Case", {"guid": case_guid(pid), "name": pid})
             if first is not None and pid in first.index:
@@ -380,6 +399,19 @@ def export_qdpx(
                 values = {}
                 for c in part_vars:
                     present = [v for v in rows[c].tolist() if not is_missing(v)]
+                    distinct = list(dict.fromkeys(map(str, present)))
+                    if len(distinct) > 1 and c in tr_vars and tr_values is not None and all(
+                        str(v) == str(tr_values.get((t, c))) for t, v in zip(rows["transcript_id"], rows[c])
+                    ):
+                        # Differs by transcript exactly as the transcripts do: the
+                        # TextSource's own value carries it (read back on import).
+                        values[c] = None
+                        continue
+                    if len(distinct) > 1:
+                        summary.skipped.append(
+                            f"participant {pid!r} has {len(distinct)} values of {c!r} across transcripts; "
+                            f"exported the first ({distinct[0]!r})"
+                        )
                     values[c] = present[0] if present else None
                 add_values(case, values)
             for sid in turns_of.get(pid, []):
@@ -422,7 +454,7 @@ def export_qdpx(
                         if v is not None
                     },
                 )
-                _sub(sel, "Description", text=f"Turn {int(row.turn)} ({row.segment_id})")
+                _sub(sel, "Description", text=turn_description(row))
                 for nguid in notes_for.get(("segment", row.segment_id), []):
                     _sub(sel, "NoteRef", {"targetGUID": nguid})
                 items.append((int(row.start_char), int(row.end_char), 0, sel))
@@ -472,7 +504,7 @@ def export_qdpx(
 
     _write_archive(path, to_bytes(root, default_namespace=PROJECT_NS), files, stamp)
     for msg in summary.skipped:
-        logger.warning("%s: %s", path, msg)
+        logger.info("%s: %s", path, msg)
     logger.info(
         "wrote %s: %d sources, %d cases, %d codes, %d codings, %d memos",
         path, summary.n_sources, summary.n_cases, summary.n_codes, summary.n_codings, summary.n_memos,

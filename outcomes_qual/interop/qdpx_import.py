@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -92,10 +93,14 @@ class QdpxImport:
     origin: str = ""
 
 
+_TURN_TIMES = re.compile(r"^Turn \d+ \(.*\), (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) s$")
+
+
 @dataclass
 class _Selection:
     guid: str
     name: str | None
+    description: str | None
     start: int
     end: int
     user: str | None
@@ -184,10 +189,13 @@ class _Reader:
 
     def variables(self) -> dict[str, str]:
         out: dict[str, str] = {}
+        self.variable_types: dict[str, str] = {}
         el = child(self.root, "Variables")
         if el is not None:
             for v in children(el, "Variable"):
-                out[self.guid(v)] = (v.get("name") or "").strip() or f"variable_{len(out) + 1}"
+                name = (v.get("name") or "").strip() or f"variable_{len(out) + 1}"
+                out[self.guid(v)] = name
+                self.variable_types[name] = (v.get("typeOfVariable") or "Text").strip()
         return out
 
     def variable_values(self, elem: ET.Element, variables: dict[str, str]) -> dict[str, object]:
@@ -225,6 +233,7 @@ class _Reader:
                 _Selection(
                     guid=self.guid(s),
                     name=s.get("name"),
+                    description=child_text(s, "Description"),
                     start=self.int_attr(s, "startPosition"),
                     end=self.int_attr(s, "endPosition"),
                     user=self.guid(s, "creatingUser", required=False),
@@ -336,6 +345,10 @@ class _Reader:
                 parse_datetime(n.get("creationDateTime")),
             )
         return out
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -539,7 +552,10 @@ def _build(r: _Reader) -> QdpxImport:
                 if s.end <= s.start:
                     continue
                 case = case_of_sel[s.guid]
-                turns.append({"start": s.start, "end": s.end, "speaker": s.name or case["name"], "case": case, "hint": None})
+                m = _TURN_TIMES.match((s.description or "").strip())
+                times = (float(m.group(1)), float(m.group(2))) if m else (np.nan, np.nan)
+                turns.append({"start": s.start, "end": s.end, "speaker": s.name or case["name"], "case": case,
+                              "hint": None, "times": times})
                 last_end = s.end
         else:
             linked = cases_of_src.get(src.guid, [])
@@ -573,8 +589,8 @@ def _build(r: _Reader) -> QdpxImport:
                     "text": text[t["start"] : t["end"]],
                     "start_char": t["start"],
                     "end_char": t["end"],
-                    "start_s": np.nan,
-                    "end_s": np.nan,
+                    "start_s": t.get("times", (np.nan, np.nan))[0],
+                    "end_s": t.get("times", (np.nan, np.nan))[1],
                 }
             )
         segments.extend(rows)
@@ -690,9 +706,20 @@ def _build(r: _Reader) -> QdpxImport:
         seg_df = pd.DataFrame(segments, columns=list(schema.SEGMENT_COLUMNS))
     else:
         seg_df = schema.empty_frame(schema.SEGMENT_COLUMNS)
+    declared = list(variables.values())
+    extra_cols.sort(key=lambda c: declared.index(c) if c in declared else len(declared))
     part_cols = list(schema.PARTICIPANT_COLUMNS) + [c for c in extra_cols if c not in schema.PARTICIPANT_COLUMNS]
     if part_rows:
         part_df = pd.DataFrame(list(part_rows.values()), columns=part_cols)
+        for col in extra_cols:
+            # Keep integers and booleans as such when some participants lack a value.
+            kind = r.variable_types.get(col)
+            raw = [row.get(col) for row in part_rows.values()]
+            values = [v for v in raw if not _missing(v)]
+            if kind == "Integer" and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                part_df[col] = pd.array([None if _missing(v) else v for v in raw], dtype="Int64")
+            elif kind == "Boolean" and all(isinstance(v, bool) for v in values):
+                part_df[col] = pd.array([None if _missing(v) else v for v in raw], dtype="boolean")
     else:
         part_df = schema.empty_frame(part_cols)
     tr_cols = list(schema.TRANSCRIPT_COLUMNS)
@@ -704,7 +731,7 @@ def _build(r: _Reader) -> QdpxImport:
     corpus = Corpus(tr_df, part_df, seg_df, texts)
     corpus.check()
     for msg in r.skipped:
-        logger.warning("%s: %s", r.where, msg)
+        logger.info("%s: %s", r.where, msg)
     return QdpxImport(
         corpus=corpus,
         codings=codings,
