@@ -183,13 +183,25 @@ def test_human_versus_machine_uses_coder_names():
         ({"segments": SEGMENTS.drop(columns="participant_id"), "unit": "participant"}, "needs a participant_id"),
         ({"segments": SEGMENTS, "unit": "turn"}, r"unit: expected one of \['segment', 'participant'\]"),
         ({"segments": SEGMENTS, "level": "sub"}, "level: expected one of"),
-        ({"segments": SEGMENTS.iloc[:3]}, r"codings of 'ann' name 3 segment_id\(s\) not in segments, e.g. \['s5', 's6', 's9'\]"),
+        ({"segments": SEGMENTS.assign(segment_id=SEGMENTS["segment_id"] + "x")},
+         r"none of the codings refer to a turn in segments \(e.g. \['s1', 's10', 's2', 's3', 's4'\]\)"),
         ({"segments": pd.DataFrame({"id": [1]})}, "segments: expected a table with a segment_id column"),
     ],
 )
 def test_bad_arguments(kwargs, message):
     with pytest.raises(InputError, match=message):
         agreement(ANN, BOB, **kwargs)
+
+
+def test_codings_outside_the_sample_are_left_out():
+    sample = SEGMENTS.iloc[:4]
+    table = agreement(ANN, BOB, segments=sample).set_index("code")
+    assert table.loc["time", "n_units"] == 4
+    ids = ["s1", "s2", "s3", "s4"]
+    assert table.loc["time", "cohen_kappa"] == pytest.approx(
+        cohen_kappa_score(vector(ANN, "time", ids), vector(BOB, "time", ids)))
+    assert "partners" in table.index  # ann's s2 coding is inside; s6 is not
+    assert disagreements(ANN, BOB, segments=sample)["segment_id"].tolist() == ["s2", "s3", "s4"]
 
 
 def test_missing_code_column_names_the_table():

@@ -139,17 +139,26 @@ def _units(segments: pd.DataFrame, unit: str, include_facilitator: bool) -> tupl
     return pd.Series(people[keep].astype(str).to_numpy(), index=ids[keep].to_numpy()), all_ids
 
 
+def _check_overlap(raters, all_ids: set[str]) -> None:
+    """Log codings outside the units; refuse when no coding at all refers to a unit."""
+    outside = {name: {sid for sid, _ in pairs} - all_ids for name, pairs in raters.items()}
+    n_coded = sum(len(pairs) for pairs in raters.values())
+    if n_coded and all(not ({sid for sid, _ in pairs} & all_ids) for pairs in raters.values()):
+        example = sorted(set().union(*outside.values()))[:5]
+        raise InputError(
+            f"none of the codings refer to a turn in segments (e.g. {example}); is it the segments table of the "
+            "same corpus?"
+        )
+    for name, ids in outside.items():
+        if ids:
+            logger.info("codings of %r on %d turn(s) outside segments are left out (units come from segments)",
+                        name, len(ids))
+
+
 def _matrices(raters, unit_of: pd.Series, all_ids: set[str], codes: Sequence[str] | None):
     """Per code, a units x coders 0/1 matrix; plus the unit ids and code list."""
-    used = set()
-    for name, pairs in raters.items():
-        unknown = {sid for sid, _ in pairs} - all_ids
-        if unknown:
-            raise InputError(
-                f"codings of {name!r} name {len(unknown)} segment_id(s) not in segments, e.g. {sorted(unknown)[:5]}; "
-                "the segments table must list every coded turn"
-            )
-        used |= {code for _, code in pairs}
+    _check_overlap(raters, all_ids)
+    used = {code for pairs in raters.values() for sid, code in pairs if sid in all_ids}
     code_list = sorted(used) if codes is None else list(dict.fromkeys(codes))
     units = list(dict.fromkeys(unit_of.to_numpy()))
     index = {u: i for i, u in enumerate(units)}
@@ -240,8 +249,13 @@ def agreement(
     Raises
     ------
     InputError
-        Fewer than two coders, codings naming turns not in ``segments``,
-        missing columns or a bad ``unit``/``level``.
+        Fewer than two coders, codings none of which refer to a turn in
+        ``segments``, missing columns or a bad ``unit``/``level``.
+
+    Notes
+    -----
+    Codings on turns outside ``segments`` are left out (logged), so machine
+    codings of a whole corpus can be compared with a person's coding of a sample.
     """
     frames = [f for f in (codings_a, codings_b, *more) if f is not None]
     raters = _coder_sets(frames, level=level)
@@ -292,10 +306,7 @@ def disagreements(
     if codes is not None:
         keep = {str(c).split("/")[0] if level == "theme" else str(c) for c in codes}
     (name_a, pairs_a), (name_b, pairs_b) = raters.items()
-    for name, pairs in raters.items():
-        unknown = {sid for sid, _ in pairs} - all_ids
-        if unknown:
-            raise InputError(f"codings of {name!r} name segment_id(s) not in segments, e.g. {sorted(unknown)[:5]}")
+    _check_overlap(raters, all_ids)
 
     def by_segment(pairs):
         out: dict[str, set[str]] = {}
