@@ -191,3 +191,16 @@ def test_cli_help_mentions_command(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "write the segments table" in out
     assert "--roster ROSTER.csv" in out and "--strict" in out and "--out SEGMENTS.csv" in out
+
+
+def test_cli_out_dash_writes_csv_to_stdout(tmp_path, capsys):
+    p = tmp_path / "x.txt"
+    p.write_text("Ann: Hi.\nManager: Yo.\n", encoding="utf-8")
+    assert main(["segments", str(p), "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        ",".join(schema.SEGMENT_COLUMNS),
+        "x:001,x,1,Ann,x:ann,unknown,Hi.,5,8,,",
+        "x:002,x,2,Manager,x:manager,manager,Yo.,18,21,,",
+    ]
+    assert captured.err.strip() == "1 transcripts, 2 participants, 2 turns (1 manager, 1 unknown)"
