@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
@@ -326,59 +327,60 @@ def name_variants(name: str, *, full_only: bool = False) -> list[Variant]:
 
 
 # --------------------------------------------------------------------------- matching
-def _build_accent_classes() -> dict[str, set[str]]:
-    classes: dict[str, set[str]] = {}
-    for cp in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
-        ch = chr(cp)
-        base = unicodedata.normalize("NFD", ch)[0]
-        if base != ch and base.isascii() and base.isalpha():
-            classes.setdefault(base.lower(), set()).add(ch)
-    return classes
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """One character, lower case and without accents, or itself when that would change length."""
+    base = unicodedata.normalize("NFD", ch)[0]
+    low = base.lower()
+    if len(low) != 1:
+        return ch
+    if ch in "’":
+        return "'"
+    if ch in "‐‑":
+        return "-"
+    return low
 
 
-_ACCENTS = _build_accent_classes()
+def fold_text(text: str) -> str:
+    """Return ``text`` lower-cased, accents removed, curly apostrophes straightened, same length.
+
+    Matching runs on this folded text so that offsets still index the original.
+
+    Examples
+    --------
+    >>> fold_text("LLŶR’s"), len(fold_text("Siân")) == len("Siân")
+    ("llyr's", True)
+    """
+    return "".join(map(_fold_char, text))
+
+
 _TITLE_SET = {t.casefold() for t in TITLES}
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def _char_pattern(ch: str, *, accents: bool) -> str:
-    if ch in "'’":
-        return "['’]"
-    if ch == "-":
-        return r"[-\u2010\u2011]"
-    if ch == ".":
-        return r"\."
-    decomposed = unicodedata.normalize("NFD", ch)
-    base = decomposed[0]
-    if accents and base.isascii() and base.isalpha():
-        chars = {base.lower(), base.upper()} | _ACCENTS.get(base.lower(), set())
-        chars |= {c.upper() for c in _ACCENTS.get(base.lower(), set())}
-        chars.add(ch)
-        return "[" + "".join(sorted(re.escape(c) for c in chars)) + "]"
-    return re.escape(ch)
-
-
-def variant_pattern(text: str, *, accents: bool = True) -> str:
-    """Return the regex (without boundaries) for one written form of a name.
+def variant_pattern(text: str) -> str:
+    """Return the regex (without boundaries) for one written form of a name, on folded text.
 
     Tokens may be separated by any run of spaces; a title takes an optional dot.
 
     Examples
     --------
     >>> import re
-    >>> bool(re.fullmatch(variant_pattern("Mrs Jones"), "mrs.  JONES", re.I))
+    >>> bool(re.fullmatch(variant_pattern("Mrs Jones"), fold_text("MRS.  Jones")))
     True
     """
     parts = []
     for token in text.split():
-        pat = "".join(_char_pattern(c, accents=accents) for c in token.rstrip("."))
-        if token.rstrip(".").casefold() in _TITLE_SET:
+        bare = token.rstrip(".")
+        pat = re.escape(fold_text(bare))
+        if bare.casefold() in _TITLE_SET:
             pat += r"\.?"
         parts.append(pat)
     return r"\s+".join(parts)
 
 
-_LEFT = r"(?<!\w)(?<!\w[-\u2010\u2011])"
-_RIGHT = r"(?!\w)(?![-\u2010\u2011]\w)"
+_LEFT = r"(?<!\w)(?<!\w-)"
+_RIGHT = r"(?!\w)(?!-\w)"
 
 
 class NameMatcher:
@@ -414,15 +416,11 @@ class NameMatcher:
                     continue
                 claimed[key] = len(self.forms)
                 self.forms.append((variant, replacement, tag))
+        # words a name can start with: matching is only tried where such a word begins
+        self._first_words = {fold_text(_LETTERS.search(v.text).group(0)) for v, _, _ in self.forms}
         order = sorted(range(len(self.forms)), key=lambda i: (-len(self.forms[i][0].text), i))
-        pieces = []
-        for i in order:
-            variant = self.forms[i][0]
-            body = variant_pattern(variant.text, accents=not variant.case_sensitive)
-            if variant.case_sensitive:
-                body = f"(?-i:{body})"
-            pieces.append(f"(?P<f{i}>{body})")
-        self.regex = re.compile(_LEFT + "(?:" + "|".join(pieces) + ")" + _RIGHT, re.IGNORECASE) if pieces else None
+        pieces = [f"(?P<f{i}>{variant_pattern(self.forms[i][0].text)})" for i in order]
+        self.regex = re.compile(_LEFT + "(?:" + "|".join(pieces) + ")" + _RIGHT) if pieces else None
 
     def __bool__(self) -> bool:
         return self.regex is not None
@@ -431,11 +429,21 @@ class NameMatcher:
         """Yield ``(start, end, matched, replacement, tag)`` for each name found."""
         if self.regex is None:
             return
-        for m in self.regex.finditer(text):
+        folded = fold_text(text)
+        done = 0
+        for word in _LETTERS.finditer(folded):
+            if word.start() < done or word.group(0) not in self._first_words:
+                continue
+            m = self.regex.match(folded, word.start())
+            if m is None:
+                continue
             variant, replacement, tag = self.forms[int(m.lastgroup[1:])]
-            matched = m.group(0)
+            matched = text[m.start() : m.end()]
+            if variant.case_sensitive and matched != variant.text:
+                continue
             if variant.capitalised_only and not matched[:1].isupper():
                 continue
+            done = m.end()
             yield m.start(), m.end(), matched, replacement, tag
 
     def sub(self, text: str) -> tuple[str, list[tuple[str, str, object]]]:
