@@ -116,11 +116,11 @@ def test_bad_queries(query, message):
 
 @given(st.text(alphabet=st.characters(categories=("L", "N", "P", "Zs")), min_size=1, max_size=30))
 def test_literal_query_finds_itself(word):
-    if not word.strip():
+    if not word.strip() or "*" in word:  # '*' is the wildcard, tested above
         return
     text = f"before {word} after"
     match = compile_query(word).search(text)
     if word.strip()[0].isalnum() and word.strip()[-1].isalnum():
         assert match is not None
     if match is not None:
-        assert " ".join(match.group().split()).lower() == " ".join(word.split()).lower() or "*" in word
+        assert " ".join(match.group().split()).lower() == " ".join(word.split()).lower()

@@ -556,13 +556,14 @@ class Project(ManualCodingMixin):
             version = int(codebook)
             if not self.conn.execute("SELECT 1 FROM codebooks WHERE version = ?", (version,)).fetchone():
                 raise InputError(f"codebook: version {version} is not in the project", path=self.path)
-        segs = {
-            sid: (tid, s, e, len(text))
-            for sid, tid, s, e, text in self.conn.execute(
-                "SELECT s.segment_id, s.transcript_id, s.start_char, s.end_char, t.text "
-                "FROM segments s JOIN transcripts t USING (transcript_id)"
-            )
-        }
+        lengths = dict(self.conn.execute("SELECT transcript_id, length(text) FROM transcripts"))
+        sql = "SELECT segment_id, transcript_id, start_char, end_char FROM segments"
+        wanted = sorted({str(v) for v in frame["segment_id"].dropna()})
+        params: list[str] = []
+        if len(wanted) <= 500:  # a few manual codings: look up only their turns
+            sql += f" WHERE segment_id IN ({', '.join('?' * len(wanted))})"
+            params = wanted
+        segs = {sid: (tid, s, e, lengths[tid]) for sid, tid, s, e in self.conn.execute(sql, params)}
         keys = self._codebook_keys(version) if version is not None else None
         stamp = now()
         records, unknown_seg, unknown_code = [], [], []
