@@ -1,5 +1,159 @@
-"""``outcomes-qual report``: not yet available."""
+"""``outcomes-qual report``: code the corpus (unless codings are given) and write the evaluation report.
+
+Writes DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*,
+then prints the output paths. The corpus is pseudonymised before anything is
+coded or written (``--no-anonymise`` turns that off for internal use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from . import _common
+
+logger = logging.getLogger(__name__)
+
+CODING_METHODS = ("keyword", "semantic", "supervised", "ensemble")
 
 
-def register(subparsers):
-    """Add nothing yet; the owner of this command replaces this module."""
+def register(subparsers) -> None:
+    """Add the ``report`` subcommand."""
+    p = subparsers.add_parser(
+        "report",
+        help="write the evaluation report (report.docx, tables.xlsx, CSVs, figures)",
+        description=(
+            "Code the transcripts against the codebook (unless --codings is given), find emergent topics, "
+            "and write DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*. Quotes are "
+            "attributed by role only and taken from pseudonymised text."
+        ),
+    )
+    _common.add_input_arguments(p)
+    p.add_argument("--codebook", metavar="CODEBOOK.yaml", help="thematic codebook (default with --project: the project's)")
+    p.add_argument("--codings", metavar="CODINGS.csv", help="existing codings (segment_id, code, ...); skips auto-coding")
+    p.add_argument("--method", choices=CODING_METHODS, default="ensemble", help="auto-coding method (default: ensemble)")
+    p.add_argument("--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods")
+    p.add_argument("--no-topics", dest="topics", action="store_false", help="skip emergent-topic modelling")
+    p.add_argument("--title", help="report title")
+    p.add_argument("--alias-authorities", action="store_true", help='show authorities as "Authority A", "Authority B"...')
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common.add_anonymise_arguments(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    p.set_defaults(func=run)
+
+
+def read_codings(path: str | Path, corpus) -> pd.DataFrame:
+    """Read a codings CSV and check it refers to the corpus's segments."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such codings file", path=path)
+    try:
+        codings = pd.read_csv(path, dtype={"segment_id": str, "code": str}, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"not a readable codings CSV: {str(err).splitlines()[0]}", path=path) from None
+    missing = [c for c in ("segment_id", "code") if c not in codings.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(map(repr, missing))}; expected at least ['segment_id', 'code'], "
+            f"got {list(codings.columns)}",
+            path=path,
+        )
+    known = set(corpus.segments["segment_id"])
+    unknown = ~codings["segment_id"].isin(known)
+    if unknown.all() and len(codings):
+        raise InputError(
+            f"no segment_id matches the corpus (e.g. {codings['segment_id'].iloc[0]!r}; corpus ids look like "
+            f"{corpus.segments['segment_id'].iloc[0]!r})",
+            path=path,
+        )
+    if unknown.any():
+        logger.warning("%s: %d coding row(s) name segments not in the corpus; ignored", path, int(unknown.sum()))
+    return codings[~unknown].reset_index(drop=True)
+
+
+def _read_agreement(path):
+    if not path:
+        return None
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such agreement file", path=path)
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"not a readable agreement CSV: {str(err).splitlines()[0]}", path=path) from None
+
+
+def _load_codebook(args):
+    from ..codebook import load_codebook
+
+    if args.codebook:
+        return load_codebook(args.codebook)
+    if getattr(args, "project", None):
+        from ..project import Project
+
+        with Project.open(args.project) as proj:
+            return proj.codebook()
+    raise InputError("--codebook is required (a YAML codebook, e.g. codebooks/outcomes_practice.yaml)")
+
+
+def _project_codings(args):
+    if not getattr(args, "project", None):
+        return None
+    from ..project import Project
+
+    with Project.open(args.project) as proj:
+        codings = proj.codings(status=["accepted", "suggested"])
+    return codings if len(codings) else None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the report pipeline; print the paths written."""
+    from tqdm import tqdm
+
+    from ..report import write_report
+
+    out = Path(args.out)
+    codebook = _load_codebook(args)
+    agreement = _read_agreement(args.agreement)
+    corpus = _common.load_corpus(args)
+    corpus = _common.anonymise(corpus, args)
+    steps = ["code", "topics", "report"]
+    bar = tqdm(total=len(steps), desc="outcomes-qual report", unit="step", file=sys.stderr, disable=args.quiet)
+    bar.set_postfix_str("coding")
+    if args.codings:
+        codings = read_codings(args.codings, corpus)
+        method = None
+    else:
+        codings = _project_codings(args)
+        method = None
+        if codings is None:
+            try:
+                from ..coding import autocode
+            except ImportError as err:  # pragma: no cover - coding package missing
+                raise InputError(f"auto-coding is unavailable ({err}); pass --codings CODINGS.csv") from None
+            codings = autocode(corpus, codebook, method=args.method)
+            method = args.method
+    bar.update(1)
+    topics = None
+    if args.topics:
+        bar.set_postfix_str("topics")
+        from ..topics import find_topics
+
+        topics = find_topics(corpus, codebook=codebook, codings=codings, random_state=0)
+    bar.update(1)
+    bar.set_postfix_str("writing")
+    paths = write_report(
+        corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
+        alias_authorities=args.alias_authorities,
+    )
+    bar.update(1)
+    bar.close()
+    print(f"report:  {paths['report']}")
+    print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
+    print(f"figures: {paths['figures']}/")
+    return 1 if corpus.problems else 0

@@ -1,0 +1,109 @@
+"""``python -m outcomes_qual.demo --out out/demo``: the whole pipeline on the sample corpus.
+
+Reads ``transcripts_sample/`` with its roster, pseudonymises it (roster and
+speaker names, plus ``names.csv``), auto-codes it with the shipped codebook
+(ensemble), finds emergent topics, writes the full report into ``--out`` and
+prints a short summary and the output paths. This is what ``make demo`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "transcripts_sample"
+CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
+
+logger = logging.getLogger(__name__)
+
+
+def summary_lines(corpus, codings, topics=None) -> list[str]:
+    """Short summary: transcripts, participants by role, turns, themes (and topics).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from outcomes_qual.corpus import Corpus
+    >>> c = Corpus.from_turns("fg1", [("F", "facilitator", "Why?"), ("A", "senior", "Time.")])
+    >>> summary_lines(c, pd.DataFrame({"segment_id": ["fg1:002"], "code": ["time"]}))[:3]
+    ['transcripts: 1 (1 focus_group)', 'participants: 1 (senior 1)', 'turns: 2 (1 from participants)']
+    """
+    from .analysis._common import order_roles
+
+    tr = corpus.transcripts
+    methods = ", ".join(f"{n} {m}" for m, n in tr["method"].fillna("other").value_counts().items())
+    parts = corpus.participants[corpus.participants["role"] != "facilitator"]
+    by_role = parts.groupby("role")["participant_id"].nunique()
+    roles = ", ".join(f"{r} {int(by_role[r])}" for r in order_roles(by_role.index))
+    analysed = corpus.analysed_segments()
+    lines = [
+        f"transcripts: {len(tr)} ({methods})",
+        f"participants: {int(parts['participant_id'].nunique())} ({roles})",
+        f"turns: {len(corpus.segments)} ({len(analysed)} from participants)",
+    ]
+    themes = codings.assign(theme=codings["code"].astype(str).str.split("/").str[0])
+    themes = themes[themes["segment_id"].isin(set(analysed["segment_id"]))]
+    per_theme = themes.drop_duplicates(["segment_id", "theme"])["theme"].value_counts()
+    lines.append("themes (turns): " + ", ".join(f"{t} {n}" for t, n in per_theme.items()))
+    if topics is not None:
+        t = topics.topics
+        t = t[t["topic_id"] >= 0]
+        emergent = t[t["emergent"].astype(bool)]
+        lines.append(f"topics: {len(t)} ({len(emergent)} emergent: {'; '.join(emergent['label'].astype(str)) or 'none'})")
+    return lines
+
+
+def run_demo(out: Path, *, topics: bool = True, sample: Path = SAMPLE, codebook_path: Path = CODEBOOK) -> dict:
+    """Run the pipeline on ``sample`` and write the report into ``out``; return the paths."""
+    from .codebook import load_codebook
+    from .coding import autocode
+    from .ingest import read_corpus
+    from .report import write_report
+
+    roster = sample / "roster.csv"
+    corpus = read_corpus([sample], roster=roster if roster.is_file() else None)
+    for problem in corpus.problems:
+        logger.warning("%s", problem)
+    try:
+        from .anonymise import pseudonymise_corpus
+
+        names = sample / "names.csv"
+        corpus, _mapping = pseudonymise_corpus(corpus, names=names if names.is_file() else None)
+    except ImportError:  # pragma: no cover - anonymise package missing
+        logger.warning("anonymise is not available: quotes keep third-party names")
+    codebook = load_codebook(codebook_path)
+    codings = autocode(corpus, codebook, method="ensemble")
+    result = None
+    if topics:
+        from .topics import find_topics
+
+        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=0)
+    paths = write_report(corpus, codings, codebook, out, topics=result, coding_method="ensemble", progress=False)
+    return {"corpus": corpus, "codings": codings, "topics": result, "paths": paths}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point of the demo."""
+    parser = argparse.ArgumentParser(prog="python -m outcomes_qual.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
+    parser.add_argument("--no-topics", dest="topics", action="store_false", help="skip topic modelling")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    start = time.perf_counter()
+    result = run_demo(Path(args.out), topics=args.topics)
+    for line in summary_lines(result["corpus"], result["codings"], result["topics"]):
+        print(line)
+    paths = result["paths"]
+    print(f"report:  {paths['report']}")
+    print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
+    print(f"figures: {paths['figures']}/")
+    print(f"done in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

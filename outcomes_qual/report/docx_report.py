@@ -1,0 +1,882 @@
+"""The Word report (python-docx): methods, participants, findings by theme, roles, authorities.
+
+All prose is written from the tables of :func:`~outcomes_qual.report.tables.build_tables`;
+quotes are attributed by role and anonymised context only ("Senior: ...").
+
+Examples
+--------
+>>> percent(12.345), percent(0.4), percent(float("nan"))
+('12%', '0.4%', '–')
+>>> join_words(["a", "b", "c"])
+'a, b and c'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis._common import method_label, order_roles, role_label, role_plural
+from ..analysis.quotes import personal_names, scrub_names
+from ..analysis.summary import describe_reach
+
+logger = logging.getLogger(__name__)
+
+#: Header fill and vignette colours (dark blue header, pale blue box).
+HEADER_FILL = "1F4E79"
+BAND_FILL = "EAF1F8"
+BOX_FILL = "F2F7FB"
+BOX_BORDER = "1F4E79"
+
+_METHOD_WORDS = {
+    "focus_group": ("focus group", "focus groups"),
+    "interview": ("one-to-one interview", "one-to-one interviews"),
+    "meeting": ("group meeting", "group meetings"),
+    "phone": ("phone conversation", "phone conversations"),
+    "other": ("other session", "other sessions"),
+}
+
+_CODER_WORDS = {
+    "keyword": "keyword and phrase matching",
+    "semantic": "semantic similarity to the code definitions and examples",
+    "supervised": "a classifier trained on human codings",
+    "ensemble": "the toolkit's ensemble coder (keyword matching combined with semantic similarity)",
+    "manual": "hand by the evaluation team",
+    "human": "hand by the evaluation team",
+}
+
+
+# --------------------------------------------------------------------- words
+def percent(value: float) -> str:
+    """Format a percentage for prose and tables."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.1f}%" if 0 < abs(value) < 1 else f"{value:.0f}%"
+
+
+def join_words(words) -> str:
+    """Join words as "a, b and c"."""
+    words = [str(w) for w in words if str(w)]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def count_words(n: int, one: str, many: str | None = None) -> str:
+    """"1 participant", "3 participants"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def format_p(p: float) -> str:
+    """"p < 0.001", "p = 0.03"."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "p not computed"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _label(codebook, code: str) -> str:
+    if codebook is not None and code in codebook:
+        return codebook.label(code)
+    return code.split("/")[-1].replace("_", " ").capitalize()
+
+
+def _lower_label(codebook, code: str) -> str:
+    label = _label(codebook, code)
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+# ---------------------------------------------------------------- docx bits
+def _set_cell_fill(cell, hex_fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), hex_fill)
+    tc_pr.append(shd)
+
+
+def _set_cell_borders(cell, colour: str, size: int = 12) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(size))
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), colour)
+        borders.append(el)
+    tc_pr.append(borders)
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _cell_text(cell, text: str, *, bold: bool = False, colour=None, size: float = 9, align=None, italic=False) -> None:
+    from docx.shared import Pt, RGBColor
+
+    cell.text = ""
+    para = cell.paragraphs[0]
+    para.paragraph_format.space_after = Pt(0)
+    para.paragraph_format.space_before = Pt(0)
+    if align is not None:
+        para.alignment = align
+    run = para.add_run(str(text))
+    run.bold = bold
+    run.italic = italic
+    run.font.size = Pt(size)
+    if colour:
+        run.font.color.rgb = RGBColor.from_string(colour)
+
+
+def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_last: bool = False, band_rows=()):
+    """Add a Word table with a shaded, repeating header row; return it."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for j, h in enumerate(header):
+        cell = table.rows[0].cells[j]
+        _cell_text(cell, h, bold=True, colour="FFFFFF", size=8.5 if len(header) <= 6 else 7.5,
+                   align=WD_ALIGN_PARAGRAPH.CENTER if j >= numeric_from else None)
+        _set_cell_fill(cell, HEADER_FILL)
+    _repeat_header(table.rows[0])
+    for i, values in enumerate(rows):
+        cells = table.add_row().cells
+        last = bold_last and i == len(rows) - 1
+        band = i in band_rows
+        for j, v in enumerate(values):
+            _cell_text(cells[j], "" if v is None else v, bold=last or band,
+                       align=WD_ALIGN_PARAGRAPH.CENTER if j >= numeric_from and not band else None)
+            if band or last:
+                _set_cell_fill(cells[j], BAND_FILL)
+        if band:
+            merged = cells[0].merge(cells[-1])
+            _cell_text(merged, values[0], bold=True)
+    set_widths(table, widths or default_widths(len(header)))
+    if len(table.rows) <= 14:
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for para in cell.paragraphs:
+                    para.paragraph_format.keep_with_next = True
+    spacer = doc.add_paragraph()
+    spacer.paragraph_format.space_after = 0
+    return table
+
+
+#: Text width of the page in centimetres (A4 with 2.3 cm margins).
+TEXT_WIDTH_CM = 16.4
+
+
+def default_widths(n_cols: int) -> list[float]:
+    """Column widths (cm): the first column wider, the rest equal."""
+    if n_cols == 1:
+        return [TEXT_WIDTH_CM]
+    first = max(3.2, min(5.0, TEXT_WIDTH_CM - 2.65 * (n_cols - 1)))
+    return [first] + [(TEXT_WIDTH_CM - first) / (n_cols - 1)] * (n_cols - 1)
+
+
+def set_widths(table, widths_cm) -> None:
+    """Fix column widths (grid and cells) so Word and LibreOffice both honour them."""
+    from docx.shared import Cm
+
+    table.autofit = False
+    scale = min(1.0, TEXT_WIDTH_CM / sum(widths_cm))
+    for j, w in enumerate(widths_cm):
+        table.columns[j].width = Cm(w * scale)
+        for cell in table.columns[j].cells:
+            cell.width = Cm(w * scale)
+
+
+def add_caption(doc, text: str) -> None:
+    """An italic caption paragraph ("Table 1: ...")."""
+    from docx.shared import Pt, RGBColor
+
+    para = doc.add_paragraph()
+    para.paragraph_format.space_after = Pt(3)
+    para.paragraph_format.keep_with_next = True
+    run = para.add_run(text)
+    run.bold = True
+    run.font.size = Pt(9.5)
+    run.font.color.rgb = RGBColor.from_string("1F4E79")
+
+
+def add_quote(doc, role: str, quote: str, context: str) -> None:
+    """A quote paragraph: bold "Role:", the quote, then the anonymised context."""
+    from docx.shared import Cm, Pt, RGBColor
+
+    para = doc.add_paragraph()
+    para.paragraph_format.left_indent = Cm(0.6)
+    para.paragraph_format.space_after = Pt(6)
+    lead = para.add_run(f"{role_label(role)}: ")
+    lead.bold = True
+    lead.font.color.rgb = RGBColor.from_string("1F4E79")
+    body = para.add_run(f"“{quote}”")
+    body.italic = False
+    if context:
+        ctx = para.add_run(f" ({context})")
+        ctx.italic = True
+        ctx.font.size = Pt(9)
+        ctx.font.color.rgb = RGBColor.from_string("595959")
+
+
+def add_vignette(doc, title: str, quote: str, attribution: str) -> None:
+    """A boxed case vignette: a one-cell shaded, bordered table."""
+    from docx.shared import Cm, Pt, RGBColor
+
+    table = doc.add_table(rows=1, cols=1)
+    set_widths(table, [TEXT_WIDTH_CM])
+    cell = table.rows[0].cells[0]
+    _set_cell_fill(cell, BOX_FILL)
+    _set_cell_borders(cell, BOX_BORDER)
+    p = cell.paragraphs[0]
+    p.paragraph_format.space_before = Pt(4)
+    r = p.add_run(title)
+    r.bold = True
+    r.font.color.rgb = RGBColor.from_string("1F4E79")
+    body = cell.add_paragraph()
+    body.add_run(f"“{quote}”").italic = True
+    att = cell.add_paragraph()
+    att.paragraph_format.space_after = Pt(4)
+    ra = att.add_run(f"— {attribution}")
+    ra.font.size = Pt(9)
+    doc.add_paragraph().paragraph_format.space_after = 0
+
+
+def add_figure(doc, path: Path, caption: str, *, width_cm: float = 15.5) -> None:
+    """Embed a PNG figure with a caption beneath."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    para = doc.add_paragraph()
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.paragraph_format.keep_with_next = True
+    para.add_run().add_picture(str(path), width=Cm(width_cm))
+    cap = doc.add_paragraph()
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = cap.add_run(caption)
+    run.italic = True
+    run.font.size = Pt(9)
+
+
+def _add_page_number_footer(doc) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    para = doc.sections[0].footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = para.add_run()
+    run.font.size = Pt(9)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+# ----------------------------------------------------------------- sections
+class _Counter:
+    def __init__(self):
+        self.table = 0
+        self.figure = 0
+
+    def next_table(self) -> int:
+        self.table += 1
+        return self.table
+
+    def next_figure(self) -> int:
+        self.figure += 1
+        return self.figure
+
+
+def _methods_text(corpus, tables, codebook, coding_method, agreement) -> list[str]:
+    from .tables import analysed_participants
+
+    tr = corpus.transcripts
+    methods = tr["method"].fillna("other").astype(str).value_counts()
+    order = [m for m in _METHOD_WORDS if m in methods] + sorted(m for m in methods.index if m not in _METHOD_WORDS)
+    sessions = join_words(
+        count_words(int(methods[m]), *_METHOD_WORDS.get(m, (m.replace("_", " "), m.replace("_", " ") + "s")))
+        for m in order
+    )
+    auths = sorted(str(a) for a in tr["authority"].dropna().unique())
+    parts = analysed_participants(corpus)
+    n_people = int(parts["participant_id"].nunique())
+    by_role = parts.groupby("role")["participant_id"].nunique()
+    roles_txt = join_words(
+        count_words(int(by_role[r]), role_label(r).lower(), role_plural(r)) for r in order_roles(by_role.index)
+    )
+    seg = corpus.analysed_segments()
+    n_turns = len(seg)
+    where = ""
+    if auths:
+        where = f" in {count_words(len(auths), 'local authority', 'local authorities')} ({join_words(auths)})"
+    first = (
+        f"This report draws on {sessions}{where}, with {count_words(n_people, 'participant')}: {roles_txt}. "
+        f"Facilitators' and interviewers' turns were transcribed but are not analysed. "
+        f"The transcripts hold {count_words(n_turns, 'participant turn')} "
+        f"(on average {n_turns / max(len(tr), 1):.0f} per transcript)."
+    )
+    if codebook is not None:
+        n_themes = len(codebook.themes())
+        n_sub = len(codebook) - n_themes
+        cb = (f"the “{codebook.name}” codebook (version {codebook.version}; {count_words(n_themes, 'theme')} and "
+              f"{count_words(n_sub, 'sub-code')}, listed in Appendix A)")
+    else:
+        cb = "the evaluation's thematic codebook"
+    how = _CODER_WORDS.get(str(coding_method), str(coding_method)) if coding_method else None
+    second = f"Each participant turn was coded against {cb}" + (f" by {how}." if how else ".")
+    second += " " + _agreement_sentence(agreement)
+    summary = tables["role_theme_test_summary"].iloc[0]
+    test_word = {
+        "chi2": "a chi-square test of independence",
+        "monte_carlo_chi2": "a Monte Carlo exact test of independence (expected counts were small)",
+        "fisher_exact": "Fisher's exact test (expected counts were small)",
+    }.get(summary["test"], "a test of independence")
+    third = (
+        "Percentages are shares of each role's turns unless stated otherwise; a participant “raised” a theme when "
+        f"at least one of their turns was coded with it. Differences between roles were examined with {test_word} "
+        "and adjusted standardised residuals; differences between authorities with one test per theme "
+        "(chi-square, or Fisher's exact test where counts were small), corrected for multiple comparisons with "
+        "Holm's method. Quotes are attributed by role and setting only and were pseudonymised before selection."
+    )
+    return [first, second, third]
+
+
+def _agreement_sentence(agreement) -> str:
+    if agreement is None:
+        return ("Agreement between this coding and a human analyst was not measured for this report, so the "
+                "coding should be read as a first pass for the evaluation team to check.")
+    if isinstance(agreement, str):
+        return agreement
+    if isinstance(agreement, (int, float)):
+        return f"Measured agreement with a human analyst: Cohen's kappa {agreement:.2f}."
+    if isinstance(agreement, pd.DataFrame):
+        rows = agreement[agreement["code"].astype(str) == "all"] if "code" in agreement else agreement
+        agreement = rows.iloc[0].to_dict() if len(rows) else {}
+    if isinstance(agreement, dict):
+        parts = []
+        names = {"cohen_kappa": "Cohen's kappa", "krippendorff_alpha": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1",
+                 "macro_f1": "macro-F1", "f1": "F1"}
+        for key, name in names.items():
+            v = agreement.get(key)
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                parts.append(f"{name} {float(v):.2f}")
+        pa = agreement.get("percent_agreement")
+        if pa is not None and not (isinstance(pa, float) and math.isnan(pa)):
+            pa = float(pa)
+            parts.append(f"{pa * 100 if pa <= 1 else pa:.0f}% agreement")
+        unit = agreement.get("unit")
+        n = agreement.get("n_units")
+        over = ""
+        if n is not None and not (isinstance(n, float) and math.isnan(n)):
+            over = f" over {int(n)} {unit or 'unit'}s"
+        if parts:
+            return f"Measured agreement with a human analyst{over}: {join_words(parts)}."
+    return "Agreement with a human analyst was measured; see the agreement table supplied with this report."
+
+
+def _participant_tables(doc, tables, counter) -> None:
+    def relabel(values, var):
+        if var == "role":
+            return [role_label(v) + "s" if v not in ("total", "(missing)") else v.capitalize() for v in values]
+        if var == "method":
+            return [method_label(v).capitalize() if v not in ("total", "(missing)") else v.capitalize() for v in values]
+        return [str(v).capitalize() if v in ("total", "(missing)") else str(v) for v in values]
+
+    def emit(name, title, rows_var):
+        t = tables[name]
+        value_cols = [c for c in t.columns if c not in ("by", rows_var)]
+        header = [rows_var.capitalize()] + relabel(value_cols, "role")
+        n = counter.next_table()
+        add_caption(doc, f"Table {n}: {title}")
+        if "by" in t.columns:
+            rows, bands = [], []
+            for by_value, block in t.groupby("by", sort=False):
+                label = "All departments" if by_value == "all" else str(by_value)
+                bands.append(len(rows))
+                rows.append([label] + [""] * len(value_cols))
+                for _, r in block.iterrows():
+                    rows.append([relabel([r[rows_var]], rows_var)[0]] + [int(r[c]) for c in value_cols])
+            add_table(doc, header, rows, band_rows=bands)
+        else:
+            rows = [[relabel([r[rows_var]], rows_var)[0]] + [int(r[c]) for c in value_cols] for _, r in t.iterrows()]
+            add_table(doc, header, rows, bold_last=True)
+
+    emit("participants_by_method_role", "Participants by research method and role (distinct people)", "method")
+    emit("participants_by_authority_role", "Participants by local authority and role", "authority")
+    if "participants_by_department" in tables:
+        emit("participants_by_department", "Participants by department, research method and role", "method")
+
+
+def _role_breakdown_rows(tables, code):
+    seg = tables["role_by_theme"]
+    ppl = tables["role_by_theme_participants"]
+    rows = []
+    for role in [r for r in dict.fromkeys(seg["role"]) if r != "all"]:
+        s = seg[(seg["code"] == code) & (seg["role"] == role)].iloc[0]
+        p = ppl[(ppl["code"] == code) & (ppl["role"] == role)]
+        p = p.iloc[0] if len(p) else None
+        rows.append([
+            role_label(role) + "s",
+            f"{int(s['n'])} of {int(s['base'])}", percent(s["percent"]),
+            f"{int(p['n'])} of {int(p['base'])}" if p is not None else "–",
+            percent(p["percent"]) if p is not None else "–",
+        ])
+    return rows
+
+
+def _subcode_sentence(tables, code, codebook) -> str:
+    t = tables["role_by_code"]
+    sub = t[(t["role"] == "all") & t["code"].str.startswith(code + "/") & (t["n"] > 0)]
+    sub = sub.sort_values("n", ascending=False, kind="stable").head(4)
+    if not len(sub):
+        return ""
+    items = [f"{_lower_label(codebook, c)} ({count_words(int(n), 'turn')})" for c, n in zip(sub["code"], sub["n"])]
+    return f"Within this theme the most frequent sub-codes were {join_words(items)}."
+
+
+def _emphasis_paragraphs(tables, codebook) -> list[str]:
+    cells = tables["role_theme_test"]
+    summary = tables["role_theme_test_summary"].iloc[0]
+    seg = tables["role_by_theme"]
+    out = []
+    if summary["test"] == "none":
+        return ["Only one role (or one theme) is present, so the emphasis of different roles cannot be compared."]
+    name = {"chi2": "chi-square test", "monte_carlo_chi2": "Monte Carlo exact test", "fisher_exact": "Fisher's exact test"}
+    verdict = "differed between roles" if summary["p_value"] < 0.05 else "did not differ clearly between roles"
+    out.append(
+        f"Taken together, the mix of themes {verdict} ({name.get(summary['test'], 'test')} of role by theme, "
+        f"χ²({int(summary['dof'])}) = {summary['statistic']:.1f}, {format_p(summary['p_value'])}, "
+        f"{int(summary['n'])} coded turns). The adjusted residuals below show where: a value above +2 means the role "
+        "raised the theme more often than the pattern of the other roles would predict, below −2 less often. "
+        "Because one turn can carry several themes, the test is a guide rather than a formal inference."
+    )
+    for role in [r for r in dict.fromkeys(cells["role"])]:
+        c = cells[cells["role"] == role]
+        over = c[c["adjusted_residual"] > 1.96].sort_values("adjusted_residual", ascending=False)
+        under = c[c["adjusted_residual"] < -1.96].sort_values("adjusted_residual")
+        fmt = lambda r: f"{_lower_label(codebook, r.code)} ({r.adjusted_residual:+.1f})"  # noqa: E731
+        s = seg[(seg["role"] == role) & (seg["level"] == "theme")].sort_values("percent", ascending=False)
+        top = s.iloc[0] if len(s) else None
+        who = role_plural(role).capitalize()
+        if len(over) or len(under):
+            text = f"{who} dwelt"
+            if len(over):
+                text += f" more than other roles on {join_words(fmt(r) for r in over.itertuples())}"
+            if len(under):
+                text += (" and" if len(over) else "") + f" less on {join_words(fmt(r) for r in under.itertuples())}"
+            text += "."
+        else:
+            lean = c.sort_values("adjusted_residual", ascending=False).iloc[0]
+            text = (f"{who}' emphasis was close to the overall pattern; they leaned most towards "
+                    f"{_lower_label(codebook, lean['code'])} ({lean['adjusted_residual']:+.1f}).")
+        if top is not None and top["n"] > 0:
+            text += (f" Their most frequent theme was {_lower_label(codebook, top['code'])}, raised in "
+                     f"{percent(top['percent'])} of their turns.")
+        out.append(text)
+    return out
+
+
+def _authority_paragraphs(tables, codebook) -> list[str]:
+    comp = tables["authority_comparison"]
+    comp = comp[~comp["code"].str.contains("/")]
+    auths = list(dict.fromkeys(comp["authority"]))
+    if len(auths) < 2:
+        return ["The corpus comes from a single authority, so authorities cannot be compared."]
+    per = comp.drop_duplicates("code")
+    out = [
+        f"Table below and the figure compare the share of each authority's participants who raised each theme "
+        f"({join_words(auths)}), with 95% Wilson confidence intervals. Each theme was tested separately and the "
+        f"{len(per)} p-values corrected with Holm's method."
+    ]
+    flagged = per[per["significant"]]
+
+    def shares(code):
+        sub = comp[comp["code"] == code]
+        return join_words(f"{a} {percent(100 * s)}" for a, s in zip(sub["authority"], sub["share"]))
+
+    if len(flagged):
+        items = [f"{_lower_label(codebook, r.code)} ({shares(r.code)}; adjusted {format_p(r.p_adjusted)})"
+                 for r in flagged.itertuples()]
+        out.append(f"After correction, the authorities differed on {join_words(items)}.")
+    else:
+        spread = comp.groupby("code")["share"].agg(lambda s: s.max() - s.min()).sort_values(ascending=False)
+        if len(spread) and spread.iloc[0] > 0:
+            code = spread.index[0]
+            p_adj = per.set_index("code").loc[code, "p_adjusted"]
+            out.append(
+                "No difference between authorities survived the correction for multiple comparisons. The largest "
+                f"gap was on {_lower_label(codebook, code)} ({shares(code)}; adjusted {format_p(p_adj)}); with groups "
+                "of this size, differences smaller than about 30 percentage points cannot be distinguished from chance."
+            )
+        else:
+            out.append("No difference between authorities survived the correction for multiple comparisons.")
+    return out
+
+
+def _topic_role_counts(frame, topic_id) -> dict[str, float]:
+    if not isinstance(frame, pd.DataFrame) or not len(frame):
+        return {}
+    f = frame
+    if "topic_id" in f.columns and "role" in f.columns:
+        sub = f[f["topic_id"] == topic_id]
+        num = [c for c in sub.columns if c not in ("topic_id", "role") and pd.api.types.is_numeric_dtype(sub[c])]
+        if not num:
+            return {}
+        col = next((c for c in ("n", "n_segments", "n_turns", "count", "size") if c in num), num[0])
+        return {str(r): float(v) for r, v in zip(sub["role"], sub[col])}
+    if "topic_id" in f.columns:
+        f = f.set_index("topic_id")
+    if topic_id not in f.index:
+        return {}
+    row = f.loc[topic_id]
+    return {str(k): float(v) for k, v in row.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _emergent_section(doc, topics, corpus, names, codebook) -> None:
+    from docx.shared import Pt
+
+    if topics is None or not isinstance(getattr(topics, "topics", None), pd.DataFrame):
+        doc.add_paragraph(
+            "Topic modelling was not run for this report, so no emergent themes are listed here. Run "
+            "“outcomes-qual report” without --no-topics (or pass topics= to write_report) to fill this section "
+            "with themes that the codebook did not anticipate."
+        )
+        return
+    t = topics.topics
+    t = t[t["topic_id"].astype(int) >= 0] if "topic_id" in t else t
+    emergent = t[t["emergent"].astype(bool)] if "emergent" in t else t.iloc[0:0]
+    matched = t.drop(emergent.index)
+    doc.add_paragraph(
+        f"Clustering the participant turns by meaning gave {count_words(len(t), 'topic')}. "
+        f"{count_words(len(matched), 'topic')} lay close to a codebook theme and "
+        f"{count_words(len(emergent), 'topic')} did not; those are listed below as candidate themes for the "
+        "evaluation team to review, name and, if they hold up, add to the codebook."
+    )
+    if not len(emergent):
+        doc.add_paragraph("No topic fell outside the codebook: the anticipated themes covered the talk well.")
+    seg = corpus.analysed_segments()
+    texts = list(zip(seg["text"].astype(str), seg["role"].astype(str)))
+
+    def role_of(quote: str) -> str:
+        probe = re.sub(r"^…\s*", "", str(quote))[:40]
+        for text, role in texts:
+            if probe and probe in text:
+                return role
+        return "unknown"
+
+    for i, r in enumerate(emergent.itertuples(), start=1):
+        doc.add_heading(f"Emergent topic {i}: {r.label}", level=3)
+        words = r.top_words if isinstance(r.top_words, str) else ", ".join(map(str, r.top_words))
+        p = doc.add_paragraph()
+        p.add_run("Key words: ").bold = True
+        p.add_run(words)
+        roles = _topic_role_counts(getattr(topics, "topic_by_role", None), r.topic_id)
+        roles = {k: v for k, v in roles.items() if v > 0 and k not in ("facilitator", "all", "total")}
+        who = ""
+        if roles:
+            ranked = sorted(roles, key=lambda k: -roles[k])
+            who = f" Most of it came from {role_plural(ranked[0])}" + (
+                f", then {join_words(role_plural(k) for k in ranked[1:3])}." if len(ranked) > 1 else ".")
+        reach = ""
+        if hasattr(r, "n_groups") and hasattr(r, "n_participants"):
+            reach = (f" It was raised in {count_words(int(r.n_groups), 'transcript')} by "
+                     f"{count_words(int(r.n_participants), 'participant')}.")
+        near = ""
+        if hasattr(r, "nearest_code") and isinstance(r.nearest_code, str) and r.nearest_code:
+            near = (f" Its nearest codebook theme, {_lower_label(codebook, r.nearest_code)}, was only a loose match "
+                    f"(similarity {float(r.similarity):.2f}).")
+        doc.add_paragraph(f"This topic gathers {count_words(int(r.size), 'turn')}.{reach}{who}{near}")
+        for q in (getattr(r, "quote_1", None), getattr(r, "quote_2", None), getattr(r, "quote_3", None)):
+            if isinstance(q, str) and q.strip():
+                add_quote(doc, role_of(q), scrub_names(q.strip(), names), "")
+    if len(matched):
+        rows = []
+        for r in t.itertuples():
+            words = r.top_words if isinstance(r.top_words, str) else ", ".join(map(str, r.top_words))
+            near = _label(codebook, r.nearest_code) if isinstance(getattr(r, "nearest_code", None), str) and r.nearest_code else "–"
+            rows.append([str(r.label), words[:80], int(r.size), near,
+                         f"{float(r.similarity):.2f}" if pd.notna(getattr(r, "similarity", None)) else "–",
+                         "yes" if bool(getattr(r, "emergent", False)) else "no"])
+        para = doc.add_paragraph()
+        run = para.add_run("All topics, with the codebook theme each lies nearest to:")
+        run.font.size = Pt(10)
+        add_table(doc, ["Topic", "Key words", "Turns", "Nearest theme", "Similarity", "Emergent"], rows,
+                  numeric_from=2, widths=[3.2, 6.0, 1.4, 3.0, 1.6, 1.5])
+
+
+def write_docx(
+    path: Path,
+    *,
+    corpus,
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, Path],
+    codebook=None,
+    topics=None,
+    agreement=None,
+    coding_method: str | None = None,
+    title: str | None = None,
+    quotes_per_role: int = 2,
+    max_quotes: int = 6,
+) -> Path:
+    """Write the report to ``path`` (a .docx) and return it.
+
+    Parameters
+    ----------
+    path : Path
+    corpus : Corpus
+        The (pseudonymised) corpus the tables came from.
+    tables : dict of str to DataFrame
+        From :func:`~outcomes_qual.report.tables.build_tables`.
+    figures : dict of str to Path
+        PNG paths keyed ``heatmap``, ``authorities``, ``participants``.
+    codebook, topics, agreement, coding_method, title
+        See :func:`~outcomes_qual.report.write_report`.
+    quotes_per_role : int, default 2
+        Quotes shown per theme and role (the best quote of every role first).
+    max_quotes : int, default 6
+        Most quotes shown per theme beyond each role's first.
+    """
+    import docx
+    from docx.enum.section import WD_ORIENT  # noqa: F401 - kept for landscape appendices
+    from docx.shared import Cm, Pt, RGBColor
+
+    names = personal_names(corpus.segments.get("speaker", pd.Series(dtype=object)))
+    doc = docx.Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.3))
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.12
+    for lvl, size in ((1, 15), (2, 12.5), (3, 11)):
+        st = doc.styles[f"Heading {lvl}"]
+        st.font.name = "Calibri"
+        st.font.size = Pt(size)
+        st.font.color.rgb = RGBColor.from_string("1F4E79")
+    _add_page_number_footer(doc)
+    counter = _Counter()
+
+    # ------------------------------------------------------------- title
+    title = title or "Outcomes-focused practice: what staff told us"
+    doc.add_heading(title, level=0)
+    n_tr = len(corpus.transcripts)
+    sub = doc.add_paragraph()
+    run = sub.add_run(
+        f"Evaluation report from {count_words(n_tr, 'transcript')} of focus groups and interviews · "
+        f"{_dt.date.today():%d %B %Y} · produced with outcomes_qual"
+    )
+    run.italic = True
+    run.font.color.rgb = RGBColor.from_string("595959")
+
+    summary = tables["theme_summary"]
+    raised = summary[summary["n_turns"] > 0].sort_values("n_turns", ascending=False)
+    doc.add_heading("Summary", level=1)
+    if len(raised):
+        doc.add_paragraph(
+            f"Staff in {count_words(n_tr, 'transcript')} talked about the themes below, most widely first."
+        )
+        for r in raised.itertuples():
+            p = doc.add_paragraph(style="List Bullet")
+            p.add_run(f"{_label(codebook, r.theme)}: ").bold = True
+            p.add_run(f"{r.description}.")
+    doc.add_paragraph("How the roles differed:")
+    for text in _emphasis_paragraphs(tables, codebook)[1:]:
+        doc.add_paragraph(text, style="List Bullet")
+
+    # ----------------------------------------------------------- methods
+    doc.add_heading("1. Methods and participants", level=1)
+    for text in _methods_text(corpus, tables, codebook, coding_method, agreement):
+        doc.add_paragraph(text)
+    _participant_tables(doc, tables, counter)
+    if "participants" in figures:
+        add_figure(doc, figures["participants"], f"Figure {counter.next_figure()}: participants by role and method",
+                   width_cm=12.5)
+
+    # ----------------------------------------------------------- findings
+    doc.add_heading("2. Findings by theme", level=1)
+    doc.add_paragraph(
+        "Table {} summarises how widely each theme was raised; the sections that follow take the themes in turn, "
+        "with the share of each role that raised them and quotes that illustrate them.".format(counter.table + 1)
+    )
+    n = counter.next_table()
+    add_caption(doc, f"Table {n}: reach of each theme")
+    n_fg = int((corpus.transcripts["method"] == "focus_group").sum())
+    n_all_turns = len(corpus.analysed_segments())
+    add_table(
+        doc, ["Theme", f"Focus groups (of {n_fg})", f"Transcripts (of {n_tr})", "Participants", "Turns (% of all)",
+              "Raised most by"],
+        [[_label(codebook, r.theme), int(r.n_groups), int(r.n_transcripts), int(r.n_participants),
+          f"{int(r.n_turns)} ({percent(100 * r.n_turns / max(n_all_turns, 1))})",
+          (role_plural(r.top_role) if r.top_role else ("all roles alike" if r.n_turns else "–"))]
+         for r in summary.itertuples()],
+        widths=[3.6, 2.2, 2.2, 2.4, 2.6, 3.4],
+    )
+    quotes = tables["exemplar_quotes"]
+    vignettes = tables["vignette_candidates"]
+    used: set[str] = set()
+    for i, r in enumerate(summary.itertuples(), start=1):
+        theme = r.theme
+        doc.add_heading(f"2.{i} {_label(codebook, theme)}", level=2)
+        if codebook is not None and theme in codebook and codebook[theme].definition:
+            p = doc.add_paragraph()
+            p.add_run("What this theme covers: ").bold = True
+            p.add_run(codebook[theme].definition).italic = True
+        if r.n_turns == 0:
+            doc.add_paragraph("No participant turn was coded with this theme.")
+            continue
+        doc.add_paragraph(f"{_label(codebook, theme)} was {r.description}. " + _subcode_sentence(tables, theme, codebook))
+        n = counter.next_table()
+        add_caption(doc, f"Table {n}: {_label(codebook, theme)}, by role")
+        add_table(doc, ["Role", "Turns raising it", "% of role's turns", "Participants raising it",
+                        "% of role's participants"], _role_breakdown_rows(tables, theme),
+                  widths=[3.2, 3.0, 2.8, 3.6, 3.4])
+        q = quotes[quotes["code"] == theme]
+        if len(q):
+            doc.add_heading("What participants said", level=3)
+            roles_here = order_roles(q["role"].unique())
+            picked = []
+            for rank in range(1, quotes_per_role + 1):
+                for role in roles_here:
+                    hit = q[(q["role"] == role) & (q["rank"] == rank)]
+                    if len(hit) and (rank == 1 or len(picked) < max_quotes):
+                        picked.append(hit.iloc[0])
+            picked.sort(key=lambda x: (roles_here.index(x["role"]), x["rank"]))
+            for qr in picked:
+                context = qr["attribution"].split(", ", 1)[1] if ", " in qr["attribution"] else ""
+                add_quote(doc, qr["role"], qr["quote"], context)
+                used.add(qr["segment_id"])
+        v = vignettes[(vignettes["code"] == theme) & ~vignettes["segment_id"].isin(used)]
+        if len(v):
+            best = v.sort_values(["confidence", "n_chars"], ascending=[False, False], kind="stable").iloc[0]
+            used.add(best["segment_id"])
+            add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", best["quote"], best["attribution"])
+
+    # ------------------------------------------------------------- roles
+    doc.add_heading("3. How the emphasis differed between roles", level=1)
+    paras = _emphasis_paragraphs(tables, codebook)
+    doc.add_paragraph(paras[0])
+    if "heatmap" in figures:
+        add_figure(doc, figures["heatmap"], f"Figure {counter.next_figure()}: share of each role's turns that raised "
+                   "each theme (count in brackets)")
+    for text in paras[1:]:
+        doc.add_paragraph(text)
+    cells = tables["role_theme_test"]
+    if len(cells):
+        roles = list(dict.fromkeys(cells["role"]))
+        n = counter.next_table()
+        add_caption(doc, f"Table {n}: adjusted standardised residuals, theme by role (beyond ±1.96 marked *)")
+        rows = []
+        for code in dict.fromkeys(cells["code"]):
+            c = cells[cells["code"] == code].set_index("role")
+            rows.append([_label(codebook, code)] + [
+                f"{c.loc[role, 'adjusted_residual']:+.1f}{'*' if abs(c.loc[role, 'adjusted_residual']) > 1.96 else ''}"
+                if role in c.index else "–" for role in roles])
+        add_table(doc, ["Theme"] + [role_label(r) + "s" for r in roles], rows)
+
+    # -------------------------------------------------------- authorities
+    doc.add_heading("4. Comparison of authorities", level=1)
+    for text in _authority_paragraphs(tables, codebook):
+        doc.add_paragraph(text)
+    comp = tables["authority_comparison"]
+    comp = comp[~comp["code"].str.contains("/")]
+    auths = list(dict.fromkeys(comp["authority"]))
+    if len(auths) >= 2:
+        if "authorities" in figures:
+            add_figure(doc, figures["authorities"], f"Figure {counter.next_figure()}: share of participants who "
+                       "raised each theme, by authority, with 95% confidence intervals")
+        n = counter.next_table()
+        add_caption(doc, f"Table {n}: participants who raised each theme, by authority")
+        rows = []
+        for code in dict.fromkeys(comp["code"]):
+            c = comp[comp["code"] == code].set_index("authority")
+            row = [_label(codebook, code)]
+            for a in auths:
+                x = c.loc[a]
+                row.append(f"{percent(100 * x['share'])} ({int(x['n'])}/{int(x['base'])})\n"
+                           f"[{100 * x['ci_low']:.0f}–{100 * x['ci_high']:.0f}%]")
+            first = c.iloc[0]
+            row.append(f"{first['p_adjusted']:.3f}" + (" *" if bool(first["significant"]) else "")
+                       if pd.notna(first["p_adjusted"]) else "–")
+            rows.append(row)
+        add_table(doc, ["Theme"] + auths + ["p (Holm)"], rows)
+
+    # ----------------------------------------------------------- emergent
+    doc.add_heading("5. Emergent themes", level=1)
+    _emergent_section(doc, topics, corpus, names, codebook)
+
+    # ----------------------------------------------------------- appendix
+    doc.add_page_break()
+    doc.add_heading("Appendix A. Codebook", level=1)
+    if codebook is not None:
+        doc.add_paragraph(
+            f"The “{codebook.name}” codebook (version {codebook.version}): themes in bold, sub-codes beneath them. "
+            "The key is how the code appears in tables.xlsx and the CSV files."
+        )
+        rows, bands = [], []
+        for c in codebook:
+            if c.depth == 0:
+                bands.append(len(rows))
+            rows.append([("    " * c.depth) + c.label, c.key, c.definition])
+        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99,
+                          widths=[3.8, 4.3, 8.3])
+        for i in bands:
+            for j, cell in enumerate(table.rows[i + 1].cells):
+                _set_cell_fill(cell, BAND_FILL)
+                for run in cell.paragraphs[0].runs:
+                    run.bold = j == 0
+        for row in table.rows[1:]:
+            for run in row.cells[1].paragraphs[0].runs:
+                run.font.size = Pt(7.5)
+    else:
+        doc.add_paragraph("No codebook was supplied.")
+    doc.add_heading("Appendix B. Themes raised together", level=1)
+    co = tables["theme_cooccurrence"]
+    co = co[~co["code_a"].str.contains("/") & ~co["code_b"].str.contains("/")]
+    codes = list(dict.fromkeys(co["code_a"]))
+    if codes:
+        doc.add_paragraph("Number of turns coded with both themes (the diagonal gives each theme's own count).")
+        mat = co.pivot(index="code_a", columns="code_b", values="n_turns").reindex(index=codes, columns=codes)
+        add_table(doc, ["Theme"] + [_label(codebook, c) for c in codes],
+                  [[_label(codebook, a)] + [int(v) for v in mat.loc[a]] for a in codes])
+    doc.add_heading("Appendix C. Data files", level=1)
+    doc.add_paragraph(
+        "Every table behind this report is in tables.xlsx (one sheet per table) and in tables/*.csv; figures are in "
+        "figures/ as PNG and SVG. No table holds speaker names."
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    logger.info("wrote %s", path)
+    return path

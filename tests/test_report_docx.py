@@ -1,0 +1,222 @@
+"""write_report: report.docx read back with python-docx (headings, tables, quotes), no names anywhere."""
+
+from __future__ import annotations
+
+import zipfile
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.report import write_report
+
+docx = pytest.importorskip("docx")
+
+NAMES = ("Gwenllian", "Rhodri", "Bethan", "Iolo", "Morag", "Fergus", "Ailsa", "Tavish")
+
+CODEBOOK = Codebook(
+    "mini",
+    (
+        Code("time", "Time", "Time pressure and the time good conversations need."),
+        Code("time/caseloads", "Caseloads", "Caseload size."),
+        Code("systems_barriers", "Systems barriers", "Forms, IT and processes in the way."),
+        Code("culture_shift", "Culture shift", "Change in values and everyday practice."),
+    ),
+)
+
+TEXTS = {
+    "time": "There is never enough time in the week to sit with a family and really listen to what matters to them.",
+    "systems_barriers": "The assessment form still asks about deficits in every box, and the IT system will not save a plan.",
+    "culture_shift": "We have changed how we talk to people. The conversation starts with what matters, not with the service.",
+}
+
+
+def build(n_fg_turns: int = 3):
+    """Two authorities, two focus groups and an interview; every turn coded by hand."""
+    corpora, rows = [], []
+    layout = [
+        ("gl_fg", "Glanafon", "focus_group", [("Gwenllian", "practitioner"), ("Rhodri", "practitioner"), ("Bethan", "senior")]),
+        ("st_fg", "Strathlinn", "focus_group", [("Morag", "practitioner"), ("Fergus", "senior"), ("Ailsa", "senior")]),
+        ("st_int", "Strathlinn", "interview", [("Tavish", "manager")]),
+    ]
+    plan = {
+        "practitioner": ["systems_barriers", "time", "systems_barriers"],
+        "senior": ["culture_shift", "culture_shift", "time"],
+        "manager": ["culture_shift", "time", "systems_barriers"],
+    }
+    for tid, authority, method, people in layout:
+        turns = [("Facilitator", "facilitator", "What has changed for you, and what gets in the way?")]
+        codes = []
+        for k in range(n_fg_turns):
+            for name, role in people:
+                theme = plan[role][k % 3]
+                turns.append((name, role, f"{TEXTS[theme]} {name} said so as well, turn {k}."))
+                codes.append(theme)
+        c = Corpus.from_turns(tid, turns, method=method, authority=authority)
+        corpora.append(c)
+        for sid, code in zip(c.segments["segment_id"][1:], codes):
+            rows.append((sid, code, "analyst", "manual", 1.0, ""))
+            if code == "time":
+                rows.append((sid, "time/caseloads", "analyst", "manual", 1.0, ""))
+    codings = pd.DataFrame(rows, columns=["segment_id", "code", "coder", "method", "confidence", "evidence"])
+    return Corpus.concat(corpora), codings
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    corpus, codings = build()
+    agreement = pd.DataFrame(
+        {"code": ["time", "all"], "unit": "segment", "n_units": [21, 21], "percent_agreement": [0.9, 0.86],
+         "cohen_kappa": [0.7, 0.64], "krippendorff_alpha": [0.7, 0.63], "gwet_ac1": [0.8, 0.75]}
+    )
+    paths = write_report(corpus, codings, CODEBOOK, out, agreement=agreement, title="Mini evaluation")
+    return paths, docx.Document(paths["report"])
+
+
+def texts(doc):
+    return [p.text for p in doc.paragraphs]
+
+
+def table_rows(table):
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def test_outputs_exist(written):
+    paths, _ = written
+    for key in ("report", "xlsx"):
+        assert paths[key].is_file()
+    for name in ("role_theme_heatmap", "theme_by_authority", "participants_by_role"):
+        for ext in (".png", ".svg"):
+            assert (paths["figures"] / f"{name}{ext}").is_file()
+    assert (paths["tables"] / "role_by_theme.csv").is_file()
+
+
+def test_headings(written):
+    _, doc = written
+    heads = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert heads[0] == "Mini evaluation"
+    for h in ("Summary", "1. Methods and participants", "2. Findings by theme", "2.1 Time", "2.2 Systems barriers",
+              "2.3 Culture shift", "3. How the emphasis differed between roles", "4. Comparison of authorities",
+              "5. Emergent themes", "Appendix A. Codebook"):
+        assert h in heads
+
+
+def test_methods_paragraph_from_data(written):
+    _, doc = written
+    body = " ".join(texts(doc))
+    assert ("This report draws on 2 focus groups and 1 one-to-one interview in 2 local authorities "
+            "(Glanafon and Strathlinn), with 7 participants: 3 practitioners, 3 seniors and 1 manager.") in body
+    assert "The transcripts hold 21 participant turns" in body
+    assert "by hand by the evaluation team" in body
+    assert "Measured agreement with a human analyst over 21 segments: Cohen's kappa 0.64, Krippendorff's alpha 0.63, " \
+           "Gwet's AC1 0.75 and 86% agreement." in body
+
+
+def test_participant_tables(written):
+    _, doc = written
+    first = table_rows(doc.tables[0])
+    assert first == [
+        ["Method", "Practitioners", "Seniors", "Managers", "Total"],
+        ["Focus group", "3", "3", "0", "6"],
+        ["Interview", "0", "0", "1", "1"],
+        ["Total", "3", "3", "1", "7"],
+    ]
+    second = table_rows(doc.tables[1])
+    assert second[1] == ["Glanafon", "2", "1", "0", "3"]
+    # header row repeats on each page
+    assert doc.tables[0].rows[0]._tr.xpath("./w:trPr/w:tblHeader")
+
+
+def test_theme_role_table_and_quotes(written):
+    _, doc = written
+    tables = [table_rows(t) for t in doc.tables]
+    time_table = next(t for t in tables if t[0][0] == "Role" and t[1][1] == "3 of 9")
+    # time: practitioners raised it in 3 of 9 turns (k=1 for each of 3), seniors 3 of 9, manager 1 of 3
+    assert time_table[1] == ["Practitioners", "3 of 9", "33%", "3 of 3", "100%"]
+    assert time_table[3] == ["Managers", "1 of 3", "33%", "1 of 1", "100%"]
+    quotes = [p.text for p in doc.paragraphs if p.text.startswith(("Practitioner: “", "Senior: “", "Manager: “"))]
+    assert len(quotes) >= 6
+    assert any(q.startswith("Senior: “We have changed how we talk to people.") for q in quotes)
+    assert all(q.rstrip().endswith(")") for q in quotes)  # context in brackets
+    assert any("(Strathlinn, interview)" in q for q in quotes)
+
+
+def test_vignette_box(written):
+    _, doc = written
+    boxes = [t for t in doc.tables if len(t.rows) == 1 and len(t.columns) == 1]
+    assert boxes and boxes[0].cell(0, 0).paragraphs[0].text.startswith("Case vignette: ")
+    assert boxes[0]._tbl.xpath(".//w:tcBorders") and boxes[0]._tbl.xpath(".//w:shd")
+
+
+def test_figures_embedded_and_emergent_placeholder(written):
+    _, doc = written
+    assert len(doc.inline_shapes) == 3
+    body = " ".join(texts(doc))
+    assert "Topic modelling was not run for this report" in body
+
+
+def test_roles_section_written_from_residuals(written):
+    _, doc = written
+    body = " ".join(texts(doc))
+    assert "Practitioners dwelt more than other roles on systems barriers (+" in body
+    assert "Seniors dwelt more than other roles on culture shift (+" in body
+
+
+def test_codebook_appendix(written):
+    _, doc = written
+    last = table_rows(doc.tables[-2])
+    assert last[0] == ["Theme / sub-code", "Key", "Definition"]
+    assert [r[1] for r in last[1:]] == ["time", "time/caseloads", "systems_barriers", "culture_shift"]
+
+
+def test_no_speaker_names_anywhere(written):
+    paths, _ = written
+    with zipfile.ZipFile(paths["report"]) as z:
+        xml = " ".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
+    with zipfile.ZipFile(paths["xlsx"]) as z:
+        xml += " ".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
+    csvs = " ".join(p.read_text() for p in paths["tables"].glob("*.csv"))
+    for name in NAMES:
+        assert name not in xml, name
+        assert name not in csvs, name
+    assert "[name] said so as well" in xml
+
+
+def test_emergent_section_from_topics_and_aliases(tmp_path):
+    corpus, codings = build()
+    topics = SimpleNamespace(
+        topics=pd.DataFrame(
+            {
+                "topic_id": [0, 1], "label": ["agency cover", "time"], "size": [5, 9], "n_groups": [2, 3],
+                "share_groups": [0.67, 1.0], "n_participants": [4, 7], "share_participants": [0.57, 1.0],
+                "top_words": ["agency, cover, locum", "time, week"],
+                "quote_1": ["There is never enough time in the week", "x"], "quote_2": [None, None],
+                "quote_3": [None, None], "nearest_code": ["time", "time"], "similarity": [0.21, 0.8],
+                "emergent": [True, False],
+            }
+        ),
+        topic_by_role=pd.DataFrame({"topic_id": [0, 0], "label": "agency cover", "emergent": True,
+                                    "role": ["practitioner", "senior"], "n_segments": [4, 1],
+                                    "share_segments": [0.8, 0.2], "n_participants": [3, 1],
+                                    "share_participants": [0.75, 0.25]}),
+        topic_by_authority=pd.DataFrame({"topic_id": [0], "authority": ["Glanafon"], "n_segments": [5]}),
+    )
+    paths = write_report(corpus, codings, CODEBOOK, tmp_path, topics=topics, alias_authorities=True)
+    doc = docx.Document(paths["report"])
+    heads = [p.text for p in doc.paragraphs]
+    assert "Emergent topic 1: agency cover" in heads
+    body = " ".join(heads)
+    assert "Key words: agency, cover, locum" in body
+    assert "Clustering the participant turns by meaning gave 2 topics. 1 topic lay close to a codebook theme" in body
+    assert any(h.startswith("Practitioner: “There is never enough time") for h in heads)
+    from openpyxl import load_workbook
+
+    assert {"topics", "topic_by_role", "topic_by_authority"} <= set(load_workbook(paths["xlsx"]).sheetnames)
+    # alias_authorities=True: councils shown as Authority A/B everywhere in the report
+    with zipfile.ZipFile(paths["report"]) as z:
+        xml = z.read("word/document.xml").decode()
+    assert "Glanafon" not in xml and "Strathlinn" not in xml
+    assert "Authority A" in xml and "Authority B" in xml
