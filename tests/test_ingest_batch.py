@@ -204,3 +204,31 @@ def test_cli_out_dash_writes_csv_to_stdout(tmp_path, capsys):
         "x:002,x,2,Manager,x:manager,manager,Yo.,18,21,,",
     ]
     assert captured.err.strip() == "1 transcripts, 2 participants, 2 turns (1 manager, 1 unknown)"
+
+
+# --------------------------------------------------------------------------- never a traceback
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TOKENS = st.sampled_from(
+    list("Ann Bob:[]()<>\n\r\t -0123456789.,{}\"'é’*_#") + [
+        "\x00", "WEBVTT\n\n", "00:00:01.000 --> 00:00:02.000\n", "00:00:0x.000 --> 1\n", "Ann: ", "<v Bob>", "</v>",
+        "(AB) ", "[Manager] ", "Speaker 1 (00:01):", "Ann  0:03\n", "END OF TRANSCRIPT\n", "id,text\n",
+        '{"id": 1, "text": "x"}\n', "SPEAKERS: Jo Bloggs (JB), SP\n", "Authority: X\n", "Useful links\n",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(TOKENS, max_size=30).map("".join), st.sampled_from([".txt", ".vtt", ".srt", ".csv", ".jsonl", ""]))
+def test_any_input_gives_a_valid_corpus_or_an_input_error(tmp_path_factory, text, ext):
+    p = tmp_path_factory.mktemp("fuzz") / f"f{ext}"
+    p.write_text(text, encoding="utf-8")
+    try:
+        corpus = read_transcript(p)
+    except InputError as err:
+        assert str(err).startswith(str(p))
+        assert "\n" not in str(err)
+        return
+    corpus.check()
+    assert len(corpus.segments) >= 1

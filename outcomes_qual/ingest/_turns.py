@@ -387,38 +387,32 @@ def build_corpus(
     """
     meta = meta or Meta()
     merged = merge_turns(turns)
-    rows = []
     speaker_role: dict[str, str] = {}
-    for i, t in enumerate(merged, start=1):
+    for t in merged:
         if speaker_role.get(t.speaker, "unknown") == "unknown":
             speaker_role[t.speaker] = t.role
-        rows.append(
-            {
-                "segment_id": make_segment_id(transcript_id, i),
-                "transcript_id": transcript_id,
-                "turn": i,
-                "speaker": t.speaker,
-                "participant_id": default_participant_id(transcript_id, t.speaker),
-                "role": None,
-                "text": text[t.start : t.end],
-                "start_char": t.start,
-                "end_char": t.end,
-                "start_s": t.start_s,
-                "end_s": t.end_s,
-            }
-        )
-    segments = pd.DataFrame(rows, columns=list(schema.SEGMENT_COLUMNS))
-    if len(segments):
-        segments["role"] = segments["speaker"].map(speaker_role)
-        segments["turn"] = segments["turn"].astype("int64")
-        segments["start_char"] = segments["start_char"].astype("int64")
-        segments["end_char"] = segments["end_char"].astype("int64")
-        segments["start_s"] = segments["start_s"].astype("float64")
-        segments["end_s"] = segments["end_s"].astype("float64")
+    pid = {s: default_participant_id(transcript_id, s) for s in speaker_role}
+    n = len(merged)
+    segments = pd.DataFrame(
+        {
+            "segment_id": pd.Series([make_segment_id(transcript_id, i) for i in range(1, n + 1)], dtype=object),
+            "transcript_id": pd.Series([transcript_id] * n, dtype=object),
+            "turn": pd.Series(range(1, n + 1), dtype="int64"),
+            "speaker": pd.Series([t.speaker for t in merged], dtype=object),
+            "participant_id": pd.Series([pid[t.speaker] for t in merged], dtype=object),
+            "role": pd.Series([speaker_role[t.speaker] for t in merged], dtype=object),
+            "text": pd.Series([text[t.start : t.end] for t in merged], dtype=object),
+            "start_char": pd.Series([t.start for t in merged], dtype="int64"),
+            "end_char": pd.Series([t.end for t in merged], dtype="int64"),
+            "start_s": pd.Series([t.start_s for t in merged], dtype="float64"),
+            "end_s": pd.Series([t.end_s for t in merged], dtype="float64"),
+        },
+        columns=list(schema.SEGMENT_COLUMNS),
+    )
     participants = pd.DataFrame(
         [
             {
-                "participant_id": default_participant_id(transcript_id, s),
+                "participant_id": pid[s],
                 "transcript_id": transcript_id,
                 "speaker": s,
                 "role": r,

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .. import schema
@@ -125,6 +126,19 @@ def normalise_role(raw: object) -> str:
     return "other"
 
 
+@functools.lru_cache(maxsize=8192)
+def _role_from_label(text: str) -> str:
+    m = _ROLE_WORDS.match(text)
+    if not m:
+        return "unknown"
+    word = m.group("word")
+    if word in {"participant", "respondent", "interviewee", "speaker", "member", "answer", "a", "p", "r"}:
+        return "unknown"
+    if word in ("question", "i"):  # "Q:" / "I:" for question / interviewer
+        return "facilitator"
+    return normalise_role(word)
+
+
 def role_from_label(label: object) -> str:
     """Return the role a speaker *label* implies, or ``"unknown"``.
 
@@ -142,15 +156,7 @@ def role_from_label(label: object) -> str:
     text = _clean(label)
     if not text:
         return "unknown"
-    m = _ROLE_WORDS.match(text)
-    if not m:
-        return "unknown"
-    word = m.group("word")
-    if word in {"participant", "respondent", "interviewee", "speaker", "member", "answer", "a", "p", "r"}:
-        return "unknown"
-    if word in ("question", "i"):  # "Q:" / "I:" for question / interviewer
-        return "facilitator"
-    return normalise_role(word)
+    return _role_from_label(text)
 
 
 _METHOD_RULES: tuple[tuple[str, str], ...] = (

@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 
 from ..corpus import Corpus
 from ..errors import InputError
-from ._turns import Meta, Turn, build_corpus, header_key, parse_header, trailer_start
+from ._turns import HEADER_KEYS, Meta, Turn, build_corpus, header_key, parse_header, trailer_start
 from .roles import normalise_role, role_from_label
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ NOT_SPEAKERS: frozenset[str] = frozenset(
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w.'’&-]*|\d+[A-Za-z]?|[A-Z]|Mc\w+|O'\w+|de|van|von|da|di|le|la|al|el|bin)$")
 
 
+@functools.lru_cache(maxsize=8192)
 def _valid_label(label: str, style: str) -> bool:
     label = label.strip()
     if not label or len(label) > 48:
@@ -136,7 +138,7 @@ def match_label(line: str, style: str) -> LabelMatch | None:
     label = re.sub(r"\s+", " ", m.group("label")).strip()
     if not _valid_label(label, style):
         return None
-    if style == "colon" and header_key(line) is not None:
+    if style == "colon" and label.lower().replace("_", " ") in HEADER_KEYS and header_key(line) is not None:
         return None
     groups = m.groupdict()
     rest = m.start("rest") if groups.get("rest") is not None else len(line)
@@ -158,7 +160,7 @@ def detect_style(lines: Sequence[str]) -> str | None:
     'paren'
     """
     counts = {s: 0 for s in STYLES}
-    for line in lines:
+    for line in lines[:5000]:  # the first few thousand lines decide
         if not line.strip():
             continue
         for style in STYLES:
