@@ -124,3 +124,13 @@ def test_literal_query_finds_itself(word):
         assert match is not None
     if match is not None:
         assert " ".join(match.group().split()).lower() == " ".join(word.split()).lower()
+
+
+def test_undo_by_actor_leaves_others_alone(proj):
+    proj.code_segment("fg:002", "time", coder="ann")
+    proj.code_segment("fg:003", "partners", coder="bob")
+    proj.code_segment("fg:004", "time", coder="bob")
+    assert proj.undo(actor="ann") == "code_segment: ann coded fg:002 as 'time'"
+    assert proj.codings()["coder"].tolist() == ["bob", "bob"]
+    assert proj.undo(actor="ann") is None
+    assert proj.undo(actor="bob") == "code_segment: bob coded fg:004 as 'time'"

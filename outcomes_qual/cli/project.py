@@ -9,7 +9,7 @@ Subcommands::
     project code --search "TEXT" CODE --coder NAME [--regex] [--case] [--preview] --project P.sqlite
     project code --span TRANSCRIPT START END CODE --coder NAME --project P.sqlite
     project accept|reject [CODING_ID...] [--coder NAME] [--reviewer NAME] --project P.sqlite
-    project undo --project P.sqlite
+    project undo [--coder NAME] --project P.sqlite
     project info --project P.sqlite
     project export --project P.sqlite --out DIR
 """
@@ -102,7 +102,8 @@ def register(subparsers) -> None:
         _project_arg(p)
         p.set_defaults(func=run_review, action=action)
 
-    p = sub.add_parser("undo", help="reverse the last action")
+    p = sub.add_parser("undo", help="reverse the last action (or the last one by --coder)")
+    p.add_argument("--coder", help="undo this person's last action, leaving others' work alone")
     _project_arg(p)
     p.set_defaults(func=run_undo)
 
@@ -233,7 +234,7 @@ def run_undo(args: argparse.Namespace) -> int:
     from ..project import Project
 
     with Project.open(args.project) as proj:
-        what = proj.undo()
+        what = proj.undo(actor=args.coder)
     print(f"undone: {what}" if what else "nothing to undo")
     return 0
 

@@ -767,19 +767,28 @@ class Project(ManualCodingMixin):
         frame["action_id"] = frame["action_id"].astype("int64")
         return frame
 
-    def undo(self) -> str | None:
+    def undo(self, *, actor: str | None = None) -> str | None:
         """Reverse the most recent action not yet undone; return its description (None if nothing to undo).
+
+        Parameters
+        ----------
+        actor : str, optional
+            Undo the last action of this person (the coder or reviewer who made
+            it), leaving other people's later work alone. Only use it for
+            actions that later ones do not build on (codings, reviews, memos).
 
         Undo is a stack: calling it again reverses the action before. The
         undone action stays in the log, marked with ``undone_at``.
         """
-        with self._transaction("undo", "undo") as tx:
+        with self._transaction("undo", "undo", actor=actor) as tx:
             conn = self.conn
-            row = conn.execute(
-                "SELECT action_id, description FROM actions WHERE undone_at IS NULL AND kind != 'undo' "
-                "AND action_id != ? ORDER BY action_id DESC LIMIT 1",
-                (tx.action_id,),
-            ).fetchone()
+            sql = ("SELECT action_id, description FROM actions WHERE undone_at IS NULL AND kind != 'undo' "
+                   "AND action_id != ?")
+            params: list[Any] = [tx.action_id]
+            if actor is not None:
+                sql += " AND actor = ?"
+                params.append(actor)
+            row = conn.execute(sql + " ORDER BY action_id DESC LIMIT 1", params).fetchone()
             if row is None:
                 tx.noop = True
                 return None
