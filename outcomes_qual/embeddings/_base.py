@@ -53,7 +53,7 @@ def l2_normalise(matrix: np.ndarray) -> np.ndarray:
     if matrix.dtype != np.float32:
         matrix = matrix.astype(float)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
+    norms[norms < 1e-9] = np.inf  # (near-)zero rows stay zero
     return matrix / norms
 
 

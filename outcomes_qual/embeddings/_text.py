@@ -72,7 +72,7 @@ def stem(word: str) -> str:
             break
     if w.endswith("ied"):
         w = w[:-3] + "y"
-    if len(w) > 4 and w.endswith("e"):
+    if len(w) >= 4 and w.endswith("e"):
         w = w[:-1]
     return w
 

@@ -1,0 +1,174 @@
+"""Ensemble coder (the default of :func:`outcomes_qual.coding.autocode`).
+
+Combines, on one calibrated scale, the semantic coder's z-score (how far a
+turn's similarity to a code lies above what text about other themes gets),
+the keyword coder's score (weighted matched terms) and, when human codings
+are given to ``fit``, the supervised coder's log-odds::
+
+    z = z_semantic + keyword_weight * keyword_score + supervised_weight * logit(p_supervised)
+
+The probability is ``1 / (1 + exp(-slope * (z - z_threshold)))``. A theme is
+assigned when the probability reaches ``threshold``; the turn's best theme is
+assigned too when its combined score reaches ``top1_z`` (by default, a
+quarter of a standard deviation above text about other themes). Evidence names the keywords
+that fired, otherwise the nearest codebook text (or coded turn).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from outcomes_qual.codebook import Code, Codebook
+>>> cb = Codebook("demo", (
+...     Code("systems_barriers", "Systems", "Forms, IT systems and paperwork.", keywords=("forms", "IT system"),
+...          examples=("The IT system and the forms take all day.", "Recording on the database is slow.")),
+...     Code("time", "Time", "Not enough time; caseloads and deadlines.", keywords=("no time", "deadline"),
+...          examples=("I never have enough time with families.", "Deadlines and caseloads leave no time.")),
+... ))
+>>> seg = pd.DataFrame({"segment_id": ["s1", "s2", "s3"],
+...                     "text": ["The forms on the IT system are slow.", "No time, the caseloads are huge.", "Right."]})
+>>> out = EnsembleCoder(codebook=cb, backend="lsa").fit(seg).predict(seg)
+>>> out[["segment_id", "code", "evidence"]].values.tolist()
+[['s1', 'systems_barriers', 'keywords: forms; IT system'], ['s2', 'time', 'keywords: no time']]
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ._base import DEFAULT_CODER, BaseCoder
+from .keyword import KeywordCoder
+from .semantic import SemanticCoder, z_to_threshold
+from .supervised import SupervisedCoder
+
+logger = logging.getLogger(__name__)
+
+
+class EnsembleCoder(BaseCoder):
+    """Keyword + semantic (+ supervised when codings are given) on one calibrated scale.
+
+    Parameters
+    ----------
+    codebook : Codebook or path
+    backend : {"auto", "lsa", "sentence-transformers"}, default "auto"
+        Embedding backend of the semantic and supervised parts.
+    model_path : path-like, optional
+    keyword_weight : float, default 0.5
+        Weight of the keyword score (one unshared keyword scores 1).
+    supervised_weight : float, default 1.0
+        Weight of the supervised log-odds (used only when ``fit`` gets codings).
+    z_threshold : float, default 2.0
+        Combined score at which the probability is 0.5.
+    top1_z : float or None, default 0.25
+        Assign the best theme when its combined score reaches this (``None``: never force).
+    slope : float, default 1.5
+    threshold : float, default 0.5
+    include_facilitator : bool, default False
+    random_state : int, default 0
+    coder : str, default "outcomes_qual"
+
+    Attributes
+    ----------
+    keyword_ : KeywordCoder
+    semantic_ : SemanticCoder
+    supervised_ : SupervisedCoder or None
+    method_ : str
+        ``"ensemble"``.
+    parts_ : list of str
+        The methods combined, e.g. ``["keyword", "semantic-sentence"]``.
+    """
+
+    def __init__(
+        self,
+        *,
+        codebook,
+        backend="auto",
+        model_path=None,
+        keyword_weight=0.5,
+        supervised_weight=1.0,
+        z_threshold=2.0,
+        top1_z=0.25,
+        slope=1.5,
+        threshold=0.5,
+        include_facilitator=False,
+        random_state=0,
+        coder=DEFAULT_CODER,
+    ):
+        self.codebook = codebook
+        self.backend = backend
+        self.model_path = model_path
+        self.keyword_weight = keyword_weight
+        self.supervised_weight = supervised_weight
+        self.z_threshold = z_threshold
+        self.top1_z = top1_z
+        self.slope = slope
+        self.threshold = threshold
+        self.include_facilitator = include_facilitator
+        self.random_state = random_state
+        self.coder = coder
+
+    def fit(self, segments=None, codings=None) -> "EnsembleCoder":
+        """Fit the keyword and semantic parts (and the supervised part when ``codings`` are given)."""
+        cb = self._fit_codebook()
+        common = dict(codebook=cb, include_facilitator=self.include_facilitator, coder=self.coder)
+        self.keyword_ = KeywordCoder(**common).fit(segments)
+        self.semantic_ = SemanticCoder(
+            backend=self.backend, model_path=self.model_path, random_state=self.random_state, **common
+        ).fit(segments)
+        self.supervised_ = None
+        if codings is not None and len(codings):
+            self.supervised_ = SupervisedCoder(
+                backend=self.semantic_.backend_, model_path=self.model_path, random_state=self.random_state, **common
+            ).fit(segments, codings)
+        self.parts_ = ["keyword", self.semantic_.method_] + (["supervised"] if self.supervised_ is not None else [])
+        self.method_ = "ensemble"
+        return self
+
+    @property
+    def top1_threshold(self):
+        """Probability matching ``top1_z`` (used by the shared decision rule)."""
+        return z_to_threshold(self.top1_z, self.z_threshold, self.slope)
+
+    def decision_function(self, segments) -> pd.DataFrame:
+        """Combined calibrated scores (segments x codes)."""
+        seg = self._check_input(segments)
+        z, *_ = self._combined(seg)
+        return pd.DataFrame(z, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
+
+    def _combined(self, seg: pd.DataFrame):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        kw_score, kw_terms = self.keyword_._raw(seg)
+        z_sem, sims = self.semantic_._z(seg)
+        z = z_sem + float(self.keyword_weight) * kw_score
+        sup_ev = None
+        if self.supervised_ is not None and len(seg):
+            p_sup, sup_ev = self.supervised_._scores(seg)
+            learnable = np.array([k in self.supervised_.models_ for k in self.codes_])
+            p = np.clip(p_sup, 1e-3, 1 - 1e-3)
+            z = z + float(self.supervised_weight) * np.where(learnable, np.log(p / (1 - p)), 0.0)
+        return z, kw_terms, sims, sup_ev
+
+    def _scores(self, seg: pd.DataFrame):
+        z, kw_terms, sims, sup_ev = self._combined(seg)
+        proba = 1.0 / (1.0 + np.exp(-float(self.slope) * (z - float(self.z_threshold))))
+        index = {k: j for j, k in enumerate(self.codes_)}
+        items = self.semantic_.items_
+        texts, kinds, pools = items["text"].tolist(), items["kind"].tolist(), self.semantic_._pools
+
+        def evidence(i: int, key: str) -> str:
+            j = index[key]
+            hits = kw_terms[i].get(j)
+            if hits:
+                return "keywords: " + "; ".join(hits)
+            if sup_ev is not None and key in self.supervised_.models_:
+                return sup_ev(i, key)
+            pool = pools[j]
+            if not len(pool):
+                return ""
+            best = pool[int(np.argmax(sims[i, pool]))]
+            return f"nearest {kinds[best]}: \"{texts[best]}\" (similarity {sims[i, best]:.2f})"
+
+        return proba, evidence

@@ -1,0 +1,255 @@
+"""Semantic (zero-shot) coder: similarity to each code's description in an embedding space.
+
+Each code is described by several short texts taken from the codebook: its
+label with its definition, each inclusion criterion, each example statement
+and its keywords; a theme also owns its sub-codes' texts. A turn's raw score
+for a code is the mean of its ``top_k`` highest cosine similarities to those
+texts.
+
+Raw similarities are not comparable across codes (a broad theme is close to
+everything), so each code's score is calibrated against a null
+distribution: the scores that the codebook's texts *about other themes* get
+for that code. The calibrated score is a z-score, turned into a probability
+with a logistic curve centred at ``z_threshold``. A turn gets every theme
+whose probability reaches ``threshold``, and its best theme when that reaches
+``top1_threshold``.
+
+Backends come from :func:`outcomes_qual.embeddings.get_embedder`; the light
+``lsa`` backend is fitted on the turns given to ``fit`` plus the codebook's texts.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from outcomes_qual.codebook import Code, Codebook
+>>> cb = Codebook("demo", (
+...     Code("systems_barriers", "Systems", "Forms, IT systems and paperwork.",
+...          examples=("The IT system and the forms take all day.", "Recording on the database is slow.")),
+...     Code("time", "Time", "Not enough time; caseloads and deadlines.",
+...          examples=("I never have enough time with families.", "Deadlines and caseloads leave no time.")),
+... ))
+>>> seg = pd.DataFrame({"segment_id": ["s1", "s2"],
+...                     "text": ["The forms on the system are slow.", "No time, the caseloads are huge."]})
+>>> coder = SemanticCoder(codebook=cb, backend="lsa").fit(seg)
+>>> coder.predict(seg)[["segment_id", "code"]].values.tolist()
+[['s1', 'systems_barriers'], ['s2', 'time']]
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ..embeddings import get_embedder, resolve_backend
+from ._base import DEFAULT_CODER, BaseCoder
+
+logger = logging.getLogger(__name__)
+
+#: Floor on a code's null standard deviation (cosine units), so a tiny or
+#: sparse codebook does not blow calibrated scores up.
+MIN_NULL_STD = 0.05
+
+#: How each kind of codebook text is introduced to the embedder.
+ITEM_KINDS: tuple[str, ...] = ("definition", "include", "example", "keywords")
+
+
+def codebook_items(codebook) -> pd.DataFrame:
+    """The short texts that describe each code: one row per (code, text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code, kind, text``.
+
+    Examples
+    --------
+    >>> from outcomes_qual.codebook import Code, Codebook
+    >>> cb = Codebook("d", (Code("time", "Time", "Time pressure.", examples=("No time.",), keywords=("rush",)),))
+    >>> codebook_items(cb).values.tolist()
+    [['time', 'definition', 'Time: Time pressure.'], ['time', 'example', 'No time.'], ['time', 'keywords', 'Time: rush']]
+    """
+    rows = []
+    for c in codebook:
+        rows.append((c.key, "definition", f"{c.label}: {c.definition}"))
+        rows.extend((c.key, "include", f"{c.label}: {x}") for x in c.include)
+        rows.extend((c.key, "example", x) for x in c.examples)
+        if c.keywords:
+            rows.append((c.key, "keywords", f"{c.label}: " + ", ".join(c.keywords)))
+    return pd.DataFrame(rows, columns=["code", "kind", "text"])
+
+
+def z_to_threshold(z, z_threshold, slope):
+    """The probability a calibrated score ``z`` maps to (``None`` stays ``None``).
+
+    Examples
+    --------
+    >>> z_to_threshold(2.0, 2.0, 1.5)
+    0.5
+    """
+    if z is None:
+        return None
+    return float(1.0 / (1.0 + np.exp(-float(slope) * (float(z) - float(z_threshold)))))
+
+
+def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the k largest values in each row."""
+    k = max(1, min(k, sims.shape[1]))
+    if k == sims.shape[1]:
+        return sims.mean(axis=1)
+    part = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
+    return part.mean(axis=1)
+
+
+class SemanticCoder(BaseCoder):
+    """Zero-shot coder: calibrated similarity to the codebook's definitions, criteria and examples.
+
+    Parameters
+    ----------
+    codebook : Codebook or path
+    backend : {"auto", "lsa", "sentence-transformers"}, default "auto"
+    model_path : path-like, optional
+        Local sentence-transformers model (see :func:`outcomes_qual.embeddings.get_embedder`).
+    top_k : int, default 3
+        Similarities averaged per code.
+    z_threshold : float, default 2.0
+        Calibrated score (standard deviations above the other-themes null) at
+        which the probability is 0.5.
+    top1_z : float or None, default 0.25
+        Assign the turn's best theme when its calibrated score reaches this
+        (``None``: never force).
+    slope : float, default 1.5
+        Steepness of the logistic curve from z-score to probability.
+    threshold : float, default 0.5
+    include_facilitator : bool, default False
+    random_state : int, default 0
+    coder : str, default "outcomes_qual"
+
+    Attributes
+    ----------
+    codebook_, codes_, themes_
+    embedder_ : Embedder
+    backend_ : str
+        The backend actually used.
+    items_ : DataFrame
+        The codebook texts (``code, kind, text``).
+    item_vectors_ : ndarray
+    null_mean_, null_std_ : ndarray
+        Per-code calibration.
+    method_ : str
+        ``"semantic-lsa"`` or ``"semantic-sentence"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        codebook,
+        backend="auto",
+        model_path=None,
+        top_k=3,
+        z_threshold=2.0,
+        top1_z=0.25,
+        slope=1.5,
+        threshold=0.5,
+        include_facilitator=False,
+        random_state=0,
+        coder=DEFAULT_CODER,
+    ):
+        self.codebook = codebook
+        self.backend = backend
+        self.model_path = model_path
+        self.top_k = top_k
+        self.z_threshold = z_threshold
+        self.top1_z = top1_z
+        self.slope = slope
+        self.threshold = threshold
+        self.include_facilitator = include_facilitator
+        self.random_state = random_state
+        self.coder = coder
+
+    def fit(self, segments=None, codings=None) -> "SemanticCoder":
+        """Embed the codebook and calibrate each code (``codings`` are not used).
+
+        With the ``lsa`` backend the embedding space is learned from
+        ``segments``' texts plus the codebook's texts.
+        """
+        cb = self._fit_codebook()
+        self.backend_ = resolve_backend(self.backend, model_path=self.model_path)
+        self.items_ = codebook_items(cb)
+        item_texts = self.items_["text"].tolist()
+        self.embedder_ = get_embedder(self.backend_, model_path=self.model_path, random_state=self.random_state)
+        if self.backend_ == "lsa":
+            corpus = [] if segments is None else self._check_input(segments)["text"].tolist()
+            self.embedder_.fit(corpus + item_texts)
+        else:
+            self.embedder_.fit(None)
+        self.item_vectors_ = self.embedder_.transform(item_texts)
+        item_codes = self.items_["code"].to_numpy()
+        item_theme = np.array([c.split("/", 1)[0] for c in item_codes])
+        self._pools = []
+        for key in self.codes_:
+            self._pools.append(np.flatnonzero([(c == key or c.startswith(key + "/")) for c in item_codes]))
+        # null: each code's score for the texts of other themes
+        sims = self.item_vectors_ @ self.item_vectors_.T
+        means, stds = [], []
+        for key, pool in zip(self.codes_, self._pools):
+            theme = key.split("/", 1)[0]
+            if "/" in key:
+                others = np.flatnonzero([(c != key and not c.startswith(key + "/")) and c != theme for c in item_codes])
+            else:
+                others = np.flatnonzero(item_theme != theme)
+            if len(pool) == 0 or len(others) < 2:
+                means.append(0.0)
+                stds.append(1.0)
+                continue
+            null = _topk_mean(sims[np.ix_(others, pool)], self.top_k)
+            means.append(float(null.mean()))
+            stds.append(float(max(null.std(ddof=1), MIN_NULL_STD)))
+        self.null_mean_ = np.array(means)
+        self.null_std_ = np.array(stds)
+        self.method_ = "semantic-lsa" if self.backend_ == "lsa" else "semantic-sentence"
+        return self
+
+    @property
+    def top1_threshold(self):
+        """Probability matching ``top1_z`` (used by the shared decision rule)."""
+        return z_to_threshold(self.top1_z, self.z_threshold, self.slope)
+
+    def decision_function(self, segments) -> pd.DataFrame:
+        """Calibrated z-scores (segments x codes) before the logistic curve."""
+        seg = self._check_input(segments)
+        z, _ = self._z(seg)
+        return pd.DataFrame(z, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
+
+    def _z(self, seg: pd.DataFrame, vectors: np.ndarray | None = None):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        if vectors is None:
+            vectors = self.embedder_.transform(seg["text"].tolist())
+        sims = vectors @ self.item_vectors_.T if len(seg) else np.zeros((0, len(self.items_)))
+        raw = np.zeros((len(seg), len(self.codes_)))
+        for j, pool in enumerate(self._pools):
+            if len(pool):
+                raw[:, j] = _topk_mean(sims[:, pool], self.top_k)
+        z = (raw - self.null_mean_) / self.null_std_
+        # empty turns carry no evidence
+        empty = (np.abs(vectors).sum(axis=1) < 1e-9) if len(seg) else np.zeros(0, bool)
+        z[empty] = -10.0
+        return z, sims
+
+    def _scores(self, seg: pd.DataFrame, vectors: np.ndarray | None = None):
+        z, sims = self._z(seg, vectors)
+        proba = 1.0 / (1.0 + np.exp(-float(self.slope) * (z - float(self.z_threshold))))
+        index = {k: j for j, k in enumerate(self.codes_)}
+        texts = self.items_["text"].tolist()
+        kinds = self.items_["kind"].tolist()
+
+        def evidence(i: int, key: str) -> str:
+            pool = self._pools[index[key]]
+            if not len(pool):
+                return ""
+            best = pool[int(np.argmax(sims[i, pool]))]
+            return f"nearest {kinds[best]}: \"{texts[best]}\" (similarity {sims[i, best]:.2f})"
+
+        return proba, evidence
