@@ -235,3 +235,12 @@ def test_normalise_date(raw, iso):
     from outcomes_qual.ingest.roles import normalise_date
 
     assert normalise_date(raw) == iso
+
+
+def test_unknown_speaker_message_suggests_unused_roster_rows(tmp_path):
+    (tmp_path / "fg1.txt").write_text("Facilitator: Hi.\nGareth J: Hello.\nAnn: Yes.\n", encoding="utf-8")
+    roster = pd.DataFrame({"transcript": ["fg1", "fg1"], "speaker": ["Ann", "Gareth"], "role": ["SP", "SW"]})
+    corpus = read_corpus(tmp_path / "fg1.txt", roster=roster)
+    assert [str(p) for p in corpus.problems] == [
+        "roster: 1 speaker(s) have no roster row: fg1: 'Gareth J' (roster rows with no turns: 'Gareth')"
+    ]

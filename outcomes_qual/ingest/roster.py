@@ -246,6 +246,7 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
     for col in ("participant_id", "role", "authority", "department", "method"):
         participants[col] = participants[col].astype(object)
     unmatched: list[tuple[str, str]] = []
+    used: set[int] = set()
     for i, row in participants.iterrows():
         tid, speaker = row["transcript_id"], str(row["speaker"])
         k = index.get((tid, speaker.lower()))
@@ -255,6 +256,7 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
             if role_from_label(speaker) != "facilitator":
                 unmatched.append((tid, speaker))
             continue
+        used.add(k)
         r = roster.iloc[k]
         pid = r.get("participant_id")
         participants.at[i, "participant_id"] = pid if not _blank(pid) else default_participant_id(tid, speaker)
@@ -291,7 +293,14 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
         by_t: dict[str, list[str]] = {}
         for tid, s in unmatched:
             by_t.setdefault(tid, []).append(repr(s))
-        listing = "; ".join(f"{t}: {', '.join(v)}" for t, v in by_t.items())
+        spare: dict[str, list[str]] = {}
+        for (tid, _), k in index.items():
+            if k not in used:
+                spare.setdefault(tid, []).append(repr(roster["speaker"].iloc[k]))
+        listing = "; ".join(
+            f"{t}: {', '.join(v)}" + (f" (roster rows with no turns: {', '.join(spare[t])})" if t in spare else "")
+            for t, v in by_t.items()
+        )
         err = UnknownSpeakersError(f"{len(unmatched)} speaker(s) have no roster row: {listing}", path=path)
         if strict:
             raise err
