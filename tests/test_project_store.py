@@ -168,6 +168,13 @@ def test_add_codings_columns_versions_and_status(proj):
     assert proj.codings(status=["accepted"])["coding_id"].tolist() == ids
 
 
+def test_span_of_the_whole_turn_is_a_whole_segment_coding(proj):
+    seg = proj.segments().set_index("segment_id").loc["north_fg:002"]
+    proj.add_codings(codings([("north_fg:002", "time", "nvivo")], start_char=[seg["start_char"]],
+                             end_char=[seg["end_char"]]))
+    assert proj.codings()[["start_char", "end_char"]].isna().all().all()
+
+
 def test_add_codings_keeps_span_status_created_at(proj):
     frame = codings([("north_fg:002", "time", "nvivo")], start_char=[26], end_char=[30],
                     status=["accepted"], created_at=["2023-01-02T03:04:05Z"])

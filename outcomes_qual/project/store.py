@@ -594,6 +594,8 @@ class Project(ManualCodingMixin):
                         f"codings row {i}: span {start}:{end} must lie in the transcript text (0:{n}) and "
                         f"overlap segment {sid} ({s0}:{e0})"
                     )
+                if (start, end) == (s0, e0):  # exactly the whole turn: stored as a whole-segment coding
+                    start = end = None
             else:
                 start = end = None
             created = rec.get("created_at")
@@ -635,7 +637,9 @@ class Project(ManualCodingMixin):
         codings : DataFrame
             At least segment_id, code and coder; also method, confidence,
             evidence, and optionally start_char/end_char (a span inside the
-            transcript text that overlaps the segment), status and created_at.
+            transcript text that overlaps the segment; a span of exactly the
+            whole segment is stored as a whole-segment coding, with no span),
+            status and created_at.
         codebook : Codebook, int or None
             The codebook the codings were made under: a Codebook (stored as a
             version if new), a version id, or None for the latest version.
