@@ -56,19 +56,30 @@ _PATTERNS: dict[str, re.Pattern] = {
     ),
 }
 
-#: Capitalised words that start lines like labels but are not speakers.
+#: Words and phrases that start lines like labels (``Note:``, ``[Laughter]``) but are not speakers.
 NOT_SPEAKERS: frozenset[str] = frozenset(
-    """note notes nb ps pps example examples e.g eg i.e ie re subject tel telephone email e-mail web website
-    http https www source sources ref see warning update edit action actions item agenda summary comment
-    comments question questions answer answers feedback key point points outcome outcomes aim aims goal goals
-    step steps stage stages tip tips learning lesson lessons result results conclusion conclusions background
-    purpose context response responses end inaudible laughter laughs laughing crosstalk cross talk pause
-    silence unclear overlapping overlap music applause break noise interruption indistinct redacted name
-    names coughs sighs child parent mother father son daughter carer place school address redacted
-    background noise long pause recording""".split()
-) - {"question", "answer"}
+    {
+        "note", "notes", "nb", "ps", "pps", "example", "examples", "e.g", "eg", "i.e", "ie", "re", "subject",
+        "tel", "telephone", "email", "e-mail", "web", "website", "http", "https", "www", "source", "sources",
+        "ref", "see", "warning", "update", "edit", "action", "actions", "item", "agenda", "agenda item",
+        "summary", "comment", "comments", "questions", "answers", "feedback", "key point", "key points",
+        "point", "points", "outcome", "outcomes", "aim", "aims", "goal", "goals", "step", "steps", "stage",
+        "stages", "tip", "tips", "learning", "key learning", "lesson", "lessons", "result", "results",
+        "conclusion", "conclusions", "background", "purpose", "context", "response", "responses", "end",
+        "inaudible", "laughter", "laughs", "laughing", "crosstalk", "cross talk", "cross-talk", "pause",
+        "long pause", "silence", "unclear", "overlapping", "overlap", "music", "applause", "break", "noise",
+        "background noise", "interruption", "indistinct", "redacted", "name", "names", "coughs", "sighs",
+        "child", "parent", "mother", "father", "son", "daughter", "carer", "place", "school", "address",
+        "recording", "recording starts", "recording ends",
+    }
+)
 
-_NAME_WORD = re.compile(r"^(?:[A-Z][\w.'’&-]*|\d+[A-Za-z]?|[A-Z]|Mc\w+|O'\w+|de|van|von|da|di|le|la|al|el|bin)$")
+#: Lower-case particles allowed inside a name label ("Ellen de Vries").
+NAME_PARTICLES: frozenset[str] = frozenset({"de", "van", "von", "der", "den", "da", "di", "du", "le", "la", "al", "el", "bin", "ap", "ab"})
+
+
+def _name_word(word: str) -> bool:
+    return word[0].isupper() or word[0].isdigit() or word in NAME_PARTICLES
 
 
 @functools.lru_cache(maxsize=8192)
@@ -88,7 +99,7 @@ def _valid_label(label: str, style: str) -> bool:
         return False
     if role_from_label(label) != "unknown":
         return True
-    return all(_NAME_WORD.match(w) for w in words)
+    return _name_word(words[0]) and words[0] not in NAME_PARTICLES and all(_name_word(w) for w in words)
 
 
 @dataclass
