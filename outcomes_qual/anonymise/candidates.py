@@ -71,7 +71,7 @@ _PERSON_BEFORE = {
     "dad", "husband", "wife", "brother", "sister", "partner", "nan", "gran", "grandson", "granddaughter",
     "neighbour", "carer", "friend", "for", "like", "visit", "visited", "saw", "see", "met", "meet",
 }
-_PERSON_AFTER = {"said", "says", "told", "asked", "was", "is", "has", "had", "who", "wants", "wanted", "and"}
+_PERSON_AFTER = {"said", "says", "told", "asked", "was", "is", "has", "had", "who", "wants", "wanted"}
 _PLACE_BEFORE = {"in", "at", "from", "near", "around", "across", "outside", "towards", "via"}
 _PLACE_AFTER = {
     "council", "school", "hospital", "road", "street", "lane", "avenue", "close", "estate", "park", "centre",
@@ -108,7 +108,17 @@ def _sentence_initial(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t":
         i -= 1
-    return i < 0 or text[i] in _SENTENCE_END
+    if i < 0:
+        return True
+    if text[i] == ".":
+        # "Dr. Rhys", "J. Smith": a dot after a title or an initial does not end a sentence
+        j = i
+        while j > 0 and (text[j - 1].isalpha()):
+            j -= 1
+        before = text[j:i]
+        if is_title(before) or (len(before) == 1 and before.isupper()):
+            return False
+    return text[i] in _SENTENCE_END
 
 
 def _roster_names(roster) -> list[tuple[str, str]]:

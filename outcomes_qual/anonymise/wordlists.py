@@ -68,7 +68,7 @@ friend friends neighbour neighbours carer carers worker workers staff team teams
 colleagues manager managers practitioner practitioners senior seniors mentor mentors social
 facilitator interviewer researcher participant participants everyone group groups service
 services user users client clients customer customers individual individuals member members
-yes please hang hm hmm mmhmm uhuh
+yes please hang welcome hm hmm mmhmm uhuh
 """
 
 #: Conversational and frequent words that open sentences but are not names.
