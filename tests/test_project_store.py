@@ -280,3 +280,24 @@ def test_closed_project_says_so(tmp_path):
     p.close()
     with pytest.raises(InputError, match="the project is closed"):
         p.codings()
+
+
+def test_batch_is_one_transaction_and_one_undo(proj):
+    proj.add_codebook(CB)
+    with proj.batch("import from NVivo", actor="lee"):
+        proj.add_codings(codings([("north_fg:002", "time", "lee")]))
+        with pytest.raises(InputError, match="not in codebook"):
+            proj.add_codings(codings([("north_fg:003", "tme", "lee")]))  # this call alone leaves no trace
+        proj.add_memo("segment", "north_fg:002", "From Lee's NVivo file.", author="lee")
+    assert proj.summary()["codings"] == 1 and proj.summary()["memos"] == 1
+    assert proj.actions()["kind"].tolist() == ["add_corpus", "add_codebook", "batch"]
+    with pytest.raises(RuntimeError, match="stop"):
+        with proj.batch("half an import"):
+            proj.add_codings(codings([("north_fg:003", "time", "lee")]))
+            raise RuntimeError("stop")
+    assert proj.summary()["codings"] == 1 and len(proj.actions()) == 3
+    with pytest.raises(InputError, match="do not nest"):
+        with proj.batch("a"), proj.batch("b"):
+            pass
+    assert proj.undo() == "import from NVivo"
+    assert proj.summary()["codings"] == 0 and proj.summary()["memos"] == 0

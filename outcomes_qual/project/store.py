@@ -133,6 +133,7 @@ class Project(ManualCodingMixin):
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self._conn = conn
         self.path = path
+        self._batch: _Tx | None = None
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -195,8 +196,48 @@ class Project(ManualCodingMixin):
 
     # ------------------------------------------------------------ plumbing
     @contextmanager
+    def batch(self, description: str, *, actor: str | None = None) -> Iterator["Project"]:
+        """Group several writes into one transaction and one undoable action.
+
+        Inside the block each call stays atomic on its own (a call that raises
+        leaves no trace, and the batch may go on); the batch commits at the end
+        of the block, or rolls back whole if the block raises. :meth:`undo`
+        then reverses the whole batch.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from outcomes_qual.corpus import Corpus
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "b.sqlite") as proj:
+        ...     proj.add_corpus(Corpus.from_turns("t", [("A", "senior", "Hello."), ("B", "manager", "Hi.")]))
+        ...     with proj.batch("import colleague's coding", actor="lee"):
+        ...         _ = proj.code_segment("t:001", "time", coder="lee")
+        ...         _ = proj.code_segment("t:002", "time", coder="lee")
+        ...     print(proj.undo(), len(proj.codings()))
+        import colleague's coding 0
+        """
+        if self._batch is not None:
+            raise InputError("Project.batch blocks do not nest")
+        with self._transaction("batch", description, actor) as tx:
+            self._batch = tx
+            try:
+                yield self
+            finally:
+                self._batch = None
+
+    @contextmanager
     def _transaction(self, kind: str, description: str, actor: str | None = None) -> Iterator[_Tx]:
         conn = self.conn
+        if self._batch is not None:  # inside a batch: a savepoint keeps this call atomic
+            conn.execute("SAVEPOINT call")
+            try:
+                yield _Tx(self._batch.action_id)
+                conn.execute("RELEASE call")
+            except BaseException:
+                conn.execute("ROLLBACK TO call")
+                conn.execute("RELEASE call")
+                raise
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             cur = conn.execute(
