@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from ..corpus import Corpus
 from ..errors import InputError
-from ._turns import HEADER_KEYS, Meta, Turn, build_corpus, header_key, parse_header, trailer_start
+from ._turns import HEADER_KEYS, Meta, Turn, build_corpus, header_key, parse_header, trailer_start, trim_span
 from .roles import normalise_role, role_from_label
 
 logger = logging.getLogger(__name__)
@@ -181,20 +181,14 @@ def detect_style(lines: Sequence[str]) -> str | None:
     return best if counts[best] else None
 
 
-def find_turns(
-    text: str, *, path: str | None = None, forced: dict[int, LabelMatch] | None = None
-) -> tuple[Meta, list[Turn], str]:
-    """Find turns in normalised ``text``; return metadata, raw (unmerged) turns and the style.
-
-    ``forced`` maps line numbers (0-based) to labels a caller knows (e.g. bold
-    labels in a .docx); other lines are matched in the detected style.
+def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn], str]:
+    """Find turns in normalised ``text``; return metadata, raw (unmerged) turns and the label style.
 
     Raises
     ------
     InputError
         When no line carries a speaker label.
     """
-    forced = forced or {}
     lines = text.split("\n")
     starts = []
     pos = 0
@@ -202,7 +196,7 @@ def find_turns(
         starts.append(pos)
         pos += len(line) + 1
     style = detect_style(lines)
-    if style is None and not forced:
+    if style is None:
         raise InputError(
             "no speaker labels found; expected lines such as 'Name: text', '[Manager] text', "
             "'(AB) text', 'Name  0:03' (Otter) or 'Speaker 1 (00:00):' (Rev)",
@@ -210,7 +204,7 @@ def find_turns(
         )
     marks: list[tuple[int, LabelMatch]] = []
     for i, line in enumerate(lines):
-        m = forced.get(i) or (match_label(line, style) if style else None)
+        m = match_label(line, style)
         if m:
             marks.append((i, m))
     if not marks:  # pragma: no cover - detect_style found at least one
@@ -228,12 +222,7 @@ def find_turns(
     turns: list[Turn] = []
     for k, (i, m) in enumerate(marks):
         stop = starts[marks[k + 1][0]] if k + 1 < len(marks) else end_of_text
-        start = starts[i] + m.rest
-        s, e = start, stop
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        s, e = trim_span(text, starts[i] + m.rest, stop)
         speaker, role = m.label, m.role or role_from_label(m.label)
         key = m.label.replace(".", "") if style == "paren" else m.label
         if key in meta.speakers:
@@ -242,7 +231,7 @@ def find_turns(
                 role = mapped_role
         start_s = float("nan") if m.time_s is None else m.time_s
         turns.append(Turn(speaker, s, e, start_s, float("nan"), role))
-    return meta, turns, style or "forced"
+    return meta, turns, style
 
 
 def parse_txt(text: str, transcript_id: str, *, path: str | None = None) -> Corpus:
