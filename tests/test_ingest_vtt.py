@@ -167,3 +167,11 @@ def test_vtt_offsets_property(cues):
     corpus.check()
     assert corpus.segments["speaker"].tolist() == expected_speakers
     assert not corpus.segments["text"].str.contains("<").any()
+
+
+def test_utf16_teams_export_named_txt(tmp_path):
+    p = tmp_path / "teams.txt"
+    p.write_bytes(TEAMS.replace("\n", "\r\n").encode("utf-16"))
+    corpus = read_transcript(p)
+    assert corpus.transcripts.loc[0, "format"] == "vtt"
+    assert corpus.segments["speaker"].tolist() == ["Helen Marsh", "Alun Prosser", "Rhian Howells", "Alun Prosser"]

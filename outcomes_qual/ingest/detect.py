@@ -120,13 +120,14 @@ def detect_format(path: str | os.PathLike, data: bytes) -> str:
         return "docx"
     if fmt in ("csv", "jsonl"):
         return fmt
-    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
-    if head.startswith(b"WEBVTT"):
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text_head = head[: len(head) - len(head) % 2].decode("utf-16", errors="replace")
+    else:
+        text_head = head.decode("utf-8", errors="replace")
+    text_head = text_head.lstrip("\ufeff \t\r\n").replace("\r\n", "\n")
+    if text_head.startswith("WEBVTT"):
         return "vtt"
-    try:
-        text_head = head.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    except Exception:  # pragma: no cover - decode with replace never fails
-        text_head = ""
     if _SRT_START.match(text_head):
         return "srt"
     if fmt == "txt" and suffix not in EXTENSIONS and text_head.startswith("{"):
