@@ -1,0 +1,215 @@
+"""Importing .qdpx projects in the shapes NVivo, ATLAS.ti, MAXQDA and QualCoder write them."""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outcomes_qual.interop import import_qdpx
+from outcomes_qual.interop._positions import SourceText
+from outcomes_qual.interop._turns import find_turns
+from outcomes_qual.text import normalise_text
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "refi"
+
+
+def pack(name: str, dest: Path) -> Path:
+    """Zip the fixture folder ``name`` into ``dest/name.qdpx``."""
+    out = dest / f"{name}.qdpx"
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted((FIXTURES / name).rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(FIXTURES / name).as_posix())
+    return out
+
+
+def quotes(result) -> list[tuple[str, str, str, str]]:
+    """(segment_id, code, coder, coded text) per coding, in order."""
+    out = []
+    for r in result.codings.itertuples():
+        tid = r.segment_id.rsplit(":", 1)[0]
+        if pd.isna(r.start_char):
+            text = result.corpus.segments.set_index("segment_id").at[r.segment_id, "text"]
+        else:
+            text = result.corpus.texts[tid][int(r.start_char) : int(r.end_char)]
+        out.append((r.segment_id, r.code, r.coder, text))
+    return out
+
+
+def test_fixture_sources_keep_their_bytes():
+    # CRLF and the BOM must not be normalised away by git or an editor.
+    nvivo = next((FIXTURES / "nvivo_like" / "Sources").glob("*.txt")).read_bytes()
+    assert nvivo.startswith(b"\xef\xbb\xbf") and nvivo.count(b"\r\n") == 5
+    assert (FIXTURES / "maxqda_flat" / "sources" / "doc1.txt").read_bytes().count(b"\r\n") == 3
+
+
+def test_nvivo_like(tmp_path):
+    got = import_qdpx(pack("nvivo_like", tmp_path))
+    assert got.origin.startswith("NVivo") and got.skipped == []
+    text = got.corpus.texts["Interview Morag"]
+    assert "\r" not in text and not text.startswith("\ufeff")
+    seg = got.corpus.segments
+    assert seg["speaker"].tolist() == ["Interviewer", "Morag", "Interviewer", "Morag"]
+    # one case per interview (SourceRef): its attributes go to the one respondent
+    assert seg["participant_id"].tolist() == ["Interview Morag_Interviewer", "Morag", "Interview Morag_Interviewer", "Morag"]
+    assert seg["role"].tolist() == ["facilitator", "mentor", "facilitator", "mentor"]
+    morag = got.corpus.participants.set_index("participant_id").loc["Morag"]
+    assert (morag["Years in post"], morag["Interview date"], morag["Part time"], morag["FTE"]) == (12, "2025-11-03", True, 0.6)
+    assert got.codebook.keys() == [
+        "culture_shift", "culture_shift/conversations", "culture_shift/conversations/what_matters",
+        "systems_barriers", "systems_barriers/forms_it",
+    ]
+    assert got.codebook["culture_shift"].color == "#e69f00"
+    assert quotes(got) == [
+        ("Interview Morag:002", "culture_shift/conversations/what_matters", "Fiona Analyst", "what matters to the person"),
+        ("Interview Morag:002", "culture_shift", "Fiona Analyst",
+         "We start with what matters to the person now.\nIt took a while to feel natural."),
+        ("Interview Morag:004", "systems_barriers/forms_it", "Fiona Analyst", "The forms still ask about services"),
+    ]
+    # a selection covering the whole turn is a turn coding, not a span
+    assert got.codings["start_char"].isna().tolist() == [False, True, False]
+    assert got.codings["created_at"].tolist()[0] == "2025-11-10T09:30:00"
+
+
+def test_atlasti_like(tmp_path):
+    qdpx = pack("atlasti_like", tmp_path)
+    (tmp_path / "group2.txt").write_text("Facilitator: Anything else?\nRhys: The discharge team calls us late.\n")
+    got = import_qdpx(qdpx)
+    assert list(got.corpus.texts) == ["Group 1", "Team notes", "Group 2"]
+    assert got.codebook.keys() == ["partners", "partners/health", "wellbeing", "wellbeing/health"]
+    assert quotes(got) == [
+        ("Group 1:002", "partners/health", "Gwen", "The practice nurse rings us now"),  # coder from the selection
+        ("Group 1:003", "partners/health", "Huw", "Health colleagues still want a service named on the form."),
+        ("Team notes:002", "wellbeing/health", "Gwen", "wellbeing offer from health was patchy"),
+    ]
+    assert got.skipped == [
+        "pdf source 'Service leaflet' skipped: only text can be imported (1 coding(s) on it not imported)",
+        "audio source 'Group 1 recording' skipped: only text can be imported",
+    ]
+    memos = got.memos.set_index("text")
+    assert memos.loc["Split health into primary and acute care later.", ["target_type", "target_id", "author", "created_at"]].tolist() == [
+        "code", "partners", "Gwen", "2025-06-01T11:00:00"]
+    assert memos.loc["Same complaint came up in group 2.", ["target_type", "target_id"]].tolist() == ["segment", "Group 1:003"]
+    assert got.corpus.segments.set_index("segment_id").at["Group 1:001", "role"] == "facilitator"
+
+
+def test_atlasti_like_missing_relative_file_is_reported(tmp_path):
+    got = import_qdpx(pack("atlasti_like", tmp_path))
+    assert "source 'Group 2': text file 'relative://group2.txt' is not in the archive" in got.skipped
+    assert list(got.corpus.texts) == ["Group 1", "Team notes"]
+
+
+def test_maxqda_flat_codebook_and_crlf_counted_as_one(tmp_path):
+    got = import_qdpx(pack("maxqda_flat", tmp_path))
+    assert got.codebook.keys() == ["time", "time/caseloads", "time/deadlines", "resistance", "resistance/waiting_it_out"]
+    assert got.codebook["resistance/waiting_it_out"].label == "Waiting it out"
+    assert quotes(got) == [
+        ("Seniors group:001", "time/caseloads", "Iona", "Caseloads are too high"),
+        # one selection across two turns: a span in each
+        ("Seniors group:001", "time/deadlines", "Iona", "listen properly."),
+        ("Seniors group:002", "time/deadlines", "Iona", "The review deadline"),
+        ("Seniors group:003", "resistance/waiting_it_out", "Iona", "Some folk just wait for this to pass."),
+    ]
+    tr = got.corpus.transcripts.iloc[0]
+    assert (tr["authority"], tr["method"]) == ("Strathlinn", "focus_group")
+    assert set(got.corpus.participants["authority"]) == {"Strathlinn"}
+
+
+def test_maxqda_forced_wrong_convention_shifts_later_selections(tmp_path):
+    # Forcing "CR counts" on a file that counted CRLF as one shifts every
+    # selection after a line end: what auto-detection avoids.
+    got = import_qdpx(pack("maxqda_flat", tmp_path), crlf="raw")
+    assert quotes(got)[0][3] == "Caseloads are too high"
+    assert quotes(got)[-1][3] != "Some folk just wait for this to pass."
+    with pytest.raises(ValueError, match="convention"):
+        import_qdpx(pack("maxqda_flat", tmp_path), crlf="sideways")
+
+
+def test_qualcoder_like_cases_matched_by_speaker_name(tmp_path):
+    got = import_qdpx(pack("qualcoder_like", tmp_path))
+    part = got.corpus.participants.set_index("participant_id")
+    assert part.loc["Aileen", "role"] == "senior"
+    assert part.loc["Duncan", ["role", "role_raw"]].tolist() == ["other", "Team leader"]
+    assert str(part["years_in_role"].dtype) == "Int64" and part.loc["Duncan", "years_in_role"] == 15
+    assert part.loc["Aileen", "trained_on"] == "2024-09-12"
+    assert quotes(got) == [
+        ("fg_seniors:002", "time/time_for_relationships", "default", "Time to build the relationship before the assessment."),
+        ("fg_seniors:003", "culture_shift/leadership", "default", "A manager who backs you at panel."),
+        ("fg_seniors:004", "systems_barriers", "default", "fewer forms"),
+    ]
+
+
+def test_fixtures_import_into_a_project_and_agree_with_themselves(tmp_path):
+    from outcomes_qual.interop.project_io import import_qdpx_to_project
+    from outcomes_qual.project import Project
+
+    for name in ("nvivo_like", "maxqda_flat", "qualcoder_like"):
+        summary = import_qdpx_to_project(pack(name, tmp_path), tmp_path / f"{name}.sqlite")
+        assert summary["created"] and summary["codings_added"] >= 3
+        with Project.open(tmp_path / f"{name}.sqlite") as p:
+            assert len(p.codings()) == summary["codings_added"]
+            p.corpus().check()
+
+
+# ---------------------------------------------------------------- position re-basing
+def test_positions_crlf_bom_and_nfd():
+    raw = "\ufeffA: Cafe\u0301 time\r\nB: ok\r\n"
+    st_ = SourceText.from_str(raw)
+    assert st_.text == "A: Café time\nB: ok\n"
+    pmap = st_.position_map([(3, 8), (18, 20)], convention="raw")  # BOM not counted
+    assert st_.text[pmap(3) : pmap(8)] == "Café"
+    assert st_.text[pmap(18) : pmap(20)] == "ok"
+    pmap = st_.position_map([(3, 8), (17, 19)], convention="collapsed")
+    assert st_.text[pmap(17) : pmap(19)] == "ok"
+    # auto picks the convention in which both selections sit on word boundaries
+    assert st_.position_map([(3, 8), (17, 19)]).convention == "collapsed"
+    assert st_.position_map([(3, 8), (18, 20)]).convention == "raw"
+
+
+def test_non_utf8_source_is_read_and_reported():
+    st_ = SourceText.from_bytes("Caf\xe9".encode("cp1252"))
+    assert (st_.text, st_.encoding) == ("Café", "cp1252")
+    assert SourceText.from_bytes("\ufeffHi".encode("utf-16")).text == "Hi"
+
+
+_pieces = st.sampled_from(["a", "b", "Z", " ", ".", "e\u0301", "é", "\r\n", "\n", "🙂", "ŵ", "w\u0302"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(tokens=st.lists(_pieces, min_size=1, max_size=40), data=st.data(), collapse=st.booleans())
+def test_rebased_positions_select_the_same_text(tokens, data, collapse):
+    """Selections at token boundaries select the normalised version of the same text."""
+    raw = "".join(tokens)
+    basis = raw.replace("\r\n", "\n") if collapse else raw
+    bounds, pos = [0], 0
+    for t in tokens:
+        pos += len(t.replace("\r\n", "\n") if collapse else t)
+        bounds.append(pos)
+    i = data.draw(st.integers(0, len(bounds) - 1))
+    j = data.draw(st.integers(i, len(bounds) - 1))
+    s, e = bounds[i], bounds[j]
+    src = SourceText.from_str(raw)
+    pmap = src.position_map([(s, e)], convention="collapsed" if collapse else "raw")
+    want = unicodedata.normalize("NFC", basis[s:e].replace("\r\n", "\n"))
+    assert src.text[pmap(s) : pmap(e)] == want
+    assert src.text == normalise_text(raw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Ann", "Bo Li", "Interviewer", ""]),
+                          st.text(alphabet="abc .,?", min_size=1, max_size=20).filter(lambda s: s.strip())), min_size=1, max_size=8))
+def test_find_turns_spans_are_trimmed_and_ordered(lines):
+    text = "\n".join(f"{sp}: {t}" if sp else t for sp, t in lines)
+    turns = find_turns(text)
+    assert turns, text
+    last = -1
+    for t in turns:
+        assert last <= t.start < t.end <= len(text)
+        assert text[t.start : t.end] == text[t.start : t.end].strip()
+        last = t.end
