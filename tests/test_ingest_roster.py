@@ -244,3 +244,14 @@ def test_unknown_speaker_message_suggests_unused_roster_rows(tmp_path):
     assert [str(p) for p in corpus.problems] == [
         "roster: 1 speaker(s) have no roster row: fg1: 'Gareth J' (roster rows with no turns: 'Gareth')"
     ]
+
+
+def test_several_unknown_roster_transcripts_are_one_message(tmp_path):
+    (tmp_path / "fg1.txt").write_text("Ann: Hi.\n", encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("transcript,speaker\nfg1,Ann\nfg2,Bob\nfg2,Cy\nint3,Di\n", encoding="utf-8")
+    corpus = read_corpus(tmp_path / "fg1.txt", roster=roster)
+    assert [str(p) for p in corpus.problems] == [
+        f"{roster}:3: roster names 2 transcripts that were not read: 'fg2' (line 3), 'int3' (line 5); "
+        "expected one of ['fg1']"
+    ]

@@ -194,8 +194,8 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
     transcript's header left them empty.
 
     Problems are appended to the returned corpus's ``problems``: one
-    :class:`InputError` per roster transcript that names no transcript read
-    (with its first roster line), and one :class:`UnknownSpeakersError`
+    :class:`InputError` listing roster transcripts that name no transcript
+    read (with their first roster lines), and one :class:`UnknownSpeakersError`
     listing every speaker with no roster row (facilitators labelled only by
     their role, e.g. ``Facilitator:``, are not listed).
 
@@ -222,23 +222,24 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
 
     known = {t.lower(): t for t in corpus.transcripts["transcript_id"]}
     skip = {s.lower() for s in skip_transcripts}
-    seen_unknown: set[str] = set()
+    unknown: dict[str, tuple[str, int]] = {}  # lower-case id -> (as written, first line)
     index: dict[tuple[str, str], int] = {}
     for k, (t, s) in enumerate(zip(roster["transcript"], roster["speaker"])):
         tid = t if t in known.values() else known.get(t.lower())
         if tid is None:
-            if t.lower() not in seen_unknown and t.lower() not in skip:
-                seen_unknown.add(t.lower())
-                problems.append(
-                    InputError(
-                        f"roster names transcript {t!r}, which was not read; "
-                        f"expected one of {sorted(known.values())[:10]}",
-                        path=path,
-                        line=lines[k],
-                    )
-                )
+            if t.lower() not in skip:
+                unknown.setdefault(t.lower(), (t, lines[k]))
             continue
         index[(tid, s.lower())] = k
+    if unknown:
+        (t0, line0), *more = unknown.values()
+        expected = f"expected one of {sorted(known.values())[:10]}"
+        if not more:
+            message = f"roster names transcript {t0!r}, which was not read; {expected}"
+        else:
+            listing = ", ".join(f"{t!r} (line {n})" for t, n in unknown.values())
+            message = f"roster names {len(unknown)} transcripts that were not read: {listing}; {expected}"
+        problems.append(InputError(message, path=path, line=line0))
 
     participants = corpus.participants.copy()
     for col in extras:
