@@ -134,3 +134,10 @@ def test_mapping_as_names_skips_generic_labels(tmp_path):
     assert scan_for_names(path, mapping).empty
     path.write_text("Facilitator: Hi Ann", encoding="utf-8")
     assert scan_for_names(path, mapping)["matched"].tolist() == ["Ann"]
+
+
+def test_places_match_only_as_written(tmp_path):
+    names = pd.DataFrame({"name": ["Burnbrae Primary", "Dilys Evans"], "category": ["place", "service_user"]})
+    path = tmp_path / "t.csv"
+    path.write_text("Primary care; Burnbrae primary; Evans; Dilys\n", encoding="utf-8")
+    assert scan_for_names(path, names)["matched"].tolist() == ["Burnbrae primary", "Evans", "Dilys"]

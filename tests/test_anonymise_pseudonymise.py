@@ -257,3 +257,12 @@ def test_offsets_invariant_after_replacement(turns, listed):
     assert int(mapping["n_replaced"].sum()) == sum(
         len(list(NameMatcher([(n, n) for n in listed]).finditer(t))) for t in turns
     )
+
+
+def test_places_are_replaced_only_as_written():
+    names = pd.DataFrame(
+        {"name": ["Burnbrae Primary", "Linnmouth House", "Owain Price"], "category": ["", "place", "child"],
+         "replacement": ["[School 1]", "", ""]}
+    )
+    text = "Burnbrae Primary and Linnmouth House; Primary care, the House, Owain and Price."
+    assert pseudonymise_text(text, names) == "[School 1] and [Place 1]; Primary care, the House, [Child 1] and [Child 1]."

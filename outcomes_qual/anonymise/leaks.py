@@ -66,19 +66,32 @@ class NameLeakError(OutcomesQualError, AssertionError):
     """A real name was found in an output that should be pseudonymised."""
 
 
-def _name_list(names) -> list[str]:
-    """Names to look for from a list, names CSV, names DataFrame or mapping DataFrame."""
+def _name_list(names) -> list[tuple[str, bool]]:
+    """``(name, is_person)`` pairs from a list, names CSV, names DataFrame or mapping DataFrame.
+
+    Places and organisations (by category or replacement) are matched as
+    written; people also by first name, surname and title + surname.
+    """
+    from .pseudonymise import is_place_category
+
     if names is None:
         return []
     if isinstance(names, pd.DataFrame) and "original" in names.columns:
-        values = names["original"].dropna().astype(str).tolist()
-        if "source" in names.columns:
-            keep = names["source"].astype(str) != "speaker"
-            values = [v for v, k in zip(values, keep) if k or not is_generic_label(v)]
-        return list(dict.fromkeys(v for v in values if v.strip()))
+        out = []
+        for row in names.to_dict("records"):
+            value = str(row.get("original") or "").strip()
+            if not value or (row.get("source") == "speaker" and is_generic_label(value)):
+                continue
+            kind = f"{row.get('category') or ''} {row.get('replacement') or ''}"
+            out.append((value, not is_place_category(kind)))
+        return list(dict.fromkeys(out))
     if isinstance(names, (str, os.PathLike, pd.DataFrame)):
-        return names_frame(names)["name"].astype(str).tolist()
-    return [str(n) for n in names if str(n).strip() and not is_generic_label(str(n))]
+        frame = names_frame(names)
+        return [
+            (str(n), not is_place_category(f"{c or ''} {r or ''}"))
+            for n, c, r in zip(frame["name"], frame["category"], frame["replacement"])
+        ]
+    return [(str(n), True) for n in names if str(n).strip() and not is_generic_label(str(n))]
 
 
 def _docx_text(data: bytes) -> str:
@@ -237,7 +250,7 @@ def scan_for_names(paths, names) -> pd.DataFrame:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     listed = _name_list(names)
-    matcher = NameMatcher([(n, n, {"tag": n}) for n in listed])
+    matcher = NameMatcher([(n, n, {"tag": n, "person": person}) for n, person in listed])
     rows = []
     if not matcher:
         return pd.DataFrame(columns=list(LEAK_COLUMNS))

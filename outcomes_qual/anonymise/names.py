@@ -267,7 +267,7 @@ class Variant:
     capitalised_only: bool = False
 
 
-def name_variants(name: str, *, full_only: bool = False) -> list[Variant]:
+def name_variants(name: str, *, full_only: bool = False, person: bool = True) -> list[Variant]:
     """Return the forms of ``name`` to look for: full, first, surname, title + surname.
 
     Parameters
@@ -276,15 +276,23 @@ def name_variants(name: str, *, full_only: bool = False) -> list[Variant]:
         A name, a speaker label or initials.
     full_only : bool, default False
         Only the full name (and title forms), no first/surname alone.
+    person : bool, default True
+        False for places and organisations: only the name exactly as written
+        ("Burnbrae Primary" must not replace every "Primary").
 
     Examples
     --------
     >>> [v.text for v in name_variants("Mrs Megan Jones")]
     ['Megan Jones', 'Megan', 'Jones', 'Mrs Megan Jones', 'Mr Jones', 'Mrs Jones', 'Ms Jones', 'Miss Jones', 'Mx Jones', 'Dr Jones']
+    >>> [v.text for v in name_variants("Burnbrae Primary", person=False)]
+    ['Burnbrae Primary']
     >>> name_variants("BH")
     [Variant(text='BH', kind='full', case_sensitive=True, capitalised_only=False)]
     """
     raw = str(name).strip()
+    if not person:
+        text = " ".join(raw.split())
+        return [Variant(text, "full", capitalised_only=" " not in text and is_everyday_word(text))]
     if is_initials(raw):
         return [Variant(raw.strip("()[]"), "full", case_sensitive=True)]
     tokens = split_label(raw)
@@ -391,7 +399,7 @@ class NameMatcher:
     entries : sequence of (name, replacement) or (name, replacement, options)
         In priority order: when two names share a form (two people called
         Ann), the earlier entry wins that form. ``options`` is a dict that
-        may hold ``full_only`` (bool) and ``tag`` (any object returned in the
+        may hold ``full_only`` (bool), ``person`` (bool, False for places) and ``tag`` (any object returned in the
         matches, e.g. an index into a mapping).
 
     Examples
@@ -410,7 +418,9 @@ class NameMatcher:
             name, replacement = entry[0], entry[1]
             options = entry[2] if len(entry) > 2 else {}
             tag = options.get("tag")
-            for variant in name_variants(name, full_only=options.get("full_only", False)):
+            for variant in name_variants(
+                name, full_only=options.get("full_only", False), person=options.get("person", True)
+            ):
                 key = variant.text if variant.case_sensitive else name_key(variant.text)
                 if key in claimed:
                     continue

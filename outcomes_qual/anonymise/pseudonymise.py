@@ -109,6 +109,7 @@ class _Entity:
     pseudonym_id: str | None = None
     names: list[str] = field(default_factory=list)
     n_replaced: int = 0
+    person: bool = True
 
 
 def _header_text(corpus: Corpus, transcript_id: str) -> str:
@@ -222,6 +223,27 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
     return entities
 
 
+#: Categories (or words in a replacement) that name places and organisations, not people:
+#: only the full name is matched, without first-word, last-word or title forms.
+PLACE_WORDS: frozenset[str] = frozenset(
+    """place places school schools organisation organisations organization org address street road town
+    village city area estate hospital surgery practice clinic service team business employer company
+    church chapel club venue home care_home location site""".split()
+)
+
+
+def is_place_category(category: str) -> bool:
+    """Return True when a category (or a replacement such as ``[School 1]``) names a place.
+
+    Examples
+    --------
+    >>> is_place_category("place"), is_place_category("[School 1]"), is_place_category("child")
+    (True, True, False)
+    """
+    words = re.findall(r"[a-z_]+", str(category).casefold())
+    return any(w in PLACE_WORDS for w in words)
+
+
 def category_label(category: str) -> str:
     """Return how a category is written in a replacement: ``service_user`` -> ``Service user``.
 
@@ -257,6 +279,7 @@ def _listed_entities(names) -> list[_Entity]:
                     break
             taken.add(replacement.casefold())
         entity = _Entity(name, replacement, category, "names", None, None, None, [name])
+        entity.person = not is_place_category(category or replacement)
         entities.append(entity)
         tokens = [t for t in split_label(name) if not is_title(t)]
         for k in [key] + ([name_key(tokens[0]), name_key(tokens[-1])] if len(tokens) > 1 else []):
@@ -324,7 +347,7 @@ def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataF
         entries = []
         for i in own + listed_idx + others:
             for n in entities[i].names:
-                entries.append((n, entities[i].replacement, {"tag": i}))
+                entries.append((n, entities[i].replacement, {"tag": i, "person": entities[i].person}))
         matcher = NameMatcher(entries)
         rows = positions.get(tid, np.array([], dtype=int))
         bounds = sorted({0, len(text)} | {int(starts[r]) for r in rows} | {int(ends[r]) for r in rows})
@@ -403,5 +426,5 @@ def pseudonymise_text(text: str, names) -> str:
     "[Person 1] and [Person 1]'s brother"
     """
     entities = _listed_entities(names)
-    matcher = NameMatcher([(n, e.replacement) for e in entities for n in e.names])
+    matcher = NameMatcher([(n, e.replacement, {"person": e.person}) for e in entities for n in e.names])
     return matcher.sub(text)[0]
