@@ -255,3 +255,8 @@ def test_several_unknown_roster_transcripts_are_one_message(tmp_path):
         f"{roster}:3: roster names 2 transcripts that were not read: 'fg2' (line 3), 'int3' (line 5); "
         "expected one of ['fg1']"
     ]
+
+
+def test_missing_roster_file(tmp_path):
+    with pytest.raises(InputError, match=r"nope\.csv: no such roster file"):
+        read_corpus(tmp_path, roster=tmp_path / "nope.csv")

@@ -91,6 +91,8 @@ def read_roster(path: str | os.PathLike) -> pd.DataFrame:
     [['fg1', 'Ann', 'senior']]
     """
     path = Path(path)
+    if not path.is_file():
+        raise InputError("no such roster file; expected a CSV with columns transcript, speaker, role, ...", path=path)
     data = path.read_bytes()
     if not data.strip():
         raise InputError("empty roster file; expected a CSV with columns transcript, speaker, role, ...", path=path)
