@@ -129,3 +129,27 @@ def test_participant_unit_needs_participant_column(files, capsys):
     code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--unit", "participant",
                        "--out", d / "o.csv")
     assert code == 2 and "segments.csv: segments file is missing column(s) ['participant_id']" in err
+
+
+def test_project_form_compares_coders_on_the_transcripts_they_coded(files, tmp_path, capsys):
+    from outcomes_qual.corpus import Corpus
+    from outcomes_qual.project import Project
+
+    d, seg, a, b = files
+    fg = Corpus.from_turns("fg", [(s, r, t) for s, r, t in zip(seg["speaker"], seg["role"], seg["text"])])
+    other = Corpus.from_turns("other", [("Dee", "senior", "Not double coded.")])
+    with Project.create(tmp_path / "p.sqlite") as p:
+        p.add_corpus(Corpus.concat([fg, other]))
+        p.add_codings(pd.concat([a, b]))
+        ids = p.add_codings(pd.DataFrame({"segment_id": ["fg:006"], "code": ["time"], "coder": ["ann"]}))
+        p.reject(ids)
+    code, out, err = run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "ensemble",
+                         "--out", d / "p.csv")
+    assert code == 0, err
+    via_project = pd.read_csv(d / "p.csv")
+    run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "c.csv")
+    pd.testing.assert_frame_equal(via_project, pd.read_csv(d / "c.csv"))
+    code, _, err = run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "zoe", "--out", d / "x.csv")
+    assert code == 2 and "no codings by ['zoe'] in the project; coders in it: ['ann', 'ensemble']" in err
+    code, _, err = run(capsys, "--out", d / "x.csv")
+    assert code == 2 and "give two or more CODINGS.csv" in err

@@ -4,9 +4,12 @@
         [--unit segment|participant] [--codes CODE ...] [--level code|theme]
         --out agreement.csv [--disagreements D.csv]
 
+    outcomes-qual agreement --project P.sqlite --coders ana ben [--segments S.csv] ...
+
 Each codings CSV needs segment_id and code (and coder; without it the file
 name stands for the coder). One CSV with several coders in its coder column
-works too. SEGMENTS lists the units every coder was asked to code.
+works too. SEGMENTS lists the units every coder was asked to code; with
+--project it defaults to every turn of the transcripts the coders coded.
 """
 
 from __future__ import annotations
@@ -34,10 +37,14 @@ def register(subparsers) -> None:
             "A person against the auto-coder works the same way."
         ),
     )
-    parser.add_argument("codings", nargs="+", metavar="CODINGS.csv",
+    parser.add_argument("codings", nargs="*", metavar="CODINGS.csv",
                         help="codings tables (segment_id, code, coder), one per coder or one with several coders")
-    parser.add_argument("--segments", required=True, metavar="SEGMENTS.csv",
-                        help="the units: segment_id (participant_id for --unit participant; role)")
+    parser.add_argument("--segments", metavar="SEGMENTS.csv",
+                        help="the units: segment_id (participant_id for --unit participant; role); required with CSVs")
+    parser.add_argument("--project", metavar="P.sqlite",
+                        help="read the codings of --coders from a project instead of CSVs; units default to every "
+                             "turn of the transcripts those coders coded")
+    parser.add_argument("--coders", nargs="+", metavar="NAME", help="with --project: the coders to compare")
     parser.add_argument("--unit", choices=("segment", "participant"), default="segment",
                         help="unit of agreement (default: segment, i.e. turn)")
     parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
@@ -68,22 +75,53 @@ def read_table(path: str, *, required: tuple[str, ...], what: str) -> pd.DataFra
     return frame
 
 
+def _from_project(args: argparse.Namespace) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+    """The coders' codings (not rejected) and the turns of the transcripts they coded."""
+    from ..project import Project
+
+    if args.codings:
+        raise InputError("give either CODINGS.csv files or --project, not both", path=args.project)
+    if not args.coders or len(args.coders) < 2:
+        raise InputError(f"--project needs --coders with two or more names, got {args.coders or 'none'}",
+                         path=args.project)
+    with Project.open(args.project) as proj:
+        codings = proj.codings(coder=args.coders)
+        segments = proj.segments()
+        known = sorted(set(proj.codings()["coder"]))
+    missing = [c for c in args.coders if c not in set(codings["coder"])]
+    if missing:
+        raise InputError(f"no codings by {missing} in the project; coders in it: {known}", path=args.project)
+    codings = codings[codings["status"] != "rejected"]
+    coded = set(segments.loc[segments["segment_id"].isin(set(codings["segment_id"])), "transcript_id"])
+    segments = segments[segments["transcript_id"].isin(coded)].reset_index(drop=True)
+    return [codings[codings["coder"] == c] for c in args.coders], segments
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute agreement and write the CSV(s); return the exit code."""
     from ..agreement import agreement, disagreements
 
     outs = [Path(p).resolve() for p in (args.out, args.disagreements) if p]
-    for given in [*args.codings, args.segments]:
+    for given in [*args.codings, *(p for p in (args.segments, args.project) if p)]:
         if Path(given).resolve() in outs:
             raise InputError("--out/--disagreements would overwrite an input file; choose another path", path=given)
-    frames = []
-    for path in args.codings:
-        frame = read_table(path, required=("segment_id", "code"), what="codings")
-        if "coder" not in frame.columns:
-            frame["coder"] = Path(path).stem
-        frames.append(frame)
     seg_required = ("segment_id", "participant_id") if args.unit == "participant" else ("segment_id",)
-    segments = read_table(args.segments, required=seg_required, what="segments")
+    if args.project:
+        frames, segments = _from_project(args)
+        if args.segments:
+            segments = read_table(args.segments, required=seg_required, what="segments")
+    else:
+        if not args.codings or not args.segments:
+            raise InputError("give two or more CODINGS.csv and --segments SEGMENTS.csv (or --project P --coders A B)")
+        if args.coders:
+            raise InputError("--coders goes with --project; with CSVs each file (or its coder column) is a coder")
+        frames = []
+        for path in args.codings:
+            frame = read_table(path, required=("segment_id", "code"), what="codings")
+            if "coder" not in frame.columns:
+                frame["coder"] = Path(path).stem
+            frames.append(frame)
+        segments = read_table(args.segments, required=seg_required, what="segments")
     for col in ("turn",):
         if col in segments.columns:
             segments[col] = pd.to_numeric(segments[col], errors="coerce")
@@ -91,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
         table = agreement(*frames, segments=segments, unit=args.unit, codes=args.codes, level=args.level,
                           include_facilitator=args.include_facilitator)
     except InputError as err:
-        raise InputError(f"{err} (codings: {', '.join(args.codings)}; segments: {args.segments})") from None
+        source = args.project or ", ".join(args.codings)
+        raise InputError(f"{err} (codings: {source}; segments: {args.segments or args.project})") from None
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.round(DECIMALS).to_csv(args.out, index=False, encoding="utf-8", lineterminator="\n")
     overall = table.iloc[-1]
