@@ -316,3 +316,14 @@ def test_interviewer_respondent_initials(tmp_path):
     text = "I: How long have you worked here?\nR: Ten years.\nI: Thanks.\n"
     corpus = read_transcript(write(tmp_path, "t.txt", text))
     assert seg_values(corpus, ("speaker", "role")) == [["I", "facilitator"], ["R", "unknown"], ["I", "facilitator"]]
+
+
+def test_facilitator_named_in_header_block_is_metadata(tmp_path):
+    text = "Authority: Northvale\nFacilitator: Jane Doe\nDate: 2026-03-04\n\nFacilitator: Welcome, all.\nAnn: Hi.\n"
+    corpus = read_transcript(write(tmp_path, "t.txt", text))
+    assert seg_values(corpus, ("speaker", "text")) == [["Facilitator", "Welcome, all."], ["Ann", "Hi."]]
+    assert corpus.transcripts.loc[0, "date"] == "2026-03-04"
+    # without a header block the same line is a turn
+    corpus = read_transcript(write(tmp_path, "u.txt", "Facilitator: Jane Doe\nAnn: Hi.\n"))
+    assert seg_values(corpus, ("speaker", "text")) == [["Facilitator", "Jane Doe"], ["Ann", "Hi."]]
+    assert corpus.transcripts.loc[0, "transcript_id"] == "u"

@@ -200,7 +200,7 @@ def parse_header(lines: Sequence[str]) -> Meta:
         if in_speakers:
             speaker_block.append(line)
             continue
-        if meta.title is None:
+        if meta.title is None and not (":" in line and role_from_label(line.split(":", 1)[0]) == "facilitator"):
             meta.title = line.strip("#*_ \t")
     if speaker_block:
         _parse_speakers("\n".join(speaker_block), meta)

@@ -181,6 +181,16 @@ def detect_style(lines: Sequence[str]) -> str | None:
     return best if counts[best] else None
 
 
+def _header_role_line(lines: Sequence[str], i: int, m: LabelMatch) -> bool:
+    """True for ``Facilitator: Jane Doe`` among ``Key: value`` lines at the top, before any blank line."""
+    if role_from_label(m.label) != "facilitator" or any(not line.strip() for line in lines[:i]):
+        return False
+    if not any(header_key(line) for line in lines[:i]):
+        return False
+    words = lines[i][m.rest :].split()
+    return 2 <= len(words) <= 4 and all(w[0].isupper() and w.replace("-", "").replace("'", "").isalpha() for w in words)
+
+
 def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn], str]:
     """Find turns in normalised ``text``; return metadata, raw (unmerged) turns and the label style.
 
@@ -207,8 +217,12 @@ def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn],
         m = match_label(line, style)
         if m:
             marks.append((i, m))
-    if not marks:  # pragma: no cover - detect_style found at least one
-        raise InputError("no speaker labels found", path=path)
+    # "Facilitator: Jane Doe" inside the leading header block names the
+    # facilitator; it is metadata, not a turn
+    while marks and _header_role_line(lines, *marks[0]):
+        marks.pop(0)
+    if not marks:
+        raise InputError("speaker labels found only in the header block, no turns", path=path)
     first, last = marks[0][0], marks[-1][0]
     meta = parse_header(lines[:first])
     cut = trailer_start(lines, first, last)
