@@ -327,3 +327,25 @@ def test_facilitator_named_in_header_block_is_metadata(tmp_path):
     corpus = read_transcript(write(tmp_path, "u.txt", "Facilitator: Jane Doe\nAnn: Hi.\n"))
     assert seg_values(corpus, ("speaker", "text")) == [["Facilitator", "Jane Doe"], ["Ann", "Hi."]]
     assert corpus.transcripts.loc[0, "transcript_id"] == "u"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Trint: name and bracketed time alone on a line
+        "Jane Smith [00:00:03]\nHello there.\n\nPractitioner 1 [00:01:05]\nHi.\n",
+        # Sonix: time opening the text
+        "Jane Smith: [00:00:03] Hello there.\nPractitioner 1: [00:01:05] Hi.\n",
+        # Zoom's saved captions
+        "[Jane Smith] 00:00:03 Hello there.\n[Practitioner 1] 00:01:05 Hi.\n",
+        # Descript / Rev variants
+        "Jane Smith (00:03): Hello there.\nPractitioner 1 (01:05): Hi.\n",
+    ],
+)
+def test_transcription_service_exports(tmp_path, text):
+    corpus = read_transcript(write(tmp_path, "svc.txt", text))
+    corpus.check()
+    assert seg_values(corpus, ("speaker", "role", "text", "start_s")) == [
+        ["Jane Smith", "unknown", "Hello there.", 3.0],
+        ["Practitioner 1", "practitioner", "Hi.", 65.0],
+    ]

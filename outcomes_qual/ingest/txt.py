@@ -46,15 +46,19 @@ _REST = r"(?:[ \t]+(?P<rest>\S.*?)|[ \t]*)[ \t]*$"
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
 _PATTERNS: dict[str, re.Pattern] = {
     "rev": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][^()\n:]{{0,48}}?)[ \t]*\((?P<time>{_TIME})\)[ \t]*:?" + _REST),
-    "otter": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][\w .,'’-]{{0,48}}?)[ \t]+(?P<time>{_TIME})[ \t]*$"),
+    # Otter "Name  0:03", Trint "Name [00:00:03]": alone on the line, text below
+    "otter": re.compile(rf"^[ \t]*(?P<label>[^\W\d_][\w .,'’-]{{0,48}}?)[ \t]+\[?(?P<time>{_TIME})\]?[ \t]*$"),
     "paren": re.compile(r"^[ \t]*\((?P<label>[A-Z][A-Z.]{0,5}\d?|[A-Za-z][a-z]+(?: \d+)?)\)[ \t]*:?" + _REST),
-    "bracket": re.compile(r"^[ \t]*\[(?P<label>[^\]\n]{1,48})\][ \t]*:?" + _REST),
+    # "[Manager] text"; Zoom's saved captions "[Jane Smith] 10:02:33 text"
+    "bracket": re.compile(rf"^[ \t]*\[(?P<label>[^\]\n]{{1,48}})\](?:[ \t]+(?P<time>{_TIME}))?[ \t]*:?" + _REST),
     # optional leading timestamp ("[00:01:02] Ann: ..."), optional "(role)" after the name
     "colon": re.compile(
         rf"^[ \t]*(?:\[?(?P<time>{_TIME})\]?[ \t]+(?:-[ \t]+)?)?[*_]{{0,2}}(?P<label>[^\W\d_][^:\n()]{{0,48}}?)"
         r"(?:[ \t]*\((?P<desc>[^()\n]{1,40})\))?[ \t]*[*_]{0,2}[ \t]*:[*_]{0,2}" + _REST
     ),
 }
+
+_LEAD_TIME = re.compile(rf"\[(?P<time>{_TIME})\][ \t]*")
 
 #: Words and phrases that start lines like labels (``Note:``, ``[Laughter]``) but are not speakers.
 NOT_SPEAKERS: frozenset[str] = frozenset(
@@ -154,6 +158,11 @@ def match_label(line: str, style: str) -> LabelMatch | None:
     groups = m.groupdict()
     rest = m.start("rest") if groups.get("rest") is not None else len(line)
     time_s = parse_time(groups["time"]) if groups.get("time") is not None else None
+    # Sonix-style "Ann: [00:00:03] text": a time opening the text
+    lead = _LEAD_TIME.match(line, rest) if rest < len(line) else None
+    if lead:
+        time_s = parse_time(lead.group("time")) if time_s is None else time_s
+        rest = lead.end()
     role = None
     if groups.get("desc"):
         role = normalise_role(groups["desc"])
