@@ -158,3 +158,16 @@ def test_damaged_project_is_one_line_error(files, capsys):
     assert "bad.sqlite: cannot read the project file" in err and "truncated or corrupt" in err
     code, _, err = cli(capsys, "project", "info", "--project", files / "none.sqlite")
     assert code == 2 and "none.sqlite: no such project file" in err
+
+
+def test_other_commands_read_the_corpus_from_a_project(project):
+    import argparse
+
+    from outcomes_qual.cli._common import load_corpus
+
+    corpus = load_corpus(argparse.Namespace(project=str(project), inputs=[], roster=None, strict=False))
+    corpus.check()
+    with Project.open(project) as p:
+        assert corpus.texts == p.texts()
+        assert corpus.segments["segment_id"].tolist() == p.segments()["segment_id"].tolist()
+    assert corpus.participants.set_index("speaker").loc["Cy", "participant_id"] == "P03"
