@@ -66,6 +66,30 @@ def test_exception_mid_import_leaves_project_as_before(project_path, monkeypatch
         assert p.actions()["kind"].tolist() == ["add_corpus", "add_codings"]
 
 
+def test_exception_mid_corpus_import_leaves_project_as_before(project_path, monkeypatch):
+    from outcomes_qual.project import _corpus
+
+    calls = []
+    real = _corpus.dump_extra
+
+    def failing(row, columns):
+        calls.append(1)
+        if len(calls) == 30:  # transcripts and participants are in; segments half-way
+            raise OSError("disk full")
+        return real(row, columns)
+
+    monkeypatch.setattr(_corpus, "dump_extra", failing)
+    with Project.open(project_path) as p:
+        before = p.corpus()
+        with pytest.raises(OSError, match="disk full"):
+            p.add_corpus(corpus("second"))
+        after = p.corpus()
+        assert after.texts == before.texts and list(after.texts) == ["fg"]
+        pd.testing.assert_frame_equal(after.segments, before.segments)
+        pd.testing.assert_frame_equal(after.participants, before.participants)
+    assert len(calls) == 30
+
+
 def test_killed_writer_leaves_project_as_before(project_path):
     child = run_python(
         """
@@ -102,26 +126,38 @@ def test_killed_writer_leaves_project_as_before(project_path):
         assert len(p.codings()) == 13
 
 
-def test_two_concurrent_writers_both_keep_their_codings(project_path):
+def test_two_concurrent_writers_both_keep_their_codings(project_path, tmp_path):
+    go = tmp_path / "go"
     code = """
-        import sys
+        import sys, time
+        from pathlib import Path
         from outcomes_qual.project import Project
-        coder = sys.argv[2]
-        for i in range(1, 41):
-            with Project.open(sys.argv[1], check=False) as p:
+        path, coder, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+        with Project.open(path, check=False) as p:
+            print("ready", flush=True)
+            while not go.exists():
+                time.sleep(0.01)
+            with p.batch(f"{coder} holds the write lock"):   # the other writer has to wait for this
+                p.code_segment("fg:100", "time", coder=coder)
+                time.sleep(0.3)
+            for i in range(1, 31):
                 p.code_segment(f"fg:{i:03d}", "time", coder=coder)
         print("done", flush=True)
         """
-    children = [run_python(code, str(project_path), name) for name in ("ann", "bob")]
+    children = [run_python(code, str(project_path), name, str(go)) for name in ("ann", "bob")]
+    for child in children:
+        assert child.stdout.readline().strip() == "ready", child.stderr.read()
+    go.touch()
     for child in children:
         out, err = child.communicate(timeout=60)
         assert child.returncode == 0, err
         assert out.strip() == "done"
     with Project.open(project_path) as p:
         got = p.codings()
-        assert (got["coder"] == "ann").sum() == 40
-        assert (got["coder"] == "bob").sum() == 40
+        assert (got["coder"] == "ann").sum() == 31
+        assert (got["coder"] == "bob").sum() == 31
         assert got["coding_id"].is_unique
+        assert (p.actions()["kind"] == "batch").sum() == 2
 
 
 def test_newer_schema_is_refused_and_file_untouched(project_path):
