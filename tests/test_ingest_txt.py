@@ -239,33 +239,50 @@ def test_midlothian_reference_structure(shared_dir):
 
 # --------------------------------------------------------------------------- property test
 SPEAKERS = ["Ann", "Bob Smith", "Practitioner 2", "SENIOR", "Facilitator", "Dr O'Neill"]
+INITIALS = {"AJ": "Ann Jones", "BR": "Bob Roe", "CD": "Cy Dee"}
 WORDS = st.sampled_from(
     ["we", "plan", "Time", "outcomes", "matter", "café", "don't", "really", "it's", "the", "forms", "Panel", "x2", "—", "well,"]
 )
 PARA = st.lists(WORDS, min_size=1, max_size=8).map(" ".join)
 BREAK = st.sampled_from(["\n", "\n\n", "\n \n", "\n\n\n", "\t\n\n"])
+STYLE_NAMES = ("colon", "bracket", "otter", "rev", "paren", "paren+speakers")
 
 
 @st.composite
 def transcripts(draw):
+    style = draw(st.sampled_from(STYLE_NAMES))
+    pool = sorted(INITIALS) if style.startswith("paren") else SPEAKERS
     n = draw(st.integers(1, 8))
     turns = []
     for _ in range(n):
-        speaker = draw(st.sampled_from(SPEAKERS))
+        speaker = draw(st.sampled_from(pool))
         paras = draw(st.lists(PARA, min_size=1, max_size=3))
         own_line = draw(st.booleans())
         turns.append((speaker, paras, own_line))
     header = draw(st.booleans())
     crlf = draw(st.booleans())
     breaks = [draw(BREAK) for _ in range(sum(len(p) for _, p, _ in turns) + 1)]
-    return turns, header, crlf, breaks
+    return style, turns, header, crlf, breaks
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def label(style, speaker, k, own_line):
+    sep = "\n" if own_line else " "
+    if style == "colon":
+        return f"{speaker}:{sep}"
+    if style == "bracket":
+        return f"[{speaker}]{sep}"
+    if style == "otter":
+        return f"{speaker}  {k // 60}:{k % 60:02d}\n"
+    if style == "rev":
+        return f"{speaker} ({k // 60:02d}:{k % 60:02d}):{sep}"
+    return f"({speaker}){sep}"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(transcripts())
 def test_offsets_invariant_property(data):
-    turns, header, crlf, breaks = data
-    parts, spans = [], []  # spans: (speaker, start, end) of each labelled block's paragraphs
+    style, turns, header, crlf, breaks = data
+    parts, spans = [], []  # spans: (speaker, start, end, start_s) of each labelled block's paragraphs
     pos = 0
 
     def add(s):
@@ -275,31 +292,38 @@ def test_offsets_invariant_property(data):
 
     if header:
         add("Group discussion\nAuthority: Northvale\n\n")
+    if style == "paren+speakers":
+        add("SPEAKERS: " + "\n".join(f"{name} ({ini}), Team manager" for ini, name in INITIALS.items()) + "\n\n")
     b = iter(breaks)
-    for speaker, paras, own_line in turns:
-        add(f"{speaker}:" + ("\n" if own_line else " "))
+    for k, (speaker, paras, own_line) in enumerate(turns):
+        add(label(style, speaker, 7 * k, own_line))
         start = pos
-        for k, para in enumerate(paras):
-            if k:
+        for j, para in enumerate(paras):
+            if j:
                 add(next(b))
             add(para)
-        spans.append((speaker, start, pos))
+        name = INITIALS[speaker] if style == "paren+speakers" else speaker
+        spans.append((name, start, pos, 7.0 * k if style in ("otter", "rev") else None))
         add(next(b))
     text = "".join(parts)
     # expected: consecutive blocks by one speaker merge into one span
     expected = []
-    for speaker, start, end in spans:
+    for speaker, start, end, start_s in spans:
         if expected and expected[-1][0] == speaker:
             expected[-1][2] = end
         else:
-            expected.append([speaker, start, end])
+            expected.append([speaker, start, end, start_s])
     raw = text.replace("\n", "\r\n") if crlf else text
     corpus = parse_txt(normalise_text(raw), "p")
     corpus.check()
     got = corpus.segments[["speaker", "start_char", "end_char"]].values.tolist()
-    assert got == expected
+    assert got == [e[:3] for e in expected]
+    times = [None if t != t else t for t in corpus.segments["start_s"]]
+    assert times == [e[3] for e in expected]
     assert corpus.segments["turn"].tolist() == list(range(1, len(expected) + 1))
     assert all(t == t.strip() for t in corpus.segments["text"])
+    if style == "paren+speakers":
+        assert set(corpus.segments["role"]) == {"manager"}
 
 
 def test_timestamp_prefix_and_role_beside_name(tmp_path):
