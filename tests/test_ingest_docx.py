@@ -144,3 +144,36 @@ def test_teams_style_docx_label_line_then_text(tmp_path):
         ["Smith, Jane", "unknown", "Morning all.", 3.0],
         ["Practitioner 1", "practitioner", "Morning.\nSecond paragraph.", 75.0],
     ]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PARAS = st.lists(st.sampled_from(["we", "plan", "Forms", "café", "it's", "time", "—"]), min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.sampled_from(["Ann", "Bob Jones", "Manager 1", None]), PARAS, st.booleans()), min_size=1, max_size=8))
+def test_docx_offsets_property(tmp_path_factory, rows):
+    doc = docx.Document()
+    doc.add_paragraph("Title line")
+    expected, current = [], None
+    for speaker, text, bold in rows:
+        if speaker is None:
+            doc.add_paragraph(text)
+            if current is None:
+                continue  # before any label: header
+        else:
+            para(doc, f"{speaker}:", f" {text}", bold=bold)
+            current = speaker
+        if not expected or expected[-1][0] != current:
+            expected.append([current, [text]])
+        else:
+            expected[-1][1].append(text)
+    if not expected:
+        return
+    p = tmp_path_factory.mktemp("docx") / "prop.docx"
+    doc.save(p)
+    corpus = read_transcript(p)
+    corpus.check()
+    assert corpus.segments[["speaker", "text"]].values.tolist() == [[s, "\n".join(t)] for s, t in expected]
