@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from outcomes_qual.codebook import Code, Codebook
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.errors import InputError
-from outcomes_qual.project import SEARCH_COLUMNS, Project, compile_query
+from outcomes_qual.project import REVIEW_COLUMNS, SEARCH_COLUMNS, Project, compile_query
 
 CB = Codebook("mini", (Code("time", "Time", "Time."), Code("partners", "Partners", "Partners."),
                        Code("partners/health", "Health", "Health.")))
@@ -134,3 +134,23 @@ def test_undo_by_actor_leaves_others_alone(proj):
     assert proj.codings()["coder"].tolist() == ["bob", "bob"]
     assert proj.undo(actor="ann") is None
     assert proj.undo(actor="bob") == "code_segment: bob coded fg:004 as 'time'"
+
+
+def test_review_lists_suggestions_with_role_and_quote_least_confident_first(proj):
+    import pandas as pd
+
+    text = proj.texts()["fg"]
+    start = text.index("GP calls")
+    proj.add_codings(pd.DataFrame({
+        "segment_id": ["fg:002", "fg:003", "fg:002"], "code": ["time", "partners", "partners/health"],
+        "coder": "machine", "confidence": [0.9, 0.4, 0.7], "start_char": [None, None, start],
+        "end_char": [None, None, start + 8]}))
+    proj.code_segment("fg:004", "time", coder="ann")
+    todo = proj.review()
+    assert list(todo.columns) == list(REVIEW_COLUMNS)
+    assert todo["code"].tolist() == ["partners", "partners/health", "time"]
+    assert todo["quote"].tolist() == ["Health colleagues share the timeline with us.", "GP calls",
+                                      "Time is short. Sometimes the GP calls back."]
+    assert todo["role"].tolist() == ["senior", "practitioner", "practitioner"]
+    assert proj.review(status="accepted")["coder"].tolist() == ["ann"]
+    assert proj.review(code="time", coder="machine")["coding_id"].tolist() == [1]

@@ -8,7 +8,7 @@ Examples
 """
 
 from ._schema import SCHEMA_VERSION
-from .manual import SEARCH_COLUMNS, compile_query
+from .manual import REVIEW_COLUMNS, SEARCH_COLUMNS, compile_query
 from .store import ACTION_COLUMNS, MEMO_COLUMNS, MEMO_TARGETS, PROJECT_CODING_COLUMNS, Project
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "MEMO_COLUMNS",
     "MEMO_TARGETS",
     "PROJECT_CODING_COLUMNS",
+    "REVIEW_COLUMNS",
     "Project",
     "SCHEMA_VERSION",
     "SEARCH_COLUMNS",

@@ -45,6 +45,20 @@ SEARCH_COLUMNS: tuple[str, ...] = (
     "text",
 )
 
+#: Columns of :meth:`ManualCodingMixin.review`, declared once.
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "coding_id",
+    "segment_id",
+    "role",
+    "code",
+    "coder",
+    "method",
+    "confidence",
+    "evidence",
+    "status",
+    "quote",
+)
+
 #: Characters of context either side of a match in the preview.
 PREVIEW_CONTEXT: int = 40
 
@@ -230,3 +244,29 @@ class ManualCodingMixin:
             ids = self._insert_codings(self._manual_records(tx, rows, code, coder, evidence=f"search: {query}"))
         logger.info("%s: %s (%d turn(s), %d new coding(s))", self.path, desc, len(found), len(ids))
         return ids
+
+    def review(self, *, status: str | None = "suggested", coder: str | None = None,
+               code: str | None = None) -> pd.DataFrame:
+        """Codings to review with their turn's role and text (:data:`REVIEW_COLUMNS`), least confident first.
+
+        ``quote`` is the coded span, or the whole turn. Speakers appear by
+        role only. Pass the ``coding_id`` values a reviewer agrees with to
+        :meth:`accept` and the others to :meth:`reject`.
+        """
+        sql = ("SELECT c.coding_id, c.segment_id, s.role, c.code, c.coder, c.method, c.confidence, c.evidence, "
+               "c.status, CASE WHEN c.start_char IS NULL THEN s.text ELSE substr(t.text, c.start_char + 1, "
+               "c.end_char - c.start_char) END FROM codings c JOIN segments s USING (segment_id) "
+               "JOIN transcripts t ON t.transcript_id = s.transcript_id")
+        where, params = [], []
+        for col, value in (("c.status", status), ("c.coder", coder), ("c.code", code)):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(value)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.conn.execute(sql + " ORDER BY c.confidence IS NULL, c.confidence, c.coding_id", params).fetchall()
+        if not rows:
+            return schema.empty_frame(REVIEW_COLUMNS)
+        frame = pd.DataFrame.from_records(rows, columns=list(REVIEW_COLUMNS))
+        frame["confidence"] = pd.to_numeric(frame["confidence"], errors="coerce").astype("float64")
+        return frame
