@@ -176,7 +176,8 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises several kinds for broken packages
-        raise InputError(f"is not a readable .docx (Word) file ({type(err).__name__}: {err})", path=spath) from None
+        detail = (str(err).strip().splitlines() or [""])[0][:200]
+        raise InputError(f"is not a readable .docx (Word) file ({type(err).__name__}: {detail})", path=spath) from None
 
     # items: (kind, payload) in document order; kind "para" with (text, bold LabelMatch) or "row" units
     items: list[tuple] = []
