@@ -266,3 +266,24 @@ def test_gwet_ac1_worked_example():
     assert gwet_ac1(r) == pytest.approx(float((pa - pe) / (1 - pe)))
     assert gwet_ac1(r) == pytest.approx(0.60396, abs=1e-5)
     assert gwet_ac1(r) > cohen_kappa(r)  # AC1 is less pulled down by prevalence than kappa
+
+
+def _ac1_by_hand(matrix, categories=(0, 1)):
+    """Gwet's AC1 for any number of raters, written out with exact fractions."""
+    units = [[v for v in row if v == v] for row in matrix.tolist()]
+    rated = [u for u in units if len(u) >= 1]
+    pairable = [u for u in units if len(u) >= 2]
+    pa = sum(Fraction(sum(u.count(k) * (u.count(k) - 1) for k in categories), len(u) * (len(u) - 1))
+             for u in pairable) / len(pairable)
+    pi = {k: sum(Fraction(u.count(k), len(u)) for u in rated) / len(rated) for k in categories}
+    pe = sum(p * (1 - p) for p in pi.values()) / (len(categories) - 1)
+    return float((pa - pe) / (1 - pe))
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(2, 15), st.integers(2, 4)), elements=st.sampled_from([0.0, 1.0, np.nan])))
+def test_gwet_ac1_many_coders_matches_the_formula(ratings):
+    if not ((~np.isnan(ratings)).sum(axis=1) >= 2).any():
+        assert np.isnan(gwet_ac1(ratings))
+        return
+    assert gwet_ac1(ratings) == pytest.approx(_ac1_by_hand(ratings))
