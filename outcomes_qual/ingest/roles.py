@@ -148,7 +148,7 @@ def role_from_label(label: object) -> str:
 
     Examples
     --------
-    >>> [role_from_label(x) for x in ["Practitioner 2", "SENIOR", "Interviewer", "Speaker 1", "Bec Hooton"]]
+    >>> [role_from_label(x) for x in ["Practitioner 2", "SENIOR", "Interviewer", "Speaker 1", "Jo Bloggs"]]
     ['practitioner', 'senior', 'facilitator', 'unknown', 'unknown']
     >>> role_from_label("I"), role_from_label("R")
     ('facilitator', 'unknown')

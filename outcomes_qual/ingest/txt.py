@@ -6,7 +6,7 @@ Label styles (one per file: the style with most label lines wins):
   same line or the lines below);
 - ``bracket``: ``[Manager] text``;
 - ``paren``: ``(BH) text``, initials, with a ``SPEAKERS:`` header mapping
-  initials to names (``Bec Hooton (BH), Service Manager``);
+  initials to names (``Jo Bloggs (JB), Service Manager``);
 - ``otter``: Otter.ai exports, ``Name  0:03`` alone on a line, text below;
 - ``rev``: Rev exports, ``Speaker 1 (00:00):``.
 
