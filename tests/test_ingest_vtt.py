@@ -175,3 +175,15 @@ def test_utf16_teams_export_named_txt(tmp_path):
     corpus = read_transcript(p)
     assert corpus.transcripts.loc[0, "format"] == "vtt"
     assert corpus.segments["speaker"].tolist() == ["Helen Marsh", "Alun Prosser", "Rhian Howells", "Alun Prosser"]
+
+
+def test_note_blocks_before_first_cue_are_metadata(tmp_path):
+    vtt = (
+        "WEBVTT\n\nNOTE Authority: Northvale\nMethod: focus group\nDate: 5 March 2026\n\n"
+        "00:01.000 --> 00:02.000\nAnn: Hi.\n\nNOTE not metadata: after a cue\n\n00:02.000 --> 00:03.000\nBob: Yo.\n"
+    )
+    corpus = read_transcript(write(tmp_path, "fg.vtt", vtt))
+    corpus.check()
+    tr = corpus.transcripts.iloc[0]
+    assert (tr["authority"], tr["method"], tr["date"]) == ("Northvale", "focus_group", "2026-03-05")
+    assert corpus.texts["fg"] == "Authority: Northvale\nMethod: focus group\nDate: 5 March 2026\n\nAnn: Hi.\nBob: Yo."

@@ -4,7 +4,9 @@ Cues are grouped into turns: consecutive cues by the same speaker merge
 (their texts joined by a space) and a cue without a speaker continues the
 previous one. The transcript's plain text is composed as one
 ``Speaker: text`` line per turn; offsets index that text. A turn's
-``start_s``/``end_s`` are its first cue's start and last cue's end.
+``start_s``/``end_s`` are its first cue's start and last cue's end. ``NOTE`` blocks before the first cue are header metadata
+(``NOTE Authority: Northvale``), read like a plain-text header and kept at
+the top of the composed text.
 
 Examples
 --------
@@ -37,7 +39,7 @@ import re
 
 from ..corpus import Corpus
 from ..errors import InputError
-from ._turns import Meta, build_corpus, compose
+from ._turns import build_corpus, compose, parse_header
 from .txt import NOT_SPEAKERS
 
 logger = logging.getLogger(__name__)
@@ -110,6 +112,7 @@ def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, f
     i = 0
     n = len(lines)
     first_block = True
+    header: list[str] = []  # NOTE lines before the first cue: metadata such as "Authority: Northvale"
     while i < n:
         while i < n and not lines[i].strip():
             i += 1
@@ -123,7 +126,12 @@ def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, f
             first_block = False
             continue
         first_block = False
-        if block[0].startswith(("NOTE", "STYLE", "REGION")):
+        if block[0].startswith("NOTE"):
+            if not units:
+                note = [block[0][4:].strip(), *(b.strip() for b in block[1:])]
+                header.extend(line for line in note if line)
+            continue
+        if block[0].startswith(("STYLE", "REGION")):
             continue
         timing_at = next((k for k in range(min(2, len(block))) if "-->" in block[k]), None)
         if timing_at is None:
@@ -160,6 +168,7 @@ def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, f
             speaker = current or UNKNOWN_SPEAKER
         current = speaker
         resolved.append((speaker, piece, a, b))
-    plain, turns = compose(resolved, joiner=" ")
+    meta = parse_header(header)
+    plain, turns = compose(resolved, joiner=" ", header=header)
     logger.debug("%s: %d cues, %d turns", path or transcript_id, len(units), len(turns))
-    return build_corpus(transcript_id, plain, turns, meta=Meta(), fmt=fmt, source_path=path)
+    return build_corpus(transcript_id, plain, turns, meta=meta, fmt=fmt, source_path=path)
