@@ -260,3 +260,12 @@ def test_several_unknown_roster_transcripts_are_one_message(tmp_path):
 def test_missing_roster_file(tmp_path):
     with pytest.raises(InputError, match=r"nope\.csv: no such roster file"):
         read_corpus(tmp_path, roster=tmp_path / "nope.csv")
+
+
+def test_filtered_roster_frame_is_accepted(tmp_path):
+    roster_path = make_files(tmp_path)
+    roster = read_roster(roster_path)
+    subset = roster[roster["transcript"] == "fg1"].iloc[1:]  # a user's in-memory edit
+    corpus = read_corpus(tmp_path / "fg1.txt", roster=subset)
+    assert corpus.participants.set_index("speaker").loc["Ann", "participant_id"] == "P01"
+    assert "Facilitator" not in str(corpus.problems)

@@ -176,7 +176,9 @@ def _as_roster(roster) -> pd.DataFrame:
     if isinstance(roster, pd.DataFrame):
         if roster.attrs.get("tidy") and len(roster.attrs.get("lines", ())) == len(roster):
             return roster
-        lines = list(roster.attrs.get("lines", range(2, len(roster) + 2)))
+        lines = list(roster.attrs.get("lines", ()))
+        if len(lines) != len(roster):  # a frame built or filtered in memory: number rows as a CSV would
+            lines = list(range(2, len(roster) + 2))
         return _tidy(roster.astype(object), path=roster.attrs.get("source_path", "roster"), lines=lines)
     return read_roster(roster)
 
