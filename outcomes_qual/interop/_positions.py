@@ -64,6 +64,8 @@ class SourceText:
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
         if "\r\n" not in self.raw:
+            if self.raw == self.text:  # already normalised: positions need no mapping
+                return PositionMap(None, "raw", len(self.raw))
             return PositionMap(self._table(collapse=False), "raw", len(self.raw))
         if convention != "auto":
             return self._make(convention)
@@ -155,12 +157,12 @@ def _nfc_table(lf: str) -> list[int]:
 class PositionMap:
     """Callable mapping a position in the tool's convention to the normalised text."""
 
-    table: list[int]
+    table: list[int] | None  # None: identity
     convention: str
     basis_len: int
 
     def __call__(self, position: int) -> int:
-        return self.table[position]
+        return position if self.table is None else self.table[position]
 
     def fits(self, start: int, end: int) -> bool:
         return 0 <= start <= end <= self.basis_len

@@ -44,7 +44,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ._values import is_missing
-from .qdpx_import import QdpxImport, import_qdpx
+from .qdpx_import import QdpxImport, _overlapping, import_qdpx
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,10 @@ def _map_codings(codings: pd.DataFrame, imported_segments: pd.DataFrame, project
     if not len(codings):
         return codings
     imp = imported_segments.set_index("segment_id")
-    by_tid = {tid: grp for tid, grp in project_segments.groupby("transcript_id", sort=False)}
+    by_tid = {
+        tid: grp.sort_values("start_char").to_dict("records")
+        for tid, grp in project_segments.groupby("transcript_id", sort=False)
+    }
     rows = []
     for rec in codings.to_dict("records"):
         seg = imp.loc[rec["segment_id"]]
@@ -64,13 +67,12 @@ def _map_codings(codings: pd.DataFrame, imported_segments: pd.DataFrame, project
         targets = by_tid.get(tid)
         if targets is None:
             continue
-        for t in targets.itertuples(index=False):
-            t0, t1 = int(t.start_char), int(t.end_char)
-            if t0 < e and s < t1:
-                a, b = max(s, t0), min(e, t1)
-                whole = a <= t0 and b >= t1
-                rows.append({**rec, "segment_id": t.segment_id,
-                             "start_char": None if whole else a, "end_char": None if whole else b})
+        for t in _overlapping(targets, s, e):
+            t0, t1 = int(t["start_char"]), int(t["end_char"])
+            a, b = max(s, t0), min(e, t1)
+            whole = a <= t0 and b >= t1
+            rows.append({**rec, "segment_id": t["segment_id"],
+                         "start_char": None if whole else a, "end_char": None if whole else b})
     out = pd.DataFrame(rows, columns=codings.columns)
     for col in ("start_char", "end_char"):
         out[col] = pd.array([None if is_missing(v) else int(v) for v in out[col]], dtype="Int64")

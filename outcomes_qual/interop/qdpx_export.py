@@ -157,19 +157,23 @@ def _prepare_codings(codings: pd.DataFrame, corpus: Corpus, summary: ExportSumma
         if rejected.any():
             logger.info("not exporting %d rejected coding(s)", int(rejected.sum()))
         df = df[~rejected]
-    seg = corpus.segments.set_index("segment_id")
-    known = df["segment_id"].isin(seg.index)
+    segs = corpus.segments
+    where = {
+        sid: (tid, int(a), int(b))
+        for sid, tid, a, b in zip(segs["segment_id"], segs["transcript_id"], segs["start_char"], segs["end_char"])
+    }
+    known = df["segment_id"].isin(list(where))
     for sid in df.loc[~known, "segment_id"].unique():
         summary.skipped.append(f"coding of unknown segment {sid!r} not exported")
     df = df[known]
     rows = []
     for row in df.itertuples(index=False):
-        s = seg.loc[row.segment_id]
+        tid, s0, s1 = where[row.segment_id]
         start = _int_or_none(getattr(row, "start_char", None))
         end = _int_or_none(getattr(row, "end_char", None))
         if start is None or end is None:
-            start, end = int(s["start_char"]), int(s["end_char"])
-        text = corpus.texts[s["transcript_id"]]
+            start, end = s0, s1
+        text = corpus.texts[tid]
         if not (0 <= start < end <= len(text)):
             summary.skipped.append(
                 f"coding {row.segment_id}/{row.code}: span {start}-{end} is outside the text "
@@ -179,7 +183,7 @@ def _prepare_codings(codings: pd.DataFrame, corpus: Corpus, summary: ExportSumma
         coder = "unknown" if is_missing(row.coder) else str(row.coder)
         rows.append(
             {
-                "transcript_id": s["transcript_id"],
+                "transcript_id": tid,
                 "segment_id": row.segment_id,
                 "code": str(row.code),
                 "coder": coder,
@@ -420,9 +424,23 @@ def export_qdpx(
 
     # -------------------------------------------------------------- sources
     files: dict[str, bytes] = {}
+    groups: dict[str, dict[tuple, list[dict]]] = defaultdict(dict)
+    for rec in cod.to_dict("records"):
+        groups[rec["transcript_id"]].setdefault((int(rec["start"]), int(rec["end"]), rec["coder"]), []).append(rec)
+    stamp_cache: dict[object, str | None] = {}
+
+    def when(value: object) -> str | None:
+        key = value if isinstance(value, (str, int, float, type(None))) else str(value)
+        if key not in stamp_cache:
+            stamp_cache[key] = xml_datetime(value)
+        return stamp_cache[key]
+
     if corpus.texts:
         sources_el = _sub(root, "Sources")
         tr_by_id = tr.drop_duplicates("transcript_id").set_index("transcript_id") if len(tr) else None
+        seg_by_tid: dict[str, list] = defaultdict(list)
+        for row in seg.itertuples(index=False):
+            seg_by_tid[row.transcript_id].append(row)
         for tid, text in corpus.texts.items():
             sguid = source_guid(tid)
             files[f"sources/{sguid}.txt"] = text.encode("utf-8")
@@ -438,7 +456,7 @@ def export_qdpx(
                 },
             )
             items: list[tuple[int, int, int, ET.Element]] = []
-            for row in seg[seg["transcript_id"] == tid].itertuples(index=False):
+            for row in seg_by_tid.get(tid, []):
                 sel = ET.Element(
                     _Q("PlainTextSelection"),
                     {
@@ -458,8 +476,8 @@ def export_qdpx(
                 for nguid in notes_for.get(("segment", row.segment_id), []):
                     _sub(sel, "NoteRef", {"targetGUID": nguid})
                 items.append((int(row.start_char), int(row.end_char), 0, sel))
-            for (start, end, coder), grp in cod[cod["transcript_id"] == tid].groupby(["start", "end", "coder"], sort=False):
-                stamps = [xml_datetime(v) for v in grp["created_at"]]
+            for (start, end, coder), grp in groups.get(tid, {}).items():
+                stamps = [when(r["created_at"]) for r in grp]
                 stamps = [s for s in stamps if s]
                 sel = ET.Element(
                     _Q("PlainTextSelection"),
@@ -472,19 +490,19 @@ def export_qdpx(
                         "creationDateTime": min(stamps) if stamps else stamp,
                     },
                 )
-                for r in grp.itertuples(index=False):
+                for r in grp:
                     coding = _sub(
                         sel,
                         "Coding",
                         {
-                            "guid": stable_guid("coding", tid, start, end, coder, r.code),
+                            "guid": stable_guid("coding", tid, start, end, coder, r["code"]),
                             "creatingUser": user_guid(coder),
-                            "creationDateTime": xml_datetime(r.created_at) or stamp,
+                            "creationDateTime": when(r["created_at"]) or stamp,
                         },
                     )
-                    _sub(coding, "CodeRef", {"targetGUID": code_guid(r.code)})
-                    if not is_missing(r.coding_id):
-                        for nguid in notes_for.get(("coding", str(int(r.coding_id))), []):
+                    _sub(coding, "CodeRef", {"targetGUID": code_guid(r["code"])})
+                    if not is_missing(r["coding_id"]):
+                        for nguid in notes_for.get(("coding", str(int(r["coding_id"]))), []):
                             _sub(coding, "NoteRef", {"targetGUID": nguid})
                     summary.n_codings += 1
                 items.append((int(start), int(end), 1, sel))

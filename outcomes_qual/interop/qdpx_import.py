@@ -29,6 +29,7 @@ selections, sources whose text is not in the archive.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import re
@@ -347,6 +348,18 @@ class _Reader:
         return out
 
 
+def _overlapping(rows: list[dict], start: int, end: int) -> list[dict]:
+    """Turns (sorted, not overlapping) that overlap ``[start, end)``."""
+    ends = [r["end_char"] for r in rows]
+    i = bisect.bisect_right(ends, start)
+    out = []
+    while i < len(rows) and rows[i]["start_char"] < end:
+        if start < rows[i]["end_char"]:
+            out.append(rows[i])
+        i += 1
+    return out
+
+
 def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v))
 
@@ -624,7 +637,7 @@ def _build(r: _Reader) -> QdpxImport:
             if s.end <= s.start:
                 r.skipped.append(f"source {src.name!r}: empty selection {s.guid} ({len(s.codings)} coding(s)) skipped")
                 continue
-            hits = [row for row in rows if row["start_char"] < s.end and s.start < row["end_char"]]
+            hits = _overlapping(rows, s.start, s.end)
             if not hits:
                 r.skipped.append(
                     f"source {src.name!r}: selection {s.start}-{s.end} ({src.st.text[s.start:s.end][:40]!r}) covers no turn; "
@@ -688,7 +701,7 @@ def _build(r: _Reader) -> QdpxImport:
             coding_notes = [n for c in s.codings for n in c[3]]
             if not s.notes and not coding_notes:
                 continue
-            hits = [row for row in rows if row["start_char"] < max(s.end, s.start + 1) and s.start < row["end_char"]]
+            hits = _overlapping(rows, s.start, max(s.end, s.start + 1))
             for n in s.notes + coding_notes:
                 if hits:
                     add_memo(n, "segment", hits[0]["segment_id"], f"selection {s.guid}")
