@@ -16,7 +16,7 @@ import pytest
 
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.errors import InputError
-from outcomes_qual.project import Project, store
+from outcomes_qual.project import SCHEMA_VERSION, Project, store
 
 ROOT = Path(__file__).resolve().parents[1]
 N_TURNS = 200
@@ -95,7 +95,7 @@ def test_killed_writer_leaves_project_as_before(project_path):
         """
         import sys, time
         import pandas as pd
-        from outcomes_qual.project import Project, store
+        from outcomes_qual.project import SCHEMA_VERSION, Project, store
         def slow(records):
             for i, values in enumerate(records):
                 if i == 100:
@@ -166,7 +166,7 @@ def test_newer_schema_is_refused_and_file_untouched(project_path):
     con.close()
     digest = sha(project_path)
     with pytest.raises(InputError, match=r"p\.sqlite: written by a newer outcomes_qual \(project schema version 99; "
-                                         r"this version reads up to 2\)"):
+                                         rf"this version reads up to {SCHEMA_VERSION}\)"):
         Project.open(project_path)
     assert sha(project_path) == digest
 

@@ -257,6 +257,23 @@ def test_memos_validate_targets(proj):
         proj.add_memo("turn", "x", "x", author="a")
 
 
+def test_name_mapping_is_kept_but_never_exported(proj, tmp_path):
+    from outcomes_qual.cli import main
+
+    assert proj.name_mapping().empty
+    mapping = pd.DataFrame({"name": ["Ann Jones", "Llyr"], "replacement": ["[Practitioner P01]", "[Child 1]"],
+                            "n_replaced": [3, 1]})
+    proj.set_name_mapping(mapping)
+    pd.testing.assert_frame_equal(proj.name_mapping(), mapping, check_dtype=False)
+    proj.close()
+    assert main(["project", "export", "--project", str(tmp_path / "p.sqlite"), "--out", str(tmp_path / "x")]) == 0
+    exported = b"".join(p.read_bytes() for p in (tmp_path / "x").rglob("*.csv"))
+    assert b"Llyr" not in exported and b"[Child 1]" not in exported
+    with Project.open(tmp_path / "p.sqlite") as again:
+        assert again.undo().startswith("set_name_mapping")
+        assert again.name_mapping().empty
+
+
 def test_forward_migration_from_version_1(tmp_path):
     path = tmp_path / "old.sqlite"
     _schema.create_file(path, version=1).close()
@@ -269,6 +286,8 @@ def test_forward_migration_from_version_1(tmp_path):
         ids = p.add_codings(codings([("north_fg:002", "time", "m")]))
         p.accept(ids, reviewer="bea")
         assert p.codings()["reviewed_by"].tolist() == ["bea"]
+        p.set_name_mapping(pd.DataFrame({"name": ["Ann"], "replacement": ["[P01]"]}))
+        assert p.name_mapping()["replacement"].tolist() == ["[P01]"]
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     con.close()

@@ -8,9 +8,9 @@ a file from a newer version of the toolkit is refused and left untouched.
 Examples
 --------
 >>> SCHEMA_VERSION
-2
+3
 >>> sorted(MIGRATIONS)
-[1, 2]
+[1, 2, 3]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 APPLICATION_ID: int = 0x4F515052
 
 #: Schema version written by this version of the toolkit.
-SCHEMA_VERSION: int = 2
+SCHEMA_VERSION: int = 3
 
 #: Seconds a writer waits for another process's write lock before giving up.
 BUSY_TIMEOUT_S: float = 30.0
@@ -134,6 +134,15 @@ ALTER TABLE codings ADD COLUMN reviewed_at TEXT;
 CREATE INDEX codings_coder_status ON codings(coder, status);
 """
 
+_V3 = """
+CREATE TABLE name_mappings (
+    mapping_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    data       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    action_id  INTEGER REFERENCES actions(action_id)
+);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -145,8 +154,9 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 #: ``MIGRATIONS[n]`` takes a version ``n - 1`` file to version ``n``.
-#: Version 1 is the first layout; version 2 records who reviewed a coding, and when.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _script(_V1), 2: _script(_V2)}
+#: Version 1 is the first layout; version 2 records who reviewed a coding, and when;
+#: version 3 keeps the pseudonymisation mapping (never exported).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _script(_V1), 2: _script(_V2), 3: _script(_V3)}
 
 
 def _corrupt(path: Path, err: Exception) -> InputError:

@@ -60,6 +60,7 @@ from ._values import (
     codebook_from_data,
     codebook_hash,
     is_missing,
+    json_value,
     now,
     sql_value,
 )
@@ -569,6 +570,31 @@ class Project(CorpusMixin, ManualCodingMixin):
         frame["memo_id"] = frame["memo_id"].astype("int64")
         return frame
 
+    # ------------------------------------------------------------ pseudonymisation mapping
+    def set_name_mapping(self, mapping: pd.DataFrame) -> None:
+        """Keep the mapping from pseudonyms back to real names in the project.
+
+        The mapping (e.g. from :func:`outcomes_qual.anonymise.pseudonymise_corpus`)
+        is sensitive: it stays in the project file and is never written by
+        ``project export``. Each call stores a new version; :meth:`name_mapping`
+        returns the latest.
+        """
+        if not isinstance(mapping, pd.DataFrame):
+            raise InputError(f"mapping: expected a DataFrame, got {type(mapping).__name__}")
+        records = [{c: json_value(v) for c, v in rec.items()} for rec in mapping.to_dict("records")]
+        data = json.dumps({"columns": [str(c) for c in mapping.columns], "rows": records}, ensure_ascii=False)
+        with self._transaction("set_name_mapping", f"set_name_mapping: {len(mapping)} name(s)") as tx:
+            self.conn.execute("INSERT INTO name_mappings(data, created_at, action_id) VALUES (?, ?, ?)",
+                              (data, now(), tx.action_id))
+
+    def name_mapping(self) -> pd.DataFrame:
+        """The latest pseudonymisation mapping (an empty frame when none was stored)."""
+        row = self.conn.execute("SELECT data FROM name_mappings ORDER BY mapping_id DESC LIMIT 1").fetchone()
+        if row is None:
+            return pd.DataFrame()
+        data = json.loads(row[0])
+        return pd.DataFrame.from_records(data["rows"], columns=data["columns"])
+
     # ------------------------------------------------------------ audit log and undo
     def actions(self) -> pd.DataFrame:
         """The action log (:data:`ACTION_COLUMNS`): every write, who made it, when, and whether it was undone."""
@@ -608,6 +634,7 @@ class Project(CorpusMixin, ManualCodingMixin):
             ).fetchall():
                 conn.execute(f"UPDATE {table} SET {col} = ? WHERE {key_col} = ?", (old, key))
             conn.execute("DELETE FROM memos WHERE action_id = ?", (aid,))
+            conn.execute("DELETE FROM name_mappings WHERE action_id = ?", (aid,))
             conn.execute("DELETE FROM codings WHERE action_id = ?", (aid,))
             conn.execute("DELETE FROM codebooks WHERE action_id = ?", (aid,))
             conn.execute("DELETE FROM transcripts WHERE action_id = ?", (aid,))
