@@ -115,8 +115,9 @@ def test_code_segment_search_span_review_undo_export(project, files, capsys):
     code, out, _ = cli(capsys, "project", "info", "--project", project)
     assert "codings: 5 (0 suggested, 5 accepted, 0 rejected)" in out
 
-    code, out, _ = cli(capsys, "project", "export", "--project", project, "--out", files / "export")
-    assert code == 0 and out.strip().endswith("export")
+    code, out, _ = cli(capsys, "project", "export", "--project", project, "--out", files / "export",
+                       "--no-anonymise")
+    assert code == 0 and "to " + str(files / "export") + "; real names kept" in out
     codings = pd.read_csv(files / "export" / "codings.csv")
     assert list(codings.columns) == list(PROJECT_CODING_COLUMNS)
     assert codings["coder"].tolist() == ["ann", "bob", "ann", "keyword", "keyword"]
@@ -158,6 +159,33 @@ def test_damaged_project_is_one_line_error(files, capsys):
     assert "bad.sqlite: cannot read the project file" in err and "truncated or corrupt" in err
     code, _, err = cli(capsys, "project", "info", "--project", files / "none.sqlite")
     assert code == 2 and "none.sqlite: no such project file" in err
+
+
+def test_export_pseudonymises_by_default_and_moves_spans(project, files, capsys):
+    with Project.open(project) as p:
+        text = p.texts()["fg_north"]
+        start = text.index("IT system")
+        p.code_span("fg_north", start, start + 9, "systems_barriers", coder="kim")
+        p.add_memo("participant", "P02", "Bea spoke for the seniors.", author="kim")
+        p.add_codings(pd.DataFrame({"segment_id": ["fg_north:003"], "code": ["time"], "coder": ["kim"],
+                                    "evidence": ["Bea said so"]}))
+    (files / "names.csv").write_text("name,category\nNorth,place\n", encoding="utf-8")
+    code, out, err = cli(capsys, "project", "export", "--project", project, "--out", files / "anon",
+                         "--names", files / "names.csv")
+    assert code == 0, err
+    assert "names pseudonymised" in out
+    blob = "".join(p.read_text(encoding="utf-8") for p in (files / "anon").rglob("*.*"))
+    for name in ("Ann", "Bea", "Cy"):
+        assert f"{name}:" not in blob and f" {name} " not in blob and f",{name}," not in blob
+    codings = pd.read_csv(files / "anon" / "codings.csv")
+    span = codings[codings["coder"] == "kim"].iloc[0]
+    anon_text = (files / "anon" / "texts" / "fg_north.txt").read_text(encoding="utf-8")
+    assert anon_text[int(span["start_char"]):int(span["end_char"])] == "IT system"
+    assert not codings["evidence"].astype(str).str.contains("Bea").any()
+    memo = pd.read_csv(files / "anon" / "memos.csv")["text"].iloc[0]
+    assert "Bea" not in memo and memo.endswith("spoke for the seniors.")
+    with Project.open(project) as p:  # the project itself keeps the real text
+        assert p.texts()["fg_north"] == text
 
 
 def test_other_commands_read_the_corpus_from_a_project(project):

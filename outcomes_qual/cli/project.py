@@ -11,7 +11,7 @@ Subcommands::
     project accept|reject [CODING_ID...] [--coder NAME] [--reviewer NAME] --project P.sqlite
     project undo [--coder NAME] --project P.sqlite
     project info --project P.sqlite
-    project export --project P.sqlite --out DIR
+    project export --project P.sqlite --out DIR [--names NAMES.csv] [--no-anonymise]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ._common import add_anonymise_arguments
 
 #: Tables ``project export`` writes, one CSV each.
 EXPORT_TABLES: tuple[str, ...] = (
@@ -111,9 +112,18 @@ def register(subparsers) -> None:
     _project_arg(p)
     p.set_defaults(func=run_info)
 
-    p = sub.add_parser("export", help="write every table as CSV (and each transcript's text) into DIR")
+    p = sub.add_parser(
+        "export",
+        help="write every table as CSV (and each transcript's text) into DIR, names pseudonymised",
+        description=(
+            "Write the project's tables as CSV and each transcript's text into DIR. Participants' names "
+            "(and those in --names) are pseudonymised unless --no-anonymise is given; coding spans move "
+            "with the text. The name mapping is never exported."
+        ),
+    )
     _project_arg(p)
     p.add_argument("--out", required=True, metavar="DIR")
+    add_anonymise_arguments(p)
     p.set_defaults(func=run_export)
 
 
@@ -258,8 +268,28 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name).strip("._") or "transcript"
 
 
+def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, int]:
+    """Pseudonymise the corpus tables, spans, memos, evidence and action log in place; return (texts, number of names)."""
+    from ..anonymise import pseudonymise_text
+    from ..interop.project_io import anonymise_for_export
+
+    anon, codings, memos, mapping = anonymise_for_export(corpus, tables["codings"], tables["memos"], names=names)
+    tables.update(transcripts=anon.transcripts, participants=anon.participants, segments=anon.segments,
+                  codings=codings, memos=memos)
+    table = mapping[["original", "replacement"]].dropna()
+    table = table[table["original"].astype(str).str.strip() != ""]
+    if len(table):
+        for name, col in (("codings", "evidence"), ("actions", "description")):
+            frame = tables[name].copy()
+            frame[col] = [v if not isinstance(v, str) else pseudonymise_text(v, table) for v in frame[col]]
+            tables[name] = frame
+    return anon.texts, len(table)
+
+
 def run_export(args: argparse.Namespace) -> int:
-    """Write the tables as CSV and the texts as UTF-8 files."""
+    """Write the tables as CSV and the texts as UTF-8 files (pseudonymised unless --no-anonymise)."""
+    import logging
+
     from .. import schema
     from ..project import Project
 
@@ -273,17 +303,24 @@ def run_export(args: argparse.Namespace) -> int:
             from ..codebook import CODEBOOK_COLUMNS
 
             codebook = schema.empty_frame(CODEBOOK_COLUMNS)
+        corpus = proj.corpus()
         tables = {
-            "transcripts": proj.transcripts(),
-            "participants": proj.participants(),
-            "segments": proj.segments(),
+            "transcripts": corpus.transcripts,
+            "participants": corpus.participants,
+            "segments": corpus.segments,
             "codings": proj.codings(),
             "codebook": codebook,
             "codebook_versions": proj.codebook_versions(),
             "memos": proj.memos(),
             "actions": proj.actions(),
         }
-        texts = proj.texts()
+    texts = corpus.texts
+    if args.anonymise:
+        texts, n_names = _pseudonymise_tables(corpus, tables, args.names)
+        note = f"; names pseudonymised ({n_names} replaced; --no-anonymise for a full internal copy)"
+    else:
+        logging.getLogger(__name__).warning("--no-anonymise: the export contains real names; do not share it")
+        note = "; real names kept (--no-anonymise)"
     out.mkdir(parents=True, exist_ok=True)
     for name in EXPORT_TABLES:
         tables[name].to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
@@ -296,5 +333,5 @@ def run_export(args: argparse.Namespace) -> int:
             name += "_"
         used.add(name)
         (text_dir / f"{name}.txt").write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {len(EXPORT_TABLES)} tables and {len(texts)} text(s) to {out}", file=sys.stdout)
+    print(f"wrote {len(EXPORT_TABLES)} tables and {len(texts)} text(s) to {out}{note}", file=sys.stdout)
     return 0
