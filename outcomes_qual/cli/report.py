@@ -39,6 +39,10 @@ def register(subparsers) -> None:
     p.add_argument("--method", choices=CODING_METHODS, default="ensemble", help="auto-coding method (default: ensemble)")
     p.add_argument("--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods")
     p.add_argument("--no-topics", dest="topics", action="store_false", help="skip emergent-topic modelling")
+    p.add_argument(
+        "--topic-backend", choices=("auto", "bertopic", "light"), default="auto",
+        help="topic modelling backend (default auto: BERTopic when the embeddings extra is installed)",
+    )
     p.add_argument("--title", help="report title")
     p.add_argument("--alias-authorities", action="store_true", help='show authorities as "Authority A", "Authority B"...')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -122,37 +126,38 @@ def run(args: argparse.Namespace) -> int:
     agreement = _read_agreement(args.agreement)
     corpus = _common.load_corpus(args)
     corpus = _common.anonymise(corpus, args)
+    codings = read_codings(args.codings, corpus) if args.codings else None
     steps = ["code", "topics", "report"]
     bar = tqdm(total=len(steps), desc="outcomes-qual report", unit="step", file=sys.stderr, disable=args.quiet)
-    bar.set_postfix_str("coding")
-    if args.codings:
-        codings = read_codings(args.codings, corpus)
-        method = None
-    else:
-        codings = _project_codings(args)
+    try:
+        bar.set_postfix_str("coding")
         method = None
         if codings is None:
-            try:
-                from ..coding import autocode
-            except ImportError as err:  # pragma: no cover - coding package missing
-                raise InputError(f"auto-coding is unavailable ({err}); pass --codings CODINGS.csv") from None
-            codings = autocode(corpus, codebook, method=args.method)
-            method = args.method
-    bar.update(1)
-    topics = None
-    if args.topics:
-        bar.set_postfix_str("topics")
-        from ..topics import find_topics
+            codings = _project_codings(args)
+            method = None
+            if codings is None:
+                try:
+                    from ..coding import autocode
+                except ImportError as err:  # pragma: no cover - coding package missing
+                    raise InputError(f"auto-coding is unavailable ({err}); pass --codings CODINGS.csv") from None
+                codings = autocode(corpus, codebook, method=args.method)
+                method = args.method
+        bar.update(1)
+        topics = None
+        if args.topics:
+            bar.set_postfix_str("topics")
+            from ..topics import find_topics
 
-        topics = find_topics(corpus, codebook=codebook, codings=codings, random_state=0)
-    bar.update(1)
-    bar.set_postfix_str("writing")
-    paths = write_report(
-        corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-        alias_authorities=args.alias_authorities,
-    )
-    bar.update(1)
-    bar.close()
+            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend, random_state=0)
+        bar.update(1)
+        bar.set_postfix_str("writing")
+        paths = write_report(
+            corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
+            alias_authorities=args.alias_authorities,
+        )
+        bar.update(1)
+    finally:
+        bar.close()
     print(f"report:  {paths['report']}")
     print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
     print(f"figures: {paths['figures']}/")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..analysis._common import method_label, order_roles, role_label, role_plural
 from ..analysis.quotes import personal_names, scrub_names
-from ..analysis.summary import describe_reach
+from .tables import analysed_participants
 
 logger = logging.getLogger(__name__)
 
@@ -316,8 +316,6 @@ class _Counter:
 
 
 def _methods_text(corpus, tables, codebook, coding_method, agreement) -> list[str]:
-    from .tables import analysed_participants
-
     tr = corpus.transcripts
     methods = tr["method"].fillna("other").astype(str).value_counts()
     order = [m for m in _METHOD_WORDS if m in methods] + sorted(m for m in methods.index if m not in _METHOD_WORDS)
@@ -550,7 +548,7 @@ def _topic_role_counts(frame, topic_id) -> dict[str, float]:
         num = [c for c in sub.columns if c not in ("topic_id", "role") and pd.api.types.is_numeric_dtype(sub[c])]
         if not num:
             return {}
-        col = next((c for c in ("n", "n_segments", "n_turns", "count", "size") if c in num), num[0])
+        col = next((c for c in ("n_participants", "n", "n_segments", "n_turns", "count", "size") if c in num), num[0])
         return {str(r): float(v) for r, v in zip(sub["role"], sub[col])}
     if "topic_id" in f.columns:
         f = f.set_index("topic_id")
@@ -585,12 +583,20 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
     seg = corpus.analysed_segments()
     texts = list(zip(seg["text"].astype(str), seg["role"].astype(str)))
 
-    def role_of(quote: str) -> str:
-        probe = re.sub(r"^…\s*", "", str(quote))[:40]
+    label_to_role = {role_label(r).lower(): r for r in ("practitioner", "senior", "manager", "mentor", "other",
+                                                          "unknown", "facilitator")}
+
+    def split_quote(quote: str) -> tuple[str, str]:
+        """Role and text of a topic quote, which may come as "Senior: text"."""
+        quote = str(quote).strip()
+        m = re.match(r"^([A-Z][A-Za-z ]{1,24}):\s+(.+)$", quote, flags=re.S)
+        if m and m.group(1).lower() in label_to_role:
+            return label_to_role[m.group(1).lower()], m.group(2)
+        probe = re.sub(r"^…\s*", "", quote)[:40]
         for text, role in texts:
             if probe and probe in text:
-                return role
-        return "unknown"
+                return role, quote
+        return "unknown", quote
 
     for i, r in enumerate(emergent.itertuples(), start=1):
         doc.add_heading(f"Emergent topic {i}: {r.label}", level=3)
@@ -602,12 +608,12 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
         roles = {k: v for k, v in roles.items() if v > 0 and k not in ("facilitator", "all", "total")}
         who = ""
         if roles:
-            ranked = sorted(roles, key=lambda k: -roles[k])
-            who = f" Most of it came from {role_plural(ranked[0])}" + (
-                f", then {join_words(role_plural(k) for k in ranked[1:3])}." if len(ranked) > 1 else ".")
+            ranked = sorted(order_roles(roles), key=lambda k: -roles[k])
+            who = " Raised by " + join_words(
+                count_words(int(roles[k]), role_label(k).lower(), role_plural(k)) for k in ranked) + "."
         reach = ""
         if hasattr(r, "n_groups") and hasattr(r, "n_participants"):
-            reach = (f" It was raised in {count_words(int(r.n_groups), 'transcript')} by "
+            reach = (f" It came up in {count_words(int(r.n_groups), 'transcript')}, from "
                      f"{count_words(int(r.n_participants), 'participant')}.")
         near = ""
         if hasattr(r, "nearest_code") and isinstance(r.nearest_code, str) and r.nearest_code:
@@ -616,7 +622,8 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
         doc.add_paragraph(f"This topic gathers {count_words(int(r.size), 'turn')}.{reach}{who}{near}")
         for q in (getattr(r, "quote_1", None), getattr(r, "quote_2", None), getattr(r, "quote_3", None)):
             if isinstance(q, str) and q.strip():
-                add_quote(doc, role_of(q), scrub_names(q.strip(), names), "")
+                role, text = split_quote(q)
+                add_quote(doc, role, scrub_names(text, names), "")
     if len(matched):
         rows = []
         for r in t.itertuples():
@@ -629,7 +636,7 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
         run = para.add_run("All topics, with the codebook theme each lies nearest to:")
         run.font.size = Pt(10)
         add_table(doc, ["Topic", "Key words", "Turns", "Nearest theme", "Similarity", "Emergent"], rows,
-                  numeric_from=2, widths=[3.2, 6.0, 1.4, 3.0, 1.6, 1.5])
+                  numeric_from=2, widths=[3.0, 5.4, 1.4, 2.8, 2.0, 1.8])
 
 
 def write_docx(
@@ -731,17 +738,19 @@ def write_docx(
         "with the share of each role that raised them and quotes that illustrate them.".format(counter.table + 1)
     )
     n = counter.next_table()
-    add_caption(doc, f"Table {n}: reach of each theme")
     n_fg = int((corpus.transcripts["method"] == "focus_group").sum())
     n_all_turns = len(corpus.analysed_segments())
+    n_people = int(analysed_participants(corpus)["participant_id"].nunique())
+    add_caption(doc, f"Table {n}: reach of each theme (out of {count_words(n_fg, 'focus group')}, "
+                     f"{count_words(n_tr, 'transcript')}, {count_words(n_people, 'participant')} and "
+                     f"{count_words(n_all_turns, 'turn')})")
     add_table(
-        doc, ["Theme", f"Focus groups (of {n_fg})", f"Transcripts (of {n_tr})", "Participants", "Turns (% of all)",
-              "Raised most by"],
+        doc, ["Theme", "Focus groups", "Transcripts", "Participants", "Turns (% of all)", "Raised most by"],
         [[_label(codebook, r.theme), int(r.n_groups), int(r.n_transcripts), int(r.n_participants),
           f"{int(r.n_turns)} ({percent(100 * r.n_turns / max(n_all_turns, 1))})",
           (role_plural(r.top_role) if r.top_role else ("all roles alike" if r.n_turns else "–"))]
          for r in summary.itertuples()],
-        widths=[3.6, 2.2, 2.2, 2.4, 2.6, 3.4],
+        widths=[3.4, 2.3, 2.3, 2.5, 2.6, 3.3],
     )
     quotes = tables["exemplar_quotes"]
     vignettes = tables["vignette_candidates"]
@@ -769,7 +778,8 @@ def write_docx(
             picked = []
             for rank in range(1, quotes_per_role + 1):
                 for role in roles_here:
-                    hit = q[(q["role"] == role) & (q["rank"] == rank)]
+                    hit = q[(q["role"] == role) & (q["rank"] >= rank) & ~q["segment_id"].isin(used)
+                            & ~q["segment_id"].isin([x["segment_id"] for x in picked])]
                     if len(hit) and (rank == 1 or len(picked) < max_quotes):
                         picked.append(hit.iloc[0])
             picked.sort(key=lambda x: (roles_here.index(x["role"]), x["rank"]))

@@ -45,9 +45,13 @@ def _save(fig, stem: Path) -> list[Path]:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    for ext, kw in ((".png", {"dpi": 200}), (".svg", {})):
+    import matplotlib
+
+    for ext, kw in ((".png", {"dpi": 200}), (".svg", {"metadata": {"Date": None}})):
         path = stem.with_suffix(ext)
-        fig.savefig(path, bbox_inches="tight", metadata=None if ext == ".png" else {"Date": None}, **kw)
+        # svg.fonttype "none": labels stay real (searchable, accessible) text in the SVG
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "outcomes_qual"}):
+            fig.savefig(path, bbox_inches="tight", **kw)
         paths.append(path)
     _pyplot().close(fig)
     logger.info("wrote %s", ", ".join(map(str, paths)))
