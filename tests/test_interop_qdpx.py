@@ -40,7 +40,7 @@ def make_corpus() -> Corpus:
             ("Facilitator", "facilitator", "What has changed? 🙂"),
             ("Siân", "practitioner", "We ask what matters — and we listen."),
             ("Bob", "manager", "The forms still take an hour, every time."),
-            ("Siân", "practitioner", "Café conversations help."),
+            ("Siân", "practitioner", "Café conversations help, Bob."),
         ],
         authority="Glanafon",
         department="Adult services",
@@ -352,3 +352,29 @@ def test_import_refuses_clashing_transcript_and_writes_nothing(project, tmp_path
     assert "already in the project with different text" in capsys.readouterr().err
     with Project.open(project) as p:
         assert p.summary() == before
+
+
+def test_colleague_coding_of_a_pseudonymised_export_comes_back_with_align_turns(project, tmp_path, capsys):
+    from outcomes_qual.project import Project
+
+    share = tmp_path / "share.qdpx"
+    assert main(["export-qdpx", "--project", str(project), str(share)]) == 0
+    received = import_qdpx(share)
+    text = received.corpus.texts["fg1"]
+    s = text.index("forms still take")
+    theirs = pd.DataFrame({"segment_id": ["fg1:003", "fg1:004"], "code": ["systems_barriers", "culture_shift"],
+                           "coder": ["lee", "lee"], "start_char": [s, None], "end_char": [s + len("forms still take"), None]})
+    back = tmp_path / "back.qdpx"
+    export_qdpx(received.corpus, theirs, received.codebook, back)
+    capsys.readouterr()
+    assert main(["import-qdpx", str(back), "--project", str(project)]) == 2
+    assert "pass --align-turns" in capsys.readouterr().err
+    assert main(["import-qdpx", str(back), "--project", str(project), "--align-turns"]) == 0
+    with Project.open(project) as p:
+        lee = p.codings(coder="lee")
+        original = p.texts()["fg1"]
+        assert lee["segment_id"].tolist() == ["fg1:003", "fg1:004"]
+        a, b = int(lee["start_char"][0]), int(lee["end_char"][0])
+        assert original[a:b] == "forms still take"
+        assert pd.isna(lee["start_char"][1])
+        assert "help, Bob." in original  # our text is untouched

@@ -58,6 +58,12 @@ def register(subparsers) -> None:
         default="auto",
         help="how the other tool counted CRLF line ends in positions (default: auto)",
     )
+    p.add_argument(
+        "--align-turns",
+        action="store_true",
+        help="for transcripts already in the project whose text differs but whose turns match (a colleague "
+        "coded a pseudonymised export), keep the project's text and move their codings onto it",
+    )
     p.set_defaults(func=run_import_qdpx)
 
     p = subparsers.add_parser(
@@ -124,7 +130,7 @@ def run_export_qdc(args: argparse.Namespace) -> int:
 def run_import_qdpx(args: argparse.Namespace) -> int:
     from ..interop.project_io import import_qdpx_to_project
 
-    summary = import_qdpx_to_project(args.input, args.project, crlf=args.crlf)
+    summary = import_qdpx_to_project(args.input, args.project, crlf=args.crlf, align_turns=args.align_turns)
     for msg in summary["skipped"]:
         print(f"warning: {msg}", file=sys.stderr)
     print(

@@ -79,28 +79,61 @@ def _map_codings(codings: pd.DataFrame, imported_segments: pd.DataFrame, project
     return out
 
 
-def add_import_to_project(result: QdpxImport, project) -> dict[str, int]:
+def add_import_to_project(result: QdpxImport, project, *, align_turns: bool = False) -> dict[str, int]:
     """Store an import in an open ``project``; return counts of what was added.
+
+    Parameters
+    ----------
+    result : QdpxImport
+    project : Project
+        Open project to write to.
+    align_turns : bool, default False
+        For a transcript the project holds with *different* text but the
+        same turns (same segment ids, as after a colleague coded a
+        pseudonymised export), keep the project's text and move the imported
+        codings onto it turn by turn.
 
     Raises
     ------
     InputError
-        When a transcript id exists in the project with different text
-        (checked before anything is written).
+        When a transcript id exists in the project with different text (and
+        ``align_turns`` is off or its turns differ); checked before anything
+        is written.
     """
+    from ._spans import rebase_codings
+
     existing = project.texts()
     corpus = result.corpus
     reused = [t for t in corpus.texts if t in existing]
+    aligned: list[str] = []
+    own_segments = project.segments() if reused else None
     for tid in reused:
-        if existing[tid] != corpus.texts[tid]:
-            raise InputError(
-                f"transcript {tid!r} is already in the project with different text; import into a new project "
-                "or rename the source in the other tool",
-                path=project.path,
-            )
+        if existing[tid] == corpus.texts[tid]:
+            continue
+        theirs = corpus.segments.loc[corpus.segments["transcript_id"] == tid, "segment_id"].tolist()
+        ours = own_segments.loc[own_segments["transcript_id"] == tid, "segment_id"].tolist()
+        if align_turns and theirs == ours:
+            aligned.append(tid)
+            continue
+        hint = (
+            "; its turns match, so if the other copy was pseudonymised pass --align-turns (align_turns=True)"
+            if theirs == ours and not align_turns
+            else ""
+        )
+        raise InputError(
+            f"transcript {tid!r} is already in the project with different text{hint}; otherwise import into a "
+            "new project or rename the source in the other tool",
+            path=project.path,
+        )
     new = [t for t in corpus.texts if t not in existing]
     summary = {"transcripts_added": len(new), "transcripts_reused": len(reused), "codings_added": 0, "memos_added": 0}
     codings = result.codings
+    if aligned:
+        own = project.corpus()
+        mask = codings["segment_id"].isin(set(corpus.segments.loc[corpus.segments["transcript_id"].isin(aligned), "segment_id"]))
+        moved = rebase_codings(codings[mask], corpus.subset(aligned), own.subset(aligned))
+        codings = pd.concat([codings[~mask], moved], ignore_index=True)
+        reused = [t for t in reused if t not in aligned]
     if reused:
         imp_seg = corpus.segments
         reused_ids = set(imp_seg.loc[imp_seg["transcript_id"].isin(reused), "segment_id"])
@@ -135,8 +168,11 @@ def add_import_to_project(result: QdpxImport, project) -> dict[str, int]:
 
 
 def import_qdpx_to_project(qdpx: str | os.PathLike, project_path: str | os.PathLike, *, crlf: str = "auto",
-                           result: QdpxImport | None = None) -> dict[str, object]:
+                           align_turns: bool = False, result: QdpxImport | None = None) -> dict[str, object]:
     """Import ``qdpx`` into the project at ``project_path`` (created if missing), all or nothing.
+
+    ``crlf`` is passed to :func:`import_qdpx`, ``align_turns`` to
+    :func:`add_import_to_project`.
 
     Returns
     -------
@@ -155,7 +191,7 @@ def import_qdpx_to_project(qdpx: str | os.PathLike, project_path: str | os.PathL
         tmp = Path(tmpdir) / project_path.name
         try:
             with Project.create(tmp) as proj:
-                summary = add_import_to_project(result, proj)
+                summary = add_import_to_project(result, proj, align_turns=align_turns)
             if project_path.exists():
                 raise InputError("the project appeared while importing; import again", path=project_path)
             os.replace(tmp, project_path)
@@ -168,7 +204,7 @@ def import_qdpx_to_project(qdpx: str | os.PathLike, project_path: str | os.PathL
         with Project.open(project_path) as proj:
             before = int(proj.actions()["action_id"].max()) if len(proj.actions()) else 0
             try:
-                summary = add_import_to_project(result, proj)
+                summary = add_import_to_project(result, proj, align_turns=align_turns)
             except BaseException:
                 # Undo what this import already wrote, newest first (only our own actions).
                 while True:
