@@ -266,3 +266,14 @@ def test_places_are_replaced_only_as_written():
     )
     text = "Burnbrae Primary and Linnmouth House; Primary care, the House, Owain and Price."
     assert pseudonymise_text(text, names) == "[School 1] and [Place 1]; Primary care, the House, [Child 1] and [Child 1]."
+
+
+def test_missing_speaker_is_not_a_name():
+    corpus = Corpus.from_turns("r", [("x", "unknown", "Nan helped."), ("Ann", "unknown", "Thanks, nan.")])
+    corpus.segments.loc[0, "speaker"] = None
+    corpus.participants.loc[0, "speaker"] = None
+    anon, mapping = pseudonymise_corpus(corpus)
+    anon.check()
+    assert anon.segments["text"].tolist() == ["Nan helped.", "Thanks, nan."]
+    assert anon.segments["speaker"].isna().tolist() == [True, False]
+    assert mapping["original"].tolist() == ["", "Ann"]

@@ -131,6 +131,13 @@ def _is_safe_id(pid: str, tokens: Iterable[str]) -> bool:
     return True
 
 
+def _label(value) -> str:
+    """A speaker label as text; ``""`` when missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
 def _looks_like_id(pid: str) -> bool:
     return len(pid) <= 12 and any(c.isdigit() for c in pid) and not any(c.isspace() for c in pid)
 
@@ -160,7 +167,7 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
     for row in records:
         for col in ("speaker",) + NAME_COLUMNS:
             value = row.get(col)
-            if isinstance(value, str) and value and (col != "speaker" or not is_generic_label(value)):
+            if isinstance(value, str) and value.strip() and (col != "speaker" or not is_generic_label(value)):
                 all_tokens.update(value.strip("()[]").split() if is_initials(value) else split_label(value))
     for pairs in headers.values():
         for initials, full in pairs:
@@ -184,7 +191,7 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
     entities = []
     for row in records:
         tid = str(row["transcript_id"])
-        speaker = str(row["speaker"])
+        speaker = _label(row["speaker"])
         pid = row.get("participant_id")
         pid = None if pid is None or (isinstance(pid, float) and np.isnan(pid)) else str(pid)
         id_key = pid if pid is not None else f"{tid}\x00{speaker}"
@@ -194,7 +201,7 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
         role = str(row.get("role") or "unknown")
         label = ROLE_LABELS.get(role, "Participant")
         names: list[str] = []
-        if not is_generic_label(speaker):
+        if speaker and not is_generic_label(speaker):
             names.append(speaker)
         for col in NAME_COLUMNS:
             value = row.get(col)
@@ -371,7 +378,7 @@ def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataF
     seg["end_char"] = new_end
     seg["text"] = [new_texts[str(t)][a:b] for t, a, b in zip(seg["transcript_id"], new_start, new_end)]
 
-    speaker_map = {(e.transcript_id, e.original): e.pseudonym_id for e in participants}
+    speaker_map = {(e.transcript_id, e.original): e.pseudonym_id for e in participants if e.original}
     pid_map = {e.participant_id: e.pseudonym_id for e in participants if e.participant_id is not None}
     seg["speaker"] = [speaker_map.get((str(t), str(s)), s) for t, s in zip(seg["transcript_id"], seg["speaker"])]
     seg["participant_id"] = [pid_map.get(p, p) if isinstance(p, str) else p for p in seg["participant_id"]]
