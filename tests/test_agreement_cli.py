@@ -149,7 +149,21 @@ def test_project_form_compares_coders_on_the_transcripts_they_coded(files, tmp_p
     via_project = pd.read_csv(d / "p.csv")
     run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "c.csv")
     pd.testing.assert_frame_equal(via_project, pd.read_csv(d / "c.csv"))
+    run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "ensemble", "--out", d / "p.csv",
+        "--disagreements", d / "pd.csv")
+    assert pd.read_csv(d / "pd.csv")["segment_id"].tolist() == ["fg:003", "fg:004", "fg:005", "fg:008"]
     code, _, err = run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "zoe", "--out", d / "x.csv")
     assert code == 2 and "no codings by ['zoe'] in the project; coders in it: ['ann', 'ensemble']" in err
     code, _, err = run(capsys, "--out", d / "x.csv")
     assert code == 2 and "give two or more CODINGS.csv" in err
+
+
+def test_names_are_replaced_in_the_disagreement_text(files, capsys):
+    d, seg, *_ = files
+    seg.assign(text=seg["text"] + " Ask Megan.").to_csv(d / "segments.csv", index=False)
+    (d / "names.csv").write_text("name,category\nMegan,child\n", encoding="utf-8")
+    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "o.csv",
+                       "--disagreements", d / "diff.csv", "--names", d / "names.csv")
+    assert code == 0, err
+    text = pd.read_csv(d / "diff.csv")["text"]
+    assert not text.str.contains("Megan").any() and text.str.contains("Ask ").all()

@@ -10,6 +10,9 @@ Each codings CSV needs segment_id and code (and coder; without it the file
 name stands for the coder). One CSV with several coders in its coder column
 works too. SEGMENTS lists the units every coder was asked to code; with
 --project it defaults to every turn of the transcripts the coders coded.
+The disagreement table quotes turns: with --project participants' names (and
+--names) are pseudonymised unless --no-anonymise; with CSVs, --names names
+to replace in its text.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ._common import add_anonymise_arguments
 
 #: Decimal places in the written CSV (the library returns unrounded values).
 DECIMALS = 4
@@ -54,6 +58,7 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, metavar="agreement.csv", help="where to write the agreement table")
     parser.add_argument("--disagreements", metavar="D.csv",
                         help="also write the turns where two coders differ (with both codes and the text)")
+    add_anonymise_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -86,7 +91,12 @@ def _from_project(args: argparse.Namespace) -> tuple[list[pd.DataFrame], pd.Data
                          path=args.project)
     with Project.open(args.project) as proj:
         codings = proj.codings(coder=args.coders)
-        segments = proj.segments()
+        if args.anonymise:  # the disagreement table quotes turns: participants' names pseudonymised
+            from ..anonymise import pseudonymise_corpus
+
+            segments = pseudonymise_corpus(proj.corpus(), names=args.names)[0].segments
+        else:
+            segments = proj.segments()
         known = sorted(set(proj.codings()["coder"]))
     missing = [c for c in args.coders if c not in set(codings["coder"])]
     if missing:
@@ -141,6 +151,10 @@ def run(args: argparse.Namespace) -> int:
         frame = pd.concat(frames, ignore_index=True) if len(frames) == 1 else None
         diff = disagreements(*(frames if frame is None else [frame]), segments=segments, codes=args.codes,
                              level=args.level, include_facilitator=args.include_facilitator)
+        if args.names and not args.project and args.anonymise:
+            from ..anonymise import pseudonymise_text
+
+            diff["text"] = [t if not isinstance(t, str) else pseudonymise_text(t, args.names) for t in diff["text"]]
         Path(args.disagreements).parent.mkdir(parents=True, exist_ok=True)
         diff.to_csv(args.disagreements, index=False, encoding="utf-8", lineterminator="\n")
         print(f"wrote {args.disagreements}: {len(diff)} turn(s) where the coders differ")
