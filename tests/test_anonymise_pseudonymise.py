@@ -277,3 +277,34 @@ def test_missing_speaker_is_not_a_name():
     assert anon.segments["text"].tolist() == ["Nan helped.", "Thanks, nan."]
     assert anon.segments["speaker"].isna().tolist() == [True, False]
     assert mapping["original"].tolist() == ["", "Ann"]
+
+
+def test_real_webinar_transcript_with_initials_and_speakers_header(shared_dir):
+    """A published transcript labelled by initials, with a SPEAKERS header naming the speakers."""
+    import re
+
+    from outcomes_qual.ingest import read_corpus
+
+    corpus = read_corpus([shared_dir / "reference" / "midlothian-pace-webinar-transcript-2020.txt"])
+    anon, mapping = pseudonymise_corpus(corpus)
+    anon.check()
+    assert anon.segments["segment_id"].tolist() == corpus.segments["segment_id"].tolist()
+    (before,) = corpus.texts.values()
+    (after,) = anon.texts.values()
+    speakers = corpus.participants["speaker"].tolist()
+    assert len(speakers) == 3
+    forms = {part for s in speakers for part in s.split()}
+    # initials as used in the labels, read from the header
+    initials = set(re.findall(r"\(([A-Z]{2})\)", before[: before.index("\n\n(")]))
+    assert len(initials) == 3
+    for form in forms | initials:
+        assert len(re.findall(rf"(?<!\w){form}(?!\w)", before)) > 0, form
+        assert re.findall(rf"(?<!\w){form}(?!\w)", after) == [], form
+    assert sorted(anon.participants["speaker"]) == ["P01", "P02", "P03"]
+    # one replacement per full name, per initials, and per first name or surname outside a full name
+    assert int(mapping["n_replaced"].sum()) == sum(
+        len(re.findall(rf"(?<!\w){f}(?!\w)", before)) for f in speakers + sorted(initials)
+    ) + sum(
+        len(re.findall(rf"(?<!\w){f}(?!\w)", re.sub("|".join(speakers), "", before)))
+        for f in sorted(forms)
+    )
