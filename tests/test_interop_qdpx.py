@@ -239,7 +239,22 @@ def test_round_trip(exported):
     assert memos.loc["Check this turn.", ["target_type", "target_id"]].tolist() == ["segment", "fg1:003"]
     assert memos.loc["Short interview.", ["target_type", "target_id"]].tolist() == ["transcript", "int1"]
     assert memos.loc["Overall memo.", "target_type"] == "project"
+    assert memos.loc["Keen on targets.", ["target_type", "target_id"]].tolist() == ["participant", "fg1_Bob"]
+    assert len(got.memos) == len(MEMOS)
     assert set(got.users) == {"outcomes_qual", "ann", "kim", "keyword"}
+
+
+def test_characters_xml_cannot_carry_are_dropped(tmp_path, shared_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    c = Corpus.from_turns("x", [("A", "senior", "Soft\x0bbreak and a form\x0cfeed.")])
+    cod = pd.DataFrame({"segment_id": ["x:001"], "code": ["time"], "coder": ["ann"]})
+    memos = pd.DataFrame({"target_type": ["segment"], "target_id": ["x:001"], "text": ["bell\x07 memo"]})
+    export_qdpx(c, cod, CB, tmp_path / "x.qdpx", memos=memos)
+    qde = zipfile.ZipFile(tmp_path / "x.qdpx").read("project.qde")
+    xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-1.0.xsd")).validate(io.BytesIO(qde))
+    got = import_qdpx(tmp_path / "x.qdpx")
+    assert got.corpus.texts == c.texts  # the source file itself is plain text and keeps them
+    assert got.memos["text"].tolist() == ["bell memo"]
 
 
 def test_turn_times_survive(tmp_path):

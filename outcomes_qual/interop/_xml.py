@@ -206,8 +206,32 @@ def parse_datetime(value: str | None) -> str | None:
     return dt.replace(microsecond=0).isoformat()
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (form feeds, vertical tabs, NUL...).
+
+    Examples
+    --------
+    >>> xml_safe("line\\x0bbreak\\x00")
+    'line break'
+    """
+    return _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+
+
 def to_bytes(root: ET.Element, *, default_namespace: str) -> bytes:
-    """Serialise ``root`` (tags in ``default_namespace``) as indented UTF-8 with a declaration."""
+    """Serialise ``root`` (tags in ``default_namespace``) as indented UTF-8 with a declaration.
+
+    Characters XML cannot carry are dropped from text and attributes (vertical
+    tabs and form feeds become spaces), so the document always parses.
+    """
+    for elem in root.iter():
+        if elem.text and _NOT_XML.search(elem.text):
+            elem.text = xml_safe(elem.text)
+        for k, v in elem.attrib.items():
+            if _NOT_XML.search(v):
+                elem.set(k, xml_safe(v))
     ET.register_namespace("", default_namespace)
     tree = ET.ElementTree(root)
     ET.indent(tree, space="  ")

@@ -94,6 +94,7 @@ class QdpxImport:
     origin: str = ""
 
 
+_PARTICIPANT_NOTE = re.compile(r"^Memo on participant (.+)$")
 _TURN_TIMES = re.compile(r"^Turn \d+ \(.*\), (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) s$")
 
 
@@ -707,11 +708,20 @@ def _build(r: _Reader) -> QdpxImport:
                     add_memo(n, "segment", hits[0]["segment_id"], f"selection {s.guid}")
                 else:
                     add_memo(n, "transcript", tid, f"selection {s.guid}")
+    pids = {p["participant_id"] for p in part_rows.values()}
+
+    def project_memo(n: str) -> None:
+        # Memos on a participant are exported at project level as "Memo on participant <id>".
+        m = _PARTICIPANT_NOTE.match(notes[n][0]) if n in notes else None
+        if m is not None and m.group(1) in pids:
+            add_memo(n, "participant", m.group(1), "the project")
+        else:
+            add_memo(n, "project", None, "the project")
+
     for n in r.note_refs(root):
-        add_memo(n, "project", None, "the project")
-    for g in notes:
-        if g not in referenced:
-            add_memo(g, "project", None, "the project")
+        project_memo(n)
+    for n in [g for g in notes if g not in referenced]:
+        project_memo(n)
     memos = pd.DataFrame(memo_rows, columns=list(MEMO_COLUMNS))
 
     # ------------------------------------------------------------- tables
