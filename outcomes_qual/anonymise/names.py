@@ -167,6 +167,15 @@ def names_frame(names) -> pd.DataFrame:
     [['Llŷr', '', 'person'], ['Peter', '', 'person']]
     >>> len(names_frame(None))
     0
+
+    A mapping from :func:`~outcomes_qual.anonymise.pseudonymise_corpus` works
+    too: its ``original`` column is the name; role labels such as
+    ``Facilitator`` are not names and are left out.
+
+    >>> import pandas as pd
+    >>> mapping = pd.DataFrame({"original": ["Facilitator", "(BH)", "Ann"], "replacement": ["[F]", "[M]", "[P]"]})
+    >>> names_frame(mapping).values.tolist()
+    [['BH', '[M]', ''], ['Ann', '[P]', '']]
     """
     if names is None:
         return pd.DataFrame(columns=list(NAMES_COLUMNS)).astype(object)
@@ -174,13 +183,18 @@ def names_frame(names) -> pd.DataFrame:
         return read_names(names)
     if isinstance(names, pd.DataFrame):
         frame = names.rename(columns={c: _REPLACEMENT_ALIASES.get(str(c).casefold(), str(c).casefold()) for c in names.columns})
-        if "name" not in frame.columns and "original" in frame.columns:
+        from_mapping = "name" not in frame.columns and "original" in frame.columns
+        if from_mapping:
             frame = frame.rename(columns={"original": "name"})
         if "name" not in frame.columns:
             raise InputError(f"names: expected a 'name' column, got {list(names.columns)}")
         out = pd.DataFrame({c: frame[c] if c in frame.columns else "" for c in NAMES_COLUMNS})
         out = out.astype(object).where(out.notna(), "")
         out["name"] = [unicodedata.normalize("NFC", " ".join(str(n).split())) for n in out["name"]]
+        if from_mapping:
+            out["name"] = [n.strip("()[]") if is_initials(n) else n for n in out["name"]]
+            keep = [bool(n) and not is_generic_label(n) and bool(_NAME_OK.match(n)) for n in out["name"]]
+            out = out[keep]
         out = out[out["name"] != ""]
         for n in out["name"]:
             _check_name(n)
