@@ -223,6 +223,16 @@ def test_accept_reject_record_reviewer_and_undo(proj):
         proj.accept([1, 99])
 
 
+def test_accept_many_ids_and_repeats(proj):
+    frame = codings([(f"north_fg:00{i}", "time", f"m{j}") for i in range(1, 5) for j in range(300)])
+    ids = proj.add_codings(frame)
+    assert len(ids) == 1200
+    assert proj.accept(ids + ids[:5]) == 1200
+    assert set(proj.codings()["status"]) == {"accepted"}
+    proj.undo()
+    assert set(proj.codings()["status"]) == {"suggested"}
+
+
 def test_undo_is_a_stack_and_keeps_the_log(proj):
     proj.add_codebook(CB)
     proj.add_codings(codings([("north_fg:002", "time", "m")]))

@@ -93,6 +93,10 @@ ACTION_COLUMNS: tuple[str, ...] = ("action_id", "kind", "description", "actor", 
 #: Columns of :meth:`Project.codebook_versions`.
 CODEBOOK_VERSION_COLUMNS: tuple[str, ...] = ("version", "name", "n_codes", "content_hash", "created_at")
 
+#: Ids per ``IN (...)`` query (SQLite limits the number of parameters).
+_CHUNK = 900
+
+
 def _ids(ids: Iterable[Any] | int) -> list[int]:
     if isinstance(ids, (int, np.integer)):
         return [int(ids)]
@@ -495,16 +499,19 @@ class Project(CorpusMixin, ManualCodingMixin):
         return frame
 
     def _set_status(self, ids: Iterable[Any] | int, status: str, reviewer: str | None) -> int:
-        ids = _ids(ids)
+        ids = list(dict.fromkeys(_ids(ids)))
         if not ids:
             return 0
         who = f" by {reviewer}" if reviewer else ""
         with self._transaction(status, f"{status} {len(ids)} coding(s){who}", actor=reviewer) as tx:
             conn = self.conn
-            marks = ", ".join("?" * len(ids))
-            rows = conn.execute(
-                f"SELECT coding_id, status, reviewed_by, reviewed_at FROM codings WHERE coding_id IN ({marks})", ids
-            ).fetchall()
+            rows = []
+            for k in range(0, len(ids), _CHUNK):
+                part = ids[k:k + _CHUNK]
+                rows += conn.execute(
+                    "SELECT coding_id, status, reviewed_by, reviewed_at FROM codings "
+                    f"WHERE coding_id IN ({', '.join('?' * len(part))})", part
+                ).fetchall()
             missing = sorted(set(ids) - {r[0] for r in rows})
             if missing:
                 raise InputError(f"coding id(s) not in the project: {missing[:8]}", path=self.path)
