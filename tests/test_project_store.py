@@ -105,6 +105,10 @@ def test_add_corpus_refuses_repeat_and_bad_offsets_without_change(proj):
     bad.segments.loc[0, "end_char"] = 3
     with pytest.raises(InputError, match="offsets of x:001"):
         proj.add_corpus(bad)
+    orphan = Corpus.from_turns("y", [("A", "senior", "Hello there.")])
+    orphan.participants.loc[0, "transcript_id"] = "elsewhere"
+    with pytest.raises(InputError, match=r"corpus.participants: transcript_id\(s\) not in corpus.transcripts"):
+        proj.add_corpus(orphan)
     assert proj.summary()["transcripts"] == 2
     assert proj.summary()["segments"] == 5
 

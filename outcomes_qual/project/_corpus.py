@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -48,16 +49,17 @@ class CorpusMixin:
         if not tids:
             logger.info("add_corpus: the corpus has no transcripts; nothing added")
             return
-        dup = sorted({t for t in tids if tids.count(t) > 1})
+        dup = sorted(t for t, n in Counter(tids).items() if n > 1)
         if dup:
             raise InputError(f"corpus.transcripts: transcript_id repeated: {dup[:5]}")
         missing_text = [t for t in tids if t not in corpus.texts]
         if missing_text:
             raise InputError(f"corpus.texts: no text for transcript(s) {missing_text[:5]}")
         seg = corpus.segments
-        unknown = sorted(set(seg["transcript_id"].astype(str)) - set(tids))
-        if unknown:
-            raise InputError(f"corpus.segments: transcript_id(s) not in corpus.transcripts: {unknown[:5]}")
+        for name, frame in (("segments", seg), ("participants", corpus.participants)):
+            unknown = sorted(set(frame["transcript_id"].astype(str)) - set(tids))
+            if unknown:
+                raise InputError(f"corpus.{name}: transcript_id(s) not in corpus.transcripts: {unknown[:5]}")
         for row in seg.itertuples(index=False):
             text = corpus.texts[str(row.transcript_id)]
             if text[int(row.start_char) : int(row.end_char)] != row.text:
