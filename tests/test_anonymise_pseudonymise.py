@@ -125,7 +125,9 @@ def test_participant_ids_with_names_are_replaced_and_roster_name_columns_too():
         {"Ann": "ann_bell_1", "Practitioner 2": "GA-P07"},
     )
     corpus.participants["full_name"] = ["Ann Bell", None]
+    corpus.participants["notes"] = ["Ann Bell's team", "works with Ann"]
     anon, mapping = pseudonymise_corpus(corpus)
+    assert anon.participants["notes"].tolist() == ["[Practitioner P01]'s team", "works with [Practitioner P01]"]
     assert anon.segments["text"].tolist() == ["Hello from [Practitioner P01].", "Hi."]
     assert anon.participants[["participant_id", "speaker", "full_name"]].values.tolist() == [
         ["P01", "P01", "P01"],

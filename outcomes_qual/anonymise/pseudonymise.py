@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import schema
 from ..corpus import Corpus
 from .wordlists import is_title
 from .names import NameMatcher, is_generic_label, is_initials, name_key, names_frame, split_label
@@ -390,6 +391,14 @@ def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataF
         for col in NAME_COLUMNS:
             if col in part.columns:
                 part[col] = part["participant_id"]
+        # free-text roster columns (notes, team...) may mention people too
+        extra = [c for c in part.columns if c not in schema.PARTICIPANT_COLUMNS and c not in NAME_COLUMNS]
+        if extra:
+            everyone = NameMatcher(
+                [(n, e.replacement, {"person": e.person}) for e in entities for n in e.names]
+            )
+            for col in extra:
+                part[col] = [everyone.sub(v)[0] if isinstance(v, str) else v for v in part[col]]
 
     anon = Corpus(corpus.transcripts.copy(), part, seg, new_texts, list(corpus.problems))
     _warn_names_in_ids(anon, entities)
