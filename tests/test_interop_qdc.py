@@ -209,6 +209,14 @@ def test_import_qdc_cli_refuses_bad_input_without_writing(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_import_qdc_of_an_empty_codebook_writes_nothing(tmp_path, capsys):
+    p = tmp_path / "empty.qdc"
+    p.write_text(f'<CodeBook xmlns="{NS}"><Codes/></CodeBook>')
+    assert main(["import-qdc", str(p), "--out", str(tmp_path / "e.yaml")]) == 2
+    assert "has no codes" in capsys.readouterr().err
+    assert not (tmp_path / "e.yaml").exists()
+
+
 def test_codes_without_definition_get_one_that_loads(tmp_path):
     p = tmp_path / "bare.qdc"
     p.write_text(f'<CodeBook xmlns="{NS}"><Codes><Code guid="dddddddd-0000-4000-8000-000000000001" name="Bare" isCodable="true"/></Codes></CodeBook>')

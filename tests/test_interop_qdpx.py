@@ -257,6 +257,17 @@ def test_characters_xml_cannot_carry_are_dropped(tmp_path, shared_dir):
     assert got.memos["text"].tolist() == ["bell memo"]
 
 
+def test_uncoded_corpus_without_codebook_is_valid(tmp_path, shared_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    c = Corpus.from_turns("x", [("A", "senior", "Nothing coded yet.")])
+    s = export_qdpx(c, pd.DataFrame(columns=["segment_id", "code", "coder"]), Codebook("e", ()), tmp_path / "x.qdpx")
+    assert (s.n_codes, s.n_codings, s.n_sources) == (0, 0, 1)
+    qde = zipfile.ZipFile(tmp_path / "x.qdpx").read("project.qde")
+    xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-1.0.xsd")).validate(io.BytesIO(qde))
+    got = import_qdpx(tmp_path / "x.qdpx")
+    assert len(got.codebook) == 0 and got.corpus.texts == c.texts
+
+
 def test_turn_times_survive(tmp_path):
     c = Corpus.from_turns("v", [("A", "senior", "One."), ("B", "mentor", "Two.")])
     seg = c.segments.copy()

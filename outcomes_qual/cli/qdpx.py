@@ -148,6 +148,8 @@ def run_import_qdc(args: argparse.Namespace) -> int:
 
     out = _check_out(args.out, args.overwrite)
     codebook = import_qdc(args.input)
+    if not len(codebook):
+        raise InputError("the codebook has no codes; nothing to write", path=args.input)
     save_codebook(codebook, out, overwrite=args.overwrite)
     load_codebook(out)  # what was written must load
     print(f"wrote {out}: {len(codebook)} codes in {len(codebook.themes())} themes")

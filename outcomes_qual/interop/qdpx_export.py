@@ -344,12 +344,13 @@ def export_qdpx(
     summary.n_memos = len(note_elems)
 
     # ------------------------------------------------------------- codebook
-    book = _sub(root, "CodeBook")
-    book.append(
-        build_codes(
-            codebook, PROJECT_NS, note_refs={k: v for (t, k), v in notes_for.items() if t == "code"}
+    if len(codebook):  # the schema wants at least one <Code> inside <Codes>
+        book = _sub(root, "CodeBook")
+        book.append(
+            build_codes(
+                codebook, PROJECT_NS, note_refs={k: v for (t, k), v in notes_for.items() if t == "code"}
+            )
         )
-    )
     summary.n_codes = len(codebook)
 
     # ------------------------------------------------------------ variables
