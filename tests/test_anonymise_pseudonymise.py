@@ -310,3 +310,18 @@ def test_real_webinar_transcript_with_initials_and_speakers_header(shared_dir):
         len(re.findall(rf"(?<!\w){f}(?!\w)", re.sub("|".join(speakers), "", before)))
         for f in sorted(forms)
     )
+
+
+def test_person_with_only_a_replacement_is_still_a_person():
+    names = pd.DataFrame({"name": ["Mrs Pritchard", "Ysgol y Graig"], "replacement": ["[Service user 1]", "[School 1]"]})
+    assert pseudonymise_text("Mrs Pritchard; Pritchard; Graig; Ysgol y Graig", names) == (
+        "[Service user 1]; [Service user 1]; Graig; [School 1]"
+    )
+
+
+def test_missing_participant_ids_get_distinct_pseudonyms():
+    corpus = Corpus.from_turns("t", [("Ann", "senior", "Hi Bob."), ("Bob", "senior", "Hi Ann.")])
+    corpus.segments["participant_id"] = pd.NA
+    corpus.participants["participant_id"] = pd.NA
+    anon, _ = pseudonymise_corpus(corpus)
+    assert anon.segments["text"].tolist() == ["Hi [Senior P02].", "Hi [Senior P01]."]

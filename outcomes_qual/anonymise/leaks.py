@@ -82,13 +82,13 @@ def _name_list(names) -> list[tuple[str, bool]]:
             value = str(row.get("original") or "").strip()
             if not value or (row.get("source") == "speaker" and is_generic_label(value)):
                 continue
-            kind = f"{row.get('category') or ''} {row.get('replacement') or ''}"
-            out.append((value, not is_place_category(kind)))
+            category = "" if row.get("source") == "speaker" else row.get("category")
+            out.append((value, not is_place_category(category, row.get("replacement"))))
         return list(dict.fromkeys(out))
     if isinstance(names, (str, os.PathLike, pd.DataFrame)):
         frame = names_frame(names)
         return [
-            (str(n), not is_place_category(f"{c or ''} {r or ''}"))
+            (str(n), not is_place_category(c, r))
             for n, c, r in zip(frame["name"], frame["category"], frame["replacement"])
         ]
     return [(str(n), True) for n in names if str(n).strip() and not is_generic_label(str(n))]

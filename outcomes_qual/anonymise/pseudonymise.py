@@ -193,8 +193,7 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
     for row in records:
         tid = str(row["transcript_id"])
         speaker = _label(row["speaker"])
-        pid = row.get("participant_id")
-        pid = None if pid is None or (isinstance(pid, float) and np.isnan(pid)) else str(pid)
+        pid = _label(row.get("participant_id")) or None
         id_key = pid if pid is not None else f"{tid}\x00{speaker}"
         if id_key not in pid_map:
             pid_map[id_key] = pid if pid and _looks_like_id(pid) and _is_safe_id(pid, all_tokens) else allocate()
@@ -234,22 +233,27 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
 #: Categories (or words in a replacement) that name places and organisations, not people:
 #: only the full name is matched, without first-word, last-word or title forms.
 PLACE_WORDS: frozenset[str] = frozenset(
-    """place places school schools organisation organisations organization org address street road town
-    village city area estate hospital surgery practice clinic service team business employer company
-    church chapel club venue home care_home location site""".split()
+    """place places school schools organisation organisations organization organizations org address
+    street road town village city area estate hospital surgery clinic business employer company
+    church chapel club venue care_home location""".split()
 )
 
 
-def is_place_category(category: str) -> bool:
-    """Return True when a category (or a replacement such as ``[School 1]``) names a place.
+def is_place_category(category: str, replacement: str = "") -> bool:
+    """Return True when a category (or, without one, a replacement such as ``[School 1]``) names a place.
 
     Examples
     --------
-    >>> is_place_category("place"), is_place_category("[School 1]"), is_place_category("child")
+    >>> is_place_category("place"), is_place_category("", "[School 1]"), is_place_category("child")
     (True, True, False)
+    >>> is_place_category("", "[Service user 1]"), is_place_category("service_user")
+    (False, False)
     """
-    words = re.findall(r"[a-z_]+", str(category).casefold())
-    return any(w in PLACE_WORDS for w in words)
+    category = str(category or "").strip().casefold()
+    if category:
+        return category.replace(" ", "_") in PLACE_WORDS
+    words = re.findall(r"[^\W\d_]+", str(replacement or "").casefold())
+    return bool(words) and words[0] in PLACE_WORDS
 
 
 def category_label(category: str) -> str:
@@ -287,7 +291,7 @@ def _listed_entities(names) -> list[_Entity]:
                     break
             taken.add(replacement.casefold())
         entity = _Entity(name, replacement, category, "names", None, None, None, [name])
-        entity.person = not is_place_category(category or replacement)
+        entity.person = not is_place_category(given, replacement)
         entities.append(entity)
         tokens = [t for t in split_label(name) if not is_title(t)]
         for k in [key] + ([name_key(tokens[0]), name_key(tokens[-1])] if len(tokens) > 1 else []):
