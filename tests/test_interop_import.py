@@ -213,3 +213,28 @@ def test_find_turns_spans_are_trimmed_and_ordered(lines):
         assert last <= t.start < t.end <= len(text)
         assert text[t.start : t.end] == text[t.start : t.end].strip()
         last = t.end
+
+
+def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
+    """Another tool's case selections are passages: turns come from the text, cases from overlap."""
+    text = "Interviewer: How is it going?\nParticipant 2: Better since the new forms.\nInterviewer: Good.\n"
+    s = text.index("Better")
+    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p">
+  <Users><User guid="00000000-0000-4000-8000-000000000001" name="x"/></Users>
+  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
+  <Cases><Case guid="00000000-0000-4000-8000-0000000000c1" name="Pat">
+    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/><TextValue>Practitioner</TextValue></VariableValue>
+    <SelectionRef targetGUID="00000000-0000-4000-8000-0000000000e1"/></Case></Cases>
+  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="int">
+    <PlainTextContent>{text}</PlainTextContent>
+    <PlainTextSelection guid="00000000-0000-4000-8000-0000000000e1" name="Better since" startPosition="{s}" endPosition="{s + 12}"/>
+  </TextSource></Sources></Project>"""
+    path = tmp_path / "p.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+    got = import_qdpx(path)
+    seg = got.corpus.segments
+    assert seg["speaker"].tolist() == ["Interviewer", "Participant 2", "Interviewer"]
+    assert seg["participant_id"].tolist() == ["int_Interviewer", "Pat", "int_Interviewer"]
+    assert seg["role"].tolist() == ["facilitator", "practitioner", "facilitator"]
+    assert seg["text"][1] == "Better since the new forms."

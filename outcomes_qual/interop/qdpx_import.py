@@ -94,6 +94,7 @@ class QdpxImport:
     origin: str = ""
 
 
+_TURN_DESC = re.compile(r"^Turn \d+ \(")
 _PARTICIPANT_NOTE = re.compile(r"^Memo on participant (.+)$")
 _TURN_TIMES = re.compile(r"^Turn \d+ \(.*\), (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) s$")
 
@@ -557,7 +558,10 @@ def _build(r: _Reader) -> QdpxImport:
         texts[tid] = text
         turn_sels = sorted((s for s in src.selections if s.guid in case_of_sel), key=lambda s: (s.start, s.end))
         turns: list[dict] = []
-        if turn_sels:
+        # Our own exports mark each turn selection "Turn N (segment id)": those are the turns.
+        # Other tools' case selections are passages; turns then come from the text.
+        exact = bool(turn_sels) and all(_TURN_DESC.match((s.description or "").strip()) for s in turn_sels)
+        if exact:
             last_end = -1
             for s in turn_sels:
                 if s.start < last_end:
@@ -578,7 +582,18 @@ def _build(r: _Reader) -> QdpxImport:
             only_case = linked[0] if len(linked) == 1 else None
             respondents = [sp for sp in speakers if not is_facilitator_label(sp)]
             for t in found:
-                case = case_by_name.get(t.speaker.casefold()) if t.speaker else None
+                case = None
+                if turn_sels:  # the case whose selections cover most of this turn
+                    cover: dict[str, int] = defaultdict(int)
+                    for s in turn_sels:
+                        overlap = min(s.end, t.end) - max(s.start, t.start)
+                        if overlap > 0:
+                            cover[case_of_sel[s.guid]["guid"]] += overlap
+                    if cover:
+                        best = max(cover, key=cover.get)
+                        case = next(c for c in cases if c["guid"] == best)
+                if case is None and t.speaker:
+                    case = case_by_name.get(t.speaker.casefold())
                 if case is None and only_case is not None:
                     if t.speaker is None or (len(respondents) == 1 and t.speaker == respondents[0]):
                         case = only_case
