@@ -28,10 +28,14 @@ def _docx(path, paragraphs):
 
 
 def test_docx_name_split_across_runs(tmp_path):
-    path = _docx(tmp_path / "report.docx", [["Practitioner: ", "Ll", "ŷr's plan"], ["Nothing here."]])
+    path = _docx(tmp_path / "report.docx", [["Practitioner: ", "Ll", "ŷr's plan"], ["Nothing here."], ["Megan"]])
     leaks = scan_for_names(path, NAMES)
     assert list(leaks.columns) == list(LEAK_COLUMNS)
-    assert leaks[["member", "name", "matched"]].values.tolist() == [["word/document.xml", "Llŷr", "Llŷr"]]
+    # one row per occurrence (a name in a single run is not counted twice)
+    assert leaks[["member", "name", "matched"]].values.tolist() == [
+        ["word/document.xml", "Llŷr", "Llŷr"],
+        ["word/document.xml", "Megan Jones", "Megan"],
+    ]
     assert "Practitioner: Llŷr's plan" in leaks.loc[0, "context"]
 
 

@@ -226,7 +226,7 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
                 snippet = " ".join(text[a:b].split())
                 example[key] = ("…" if a > 0 else "") + snippet + ("…" if b < len(text) else "")
             p, n = prev.casefold(), nxt.casefold()
-            if reason == "title" or is_title(prev) or p in _PERSON_BEFORE or n in _PERSON_AFTER or form != form.rstrip("s"):
+            if reason == "title" or is_title(prev) or p in _PERSON_BEFORE or n in _PERSON_AFTER:
                 cues[key]["person"] += 1
             if p in _PLACE_BEFORE or n in _PLACE_AFTER:
                 cues[key]["place"] += 1

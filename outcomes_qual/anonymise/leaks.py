@@ -108,15 +108,15 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(paragraphs)
 
 
-def _xml_text(data: bytes) -> str:
-    """All text and attribute values of an XML document, one per line."""
+def _xml_text(data: bytes, *, text: bool = True) -> str:
+    """All text (unless ``text=False``) and attribute values of an XML document, one per line."""
     root = ET.fromstring(data)
     out = []
     for el in root.iter():
         out.extend(v for v in el.attrib.values() if v)
-        if el.text and el.text.strip():
+        if text and el.text and el.text.strip():
             out.append(el.text)
-        if el.tail and el.tail.strip():
+        if text and el.tail and el.tail.strip():
             out.append(el.tail)
     return "\n".join(out)
 
@@ -186,7 +186,7 @@ def _member_texts(path: Path, suffix: str, data: bytes, member: str = "") -> Ite
                 ext = os.path.splitext(low)[1]
                 try:
                     if low.startswith("word/") and ext == ".xml":
-                        yield where, _docx_text(inner) + "\n" + _xml_text(inner)
+                        yield where, _docx_text(inner) + "\n" + _xml_text(inner, text=False)
                     elif low.startswith("xl/") and low.endswith("sharedstrings.xml"):
                         yield where, _xlsx_strings(inner)
                     elif ext in (".xml", ".qde", ".qdc", ".rels"):
