@@ -199,3 +199,15 @@ def test_other_commands_read_the_corpus_from_a_project(project):
         assert corpus.texts == p.texts()
         assert corpus.segments["segment_id"].tolist() == p.segments()["segment_id"].tolist()
     assert corpus.participants.set_index("speaker").loc["Cy", "participant_id"] == "P03"
+
+
+def test_memo_command(project, capsys):
+    code, out, _ = cli(capsys, "project", "memo", "code", "time", "Only lack of time that shapes the work.",
+                       "--author", "ana", "--project", project)
+    assert code == 0 and out.strip() == "memo 1 on code time"
+    assert cli(capsys, "project", "memo", "project", "-", "Round two.", "--author", "ben", "--project",
+               project)[1].strip() == "memo 2 on project"
+    code, _, err = cli(capsys, "project", "memo", "segment", "fg_north:099", "x", "--author", "a", "--project", project)
+    assert code == 2 and "segment 'fg_north:099' is not in the project" in err
+    with Project.open(project) as p:
+        assert p.memos()["author"].tolist() == ["ana", "ben"]

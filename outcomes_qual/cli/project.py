@@ -9,6 +9,7 @@ Subcommands::
     project code --search "TEXT" CODE --coder NAME [--regex] [--case] [--preview] --project P.sqlite
     project code --span TRANSCRIPT START END CODE --coder NAME --project P.sqlite
     project accept|reject [CODING_ID...] [--coder NAME] [--reviewer NAME] --project P.sqlite
+    project memo TARGET_TYPE TARGET_ID TEXT --author NAME --project P.sqlite
     project undo [--coder NAME] --project P.sqlite
     project info --project P.sqlite
     project export --project P.sqlite --out DIR [--names NAMES.csv] [--no-anonymise]
@@ -102,6 +103,14 @@ def register(subparsers) -> None:
         p.add_argument("--reviewer", help="who reviewed them (kept in the project)")
         _project_arg(p)
         p.set_defaults(func=run_review, action=action)
+
+    p = sub.add_parser("memo", help="write a memo on the project, a code, transcript, segment, participant or coding")
+    p.add_argument("target_type", choices=("project", "code", "transcript", "segment", "participant", "coding"))
+    p.add_argument("target_id", metavar="TARGET_ID", help="the code key, transcript, segment, participant or coding id ('-' for the project)")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--author", required=True)
+    _project_arg(p)
+    p.set_defaults(func=run_memo)
 
     p = sub.add_parser("undo", help="reverse the last action (or the last one by --coder)")
     p.add_argument("--coder", help="undo this person's last action, leaving others' work alone")
@@ -236,6 +245,17 @@ def run_review(args: argparse.Namespace) -> int:
         n = proj.accept(ids, reviewer=args.reviewer) if args.action == "accept" else \
             proj.reject(ids, reviewer=args.reviewer)
     print(f"{args.action}ed {n} coding(s)")
+    return 0
+
+
+def run_memo(args: argparse.Namespace) -> int:
+    """Write a memo."""
+    from ..project import Project
+
+    target = None if args.target_id == "-" else args.target_id
+    with Project.open(args.project) as proj:
+        memo_id = proj.add_memo(args.target_type, target, args.text, author=args.author)
+    print(f"memo {memo_id} on {args.target_type} {target or ''}".rstrip())
     return 0
 
 
