@@ -1,5 +1,147 @@
-"""``outcomes-qual autocode``: not yet available."""
+"""``outcomes-qual autocode``: propose codes for every turn, with the evidence for each.
+
+Exit codes: 0 all inputs read and coded; 1 some inputs failed (the rest were
+coded); 2 nothing could be coded (bad codebook, bad training file, no turns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .. import schema
+from ..errors import InputError
+from ._common import add_input_arguments, load_corpus
 
 
-def register(subparsers):
-    """Add nothing yet; the owner of this command replaces this module."""
+def register(subparsers) -> None:
+    """Add the ``autocode`` subcommand."""
+    parser = subparsers.add_parser(
+        "autocode",
+        help="code every turn against a codebook (keyword, semantic, supervised or ensemble) with evidence",
+        description=(
+            "Propose codes for every non-facilitator turn against a YAML codebook and write the codings "
+            f"table ({', '.join(schema.CODING_COLUMNS)}): one row per theme assigned plus one per sub-code "
+            "that fires. INPUT is transcripts or directories, or a CSV/JSONL of segments with id and text. "
+            "With --project, the suggestions are stored in the project (status 'suggested')."
+        ),
+    )
+    add_input_arguments(parser, project=True)
+    parser.add_argument("--codebook", required=True, metavar="CODEBOOK.yaml", help="the YAML codebook to code against")
+    parser.add_argument(
+        "--method",
+        choices=("keyword", "semantic", "supervised", "ensemble"),
+        default="ensemble",
+        help="coder to use (default: ensemble of keyword + semantic, + supervised with --train)",
+    )
+    parser.add_argument("--train", metavar="CODINGS.csv", help="human codings (segment_id, code) to learn from")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "lsa", "sentence-transformers"),
+        default="auto",
+        help="embedding backend (auto: sentence-transformers when installed, else the light TF-IDF/LSA)",
+    )
+    parser.add_argument("--model", metavar="DIR", help="local sentence-transformers model directory (never downloaded)")
+    parser.add_argument("--coder", default="outcomes_qual", help="value of the coder column (default: outcomes_qual)")
+    parser.add_argument("--include-facilitator", action="store_true", help="code facilitator turns too")
+    parser.add_argument("--out", metavar="CODINGS.csv", help="where to write the codings CSV ('-' for stdout); optional with --project")
+    parser.set_defaults(func=run)
+
+
+def read_training_codings(path: str | Path) -> pd.DataFrame:
+    """Read a codings CSV with at least ``segment_id`` and ``code`` columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("training codings not found: expected a CSV with segment_id and code columns", path=path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"not a readable CSV ({str(err).splitlines()[0]})", path=path) from None
+    if "segment_id" not in frame.columns and "id" in frame.columns:
+        frame = frame.rename(columns={"id": "segment_id"})
+    missing = [c for c in ("segment_id", "code") if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing column(s) {missing}; expected at least ['segment_id', 'code'], got {list(frame.columns)}", path=path)
+    frame = frame[(frame["segment_id"] != "") & (frame["code"] != "")]
+    if "status" in frame.columns:
+        frame = frame[frame["status"] != "rejected"]
+    if not len(frame):
+        raise InputError("no codings to learn from (every row lacks segment_id or code)", path=path)
+    return frame.reset_index(drop=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Code the corpus named by ``args``; write and/or store the codings; return the exit code."""
+    from ..codebook import load_codebook
+    from ..coding import autocode
+
+    if not args.out and not args.project:
+        raise InputError("give --out CODINGS.csv (or --project P.sqlite to store the suggestions there)")
+    if args.out and args.out != "-":
+        target = Path(args.out).resolve()
+        for raw in list(args.inputs) + [p for p in (args.roster, args.codebook, args.train, args.project) if p]:
+            if Path(raw).resolve() == target:
+                raise InputError("--out would overwrite an input file; choose another path", path=args.out)
+    codebook = load_codebook(args.codebook)
+    train = read_training_codings(args.train) if args.train else None
+    if args.method == "supervised" and train is None:
+        raise InputError("--method supervised needs --train CODINGS.csv (human codings to learn from)")
+    corpus = load_corpus(args)
+    try:
+        from ..ingest import UnknownSpeakersError
+
+        failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
+    except ImportError:  # pragma: no cover - ingest is part of the package
+        failures = list(corpus.problems)
+    if train is not None:
+        known = set(corpus.segments["segment_id"].astype(str))
+        if not set(train["segment_id"]) & known:
+            raise InputError(
+                f"none of the segment ids in the training codings match the corpus (e.g. {train['segment_id'].iloc[0]!r} "
+                f"vs {corpus.segments['segment_id'].iloc[0]!r})",
+                path=args.train,
+            )
+    try:
+        codings = autocode(
+            corpus,
+            codebook,
+            method=args.method,
+            train=train,
+            backend=args.backend,
+            model_path=args.model,
+            include_facilitator=args.include_facilitator,
+            coder=args.coder,
+        )
+    except ValueError as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(str(err)) from None
+    stream = sys.stdout
+    if args.out == "-":
+        codings.to_csv(sys.stdout, index=False, lineterminator="\n")
+        stream = sys.stderr
+    elif args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        codings.to_csv(args.out, index=False, encoding="utf-8", lineterminator="\n")
+        print(f"wrote {args.out}", file=stream)
+    if args.project:
+        from ..project import Project
+
+        with Project.open(args.project) as proj:
+            ids = proj.add_codings(codings, codebook=codebook)
+        print(f"stored {len(ids)} suggested codings in {args.project}", file=stream)
+    seg = corpus.segments
+    n_coded = codings["segment_id"].nunique()
+    n_fac = int((seg["role"] == "facilitator").sum()) if not args.include_facilitator else 0
+    themes = codings.loc[~codings["code"].str.contains("/", regex=False), "code"].value_counts()
+    theme_text = ", ".join(f"{t} {int(themes[t])}" for t in codebook.theme_keys() if t in themes)
+    print(
+        f"{len(codings)} codings ({args.method}) on {n_coded} of {len(seg) - n_fac} turns"
+        + (f" ({n_fac} facilitator turns not coded)" if n_fac else "")
+        + (f"; themes: {theme_text}" if theme_text else ""),
+        file=stream,
+    )
+    return 1 if failures else 0

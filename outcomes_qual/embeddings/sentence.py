@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,11 @@ MODEL_ENV_VAR = "OUTCOMES_QUAL_EMBEDDING_MODEL"
 
 _MODEL_CACHE: dict[str, object] = {}
 _LOCK = threading.Lock()
+
+#: Texts whose embeddings are kept per process (model path, text) -> vector, so
+#: re-fitting coders on the same corpus or codebook does not re-encode them.
+EMBEDDING_CACHE_SIZE = 200_000
+_VECTOR_CACHE: "OrderedDict[tuple[str, str], np.ndarray]" = OrderedDict()
 
 
 def resolve_model_path(model_path: str | os.PathLike | None = None) -> Path:
@@ -153,13 +159,35 @@ class SentenceEmbedder(Embedder):
         return self
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(
-            self.model_.encode(
-                texts,
-                batch_size=self.batch_size,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            ),
-            dtype=np.float32,
-        )
+        key = str(self.model_path_)
+        out = np.zeros((len(texts), self.dim_), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with _LOCK:
+            for i, text in enumerate(texts):
+                vec = _VECTOR_CACHE.get((key, text))
+                if vec is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    _VECTOR_CACHE.move_to_end((key, text))
+                    out[i] = vec
+        if missing:
+            todo = list(missing)
+            # longest first keeps padding low inside each batch
+            order = sorted(range(len(todo)), key=lambda k: -len(todo[k]))
+            encoded = np.asarray(
+                self.model_.encode(
+                    [todo[k] for k in order],
+                    batch_size=self.batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                ),
+                dtype=np.float32,
+            )
+            with _LOCK:
+                for row, k in zip(encoded, order):
+                    out[missing[todo[k]]] = row
+                    _VECTOR_CACHE[(key, todo[k])] = row
+                while len(_VECTOR_CACHE) > EMBEDDING_CACHE_SIZE:
+                    _VECTOR_CACHE.popitem(last=False)
+        return out
