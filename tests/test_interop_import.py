@@ -238,3 +238,10 @@ def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
     assert seg["participant_id"].tolist() == ["int_Interviewer", "Pat", "int_Interviewer"]
     assert seg["role"].tolist() == ["facilitator", "practitioner", "facilitator"]
     assert seg["text"][1] == "Better since the new forms."
+
+
+@pytest.mark.parametrize("name", ["nvivo_like", "atlasti_like", "maxqda_flat", "qualcoder_like"])
+def test_fixtures_are_valid_refi(name, shared_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-1.0.xsd"))
+    schema.validate(str(FIXTURES / name / "project.qde"))

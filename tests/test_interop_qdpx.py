@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outcomes_qual.cli import main
 from outcomes_qual.codebook import Code, Codebook
@@ -404,3 +406,42 @@ def test_colleague_coding_of_a_pseudonymised_export_comes_back_with_align_turns(
         assert original[a:b] == "forms still take"
         assert pd.isna(lee["start_char"][1])
         assert "help, Bob." in original  # our text is untouched
+
+
+_words = st.lists(st.sampled_from(list("abcé ŵ🙂.,'") + ["e\u0301"]), min_size=1, max_size=25).map(
+    lambda t: " ".join("".join(t).split())).filter(bool)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(turns=st.lists(_words, min_size=1, max_size=6), data=st.data())
+def test_round_trip_property(tmp_path_factory, turns, data):
+    """Any turns and spans: the import gives the same text and the same coded words."""
+    from outcomes_qual.text import normalise_text
+
+    corpus = Corpus.from_turns("t", [(f"P{i % 3}", "practitioner", normalise_text(t)) for i, t in enumerate(turns)])
+    seg = corpus.segments
+    rows = []
+    for r in seg.itertuples():
+        if data.draw(st.booleans()):
+            a = data.draw(st.integers(r.start_char, r.end_char - 1))
+            b = data.draw(st.integers(a + 1, r.end_char))
+            rows.append((r.segment_id, "time", "ann", a, b))
+        else:
+            rows.append((r.segment_id, "time", "kim", None, None))
+    cod = pd.DataFrame(rows, columns=["segment_id", "code", "coder", "start_char", "end_char"])
+    out = tmp_path_factory.mktemp("prop") / "p.qdpx"
+    export_qdpx(corpus, cod, CB, out)
+    got = import_qdpx(out)
+    assert got.corpus.texts == corpus.texts
+    assert got.corpus.segments["text"].tolist() == seg["text"].tolist()
+
+    def coded(c, frame):
+        out = []
+        for r in frame.itertuples():
+            s = c.segments.set_index("segment_id").loc[r.segment_id]
+            a = s["start_char"] if pd.isna(r.start_char) else int(r.start_char)
+            b = s["end_char"] if pd.isna(r.end_char) else int(r.end_char)
+            out.append((r.segment_id, r.coder, c.texts["t"][a:b]))
+        return sorted(out)
+
+    assert coded(got.corpus, got.codings) == coded(corpus, cod)

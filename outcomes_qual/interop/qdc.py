@@ -418,6 +418,16 @@ def import_qdc(path: str | os.PathLike) -> Codebook:
     InputError
         When the file is too large, is not well-formed XML, declares a DTD or
         entities, or holds no ``<CodeBook>``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "flat.qdc"
+    >>> _ = p.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+    ...     '<Code guid="{0A000000-0000-4000-8000-000000000001}" name="Time::Caseloads" isCodable="true"/>'
+    ...     '</Codes></CodeBook>')
+    >>> import_qdc(p).keys()
+    ['time', 'time/caseloads']
     """
     path = Path(path)
     size = path.stat().st_size

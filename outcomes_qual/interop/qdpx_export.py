@@ -274,6 +274,22 @@ def export_qdpx(
     Returns
     -------
     ExportSummary
+        Counts of what was written and ``skipped`` messages.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from outcomes_qual.corpus import Corpus
+    >>> from outcomes_qual.codebook import Code, Codebook
+    >>> corpus = Corpus.from_turns("i1", [("Sam", "mentor", "Supervision makes room to reflect.")])
+    >>> cb = Codebook("demo", (Code("culture_shift", "Culture shift", "Changing practice."),))
+    >>> codings = pd.DataFrame({"segment_id": ["i1:001"], "code": ["culture_shift"], "coder": ["ann"],
+    ...                         "start_char": [0], "end_char": [11]})
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "i1.qdpx"
+    >>> s = export_qdpx(corpus, codings, cb, out, timestamp="2026-01-01")
+    >>> (s.n_sources, s.n_cases, s.n_codes, s.n_codings, s.n_users)
+    (1, 1, 1, 1, 2)
     """
     path = Path(path)
     summary = ExportSummary(path=str(path))
