@@ -287,3 +287,21 @@ def test_gwet_ac1_many_coders_matches_the_formula(ratings):
         assert np.isnan(gwet_ac1(ratings))
         return
     assert gwet_ac1(ratings) == pytest.approx(_ac1_by_hand(ratings))
+
+
+def test_bootstrap_intervals_bracket_the_estimate_and_are_reproducible():
+    big = pd.concat([SEGMENTS.assign(segment_id=SEGMENTS["segment_id"] + f"_{k}") for k in range(6)],
+                    ignore_index=True)
+    ann = pd.concat([ANN.assign(segment_id=ANN["segment_id"] + f"_{k}") for k in range(6)], ignore_index=True)
+    bob = pd.concat([BOB.assign(segment_id=BOB["segment_id"] + f"_{k}") for k in range(6)], ignore_index=True)
+    table = agreement(ann, bob, segments=big, n_bootstrap=300, random_state=1).set_index("code")
+    again = agreement(ann, bob, segments=big, n_bootstrap=300, random_state=1).set_index("code")
+    pd.testing.assert_frame_equal(table, again)
+    for code in ("time", "all"):
+        row = table.loc[code]
+        assert row["cohen_kappa_ci_low"] < row["cohen_kappa"] < row["cohen_kappa_ci_high"]
+        assert row["krippendorff_alpha_ci_low"] < row["krippendorff_alpha"] < row["krippendorff_alpha_ci_high"]
+    assert np.isnan(agreement(ann, bob, segments=big)["cohen_kappa_ci_low"]).all()
+    # a code with kappa undefined gets no interval
+    unused = agreement(ann, bob, segments=big, codes=["resistance"], n_bootstrap=50).iloc[0]
+    assert np.isnan(unused["cohen_kappa_ci_low"]) and np.isnan(unused["cohen_kappa_ci_high"])

@@ -167,3 +167,12 @@ def test_names_are_replaced_in_the_disagreement_text(files, capsys):
     assert code == 0, err
     text = pd.read_csv(d / "diff.csv")["text"]
     assert not text.str.contains("Megan").any() and text.str.contains("Ask ").all()
+
+
+def test_bootstrap_option_fills_intervals(files, capsys):
+    d, *_ = files
+    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--bootstrap", "200",
+                       "--seed", "3", "--out", d / "ci.csv")
+    assert code == 0, err
+    row = pd.read_csv(d / "ci.csv").set_index("code").loc["all"]
+    assert row["cohen_kappa_ci_low"] <= row["cohen_kappa"] <= row["cohen_kappa_ci_high"]

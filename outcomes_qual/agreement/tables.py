@@ -49,8 +49,15 @@ AGREEMENT_COLUMNS: tuple[str, ...] = (
     "n_coded",
     "n_coders",
     "coders",
+    "cohen_kappa_ci_low",
+    "cohen_kappa_ci_high",
+    "krippendorff_alpha_ci_low",
+    "krippendorff_alpha_ci_high",
     "note",
 )
+
+#: Coverage of the bootstrap confidence intervals.
+CI_LEVEL: float = 0.95
 
 #: Columns of :func:`disagreements`, declared once.
 DISAGREEMENT_COLUMNS: tuple[str, ...] = (
@@ -200,8 +207,38 @@ def _row(code: str, unit: str, r: np.ndarray, coders: list[str]) -> dict:
         "n_coded": int((r == 1).any(axis=1).sum()),
         "n_coders": len(coders),
         "coders": ", ".join(coders),
+        "cohen_kappa_ci_low": np.nan,
+        "cohen_kappa_ci_high": np.nan,
+        "krippendorff_alpha_ci_low": np.nan,
+        "krippendorff_alpha_ci_high": np.nan,
         "note": reason,
     }
+
+
+def _bootstrap(cube: np.ndarray, rows: list[dict], n_bootstrap: int, random_state) -> None:
+    """Fill the CI columns of ``rows`` (per code, then ``all``) by resampling units with replacement."""
+    n_codes, n_units, n_coders = cube.shape
+    if n_units < 2:
+        return
+    rng = np.random.default_rng(random_state)
+    kappas = np.full((n_bootstrap, n_codes + 1), np.nan)
+    alphas = np.full((n_bootstrap, n_codes + 1), np.nan)
+    for b in range(n_bootstrap):
+        sample = cube[:, rng.integers(0, n_units, size=n_units), :]
+        for k in range(n_codes):
+            kappas[b, k] = stats.cohen_kappa(sample[k])
+            alphas[b, k] = stats.krippendorff_alpha(sample[k])
+        if n_codes:
+            pooled = sample.reshape(-1, n_coders)
+            kappas[b, n_codes] = stats.cohen_kappa(pooled)
+            alphas[b, n_codes] = stats.krippendorff_alpha(pooled)
+    tail = 100 * (1 - CI_LEVEL) / 2
+    for j, row in enumerate(rows):
+        for name, values in (("cohen_kappa", kappas[:, j]), ("krippendorff_alpha", alphas[:, j])):
+            values = values[~np.isnan(values)]
+            if np.isnan(row[name]) or len(values) < n_bootstrap / 2:
+                continue  # undefined, or undefined in most resamples: no interval
+            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = np.percentile(values, [tail, 100 - tail])
 
 
 def agreement(
@@ -213,6 +250,8 @@ def agreement(
     codes: Iterable[str] | None = None,
     level: str = "code",
     include_facilitator: bool = False,
+    n_bootstrap: int = 0,
+    random_state: int | None = 0,
 ) -> pd.DataFrame:
     """Inter-coder agreement per code and overall (:data:`AGREEMENT_COLUMNS`).
 
@@ -235,6 +274,12 @@ def agreement(
         Compare code keys as given, or roll sub-codes up to their theme.
     include_facilitator : bool, default False
         Count facilitator turns as units.
+    n_bootstrap : int, default 0
+        When positive, 95% percentile bootstrap confidence intervals for kappa
+        and alpha from this many resamples of the units (e.g. 1000); the
+        ``*_ci_low``/``*_ci_high`` columns are NaN otherwise.
+    random_state : int or None, default 0
+        Seed of the bootstrap.
 
     Returns
     -------
@@ -267,6 +312,8 @@ def agreement(
     rows = [_row(code, unit, cube[k], coders) for k, code in enumerate(code_list)]
     pooled = cube.reshape(-1, len(coders)) if len(code_list) else np.zeros((0, len(coders)))
     rows.append(_row("all", unit, pooled, coders))
+    if n_bootstrap:
+        _bootstrap(cube, rows, int(n_bootstrap), random_state)
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
 
 

@@ -54,6 +54,9 @@ def register(subparsers) -> None:
     parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
     parser.add_argument("--level", choices=("code", "theme"), default="code",
                         help="compare code keys as given, or roll sub-codes up to themes")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="95%% bootstrap confidence intervals for kappa and alpha from N resamples (e.g. 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument("--include-facilitator", action="store_true", help="count facilitator turns as units")
     parser.add_argument("--out", required=True, metavar="agreement.csv", help="where to write the agreement table")
     parser.add_argument("--disagreements", metavar="D.csv",
@@ -137,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
             segments[col] = pd.to_numeric(segments[col], errors="coerce")
     try:
         table = agreement(*frames, segments=segments, unit=args.unit, codes=args.codes, level=args.level,
-                          include_facilitator=args.include_facilitator)
+                          include_facilitator=args.include_facilitator, n_bootstrap=args.bootstrap,
+                          random_state=args.seed)
     except InputError as err:
         source = args.project or ", ".join(args.codings)
         raise InputError(f"{err} (codings: {source}; segments: {args.segments or args.project})") from None
