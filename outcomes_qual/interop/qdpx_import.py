@@ -515,7 +515,7 @@ def _build(r: _Reader) -> QdpxImport:
 
     # ------------------------------------------------------------ corpus
     used_tids: set[str] = set()
-    transcripts, participants, segments = [], [], []
+    transcripts, segments = [], []
     texts: dict[str, str] = {}
     turns_by_src: dict[str, list[dict]] = {}
     tid_by_src: dict[str, str] = {}
@@ -546,6 +546,8 @@ def _build(r: _Reader) -> QdpxImport:
         if raw_role is not None:
             values["role_raw"] = raw_role
         for k, v in values.items():
+            if k in schema.PARTICIPANT_COLUMNS:  # never let a variable overwrite identity columns
+                k = f"{k}_variable"
             if k not in extra_cols:
                 extra_cols.append(k)
             row[k] = v
@@ -635,7 +637,7 @@ def _build(r: _Reader) -> QdpxImport:
             trow[col] = src.variables[src_lower[col]] if col in src_lower else None
         for k, v in src.variables.items():
             if k.lower() not in _TRANSCRIPT_ATTRS:
-                trow[k] = v
+                trow[f"{k}_variable" if k in schema.TRANSCRIPT_COLUMNS else k] = v
         transcripts.append(trow)
 
     for case in cases:
