@@ -57,8 +57,19 @@ def summary_lines(corpus, codings, topics=None) -> list[str]:
     return lines
 
 
-def run_demo(out: Path, *, topics: bool = True, sample: Path = SAMPLE, codebook_path: Path = CODEBOOK) -> dict:
-    """Run the pipeline on ``sample`` and write the report into ``out``; return the paths."""
+def run_demo(
+    out: Path,
+    *,
+    topics: bool = True,
+    method: str = "ensemble",
+    sample: Path = SAMPLE,
+    codebook_path: Path = CODEBOOK,
+) -> dict:
+    """Run the pipeline on ``sample`` and write the report into ``out``.
+
+    Returns a dict with the pseudonymised ``corpus``, the ``codings``, the
+    ``topics`` result (or None) and the ``paths`` written.
+    """
     from .codebook import load_codebook
     from .coding import autocode
     from .ingest import read_corpus
@@ -76,13 +87,13 @@ def run_demo(out: Path, *, topics: bool = True, sample: Path = SAMPLE, codebook_
     except ImportError:  # pragma: no cover - anonymise package missing
         logger.warning("anonymise is not available: quotes keep third-party names")
     codebook = load_codebook(codebook_path)
-    codings = autocode(corpus, codebook, method="ensemble")
+    codings = autocode(corpus, codebook, method=method)
     result = None
     if topics:
         from .topics import find_topics
 
         result = find_topics(corpus, codebook=codebook, codings=codings, random_state=0)
-    paths = write_report(corpus, codings, codebook, out, topics=result, coding_method="ensemble", progress=False)
+    paths = write_report(corpus, codings, codebook, out, topics=result, coding_method=method, progress=False)
     return {"corpus": corpus, "codings": codings, "topics": result, "paths": paths}
 
 
@@ -91,10 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m outcomes_qual.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
     parser.add_argument("--no-topics", dest="topics", action="store_false", help="skip topic modelling")
+    parser.add_argument("--method", default="ensemble", choices=("keyword", "semantic", "ensemble"),
+                        help="auto-coding method (default: ensemble)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     start = time.perf_counter()
-    result = run_demo(Path(args.out), topics=args.topics)
+    result = run_demo(Path(args.out), topics=args.topics, method=args.method)
     for line in summary_lines(result["corpus"], result["codings"], result["topics"]):
         print(line)
     paths = result["paths"]

@@ -502,15 +502,16 @@ def _emphasis_paragraphs(tables, codebook) -> list[str]:
     return out
 
 
-def _authority_paragraphs(tables, codebook) -> list[str]:
+def _authority_paragraphs(tables, codebook, *, figure_no: int | None = None, table_no: int | None = None) -> list[str]:
     comp = tables["authority_comparison"]
     comp = comp[~comp["code"].str.contains("/")]
     auths = list(dict.fromkeys(comp["authority"]))
     if len(auths) < 2:
         return ["The corpus comes from a single authority, so authorities cannot be compared."]
     per = comp.drop_duplicates("code")
+    refs = join_words([x for x in (f"Figure {figure_no}" if figure_no else "", f"Table {table_no}" if table_no else "") if x])
     out = [
-        f"Table below and the figure compare the share of each authority's participants who raised each theme "
+        f"{refs or 'The figure and table below'} compare the share of each authority's participants who raised each theme "
         f"({join_words(auths)}), with 95% Wilson confidence intervals. Each theme was tested separately and the "
         f"{len(per)} p-values corrected with Holm's method."
     ]
@@ -629,14 +630,16 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
         for r in t.itertuples():
             words = r.top_words if isinstance(r.top_words, str) else ", ".join(map(str, r.top_words))
             near = _label(codebook, r.nearest_code) if isinstance(getattr(r, "nearest_code", None), str) and r.nearest_code else "–"
-            rows.append([str(r.label), words[:80], int(r.size), near,
+            if len(words) > 75:
+                words = words[:75].rsplit(",", 1)[0] + ", …"
+            rows.append([str(r.label), words, int(r.size), near,
                          f"{float(r.similarity):.2f}" if pd.notna(getattr(r, "similarity", None)) else "–",
                          "yes" if bool(getattr(r, "emergent", False)) else "no"])
         para = doc.add_paragraph()
         run = para.add_run("All topics, with the codebook theme each lies nearest to:")
         run.font.size = Pt(10)
         add_table(doc, ["Topic", "Key words", "Turns", "Nearest theme", "Similarity", "Emergent"], rows,
-                  numeric_from=2, widths=[3.0, 5.4, 1.4, 2.8, 2.0, 1.8])
+                  numeric_from=2, widths=[2.9, 5.0, 1.3, 2.8, 2.2, 2.2])
 
 
 def write_docx(
@@ -817,7 +820,8 @@ def write_docx(
 
     # -------------------------------------------------------- authorities
     doc.add_heading("4. Comparison of authorities", level=1)
-    for text in _authority_paragraphs(tables, codebook):
+    fig_no = counter.figure + 1 if "authorities" in figures else None
+    for text in _authority_paragraphs(tables, codebook, figure_no=fig_no, table_no=counter.table + 1):
         doc.add_paragraph(text)
     comp = tables["authority_comparison"]
     comp = comp[~comp["code"].str.contains("/")]

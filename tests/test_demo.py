@@ -1,0 +1,39 @@
+"""The demo (what `make demo` runs) on the shipped sample corpus: summary, outputs, and no names leak."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+
+from outcomes_qual import demo
+
+
+@pytest.mark.slow
+def test_demo_writes_report_without_names(tmp_path, sample_dir, codebook_path, capsys):
+    if not (sample_dir / "roster.csv").is_file() or not codebook_path.is_file():
+        pytest.skip("sample corpus or codebook missing")
+    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018
+    out = tmp_path / "demo"
+    assert demo.main(["--out", str(out), "--no-topics", "--method", "keyword"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("transcripts: 10 (6 focus_group, 4 interview)")
+    assert printed[1].startswith("participants: ") and "practitioner" in printed[1]
+    assert printed[2].startswith("turns: ")
+    assert printed[3].startswith("themes (turns): ")
+    assert f"report:  {out / 'report.docx'}" in printed
+    for rel in ("report.docx", "tables.xlsx", "tables/role_by_theme.csv", "figures/role_theme_heatmap.svg"):
+        assert (out / rel).is_file(), rel
+    roster = pd.read_csv(sample_dir / "roster.csv", dtype=str)
+    names = {w for s in roster["speaker"].dropna() for w in s.split() if w[:1].isupper() and len(w) > 2}
+    names -= {"Facilitator", "Interviewer", "Senior", "Practitioner", "Manager", "Mentor"}
+    with zipfile.ZipFile(out / "report.docx") as z:
+        text = z.read("word/document.xml").decode()
+    with zipfile.ZipFile(out / "tables.xlsx") as z:
+        text += " ".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+    text += " ".join(p.read_text() for p in (out / "tables").glob("*.csv"))
+    import re
+
+    leaked = sorted(n for n in names if re.search(rf"\b{re.escape(n)}\b", text))
+    assert not leaked, f"roster names in outputs: {leaked}"
