@@ -151,6 +151,11 @@ class SupervisedCoder(BaseCoder):
             model.fit(X, Y[:, j])
             self.models_[key] = model
         self.method_ = "supervised"
+        if not self.models_:
+            logger.warning(
+                "supervised coder: no code has %d or more coded turns to learn from; it will suggest nothing",
+                self.min_positive,
+            )
         logger.info("supervised coder trained on %d units; %d codes learnable", len(seg), len(self.models_))
         return self
 

@@ -1,0 +1,106 @@
+"""``outcomes-qual autocode`` end to end on small inline inputs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from outcomes_qual import schema
+from outcomes_qual.cli import main
+
+TRANSCRIPT = """Facilitator: What gets in the way of the work?
+Ann: The assessment forms on the IT system take all morning, and the database asks the same things twice.
+Ben: The GP and the school never come to the reviews.
+Cat: Honestly there is no time; my caseload is thirty and the deadlines never stop.
+Facilitator: Thank you.
+"""
+
+
+@pytest.fixture
+def transcript(tmp_path):
+    path = tmp_path / "fg1.txt"
+    path.write_text(TRANSCRIPT, encoding="utf-8")
+    return path
+
+
+def test_autocode_transcript_keyword(transcript, tmp_path, codebook_path, capsys):
+    out = tmp_path / "out" / "codings.csv"
+    rc = main(["autocode", str(transcript), "--codebook", str(codebook_path), "--method", "keyword", "--out", str(out)])
+    assert rc == 0
+    codings = pd.read_csv(out)
+    assert tuple(codings.columns) == schema.CODING_COLUMNS
+    themes = codings[~codings["code"].str.contains("/")].groupby("segment_id")["code"].apply(set).to_dict()
+    assert "systems_barriers" in themes["fg1:002"]
+    assert "partners" in themes["fg1:003"]
+    assert "time" in themes["fg1:004"]
+    assert not codings["segment_id"].isin(["fg1:001", "fg1:005"]).any()  # facilitator turns not coded
+    text = capsys.readouterr().out
+    assert f"wrote {out}" in text and "(2 facilitator turns not coded)" in text
+
+
+def test_autocode_segments_csv_and_training(tmp_path, codebook_path):
+    seg = tmp_path / "responses.csv"
+    pd.DataFrame(
+        {
+            "id": ["r1", "r2", "r3", "r4", "r5", "r6"],
+            "text": [
+                "The forms and the IT system are a nightmare.",
+                "Typing into the database twice is a waste.",
+                "The GP and the hospital nurse were helpful.",
+                "The school and the health visitor joined us.",
+                "No time to see anyone properly.",
+                "The deadlines leave no time for families.",
+            ],
+        }
+    ).to_csv(seg, index=False)
+    train = tmp_path / "human.csv"
+    pd.DataFrame(
+        {"segment_id": ["r1", "r2", "r3", "r4"], "code": ["systems_barriers", "systems_barriers", "partners", "partners"], "coder": "ann"}
+    ).to_csv(train, index=False)
+    out = tmp_path / "codings.csv"
+    rc = main(["autocode", str(seg), "--codebook", str(codebook_path), "--method", "ensemble", "--backend", "lsa",
+               "--train", str(train), "--coder", "bot", "--out", str(out)])
+    assert rc == 0
+    codings = pd.read_csv(out)
+    assert set(codings["segment_id"]) <= {"r1", "r2", "r3", "r4", "r5", "r6"}
+    assert (codings["coder"] == "bot").all() and set(codings["method"]) == {"ensemble"}
+    got = codings[~codings["code"].str.contains("/")].groupby("segment_id")["code"].apply(set).to_dict()
+    assert "systems_barriers" in got["r1"] and "partners" in got["r3"] and "time" in got["r6"]
+
+
+def test_autocode_errors(transcript, tmp_path, codebook_path, capsys):
+    bad_cb = tmp_path / "bad.yaml"
+    bad_cb.write_text("codes:\n  - key: time\n    label: Time\n", encoding="utf-8")
+    assert main(["autocode", str(transcript), "--codebook", str(bad_cb), "--out", str(tmp_path / "c.csv")]) == 2
+    assert f"error: {bad_cb}:2: code 'time': missing required field 'definition'" in capsys.readouterr().err
+    assert main(["autocode", str(transcript), "--codebook", str(codebook_path)]) == 2
+    assert "give --out CODINGS.csv" in capsys.readouterr().err
+    train = tmp_path / "t.csv"
+    train.write_text("segment,label\nx,y\n", encoding="utf-8")
+    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--train", str(train), "--out", str(tmp_path / "c.csv")]) == 2
+    assert "missing column(s) ['segment_id', 'code']" in capsys.readouterr().err
+    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--method", "supervised", "--out", str(tmp_path / "c.csv")]) == 2
+    assert "--method supervised needs --train" in capsys.readouterr().err
+    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(transcript)]) == 2
+    assert "--out would overwrite an input file" in capsys.readouterr().err
+    assert transcript.read_text(encoding="utf-8") == TRANSCRIPT
+    unmatched = tmp_path / "u.csv"
+    unmatched.write_text("segment_id,code\nzz:001,time\n", encoding="utf-8")
+    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--train", str(unmatched), "--out", str(tmp_path / "c.csv")]) == 2
+    assert "none of the segment ids in the training codings match" in capsys.readouterr().err
+
+
+def test_autocode_into_project(transcript, tmp_path, codebook_path, capsys):
+    project = pytest.importorskip("outcomes_qual.project")
+    from outcomes_qual.ingest import read_corpus
+
+    path = tmp_path / "p.sqlite"
+    with project.Project.create(path) as proj:
+        proj.add_corpus(read_corpus([transcript]))
+    rc = main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"])
+    assert rc == 0
+    assert "stored" in capsys.readouterr().out
+    with project.Project.open(path) as proj:
+        stored = proj.codings()
+    assert len(stored) and set(stored["status"]) == {"suggested"}
+    assert {"systems_barriers", "partners", "time"} <= set(stored["code"])

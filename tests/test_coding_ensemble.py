@@ -1,0 +1,77 @@
+"""EnsembleCoder and autocode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from outcomes_qual import schema
+from outcomes_qual.coding import EnsembleCoder, autocode
+from outcomes_qual.corpus import Corpus
+
+from test_coding_base import CB, CODINGS, SEGMENTS
+
+
+@pytest.fixture(scope="module")
+def ens():
+    return EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS)
+
+
+def test_combined_score_is_semantic_plus_weighted_keywords(ens):
+    z = ens.decision_function(SEGMENTS)
+    seg = ens._check_input(SEGMENTS)
+    kw, _ = ens.keyword_._raw(seg)
+    z_sem, _ = ens.semantic_._z(seg)
+    np.testing.assert_allclose(z.to_numpy(), z_sem + 0.5 * kw)
+    assert ens.parts_ == ["keyword", "semantic-lsa"] and ens.supervised_ is None
+
+
+def test_predictions_and_evidence(ens):
+    out = ens.predict(SEGMENTS)
+    by = out.set_index(["segment_id", "code"])
+    assert by.loc[("t:002", "systems_barriers"), "evidence"] == "keywords: forms; IT system"
+    assert ("t:002", "systems_barriers/paperwork_and_it") in by.index
+    assert by.loc[("t:004", "time"), "evidence"] == "keywords: no time; deadline; caseload"
+    # a mixed turn: one keyword each needs semantic support at the default weight ...
+    assert set(out.loc[out["segment_id"] == "t:006", "code"]) == {"time"}
+    # ... and is enough on its own with a heavier keyword weight
+    heavy = EnsembleCoder(codebook=CB, backend="lsa", keyword_weight=3.0).fit(SEGMENTS).predict(SEGMENTS)
+    assert {"partners", "time", "systems_barriers"} <= set(heavy.loc[heavy["segment_id"] == "t:006", "code"])
+    assert "t:005" not in set(out["segment_id"])
+    assert out["method"].unique().tolist() == ["ensemble"]
+
+
+def test_fit_with_codings_adds_supervised():
+    ens = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS, CODINGS)
+    assert ens.parts_ == ["keyword", "semantic-lsa", "supervised"]
+    assert set(ens.supervised_.models_) == {"systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"}
+    assert tuple(ens.predict(SEGMENTS).columns) == schema.CODING_COLUMNS
+
+
+def test_autocode_corpus_all_methods():
+    corpus = Corpus.from_turns(
+        "fg",
+        [
+            ("Fac", "facilitator", "Tell me about forms and deadlines."),
+            ("Ann", "practitioner", "The forms on the IT system eat my day."),
+            ("Ben", "senior", "The GP and the school were at the review."),
+            ("Cat", "manager", "There is no time, the caseload is huge."),
+            ("Dan", "practitioner", "Typing into the database takes forever."),
+            ("Eve", "senior", "The court and the health visitor disagreed."),
+            ("Fay", "manager", "Deadlines everywhere and no time at all."),
+        ],
+    )
+    expected = {"fg:002": "systems_barriers", "fg:003": "partners", "fg:004": "time",
+                "fg:005": "systems_barriers", "fg:006": "partners", "fg:007": "time"}
+    for method in ("keyword", "semantic", "ensemble"):
+        out = autocode(corpus, CB, method=method, backend="lsa")
+        themes = out[~out["code"].str.contains("/")]
+        assert themes.groupby("segment_id")["code"].first().to_dict() == expected, method
+    train = pd.DataFrame({"segment_id": list(expected), "code": list(expected.values())})
+    sup = autocode(corpus, CB, method="supervised", train=train, backend="lsa", coder="model-a")
+    assert (sup["coder"] == "model-a").all() and set(sup["method"]) == {"supervised"}
+    sup_themes = sup[~sup["code"].str.contains("/")].groupby("segment_id")["code"].first().to_dict()
+    assert sup_themes == expected
+    ens = autocode(corpus, CB, train=train, backend="lsa")
+    assert set(ens["segment_id"]) == set(expected)
