@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -192,6 +193,12 @@ def import_qdpx_to_project(qdpx: str | os.PathLike, project_path: str | os.PathL
         try:
             with Project.create(tmp) as proj:
                 summary = add_import_to_project(result, proj, align_turns=align_turns)
+            # Fold any write-ahead log into the file before it moves.
+            conn = sqlite3.connect(tmp)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
             if project_path.exists():
                 raise InputError("the project appeared while importing; import again", path=project_path)
             os.replace(tmp, project_path)
