@@ -230,10 +230,12 @@ def open_file(path: str | os.PathLike, *, check: bool = True) -> sqlite3.Connect
             "not an SQLite database"
         raise _corrupt(path, RuntimeError(what))
     uri = f"{path.resolve().as_uri()}?mode=rw"
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise InputError("cannot open the project file for reading and writing (check its permissions)", path=path)
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as err:
-        raise _corrupt(path, err) from err
+        raise InputError(f"cannot open the project file ({err})", path=path) from err
     try:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
