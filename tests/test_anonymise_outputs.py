@@ -2,9 +2,10 @@
 
 A small corpus whose turns name participants, a child, a parent, a service
 user and a village goes through the real commands (report with keyword
-coding and no topics; a project exported as .qdpx), and every output file is
-scanned: report.docx (document XML), tables.xlsx (shared strings, sheets),
-tables/*.csv, figures and the .qdpx (project.qde and sources/*.txt).
+coding and the light topic backend, so topic quotes are included; a project
+exported as .qdpx), and every output file is scanned: report.docx (document
+XML), tables.xlsx (shared strings, sheets), tables/*.csv, figures and the
+.qdpx (project.qde and sources/*.txt).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def report_dir(inputs):
     out = inputs / "report"
     rc = main(
         ["report", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--codebook", str(CODEBOOK),
-         "--method", "keyword", "--no-topics", "--quiet", "--names", str(inputs / "names.csv"), "--out", str(out)]
+         "--method", "keyword", "--topic-backend", "light", "--quiet", "--names", str(inputs / "names.csv"), "--out", str(out)]
     )
     assert rc == 0
     return out
@@ -136,6 +137,10 @@ def test_report_quotes_are_pseudonymised_not_dropped(report_dir):
     # quotes that named people are kept, with the pseudonyms in place
     assert "[Child 1]" in text and "[Practitioner GA-P01]" in text
     assert quotes["attribution"].str.match(r"^(Practitioner|Senior|Manager), ").all()
+    # topic representative quotes come from the pseudonymised text as well
+    topics = pd.read_csv(report_dir / "tables" / "topics.csv", keep_default_na=False)
+    topic_quotes = "\n".join(topics[[c for c in topics.columns if c.startswith("quote_")]].to_numpy().ravel())
+    assert "[Practitioner GA-P0" in topic_quotes or "[Senior GA-P0" in topic_quotes or "[Child 1]" in topic_quotes
 
 
 @pytest.fixture(scope="module")
