@@ -223,6 +223,8 @@ def open_file(path: str | os.PathLike, *, check: bool = True) -> sqlite3.Connect
     path = Path(path)
     if not path.is_file():
         raise InputError("no such project file; create one with `outcomes-qual project init`", path=path)
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise InputError("cannot open the project file for reading and writing (check its permissions)", path=path)
     with open(path, "rb") as fh:
         header = fh.read(100)
     if header and (len(header) < 100 or not header.startswith(b"SQLite format 3\x00")):
@@ -230,8 +232,6 @@ def open_file(path: str | os.PathLike, *, check: bool = True) -> sqlite3.Connect
             "not an SQLite database"
         raise _corrupt(path, RuntimeError(what))
     uri = f"{path.resolve().as_uri()}?mode=rw"
-    if not os.access(path, os.R_OK | os.W_OK):
-        raise InputError("cannot open the project file for reading and writing (check its permissions)", path=path)
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as err:
