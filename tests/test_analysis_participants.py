@@ -134,3 +134,25 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
     assert err.startswith(f"error: {roster}: no column 'method'") and "\n" not in err
     assert main(["participants", str(tmp_path / "missing.csv"), "--rows", "a", "--cols", "b", "--out", "x.csv"]) == 2
     assert "no such roster file" in capsys.readouterr().err
+
+
+def test_cli_normalise_maps_titles_and_drops_facilitators(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "transcript,speaker,participant_id,role,method\n"
+        "fg1,Facilitator,F1,Facilitator,Focus group\n"
+        "fg1,Ann,P1,Senior social worker,Focus group\n"
+        "fg1,Bob,P2,Social worker,Focus group\n"
+        "i1,Cy,P3,Team manager,1:1 interview\n"
+    )
+    out = tmp_path / "t.csv"
+    assert main(["participants", str(roster), "--rows", "method", "--cols", "role", "--normalise", "--out", str(out)]) == 0
+    assert out.read_text().splitlines() == [
+        "method,practitioner,senior,manager,total",
+        "focus_group,1,1,0,2",
+        "interview,0,0,1,1",
+        "total,1,1,1,3",
+    ]
+    raw = tmp_path / "raw.csv"
+    assert main(["participants", str(roster), "--rows", "method", "--cols", "role", "--out", str(raw)]) == 0
+    assert raw.read_text().splitlines()[0] == "method,Facilitator,Senior social worker,Social worker,Team manager,total"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 
 from outcomes_qual.analysis import theme_summary
 from outcomes_qual.analysis.summary import describe_reach

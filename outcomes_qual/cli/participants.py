@@ -35,6 +35,12 @@ def register(subparsers) -> None:
     p.add_argument("--rows", required=True, metavar="VAR", help="roster column for the rows, e.g. method")
     p.add_argument("--cols", required=True, metavar="VAR", help="roster column for the columns, e.g. role")
     p.add_argument("--by", metavar="VAR", help="a third column: one block per value plus an 'all' block")
+    p.add_argument(
+        "--normalise",
+        action="store_true",
+        help="map role and method titles to the toolkit's vocabularies (e.g. 'Senior social worker' -> senior) "
+        "and leave facilitators out; by default values are counted as written",
+    )
     p.add_argument("--out", required=True, metavar="table.csv", help="where to write the table")
     p.set_defaults(func=run)
 
@@ -67,11 +73,26 @@ def read_roster_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def normalise_roster(roster: pd.DataFrame) -> pd.DataFrame:
+    """Map ``role`` and ``method`` to the schema's vocabularies and drop facilitators."""
+    from ..ingest.roles import normalise_method, normalise_role
+
+    out = roster.copy()
+    if "role" in out:
+        out["role"] = out["role"].map(lambda v: normalise_role(v) if str(v).strip() else "")
+        out = out[out["role"] != "facilitator"]
+    if "method" in out:
+        out["method"] = out["method"].map(lambda v: (normalise_method(v) or v) if str(v).strip() else "")
+    return out.reset_index(drop=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Write the breakdown CSV named by ``--out``."""
     from ..analysis import participant_breakdown
 
     roster = read_roster_table(args.roster)
+    if args.normalise:
+        roster = normalise_roster(roster)
     try:
         table = participant_breakdown(roster, rows=args.rows, cols=args.cols, by=args.by)
     except ValueError as err:

@@ -150,7 +150,6 @@ def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_las
     """Add a Word table with a shaded, repeating header row; return it."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
 
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -242,7 +241,7 @@ def add_quote(doc, role: str, quote: str, context: str) -> None:
 
 def add_vignette(doc, title: str, quote: str, attribution: str) -> None:
     """A boxed case vignette: a one-cell shaded, bordered table."""
-    from docx.shared import Cm, Pt, RGBColor
+    from docx.shared import Pt, RGBColor
 
     table = doc.add_table(rows=1, cols=1)
     set_widths(table, [TEXT_WIDTH_CM])
@@ -675,7 +674,6 @@ def write_docx(
         Most quotes shown per theme beyond each role's first.
     """
     import docx
-    from docx.enum.section import WD_ORIENT  # noqa: F401 - kept for landscape appendices
     from docx.shared import Cm, Pt, RGBColor
 
     names = personal_names(corpus.segments.get("speaker", pd.Series(dtype=object)))
