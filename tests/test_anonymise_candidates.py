@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import pytest
 
 from outcomes_qual.anonymise import CANDIDATE_COLUMNS, NameMatcher, find_candidates, pseudonymise_corpus
 from outcomes_qual.corpus import Corpus

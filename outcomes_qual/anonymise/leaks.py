@@ -32,9 +32,9 @@ Examples
 from __future__ import annotations
 
 import html
+import io
 import logging
 import os
-import re
 import struct
 import zipfile
 import zlib
@@ -171,7 +171,7 @@ def _member_texts(path: Path, suffix: str, data: bytes, member: str = "") -> Ite
     """Yield ``(member, text)`` pieces of one file (or zip member) to scan."""
     if suffix in ZIP_SUFFIXES or (data[:4] == b"PK\x03\x04" and suffix not in TEXT_SUFFIXES):
         try:
-            zf = zipfile.ZipFile(__import__("io").BytesIO(data))
+            zf = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
             yield member, _decode(data)
             return

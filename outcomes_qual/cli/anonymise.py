@@ -28,10 +28,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import schema
 from ..errors import InputError
 from ._common import add_input_arguments, load_corpus
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 def register(subparsers) -> None:
