@@ -141,6 +141,11 @@ def test_code_nobody_used_and_perfect_agreement(caplog):
 def test_one_coder_only_is_a_clear_error():
     with pytest.raises(InputError, match=r"at least two coders; the codings name one coder only \(\['ann'\]\)"):
         agreement(ANN, segments=SEGMENTS)
+    # the statistics themselves are undefined with one coder, as in the krippendorff package
+    one = vector(ANN, "time", [f"s{i}" for i in range(1, 10)])[:, None]
+    assert np.isnan(krippendorff_alpha(one)) and np.isnan(cohen_kappa(one)) and np.isnan(percent_agreement(one))
+    with pytest.raises(ValueError, match="at least two coders"):
+        krippendorff.alpha(reliability_data=one.T, level_of_measurement="nominal")
 
 
 def test_one_frame_with_two_coders_equals_two_frames():
