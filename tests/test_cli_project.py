@@ -211,3 +211,16 @@ def test_memo_command(project, capsys):
     assert code == 2 and "segment 'fg_north:099' is not in the project" in err
     with Project.open(project) as p:
         assert p.memos()["author"].tolist() == ["ana", "ben"]
+
+
+def test_add_again_skips_identical_transcripts_and_refuses_changed_ones(project, files, capsys):
+    (files / "new").mkdir()
+    (files / "new" / "int_east.txt").write_text("Interviewer: Hello?\nDee: Time again.\n", encoding="utf-8")
+    code, out, err = cli(capsys, "project", "add", files / "fg_north.txt", files / "new" / "int_east.txt",
+                         "--project", project)
+    assert code == 0, err
+    assert "skipped 1 transcript(s) already in the project: fg_north" in out
+    assert "added 1 transcript(s), 2 turn(s)" in out and "now holds 3 transcript(s)" in out
+    (files / "new" / "int_east.txt").write_text("Interviewer: Hello?\nDee: Something else.\n", encoding="utf-8")
+    code, _, err = cli(capsys, "project", "add", files / "new" / "int_east.txt", "--project", project)
+    assert code == 2 and "['int_east'] are already in the project with different text" in err

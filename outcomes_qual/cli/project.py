@@ -167,7 +167,18 @@ def run_add(args: argparse.Namespace) -> int:
         failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
         if not len(corpus.segments):
             raise InputError(f"no turns could be read from {', '.join(map(str, args.inputs))}")
-        proj.add_corpus(corpus)
+        have = proj.texts()
+        same = [t for t, text in corpus.texts.items() if have.get(t) == text]
+        changed = sorted(t for t, text in corpus.texts.items() if t in have and have[t] != text)
+        if changed:
+            raise InputError(f"transcript(s) {changed[:5]} are already in the project with different text; "
+                             "rename the new file(s) or use a new project", path=args.project)
+        if same:
+            print(f"skipped {len(same)} transcript(s) already in the project: {', '.join(same[:5])}"
+                  + (" ..." if len(same) > 5 else ""))
+            corpus = corpus.subset([t for t in corpus.texts if t not in set(same)])
+        if len(corpus.transcripts):
+            proj.add_corpus(corpus)
         if codebook is not None:
             proj.add_codebook(codebook)
         s = proj.summary()
