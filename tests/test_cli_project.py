@@ -224,3 +224,14 @@ def test_add_again_skips_identical_transcripts_and_refuses_changed_ones(project,
     (files / "new" / "int_east.txt").write_text("Interviewer: Hello?\nDee: Something else.\n", encoding="utf-8")
     code, _, err = cli(capsys, "project", "add", files / "new" / "int_east.txt", "--project", project)
     assert code == 2 and "['int_east'] are already in the project with different text" in err
+
+
+def test_roster_command_updates_roles(project, files, capsys):
+    roster = (files / "roster.csv").read_text(encoding="utf-8").replace("fg_north,Bea,P02,senior", "fg_north,Bea,P02,manager")
+    (files / "roster2.csv").write_text(roster, encoding="utf-8")
+    code, out, err = cli(capsys, "project", "roster", files / "roster2.csv", "--project", project)
+    assert code == 0, err
+    assert out.strip().startswith("updated 1 participant(s)")
+    with Project.open(project) as p:
+        assert p.participants().set_index("speaker").loc["Bea", "role"] == "manager"
+        assert p.segments().set_index("segment_id").loc["fg_north:003", "role"] == "manager"

@@ -122,6 +122,8 @@ def test_add_roster_updates_participants_segments_and_undoes(proj):
         "grade": ["7", "8", "9"],
     })
     assert proj.add_roster(roster) == 2
+    assert proj.add_roster(roster) == 0  # nothing changes the second time: no action logged
+    assert proj.actions()["kind"].tolist() == ["add_corpus", "add_roster"]
     part = proj.participants().set_index("speaker")
     assert part.loc["Ann", "participant_id"] == "P01"
     assert part.loc["Ann", "role"] == "senior"

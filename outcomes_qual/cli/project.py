@@ -4,6 +4,7 @@ Subcommands::
 
     project init P.sqlite [--codebook CB.yaml]
     project add PATH... [--roster R.csv] [--strict] [--codebook CB.yaml] --project P.sqlite
+    project roster ROSTER.csv --project P.sqlite
     project codebook CB.yaml --project P.sqlite
     project code SEGMENT_ID CODE --coder NAME --project P.sqlite
     project code --search "TEXT" CODE --coder NAME [--regex] [--case] [--preview] --project P.sqlite
@@ -67,6 +68,11 @@ def register(subparsers) -> None:
     p.add_argument("--codebook", metavar="CB.yaml", help="also store this codebook version")
     _project_arg(p)
     p.set_defaults(func=run_add)
+
+    p = sub.add_parser("roster", help="apply a (corrected) roster to the participants already in a project")
+    p.add_argument("roster", metavar="ROSTER.csv")
+    _project_arg(p)
+    p.set_defaults(func=run_roster)
 
     p = sub.add_parser("codebook", help="store a codebook version (identical content keeps its version)")
     p.add_argument("codebook", metavar="CB.yaml")
@@ -185,6 +191,16 @@ def run_add(args: argparse.Namespace) -> int:
     print(f"added {len(corpus.transcripts)} transcript(s), {len(corpus.segments)} turn(s) to {args.project}; "
           f"it now holds {s['transcripts']} transcript(s), {s['segments']} turn(s)")
     return 1 if failures else 0
+
+
+def run_roster(args: argparse.Namespace) -> int:
+    """Apply a roster to the project's participants (undoable)."""
+    from ..project import Project
+
+    with Project.open(args.project) as proj:
+        n = proj.add_roster(args.roster)
+    print(f"updated {n} participant(s) from {args.roster}")
+    return 0
 
 
 def run_codebook(args: argparse.Namespace) -> int:

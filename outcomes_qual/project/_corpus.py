@@ -114,7 +114,7 @@ class CorpusMixin:
         logger.info("%s: %s", self.path, desc)
 
     def add_roster(self, roster: pd.DataFrame | str | os.PathLike) -> int:
-        """Apply a roster to participants already in the project; return how many were updated.
+        """Apply a roster to participants already in the project; return how many changed.
 
         Parameters
         ----------
@@ -160,7 +160,7 @@ class CorpusMixin:
                                          for r in roster["role"]])
         attrs = [c for c in _ROSTER_ATTRS if c in roster.columns]
         extra_cols = [c for c in roster.columns if c not in ("transcript_id", "speaker", *_ROSTER_ATTRS)]
-        updated, unmatched = 0, []
+        updated, seg_changes, unmatched = 0, 0, []
         with self._transaction("add_roster", f"add_roster: {len(roster)} row(s)") as tx:
             conn = self.conn
             for rec in roster.to_dict("records"):
@@ -175,6 +175,7 @@ class CorpusMixin:
                     continue
                 for pid, *old in rows:
                     old_vals = dict(zip(("participant_id", "role", "authority", "department", "method", "extra"), old))
+                    changed = False
                     for col in attrs:
                         new = sql_value(rec[col])
                         if new == "":
@@ -182,14 +183,16 @@ class CorpusMixin:
                         if new != old_vals[col]:
                             self._record_change(tx, "participants", "pid", pid, col, old_vals[col])
                             conn.execute(f"UPDATE participants SET {col} = ? WHERE pid = ?", (new, pid))
+                            changed = True
                     if extra_cols:
                         merged = load_extra(old_vals["extra"])
                         merged.update(json.loads(dump_extra(rec, extra_cols)))
                         new_extra = json.dumps(merged, ensure_ascii=False)
-                        if new_extra != old_vals["extra"]:
+                        if merged != load_extra(old_vals["extra"]):
                             self._record_change(tx, "participants", "pid", pid, "extra", old_vals["extra"])
                             conn.execute("UPDATE participants SET extra = ? WHERE pid = ?", (new_extra, pid))
-                    updated += 1
+                            changed = True
+                    updated += changed
                 seg_cols = [c for c in ("participant_id", "role") if c in attrs and not is_missing(rec[c])]
                 for sid, *old in conn.execute(
                     "SELECT segment_id, participant_id, role FROM segments WHERE transcript_id = ? "
@@ -202,7 +205,8 @@ class CorpusMixin:
                         if new != old_vals[col]:
                             self._record_change(tx, "segments", "segment_id", sid, col, old_vals[col])
                             conn.execute(f"UPDATE segments SET {col} = ? WHERE segment_id = ?", (new, sid))
-            tx.noop = updated == 0
+                            seg_changes += 1
+            tx.noop = updated == 0 and seg_changes == 0
         if unmatched:
             logger.warning(
                 "%s: %d roster row(s) match no speaker in the project: %s",
