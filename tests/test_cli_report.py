@@ -109,3 +109,22 @@ def test_report_autocodes_and_finds_topics(inputs, tmp_path, codebook_path, caps
     sheets = load_workbook(out / "tables.xlsx").sheetnames
     assert "topics" in sheets and "role_by_theme" in sheets
     assert pd.read_csv(out / "tables" / "role_by_theme.csv")["n"].sum() > 0
+
+
+def test_leak_check_fails_loudly(inputs, tmp_path, codebook_path, capsys, monkeypatch):
+    """If a name slipped through pseudonymisation, the command says so and exits 2."""
+    from outcomes_qual.cli import _common
+
+    monkeypatch.setattr(_common, "anonymise", lambda corpus, args: corpus)  # simulate a pseudonymiser that missed
+    monkeypatch.setattr("outcomes_qual.analysis.quotes.scrub_names", lambda text, names, **kw: text)
+    monkeypatch.setattr("outcomes_qual.report.docx_report.scrub_names", lambda text, names, **kw: text)
+    d, roster, codings = inputs
+    (d / "fg_glanafon.txt").write_text(
+        FG + "Gwenllian Price: Rhodri Evans put it best, the forms are the worst part of the whole week for us.\n"
+    )
+    pd.DataFrame({"segment_id": ["fg_glanafon:007"], "code": ["systems_barriers"]}).to_csv(codings, index=False)
+    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--codings", str(codings),
+                 "--no-topics", "--quiet", "--out", str(tmp_path / "leaky")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "NAME LEAK" in err and "report.docx" in err

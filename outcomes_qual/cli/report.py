@@ -2,7 +2,9 @@
 
 Writes DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*,
 then prints the output paths. The corpus is pseudonymised before anything is
-coded or written (``--no-anonymise`` turns that off for internal use).
+coded or written (``--no-anonymise`` turns that off for internal use), and the
+written files are scanned for every speaker and listed name afterwards: a leak
+is an error (exit 2) that names the file and the context.
 """
 
 from __future__ import annotations
@@ -115,6 +117,26 @@ def _project_codings(args):
     return codings if len(codings) else None
 
 
+def check_no_names(paths: dict, speakers: list[str], names_csv=None) -> None:
+    """Scan the written report, workbook, CSVs and figures for real names; raise on any.
+
+    Raises
+    ------
+    outcomes_qual.anonymise.leaks.NameLeakError
+        Listing where a speaker's or a listed name occurs.
+    """
+    try:
+        from ..anonymise.leaks import assert_no_names
+    except ImportError:  # pragma: no cover - anonymise package missing
+        logger.warning("leak check skipped: outcomes_qual.anonymise is not available")
+        return
+    targets = [paths["report"], paths["xlsx"], paths["tables"], paths["figures"]]
+    assert_no_names(targets, speakers)
+    if names_csv:
+        assert_no_names(targets, names_csv)
+    logger.info("leak check: no roster, speaker or listed name in the outputs")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
     from tqdm import tqdm
@@ -125,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     codebook = _load_codebook(args)
     agreement = _read_agreement(args.agreement)
     corpus = _common.load_corpus(args)
+    real_names = [str(n) for n in corpus.participants["speaker"].dropna().unique()]
     corpus = _common.anonymise(corpus, args)
     codings = read_codings(args.codings, corpus) if args.codings else None
     steps = ["code", "topics", "report"]
@@ -158,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
         bar.update(1)
     finally:
         bar.close()
+    if getattr(args, "anonymise", True):
+        check_no_names(paths, real_names, getattr(args, "names", None))
     print(f"report:  {paths['report']}")
     print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
     print(f"figures: {paths['figures']}/")

@@ -146,7 +146,8 @@ def _cell_text(cell, text: str, *, bold: bool = False, colour=None, size: float 
         run.font.color.rgb = RGBColor.from_string(colour)
 
 
-def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_last: bool = False, band_rows=()):
+def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_last: bool = False, band_rows=(),
+              bold_rows=()):
     """Add a Word table with a shaded, repeating header row; return it."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -162,7 +163,7 @@ def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_las
     _repeat_header(table.rows[0])
     for i, values in enumerate(rows):
         cells = table.add_row().cells
-        last = bold_last and i == len(rows) - 1
+        last = (bold_last and i == len(rows) - 1) or i in bold_rows
         band = i in band_rows
         for j, v in enumerate(values):
             _cell_text(cells[j], "" if v is None else v, bold=last or band,
@@ -414,14 +415,16 @@ def _participant_tables(doc, tables, counter) -> None:
         n = counter.next_table()
         add_caption(doc, f"Table {n}: {title}")
         if "by" in t.columns:
-            rows, bands = [], []
+            rows, bands, totals = [], [], []
             for by_value, block in t.groupby("by", sort=False):
                 label = "All departments" if by_value == "all" else str(by_value)
                 bands.append(len(rows))
                 rows.append([label] + [""] * len(value_cols))
                 for _, r in block.iterrows():
+                    if r[rows_var] == "total":
+                        totals.append(len(rows))
                     rows.append([relabel([r[rows_var]], rows_var)[0]] + [int(r[c]) for c in value_cols])
-            add_table(doc, header, rows, band_rows=bands)
+            add_table(doc, header, rows, band_rows=bands, bold_rows=totals)
         else:
             rows = [[relabel([r[rows_var]], rows_var)[0]] + [int(r[c]) for c in value_cols] for _, r in t.iterrows()]
             add_table(doc, header, rows, bold_last=True)

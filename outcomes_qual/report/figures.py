@@ -157,7 +157,7 @@ def participants_by_role_figure(participants: pd.DataFrame, stem: Path) -> list[
     bottom = np.zeros(len(roles))
     for k, m in enumerate(methods):
         vals = counts[m].to_numpy(dtype=float)
-        ax.bar(range(len(roles)), vals, 0.6, bottom=bottom, color=OKABE_ITO[k % len(OKABE_ITO)], label=method_label(m))
+        ax.bar(range(len(roles)), vals, 0.6, bottom=bottom, color=OKABE_ITO[k % len(OKABE_ITO)], label=method_label(m).capitalize())
         bottom += vals
     totals = data.groupby("role")["participant_id"].nunique().reindex(roles).fillna(0)
     for i, t in enumerate(totals):
