@@ -2,8 +2,9 @@
 
 Reads ``transcripts_sample/`` with its roster, pseudonymises it (roster and
 speaker names, plus ``names.csv``), auto-codes it with the shipped codebook
-(ensemble), finds emergent topics, writes the full report into ``--out`` and
-prints a short summary and the output paths. This is what ``make demo`` runs.
+(ensemble), finds emergent topics, writes the full report into ``--out``,
+checks the written files for any real name, and prints a short summary and the
+output paths. This is what ``make demo`` runs.
 """
 
 from __future__ import annotations
@@ -79,10 +80,11 @@ def run_demo(
     corpus = read_corpus([sample], roster=roster if roster.is_file() else None)
     for problem in corpus.problems:
         logger.warning("%s", problem)
+    speakers = [str(s) for s in corpus.participants["speaker"].dropna().unique()]
+    names = sample / "names.csv"
     try:
         from .anonymise import pseudonymise_corpus
 
-        names = sample / "names.csv"
         corpus, _mapping = pseudonymise_corpus(corpus, names=names if names.is_file() else None)
     except ImportError:  # pragma: no cover - anonymise package missing
         logger.warning("anonymise is not available: quotes keep third-party names")
@@ -94,6 +96,9 @@ def run_demo(
 
         result = find_topics(corpus, codebook=codebook, codings=codings, random_state=0)
     paths = write_report(corpus, codings, codebook, out, topics=result, coding_method=method, progress=False)
+    from .report.checks import check_no_names
+
+    check_no_names(paths, speakers, names if names.is_file() else None)  # fails loudly on any leak
     return {"corpus": corpus, "codings": codings, "topics": result, "paths": paths}
 
 

@@ -156,3 +156,34 @@ def test_cli_normalise_maps_titles_and_drops_facilitators(tmp_path):
     raw = tmp_path / "raw.csv"
     assert main(["participants", str(roster), "--rows", "method", "--cols", "role", "--out", str(raw)]) == 0
     assert raw.read_text().splitlines()[0] == "method,Facilitator,Senior social worker,Social worker,Team manager,total"
+
+
+def published_blocks(text: str) -> dict[str, list[list[int]]]:
+    """Parse the four tab-separated participant tables of section 1.1 into {block title: rows of counts}."""
+    import re
+
+    blocks, title = {}, None
+    for line in text.splitlines():
+        cells = [re.sub(r"</?b>", "", c).strip() for c in line.split("\t")]
+        if len(cells) == 4 and cells[1] == "SENIOR STAFF":
+            title = cells[0]
+            blocks[title] = []
+        elif title and len(cells) == 4 and all(c.isdigit() for c in cells[1:]):
+            blocks[title].append([int(c) for c in cells[1:]])
+        elif title and not line.strip():
+            continue
+        elif title and len(cells) != 4:
+            title = None
+    return blocks
+
+
+def test_typed_counts_match_the_published_tables(shared_dir):
+    text = (shared_dir / "reference" / "wales-collaborative-communication-evaluation-2019.txt").read_text(encoding="utf-8")
+    published = published_blocks(text)
+    assert len(published) == 4
+    table = participant_breakdown(wales_roster(), rows="method", cols="role", by="department")
+    order = ["interview", "focus_group", "meeting", "phone", "total"]  # the published row order
+    for title, by in zip(published, ["adults", "children", "joint", "all"]):
+        block = table[table["by"] == by].set_index("method").loc[order]
+        ours = block[["senior", "practitioner", "total"]].values.tolist()
+        assert ours == published[title], title

@@ -117,31 +117,12 @@ def _project_codings(args):
     return codings if len(codings) else None
 
 
-def check_no_names(paths: dict, speakers: list[str], names_csv=None) -> None:
-    """Scan the written report, workbook, CSVs and figures for real names; raise on any.
-
-    Raises
-    ------
-    outcomes_qual.anonymise.leaks.NameLeakError
-        Listing where a speaker's or a listed name occurs.
-    """
-    try:
-        from ..anonymise.leaks import assert_no_names
-    except ImportError:  # pragma: no cover - anonymise package missing
-        logger.warning("leak check skipped: outcomes_qual.anonymise is not available")
-        return
-    targets = [paths["report"], paths["xlsx"], paths["tables"], paths["figures"]]
-    assert_no_names(targets, speakers)
-    if names_csv:
-        assert_no_names(targets, names_csv)
-    logger.info("leak check: no roster, speaker or listed name in the outputs")
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
     from tqdm import tqdm
 
     from ..report import write_report
+    from ..report.checks import check_no_names
 
     out = Path(args.out)
     codebook = _load_codebook(args)
