@@ -9,8 +9,9 @@ A transcript whose id exists with different text is refused before anything
 is written.
 
 :func:`import_qdpx_to_project` wraps that with all-or-nothing writing: a new
-project is built in a temporary file and moved into place; for an existing
-project every action already made is undone if a later step fails.
+project is built in a temporary file and moved into place; an existing
+project takes the import as one :meth:`~outcomes_qual.project.Project.batch`,
+rolled back whole if a later step fails.
 
 Examples
 --------
@@ -208,19 +209,9 @@ def import_qdpx_to_project(qdpx: str | os.PathLike, project_path: str | os.PathL
             os.rmdir(tmpdir)
         created = True
     else:
-        with Project.open(project_path) as proj:
-            before = int(proj.actions()["action_id"].max()) if len(proj.actions()) else 0
-            try:
-                summary = add_import_to_project(result, proj, align_turns=align_turns)
-            except BaseException:
-                # Undo what this import already wrote, newest first (only our own actions).
-                while True:
-                    acts = proj.actions()
-                    live = acts[(acts["action_id"] > before) & acts["undone_at"].isna() & (acts["kind"] != "undo")]
-                    if not len(live):
-                        break
-                    proj.undo()
-                raise
+        with Project.open(project_path) as proj, proj.batch(f"import {Path(qdpx).name}"):
+            # One transaction: an error part-way rolls the whole import back.
+            summary = add_import_to_project(result, proj, align_turns=align_turns)
         created = False
     return {**summary, "created": created, "skipped": list(result.skipped)}
 
