@@ -117,11 +117,15 @@ class BERTopicBackend(TopicBackend):
                 model.reduce_outliers(docs, labels.tolist(), strategy="embeddings", embeddings=X, threshold=outlier_threshold),
                 dtype=int,
             )
-            model.update_topics(docs, topics=labels.tolist(), vectorizer_model=make_vectorizer(n))
-        n_topics = len(set(labels.tolist()) - {-1})
-        if n_topics > max_topics:
-            model.reduce_topics(docs, nr_topics=int(max_topics) + (1 if (labels == -1).any() else 0))
-            labels = np.asarray(model.topics_, dtype=int)
+            # BERTopic warns that custom topic lists do not suit later topic
+            # reduction; ours is the last step, so that warning is noise here.
+            bt_logger = logging.getLogger("BERTopic")
+            level = bt_logger.level
+            bt_logger.setLevel(logging.ERROR)
+            try:
+                model.update_topics(docs, topics=labels.tolist(), vectorizer_model=make_vectorizer(n))
+            finally:
+                bt_logger.setLevel(level)
         kept = sorted(c for c in set(labels.tolist()) if c >= 0)
         remap = {c: i for i, c in enumerate(kept)}
         labels = np.array([remap.get(c, -1) for c in labels.tolist()], dtype=int)

@@ -1,8 +1,13 @@
 """Light topic backend: k-means on TF-IDF/LSA embeddings, scikit-learn only.
 
-The number of topics is chosen by the mean silhouette (cosine) over a grid
-of candidate ``k`` between 2 and ``min(max_topics, n / min_topic_size)``,
-scored on a sample of at most 3,000 turns so that large corpora stay fast.
+The embeddings are first reduced to :data:`N_COMPONENTS` dimensions with PCA
+(as BERTopic reduces them with UMAP) and re-normalised: k-means in the full
+space splits topics by incidental words. The number of topics is then chosen
+by the mean silhouette (cosine) over a grid of candidate ``k`` between 2 and
+``min(max_topics, n / min_topic_size)``, scored on a sample of at most 3,000
+turns so that large corpora stay fast: the smallest ``k`` whose silhouette is
+within :data:`PARSIMONY` of the best (silhouette alone drifts towards many
+small clusters).
 Clusters smaller than ``min_topic_size`` are dissolved into outliers, which
 are then given to the nearest remaining cluster when they are close enough
 (cosine at least ``outlier_threshold``).
@@ -26,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 
 from ._base import Clustering, TopicBackend, reassign_outliers
@@ -34,6 +40,12 @@ logger = logging.getLogger(__name__)
 
 #: Candidate numbers of topics tried (those within the allowed range).
 K_GRID: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 25, 30, 40, 50)
+
+#: Dimensions kept for clustering.
+N_COMPONENTS = 5
+
+#: Smallest k whose silhouette is at least this share of the best one.
+PARSIMONY = 0.9
 
 #: Turns scored when choosing k.
 SILHOUETTE_SAMPLE = 3000
@@ -58,6 +70,10 @@ class LightBackend(TopicBackend):
     ) -> Clustering:
         X = np.asarray(embeddings, dtype=float)
         n = len(X)
+        if n > N_COMPONENTS + 1 and X.shape[1] > N_COMPONENTS:
+            X = PCA(n_components=N_COMPONENTS, random_state=self.random_state).fit_transform(X)
+            norms = np.linalg.norm(X, axis=1, keepdims=True)
+            X = X / np.where(norms > 0, norms, 1.0)
         n_distinct = len(np.unique(X.round(6), axis=0))
         k_max = min(int(max_topics), n // max(int(min_topic_size), 1), n_distinct)
         if n < 4 or k_max < 2:
@@ -74,14 +90,15 @@ class LightBackend(TopicBackend):
             scores[k] = float(silhouette_score(Xs, km.labels_, metric="cosine"))
         if not scores:
             return Clustering(np.full(n, -1), n, {"k": 0})
-        k = max(scores, key=lambda c: (round(scores[c], 4), c))
+        best = max(scores.values())
+        k = min(c for c, v in scores.items() if v >= PARSIMONY * best)
         labels = KMeans(n_clusters=k, n_init=5, random_state=self.random_state).fit_predict(X)
         sizes = np.bincount(labels, minlength=k)
         small = np.flatnonzero(sizes < min_topic_size)
         labels = np.where(np.isin(labels, small), -1, labels)
         n_out = int((labels == -1).sum())
         if reduce_outliers and n_out:
-            labels = reassign_outliers(X, labels, threshold=outlier_threshold)
+            labels = reassign_outliers(np.asarray(embeddings, dtype=float), labels, threshold=outlier_threshold)
         # renumber 0..k'-1 in order of first appearance of each kept cluster
         kept = sorted(c for c in set(labels.tolist()) if c >= 0)
         remap = {c: i for i, c in enumerate(kept)}

@@ -10,10 +10,15 @@
    that theme; otherwise, with a codebook, a turn whose cosine similarity to
    a theme is at least ``match_threshold`` goes to the closest theme.
 3. Emergent step: the remaining turns are clustered by the backend
-   (:mod:`.light` or :mod:`.bertopic_backend`).
+   (:mod:`.light` or :mod:`.bertopic_backend`); clusters whose centroids
+   are very similar are merged (:func:`merge_clusters`).
 4. Every topic gets a centroid, c-TF-IDF words, its nearest codebook code
-   (themes and sub-codes) with the cosine similarity, and ``emergent_``:
-   a cluster is emergent when no code reaches ``emergent_threshold``.
+   (themes and sub-codes) with their similarity, and ``emergent_``: a
+   cluster is emergent when no code reaches ``emergent_threshold``. The
+   similarity is the cosine between the topic's mean embedding and the
+   code's, both taken relative to the corpus's mean embedding: every turn in
+   a social-work corpus is somewhat like every code, and that shared part
+   says nothing about whether a code covers a topic.
 
 Default thresholds depend on the embedding space, because cosine
 similarities are not on the same scale in LSA and sentence-embedding spaces;
@@ -28,7 +33,7 @@ Examples
 >>> tm.sizes_.tolist(), sorted(tm.labels_[[0, 6, 12]].tolist())
 ([6, 6, 6], [0, 1, 2])
 >>> tm.topic_labels_[tm.labels_[0]]
-'agency cover / agency staff leave / cover is constant'
+'agency cover / agency staff / cover is constant'
 """
 
 from __future__ import annotations
@@ -49,10 +54,52 @@ logger = logging.getLogger(__name__)
 #: ``match``: a turn joins a codebook theme at or above this similarity.
 #: ``emergent``: a cluster whose nearest code is below this is emergent.
 #: ``outlier``: an outlier joins its nearest cluster at or above this.
+#: ``merge``: clusters whose centroids are at least this similar (average
+#: linkage) are merged into one topic.
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
-    "lsa": {"match": 0.45, "emergent": 0.35, "outlier": 0.2},
-    "sentence-transformers": {"match": 0.5, "emergent": 0.45, "outlier": 0.3},
+    "lsa": {"match": 0.15, "emergent": 0.05, "outlier": 0.1, "merge": 0.3},
+    "sentence-transformers": {"match": 0.45, "emergent": 0.2, "outlier": 0.3, "merge": 0.6},
 }
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(norms > 0, norms, 1.0)
+
+
+def merge_clusters(
+    embeddings: np.ndarray, labels: np.ndarray, *, threshold: float, max_clusters: int | None = None
+) -> np.ndarray:
+    """Merge clusters whose centroids are similar (cosine, average linkage).
+
+    Clustering algorithms often split one subject into several clusters by
+    wording; clusters whose centroids reach ``threshold`` are joined. When
+    more than ``max_clusters`` remain, the closest are joined until that many
+    are left.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 0], [0.9, 0.1], [0.95, 0.05], [0, 1]], dtype=float)
+    >>> merge_clusters(X, np.array([0, 1, 1, 2]), threshold=0.9).tolist()
+    [0, 0, 0, 1]
+    """
+    labels = np.asarray(labels)
+    clusters = sorted(set(labels.tolist()) - {-1})
+    if len(clusters) < 2:
+        return labels.copy()
+    from sklearn.cluster import AgglomerativeClustering
+
+    cent = centroids(embeddings, labels, clusters)
+    groups = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
+    ).fit_predict(cent)
+    if max_clusters is not None and len(set(groups.tolist())) > max_clusters:
+        groups = AgglomerativeClustering(n_clusters=max_clusters, metric="cosine", linkage="average").fit_predict(cent)
+    first: dict[int, int] = {}
+    for g in groups.tolist():
+        first.setdefault(g, len(first))
+    remap = {c: first[g] for c, g in zip(clusters, groups.tolist())}
+    return np.array([remap.get(c, -1) for c in labels.tolist()], dtype=int)
 
 #: What each topic came from.
 TOPIC_KINDS: tuple[str, ...] = ("codebook", "cluster", "outliers")
@@ -109,7 +156,7 @@ class TopicModel(BaseEstimator):
         Smallest emergent topic; default :func:`default_min_topic_size`.
     max_topics : int, default 30
         Most emergent clusters.
-    match_threshold, emergent_threshold, outlier_threshold : float, optional
+    match_threshold, emergent_threshold, outlier_threshold, merge_threshold : float, optional
         Cosine-similarity thresholds; defaults from :data:`DEFAULT_THRESHOLDS`
         for the embedding space.
     reduce_outliers : bool, default True
@@ -149,7 +196,10 @@ class TopicModel(BaseEstimator):
     code_vectors_ : ndarray of shape (len(code_keys_), dim)
     nearest_code_ : list of str or None
     similarity_ : ndarray of float
-        Similarity of each topic's centroid to its nearest code (NaN without codes).
+        Similarity of each topic to its nearest code, relative to the corpus
+        mean (NaN without codes).
+    mean_embedding_ : ndarray of shape (dim,)
+        Mean embedding of the modelled turns.
     emergent_ : ndarray of bool
     thresholds_ : dict of str to float
     n_outliers_before_ : int
@@ -170,6 +220,7 @@ class TopicModel(BaseEstimator):
         match_threshold: float | None = None,
         emergent_threshold: float | None = None,
         outlier_threshold: float | None = None,
+        merge_threshold: float | None = None,
         reduce_outliers: bool = True,
         n_words: int = 10,
         random_state: int = 0,
@@ -182,6 +233,7 @@ class TopicModel(BaseEstimator):
         self.match_threshold = match_threshold
         self.emergent_threshold = emergent_threshold
         self.outlier_threshold = outlier_threshold
+        self.merge_threshold = merge_threshold
         self.reduce_outliers = reduce_outliers
         self.n_words = n_words
         self.random_state = random_state
@@ -232,7 +284,7 @@ class TopicModel(BaseEstimator):
         embedder = self._make_embedder(backend)
         self.embedding_ = getattr(embedder, "backend", self.embedding or backend.embedding)
         thr = dict(DEFAULT_THRESHOLDS.get(self.embedding_, DEFAULT_THRESHOLDS["sentence-transformers"]))
-        for name in ("match", "emergent", "outlier"):
+        for name in ("match", "emergent", "outlier", "merge"):
             value = getattr(self, f"{name}_threshold")
             if value is not None:
                 thr[name] = float(value)
@@ -295,6 +347,12 @@ class TopicModel(BaseEstimator):
             E[rest], [texts[i] for i in rest], min_topic_size=mts, max_topics=int(self.max_topics),
             reduce_outliers=bool(self.reduce_outliers), outlier_threshold=thr["outlier"], embedder=embedder,
         ) if len(rest) else None
+        if clustering is not None and thr["merge"] < 1:
+            n_before = len(set(clustering.labels.tolist()) - {-1})
+            clustering.labels = merge_clusters(
+                E[rest], clustering.labels, threshold=thr["merge"], max_clusters=int(self.max_topics)
+            )
+            clustering.details["n_clusters_before_merge"] = n_before
         self.min_topic_size_ = mts
         self.n_outliers_before_ = clustering.n_outliers_before if clustering else 0
         self.clustering_details_ = clustering.details if clustering else {}
@@ -330,10 +388,16 @@ class TopicModel(BaseEstimator):
         self.topic_labels_ = {t: make_label(w) for t, w in self.topic_words_.items()}
         self.code_keys_ = list(code_keys)
         self.code_vectors_ = code_vectors
+        # similarity after removing the corpus's common direction: every turn
+        # of a social-work corpus is somewhat like every code, so raw cosines
+        # say more about the domain than about a topic.
+        self.mean_embedding_ = E.mean(axis=0)
         nearest, sim = [], np.full(self.n_topics_, np.nan)
+        centred_codes = _unit(code_vectors - self.mean_embedding_) if len(code_keys) else code_vectors
         for t in range(self.n_topics_):
             if len(code_keys):
-                s = code_vectors @ self.centroids_[t]
+                centre = _unit(E[self.labels_ == t].mean(axis=0) - self.mean_embedding_)
+                s = centred_codes @ centre
                 if self.topic_kinds_[t] == "codebook" and self.topic_codes_[t] in code_keys:
                     j = code_keys.index(self.topic_codes_[t])
                 else:

@@ -56,15 +56,22 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
 
 _TOKEN = re.compile(r"[a-z][a-z'\u2019-]*[a-z]|[a-z]")
 
+#: Bracketed transcriber notes and pseudonyms ("[laughs]", "(inaudible)", "[Child 1]").
+_BRACKETED = re.compile(r"\[[^\]]{0,40}\]|\([^)]{0,20}\)")
+
 
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens of ``text`` (apostrophes kept inside words).
 
+    Bracketed notes and pseudonyms ("[laughs]", "[Child 1]", "(inaudible)")
+    are dropped: they say nothing about the topic.
+
     Examples
     --------
-    >>> tokenize("Don't panic: 3 hot-desks!")
+    >>> tokenize("Don't panic: 3 hot-desks! [laughs]")
     ["don't", 'panic', 'hot-desks']
     """
+    text = _BRACKETED.sub(" ", text)
     return [t.replace("\u2019", "'") for t in _TOKEN.findall(text.lower())]
 
 
@@ -105,8 +112,7 @@ def analyse(text: str, *, max_n: int = 3) -> list[str]:
     Examples
     --------
     >>> analyse("The agency staff turnover is terrible")
-    ['agency', 'staff', 'turnover', 'terrible', 'agency staff', 'staff turnover', 'agency staff turnover',
-     'turnover is terrible']
+    ['agency', 'staff', 'turnover', 'terrible', 'agency staff', 'staff turnover', 'turnover is terrible']
     """
     toks = tokenize(text)
     content = [t not in STOP_WORDS and len(t) > 1 for t in toks]
@@ -119,8 +125,8 @@ def analyse(text: str, *, max_n: int = 3) -> list[str]:
             inner = range(i + 1, i + n - 1)
             if any(filler[j] for j in inner):
                 continue
-            if sum(not content[j] for j in inner) > 1:
-                continue
+            if n == 3 and content[i + 1]:
+                continue  # three words only as "X of Y", "working from home"
             out.append(" ".join(toks[i : i + n]))
     return out
 
