@@ -220,3 +220,17 @@ def test_emergent_section_from_topics_and_aliases(tmp_path):
         xml = z.read("word/document.xml").decode()
     assert "Glanafon" not in xml and "Strathlinn" not in xml
     assert "Authority A" in xml and "Authority B" in xml
+
+
+def test_degenerate_inputs_still_give_a_report(tmp_path):
+    """No codings and a single authority: the report says so instead of failing."""
+    corpus, codings = build()
+    one = corpus.subset(["gl_fg"])
+    paths = write_report(one, codings.iloc[0:0], CODEBOOK, tmp_path)
+    doc = docx.Document(paths["report"])
+    body = " ".join(texts(doc))
+    assert "No participant turn was coded with this theme." in body
+    assert "Only one role (or one theme) is present" in body
+    assert "The corpus comes from a single authority, so authorities cannot be compared." in body
+    assert not (paths["figures"] / "theme_by_authority.png").exists()
+    assert len(doc.inline_shapes) == 2

@@ -122,7 +122,7 @@ def authority_figure(comparison: pd.DataFrame, stem: Path, *, codebook=None) -> 
         base = int(sub["base"].max()) if len(sub) else 0
         ax.bar(
             x - 0.4 + width * (k + 0.5), share, width * 0.92, color=OKABE_ITO[k % len(OKABE_ITO)],
-            label=f"{auth} (n={base})", yerr=np.vstack([share - lo, hi - share]), capsize=3,
+            label=f"{auth} (n={base})", yerr=np.nan_to_num(np.clip(np.vstack([share - lo, hi - share]), 0, None)), capsize=3,
             error_kw={"elinewidth": 1, "ecolor": "#333333"},
         )
     sig = data.drop_duplicates("code").set_index("code")["significant"].reindex(codes).fillna(False)
