@@ -50,6 +50,14 @@ def theme_cooccurrence(
         Columns ``code_a, code_b, n_turns, jaccard``: every ordered pair
         (symmetric; the diagonal holds each theme's own turn count), with the
         Jaccard index ``n(a and b) / n(a or b)``.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": ["1", "2"], "transcript_id": "t", "participant_id": "p", "role": "senior"})
+    >>> cod = pd.DataFrame({"segment_id": ["1", "1", "2"], "code": ["time", "partners", "time"]})
+    >>> t = theme_cooccurrence(seg, cod)
+    >>> t[(t["code_a"] == "partners") & (t["code_b"] == "time")][["n_turns", "jaccard"]].values.tolist()
+    [[1.0, 0.5]]
     """
     seg = analysed(segment_frame(segments), include_facilitator=include_facilitator, roles=roles)
     pairs = coded_pairs(seg, codings, level=level, coder=coder)

@@ -50,6 +50,11 @@ def trim_quote(text: str, *, max_chars: int = 400, focus: Iterable[str] = ()) ->
     ``focus`` term (the coding's evidence) when there is one, else at the
     start; an ellipsis marks each cut. A single over-long sentence is cut at
     a word boundary.
+
+    Examples
+    --------
+    >>> trim_quote("First point. The forms take all day. Last point.", max_chars=30, focus=["forms"])
+    '… The forms take all day. …'
     """
     text = " ".join(text.split())
     if len(text) <= max_chars:
@@ -99,7 +104,13 @@ def personal_names(labels: Iterable) -> list[str]:
 
 
 def scrub_names(text: str, names: Sequence[str], *, replacement: str = "[name]") -> str:
-    """Replace whole-word, case-insensitive occurrences of ``names`` in ``text``."""
+    """Replace whole-word, case-insensitive occurrences of ``names`` in ``text``.
+
+    Examples
+    --------
+    >>> scrub_names("Nia's team met NIA.", ["Nia"])
+    "[name]'s team met [name]."
+    """
     if not names:
         return text
     pattern = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))

@@ -80,6 +80,12 @@ def monte_carlo_p(observed: np.ndarray, *, n_resamples: int = 9999, random_state
     column labels shuffled), which samples tables from the multivariate
     hypergeometric distribution of the exact test of independence.
     ``p = (1 + #{simulated >= observed}) / (n_resamples + 1)``.
+
+    Examples
+    --------
+    >>> p = monte_carlo_p([[5, 0, 1], [0, 4, 2]], n_resamples=999, random_state=0)
+    >>> 0.0 < p < 0.05
+    True
     """
     observed = np.asarray(observed, dtype=int)
     r, c = observed.shape

@@ -73,6 +73,7 @@ def theme_summary(
     roles: Sequence[str] | None = None,
     include_facilitator: bool = False,
     coder: str | Sequence[str] | None = None,
+    min_role_participants: int = 3,
 ) -> pd.DataFrame:
     """Per theme: groups, participants and turns that raised it, and who most.
 
@@ -87,6 +88,9 @@ def theme_summary(
         Theme order and labels; themes nobody raised get a row of zeros.
     roles, include_facilitator, coder
         As in :func:`~outcomes_qual.analysis.role_by_theme`.
+    min_role_participants : int, default 3
+        Roles with fewer people are listed but not named as the top role
+        (unless no role has that many).
 
     Returns
     -------
@@ -96,7 +100,9 @@ def theme_summary(
         counts focus groups (``method == "focus_group"``); ``n_transcripts``
         every transcript. ``roles`` lists the roles that raised the theme,
         highest rate (share of that role's turns) first; ``top_role`` is named
-        only when its rate is at least 1.25 times the next role's.
+        only when its rate is at least 1.25 times the next role's, comparing
+        roles with at least ``min_role_participants`` people (so two mentors
+        cannot outweigh a dozen practitioners by chance).
 
     Examples
     --------
@@ -117,6 +123,7 @@ def theme_summary(
     method_order = [m for m in ("focus_group", "interview", "meeting", "phone", "other") if m in method_totals]
     method_order += sorted(m for m in method_totals.index if m not in method_order)
     role_turns = seg.groupby("role")["segment_id"].nunique()
+    role_people = seg.groupby("role")["participant_id"].nunique().to_dict()
     n_all = int(seg["segment_id"].nunique())
     rows = []
     for theme in theme_list:
@@ -128,18 +135,22 @@ def theme_summary(
         }
         n_turns = int(p["segment_id"].nunique())
         n_people = int(p["participant_id"].nunique())
-        rates = (p.groupby("role")["segment_id"].nunique() / role_turns).dropna()
-        rates = rates[rates > 0].sort_values(ascending=False, kind="stable")
-        role_names = order_roles(rates.index)
-        role_names.sort(key=lambda r: -rates[r])
+        all_rates = (p.groupby("role")["segment_id"].nunique() / role_turns).reindex(role_turns.index).fillna(0.0)
+        raised_by = all_rates[all_rates > 0]
+        role_names = order_roles(raised_by.index)
+        role_names.sort(key=lambda r: -raised_by[r])
+        eligible = all_rates[[r for r in all_rates.index if role_people.get(r, 0) >= min_role_participants]]
+        if not len(eligible):
+            eligible = all_rates
+        eligible = eligible.sort_values(ascending=False, kind="stable")
         top = ""
-        if len(rates) == 1:
-            top = rates.index[0]
+        if len(raised_by) == 1:
+            top = raised_by.index[0]
             who = f"only by {role_plural(top)}"
-        elif len(rates) >= 2 and rates.iloc[0] >= DOMINANCE * rates.iloc[1]:
-            top = rates.index[0]
-            who = f"most often by {role_plural(top)} ({100 * rates.iloc[0]:.0f}% of their turns)"
-        elif len(rates) >= 2:
+        elif len(eligible) >= 2 and eligible.iloc[0] > 0 and eligible.iloc[0] >= DOMINANCE * eligible.iloc[1]:
+            top = eligible.index[0]
+            who = f"most often by {role_plural(top)} ({100 * eligible.iloc[0]:.0f}% of their turns)"
+        elif len(raised_by) >= 2:
             who = f"by {_join([role_plural(r) for r in role_names])} alike"
         else:
             who = ""
