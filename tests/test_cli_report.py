@@ -128,3 +128,29 @@ def test_leak_check_fails_loudly(inputs, tmp_path, codebook_path, capsys, monkey
     err = capsys.readouterr().err
     assert code == 2
     assert "NAME LEAK" in err and "report.docx" in err
+
+
+def test_report_from_project(inputs, tmp_path, codebook_path, capsys):
+    """--project: corpus, codebook and non-rejected codings come from the project file."""
+    from outcomes_qual.codebook import load_codebook
+    from outcomes_qual.ingest import read_corpus
+    from outcomes_qual.project import Project
+
+    d, roster, codings = inputs
+    path = tmp_path / "p.sqlite"
+    proj = Project.create(path)
+    try:
+        proj.add_corpus(read_corpus([d], roster=roster))
+        cb = load_codebook(codebook_path)
+        proj.add_codebook(cb)
+        rows = pd.read_csv(codings)
+        rows["status"] = ["accepted"] * (len(rows) - 1) + ["rejected"]  # int_strathlinn:004 rejected
+        proj.add_codings(rows, codebook=cb)
+    finally:
+        proj.close()
+    out = tmp_path / "from_project"
+    code = main(["report", "--project", str(path), "--no-topics", "--quiet", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    summary = pd.read_csv(out / "tables" / "theme_summary.csv").set_index("theme")
+    assert summary.loc["time", "n_turns"] == 2
+    assert summary.loc["systems_barriers", "n_turns"] == 1  # the rejected coding is not counted
