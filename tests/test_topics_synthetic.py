@@ -172,3 +172,14 @@ def make_planted_corpus(seed: int = 0) -> tuple[Corpus, dict[str, str]]:
                 truth[sid] = lab
         corpora.append(c)
     return Corpus.concat(corpora), truth
+
+
+def test_synthetic_corpus_is_well_formed():
+    corpus, truth = make_planted_corpus(0)
+    corpus.check()
+    assert len(corpus.transcripts) == len(GROUPS)
+    assert sum(v == "agency" for v in truth.values()) == len(GROUPS) * PER_GROUP["agency"]
+    # the planted subject is in no code's words
+    text = " ".join(c.definition + " ".join(c.keywords + c.examples) for c in CODEBOOK.codes).lower()
+    assert "agency" not in text and "locum" not in text and "turnover" not in text
+    assert make_planted_corpus(0)[1] == truth

@@ -47,6 +47,11 @@ FILLER_WORDS: frozenset[str] = frozenset(
     i'm i've i'd i'll you're you've you'd we're we've we'd we'll they're they've
     they'd it's that's there's what's don't didn't doesn't isn't wasn't aren't
     can't couldn't wouldn't shouldn't won't haven't hasn't let's
+    he's she's who's here's where's
+    honestly truly totally absolutely exactly certainly really agree agreed
+    big little better best bad worse new old different same whole real able
+    feel feels felt put puts let used use using does doing did done having
+    ask asked asking keep keeps kept start started try tried trying
     time's
     """.split()
 )
