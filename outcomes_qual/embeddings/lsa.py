@@ -93,7 +93,7 @@ class LSAEmbedder(Embedder):
         k = min(int(self.n_components), X.shape[1] - 1, X.shape[0] - 1)
         self.vectorizer_ = vec
         if k >= 2:
-            self.svd_ = TruncatedSVD(n_components=k, random_state=self.random_state, algorithm="randomized", n_iter=7)
+            self.svd_ = TruncatedSVD(n_components=k, random_state=self.random_state, algorithm="randomized", n_iter=4)
             self.svd_.fit(X)
             self.dim_ = k
         else:

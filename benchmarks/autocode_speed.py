@@ -1,0 +1,106 @@
+"""Time ``autocode`` on a synthetic corpus and report peak memory.
+
+Usage::
+
+    .venv/bin/python benchmarks/autocode_speed.py [--turns 10000] [--methods keyword semantic-lsa ensemble-lsa ensemble-sentence]
+
+Each method runs in a fresh Python process, so its wall time includes
+loading what it needs (for sentence embeddings: torch and the model) and its
+peak resident memory (``ru_maxrss``) is its own. Targets from the issue:
+keyword and light (LSA) methods under 5 s, the ensemble with sentence
+embeddings under 60 s, peak memory under 2 GB, for 10,000 turns on a 2-core
+machine. This script prints figures; it is not a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+
+METHODS = {
+    "keyword": ("keyword", "lsa"),
+    "semantic-lsa": ("semantic", "lsa"),
+    "ensemble-lsa": ("ensemble", "lsa"),
+    "ensemble-sentence": ("ensemble", "sentence-transformers"),
+}
+
+
+def run_one(name: str, n_turns: int) -> dict:
+    """Run one method in this process and return its figures."""
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    t0 = time.perf_counter()
+    from _synthetic import make_synthetic_segments
+
+    from outcomes_qual.codebook import load_codebook
+    from outcomes_qual.coding import autocode
+
+    t_import = time.perf_counter() - t0
+    seg = make_synthetic_segments(n_turns, seed=0)
+    cb = load_codebook(ROOT / "codebooks" / "outcomes_practice.yaml")
+    method, backend = METHODS[name]
+    t1 = time.perf_counter()
+    codings = autocode(seg, cb, method=method, backend=backend)
+    seconds = time.perf_counter() - t1
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "method": name,
+        "turns": int(len(seg)),
+        "coded_turns": int((seg["role"] != "facilitator").sum()),
+        "codings": int(len(codings)),
+        "import_s": round(t_import, 2),
+        "autocode_s": round(seconds, 2),
+        "turns_per_s": round(len(seg) / seconds, 1),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--turns", type=int, default=10_000)
+    ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one, args.turns)))
+        return 0
+    print(f"autocode on {args.turns:,} synthetic turns; {os.cpu_count()} CPU(s); each method in a fresh process")
+    rows = []
+    for name in args.methods:
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", name, "--turns", str(args.turns)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
+        )
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            print(f"{name}: failed ({last})")
+            continue
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        row["process_wall_s"] = round(wall, 2)
+        rows.append(row)
+    if not rows:
+        return 1
+    cols = ["method", "turns", "codings", "autocode_s", "turns_per_s", "import_s", "process_wall_s", "peak_rss_mb"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    print("  ".join(c.rjust(widths[c]) for c in cols))
+    for r in rows:
+        print("  ".join(str(r[c]).rjust(widths[c]) for c in cols))
+    print("autocode_s: the autocode call (fit + predict, model loading included); "
+          "process_wall_s: the whole child process; peak_rss_mb: the child's peak resident memory")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
