@@ -79,6 +79,11 @@ def format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
+def _signed(value: float) -> str:
+    """"+1.2", "-0.4", "0.0" (no negative zero)."""
+    return "0.0" if abs(value) < 0.05 else f"{value:+.1f}"
+
+
 def _label(codebook, code: str) -> str:
     if codebook is not None and code in codebook:
         return codebook.label(code)
@@ -532,10 +537,13 @@ def _authority_paragraphs(tables, codebook, *, figure_no: int | None = None, tab
         if len(spread) and spread.iloc[0] > 0:
             code = spread.index[0]
             p_adj = per.set_index("code").loc[code, "p_adjusted"]
+            bases = sorted(int(b) for b in comp.drop_duplicates("authority")["base"] if b > 0)[:2]
+            mdd = 100 * 1.96 * math.sqrt(0.25 * sum(1 / b for b in bases)) if len(bases) == 2 else float("nan")
+            caveat = (f"; with groups of this size, differences smaller than about {mdd:.0f} percentage points "
+                      "cannot be told apart from chance") if not math.isnan(mdd) else ""
             out.append(
                 "No difference between authorities survived the correction for multiple comparisons. The largest "
-                f"gap was on {_lower_label(codebook, code)} ({shares(code)}; adjusted {format_p(p_adj)}); with groups "
-                "of this size, differences smaller than about 30 percentage points cannot be distinguished from chance."
+                f"gap was on {_lower_label(codebook, code)} ({shares(code)}; adjusted {format_p(p_adj)}){caveat}."
             )
         else:
             out.append("No difference between authorities survived the correction for multiple comparisons.")
@@ -815,7 +823,7 @@ def write_docx(
         for code in dict.fromkeys(cells["code"]):
             c = cells[cells["code"] == code].set_index("role")
             rows.append([_label(codebook, code)] + [
-                f"{c.loc[role, 'adjusted_residual']:+.1f}{'*' if abs(c.loc[role, 'adjusted_residual']) > 1.96 else ''}"
+                f"{_signed(c.loc[role, 'adjusted_residual'])}{'*' if abs(c.loc[role, 'adjusted_residual']) > 1.96 else ''}"
                 if role in c.index else "–" for role in roles])
         add_table(doc, ["Theme"] + [role_label(r) + "s" for r in roles], rows)
 
