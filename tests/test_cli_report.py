@@ -154,3 +154,11 @@ def test_report_from_project(inputs, tmp_path, codebook_path, capsys):
     summary = pd.read_csv(out / "tables" / "theme_summary.csv").set_index("theme")
     assert summary.loc["time", "n_turns"] == 2
     assert summary.loc["systems_barriers", "n_turns"] == 1  # the rejected coding is not counted
+
+
+def test_supervised_needs_train(inputs, tmp_path, codebook_path, capsys):
+    d, roster, _ = inputs
+    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--method", "supervised",
+                 "--no-topics", "--quiet", "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "--method supervised needs --train CODINGS.csv" in capsys.readouterr().err

@@ -39,6 +39,8 @@ def register(subparsers) -> None:
     p.add_argument("--codebook", metavar="CODEBOOK.yaml", help="thematic codebook (default with --project: the project's)")
     p.add_argument("--codings", metavar="CODINGS.csv", help="existing codings (segment_id, code, ...); skips auto-coding")
     p.add_argument("--method", choices=CODING_METHODS, default="ensemble", help="auto-coding method (default: ensemble)")
+    p.add_argument("--train", metavar="CODINGS.csv",
+                   help="human codings of some turns: needed by --method supervised, added to the ensemble")
     p.add_argument("--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods")
     p.add_argument("--no-topics", dest="topics", action="store_false", help="skip emergent-topic modelling")
     p.add_argument(
@@ -144,7 +146,10 @@ def run(args: argparse.Namespace) -> int:
                     from ..coding import autocode
                 except ImportError as err:  # pragma: no cover - coding package missing
                     raise InputError(f"auto-coding is unavailable ({err}); pass --codings CODINGS.csv") from None
-                codings = autocode(corpus, codebook, method=args.method)
+                train = read_codings(args.train, corpus) if args.train else None
+                if args.method == "supervised" and train is None:
+                    raise InputError("--method supervised needs --train CODINGS.csv (human codings of some turns)")
+                codings = autocode(corpus, codebook, method=args.method, train=train)
                 method = args.method
         bar.update(1)
         topics = None

@@ -705,10 +705,15 @@ def write_docx(
         st.font.size = Pt(size)
         st.font.color.rgb = RGBColor.from_string("1F4E79")
     _add_page_number_footer(doc)
+    props = doc.core_properties
+    props.author = "outcomes_qual"
+    props.last_modified_by = "outcomes_qual"
+    props.comments = "Quotes are pseudonymised and attributed by role only."
     counter = _Counter()
 
     # ------------------------------------------------------------- title
     title = title or "Outcomes-focused practice: what staff told us"
+    props.title = title
     doc.add_heading(title, level=0)
     n_tr = len(corpus.transcripts)
     sub = doc.add_paragraph()
