@@ -806,7 +806,7 @@ def write_docx(
                 used.add(qr["segment_id"])
         v = vignettes[(vignettes["code"] == theme) & ~vignettes["segment_id"].isin(used)]
         if len(v):
-            best = v.sort_values(["confidence", "n_chars"], ascending=[False, False], kind="stable").iloc[0]
+            best = v.sort_values(["rank", "confidence", "n_chars"], ascending=[True, False, False], kind="stable").iloc[0]
             used.add(best["segment_id"])
             add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", best["quote"], best["attribution"])
 
