@@ -6,8 +6,6 @@ import pytest
 from openpyxl import load_workbook
 
 from outcomes_qual.report import build_tables, write_csvs, write_workbook
-from outcomes_qual.report.figures import authority_figure, participants_by_role_figure, role_theme_heatmap
-from outcomes_qual.report.tables import analysed_participants
 from outcomes_qual.report.xlsx import sheet_name
 from test_report_docx import CODEBOOK, NAMES, build
 
@@ -60,17 +58,3 @@ def test_sheet_names():
     assert sheet_name("role_by_theme", taken) == "role_by_theme_2"
     assert len(sheet_name("x" * 40, set())) == 31
     assert sheet_name("a[b]:c", set()) == "a_b__c"
-
-
-def test_figures_written(tables, tmp_path):
-    corpus, _ = build()
-    for fn, data in (
-        (role_theme_heatmap, tables["role_by_theme"]),
-        (authority_figure, tables["authority_comparison"]),
-    ):
-        paths = fn(data, tmp_path / fn.__name__, codebook=CODEBOOK)
-        assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size > 1000 for p in paths)
-    svg = (tmp_path / "role_theme_heatmap.svg").read_text()
-    assert "Share of each role" in svg and "Systems barriers" in svg
-    paths = participants_by_role_figure(analysed_participants(corpus), tmp_path / "p")
-    assert "Participants by role and data-collection method" in paths[1].read_text()
