@@ -92,6 +92,7 @@ class BERTopicBackend(TopicBackend):
             metric="cosine",
             random_state=self.random_state,
             low_memory=True,
+            n_jobs=1,
         )
         hdbscan_model = hdbscan.HDBSCAN(
             min_cluster_size=int(min_topic_size),
