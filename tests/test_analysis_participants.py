@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outcomes_qual.analysis import participant_breakdown
 from outcomes_qual.cli import main
@@ -187,3 +189,20 @@ def test_typed_counts_match_the_published_tables(shared_dir):
         block = table[table["by"] == by].set_index("method").loc[order]
         ours = block[["senior", "practitioner", "total"]].values.tolist()
         assert ours == published[title], title
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 15), st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"]),
+                          st.sampled_from(["d1", "d2"])), min_size=1, max_size=40))
+def test_totals_are_distinct_people(rows):
+    roster = pd.DataFrame(rows, columns=["participant_id", "method", "role", "dept"]).astype({"participant_id": str})
+    t = participant_breakdown(roster, rows="method", cols="role")
+    body, total = t.iloc[:-1], t.iloc[-1]
+    assert total["method"] == "total"
+    assert total["total"] == roster["participant_id"].nunique()
+    for role in ("x", "y"):
+        if role in t.columns:
+            assert total[role] == roster.loc[roster["role"] == role, "participant_id"].nunique()
+            assert body[role].sum() >= total[role]  # a person in two rows counts in both, once in the total
+    by = participant_breakdown(roster, rows="method", cols="role", by="dept")
+    assert by[by["by"] == "all"].drop(columns="by").reset_index(drop=True).equals(t)
