@@ -162,3 +162,12 @@ def test_supervised_needs_train(inputs, tmp_path, codebook_path, capsys):
                  "--no-topics", "--quiet", "--out", str(tmp_path / "o")])
     assert code == 2
     assert "--method supervised needs --train CODINGS.csv" in capsys.readouterr().err
+
+
+def test_out_inside_input_is_refused(inputs, tmp_path, codebook_path, capsys):
+    d, roster, codings = inputs
+    code = main(["report", str(d), "--codebook", str(codebook_path), "--codings", str(codings), "--no-topics",
+                 "--out", str(d / "report")])
+    assert code == 2
+    assert "--out is inside an INPUT directory" in capsys.readouterr().err
+    assert not (d / "report").exists()

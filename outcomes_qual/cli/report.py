@@ -127,6 +127,14 @@ def run(args: argparse.Namespace) -> int:
     from ..report.checks import check_no_names
 
     out = Path(args.out)
+    for given in args.inputs or []:
+        given = Path(given)
+        if given.is_dir() and (out.resolve() == given.resolve() or given.resolve() in out.resolve().parents):
+            raise InputError(
+                "--out is inside an INPUT directory; the report would be read back as input next time and would "
+                "write into your data: choose a directory outside it",
+                path=out,
+            )
     codebook = _load_codebook(args)
     agreement = _read_agreement(args.agreement)
     corpus = _common.load_corpus(args)
