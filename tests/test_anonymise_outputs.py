@@ -169,3 +169,22 @@ def test_qdpx_export_without_anonymising_does_leak(inputs, project):
     assert {"Llŷr", "Ceri", "Mrs Pritchard"} <= set(leaks["name"])
     assert "project.qde" in set(leaks["member"])
     assert any(m.startswith("sources/") for m in leaks["member"])
+
+
+def test_topics_outputs_hold_no_names(inputs):
+    import argparse
+
+    from outcomes_qual.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    if "--backend" not in sub.choices["topics"].format_help():
+        pytest.skip("the topics command is not present in this checkout")
+    out = inputs / "topics"
+    rc = main(
+        ["topics", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--codebook", str(CODEBOOK),
+         "--backend", "light", "--names", str(inputs / "names.csv"), "--out", str(out)]
+    )
+    assert rc == 0
+    assert (out / "topics.csv").is_file()
+    leaks = scan_for_names(out, REAL_NAMES)
+    assert leaks.empty, leaks.to_string()
