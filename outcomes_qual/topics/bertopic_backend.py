@@ -6,7 +6,7 @@ precomputed embeddings and an embedding model wrapping the toolkit's own
 :class:`outcomes_qual.embeddings.Embedder`, so it never loads or downloads a
 model itself. Settings:
 
-* UMAP: ``n_neighbors=15`` (fewer on tiny inputs), 5 components,
+* UMAP: ``n_neighbors=15`` (fewer on tiny inputs), 5 components, 200 epochs,
   ``min_dist=0``, cosine metric, ``random_state`` fixed (single-threaded, so
   reproducible).
 * HDBSCAN (the ``hdbscan`` package, which can predict new points, unlike
@@ -93,6 +93,7 @@ class BERTopicBackend(TopicBackend):
             random_state=self.random_state,
             low_memory=True,
             n_jobs=1,
+            n_epochs=200,
         )
         hdbscan_model = hdbscan.HDBSCAN(
             min_cluster_size=int(min_topic_size),
