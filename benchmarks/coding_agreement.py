@@ -173,8 +173,9 @@ def main(argv=None) -> int:
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     print(f"Coding agreement on {gold_path.name}: {len(gold)} quotes, theme counts "
           + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, counts)) + f"; codebook {Path(args.codebook).name}")
+    counts_fmt = {c: (lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}") for c in ("n_gold", "n_pred")}
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.float_format", "{:.2f}".format):
-        print(table.to_string(index=False))
+        print(table.to_string(index=False, formatters=counts_fmt, na_rep=""))
     print("seconds per method: " + ", ".join(f"{k} {v:.1f}" for k, v in timing.items()))
     if args.markdown:
         macro = table[table["theme"] == "macro"]
