@@ -55,6 +55,14 @@ def test_cross_validate_agreement_perfectly_separable():
     assert row.loc["macro", "f1"] == pytest.approx(1.0)  # mean over codes with positives
 
 
+def test_cross_validate_method_uses_own_params():
+    coder = SupervisedCoder(codebook=CB, backend="lsa", random_state=0)
+    pd.testing.assert_frame_equal(
+        coder.cross_validate(SEG, COD, n_splits=3), cross_validate_agreement(SEG, COD, CB, n_splits=3, backend="lsa")
+    )
+    assert not hasattr(coder, "models_")  # cross-validation leaves the estimator unfitted
+
+
 def test_cross_validate_metrics_match_sklearn(monkeypatch):
     # a coder that always answers 'time' makes the expected metrics easy to compute with sklearn
     from outcomes_qual.coding import supervised

@@ -159,6 +159,13 @@ class SupervisedCoder(BaseCoder):
         logger.info("supervised coder trained on %d units; %d codes learnable", len(seg), len(self.models_))
         return self
 
+    def cross_validate(self, segments, codings: pd.DataFrame, *, n_splits: int = 5, level: str = "theme") -> pd.DataFrame:
+        """Cross-validated agreement of a coder with these parameters (see :func:`cross_validate_agreement`)."""
+        params = {k: v for k, v in self.get_params().items() if k not in ("codebook", "random_state")}
+        return cross_validate_agreement(
+            segments, codings, self.codebook, n_splits=n_splits, random_state=self.random_state, level=level, **params
+        )
+
     def _features(self, texts: list[str]):
         emb = self.embedder_.transform(texts)
         blocks = [sparse.csr_matrix(emb)]
