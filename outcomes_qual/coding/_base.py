@@ -14,9 +14,9 @@ Facilitator turns are skipped unless ``include_facilitator=True``.
 Decisions follow one rule for all coders: a theme is assigned when its
 probability reaches ``threshold``; the turn's best theme is also assigned when
 it reaches ``top1_threshold`` (so a turn on topic gets at least its best
-theme). A code's probability is never below that of its sub-codes. A sub-code
-is emitted only under an assigned theme, when its own probability reaches
-``threshold``. A theme row is written for every assigned
+theme). Each code's probability is its own (a theme's score already draws on
+its sub-codes' keywords and texts); a sub-code is emitted only under an
+assigned theme, when its own probability reaches ``threshold``. A theme row is written for every assigned
 theme and a sub-code row for every sub-code that fires.
 """
 
@@ -132,18 +132,6 @@ class BaseCoder(BaseEstimator):
     def _scores(self, seg: pd.DataFrame):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _rolled_scores(self, seg: pd.DataFrame):
-        """``_scores`` with each code's probability raised to its best descendant's."""
-        proba, evidence = self._scores(seg)
-        codes = list(self.codes_)
-        index = self._code_index()
-        for j in sorted(range(len(codes)), key=lambda j: -codes[j].count("/")):
-            parent = codes[j].rsplit("/", 1)[0] if "/" in codes[j] else None
-            if parent is not None and parent in index:
-                k = index[parent]
-                np.maximum(proba[:, k], proba[:, j], out=proba[:, k])
-        return proba, evidence
-
     def _code_index(self) -> dict[str, int]:
         return {k: j for j, k in enumerate(self.codes_)}
 
@@ -157,7 +145,7 @@ class BaseCoder(BaseEstimator):
         """
         check_is_fitted(self)
         seg = self._check_input(segments)
-        proba, _ = self._rolled_scores(seg)
+        proba, _ = self._scores(seg)
         return pd.DataFrame(proba, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
 
     def predict(self, segments) -> pd.DataFrame:
@@ -171,7 +159,7 @@ class BaseCoder(BaseEstimator):
         """
         check_is_fitted(self)
         seg = self._check_input(segments)
-        proba, evidence = self._rolled_scores(seg)
+        proba, evidence = self._scores(seg)
         return self._decide(seg, proba, evidence)
 
     def _decide(self, seg: pd.DataFrame, proba: np.ndarray, evidence) -> pd.DataFrame:
