@@ -47,6 +47,16 @@ def test_fit_with_codings_adds_supervised():
     assert ens.parts_ == ["keyword", "semantic-lsa", "supervised"]
     assert set(ens.supervised_.models_) == {"systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"}
     assert tuple(ens.predict(SEGMENTS).columns) == schema.CODING_COLUMNS
+    # the supervised log-odds count by n / (n + 20), n = coded turns per code
+    weights = dict(zip(ens.codes_, ens._supervised_weights()))
+    assert weights["time"] == pytest.approx(2 / 22) and weights["partners"] == pytest.approx(2 / 22)
+    assert weights["systems_barriers"] == pytest.approx(2 / 22)
+    seg = ens._check_input(SEGMENTS)
+    z_sem, _ = ens.semantic_._z(seg)
+    kw, _ = ens.keyword_._raw(seg)
+    p = np.clip(ens.supervised_._scores(seg)[0], 1e-3, 1 - 1e-3)
+    expected = z_sem + 0.5 * kw + np.array(list(weights.values())) * np.log(p / (1 - p))
+    np.testing.assert_allclose(ens.decision_function(SEGMENTS).to_numpy(), expected)
 
 
 def test_autocode_corpus_all_methods():

@@ -5,7 +5,10 @@ turn's similarity to a code lies above what text about other themes gets),
 the keyword coder's score (weighted matched terms) and, when human codings
 are given to ``fit``, the supervised coder's log-odds::
 
-    z = z_semantic + keyword_weight * keyword_score + supervised_weight * logit(p_supervised)
+    z = z_semantic + keyword_weight * keyword_score + w_code * logit(p_supervised)
+
+where ``w_code = supervised_weight * n / (n + supervised_prior)`` grows with the
+number ``n`` of turns people coded with that code.
 
 The probability is ``1 / (1 + exp(-slope * (z - z_threshold)))``. A theme is
 assigned when the probability reaches ``threshold``; the turn's best theme is
@@ -58,6 +61,10 @@ class EnsembleCoder(BaseCoder):
         Weight of the keyword score (one unshared keyword scores 1).
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
+    supervised_prior : float, default 20
+        The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
+        where ``n`` is its number of coded training turns: with few human codings
+        the zero-shot evidence dominates; with many, the learned model does.
     z_threshold : float, default 2.0
         Combined score at which the probability is 0.5.
     top1_z : float or None, default 0.25
@@ -87,6 +94,7 @@ class EnsembleCoder(BaseCoder):
         model_path=None,
         keyword_weight=0.5,
         supervised_weight=1.0,
+        supervised_prior=20,
         z_threshold=2.0,
         top1_z=0.25,
         slope=1.5,
@@ -100,6 +108,7 @@ class EnsembleCoder(BaseCoder):
         self.model_path = model_path
         self.keyword_weight = keyword_weight
         self.supervised_weight = supervised_weight
+        self.supervised_prior = supervised_prior
         self.z_threshold = z_threshold
         self.top1_z = top1_z
         self.slope = slope
@@ -125,6 +134,16 @@ class EnsembleCoder(BaseCoder):
         self.method_ = "ensemble"
         return self
 
+    def _supervised_weights(self) -> np.ndarray:
+        """Per-code weight of the supervised log-odds: ``w * n / (n + supervised_prior)``.
+
+        ``n`` is the code's number of coded training turns, so the learned
+        model counts for more as people code more (0 for codes it cannot learn).
+        """
+        sup = self.supervised_
+        n = np.array([sup.n_positive_.get(k, 0) if k in sup.models_ else 0 for k in self.codes_], dtype=float)
+        return float(self.supervised_weight) * n / (n + float(self.supervised_prior))
+
     @property
     def top1_threshold(self):
         """Probability matching ``top1_z`` (used by the shared decision rule)."""
@@ -146,9 +165,8 @@ class EnsembleCoder(BaseCoder):
         sup_ev = None
         if self.supervised_ is not None and len(seg):
             p_sup, sup_ev = self.supervised_._scores(seg)
-            learnable = np.array([k in self.supervised_.models_ for k in self.codes_])
             p = np.clip(p_sup, 1e-3, 1 - 1e-3)
-            z = z + float(self.supervised_weight) * np.where(learnable, np.log(p / (1 - p)), 0.0)
+            z = z + self._supervised_weights() * np.log(p / (1 - p))
         return z, kw_terms, sims, sup_ev
 
     def _scores(self, seg: pd.DataFrame):
