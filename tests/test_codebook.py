@@ -10,8 +10,6 @@ import pytest
 from outcomes_qual.codebook import (
     CODEBOOK_COLUMNS,
     CODEBOOK_TABLE_COLUMNS,
-    Code,
-    Codebook,
     codebook_markdown,
     codebook_table,
     dumps_codebook,

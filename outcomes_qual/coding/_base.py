@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -187,10 +186,3 @@ class BaseCoder(BaseEstimator):
                     if p[c] >= threshold:
                         rows.append((sid, codes[c], coder, self.method_, float(p[c]), evidence(i, codes[c])))
         return pd.DataFrame(rows, columns=list(schema.CODING_COLUMNS)) if rows else schema.empty_frame(schema.CODING_COLUMNS)
-
-
-def merge_params(defaults: Mapping, given: Mapping | None) -> dict:
-    """``defaults`` updated with ``given`` (``None`` means no overrides)."""
-    out = dict(defaults)
-    out.update(given or {})
-    return out

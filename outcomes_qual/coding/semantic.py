@@ -50,9 +50,6 @@ logger = logging.getLogger(__name__)
 #: sparse codebook does not blow calibrated scores up.
 MIN_NULL_STD = 0.05
 
-#: How each kind of codebook text is introduced to the embedder.
-ITEM_KINDS: tuple[str, ...] = ("definition", "include", "example", "keywords")
-
 
 def codebook_items(codebook) -> pd.DataFrame:
     """The short texts that describe each code: one row per (code, text).

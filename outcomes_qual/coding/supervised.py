@@ -199,10 +199,6 @@ class SupervisedCoder(BaseCoder):
         return proba, evidence
 
 
-def _theme_matrix(codings: pd.DataFrame, ids, themes: list[str]) -> np.ndarray:
-    return theme_labels(codings, ids, themes)
-
-
 def cross_validate_agreement(
     segments,
     codings: pd.DataFrame,
