@@ -84,6 +84,11 @@ def test_autocode_errors(transcript, tmp_path, codebook_path, capsys):
     assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(transcript)]) == 2
     assert "--out would overwrite an input file" in capsys.readouterr().err
     assert transcript.read_text(encoding="utf-8") == TRANSCRIPT
+    missing_model = tmp_path / "no_model"
+    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--backend", "sentence-transformers",
+                 "--model", str(missing_model), "--out", str(tmp_path / "c.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "model_path: expected a local sentence-transformers model directory" in err or "install outcomes_qual[embeddings]" in err
     unmatched = tmp_path / "u.csv"
     unmatched.write_text("segment_id,code\nzz:001,time\n", encoding="utf-8")
     assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--train", str(unmatched), "--out", str(tmp_path / "c.csv")]) == 2

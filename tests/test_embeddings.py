@@ -87,6 +87,16 @@ def test_auto_falls_back_to_lsa_with_message(monkeypatch, caplog):
     assert "install outcomes_qual[embeddings] for sentence embeddings; using the light TF-IDF/LSA backend" in caplog.text
 
 
+def test_explicit_sentence_backend_without_the_extra_names_the_install(monkeypatch):
+    from outcomes_qual.embeddings import EmbeddingBackendUnavailable
+    from outcomes_qual.errors import OutcomesQualError
+
+    monkeypatch.setattr(embeddings, "sentence_transformers_available", lambda: False)
+    with pytest.raises(EmbeddingBackendUnavailable, match=r"install outcomes_qual\[embeddings\]") as info:
+        get_embedder("sentence-transformers")
+    assert isinstance(info.value, OutcomesQualError) and isinstance(info.value, ImportError)
+
+
 def test_model_path_resolution_order(tmp_path, monkeypatch):
     explicit, env = tmp_path / "explicit", tmp_path / "env"
     explicit.mkdir()

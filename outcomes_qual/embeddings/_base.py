@@ -20,12 +20,14 @@ from collections.abc import Iterable
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..errors import OutcomesQualError
+
 #: The message shown when the optional sentence-embedding stack is missing.
 INSTALL_HINT = "install outcomes_qual[embeddings] for sentence embeddings"
 
 
-class EmbeddingBackendUnavailable(ImportError):
-    """The requested backend's optional dependencies or model are missing."""
+class EmbeddingBackendUnavailable(OutcomesQualError, ImportError):
+    """The requested backend's optional dependencies or model are missing (the CLI prints one line)."""
 
 
 def as_text_list(texts: Iterable[str] | str) -> list[str]:

@@ -85,6 +85,23 @@ def _offline():
                 os.environ[k] = v
 
 
+@contextlib.contextmanager
+def _quiet_progress():
+    """Hide transformers' weight-loading progress bar while loading (restored after)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def sentence_transformers_available() -> bool:
     """True when ``sentence_transformers`` can be imported (it is not imported here)."""
     import importlib.util
@@ -115,7 +132,8 @@ def load_sentence_model(model_path: str | os.PathLike | None = None):
             except ImportError as err:
                 raise EmbeddingBackendUnavailable(f"sentence_transformers is not installed: {INSTALL_HINT}") from err
             logger.info("loading sentence-transformers model from %s (offline)", path)
-            model = SentenceTransformer(str(path), device="cpu")
+            with _quiet_progress():
+                model = SentenceTransformer(str(path), device="cpu")
         _MODEL_CACHE[key] = model
         return model
 
