@@ -183,3 +183,38 @@ def test_shipped_codebook_copies_no_ten_word_run_from_shared(codebook_path, shar
         theirs = _words(src.read_text(encoding="utf-8", errors="replace"))
         hits = [run for run in (tuple(theirs[i : i + 10]) for i in range(len(theirs) - 9)) if run in ours_runs]
         assert not hits, f"{src.name}: {' '.join(hits[0])}"
+
+
+# ------------------------------------------------------------------ property: save/load round trip
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from outcomes_qual.codebook import Code, Codebook  # noqa: E402
+
+_part = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85\ufeff"),
+    min_size=1,
+    max_size=40,
+).map(lambda s: " ".join(s.split())).filter(bool)
+_texts = st.lists(_text, max_size=3).map(tuple)
+_color = st.one_of(st.none(), st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))
+
+
+@st.composite
+def codebooks(draw):
+    themes = draw(st.lists(_part, min_size=1, max_size=4, unique=True))
+    codes = []
+    for t in themes:
+        codes.append(Code(t, draw(_text), draw(_text), draw(_texts), draw(_texts), draw(_texts), draw(_texts), draw(_color)))
+        for sub in draw(st.lists(_part, max_size=3, unique=True)):
+            codes.append(Code(f"{t}/{sub}", draw(_text), draw(_text), keywords=draw(_texts), examples=draw(_texts)))
+    return Codebook(name=draw(_part), codes=tuple(codes), description=draw(st.one_of(st.just(""), _text)), version=draw(_part))
+
+
+@settings(max_examples=40, deadline=None)
+@given(codebooks())
+def test_dump_load_round_trip_property(cb):
+    back = loads_codebook(dumps_codebook(cb))
+    assert back == cb
+    assert [c.line for c in back] == sorted(c.line for c in back)  # lines recorded, in file order
