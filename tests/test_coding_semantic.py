@@ -55,6 +55,9 @@ def test_calibration_uses_other_themes(lsa_coder):
     assert (z.loc["t:005"] < lsa_coder.top1_z).all()  # "Right." is near nothing
     empty = pd.DataFrame({"segment_id": ["e"], "text": ["zzzz qqqq"]})  # no known word: no evidence at all
     assert (lsa_coder.decision_function(empty).to_numpy() == -10).all()
+    blank = pd.DataFrame({"segment_id": ["b", "c"], "text": ["", " ... "]})
+    assert (lsa_coder.decision_function(blank).to_numpy() == -10).all()
+    assert lsa_coder.predict(blank).empty
     p = lsa_coder.predict_proba(SEGMENTS)
     expected = 1 / (1 + np.exp(-1.5 * (z["time"] - 2.0)))
     np.testing.assert_allclose(p["time"], np.maximum(expected, 0))
@@ -91,3 +94,5 @@ def test_sentence_backend_codes_paraphrases_offline(monkeypatch, codebook_path):
     assert coder.method_ == "semantic-sentence"
     z = coder.decision_function(seg)[cb.theme_keys()]
     assert z.idxmax(axis=1).tolist() == ["systems_barriers", "partners", "resistance"]
+    blank = pd.DataFrame({"segment_id": ["e"], "text": ["..."]})
+    assert coder.predict(blank).empty

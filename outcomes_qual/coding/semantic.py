@@ -231,8 +231,10 @@ class SemanticCoder(BaseCoder):
                 raw[:, j] = _topk_mean(sims[:, pool], self.top_k)
         z = (raw - self.null_mean_) / self.null_std_
         # empty turns carry no evidence
-        empty = (np.abs(vectors).sum(axis=1) < 1e-9) if len(seg) else np.zeros(0, bool)
-        z[empty] = -10.0
+        if len(seg):
+            no_words = ~seg["text"].str.contains(r"[^\W_]", regex=True).to_numpy(dtype=bool)
+            empty = (np.abs(vectors).sum(axis=1) < 1e-9) | no_words
+            z[empty] = -10.0
         return z, sims
 
     def _scores(self, seg: pd.DataFrame, vectors: np.ndarray | None = None):
