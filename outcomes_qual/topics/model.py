@@ -39,6 +39,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -204,6 +205,8 @@ class TopicModel(BaseEstimator):
     thresholds_ : dict of str to float
     n_outliers_before_ : int
         Outliers among clustered turns before outlier reduction.
+    timings_ : dict of str to float
+        Seconds spent embedding, clustering and describing.
     clustering_details_ : dict
     backend_model_ : object or None
         The fitted ``BERTopic`` model on the BERTopic path.
@@ -290,6 +293,8 @@ class TopicModel(BaseEstimator):
                 thr[name] = float(value)
         self.thresholds_ = thr
 
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
         # 1. embed turns and codes in one space
         code_keys: list[str] = list(codebook.keys()) if codebook is not None else []
         per_code = {k: code_texts(codebook, k) for k in code_keys}
@@ -318,6 +323,7 @@ class TopicModel(BaseEstimator):
             code_vectors = np.zeros((0, E.shape[1]))
         theme_keys = [k for k in code_keys if "/" not in k]
 
+        timings["embed_s"] = time.perf_counter() - t0
         # 2. deductive step
         assigned = np.array([None] * n, dtype=object)
         sources = np.array(["cluster"] * n, dtype=object)
@@ -340,6 +346,7 @@ class TopicModel(BaseEstimator):
             code_vectors = centroids(E, np.array([a if a is not None else "" for a in assigned], dtype=object),
                                      code_keys) if code_keys else np.zeros((0, E.shape[1]))
 
+        t0 = time.perf_counter()
         # 3. emergent step
         rest = np.flatnonzero(assigned == None)  # noqa: E711 - object array
         mts = int(self.min_topic_size) if self.min_topic_size else default_min_topic_size(len(rest))
@@ -358,6 +365,8 @@ class TopicModel(BaseEstimator):
         self.clustering_details_ = clustering.details if clustering else {}
         self.backend_model_ = clustering.model if clustering else None
 
+        timings["cluster_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         # 4. topics: one per matched theme, one per cluster; numbered by size
         raw: list[tuple[str, object]] = []
         raw_label = np.full(n, -1, dtype=int)
@@ -411,6 +420,9 @@ class TopicModel(BaseEstimator):
         self.emergent_ = np.array(
             [kind == "cluster" and not (s >= thr["emergent"]) for kind, s in zip(self.topic_kinds_, sim)], dtype=bool
         )
+        timings["describe_s"] = time.perf_counter() - t0
+        self.timings_ = {k: round(v, 3) for k, v in timings.items()}
+        logger.info("topic model timings: %s", self.timings_)
         logger.info(
             "topics (%s, %s embeddings): %d turns -> %d codebook topics, %d clusters (%d emergent), %d outliers",
             self.backend_, self.embedding_, n, self.topic_kinds_.count("codebook"),
