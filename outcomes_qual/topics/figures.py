@@ -9,8 +9,9 @@ Examples
 >>> import tempfile
 >>> from outcomes_qual.corpus import Corpus
 >>> from outcomes_qual.topics import find_topics
->>> turns = [(f"P{i % 4}", "practitioner", f"Agency staff leave so quickly, agency cover again ({i}).")
-...          for i in range(8)]
+>>> said = ["Agency staff leave so quickly.", "Agency cover again this week, another locum.",
+...         "The panel forms take all day.", "Panel paperwork and forms again."]
+>>> turns = [(f"P{i % 4}", "practitioner", said[i % 4]) for i in range(12)]
 >>> result = find_topics(Corpus.from_turns("fg1", turns), backend="light", min_topic_size=3)
 >>> with tempfile.TemporaryDirectory() as d:
 ...     [p.name for p in write_topic_figures(result, d)]

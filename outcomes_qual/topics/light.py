@@ -70,11 +70,11 @@ class LightBackend(TopicBackend):
     ) -> Clustering:
         X = np.asarray(embeddings, dtype=float)
         n = len(X)
-        if n > N_COMPONENTS + 1 and X.shape[1] > N_COMPONENTS:
+        n_distinct = len(np.unique(X.round(6), axis=0))
+        if n_distinct > 2 * N_COMPONENTS and X.shape[1] > N_COMPONENTS:
             X = PCA(n_components=N_COMPONENTS, random_state=self.random_state).fit_transform(X)
             norms = np.linalg.norm(X, axis=1, keepdims=True)
             X = X / np.where(norms > 0, norms, 1.0)
-        n_distinct = len(np.unique(X.round(6), axis=0))
         k_max = min(int(max_topics), n // max(int(min_topic_size), 1), n_distinct)
         if n < 4 or k_max < 2:
             logger.info("light topics: %d turns is too few to cluster (min_topic_size %d)", n, min_topic_size)
