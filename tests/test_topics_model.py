@@ -248,6 +248,12 @@ def test_precomputed_embeddings_are_used():
     tm = TopicModel(backend="light", min_topic_size=5).fit(texts, embeddings=E)
     assert sorted(tm.sizes_.tolist()) == [12, 12]
     assert len(set(tm.labels_[:12])) == 1 and tm.labels_[0] != tm.labels_[12]
+    np.testing.assert_array_equal(tm.embeddings_, E)
+    assert tm.transform(["a", "b"], embeddings=E[[0, 12]]).tolist() == [tm.labels_[0], tm.labels_[12]]
+    with pytest.raises(ValueError, match=r"fitted on 3-dimensional embeddings, got \d+; pass embeddings="):
+        tm.transform(["alpha beta"])
+    with pytest.raises(TypeError, match="X: expected a sequence of texts, got a single str"):
+        TopicModel(backend="light").fit("one text")
 
 
 def test_backend_names():

@@ -272,9 +272,9 @@ class TopicModel(BaseEstimator):
         -------
         self
         """
-        texts = ["" if t is None else str(t) for t in X]
         if isinstance(X, str):
             raise TypeError("X: expected a sequence of texts, got a single str; wrap it in a list")
+        texts = ["" if t is None else str(t) for t in X]
         n = len(texts)
         if n == 0:
             raise ValueError("X: expected at least one text to find topics in, got none")
@@ -307,8 +307,8 @@ class TopicModel(BaseEstimator):
             E = np.asarray(embeddings)
             if E.shape[0] != n:
                 raise ValueError(f"embeddings: expected {n} rows (one per text), got {E.shape[0]}")
-            if code_keys:
-                embedder.fit([t for t in texts if t.strip()] + extra)
+            # fitted anyway, for the codes and for transform on new texts
+            embedder.fit([t for t in texts if t.strip()] + extra or ["empty"])
         self.embedder_ = embedder
         self.embeddings_ = E
         if code_keys:
@@ -431,13 +431,22 @@ class TopicModel(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ use
-    def transform(self, X: Sequence[str]) -> np.ndarray:
+    def transform(self, X: Sequence[str], *, embeddings=None) -> np.ndarray:
         """Topic of each new text: the topic whose centroid is nearest (cosine).
 
         Returns ``-1`` for a text less similar than ``outlier_threshold`` to every topic.
+        Pass ``embeddings`` when the model was fitted on precomputed embeddings.
         """
         check_is_fitted(self, "labels_")
-        E = np.asarray(self.embedder_.transform(["" if t is None else str(t) for t in X]))
+        if embeddings is None:
+            E = np.asarray(self.embedder_.transform(["" if t is None else str(t) for t in X]))
+        else:
+            E = np.asarray(embeddings)
+        if E.shape[1] != self.centroids_.shape[1]:
+            raise ValueError(
+                f"embeddings: the model was fitted on {self.centroids_.shape[1]}-dimensional embeddings, got "
+                f"{E.shape[1]}; pass embeddings= from the embedder used in fit"
+            )
         if not self.n_topics_:
             return np.full(len(E), -1, dtype=int)
         sims = E @ self.centroids_.T
