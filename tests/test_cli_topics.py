@@ -137,3 +137,18 @@ def test_help_mentions_emergent(capsys):
     with pytest.raises(SystemExit):
         main(["topics", "--help"])
     assert "emergent" in capsys.readouterr().out
+
+
+def test_reads_a_project_file(tmp_path, capsys):
+    from outcomes_qual.project import Project
+
+    corpus, _ = make_planted_corpus(0)
+    path = tmp_path / "p.sqlite"
+    with Project.create(path) as proj:
+        proj.add_corpus(corpus)
+    before = path.read_bytes()
+    out = tmp_path / "from_project"
+    assert main(["topics", "--project", str(path), "--backend", "light", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out / "topic_assignments.csv")) == 6 * 28
+    assert "turns modelled" in capsys.readouterr().out
+    assert path.read_bytes() == before  # the project is only read
