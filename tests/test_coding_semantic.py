@@ -10,7 +10,8 @@ import pytest
 
 from outcomes_qual.codebook import load_codebook
 from outcomes_qual.coding import SemanticCoder, codebook_items
-from outcomes_qual.coding.semantic import _topk_mean, z_to_threshold
+from outcomes_qual.coding._base import z_to_threshold
+from outcomes_qual.coding.semantic import _topk_mean
 
 from test_coding_base import CB, SEGMENTS
 

@@ -89,6 +89,26 @@ def as_segments(segments, *, include_facilitator: bool = False) -> pd.DataFrame:
     return out
 
 
+def z_to_threshold(z, z_threshold, slope):
+    """The probability a calibrated score ``z`` maps to (``None`` stays ``None``).
+
+    The logistic curve ``1 / (1 + exp(-slope * (z - z_threshold)))``, as in
+    :meth:`CalibratedCoder._proba`.
+
+    Examples
+    --------
+    >>> z_to_threshold(2.0, 2.0, 1.5)
+    0.5
+    """
+    if z is None:
+        return None
+    return float(_logistic(float(z), z_threshold, slope))
+
+
+def _logistic(z, z_threshold, slope):
+    return 1.0 / (1.0 + np.exp(-float(slope) * (z - float(z_threshold))))
+
+
 def theme_labels(codings: pd.DataFrame, segment_ids, keys: list[str]) -> np.ndarray:
     """Binary matrix (segments x keys) from a codings table; sub-codes roll up to their themes.
 
@@ -134,6 +154,10 @@ class BaseCoder(BaseEstimator):
     def _code_index(self) -> dict[str, int]:
         return {k: j for j, k in enumerate(self.codes_)}
 
+    def _frame(self, seg: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
+        """``values`` (segments x codes) indexed by ``segment_id``, one column per code key."""
+        return pd.DataFrame(values, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
+
     def predict_proba(self, segments) -> pd.DataFrame:
         """Probability of each code for each (non-facilitator) segment.
 
@@ -145,7 +169,7 @@ class BaseCoder(BaseEstimator):
         check_is_fitted(self)
         seg = self._check_input(segments)
         proba, _ = self._scores(seg)
-        return pd.DataFrame(proba, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
+        return self._frame(seg, proba)
 
     def predict(self, segments) -> pd.DataFrame:
         """The codings table: one row per (segment, assigned code).
@@ -186,3 +210,31 @@ class BaseCoder(BaseEstimator):
                     if p[c] >= threshold:
                         rows.append((sid, codes[c], coder, self.method_, float(p[c]), evidence(i, codes[c])))
         return pd.DataFrame(rows, columns=list(schema.CODING_COLUMNS)) if rows else schema.empty_frame(schema.CODING_COLUMNS)
+
+
+class CalibratedCoder(BaseCoder):
+    """A coder whose scores are calibrated z-scores put through one logistic curve.
+
+    Subclasses have the parameters ``z_threshold`` (the score at which the
+    probability is 0.5), ``slope`` and ``top1_z``, and implement ``_z(seg)``
+    returning the z-score matrix (segments x ``codes_``) first, then whatever
+    their evidence needs.
+    """
+
+    def _z(self, seg: pd.DataFrame):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def top1_threshold(self):
+        """Probability matching ``top1_z`` (used by the shared decision rule)."""
+        return z_to_threshold(self.top1_z, self.z_threshold, self.slope)
+
+    def decision_function(self, segments) -> pd.DataFrame:
+        """Calibrated scores (segments x codes) before the logistic curve."""
+        seg = self._check_input(segments)
+        z, *_ = self._z(seg)
+        return self._frame(seg, z)
+
+    def _proba(self, z: np.ndarray) -> np.ndarray:
+        """Probabilities from calibrated scores: ``1 / (1 + exp(-slope * (z - z_threshold)))``."""
+        return _logistic(z, self.z_threshold, self.slope)

@@ -39,16 +39,17 @@ import logging
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import DEFAULT_CODER, BaseCoder
-from .keyword import KeywordCoder
-from .semantic import SemanticCoder, z_to_threshold
+from ._base import DEFAULT_CODER, CalibratedCoder
+from .keyword import KeywordCoder, keyword_evidence
+from .semantic import SemanticCoder
 from .supervised import SupervisedCoder
 
 logger = logging.getLogger(__name__)
 
 
-class EnsembleCoder(BaseCoder):
+class EnsembleCoder(CalibratedCoder):
     """Keyword + semantic (+ supervised when codings are given) on one calibrated scale.
 
     Parameters
@@ -144,20 +145,8 @@ class EnsembleCoder(BaseCoder):
         n = np.array([sup.n_positive_.get(k, 0) if k in sup.models_ else 0 for k in self.codes_], dtype=float)
         return float(self.supervised_weight) * n / (n + float(self.supervised_prior))
 
-    @property
-    def top1_threshold(self):
-        """Probability matching ``top1_z`` (used by the shared decision rule)."""
-        return z_to_threshold(self.top1_z, self.z_threshold, self.slope)
-
-    def decision_function(self, segments) -> pd.DataFrame:
-        """Combined calibrated scores (segments x codes)."""
-        seg = self._check_input(segments)
-        z, *_ = self._combined(seg)
-        return pd.DataFrame(z, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
-
-    def _combined(self, seg: pd.DataFrame):
-        from sklearn.utils.validation import check_is_fitted
-
+    def _z(self, seg: pd.DataFrame):
+        """Combined calibrated scores, with the parts' evidence material."""
         check_is_fitted(self)
         kw_score, kw_terms = self.keyword_._raw(seg)
         z_sem, sims = self.semantic_._z(seg)
@@ -170,23 +159,16 @@ class EnsembleCoder(BaseCoder):
         return z, kw_terms, sims, sup_ev
 
     def _scores(self, seg: pd.DataFrame):
-        z, kw_terms, sims, sup_ev = self._combined(seg)
-        proba = 1.0 / (1.0 + np.exp(-float(self.slope) * (z - float(self.z_threshold))))
-        index = {k: j for j, k in enumerate(self.codes_)}
-        items = self.semantic_.items_
-        texts, kinds, pools = items["text"].tolist(), items["kind"].tolist(), self.semantic_._pools
+        z, kw_terms, sims, sup_ev = self._z(seg)
+        index = self._code_index()
 
         def evidence(i: int, key: str) -> str:
             j = index[key]
-            hits = kw_terms[i].get(j)
+            hits = keyword_evidence(kw_terms[i].get(j))
             if hits:
-                return "keywords: " + "; ".join(hits)
+                return hits
             if sup_ev is not None and key in self.supervised_.models_:
                 return sup_ev(i, key)
-            pool = pools[j]
-            if not len(pool):
-                return ""
-            best = pool[int(np.argmax(sims[i, pool]))]
-            return f"nearest {kinds[best]}: \"{texts[best]}\" (similarity {sims[i, best]:.2f})"
+            return self.semantic_._nearest(sims, i, j)
 
-        return proba, evidence
+        return self._proba(z), evidence

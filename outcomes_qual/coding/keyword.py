@@ -183,13 +183,19 @@ class KeywordCoder(BaseCoder):
     def _scores(self, seg: pd.DataFrame):
         score, terms = self._raw(seg)
         proba = 1.0 - np.exp(-score)
-        index = {k: j for j, k in enumerate(self.codes_)}
+        index = self._code_index()
+        return proba, lambda i, key: keyword_evidence(terms[i].get(index[key]))
 
-        def evidence(i: int, key: str) -> str:
-            hits = terms[i].get(index[key])
-            return "keywords: " + "; ".join(hits) if hits else ""
 
-        return proba, evidence
+def keyword_evidence(hits) -> str:
+    """Evidence naming the keywords that fired (``""`` when none did).
+
+    Examples
+    --------
+    >>> keyword_evidence(["forms", "IT system"]), keyword_evidence(None)
+    ('keywords: forms; IT system', '')
+    """
+    return "keywords: " + "; ".join(hits) if hits else ""
 
 
 def keyword_probability(score: float) -> float:

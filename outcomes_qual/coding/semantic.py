@@ -40,9 +40,10 @@ import logging
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from ..embeddings import get_embedder, resolve_backend
-from ._base import DEFAULT_CODER, BaseCoder
+from ._base import DEFAULT_CODER, CalibratedCoder
 
 logger = logging.getLogger(__name__)
 
@@ -76,19 +77,6 @@ def codebook_items(codebook) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "kind", "text"])
 
 
-def z_to_threshold(z, z_threshold, slope):
-    """The probability a calibrated score ``z`` maps to (``None`` stays ``None``).
-
-    Examples
-    --------
-    >>> z_to_threshold(2.0, 2.0, 1.5)
-    0.5
-    """
-    if z is None:
-        return None
-    return float(1.0 / (1.0 + np.exp(-float(slope) * (float(z) - float(z_threshold)))))
-
-
 def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
     """Mean of the k largest values in each row."""
     k = max(1, min(k, sims.shape[1]))
@@ -98,7 +86,7 @@ def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
     return part.mean(axis=1)
 
 
-class SemanticCoder(BaseCoder):
+class SemanticCoder(CalibratedCoder):
     """Zero-shot coder: calibrated similarity to the codebook's definitions, criteria and examples.
 
     Parameters
@@ -207,23 +195,10 @@ class SemanticCoder(BaseCoder):
         self.method_ = "semantic-lsa" if self.backend_ == "lsa" else "semantic-sentence"
         return self
 
-    @property
-    def top1_threshold(self):
-        """Probability matching ``top1_z`` (used by the shared decision rule)."""
-        return z_to_threshold(self.top1_z, self.z_threshold, self.slope)
-
-    def decision_function(self, segments) -> pd.DataFrame:
-        """Calibrated z-scores (segments x codes) before the logistic curve."""
-        seg = self._check_input(segments)
-        z, _ = self._z(seg)
-        return pd.DataFrame(z, index=pd.Index(seg["segment_id"], name="segment_id"), columns=list(self.codes_))
-
-    def _z(self, seg: pd.DataFrame, vectors: np.ndarray | None = None):
-        from sklearn.utils.validation import check_is_fitted
-
+    def _z(self, seg: pd.DataFrame):
+        """Calibrated z-scores (segments x codes) and the turn x codebook-text similarities."""
         check_is_fitted(self)
-        if vectors is None:
-            vectors = self.embedder_.transform(seg["text"].tolist())
+        vectors = self.embedder_.transform(seg["text"].tolist())
         sims = vectors @ self.item_vectors_.T if len(seg) else np.zeros((0, len(self.items_)))
         raw = np.zeros((len(seg), len(self.codes_)))
         for j, pool in enumerate(self._pools):
@@ -237,18 +212,16 @@ class SemanticCoder(BaseCoder):
             z[empty] = -10.0
         return z, sims
 
-    def _scores(self, seg: pd.DataFrame, vectors: np.ndarray | None = None):
-        z, sims = self._z(seg, vectors)
-        proba = 1.0 / (1.0 + np.exp(-float(self.slope) * (z - float(self.z_threshold))))
-        index = {k: j for j, k in enumerate(self.codes_)}
-        texts = self.items_["text"].tolist()
-        kinds = self.items_["kind"].tolist()
+    def _nearest(self, sims: np.ndarray, i: int, j: int) -> str:
+        """Evidence for code ``j`` in turn ``i``: the code's codebook text nearest to the turn."""
+        pool = self._pools[j]
+        if not len(pool):
+            return ""
+        best = pool[int(np.argmax(sims[i, pool]))]
+        kind, text = self.items_["kind"].iat[best], self.items_["text"].iat[best]
+        return f"nearest {kind}: \"{text}\" (similarity {sims[i, best]:.2f})"
 
-        def evidence(i: int, key: str) -> str:
-            pool = self._pools[index[key]]
-            if not len(pool):
-                return ""
-            best = pool[int(np.argmax(sims[i, pool]))]
-            return f"nearest {kinds[best]}: \"{texts[best]}\" (similarity {sims[i, best]:.2f})"
-
-        return proba, evidence
+    def _scores(self, seg: pd.DataFrame):
+        z, sims = self._z(seg)
+        index = self._code_index()
+        return self._proba(z), lambda i, key: self._nearest(sims, i, index[key])

@@ -39,7 +39,7 @@ from sklearn.model_selection import KFold
 
 from ..embeddings import get_embedder, resolve_backend
 from ..embeddings._text import stem_tokens
-from ._base import DEFAULT_CODER, BaseCoder, theme_labels
+from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class SupervisedCoder(BaseCoder):
             blocks.append(self.vectorizer_.transform(texts))
         return sparse.hstack(blocks).tocsr(), emb
 
-    def _scores(self, seg: pd.DataFrame, vectors=None):
+    def _scores(self, seg: pd.DataFrame):
         texts = seg["text"].tolist()
         proba = np.zeros((len(seg), len(self.codes_)))
         if not len(seg):
@@ -183,7 +183,7 @@ class SupervisedCoder(BaseCoder):
             model = self.models_.get(key)
             if model is not None:
                 proba[:, j] = model.predict_proba(X)[:, 1]
-        index = {k: j for j, k in enumerate(self.codes_)}
+        index = self._code_index()
         sims = emb @ self.train_vectors_.T
 
         def evidence(i: int, key: str) -> str:
@@ -243,8 +243,6 @@ def cross_validate_agreement(
     >>> cross_validate_agreement(seg, cod, cb, n_splits=2, backend="lsa")["code"].tolist()
     ['time', 'partners', 'macro']
     """
-    from ._base import as_codebook, as_segments
-
     cb = as_codebook(codebook)
     seg = as_segments(segments, include_facilitator=coder_params.get("include_facilitator", False))
     keys = cb.theme_keys() if level == "theme" else cb.keys()
