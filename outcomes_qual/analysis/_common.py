@@ -51,6 +51,9 @@ METHOD_LABELS: dict[str, str] = {
 }
 
 UNITS: tuple[str, ...] = ("segments", "participants", "groups")
+
+#: The column that identifies each unit of count.
+UNIT_KEYS: dict[str, str] = {"segments": "segment_id", "participants": "participant_id", "groups": "transcript_id"}
 LEVELS: tuple[str, ...] = ("theme", "code")
 
 
@@ -81,6 +84,18 @@ def check_choice(value: str, choices: Sequence[str], *, name: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def unit_key(unit: str) -> str:
+    """The column counted for ``unit`` (one of :data:`UNITS`); raise ``ValueError`` otherwise.
+
+    Examples
+    --------
+    >>> unit_key("participants")
+    'participant_id'
+    """
+    check_choice(unit, UNITS, name="unit")
+    return UNIT_KEYS[unit]
 
 
 def segment_frame(data) -> pd.DataFrame:
@@ -162,6 +177,20 @@ def order_roles(roles) -> list[str]:
     roles = list(dict.fromkeys(str(r) for r in roles))
     known = [r for r in schema.ROLES if r in roles]
     return known + sorted(r for r in roles if r not in schema.ROLES)
+
+
+def listed_codes(pairs: pd.DataFrame, codebook=None, *, level: str = "theme") -> list[str]:
+    """The codes a table lists: those in ``pairs`` and, given a codebook, all its keys at ``level``, in order.
+
+    Examples
+    --------
+    >>> listed_codes(pd.DataFrame({"code": ["time", "partners"]}))
+    ['partners', 'time']
+    """
+    codes = set(pairs["code"])
+    if codebook is not None:
+        codes |= set(codebook.theme_keys() if level == "theme" else codebook.keys())
+    return order_codes(codes, codebook)
 
 
 def order_codes(codes, codebook=None) -> list[str]:

@@ -19,12 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ._columns import AUTHORITY_COLUMNS
-from ._common import UNITS, analysed, check_choice, coded_pairs, order_codes, segment_frame, wilson_interval
+from ._common import analysed, coded_pairs, listed_codes, segment_frame, unit_key, wilson_interval
 from .stats import adjust_pvalues, contingency_test
 
 logger = logging.getLogger(__name__)
-
-_UNIT_KEY = {"segments": "segment_id", "participants": "participant_id", "groups": "transcript_id"}
 
 #: Label for segments whose authority is not known.
 UNKNOWN_AUTHORITY = "(unknown)"
@@ -85,16 +83,12 @@ def authority_comparison(
     >>> t[["authority", "share", "ci_low"]].round(3).values.tolist()
     [['N', 1.0, 0.207], ['S', 0.0, 0.0]]
     """
-    check_choice(unit, UNITS, name="unit")
-    key = _UNIT_KEY[unit]
+    key = unit_key(unit)
     seg = analysed(segment_frame(segments), include_facilitator=include_facilitator, roles=roles)
     seg["authority"] = seg["authority"].astype(object).where(seg["authority"].notna(), UNKNOWN_AUTHORITY).astype(str)
     pairs = coded_pairs(seg, codings, level=level, coder=coder)
     authorities = sorted(seg["authority"].unique(), key=lambda a: (a == UNKNOWN_AUTHORITY, a))
-    codes = set(pairs["code"])
-    if codebook is not None:
-        codes |= set(codebook.theme_keys() if level == "theme" else codebook.keys())
-    code_list = order_codes(codes, codebook)
+    code_list = listed_codes(pairs, codebook, level=level)
     base = seg.groupby("authority")[key].nunique().reindex(authorities).fillna(0).astype(int)
     counts = pairs.groupby(["code", "authority"])[key].nunique()
     rows, tests = [], []

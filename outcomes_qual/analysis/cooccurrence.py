@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import COOCCURRENCE_COLUMNS
-from ._common import analysed, coded_pairs, order_codes, segment_frame
+from ._common import analysed, coded_pairs, listed_codes, segment_frame
 
 
 def theme_cooccurrence(
@@ -61,10 +61,7 @@ def theme_cooccurrence(
     """
     seg = analysed(segment_frame(segments), include_facilitator=include_facilitator, roles=roles)
     pairs = coded_pairs(seg, codings, level=level, coder=coder)
-    codes = set(pairs["code"])
-    if codebook is not None:
-        codes |= set(codebook.theme_keys() if level == "theme" else codebook.keys())
-    code_list = order_codes(codes, codebook)
+    code_list = listed_codes(pairs, codebook, level=level)
     ind = pd.crosstab(pairs["segment_id"], pairs["code"]).reindex(columns=code_list, fill_value=0).clip(upper=1)
     m = ind.to_numpy(dtype=int)
     both = m.T @ m

@@ -25,12 +25,10 @@ import numpy as np
 import pandas as pd
 
 from ._columns import ROLE_THEME_COLUMNS, ROLE_THEME_TEST_COLUMNS
-from ._common import UNITS, analysed, check_choice, coded_pairs, order_codes, order_roles, segment_frame
+from ._common import analysed, coded_pairs, listed_codes, order_roles, segment_frame, unit_key
 from .stats import ContingencyTest, contingency_test
 
 logger = logging.getLogger(__name__)
-
-_UNIT_KEY = {"segments": "segment_id", "participants": "participant_id", "groups": "transcript_id"}
 
 #: Value of ``role`` for the row pooling every role.
 ALL_ROLES = "all"
@@ -90,15 +88,11 @@ def role_by_theme(
     1  manager  1     1           50.0
     2      all  2     2          100.0
     """
-    check_choice(unit, UNITS, name="unit")
-    key = _UNIT_KEY[unit]
+    key = unit_key(unit)
     seg = analysed(segment_frame(segments), include_facilitator=include_facilitator, roles=roles)
     pairs = coded_pairs(seg, codings, level=level, coder=coder)
     role_list = order_roles(seg["role"].unique())
-    codes = set(pairs["code"])
-    if codebook is not None:
-        codes |= set(codebook.theme_keys() if level == "theme" else codebook.keys())
-    code_list = order_codes(codes, codebook)
+    code_list = listed_codes(pairs, codebook, level=level)
     base = seg.groupby("role")[key].nunique().reindex(role_list).fillna(0).astype(int)
     base_all = int(seg[key].nunique())
     counts = pairs.groupby(["code", "role"])[key].nunique()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import THEME_SUMMARY_COLUMNS
-from ._common import analysed, coded_pairs, order_codes, order_roles, role_plural, segment_frame
+from ._common import analysed, coded_pairs, listed_codes, order_roles, role_plural, segment_frame
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,7 @@ def theme_summary(
     """
     seg = analysed(segment_frame(segments), include_facilitator=include_facilitator, roles=roles)
     pairs = coded_pairs(seg, codings, level="theme", coder=coder)
-    themes = set(pairs["code"])
-    if codebook is not None:
-        themes |= set(codebook.theme_keys())
-    theme_list = order_codes(themes, codebook)
+    theme_list = listed_codes(pairs, codebook, level="theme")
     methods = seg.drop_duplicates("transcript_id")["method"].fillna("other").astype(str)
     method_totals = methods.value_counts()
     method_order = [m for m in ("focus_group", "interview", "meeting", "phone", "other") if m in method_totals]
