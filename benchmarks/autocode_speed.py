@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _measure import peak_rss_mb, print_table, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -50,7 +50,7 @@ def run_one(name: str, n_turns: int) -> dict:
     t1 = time.perf_counter()
     codings = autocode(seg, cb, method=method, backend=backend)
     seconds = time.perf_counter() - t1
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_mb = peak_rss_mb()
     return {
         "method": name,
         "turns": int(len(seg)),
@@ -59,7 +59,7 @@ def run_one(name: str, n_turns: int) -> dict:
         "import_s": round(t_import, 2),
         "autocode_s": round(seconds, 2),
         "turns_per_s": round(len(seg) / seconds, 1),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": peak_mb,
     }
 
 
@@ -73,30 +73,11 @@ def main(argv=None) -> int:
         print(json.dumps(run_one(args.one, args.turns)))
         return 0
     print(f"autocode on {args.turns:,} synthetic turns; {os.cpu_count()} CPU(s); each method in a fresh process")
-    rows = []
-    for name in args.methods:
-        t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--turns", str(args.turns)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
-        )
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-            print(f"{name}: failed ({last})")
-            continue
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-        row["process_wall_s"] = round(wall, 2)
-        rows.append(row)
+    rows = [run_child(__file__, name, args.turns, env={"TOKENIZERS_PARALLELISM": "false"}) for name in args.methods]
+    rows = [r for r in rows if r is not None]
     if not rows:
         return 1
-    cols = ["method", "turns", "codings", "autocode_s", "turns_per_s", "import_s", "process_wall_s", "peak_rss_mb"]
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
-    print("  ".join(c.rjust(widths[c]) for c in cols))
-    for r in rows:
-        print("  ".join(str(r[c]).rjust(widths[c]) for c in cols))
+    print_table(rows, ["method", "turns", "codings", "autocode_s", "turns_per_s", "import_s", "process_wall_s", "peak_rss_mb"])
     print("autocode_s: the autocode call (fit + predict, model loading included); "
           "process_wall_s: the whole child process; peak_rss_mb: the child's peak resident memory")
     return 0
