@@ -20,15 +20,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Columns of :func:`make_synthetic_segments`.
+from outcomes_qual import schema
+
+#: Columns of :func:`make_synthetic_segments`: the segments table's own columns
+#: without character offsets and times, plus the group's ``authority``.
 SYNTHETIC_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "transcript_id",
-    "turn",
-    "speaker",
-    "participant_id",
-    "role",
-    "text",
+    *(c for c in schema.SEGMENT_COLUMNS if c not in ("start_char", "end_char", "start_s", "end_s")),
     "authority",
 )
 
@@ -156,7 +153,8 @@ _WEIGHTS = {
     "filler": 0.12,
 }
 
-ROLE_CYCLE = ("practitioner", "senior", "manager", "mentor")
+#: Roles of the synthetic groups in turn: every role whose turns are data, bar the catch-alls.
+ROLE_CYCLE: tuple[str, ...] = tuple(r for r in schema.ANALYSED_ROLES if r not in ("other", "unknown"))
 
 
 def _fill(template: str, rng: np.random.Generator) -> str:
