@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from ..errors import InputError
 
@@ -19,10 +20,30 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, project: bool = True
         metavar="INPUT",
         help="transcript files or directories (read recursively), or a CSV/JSONL of segments",
     )
-    parser.add_argument("--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)")
-    parser.add_argument("--strict", action="store_true", help="make speakers missing from the roster an error")
+    add_roster_arguments(parser)
     if project:
         parser.add_argument("--project", metavar="P.sqlite", help="read the corpus from a project file instead of INPUT")
+
+
+def add_roster_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--roster`` and ``--strict``."""
+    parser.add_argument("--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)")
+    parser.add_argument("--strict", action="store_true", help="make speakers missing from the roster an error")
+
+
+def add_project_argument(parser: argparse.ArgumentParser, *, help_text: str = "the project file") -> None:
+    """Add a required ``--project P.sqlite``."""
+    parser.add_argument("--project", required=True, metavar="P.sqlite", help=help_text)
+
+
+def refuse_output_over_inputs(out: str, inputs) -> None:
+    """Raise :class:`InputError` when ``--out`` names one of the ``inputs`` (``'-'``, stdout, never does)."""
+    if out == "-":
+        return
+    target = Path(out).resolve()
+    for raw in inputs:
+        if Path(raw).resolve() == target:
+            raise InputError("--out would overwrite an input file; choose another path", path=out)
 
 
 def load_corpus(args: argparse.Namespace):
@@ -41,12 +62,20 @@ def load_corpus(args: argparse.Namespace):
             return proj.corpus()
     if not args.inputs:
         raise InputError("no INPUT given: name transcript files or directories (or --project)")
+    return read_inputs(args.inputs, roster=args.roster, strict=args.strict)
+
+
+def read_inputs(inputs, *, roster=None, strict: bool = False):
+    """Read transcripts from ``inputs``, reporting each problem on stderr.
+
+    Raises :class:`InputError` when no turn could be read from any of them.
+    """
     from ..ingest import read_corpus
 
-    corpus = read_corpus(args.inputs, roster=args.roster, strict=args.strict)
+    corpus = read_corpus(inputs, roster=roster, strict=strict)
     report_problems(corpus)
     if not len(corpus.segments):
-        raise InputError(f"no turns could be read from {', '.join(map(str, args.inputs))}")
+        raise InputError(f"no turns could be read from {', '.join(map(str, inputs))}")
     return corpus
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import InputError
-from ._common import add_input_arguments, load_corpus
+from ._common import add_input_arguments, load_corpus, refuse_output_over_inputs
 
 
 def register(subparsers) -> None:
@@ -80,11 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.out and not args.project:
         raise InputError("give --out CODINGS.csv (or --project P.sqlite to store the suggestions there)")
-    if args.out and args.out != "-":
-        target = Path(args.out).resolve()
-        for raw in list(args.inputs) + [p for p in (args.roster, args.codebook, args.train, args.project) if p]:
-            if Path(raw).resolve() == target:
-                raise InputError("--out would overwrite an input file; choose another path", path=args.out)
+    if args.out:
+        refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)])
     codebook = load_codebook(args.codebook)
     train = read_training_codings(args.train) if args.train else None
     if args.method == "supervised" and train is None:

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_anonymise_arguments
+from ._common import add_anonymise_arguments, add_project_argument, add_roster_arguments
 
 #: Tables ``project export`` writes, one CSV each.
 EXPORT_TABLES: tuple[str, ...] = (
@@ -37,10 +37,6 @@ EXPORT_TABLES: tuple[str, ...] = (
     "memos",
     "actions",
 )
-
-
-def _project_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", required=True, metavar="P.sqlite", help="the project file")
 
 
 def register(subparsers) -> None:
@@ -63,20 +59,19 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("add", help="add transcripts (files or directories) to a project")
     p.add_argument("inputs", nargs="+", metavar="PATH")
-    p.add_argument("--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)")
-    p.add_argument("--strict", action="store_true", help="make speakers missing from the roster an error")
+    add_roster_arguments(p)
     p.add_argument("--codebook", metavar="CB.yaml", help="also store this codebook version")
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_add)
 
     p = sub.add_parser("roster", help="apply a (corrected) roster to the participants already in a project")
     p.add_argument("roster", metavar="ROSTER.csv")
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_roster)
 
     p = sub.add_parser("codebook", help="store a codebook version (identical content keeps its version)")
     p.add_argument("codebook", metavar="CB.yaml")
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_codebook)
 
     p = sub.add_parser(
@@ -98,7 +93,7 @@ def register(subparsers) -> None:
     p.add_argument("--preview", action="store_true", help="list the matching turns; code nothing")
     p.add_argument("--span", nargs=3, metavar=("TRANSCRIPT", "START", "END"),
                    help="code characters START:END of TRANSCRIPT's text")
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_code)
 
     for action in ("accept", "reject"):
@@ -107,7 +102,7 @@ def register(subparsers) -> None:
         p.add_argument("--coder", help=f"{action} every suggested coding of this coder")
         p.add_argument("--code", help="with --coder: only this code")
         p.add_argument("--reviewer", help="who reviewed them (kept in the project)")
-        _project_arg(p)
+        add_project_argument(p)
         p.set_defaults(func=run_review, action=action)
 
     p = sub.add_parser("memo", help="write a memo on the project, a code, transcript, segment, participant or coding")
@@ -115,16 +110,16 @@ def register(subparsers) -> None:
     p.add_argument("target_id", metavar="TARGET_ID", help="the code key, transcript, segment, participant or coding id ('-' for the project)")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--author", required=True)
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_memo)
 
     p = sub.add_parser("undo", help="reverse the last action (or the last one by --coder)")
     p.add_argument("--coder", help="undo this person's last action, leaving others' work alone")
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_undo)
 
     p = sub.add_parser("info", help="counts of transcripts, segments, codings by status, memos")
-    _project_arg(p)
+    add_project_argument(p)
     p.set_defaults(func=run_info)
 
     p = sub.add_parser(
@@ -136,7 +131,7 @@ def register(subparsers) -> None:
             "with the text. The name mapping is never exported."
         ),
     )
-    _project_arg(p)
+    add_project_argument(p)
     p.add_argument("--out", required=True, metavar="DIR")
     add_anonymise_arguments(p)
     p.set_defaults(func=run_export)
@@ -162,17 +157,14 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_add(args: argparse.Namespace) -> int:
     """Read transcripts and add them (one transaction)."""
-    from ..ingest import UnknownSpeakersError, read_corpus
+    from ..ingest import UnknownSpeakersError
     from ..project import Project
-    from ._common import report_problems
+    from ._common import read_inputs
 
     codebook = _load_codebook(args.codebook) if args.codebook else None
     with Project.open(args.project) as proj:
-        corpus = read_corpus(args.inputs, roster=args.roster, strict=args.strict)
-        report_problems(corpus)
+        corpus = read_inputs(args.inputs, roster=args.roster, strict=args.strict)
         failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
-        if not len(corpus.segments):
-            raise InputError(f"no turns could be read from {', '.join(map(str, args.inputs))}")
         have = proj.texts()
         same = [t for t, text in corpus.texts.items() if have.get(t) == text]
         changed = sorted(t for t, text in corpus.texts.items() if t in have and have[t] != text)

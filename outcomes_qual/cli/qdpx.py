@@ -25,7 +25,7 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("out", metavar="OUT.qdpx", help="the .qdpx file to write")
-    p.add_argument("--project", required=True, metavar="P.sqlite", help="the project file to export")
+    _common.add_project_argument(p, help_text="the project file to export")
     _common.add_anonymise_arguments(p)
     p.add_argument("--accepted-only", action="store_true", help="export accepted codings only (default: all but rejected)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT.qdpx if it exists")
@@ -51,7 +51,7 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("input", metavar="IN.qdpx", help="the .qdpx file to read")
-    p.add_argument("--project", required=True, metavar="P.sqlite", help="the project file to add to (created if missing)")
+    _common.add_project_argument(p, help_text="the project file to add to (created if missing)")
     p.add_argument(
         "--crlf",
         choices=("auto", "raw", "collapsed"),
@@ -91,9 +91,7 @@ def run_export_qdpx(args: argparse.Namespace) -> int:
     from ..project import Project
 
     out = _check_out(args.out, args.overwrite)
-    if not Path(args.project).exists():
-        raise InputError("no such project file", path=args.project)
-    with Project.open(args.project) as proj:
+    with Project.open(args.project) as proj:  # refuses a missing project file
         corpus = proj.corpus()
         codings = proj.codings(status="accepted" if args.accepted_only else None)
         memos = proj.memos()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import InputError
-from ._common import add_input_arguments, report_problems
+from ._common import add_input_arguments, refuse_output_over_inputs, report_problems
 
 
 def register(subparsers) -> None:
@@ -38,11 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.inputs:
         raise InputError("no INPUT given: name transcript files or directories")
     out = args.out
-    if out != "-":
-        target = Path(out).resolve()
-        for raw in args.inputs + ([args.roster] if args.roster else []):
-            if Path(raw).resolve() == target:
-                raise InputError("--out would overwrite an input file; choose another path", path=out)
+    refuse_output_over_inputs(out, [*args.inputs, *([args.roster] if args.roster else [])])
     corpus = read_corpus(args.inputs, roster=args.roster, strict=args.strict)
     report_problems(corpus)
     failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
