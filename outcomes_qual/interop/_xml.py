@@ -209,6 +209,22 @@ def parse_datetime(value: str | None) -> str | None:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... if taken; the result is added to ``used``.
+
+    Examples
+    --------
+    >>> used = {"fg1"}
+    >>> unique_name("fg1", used), unique_name("fg1", used), unique_name("int1", used)
+    ('fg1_2', 'fg1_3', 'int1')
+    """
+    out, n = name, 2
+    while out in used:
+        out, n = f"{name}_{n}", n + 1
+    used.add(out)
+    return out
+
+
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry (form feeds, vertical tabs, NUL...).
 

@@ -55,6 +55,7 @@ from ._xml import (
     parse_xml,
     stable_guid,
     to_bytes,
+    unique_name,
 )
 
 logger = logging.getLogger(__name__)
@@ -380,11 +381,8 @@ def parse_codes(codes_elem: ET.Element | None, *, path: str, name: str, descript
             # the tree as read (a colleague may have moved the code).
             part = marker.rsplit("/", 1)[-1] if isinstance(marker, str) and _KEY_RE.match(marker) else None
             if part is None or part in used:
-                base = slugify(node.name)
-                part, n = base, 2
-                while part in used:
-                    part, n = f"{base}_{n}", n + 1
-            used.add(part)
+                part = slugify(node.name)
+            part = unique_name(part, used)
             key = part if parent_key is None else f"{parent_key}/{part}"
             if node.guid in key_by_guid:
                 raise InputError(f"code GUID {node.guid} is used by more than one <Code>", path=path)

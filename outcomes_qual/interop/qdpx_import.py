@@ -49,7 +49,7 @@ from ._positions import SourceText
 from ._safezip import Limits, SafeZip, check_member_name
 from ._turns import find_turns, is_facilitator_label
 from ._values import VALUE_ELEMENTS, read_value
-from ._xml import canonical_guid, child, child_text, children, iter_local, local, parse_datetime, parse_xml
+from ._xml import canonical_guid, child, child_text, children, iter_local, local, parse_datetime, parse_xml, unique_name
 from .qdc import codebook_from_root
 
 logger = logging.getLogger(__name__)
@@ -309,8 +309,9 @@ class _Reader:
             if src is None:
                 self.skipped_guids.add(g)
                 for e in s.iter():
-                    if e.get("guid") and canonical_guid(e.get("guid")):
-                        self.skipped_guids.add(canonical_guid(e.get("guid")))
+                    inner = canonical_guid(e.get("guid"))
+                    if inner:
+                        self.skipped_guids.add(inner)
             else:
                 out.append(src)
         return out
@@ -366,17 +367,9 @@ def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v))
 
 
-def _unique(name: str, used: set[str]) -> str:
-    out, n = name, 2
-    while out in used:
-        out, n = f"{name}_{n}", n + 1
-    used.add(out)
-    return out
-
-
 def _norm_role(value: object) -> tuple[str, str | None]:
     """(role, raw value when it was not one of schema.ROLES)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
+    if _missing(value) or not str(value).strip():
         return "unknown", None
     v = str(value).strip().lower()
     return (v, None) if v in schema.ROLES else ("other", str(value).strip())
@@ -500,7 +493,7 @@ def _build(r: _Reader) -> QdpxImport:
                 raise r.error(f"case {name!r}: <SourceRef> refers to unknown source GUID {ref.get('targetGUID')}")
         if children(c, "CodeRef"):
             r.skipped.append(f"case {name!r}: its code references (case classification) were not imported")
-        cases.append({"guid": g, "pid": _unique(name, used_pids), "name": name, "values": values, "sels": sel_refs, "srcs": src_refs})
+        cases.append({"guid": g, "pid": unique_name(name, used_pids), "name": name, "values": values, "sels": sel_refs, "srcs": src_refs})
     case_of_sel: dict[str, dict] = {}
     for case in cases:
         for t in case["sels"]:
@@ -554,7 +547,7 @@ def _build(r: _Reader) -> QdpxImport:
         part_rows[(tid, pid)] = row
 
     for src in sources:
-        tid = _unique(src.name, used_tids)
+        tid = unique_name(src.name, used_tids)
         tid_by_src[src.guid] = tid
         text = src.st.text
         texts[tid] = text
