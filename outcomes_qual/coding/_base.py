@@ -218,7 +218,7 @@ class CalibratedCoder(BaseCoder):
     Subclasses have the parameters ``z_threshold`` (the score at which the
     probability is 0.5), ``slope`` and ``top1_z``, and implement ``_z(seg)``
     returning the z-score matrix (segments x ``codes_``) first, then whatever
-    their evidence needs.
+    their evidence needs; callers of ``_z`` check that the coder is fitted.
     """
 
     def _z(self, seg: pd.DataFrame):  # pragma: no cover - abstract
@@ -232,6 +232,7 @@ class CalibratedCoder(BaseCoder):
     def decision_function(self, segments) -> pd.DataFrame:
         """Calibrated scores (segments x codes) before the logistic curve."""
         seg = self._check_input(segments)
+        check_is_fitted(self)
         z, *_ = self._z(seg)
         return self._frame(seg, z)
 

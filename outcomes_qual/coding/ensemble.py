@@ -39,7 +39,6 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import DEFAULT_CODER, CalibratedCoder
 from .keyword import KeywordCoder, keyword_evidence
@@ -147,7 +146,6 @@ class EnsembleCoder(CalibratedCoder):
 
     def _z(self, seg: pd.DataFrame):
         """Combined calibrated scores, with the parts' evidence material."""
-        check_is_fitted(self)
         kw_score, kw_terms = self.keyword_._raw(seg)
         z_sem, sims = self.semantic_._z(seg)
         z = z_sem + float(self.keyword_weight) * kw_score

@@ -40,7 +40,6 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
 from ..embeddings import get_embedder, resolve_backend
 from ._base import DEFAULT_CODER, CalibratedCoder
@@ -197,7 +196,6 @@ class SemanticCoder(CalibratedCoder):
 
     def _z(self, seg: pd.DataFrame):
         """Calibrated z-scores (segments x codes) and the turn x codebook-text similarities."""
-        check_is_fitted(self)
         vectors = self.embedder_.transform(seg["text"].tolist())
         sims = vectors @ self.item_vectors_.T if len(seg) else np.zeros((0, len(self.items_)))
         raw = np.zeros((len(seg), len(self.codes_)))
