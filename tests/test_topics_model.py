@@ -244,7 +244,7 @@ def test_precomputed_embeddings_are_used():
     rng = np.random.default_rng(0)
     E = np.vstack([rng.normal([4, 0, 0], 0.2, (12, 3)), rng.normal([0, 4, 0], 0.2, (12, 3))])
     E /= np.linalg.norm(E, axis=1, keepdims=True)
-    texts = [f"alpha beta {i}" for i in range(24)]
+    texts = [f"alpha beta word{i}" for i in range(24)]
     tm = TopicModel(backend="light", min_topic_size=5).fit(texts, embeddings=E)
     assert sorted(tm.sizes_.tolist()) == [12, 12]
     assert len(set(tm.labels_[:12])) == 1 and tm.labels_[0] != tm.labels_[12]
