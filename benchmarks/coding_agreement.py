@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, SupervisedCoder  # noqa: E402
+from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, SupervisedCoder, theme_labels  # noqa: E402
 from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
 
 DEFAULT_GOLD = ROOT.parent / "shared" / "bench" / "wales_quotes.jsonl"
@@ -84,13 +84,7 @@ def score(name: str, Y: np.ndarray, pred: np.ndarray, top: np.ndarray, themes: l
 
 def coder_outputs(coder, seg: pd.DataFrame, themes: list[str]):
     proba = coder.predict_proba(seg).reindex(seg["segment_id"]).fillna(0.0)[themes].to_numpy()
-    codings = coder.predict(seg)
-    pred = np.zeros((len(seg), len(themes)), dtype=int)
-    index = {sid: i for i, sid in enumerate(seg["segment_id"])}
-    for sid, code in zip(codings["segment_id"], codings["code"]):
-        theme = code.split("/")[0]
-        if theme in themes:
-            pred[index[sid], themes.index(theme)] = 1
+    pred = theme_labels(coder.predict(seg), seg["segment_id"], themes)
     top = np.where(proba.max(axis=1) > 0, proba.argmax(axis=1), -1)
     return pred, top
 
