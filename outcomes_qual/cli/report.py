@@ -148,7 +148,6 @@ def run(args: argparse.Namespace) -> int:
         method = None
         if codings is None:
             codings = _project_codings(args)
-            method = None
             if codings is None:
                 try:
                     from ..coding import autocode
