@@ -22,12 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import peak_rss_mb, print_table, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -67,7 +67,6 @@ def run_one(backend: str, n_turns: int) -> dict:
         write_topic_tables(result, tmp)
         write_topic_figures(result, Path(tmp) / "figures")
     t4 = time.perf_counter()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     planted = dict(zip(seg["segment_id"], seg["planted"]))
     a = result.assignments.assign(planted=result.assignments["segment_id"].map(planted))
     emergent_ids = set(result.topics.loc[result.topics["emergent"], "topic_id"])
@@ -85,7 +84,7 @@ def run_one(backend: str, n_turns: int) -> dict:
         "import_s": round(t_import, 2),
         "find_topics_s": round(t3 - t2, 2),
         "end_to_end_s": round(t4 - t1, 2),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -99,31 +98,14 @@ def main(argv=None) -> int:
         print(json.dumps(run_one(args.one, args.turns)))
         return 0
     print(f"find_topics on {args.turns:,} synthetic turns; {os.cpu_count()} CPU(s); each backend in a fresh process")
-    rows = []
-    for name in args.backends:
-        t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--turns", str(args.turns)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"},
-        )
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-            print(f"{name}: failed ({last})")
-            continue
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-        row["process_wall_s"] = round(wall, 2)
-        rows.append(row)
+    env = {"TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
+    rows = [run_child(__file__, name, args.turns, env=env) for name in args.backends]
+    rows = [r for r in rows if r is not None]
     if not rows:
         return 1
     cols = ["backend", "turns", "modelled", "topics", "emergent", "outliers_before", "outliers_after",
             "planted_in_emergent", "find_topics_s", "end_to_end_s", "process_wall_s", "peak_rss_mb"]
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
-    print("  ".join(c.rjust(widths[c]) for c in cols))
-    for r in rows:
-        print("  ".join(str(r[c]).rjust(widths[c]) for c in cols))
+    print_table(rows, cols)
     print("end_to_end_s: corpus + find_topics + writing tables and figures; process_wall_s: the whole child "
           "process (imports, model loading); peak_rss_mb: the child's peak resident memory; "
           "planted_in_emergent: share of the planted uncovered subject's turns placed in emergent topics")
