@@ -184,8 +184,15 @@ def test_export_pseudonymises_by_default_and_moves_spans(project, files, capsys)
     assert not codings["evidence"].astype(str).str.contains("Bea").any()
     memo = pd.read_csv(files / "anon" / "memos.csv")["text"].iloc[0]
     assert "Bea" not in memo and memo.endswith("spoke for the seniors.")
-    with Project.open(project) as p:  # the project itself keeps the real text
+    with Project.open(project) as p:  # the project itself keeps the real text and the way back
         assert p.texts()["fg_north"] == text
+        kept = p.name_mapping()
+        assert {"Ann", "Bea", "Cy", "North"} <= set(kept["original"])
+        n_versions = (p.actions()["kind"] == "set_name_mapping").sum()
+    assert cli(capsys, "project", "export", "--project", project, "--out", files / "anon2",
+               "--names", files / "names.csv")[0] == 0
+    with Project.open(project) as p:  # the same export again stores no second copy
+        assert (p.actions()["kind"] == "set_name_mapping").sum() == n_versions == 1
 
 
 def test_other_commands_read_the_corpus_from_a_project(project):

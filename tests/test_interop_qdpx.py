@@ -321,6 +321,10 @@ def test_cli_export_anonymises_and_round_trips_into_a_new_project(project, tmp_p
     assert "names pseudonymised" in capsys.readouterr().out
     blob = b"".join(zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist())
     assert "Siân".encode() not in blob and b"Bob" not in blob
+    with Project.open(project) as a:  # the way back to the names stays in the project
+        kept = a.name_mapping()
+        assert {"Siân", "Bob"} <= set(kept["original"])
+        assert kept.loc[kept["original"] == "Bob", "replacement"].iloc[0].encode() in blob
     assert main(["export-qdpx", "--project", str(project), str(out)]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
     assert main(["import-qdpx", str(out), "--project", str(tmp_path / "new.sqlite")]) == 0

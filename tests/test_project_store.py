@@ -286,6 +286,11 @@ def test_name_mapping_is_kept_but_never_exported(proj, tmp_path):
     exported = b"".join(p.read_bytes() for p in (tmp_path / "x").rglob("*.csv"))
     assert b"Llyr" not in exported and b"[Child 1]" not in exported
     with Project.open(tmp_path / "p.sqlite") as again:
+        # the export kept its own mapping in the project; undo goes back version by version
+        assert "[Child 1]" not in again.name_mapping()["replacement"].tolist()
+        assert again.undo().startswith("set_name_mapping")
+        pd.testing.assert_frame_equal(again.name_mapping(), mapping, check_dtype=False)
+        again.set_name_mapping(mapping)  # the same mapping again stores no new version
         assert again.undo().startswith("set_name_mapping")
         assert again.name_mapping().empty
 

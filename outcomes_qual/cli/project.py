@@ -23,6 +23,8 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import InputError
 from ._common import add_anonymise_arguments, add_project_argument, add_roster_arguments
 
@@ -307,8 +309,8 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name).strip("._") or "transcript"
 
 
-def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, int]:
-    """Pseudonymise the corpus tables, spans, memos, evidence and action log in place; return (texts, number of names)."""
+def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, pd.DataFrame]:
+    """Pseudonymise the corpus tables, spans, memos, evidence and action log in place; return (texts, mapping)."""
     from ..anonymise import pseudonymise_text
     from ..interop.project_io import anonymise_for_export
 
@@ -322,7 +324,7 @@ def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, int]:
             frame = tables[name].copy()
             frame[col] = [v if not isinstance(v, str) else pseudonymise_text(v, table) for v in frame[col]]
             tables[name] = frame
-    return anon.texts, len(table)
+    return anon.texts, mapping
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -355,7 +357,11 @@ def run_export(args: argparse.Namespace) -> int:
         }
     texts = corpus.texts
     if args.anonymise:
-        texts, n_names = _pseudonymise_tables(corpus, tables, args.names)
+        texts, mapping = _pseudonymise_tables(corpus, tables, args.names)
+        with Project.open(args.project) as proj:
+            proj.set_name_mapping(mapping)  # the way back stays in the project, never in the export
+        named = mapping[["original", "replacement"]].dropna() if len(mapping) else mapping
+        n_names = int((named["original"].astype(str).str.strip() != "").sum()) if len(named) else 0
         note = f"; names pseudonymised ({n_names} replaced; --no-anonymise for a full internal copy)"
     else:
         logging.getLogger(__name__).warning("--no-anonymise: the export contains real names; do not share it")

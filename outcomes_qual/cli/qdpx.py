@@ -100,7 +100,9 @@ def run_export_qdpx(args: argparse.Namespace) -> int:
         except InputError:
             codebook = Codebook(name=Path(args.project).stem, codes=())
     if args.anonymise:
-        corpus, codings, memos, _mapping = anonymise_for_export(corpus, codings, memos, names=args.names)
+        corpus, codings, memos, mapping = anonymise_for_export(corpus, codings, memos, names=args.names)
+        with Project.open(args.project) as proj:
+            proj.set_name_mapping(mapping)  # the way back to real names stays in the project, never in the export
     else:
         corpus = _common.anonymise(corpus, args)  # logs that real names are kept
     summary = export_qdpx(corpus, codings, codebook, out, memos=memos, name=Path(args.project).stem)

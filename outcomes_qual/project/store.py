@@ -583,13 +583,17 @@ class Project(CorpusMixin, ManualCodingMixin):
 
         The mapping (e.g. from :func:`outcomes_qual.anonymise.pseudonymise_corpus`)
         is sensitive: it stays in the project file and is never written by
-        ``project export``. Each call stores a new version; :meth:`name_mapping`
-        returns the latest.
+        ``project export``. A call with a mapping that differs from the latest
+        stores a new version (the same mapping again stores nothing);
+        :meth:`name_mapping` returns the latest.
         """
         if not isinstance(mapping, pd.DataFrame):
             raise InputError(f"mapping: expected a DataFrame, got {type(mapping).__name__}")
         records = [{c: json_value(v) for c, v in rec.items()} for rec in mapping.to_dict("records")]
         data = json.dumps({"columns": [str(c) for c in mapping.columns], "rows": records}, ensure_ascii=False)
+        latest = self.conn.execute("SELECT data FROM name_mappings ORDER BY mapping_id DESC LIMIT 1").fetchone()
+        if latest is not None and latest[0] == data:
+            return
         with self._transaction("set_name_mapping", f"set_name_mapping: {len(mapping)} name(s)") as tx:
             self.conn.execute("INSERT INTO name_mappings(data, created_at, action_id) VALUES (?, ?, ?)",
                               (data, now(), tx.action_id))
