@@ -167,3 +167,25 @@ def test_sentence_model_cached_and_auto_picks_it(st_embedder):
     again = get_embedder("sentence-transformers").fit(None)
     assert again.model_ is st_embedder.model_
     assert resolve_backend("auto") == "sentence-transformers"
+
+
+@pytest.mark.embeddings
+def test_sentence_precision_bfloat16_matches_float32(st_embedder, monkeypatch):
+    from sklearn.base import clone
+
+    from outcomes_qual.embeddings import sentence
+
+    texts = ["the panel turned the package down", "we went to see the family at home", "forms, forms and more forms"]
+    f32 = get_embedder("sentence-transformers", precision="float32").fit(None)
+    b16 = clone(f32).set_params(precision="bfloat16").fit(None)
+    assert (f32.precision_, b16.precision_) == ("float32", "bfloat16")
+    a, b = f32.transform(texts), b16.transform(texts)
+    assert b.dtype == np.float32
+    assert np.all((a * b).sum(axis=1) > 0.999)
+    # "auto" follows the hardware
+    monkeypatch.setattr(sentence, "cpu_has_native_bfloat16", lambda: False)
+    assert get_embedder("sentence-transformers").fit(None).precision_ == "float32"
+    monkeypatch.setattr(sentence, "cpu_has_native_bfloat16", lambda: True)
+    assert get_embedder("sentence-transformers").fit(None).precision_ == "bfloat16"
+    with pytest.raises(ValueError, match="precision: expected one of .* got 'half'"):
+        get_embedder("sentence-transformers", precision="half").fit(None)
