@@ -35,12 +35,16 @@ from sklearn.metrics import cohen_kappa_score, f1_score, precision_score, recall
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from outcomes_qual.agreement import agreement  # noqa: E402
 from outcomes_qual.codebook import load_codebook  # noqa: E402
 from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, SupervisedCoder, theme_labels  # noqa: E402
 from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
 
 DEFAULT_GOLD = ROOT.parent / "shared" / "bench" / "wales_quotes.jsonl"
 DEFAULT_CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
+
+#: Columns of the human-versus-machine table (from :func:`outcomes_qual.agreement.agreement`).
+HUMAN_COLUMNS = ("method", "n_units", "percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1")
 
 #: Columns of the printed table.
 TABLE_COLUMNS = ("method", "theme", "n_gold", "n_pred", "precision", "recall", "f1", "kappa", "top1")
@@ -120,12 +124,15 @@ def main(argv=None) -> int:
     st_ok, why = sentence_backend_available()
     rows, timing = [], {}
 
+    machine = {}  # zero-shot codings per method, for the human-vs-machine agreement table
+
     def run(name, coder):
         t0 = time.perf_counter()
         coder.fit(seg)
         pred, top = coder_outputs(coder, seg, themes)
         timing[name] = time.perf_counter() - t0
         rows.extend(score(name, Y, pred, top, themes))
+        machine[name] = coder.predict(seg).assign(coder=name)
 
     run("keyword", KeywordCoder(codebook=cb))
     run("semantic-lsa", SemanticCoder(codebook=cb, backend="lsa"))
@@ -164,6 +171,15 @@ def main(argv=None) -> int:
         avg = pd.DataFrame(split_rows).groupby(["method", "theme"], sort=False).mean(numeric_only=True).reset_index()
         rows.extend(avg.to_dict("records"))
 
+    # the same comparison in inter-coder terms: the machine as one more coder against the gold coding
+    gold_codings = codings.assign(coder="gold")
+    human_rows = []
+    for name, coded in machine.items():
+        overall = agreement(gold_codings, coded, segments=seg, level="theme", codes=themes)
+        r = overall[overall["code"] == "all"].iloc[0]
+        human_rows.append({"method": name, **{c: r[c] for c in HUMAN_COLUMNS[1:]}})
+    human = pd.DataFrame(human_rows, columns=list(HUMAN_COLUMNS))
+
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     print(f"Coding agreement on {gold_path.name}: {len(gold)} quotes, theme counts "
           + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, counts)) + f"; codebook {Path(args.codebook).name}")
@@ -171,6 +187,9 @@ def main(argv=None) -> int:
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.float_format", "{:.2f}".format):
         print(table.to_string(index=False, formatters=counts_fmt, na_rep=""))
     print("seconds per method: " + ", ".join(f"{k} {v:.1f}" for k, v in timing.items()))
+    print("\nHuman (gold) versus machine, outcomes_qual.agreement at theme level, every quote a unit (the 'all' row):")
+    with pd.option_context("display.width", 160, "display.float_format", "{:.2f}".format):
+        print(human.to_string(index=False))
     if args.markdown:
         macro = table[table["theme"] == "macro"]
         print("\n| method | top-1 | macro-F1 | mean kappa | " + " | ".join(f"{t} F1" for t in themes) + " |")
