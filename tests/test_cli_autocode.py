@@ -109,3 +109,12 @@ def test_autocode_into_project(transcript, tmp_path, codebook_path, capsys):
         stored = proj.codings()
     assert len(stored) and set(stored["status"]) == {"suggested"}
     assert {"systems_barriers", "partners", "time"} <= set(stored["code"])
+    # a second run adds nothing and does not revive a suggestion a person rejected
+    with project.Project.open(path) as proj:
+        proj.reject(stored["coding_id"].iloc[:1])
+    assert main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"]) == 0
+    assert f"stored 0 suggested codings in {path} ({len(stored)} already there, not added again)" in capsys.readouterr().out
+    with project.Project.open(path) as proj:
+        again = proj.codings()
+    assert len(again) == len(stored)
+    assert (again["status"] == "rejected").sum() == 1

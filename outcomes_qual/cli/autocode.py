@@ -128,8 +128,15 @@ def run(args: argparse.Namespace) -> int:
         from ..project import Project
 
         with Project.open(args.project) as proj:
-            ids = proj.add_codings(codings, codebook=codebook)
-        print(f"stored {len(ids)} suggested codings in {args.project}", file=stream)
+            # A turn this coder already coded with this code (suggested, accepted or rejected) is
+            # not suggested again, so re-running autocode neither doubles nor revives suggestions.
+            held = proj.codings(coder=sorted(set(codings["coder"])))
+            held = set(zip(held["segment_id"], held["code"], held["coder"]))
+            fresh = codings[[k not in held for k in zip(codings["segment_id"], codings["code"], codings["coder"])]]
+            ids = proj.add_codings(fresh, codebook=codebook)
+        skipped = len(codings) - len(fresh)
+        print(f"stored {len(ids)} suggested codings in {args.project}"
+              + (f" ({skipped} already there, not added again)" if skipped else ""), file=stream)
     seg = corpus.segments
     n_coded = codings["segment_id"].nunique()
     n_fac = int((seg["role"] == "facilitator").sum()) if not args.include_facilitator else 0
