@@ -309,8 +309,11 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", name).strip("._") or "transcript"
 
 
-def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, pd.DataFrame]:
-    """Pseudonymise the corpus tables, spans, memos, evidence and action log in place; return (texts, mapping)."""
+def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, pd.DataFrame, int]:
+    """Pseudonymise the corpus tables, spans, memos, evidence and action log in place.
+
+    Returns the pseudonymised texts, the mapping back to real names and the number of names replaced.
+    """
     from ..anonymise import pseudonymise_text
     from ..interop.project_io import anonymise_for_export
 
@@ -324,7 +327,7 @@ def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, pd.DataFram
             frame = tables[name].copy()
             frame[col] = [v if not isinstance(v, str) else pseudonymise_text(v, table) for v in frame[col]]
             tables[name] = frame
-    return anon.texts, mapping
+    return anon.texts, mapping, len(table)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -355,13 +358,11 @@ def run_export(args: argparse.Namespace) -> int:
             "memos": proj.memos(),
             "actions": proj.actions(),
         }
-    texts = corpus.texts
-    if args.anonymise:
-        texts, mapping = _pseudonymise_tables(corpus, tables, args.names)
-        with Project.open(args.project) as proj:
+        texts = corpus.texts
+        if args.anonymise:
+            texts, mapping, n_names = _pseudonymise_tables(corpus, tables, args.names)
             proj.set_name_mapping(mapping)  # the way back stays in the project, never in the export
-        named = mapping[["original", "replacement"]].dropna() if len(mapping) else mapping
-        n_names = int((named["original"].astype(str).str.strip() != "").sum()) if len(named) else 0
+    if args.anonymise:
         note = f"; names pseudonymised ({n_names} replaced; --no-anonymise for a full internal copy)"
     else:
         logging.getLogger(__name__).warning("--no-anonymise: the export contains real names; do not share it")

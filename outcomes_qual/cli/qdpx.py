@@ -99,12 +99,11 @@ def run_export_qdpx(args: argparse.Namespace) -> int:
             codebook = proj.codebook()
         except InputError:
             codebook = Codebook(name=Path(args.project).stem, codes=())
-    if args.anonymise:
-        corpus, codings, memos, mapping = anonymise_for_export(corpus, codings, memos, names=args.names)
-        with Project.open(args.project) as proj:
+        if args.anonymise:
+            corpus, codings, memos, mapping = anonymise_for_export(corpus, codings, memos, names=args.names)
             proj.set_name_mapping(mapping)  # the way back to real names stays in the project, never in the export
-    else:
-        corpus = _common.anonymise(corpus, args)  # logs that real names are kept
+        else:
+            corpus = _common.anonymise(corpus, args)  # logs that real names are kept
     summary = export_qdpx(corpus, codings, codebook, out, memos=memos, name=Path(args.project).stem)
     for msg in summary.skipped:
         print(f"warning: {msg}", file=sys.stderr)
