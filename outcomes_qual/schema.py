@@ -85,6 +85,12 @@ CODING_COLUMNS: tuple[str, ...] = (
     "evidence",
 )
 
+#: What a machine coder's ``predict`` returns: the codings columns plus
+#: ``uncertain`` (True when the confidence is below the coder's review
+#: threshold: such a code goes to a person for review rather than being kept
+#: or dropped silently).
+MACHINE_CODING_COLUMNS: tuple[str, ...] = CODING_COLUMNS + ("uncertain",)
+
 #: Optional columns a coding may carry: a character span inside the segment's
 #: transcript (``None`` means the whole segment), review status and timestamp.
 CODING_EXTRA_COLUMNS: tuple[str, ...] = ("start_char", "end_char", "status", "created_at")

@@ -28,7 +28,7 @@ def test_autocode_transcript_keyword(transcript, tmp_path, codebook_path, capsys
     rc = main(["autocode", str(transcript), "--codebook", str(codebook_path), "--method", "keyword", "--out", str(out)])
     assert rc == 0
     codings = pd.read_csv(out)
-    assert tuple(codings.columns) == schema.CODING_COLUMNS
+    assert tuple(codings.columns) == schema.MACHINE_CODING_COLUMNS
     themes = codings[~codings["code"].str.contains("/")].groupby("segment_id")["code"].apply(set).to_dict()
     assert "systems_barriers" in themes["fg1:002"]
     assert "partners" in themes["fg1:003"]

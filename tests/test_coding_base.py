@@ -104,7 +104,7 @@ def test_contract_clone_fit_predict(coder):
     assert proba.index.tolist() == ["t:002", "t:003", "t:004", "t:005", "t:006"]  # facilitator skipped
     assert ((proba.to_numpy() >= 0) & (proba.to_numpy() <= 1)).all()
     out = coder.predict(SEGMENTS)
-    assert tuple(out.columns) == schema.CODING_COLUMNS
+    assert tuple(out.columns) == schema.MACHINE_CODING_COLUMNS
     assert "t:001" not in set(out["segment_id"])
     assert (out["coder"] == "outcomes_qual").all()
     # every sub-code row sits under a theme row of the same segment
@@ -151,6 +151,6 @@ def test_empty_input_gives_empty_codings():
     coder = KeywordCoder(codebook=CB).fit(SEGMENTS)
     empty = SEGMENTS.iloc[:0]
     out = coder.predict(empty)
-    assert tuple(out.columns) == schema.CODING_COLUMNS and len(out) == 0
+    assert tuple(out.columns) == schema.MACHINE_CODING_COLUMNS and len(out) == 0
     assert coder.predict_proba(empty).shape == (0, len(CB))
     assert np.isfinite(SemanticCoder(codebook=CB, backend="lsa").fit(SEGMENTS).predict_proba(empty).to_numpy()).all()

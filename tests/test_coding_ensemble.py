@@ -23,7 +23,7 @@ def test_combined_score_is_semantic_plus_weighted_keywords(ens):
     seg = ens._check_input(SEGMENTS)
     kw, _ = ens.keyword_._raw(seg)
     z_sem, _ = ens.semantic_._z(seg)
-    np.testing.assert_allclose(z.to_numpy(), z_sem + 0.5 * kw)
+    np.testing.assert_allclose(z.to_numpy(), z_sem + 1.0 * kw)
     assert ens.parts_ == ["keyword", "semantic-lsa"] and ens.supervised_ is None
 
 
@@ -33,10 +33,10 @@ def test_predictions_and_evidence(ens):
     assert by.loc[("t:002", "systems_barriers"), "evidence"] == "keywords: forms; IT system"
     assert ("t:002", "systems_barriers/paperwork_and_it") in by.index
     assert by.loc[("t:004", "time"), "evidence"] == "keywords: no time; deadline; caseload"
-    # a mixed turn: one keyword each needs semantic support at the default weight ...
+    # a mixed turn: by rank, only the themes within the margin of the best one ...
     assert set(out.loc[out["segment_id"] == "t:006", "code"]) == {"time"}
-    # ... and is enough on its own with a heavier keyword weight
-    heavy = EnsembleCoder(codebook=CB, backend="lsa", keyword_weight=3.0).fit(SEGMENTS).predict(SEGMENTS)
+    # ... and all three with a heavier keyword weight and a wide margin
+    heavy = EnsembleCoder(codebook=CB, backend="lsa", keyword_weight=3.0, margin=10.0).fit(SEGMENTS).predict(SEGMENTS)
     assert {"partners", "time", "systems_barriers"} <= set(heavy.loc[heavy["segment_id"] == "t:006", "code"])
     assert "t:005" not in set(out["segment_id"])
     assert out["method"].unique().tolist() == ["ensemble"]
@@ -46,7 +46,7 @@ def test_fit_with_codings_adds_supervised():
     ens = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS, CODINGS)
     assert ens.parts_ == ["keyword", "semantic-lsa", "supervised"]
     assert set(ens.supervised_.models_) == {"systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"}
-    assert tuple(ens.predict(SEGMENTS).columns) == schema.CODING_COLUMNS
+    assert tuple(ens.predict(SEGMENTS).columns) == schema.MACHINE_CODING_COLUMNS
     # the supervised log-odds count by n / (n + 20), n = coded turns per code
     weights = dict(zip(ens.codes_, ens._supervised_weights()))
     assert weights["time"] == pytest.approx(2 / 22) and weights["partners"] == pytest.approx(2 / 22)
@@ -55,7 +55,7 @@ def test_fit_with_codings_adds_supervised():
     z_sem, _ = ens.semantic_._z(seg)
     kw, _ = ens.keyword_._raw(seg)
     p = np.clip(ens.supervised_._scores(seg)[0], 1e-3, 1 - 1e-3)
-    expected = z_sem + 0.5 * kw + np.array(list(weights.values())) * np.log(p / (1 - p))
+    expected = z_sem + 1.0 * kw + np.array(list(weights.values())) * np.log(p / (1 - p))
     np.testing.assert_allclose(ens.decision_function(SEGMENTS).to_numpy(), expected)
 
 

@@ -31,6 +31,7 @@ import logging
 
 import pandas as pd
 
+from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
 from .ensemble import EnsembleCoder
 from .keyword import KeywordCoder
@@ -139,13 +140,17 @@ __all__ = [
     "METHODS",
     "EnsembleCoder",
     "KeywordCoder",
+    "STRATEGIES",
+    "SUGGEST_COLUMNS",
     "SemanticCoder",
     "SupervisedCoder",
     "as_codebook",
     "as_segments",
     "autocode",
+    "boundary_distance",
     "codebook_items",
     "cross_validate_agreement",
     "make_coder",
+    "suggest_next",
     "theme_labels",
 ]

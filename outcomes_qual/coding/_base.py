@@ -177,13 +177,27 @@ class BaseCoder(BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            Columns :data:`outcomes_qual.schema.CODING_COLUMNS`, sorted by
-            segment order then codebook order.
+            Columns :data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`
+            (the codings columns and ``uncertain``), sorted by segment order
+            then codebook order.
         """
         check_is_fitted(self)
         seg = self._check_input(segments)
         proba, evidence = self._scores(seg)
         return self._decide(seg, proba, evidence)
+
+    def _table(self, rows: list[tuple]) -> pd.DataFrame:
+        """The codings table from ``(segment_id, code, coder, method, confidence, evidence)`` rows.
+
+        Adds ``uncertain``: the confidence is below ``review_below`` (or the
+        coder's ``threshold`` when it has no ``review_below``).
+        """
+        if not rows:
+            return schema.empty_frame(schema.MACHINE_CODING_COLUMNS).astype({"uncertain": bool})
+        out = pd.DataFrame(rows, columns=list(schema.CODING_COLUMNS))
+        below = float(getattr(self, "review_below", getattr(self, "threshold", 0.5)))
+        out["uncertain"] = out["confidence"].to_numpy(dtype=float) < below
+        return out
 
     def _decide(self, seg: pd.DataFrame, proba: np.ndarray, evidence) -> pd.DataFrame:
         codes = list(self.codes_)
@@ -209,7 +223,7 @@ class BaseCoder(BaseEstimator):
                 for c in children.get(t, []):
                     if p[c] >= threshold:
                         rows.append((sid, codes[c], coder, self.method_, float(p[c]), evidence(i, codes[c])))
-        return pd.DataFrame(rows, columns=list(schema.CODING_COLUMNS)) if rows else schema.empty_frame(schema.CODING_COLUMNS)
+        return self._table(rows)
 
 
 class CalibratedCoder(BaseCoder):

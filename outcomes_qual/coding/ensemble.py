@@ -1,20 +1,32 @@
 """Ensemble coder (the default of :func:`outcomes_qual.coding.autocode`).
 
 Combines, on one calibrated scale, the semantic coder's z-score (how far a
-turn's similarity to a code lies above what text about other themes gets),
-the keyword coder's score (weighted matched terms) and, when human codings
-are given to ``fit``, the supervised coder's log-odds::
+turn's similarity to a code's definition, inclusion criteria and examples
+lies above what text about other themes gets), the keyword coder's score
+(weighted matched terms, damped for terms that most turns of the corpus
+use) and, when human codings are given to ``fit``, the supervised coder's
+log-odds::
 
     z = z_semantic + keyword_weight * keyword_score + w_code * logit(p_supervised)
 
 where ``w_code = supervised_weight * n / (n + supervised_prior)`` grows with the
 number ``n`` of turns people coded with that code.
 
-The probability is ``1 / (1 + exp(-slope * (z - z_threshold)))``. A theme is
-assigned when the probability reaches ``threshold``; the turn's best theme is
-assigned too when its combined score reaches ``top1_z`` (by default, a
-quarter of a standard deviation above text about other themes). Evidence names the keywords
-that fired, otherwise the nearest codebook text (or coded turn).
+Decisions are by rank (``decision="rank"``, the default): a turn gets its
+best theme when that theme's score reaches ``floor``, and every other theme
+whose score reaches ``floor`` and lies within ``margin`` of the best. Ranks
+carry from one corpus to another better than absolute thresholds, which
+shift with the length and style of the text. ``decision="threshold"`` keeps
+the absolute rule (probability >= ``threshold``).
+
+Each code's ``confidence`` is ``1 / (1 + exp(-slope * (z - z_threshold)))``,
+with ``z_threshold`` and ``slope`` calibrated on the development sources
+(``benchmarks/coding_agreement.py``), so that a confidence of 0.7 means that
+about 7 in 10 such suggestions agree with a human analyst. Suggestions below
+``review_below`` are marked ``uncertain`` for review. Evidence names the
+keywords that fired, otherwise the nearest codebook text (or coded turn).
+The settings were chosen by leave-one-source-out cross-validation on three
+development sources; see the README's coding section for the figures.
 
 Examples
 --------
@@ -39,6 +51,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import DEFAULT_CODER, CalibratedCoder
 from .keyword import KeywordCoder, keyword_evidence
@@ -46,6 +59,37 @@ from .semantic import SemanticCoder
 from .supervised import SupervisedCoder
 
 logger = logging.getLogger(__name__)
+
+#: Values of ``EnsembleCoder(decision=...)``.
+DECISIONS: tuple[str, ...] = ("rank", "threshold")
+
+#: Codebook texts the ensemble's semantic part compares turns with (keyword
+#: lists are left to the keyword part, so they do not count twice).
+SEMANTIC_ITEM_KINDS: tuple[str, ...] = ("definition", "include", "example")
+
+
+def rank_decisions(scores: np.ndarray, *, floor: float, margin: float) -> np.ndarray:
+    """The rank rule: per row, the best column if it reaches ``floor``, and others within ``margin`` of it.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_units, n_codes)
+    floor, margin : float
+
+    Returns
+    -------
+    ndarray of bool, same shape
+
+    Examples
+    --------
+    >>> rank_decisions(np.array([[2.0, 1.7, 0.2], [0.1, 0.3, 0.0]]), floor=0.5, margin=0.5).astype(int).tolist()
+    [[1, 1, 0], [0, 0, 0]]
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.shape[1] == 0:
+        return np.zeros(scores.shape, dtype=bool)
+    best = scores.max(axis=1, keepdims=True)
+    return (scores >= float(floor)) & (scores >= best - float(margin))
 
 
 class EnsembleCoder(CalibratedCoder):
@@ -57,20 +101,33 @@ class EnsembleCoder(CalibratedCoder):
     backend : {"auto", "lsa", "sentence-transformers"}, default "auto"
         Embedding backend of the semantic and supervised parts.
     model_path : path-like, optional
-    keyword_weight : float, default 0.5
+    keyword_weight : float, default 1.0
         Weight of the keyword score (one unshared keyword scores 1).
+    keyword_df_damping : tuple of float or None, default (0.05, 0.5)
+        Keyword terms found in more than 5% of the fitted turns weigh less,
+        down to nothing at 50% (see :class:`KeywordCoder`'s ``df_damping``).
+    decision : {"rank", "threshold"}, default "rank"
+    margin : float, default 0.5
+        With ``decision="rank"``: other themes within this of the best are assigned too.
+    floor : float, default 0.5
+        With ``decision="rank"``: the least combined score a theme needs.
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
     supervised_prior : float, default 20
         The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
         where ``n`` is its number of coded training turns: with few human codings
         the zero-shot evidence dominates; with many, the learned model does.
-    z_threshold : float, default 2.0
-        Combined score at which the probability is 0.5.
+    z_threshold : float, default 1.6
+        Combined score at which the confidence is 0.5 (calibrated).
     top1_z : float or None, default 0.25
-        Assign the best theme when its combined score reaches this (``None``: never force).
-    slope : float, default 1.5
+        With ``decision="threshold"``: assign the best theme when its combined
+        score reaches this (``None``: never force).
+    slope : float, default 1.0
+        Steepness of the confidence curve (calibrated).
     threshold : float, default 0.5
+        With ``decision="threshold"``: the probability a code needs.
+    review_below : float, default 0.5
+        Suggestions with a lower confidence are marked ``uncertain``.
     include_facilitator : bool, default False
     random_state : int, default 0
     coder : str, default "outcomes_qual"
@@ -92,13 +149,18 @@ class EnsembleCoder(CalibratedCoder):
         codebook,
         backend="auto",
         model_path=None,
-        keyword_weight=0.5,
+        keyword_weight=1.0,
+        keyword_df_damping=(0.05, 0.5),
+        decision="rank",
+        margin=0.5,
+        floor=0.5,
         supervised_weight=1.0,
         supervised_prior=20,
-        z_threshold=2.0,
+        z_threshold=1.6,
         top1_z=0.25,
-        slope=1.5,
+        slope=1.0,
         threshold=0.5,
+        review_below=0.5,
         include_facilitator=False,
         random_state=0,
         coder=DEFAULT_CODER,
@@ -107,23 +169,31 @@ class EnsembleCoder(CalibratedCoder):
         self.backend = backend
         self.model_path = model_path
         self.keyword_weight = keyword_weight
+        self.keyword_df_damping = keyword_df_damping
+        self.decision = decision
+        self.margin = margin
+        self.floor = floor
         self.supervised_weight = supervised_weight
         self.supervised_prior = supervised_prior
         self.z_threshold = z_threshold
         self.top1_z = top1_z
         self.slope = slope
         self.threshold = threshold
+        self.review_below = review_below
         self.include_facilitator = include_facilitator
         self.random_state = random_state
         self.coder = coder
 
     def fit(self, segments=None, codings=None) -> "EnsembleCoder":
         """Fit the keyword and semantic parts (and the supervised part when ``codings`` are given)."""
+        if self.decision not in DECISIONS:
+            raise ValueError(f"decision: expected one of {DECISIONS}, got {self.decision!r}")
         cb = self._fit_codebook()
         common = dict(codebook=cb, include_facilitator=self.include_facilitator, coder=self.coder)
-        self.keyword_ = KeywordCoder(**common).fit(segments)
+        self.keyword_ = KeywordCoder(df_damping=self.keyword_df_damping, **common).fit(segments)
         self.semantic_ = SemanticCoder(
-            backend=self.backend, model_path=self.model_path, random_state=self.random_state, **common
+            backend=self.backend, model_path=self.model_path, random_state=self.random_state,
+            item_kinds=SEMANTIC_ITEM_KINDS, **common
         ).fit(segments)
         self.supervised_ = None
         if codings is not None and len(codings):
@@ -156,7 +226,42 @@ class EnsembleCoder(CalibratedCoder):
             z = z + self._supervised_weights() * np.log(p / (1 - p))
         return z, kw_terms, sims, sup_ev
 
+    def predict(self, segments) -> pd.DataFrame:
+        """The codings table (:data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`), by the ``decision`` rule."""
+        if getattr(self, "decision", "rank") != "rank":
+            return super().predict(segments)
+        check_is_fitted(self)
+        seg = self._check_input(segments)
+        z, evidence = self._z_evidence(seg)
+        return self._decide_rank(seg, z, self._proba(z), evidence)
+
+    def _decide_rank(self, seg: pd.DataFrame, z: np.ndarray, proba: np.ndarray, evidence) -> pd.DataFrame:
+        """Best theme (if it reaches ``floor``) plus themes within ``margin`` of it; the same for sub-codes."""
+        codes = list(self.codes_)
+        theme_idx = np.array([codes.index(t) for t in self.themes_], dtype=int)
+        children: dict[int, np.ndarray] = {}
+        for j, key in zip(theme_idx, self.themes_):
+            children[j] = np.array([c for c, k in enumerate(codes) if k.startswith(key + "/")], dtype=int)
+        floor, margin = float(self.floor), float(self.margin)
+
+        def chosen(values: np.ndarray) -> np.ndarray:
+            return rank_decisions(values[None, :], floor=floor, margin=margin)[0]
+
+        rows = []
+        for i, sid in enumerate(seg["segment_id"]):
+            for j in theme_idx[chosen(z[i, theme_idx])]:
+                rows.append((sid, codes[j], self.coder, self.method_, float(proba[i, j]), evidence(i, codes[j])))
+                kids = children[j]
+                for c in kids[chosen(z[i, kids])]:
+                    rows.append((sid, codes[c], self.coder, self.method_, float(proba[i, c]), evidence(i, codes[c])))
+        return self._table(rows)
+
     def _scores(self, seg: pd.DataFrame):
+        z, evidence = self._z_evidence(seg)
+        return self._proba(z), evidence
+
+    def _z_evidence(self, seg: pd.DataFrame):
+        """Combined scores and the evidence function for each (turn, code)."""
         z, kw_terms, sims, sup_ev = self._z(seg)
         index = self._code_index()
 
@@ -169,4 +274,4 @@ class EnsembleCoder(CalibratedCoder):
                 return sup_ev(i, key)
             return self.semantic_._nearest(sims, i, j)
 
-        return self._proba(z), evidence
+        return z, evidence

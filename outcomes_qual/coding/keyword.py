@@ -10,6 +10,12 @@ Each matched term adds a weight to its code's score: longer phrases weigh
 more, and a term listed under several themes weighs less (it tells the
 themes apart less). The score becomes a probability ``1 - exp(-score)``.
 
+With ``df_damping=(low, high)``, a term that occurs in more than ``low`` of
+the turns given to ``fit`` counts for less, down to nothing at ``high``:
+in a study of outcomes-focused practice nearly every turn says "outcome",
+and a word everybody uses tells the themes apart no better than chance.
+The ensemble coder uses this; the keyword coder alone does not by default.
+
 Examples
 --------
 >>> from outcomes_qual.codebook import Code, Codebook
@@ -64,6 +70,11 @@ class KeywordCoder(BaseCoder):
         Probability a code needs to be assigned (0.5 is one unshared single word).
     top1_threshold : float or None, default None
         Also assign the best theme when it reaches this probability.
+    df_damping : tuple of float or None, default None
+        ``(low, high)`` shares of the fitted turns: a term found in more than
+        ``low`` of them weighs less, linearly down to 0 at ``high``. Needs at
+        least ``min_df_units`` turns in ``fit``; otherwise no damping.
+    min_df_units : int, default 30
     include_facilitator : bool, default False
     coder : str, default "outcomes_qual"
         Value of the ``coder`` column.
@@ -74,14 +85,28 @@ class KeywordCoder(BaseCoder):
     codes_ : list of str
     terms_ : dict
         Per code key, the list of ``(keyword, weight)`` it matches.
+    term_damping_ : dict
+        Term id to its weight factor (only terms damped below 1; empty without damping).
     method_ : str
         ``"keyword"``.
     """
 
-    def __init__(self, *, codebook, threshold=0.5, top1_threshold=None, include_facilitator=False, coder=DEFAULT_CODER):
+    def __init__(
+        self,
+        *,
+        codebook,
+        threshold=0.5,
+        top1_threshold=None,
+        df_damping=None,
+        min_df_units=30,
+        include_facilitator=False,
+        coder=DEFAULT_CODER,
+    ):
         self.codebook = codebook
         self.threshold = threshold
         self.top1_threshold = top1_threshold
+        self.df_damping = df_damping
+        self.min_df_units = min_df_units
         self.include_facilitator = include_facilitator
         self.coder = coder
 
@@ -133,8 +158,30 @@ class KeywordCoder(BaseCoder):
             for term, weight in self.terms_[key]:
                 d.setdefault(term_id[norm(term)], (term, weight))
             self._code_terms.append(d)
+        self.term_damping_ = self._damping(segments)
         self.method_ = "keyword"
         return self
+
+    def _damping(self, segments) -> dict[int, float]:
+        """Weight factors for terms found in a large share of the fitted turns."""
+        if self.df_damping is None or segments is None:
+            return {}
+        low, high = (float(v) for v in self.df_damping)
+        if not 0 <= low < high <= 1:
+            raise ValueError(f"df_damping: expected (low, high) with 0 <= low < high <= 1, got {self.df_damping!r}")
+        texts = self._check_input(segments)["text"].tolist()
+        if len(texts) < int(self.min_df_units):
+            return {}
+        df: dict[int, int] = defaultdict(int)
+        for text in texts:
+            for tid in self._match(text):
+                df[tid] += 1
+        factors = {}
+        for tid, n in df.items():
+            share = n / len(texts)
+            if share > low:
+                factors[tid] = max(0.0, 1.0 - (share - low) / (high - low))
+        return factors
 
     def _match(self, text: str) -> set[int]:
         raw, stems = _tokens(text)
@@ -168,15 +215,16 @@ class KeywordCoder(BaseCoder):
     def _raw(self, seg: pd.DataFrame):
         score = np.zeros((len(seg), len(self.codes_)))
         terms: list[dict[int, list[str]]] = []
+        damp = getattr(self, "term_damping_", {})
         for i, text in enumerate(seg["text"]):
             found = self._match(text)
             per: dict[int, list[str]] = {}
             if found:
                 for j, code_terms in enumerate(self._code_terms):
-                    hits = [v for t, v in code_terms.items() if t in found]
+                    hits = [(t, v) for t, v in code_terms.items() if t in found]
                     if hits:
-                        score[i, j] = sum(w for _, w in hits)
-                        per[j] = [t for t, _ in hits]
+                        score[i, j] = sum(w * damp.get(t, 1.0) for t, (_, w) in hits)
+                        per[j] = [term for _, (term, _) in hits]
             terms.append(per)
         return score, terms
 

@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 #: sparse codebook does not blow calibrated scores up.
 MIN_NULL_STD = 0.05
 
+#: Kinds of codebook text that can describe a code (see :func:`codebook_items`).
+ITEM_KINDS: tuple[str, ...] = ("definition", "include", "example", "keywords")
+
 
 def codebook_items(codebook) -> pd.DataFrame:
     """The short texts that describe each code: one row per (code, text).
@@ -96,6 +99,8 @@ class SemanticCoder(CalibratedCoder):
         Local sentence-transformers model (see :func:`outcomes_qual.embeddings.get_embedder`).
     top_k : int, default 3
         Similarities averaged per code.
+    item_kinds : tuple of str, default ("definition", "include", "example", "keywords")
+        Which codebook texts describe a code (kinds of :func:`codebook_items`).
     z_threshold : float, default 2.0
         Calibrated score (standard deviations above the other-themes null) at
         which the probability is 0.5.
@@ -131,6 +136,7 @@ class SemanticCoder(CalibratedCoder):
         backend="auto",
         model_path=None,
         top_k=3,
+        item_kinds=ITEM_KINDS,
         z_threshold=2.0,
         top1_z=0.25,
         slope=1.5,
@@ -143,6 +149,7 @@ class SemanticCoder(CalibratedCoder):
         self.backend = backend
         self.model_path = model_path
         self.top_k = top_k
+        self.item_kinds = item_kinds
         self.z_threshold = z_threshold
         self.top1_z = top1_z
         self.slope = slope
@@ -159,7 +166,11 @@ class SemanticCoder(CalibratedCoder):
         """
         cb = self._fit_codebook()
         self.backend_ = resolve_backend(self.backend, model_path=self.model_path)
-        self.items_ = codebook_items(cb)
+        items = codebook_items(cb)
+        unknown = sorted(set(self.item_kinds) - set(ITEM_KINDS))
+        if unknown or not len(self.item_kinds):
+            raise ValueError(f"item_kinds: expected a non-empty subset of {ITEM_KINDS}, got {tuple(self.item_kinds)!r}")
+        self.items_ = items[items["kind"].isin(list(self.item_kinds))].reset_index(drop=True)
         item_texts = self.items_["text"].tolist()
         self.embedder_ = get_embedder(self.backend_, model_path=self.model_path, random_state=self.random_state)
         if self.backend_ == "lsa":
