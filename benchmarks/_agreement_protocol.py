@@ -72,7 +72,7 @@ def ensemble_decisions(parts: dict, setting) -> tuple[np.ndarray, np.ndarray, np
     weight, margin, floor = setting
     z = parts["z_sem"] + weight * parts["kw"]
     P = rank_decisions(z, floor=floor, margin=margin).astype(int)
-    top = np.where(z.max(axis=1) >= floor, z.argmax(axis=1), -1)
+    top = np.where(P.any(axis=1), z.argmax(axis=1), -1)  # what a codings file shows: the best emitted theme
     return z, P, top
 
 
@@ -122,3 +122,22 @@ def reliability(conf: np.ndarray, correct: np.ndarray) -> tuple[list[dict], floa
         ece += inside.sum() / len(conf) * abs(mc - pr)
         rows.append(dict(bin=f"{lo:.1f}-{hi:.1f}", n=int(inside.sum()), mean_confidence=mc, precision=pr))
     return rows, float(ece)
+
+
+def leave_one_source_out(parts: dict[str, dict]) -> dict[str, tuple]:
+    """For each source, the setting and confidence curve chosen on the *other* sources only.
+
+    Returns
+    -------
+    dict
+        Source name to ``(setting, (z_threshold, slope))``. A source's own
+        units never enter its choice: changing them cannot change it.
+    """
+    out = {}
+    for name in parts:
+        train = [p for other, p in parts.items() if other != name]
+        if not train:
+            continue
+        setting = choose_setting(train)
+        out[name] = (setting, fit_confidence(train, setting))
+    return out

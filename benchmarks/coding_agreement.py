@@ -69,7 +69,7 @@ def coder_outputs(coder, seg: pd.DataFrame, themes: list[str]):
     pred = theme_labels(coder.predict(seg), seg["segment_id"], themes)
     if getattr(coder, "decision", None) == "rank":
         z = coder.decision_function(seg).reindex(seg["segment_id"])[themes].to_numpy()
-        top = np.where(z.max(axis=1) >= coder.floor, z.argmax(axis=1), -1)
+        top = np.where(pred.any(axis=1), z.argmax(axis=1), -1)  # the best emitted theme, as a codings file shows it
     else:
         top = np.where(proba.max(axis=1) > 0, proba.argmax(axis=1), -1)
     return pred, top
@@ -145,10 +145,7 @@ def main(argv=None) -> int:
 
     # leave one source out: settings and confidence curve chosen on the others
     held_conf, held_correct, chosen = [], [], {}
-    for name in parts if len(parts) > 1 else []:
-        train = [p for n, p in parts.items() if n != name]
-        setting = proto.choose_setting(train)
-        z_thr, slope = proto.fit_confidence(train, setting)
+    for name, (setting, (z_thr, slope)) in proto.leave_one_source_out(parts).items():
         chosen[name] = (*setting, z_thr, slope)
         z, P, top = proto.ensemble_decisions(parts[name], setting)
         record(name, "ensemble, tuned on the other sources", parts[name]["Y"], P, top)

@@ -119,15 +119,8 @@ def autocode(
         if method == "supervised":
             est.fit(units, train)
         else:
-            # the semantic part sees the whole corpus (for LSA); the supervised part the coded units
-            est.fit(seg)
-            from .supervised import SupervisedCoder as _S
-
-            est.supervised_ = _S(
-                codebook=cb, backend=est.semantic_.backend_, model_path=model_path, random_state=random_state,
-                include_facilitator=include_facilitator, coder=coder,
-            ).fit(units, train)
-            est.parts_ = est.parts_ + ["supervised"]
+            # the zero-shot parts see the whole corpus; the supervised part learns from the coded turns
+            est.fit(seg).learn(seg, train)
     else:
         est.fit(seg)
     out = est.predict(seg)

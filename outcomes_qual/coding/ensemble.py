@@ -107,9 +107,9 @@ class EnsembleCoder(CalibratedCoder):
         Keyword terms found in more than 5% of the fitted turns weigh less,
         down to nothing at 50% (see :class:`KeywordCoder`'s ``df_damping``).
     decision : {"rank", "threshold"}, default "rank"
-    margin : float, default 0.5
+    margin : float, default 0.25
         With ``decision="rank"``: other themes within this of the best are assigned too.
-    floor : float, default 0.5
+    floor : float, default 0.0
         With ``decision="rank"``: the least combined score a theme needs.
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
@@ -117,12 +117,12 @@ class EnsembleCoder(CalibratedCoder):
         The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
         where ``n`` is its number of coded training turns: with few human codings
         the zero-shot evidence dominates; with many, the learned model does.
-    z_threshold : float, default 1.6
+    z_threshold : float, default 2.4
         Combined score at which the confidence is 0.5 (calibrated).
     top1_z : float or None, default 0.25
         With ``decision="threshold"``: assign the best theme when its combined
         score reaches this (``None``: never force).
-    slope : float, default 1.0
+    slope : float, default 0.6
         Steepness of the confidence curve (calibrated).
     threshold : float, default 0.5
         With ``decision="threshold"``: the probability a code needs.
@@ -152,13 +152,13 @@ class EnsembleCoder(CalibratedCoder):
         keyword_weight=1.0,
         keyword_df_damping=(0.05, 0.5),
         decision="rank",
-        margin=0.5,
-        floor=0.5,
+        margin=0.25,
+        floor=0.0,
         supervised_weight=1.0,
         supervised_prior=20,
-        z_threshold=1.6,
+        z_threshold=2.4,
         top1_z=0.25,
-        slope=1.0,
+        slope=0.6,
         threshold=0.5,
         review_below=0.5,
         include_facilitator=False,
@@ -202,6 +202,39 @@ class EnsembleCoder(CalibratedCoder):
             ).fit(segments, codings)
         self.parts_ = ["keyword", self.semantic_.method_] + (["supervised"] if self.supervised_ is not None else [])
         self.method_ = "ensemble"
+        return self
+
+    def learn(self, segments, codings) -> "EnsembleCoder":
+        """Learn from people's codings of some turns, keeping the zero-shot parts as fitted.
+
+        The step after a person has coded or corrected a sample: only the
+        supervised part is (re)fitted, on the turns in ``codings``; the
+        keyword and semantic parts, fitted on the whole corpus, stay.
+
+        Parameters
+        ----------
+        segments : DataFrame or Corpus
+            Turns that include the coded ones (others are ignored here).
+        codings : DataFrame
+            ``segment_id`` and ``code`` of the person's codings; a coded turn
+            with no row for a code counts as not having it (a turn coded with
+            no code at all: one row with an empty code).
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        seg = self._check_input(segments)
+        coded = set(codings["segment_id"].astype(str))
+        units = seg[seg["segment_id"].isin(coded)]
+        if not len(units):
+            raise ValueError("codings: none of their segment_id values is among the segments given")
+        self.supervised_ = SupervisedCoder(
+            codebook=self.codebook_, backend=self.semantic_.backend_, model_path=self.model_path,
+            random_state=self.random_state, include_facilitator=self.include_facilitator, coder=self.coder,
+        ).fit(units, codings)
+        self.parts_ = ["keyword", self.semantic_.method_, "supervised"]
         return self
 
     def _supervised_weights(self) -> np.ndarray:

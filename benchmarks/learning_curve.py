@@ -1,0 +1,127 @@
+"""Learning from the evaluator: agreement on the uncoded remainder after a person codes n turns.
+
+Usage::
+
+    .venv/bin/python benchmarks/learning_curve.py [--sizes 0 10 25 50 100] [--seeds 5] [--markdown]
+
+For each dev source (``benchmarks/dev_sources.py``; needs ``../shared``), the
+default ensemble is fitted zero-shot on all units, then a simulated
+evaluator codes ``n`` units (their gold themes) and the coder learns from
+them (``EnsembleCoder.learn``, what ``autocode(train=...)`` does). Scored on
+the units not coded: pooled Cohen's kappa over every (unit, theme) decision
+(the ``all`` row of ``outcomes_qual.agreement``) and macro-F1 over the themes
+present. Two orders: ``random`` (``--seeds`` seeds: mean and standard
+deviation) and ``suggested`` (``suggest_next`` picks each batch from the
+coder fitted on what was coded so far; the first batch's tie-break seed
+varies, so it has a spread too). Sizes that would leave fewer than 10 units
+uncoded are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _agreement_protocol as proto  # noqa: E402
+from dev_sources import available_sources, load_dev_source  # noqa: E402
+
+from outcomes_qual.codebook import load_codebook  # noqa: E402
+from outcomes_qual.coding import EnsembleCoder, suggest_next, theme_labels  # noqa: E402
+from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+
+#: Columns of the printed table, declared once.
+CURVE_COLUMNS = ("source", "order", "n_coded", "n_scored", "kappa_mean", "kappa_sd", "macro_f1_mean", "macro_f1_sd")
+
+
+def score_remainder(coder, seg, Y, themes, coded: set[str]) -> tuple[float, float]:
+    """Pooled kappa and macro-F1 of ``coder`` on the units not in ``coded``."""
+    rest = ~seg["segment_id"].isin(coded).to_numpy()
+    sub = seg[rest]
+    P = theme_labels(coder.predict(sub), sub["segment_id"], themes)
+    Yr = Y[rest]
+    return float(cohen_kappa_score(Yr.ravel(), P.ravel())), proto.macro_f1(Yr, P)
+
+
+def gold_codings(gold: pd.DataFrame, ids) -> pd.DataFrame:
+    """The gold themes of ``ids`` as codings (a coded unit without themes still counts as coded)."""
+    sub = gold[gold["segment_id"].isin(set(ids))]
+    rows = [(sid, t) for sid, themes in zip(sub["segment_id"], sub["themes"]) for t in themes]
+    frame = pd.DataFrame(rows, columns=["segment_id", "code"])
+    # units coded with no theme: present as units through an empty-code row the coder ignores
+    empty = [sid for sid, themes in zip(sub["segment_id"], sub["themes"]) if not themes]
+    return pd.concat([frame, pd.DataFrame({"segment_id": empty, "code": ""})], ignore_index=True)
+
+
+def run_source(name, gold, cb, backend, sizes, seeds):
+    themes = cb.theme_keys()
+    seg = gold[["segment_id", "text"]].assign(role="unknown")
+    Y = np.array([[t in g for t in themes] for g in gold["themes"]], dtype=int)
+    base = EnsembleCoder(codebook=cb, backend=backend).fit(seg)
+    sizes = [n for n in sizes if len(seg) - n >= 10]
+    rows = []
+    k0, f0 = score_remainder(base, seg, Y, themes, set())
+    rows.append(dict(source=name, order="zero-shot", n_coded=0, n_scored=len(seg), kappa_mean=k0, kappa_sd=0.0, macro_f1_mean=f0, macro_f1_sd=0.0))
+    for order in ("random", "suggested"):
+        for n in [s for s in sizes if s > 0]:
+            ks, fs = [], []
+            for seed in range(seeds):
+                if order == "random":
+                    ids = list(np.random.default_rng(seed).permutation(seg["segment_id"].to_numpy())[:n])
+                else:
+                    ids = []
+                    coder = base
+                    while len(ids) < n:
+                        batch = min(10 if not ids else 15, n - len(ids))
+                        coded = gold_codings(gold, ids) if ids else None
+                        picks = suggest_next(seg, coder=coder, coded=coded, n=batch, random_state=seed)
+                        ids += picks["segment_id"].tolist()
+                        coder = EnsembleCoder(codebook=cb, backend=backend).fit(seg).learn(seg, gold_codings(gold, ids))
+                coder = EnsembleCoder(codebook=cb, backend=backend).fit(seg).learn(seg, gold_codings(gold, ids))
+                k, f = score_remainder(coder, seg, Y, themes, set(ids))
+                ks.append(k)
+                fs.append(f)
+            rows.append(dict(source=name, order=order, n_coded=n, n_scored=len(seg) - n, kappa_mean=np.mean(ks),
+                             kappa_sd=np.std(ks), macro_f1_mean=np.mean(fs), macro_f1_sd=np.std(fs)))
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[0, 10, 25, 50, 100])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--codebook", default=str(ROOT / "codebooks" / "outcomes_practice.yaml"))
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    names = available_sources()
+    if not names:
+        print("no dev source found: the dev sources need ../shared beside the repository", file=sys.stderr)
+        return 2
+    cb = load_codebook(args.codebook)
+    backend = "sentence-transformers" if sentence_backend_available()[0] else "lsa"
+    rows = []
+    for name in names:
+        rows += run_source(name, load_dev_source(name), cb, backend, args.sizes, args.seeds)
+    table = pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+    print(f"Learning curve (backend {backend}; {args.seeds} seeds; scored on the units not coded)")
+    with pd.option_context("display.width", 200, "display.max_rows", None, "display.float_format", "{:.2f}".format):
+        print(table.to_string(index=False))
+    if args.markdown:
+        print("\n| source | order | coded | kappa (sd) | macro-F1 (sd) |\n|---|---|---|---|---|")
+        for r in table.itertuples():
+            print(f"| {r.source} | {r.order} | {r.n_coded} | {r.kappa_mean:.2f} ({r.kappa_sd:.2f}) | {r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f}) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
