@@ -42,6 +42,13 @@ def register(subparsers) -> None:
     p.add_argument("--train", metavar="CODINGS.csv",
                    help="human codings of some turns: needed by --method supervised, added to the ensemble")
     p.add_argument("--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods")
+    p.add_argument("--validate-against", metavar="NAME",
+                   help="a person who coded or reviewed a sample (with --project): the appendix on automated coding "
+                        "reports the machine's agreement with them")
+    p.add_argument("--machine-coder", metavar="NAME",
+                   help="the auto-coder's name in the codings (default: the one coder with non-manual methods)")
+    p.add_argument("--boot", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for the validation's 95%% intervals (default 1000)")
     p.add_argument("--no-topics", dest="topics", action="store_false", help="skip emergent-topic modelling")
     p.add_argument(
         "--topic-backend", choices=("auto", "bertopic", "light"), default="auto",
@@ -119,6 +126,34 @@ def _project_codings(args):
     return codings if len(codings) else None
 
 
+def _ai_use(args, codings, codebook, method):
+    """The facts for the appendix on automated coding, or None when no coding was automated."""
+    from ..report.ai_use import ai_use, ai_use_from_project, machine_coder
+
+    against = getattr(args, "validate_against", None)
+    if getattr(args, "project", None) and not args.codings:
+        info = ai_use_from_project(args.project, machine=args.machine_coder, against=against, n_boot=args.boot)
+        if info is None and against:
+            raise InputError("--validate-against: the project holds no machine codings to validate", path=args.project)
+        return info
+    if method is not None:  # coded here
+        settings = {"method": method, "backend": getattr(args, "backend", None)}
+        machine = str(codings["coder"].iloc[0]) if "coder" in codings and len(codings) else "outcomes_qual"
+        if against:
+            raise InputError("--validate-against needs --project (or --codings holding the person's codings too)")
+        return ai_use(codings, machine=machine, codebook=codebook, settings=settings, n_boot=args.boot)
+    if "coder" not in codings.columns:
+        if against:
+            raise InputError("--validate-against: the codings have no coder column", path=args.codings)
+        return None
+    machine = args.machine_coder or machine_coder(codings)
+    if machine is None:
+        if against:
+            raise InputError("--validate-against: the codings hold no machine codings to validate", path=args.codings)
+        return None
+    return ai_use(codings, machine=machine, against=against, codebook=codebook, n_boot=args.boot)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
     from tqdm import tqdm
@@ -158,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
                     raise InputError("--method supervised needs --train CODINGS.csv (human codings of some turns)")
                 codings = autocode(corpus, codebook, method=args.method, train=train)
                 method = args.method
+        info = _ai_use(args, codings, codebook, method)
         bar.update(1)
         topics = None
         if args.topics:
@@ -169,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str("writing")
         paths = write_report(
             corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            alias_authorities=args.alias_authorities,
+            ai_use=info, alias_authorities=args.alias_authorities,
         )
         bar.update(1)
     finally:
