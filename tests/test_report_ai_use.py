@@ -121,7 +121,8 @@ def test_appendix_in_docx_with_sample_size_and_kappa(reports):
     assert rows[-1][3].startswith(f"{kappa:.2f}\n[")
     assert rows[-1][1] == "7 / 8"
     methods = " ".join(paragraphs(doc))
-    assert "Measured agreement with a human analyst (analyst)" in methods and "Appendix D" in methods
+    assert "Measured agreement with a human analyst (analyst) on a sample of 8 turns, theme by theme" in methods
+    assert "Appendix D gives the details" in methods
     assert (paths["tables"] / "ai_validation.csv").is_file()
 
 
@@ -177,7 +178,7 @@ def test_cli_report_with_validation(project, tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 0, err
     body = " ".join(appendix(docx.Document(out / "report.docx")))
-    assert "ana coded a sample of 6 turns" in body and "Settings recorded when the coding was run: method keyword" in body
+    assert "ana coded or reviewed a sample of 6 turns" in body and "Settings recorded when the coding was run: method keyword" in body
     code = main(["report", "--project", str(project), "--validate-against", "zoe", "--no-topics", "--quiet",
                  "--out", str(tmp_path / "r2")])
     _, err = capsys.readouterr()
@@ -190,3 +191,26 @@ def test_cli_report_without_validation_says_so(project, tmp_path, capsys):
     assert code == 0, err
     body = " ".join(appendix(docx.Document(tmp_path / "r" / "report.docx")))
     assert "not validated against a person" in body
+
+
+def test_autocode_records_its_settings(tmp_path, codebook_path, capsys):
+    path = tmp_path / "a.sqlite"
+    with Project.create(path) as proj:
+        proj.add_corpus(corpus())
+    code = main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    info = ai_use_from_project(path, n_boot=0)
+    assert info.settings["method"] == "keyword" and info.settings["coder"] == "outcomes_qual"
+    assert info.settings["codebook"].startswith("outcomes_practice version")
+    assert info.n_machine_codings > 0 and info.codebook_name == "outcomes_practice"
+    with Project.open(path) as proj:
+        assert proj.actions()["description"].str.startswith("autocode: method=keyword").sum() == 1
+        proj.undo()
+        assert len(proj.codings()) == 0   # the run is one undoable action
+    code = main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"])
+    assert code == 0
+    code = main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"])
+    capsys.readouterr()
+    with Project.open(path) as proj:   # nothing new the second time: no second settings record
+        assert proj.actions()["description"].str.startswith("autocode:").sum() == 2

@@ -394,7 +394,8 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
         row = info.agreement.iloc[-1]
         n_codes = len(info.agreement) - 1
         what = "theme" if info.level == "theme" else "code"
-        sample = (f"To check the automated coding, {info.against} coded a sample of {_plural(info.n_units, 'turn')}, "
+        did = "coded or reviewed" if info.n_units_review_only else "coded"
+        sample = (f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, 'turn')}, "
                   f"and the machine's coding of the same turns was compared with theirs, {what} by {what} "
                   f"({_plural(n_codes, what)}; a turn neither coded with a {what} counts as agreement that it is absent).")
         if info.n_units_review_only:

@@ -179,7 +179,10 @@ def _agreement_sentence(agreement) -> str:
         return f"Measured agreement with a human analyst: Cohen's kappa {agreement:.2f}."
     if isinstance(agreement, pd.DataFrame):
         rows = agreement[agreement["code"].astype(str) == "all"] if "code" in agreement else agreement
+        n_turns = int(agreement["n_units"].iloc[0]) if "against" in agreement and len(agreement) > 1 else None
         agreement = rows.iloc[0].to_dict() if len(rows) else {}
+        if n_turns is not None:
+            agreement["n_turns"] = n_turns
     if isinstance(agreement, dict):
         parts = []
         names = {"cohen_kappa": "Cohen's kappa", "krippendorff_alpha": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1",
@@ -198,8 +201,9 @@ def _agreement_sentence(agreement) -> str:
         if n is not None and not (isinstance(n, float) and math.isnan(n)):
             over = f" over {int(n)} {unit or 'unit'}s"
         if parts and agreement.get("against"):  # a validation table (outcomes_qual.agreement.validate)
-            return (f"Measured agreement with a human analyst ({agreement['against']}) on a sample of turns "
-                    f"({int(n)} {agreement.get('level', 'code')} decisions): {join_words(parts)}; "
+            sample = f"{int(agreement['n_turns'])} turns" if agreement.get("n_turns") else "turns"
+            return (f"Measured agreement with a human analyst ({agreement['against']}) on a sample of {sample}, "
+                    f"{agreement.get('level', 'code')} by {agreement.get('level', 'code')}: {join_words(parts)}; "
                     "Appendix D gives the details.")
         if parts:
             return f"Measured agreement with a human analyst{over}: {join_words(parts)}."
