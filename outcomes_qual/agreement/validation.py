@@ -185,10 +185,14 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     return unit_ids, machine_sets, human_sets, code_list
 
 
+#: The four (machine, human) rating pairs of a presence table, in the order of :func:`_table_counts`.
+_CELLS = np.array([[1, 1], [1, 0], [0, 1], [0, 0]], dtype=float)
+
+
 @lru_cache(maxsize=65536)
 def _binary_stats(both: int, machine_only: int, human_only: int, neither: int) -> tuple[float, float, float]:
     """Percent agreement, kappa and alpha of a 2-coder presence table (cached: resamples repeat tables)."""
-    r = np.array([[1, 1]] * both + [[1, 0]] * machine_only + [[0, 1]] * human_only + [[0, 0]] * neither, dtype=float)
+    r = np.repeat(_CELLS, [both, machine_only, human_only, neither], axis=0)
     if not len(r):
         return (np.nan, np.nan, np.nan)
     return (stats.percent_agreement(r), stats.cohen_kappa(r), stats.krippendorff_alpha(r))

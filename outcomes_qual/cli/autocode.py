@@ -75,7 +75,7 @@ def read_training_codings(path: str | Path) -> pd.DataFrame:
 
 def _settings_description(args: argparse.Namespace, codebook, train) -> str:
     """The audit-log description of this run: method, backend, model, codebook, toolkit version."""
-    from ..report.ai_use import autocode_description, toolkit_version
+    from ..report.ai_use import autocode_description, outcomes_qual_version
 
     backend = model = None
     if args.method != "keyword":
@@ -91,7 +91,7 @@ def _settings_description(args: argparse.Namespace, codebook, train) -> str:
         "codebook": f"{codebook.name} version {codebook.version}",
         "trained on": f"{len(train)} human codings" if train is not None else None,
         "include facilitator": "yes" if args.include_facilitator else None,
-        "coder": args.coder, "outcomes_qual": toolkit_version(),
+        "coder": args.coder, "outcomes_qual": outcomes_qual_version(),
     })
 
 

@@ -93,7 +93,7 @@ class AIUse:
         return self.agreement is not None and self.n_units > 0
 
 
-def toolkit_version() -> str:
+def outcomes_qual_version() -> str:
     """The installed outcomes_qual version ("unknown" when not installed as a package)."""
     from importlib import metadata
 
@@ -283,7 +283,7 @@ def ai_use(
         model = installed_embedding_model()
     info = AIUse(
         machine=machine,
-        toolkit_version=toolkit_version or globals()["toolkit_version"](),
+        toolkit_version=toolkit_version or outcomes_qual_version(),
         methods=methods,
         settings=found,
         embedding_model=model,
@@ -383,9 +383,7 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
     shown = {k: v for k, v in info.settings.items() if k not in hidden}
     if shown:
         first += " Settings recorded when the coding was run: " + ", ".join(f"{k} {v}" for k, v in shown.items()) + "."
-    if info.embedding_model and info.embedding_model_recorded:
-        pass  # already among the settings
-    elif info.embedding_model:
+    if info.embedding_model and not info.embedding_model_recorded:  # a recorded model is among the settings
         first += (f" The sentence-embedding model installed with this copy of the toolkit is {info.embedding_model}; "
                   "the codings do not record whether they were made with it.")
     first += " outcomes_qual works offline: no text was sent to an external service and no model was downloaded."
