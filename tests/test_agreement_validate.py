@@ -171,7 +171,7 @@ def test_confusions_exact():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(InputError, match=r"against: no codings by 'zoe'; coders in the codings: \['ana', 'bot'\]"):
+    with pytest.raises(InputError, match=r"against: no codings by 'zoe', nor any reviewed by them; coders in the codings: \['ana', 'bot'\]"):
         validate(CODINGS, machine="bot", against="zoe")
     with pytest.raises(InputError, match="machine: no codings by 'robot'"):
         validate(CODINGS, machine="robot", against="ana")

@@ -123,8 +123,8 @@ def test_from_csv_files(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--against", "zoe"], r"error: .*p\.sqlite: --against: no codings by 'zoe' in the project; coders in it: "
-                           r"\['ana', 'outcomes_qual'\]"),
+    (["--against", "zoe"], r"error: .*p\.sqlite: --against: no codings by 'zoe' in the project, nor any reviewed "
+                           r"by them; coders and reviewers in it: \['ana', 'outcomes_qual'\]"),
     (["--against", "ana", "--coder", "robot"], r"--coder: no codings by 'robot'"),
     ([], r"--project needs --against NAME"),
     (["--against", "ana", "--boot", "-1"], r"--boot: expected a number of resamples >= 0, got -1"),
@@ -149,3 +149,16 @@ def test_bad_files(tmp_path, capsys):
 def test_refuses_to_overwrite_input(project, capsys):
     code, _out, err = run(capsys, "--project", project, "--against", "ana", "--out", project)
     assert code == 2 and "overwrite an input" in err
+
+
+def test_a_reviewer_without_codings_of_their_own(project, tmp_path, capsys):
+    with Project.open(project) as proj:
+        ids = proj.codings(coder="outcomes_qual")["coding_id"].tolist()
+        proj.accept(ids[:2], reviewer="ben")      # fg:002, fg:003 systems_barriers
+        proj.reject(ids[5], reviewer="ben")       # fg:006 time
+    code, out, err = run(capsys, "--project", project, "--against", "ben", "--boot", 0, "--out", tmp_path / "v.csv")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "v.csv").set_index("code")
+    assert table.loc["systems_barriers", "n_units"] == 3
+    assert table.loc["systems_barriers", "percent_agreement"] == 1.0
+    assert table.loc["time", ["n_machine", "n_human"]].tolist() == [1, 0]

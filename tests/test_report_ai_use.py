@@ -182,7 +182,7 @@ def test_cli_report_with_validation(project, tmp_path, capsys):
     code = main(["report", "--project", str(project), "--validate-against", "zoe", "--no-topics", "--quiet",
                  "--out", str(tmp_path / "r2")])
     _, err = capsys.readouterr()
-    assert code == 2 and "against: no codings by 'zoe' in the project; coders in it: ['ana', 'ben', 'outcomes_qual']" in err
+    assert code == 2 and "against: no codings by 'zoe' in the project, nor any reviewed by them; coders and reviewers in it: ['ana', 'ben', 'outcomes_qual']" in err
 
 
 def test_cli_report_without_validation_says_so(project, tmp_path, capsys):

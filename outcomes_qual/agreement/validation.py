@@ -112,6 +112,20 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
+def people(codings: pd.DataFrame) -> list[str]:
+    """Everyone who coded or reviewed in ``codings``: its coders and its ``reviewed_by`` names, sorted.
+
+    Examples
+    --------
+    >>> people(pd.DataFrame({"coder": ["bot", "ana"], "reviewed_by": ["ben", None]}))
+    ['ana', 'ben', 'bot']
+    """
+    names = set(codings["coder"].dropna().astype(str)) if "coder" in codings else set()
+    if "reviewed_by" in codings:
+        names |= set(codings["reviewed_by"].dropna().astype(str))
+    return sorted(names - {""})
+
+
 def _prepare(codings, *, machine, against, units, segments, level, codes, include_reviews, include_facilitator):
     """Return (unit ids, machine sets, human sets, code list)."""
     if not isinstance(codings, pd.DataFrame):
@@ -133,9 +147,13 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     status = _column(frame, "status").fillna("")
     reviewer = _column(frame, "reviewed_by").fillna("").astype(str)
     known = sorted(set(coder))
-    for name, arg in ((machine, "machine"), (against, "against")):
-        if str(name) not in known:
-            raise InputError(f"{arg}: no codings by {name!r}; coders in the codings: {known}")
+    if str(machine) not in known:
+        raise InputError(f"machine: no codings by {machine!r}; coders in the codings: {known}")
+    reviewers = sorted(set(reviewer) - {""})
+    if str(against) not in known and str(against) not in reviewers:
+        also = f"; reviewers: {reviewers}" if reviewers else ""
+        raise InputError(f"against: no codings by {against!r}, nor any reviewed by them; coders in the codings: "
+                         f"{known}{also}")
     is_machine = (coder == str(machine)).to_numpy()
     is_human = (coder == str(against)).to_numpy()
     reviewed = (reviewer == str(against)).to_numpy() & ~is_human

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..agreement.validation import people
 from ..errors import InputError
 from .agreement import read_table
 
@@ -33,7 +34,7 @@ def register(subparsers) -> None:
         help="agreement of the auto-coder with a person's coded sample, per code, with bootstrap intervals",
         description=(
             "Compare the machine's codings with a person's on the turns the person coded or reviewed: per code "
-            "and overall, percent agreement, Cohen's kappa, Krippendorff's alpha and Gwet's AC1 (95%% bootstrap "
+            "and overall, percent agreement, Cohen's kappa, Krippendorff's alpha and Gwet's AC1 (95% bootstrap "
             "intervals over turns for the first three), precision, recall and F1 of the machine against the "
             "person, and which codes the machine gave instead."
         ),
@@ -94,10 +95,12 @@ def _from_project(args) -> dict:
             cb = proj.codebook()
             codes = cb.theme_keys() if args.level == "theme" else cb.keys()
     coders = sorted(set(codings["coder"]))
-    for flag, name in (("--coder", machine), ("--against", args.against)):
-        if name not in coders:
-            raise InputError(f"{flag}: no codings by {name!r} in the project; coders in it: {coders or 'none'}",
-                             path=args.project)
+    if machine not in coders:
+        raise InputError(f"--coder: no codings by {machine!r} in the project; coders in it: {coders or 'none'}",
+                         path=args.project)
+    if args.against not in people(codings):
+        raise InputError(f"--against: no codings by {args.against!r} in the project, nor any reviewed by them; "
+                         f"coders and reviewers in it: {people(codings) or 'none'}", path=args.project)
     return {"codings": codings, "machine": machine, "against": args.against, "codes": codes}
 
 
@@ -126,7 +129,7 @@ def _from_files(args) -> dict:
             raise InputError("with one codings CSV, name both coders with --coder and --against", path=args.codings[0])
         machine, against = args.coder, args.against
     codings = pd.concat(frames, ignore_index=True)
-    coders = sorted(set(codings["coder"].dropna().astype(str)))
+    coders = people(codings)
     for flag, name in (("--coder", machine), ("--against", against)):
         if name not in coders:
             raise InputError(f"{flag}: no codings by {name!r} in {', '.join(args.codings)}; coders there: {coders}")

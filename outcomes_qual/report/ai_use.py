@@ -265,6 +265,7 @@ def ai_use(
         No machine codings, or ``machine``/``against`` naming a coder with no codings.
     """
     from ..agreement import validate
+    from ..agreement.validation import people
 
     if not isinstance(codings, pd.DataFrame):
         raise InputError(f"codings: expected a DataFrame, got {type(codings).__name__}")
@@ -302,8 +303,9 @@ def ai_use(
         setattr(info, key, value)
     info.review, info.review_recorded = review, recorded_review
     if against is not None:
-        if against not in coders:
-            raise InputError(f"against: no codings by {against!r}; coders in the codings: {coders}")
+        if against not in people(codings):
+            raise InputError(f"against: no codings by {against!r}, nor any reviewed by them; coders and reviewers "
+                             f"in the codings: {people(codings)}")
         codes = None
         if codebook is not None:
             codes = codebook.theme_keys() if level == "theme" else codebook.keys()
@@ -325,6 +327,7 @@ def ai_use_from_project(project, *, machine: str | None = None, against: str | N
 
     Returns None when the project holds no machine codings (nothing automated to describe).
     """
+    from ..agreement.validation import people
     from ..project import Project
 
     if not isinstance(project, Project):
@@ -337,10 +340,12 @@ def ai_use_from_project(project, *, machine: str | None = None, against: str | N
         if machine is None:
             return None
     coders = sorted(set(codings["coder"]))
-    for arg, name in (("machine", machine), ("against", against)):
-        if name is not None and name not in coders:
-            raise InputError(f"{arg}: no codings by {name!r} in the project; coders in it: {coders or 'none'}",
-                             path=project.path)
+    if machine not in coders:
+        raise InputError(f"machine: no codings by {machine!r} in the project; coders in it: {coders or 'none'}",
+                         path=project.path)
+    if against is not None and against not in people(codings):
+        raise InputError(f"against: no codings by {against!r} in the project, nor any reviewed by them; coders and "
+                         f"reviewers in it: {people(codings) or 'none'}", path=project.path)
     mine = codings[codings["coder"] == machine]
     versions = sorted({int(v) for v in mine["codebook_version"].dropna()})
     codebook = project.codebook(versions[-1]) if versions else (
