@@ -214,3 +214,30 @@ def test_autocode_records_its_settings(tmp_path, codebook_path, capsys):
     capsys.readouterr()
     with Project.open(path) as proj:   # nothing new the second time: no second settings record
         assert proj.actions()["description"].str.startswith("autocode:").sum() == 2
+
+
+def test_cli_report_from_codings_csv(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    turns = corpus().segments
+    lines = [f"{r.speaker}: {r.text}" for r in turns.itertuples()]
+    (folder / "fg.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    from outcomes_qual.ingest import read_corpus
+
+    ids = read_corpus([folder]).segments["segment_id"].tolist()
+    frame = codings()
+    frame["segment_id"] = frame["segment_id"].map(dict(zip(corpus().segments["segment_id"], ids)))
+    frame.to_csv(tmp_path / "codings.csv", index=False)
+    cb = tmp_path / "cb.yaml"
+    cb.write_text("name: mini\nversion: '2'\ncodes:\n" + "".join(
+        f"  - key: {c.key}\n    label: {c.label}\n    definition: {c.definition}\n" for c in CODEBOOK), encoding="utf-8")
+    code = main(["report", str(folder), "--codebook", str(cb), "--codings", str(tmp_path / "codings.csv"),
+                 "--validate-against", "analyst", "--no-topics", "--quiet", "--boot", "50", "--out", str(tmp_path / "r")])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    body = " ".join(appendix(docx.Document(tmp_path / "r" / "report.docx")))
+    assert "analyst coded a sample of 8 turns" in body and "“mini” codebook (version 2)" in body
+    code = main(["report", str(folder), "--codebook", str(cb), "--validate-against", "analyst", "--no-topics",
+                 "--out", str(tmp_path / "r2")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--validate-against needs --project" in err and not (tmp_path / "r2").exists()

@@ -136,11 +136,17 @@ def _ai_use(args, codings, codebook, method):
         if info is None and against:
             raise InputError("--validate-against: the project holds no machine codings to validate", path=args.project)
         return info
-    if method is not None:  # coded here
-        settings = {"method": method, "backend": getattr(args, "backend", None)}
-        machine = str(codings["coder"].iloc[0]) if "coder" in codings and len(codings) else "outcomes_qual"
-        if against:
-            raise InputError("--validate-against needs --project (or --codings holding the person's codings too)")
+    if method is not None:  # coded here, with the default backend
+        from ..embeddings import resolve_backend
+        from ..report.ai_use import installed_embedding_model
+
+        backend = None if method == "keyword" else resolve_backend("auto")
+        model = installed_embedding_model() if backend == "sentence-transformers" else None
+        settings = {"method": method, "backend": backend, "model": model,
+                    "trained on": f"human codings in {Path(args.train).name}" if args.train else None}
+        if not len(codings):
+            return None
+        machine = str(codings["coder"].iloc[0]) if "coder" in codings else "outcomes_qual"
         return ai_use(codings, machine=machine, codebook=codebook, settings=settings, n_boot=args.boot)
     if "coder" not in codings.columns:
         if against:
@@ -170,6 +176,9 @@ def run(args: argparse.Namespace) -> int:
                 "write into your data: choose a directory outside it",
                 path=out,
             )
+    if args.validate_against and not (args.project or args.codings):
+        raise InputError("--validate-against needs --project (or --codings holding the person's codings too): "
+                         "codings made here have no human sample to compare with")
     codebook = _load_codebook(args)
     agreement = _read_agreement(args.agreement)
     corpus = _common.load_corpus(args)
