@@ -321,19 +321,21 @@ def ai_use(
     return info
 
 
-def ai_use_from_project(project, *, machine: str | None = None, against: str | None = None, level: str = "theme",
-                        n_boot: int = 1000, random_state: int | None = 0) -> AIUse | None:
+def ai_use_from_project(project, *, machine: str | None = None, against: str | None = None, units=None,
+                        level: str = "theme", n_boot: int = 1000, random_state: int | None = 0) -> AIUse | None:
     """:func:`ai_use` for a project (an open :class:`~outcomes_qual.project.Project` or a path).
 
-    Returns None when the project holds no machine codings (nothing automated to describe).
+    ``units`` names the sample's segment ids when it is known (default: the
+    turns ``against`` coded or reviewed). Returns None when the project holds
+    no machine codings (nothing automated to describe).
     """
     from ..agreement.validation import people
     from ..project import Project
 
     if not isinstance(project, Project):
         with Project.open(project) as proj:
-            return ai_use_from_project(proj, machine=machine, against=against, level=level, n_boot=n_boot,
-                                       random_state=random_state)
+            return ai_use_from_project(proj, machine=machine, against=against, units=units, level=level,
+                                       n_boot=n_boot, random_state=random_state)
     codings = project.codings()
     if machine is None:
         machine = machine_coder(codings)
@@ -351,7 +353,7 @@ def ai_use_from_project(project, *, machine: str | None = None, against: str | N
     codebook = project.codebook(versions[-1]) if versions else (
         project.codebook() if len(project.codebook_versions()) else None)
     return ai_use(codings, machine=machine, against=against, codebook=codebook, project_codebook_versions=versions,
-                  actions=project.actions(), level=level, n_boot=n_boot, random_state=random_state)
+                  actions=project.actions(), units=units, level=level, n_boot=n_boot, random_state=random_state)
 
 
 # ------------------------------------------------------------------ words
