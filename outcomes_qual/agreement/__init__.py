@@ -1,17 +1,34 @@
-"""Inter-coder agreement: Cohen's kappa, Krippendorff's alpha, Gwet's AC1 per code, per turn or participant."""
+"""Inter-coder agreement: Cohen's kappa, Krippendorff's alpha, Gwet's AC1 per code, per turn or participant;
+validation of the auto-coder against a person's coded sample."""
 
 from .stats import cohen_kappa, gwet_ac1, krippendorff_alpha, percent_agreement, positive_agreement, prevalence
 from .tables import AGREEMENT_COLUMNS, DISAGREEMENT_COLUMNS, agreement, disagreements
+from .validation import (
+    CONFUSION_COLUMNS,
+    VALIDATION_COLUMNS,
+    VALIDATION_UNIT_COLUMNS,
+    confusion_counts,
+    confusion_matrix,
+    validate,
+    validation_units,
+)
 
 __all__ = [
     "AGREEMENT_COLUMNS",
+    "CONFUSION_COLUMNS",
     "DISAGREEMENT_COLUMNS",
+    "VALIDATION_COLUMNS",
+    "VALIDATION_UNIT_COLUMNS",
     "agreement",
     "cohen_kappa",
+    "confusion_counts",
+    "confusion_matrix",
     "disagreements",
     "gwet_ac1",
     "krippendorff_alpha",
     "percent_agreement",
     "positive_agreement",
     "prevalence",
+    "validate",
+    "validation_units",
 ]

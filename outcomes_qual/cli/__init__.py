@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "topics",
     "agreement",
+    "validate",
     "project",
     "qdpx",
     "anonymise",

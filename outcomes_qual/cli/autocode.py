@@ -73,6 +73,28 @@ def read_training_codings(path: str | Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _settings_description(args: argparse.Namespace, codebook, train) -> str:
+    """The audit-log description of this run: method, backend, model, codebook, toolkit version."""
+    from ..report.ai_use import autocode_description, outcomes_qual_version
+
+    backend = model = None
+    if args.method != "keyword":
+        from ..embeddings import resolve_backend
+
+        backend = resolve_backend(args.backend, model_path=args.model)
+        if backend == "sentence-transformers":
+            from ..report.ai_use import installed_embedding_model
+
+            model = f"local model {Path(args.model).name}" if args.model else installed_embedding_model()
+    return autocode_description({
+        "method": args.method, "backend": backend, "model": model,
+        "codebook": f"{codebook.name} version {codebook.version}",
+        "trained on": f"{len(train)} human codings" if train is not None else None,
+        "include facilitator": "yes" if args.include_facilitator else None,
+        "coder": args.coder, "outcomes_qual": outcomes_qual_version(),
+    })
+
+
 def run(args: argparse.Namespace) -> int:
     """Code the corpus named by ``args``; write and/or store the codings; return the exit code."""
     from ..codebook import load_codebook
@@ -133,7 +155,11 @@ def run(args: argparse.Namespace) -> int:
             held = proj.codings(coder=sorted(set(codings["coder"])))
             held = set(zip(held["segment_id"], held["code"], held["coder"]))
             fresh = codings[[k not in held for k in zip(codings["segment_id"], codings["code"], codings["coder"])]]
-            ids = proj.add_codings(fresh, codebook=codebook)
+            if len(fresh):  # one action in the audit log that records the settings (read by the AI-use appendix)
+                with proj.batch(_settings_description(args, codebook, train), actor=args.coder):
+                    ids = proj.add_codings(fresh, codebook=codebook)
+            else:
+                ids = []
         skipped = len(codings) - len(fresh)
         print(f"stored {len(ids)} suggested codings in {args.project}"
               + (f" ({skipped} already there, not added again)" if skipped else ""), file=stream)

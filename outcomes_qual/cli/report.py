@@ -42,6 +42,13 @@ def register(subparsers) -> None:
     p.add_argument("--train", metavar="CODINGS.csv",
                    help="human codings of some turns: needed by --method supervised, added to the ensemble")
     p.add_argument("--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods")
+    p.add_argument("--validate-against", metavar="NAME",
+                   help="a person who coded or reviewed a sample (with --project): the appendix on automated coding "
+                        "reports the machine's agreement with them")
+    p.add_argument("--machine-coder", metavar="NAME",
+                   help="the auto-coder's name in the codings (default: the one coder with non-manual methods)")
+    p.add_argument("--boot", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for the validation's 95%% intervals (default 1000)")
     p.add_argument("--no-topics", dest="topics", action="store_false", help="skip emergent-topic modelling")
     p.add_argument(
         "--topic-backend", choices=("auto", "bertopic", "light"), default="auto",
@@ -119,6 +126,40 @@ def _project_codings(args):
     return codings if len(codings) else None
 
 
+def _ai_use(args, codings, codebook, method):
+    """The facts for the appendix on automated coding, or None when no coding was automated."""
+    from ..report.ai_use import ai_use, ai_use_from_project, machine_coder
+
+    against = getattr(args, "validate_against", None)
+    if getattr(args, "project", None) and not args.codings:
+        info = ai_use_from_project(args.project, machine=args.machine_coder, against=against, n_boot=args.boot)
+        if info is None and against:
+            raise InputError("--validate-against: the project holds no machine codings to validate", path=args.project)
+        return info
+    if method is not None:  # coded here, with the default backend
+        from ..embeddings import resolve_backend
+        from ..report.ai_use import installed_embedding_model
+
+        backend = None if method == "keyword" else resolve_backend("auto")
+        model = installed_embedding_model() if backend == "sentence-transformers" else None
+        settings = {"method": method, "backend": backend, "model": model,
+                    "trained on": f"human codings in {Path(args.train).name}" if args.train else None}
+        if not len(codings):
+            return None
+        machine = str(codings["coder"].iloc[0]) if "coder" in codings else "outcomes_qual"
+        return ai_use(codings, machine=machine, codebook=codebook, settings=settings, n_boot=args.boot)
+    if "coder" not in codings.columns:
+        if against:
+            raise InputError("--validate-against: the codings have no coder column", path=args.codings)
+        return None
+    machine = args.machine_coder or machine_coder(codings)
+    if machine is None:
+        if against:
+            raise InputError("--validate-against: the codings hold no machine codings to validate", path=args.codings)
+        return None
+    return ai_use(codings, machine=machine, against=against, codebook=codebook, n_boot=args.boot)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
     from tqdm import tqdm
@@ -135,6 +176,9 @@ def run(args: argparse.Namespace) -> int:
                 "write into your data: choose a directory outside it",
                 path=out,
             )
+    if args.validate_against and not (args.project or args.codings):
+        raise InputError("--validate-against needs --project (or --codings holding the person's codings too): "
+                         "codings made here have no human sample to compare with")
     codebook = _load_codebook(args)
     agreement = _read_agreement(args.agreement)
     corpus = _common.load_corpus(args)
@@ -158,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                     raise InputError("--method supervised needs --train CODINGS.csv (human codings of some turns)")
                 codings = autocode(corpus, codebook, method=args.method, train=train)
                 method = args.method
+        info = _ai_use(args, codings, codebook, method)
         bar.update(1)
         topics = None
         if args.topics:
@@ -169,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str("writing")
         paths = write_report(
             corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            alias_authorities=args.alias_authorities,
+            ai_use=info, alias_authorities=args.alias_authorities,
         )
         bar.update(1)
     finally:

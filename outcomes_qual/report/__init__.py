@@ -66,6 +66,7 @@ def write_report(
     agreement=None,
     coding_method: str | None = None,
     title: str | None = None,
+    ai_use=None,
     alias_authorities: bool = False,
     k_quotes: int = 3,
     progress: bool = False,
@@ -96,6 +97,13 @@ def write_report(
         How the codings were made (``"ensemble"``, ``"keyword"``, ``"manual"``...);
         inferred from ``codings["method"]`` when not given.
     title : str, optional
+    ai_use : AIUse, optional
+        From :func:`outcomes_qual.report.ai_use.ai_use` (or ``ai_use_from_project``):
+        adds "Appendix D. Use of automated coding" (model, settings, codebook
+        version, validation against a person or the statement that there was
+        none, and the human review) and, when validated, the ``ai_validation``
+        table; its overall agreement is quoted in the methods unless
+        ``agreement`` is given.
     alias_authorities : bool, default False
         Replace authority names by "Authority A", "Authority B"... everywhere.
     k_quotes : int, default 3
@@ -125,6 +133,10 @@ def write_report(
             bar.update(1)
 
     tables = build_tables(corpus, codings, codebook, k=k_quotes, topics=topics)
+    if ai_use is not None and ai_use.validated:
+        tables["ai_validation"] = ai_use.agreement
+        if agreement is None:
+            agreement = ai_use.agreement
     step("tables")
     fig_dir = out_dir / "figures"
     figures: dict[str, Path] = {}
@@ -157,7 +169,7 @@ def write_report(
     step("tables.xlsx")
     report = write_docx(
         out_dir / "report.docx", corpus=corpus, tables=tables, figures=figures, codebook=codebook, topics=topics,
-        agreement=agreement, coding_method=coding_method, title=title,
+        agreement=agreement, coding_method=coding_method, title=title, ai_use=ai_use,
     )
     step("report.docx")
     if bar is not None:

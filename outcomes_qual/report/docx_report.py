@@ -45,6 +45,9 @@ _METHOD_WORDS = {
     "other": ("other session", "other sessions"),
 }
 
+#: Heading of the appendix on automated coding (written when ``ai_use`` is given).
+AI_USE_HEADING = "Appendix D. Use of automated coding"
+
 _CODER_WORDS = {
     "keyword": "keyword and phrase matching",
     "semantic": "semantic similarity to the code definitions and examples",
@@ -176,7 +179,10 @@ def _agreement_sentence(agreement) -> str:
         return f"Measured agreement with a human analyst: Cohen's kappa {agreement:.2f}."
     if isinstance(agreement, pd.DataFrame):
         rows = agreement[agreement["code"].astype(str) == "all"] if "code" in agreement else agreement
+        n_turns = int(agreement["n_units"].iloc[0]) if "against" in agreement and len(agreement) > 1 else None
         agreement = rows.iloc[0].to_dict() if len(rows) else {}
+        if n_turns is not None:
+            agreement["n_turns"] = n_turns
     if isinstance(agreement, dict):
         parts = []
         names = {"cohen_kappa": "Cohen's kappa", "krippendorff_alpha": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1",
@@ -194,6 +200,11 @@ def _agreement_sentence(agreement) -> str:
         over = ""
         if n is not None and not (isinstance(n, float) and math.isnan(n)):
             over = f" over {int(n)} {unit or 'unit'}s"
+        if parts and agreement.get("against"):  # a validation table (outcomes_qual.agreement.validate)
+            sample = f"{int(agreement['n_turns'])} turns" if agreement.get("n_turns") else "turns"
+            return (f"Measured agreement with a human analyst ({agreement['against']}) on a sample of {sample}, "
+                    f"{agreement.get('level', 'code')} by {agreement.get('level', 'code')}: {join_words(parts)}; "
+                    "Appendix D gives the details.")
         if parts:
             return f"Measured agreement with a human analyst{over}: {join_words(parts)}."
     return "Agreement with a human analyst was measured; see the agreement table supplied with this report."
@@ -457,6 +468,7 @@ def write_docx(
     agreement=None,
     coding_method: str | None = None,
     title: str | None = None,
+    ai_use=None,
     quotes_per_role: int = 2,
     max_quotes: int = 6,
 ) -> Path:
@@ -471,7 +483,7 @@ def write_docx(
         From :func:`~outcomes_qual.report.tables.build_tables`.
     figures : dict of str to Path
         PNG paths keyed ``heatmap``, ``authorities``, ``participants``.
-    codebook, topics, agreement, coding_method, title
+    codebook, topics, agreement, coding_method, title, ai_use
         See :func:`~outcomes_qual.report.write_report`.
     quotes_per_role : int, default 2
         Quotes shown per theme and role (the best quote of every role first).
@@ -697,6 +709,11 @@ def write_docx(
         "Every table behind this report is in tables.xlsx (one sheet per table) and in tables/*.csv; figures are in "
         "figures/ as PNG and SVG. No table holds speaker names."
     )
+    if ai_use is not None:
+        from .ai_use import add_ai_use_appendix
+
+        add_ai_use_appendix(doc, ai_use, heading=AI_USE_HEADING,
+                            table_number=counter.next_table() if ai_use.validated else None, codebook=codebook)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
