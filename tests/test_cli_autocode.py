@@ -118,3 +118,45 @@ def test_autocode_into_project(transcript, tmp_path, codebook_path, capsys):
         again = proj.codings()
     assert len(again) == len(stored)
     assert (again["status"] == "rejected").sum() == 1
+
+
+QUOTES = [
+    {"id": "q1", "text": "The forms on the IT system take all morning, every morning."},
+    {"id": "q2", "text": "There is no time; my caseload is huge and the deadline is Friday."},
+    {"id": "q3", "text": "The GP and the school never come to the review meetings."},
+    {"id": "q4", "text": "Some colleagues just carry on the old way and will not budge."},
+]
+
+
+def test_autocode_quotes_jsonl_contract(tmp_path, codebook_path):
+    """The outside-scoring contract: JSONL of {id, text} in, one row per (segment, code) with confidence out."""
+    import json
+
+    src = tmp_path / "quotes.jsonl"
+    src.write_text("".join(json.dumps(q) + "\n" for q in QUOTES), encoding="utf-8")
+    out = tmp_path / "codings.csv"
+    assert main(["autocode", str(src), "--codebook", str(codebook_path), "--out", str(out), "--backend", "lsa"]) == 0
+    codings = pd.read_csv(out)
+    assert {"segment_id", "code", "confidence"} <= set(codings.columns)
+    assert not codings.duplicated(["segment_id", "code"]).any()
+    assert set(codings["segment_id"].astype(str)) <= {"q1", "q2", "q3", "q4"}
+    assert codings["confidence"].between(0, 1).all()
+    best = codings[~codings["code"].str.contains("/")].sort_values("confidence").groupby("segment_id")["code"].last()
+    assert best["q1"] == "systems_barriers" and best["q2"] == "time" and best["q3"] == "partners"
+
+
+def test_suggest_cli(tmp_path, codebook_path, capsys):
+    import json
+
+    src = tmp_path / "quotes.jsonl"
+    src.write_text("".join(json.dumps(q) + "\n" for q in QUOTES), encoding="utf-8")
+    coded = tmp_path / "coded.csv"
+    coded.write_text("segment_id,code\nq1,systems_barriers\n", encoding="utf-8")
+    out = tmp_path / "next.csv"
+    assert main(["suggest", str(src), "--codebook", str(codebook_path), "--train", str(coded), "-n", "2",
+                 "--backend", "lsa", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["rank", "segment_id", "uncertainty", "reason", "role", "text"]
+    assert len(table) == 2 and "q1" not in set(table["segment_id"])
+    assert main(["suggest", str(src), "--codebook", str(codebook_path), "-n", "0", "--out", str(out)]) == 2
+    assert "-n: expected a positive number" in capsys.readouterr().err

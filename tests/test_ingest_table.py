@@ -103,3 +103,14 @@ def test_ragged_csv_row(tmp_path):
     p = write(tmp_path, "r.csv", "id,text\n1,ok\n2,too,many\n")
     with pytest.raises(InputError, match=r"r\.csv:3: expected 2 fields \(as in the header\), got 3"):
         read_transcript(p)
+
+
+def test_response_ids_never_make_a_role(tmp_path):
+    """Ids such as q1 or i2 are not speaker labels: without a speaker or role column the role is unknown."""
+    from outcomes_qual.ingest import read_corpus
+
+    path = tmp_path / "quotes.jsonl"
+    path.write_text('{"id": "q1", "text": "The forms take all day."}\n{"id": "i2", "text": "No time."}\n', encoding="utf-8")
+    corpus = read_corpus([path])
+    assert corpus.segments["role"].tolist() == ["unknown", "unknown"]
+    assert corpus.segments["speaker"].tolist() == ["q1", "i2"]

@@ -19,6 +19,7 @@ from ..errors import OutcomesQualError
 COMMAND_MODULES: tuple[str, ...] = (
     "segments",
     "autocode",
+    "suggest",
     "participants",
     "report",
     "topics",

@@ -165,10 +165,13 @@ def parse_table(text: str, transcript_id: str, *, path: str | None = None, fmt: 
             if sid in seen:
                 raise InputError(f"id {sid!r} repeats (first on line {seen[sid]})", path=path, line=line)
             seen[sid] = line
-            speaker = _value(row.get("speaker"))
-            speaker = sid if speaker is None else str(speaker)
+            label = _value(row.get("speaker"))
+            speaker = sid if label is None else str(label)
             raw_role = _value(row.get("role"))
-            role = normalise_role(raw_role) if raw_role is not None else role_from_label(speaker)
+            if raw_role is not None:
+                role = normalise_role(raw_role)
+            else:  # a role is read from a speaker label, never from a response id ("Q1" is not an interviewer)
+                role = role_from_label(speaker) if label is not None else "unknown"
             pid = _value(row.get("participant_id"))
             pid = default_participant_id(tid, speaker) if pid is None else str(pid)
             turn = _value(row.get("turn"))
