@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_tables import read_csv
 from . import _common
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def read_codings(path: str | Path, corpus) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("no such codings file", path=path)
     try:
-        codings = pd.read_csv(path, dtype={"segment_id": str, "code": str}, keep_default_na=True)
+        codings = read_csv(path, dtype={"segment_id": str, "code": str}, keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"not a readable codings CSV: {str(err).splitlines()[0]}", path=path) from None
     missing = [c for c in ("segment_id", "code") if c not in codings.columns]
@@ -91,7 +92,7 @@ def _read_agreement(path):
     if not path.is_file():
         raise InputError("no such agreement file", path=path)
     try:
-        return pd.read_csv(path)
+        return read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"not a readable agreement CSV: {str(err).splitlines()[0]}", path=path) from None
 
