@@ -48,6 +48,8 @@ def register(subparsers) -> None:
         "--topic-backend", choices=("auto", "bertopic", "light"), default="auto",
         help="topic modelling backend (default auto: BERTopic when the embeddings extra is installed)",
     )
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="random seed of coding and topic modelling, recorded in the report (default 0)")
     p.add_argument("--title", help="report title")
     p.add_argument("--alias-authorities", action="store_true", help='show authorities as "Authority A", "Authority B"...')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -157,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
                 train = read_codings(args.train, corpus) if args.train else None
                 if args.method == "supervised" and train is None:
                     raise InputError("--method supervised needs --train CODINGS.csv (human codings of some turns)")
-                codings = autocode(corpus, codebook, method=args.method, train=train)
+                codings = autocode(corpus, codebook, method=args.method, train=train, random_state=args.seed)
                 method = args.method
         bar.update(1)
         topics = None
@@ -165,12 +167,13 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix_str("topics")
             from ..topics import find_topics
 
-            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend, random_state=0)
+            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend,
+                                 random_state=args.seed)
         bar.update(1)
         bar.set_postfix_str("writing")
         paths = write_report(
             corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            alias_authorities=args.alias_authorities,
+            alias_authorities=args.alias_authorities, seed=args.seed,
         )
         bar.update(1)
     finally:

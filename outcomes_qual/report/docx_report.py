@@ -457,6 +457,7 @@ def write_docx(
     agreement=None,
     coding_method: str | None = None,
     title: str | None = None,
+    settings: pd.DataFrame | None = None,
     quotes_per_role: int = 2,
     max_quotes: int = 6,
 ) -> Path:
@@ -473,6 +474,9 @@ def write_docx(
         PNG paths keyed ``heatmap``, ``authorities``, ``participants``.
     codebook, topics, agreement, coding_method, title
         See :func:`~outcomes_qual.report.write_report`.
+    settings : DataFrame, optional
+        From :func:`outcomes_qual.provenance.run_settings`: a "Reproducibility"
+        paragraph (seed, settings, package versions) ends the methods.
     quotes_per_role : int, default 2
         Quotes shown per theme and role (the best quote of every role first).
     max_quotes : int, default 6
@@ -537,6 +541,10 @@ def write_docx(
     doc.add_heading("1. Methods and participants", level=1)
     for text in _methods_text(corpus, tables, codebook, coding_method, agreement):
         doc.add_paragraph(text)
+    if settings is not None and len(settings):
+        from ..provenance import methods_paragraph
+
+        doc.add_paragraph(methods_paragraph(settings))
     _participant_tables(doc, tables, counter)
     if "participants" in figures:
         add_figure(doc, figures["participants"], f"Figure {counter.next_figure()}: participants by role and method",
