@@ -166,6 +166,14 @@ def test_numbers_stay_numbers(outputs):
     col = header.index("percent")
     values = [row[col].value for row in ws.iter_rows(min_row=2)]
     assert values and all(isinstance(v, (int, float)) for v in values)
+    # negative statistics are written as numbers, in the CSV and in the workbook
+    frame = pd.read_csv(outputs / "report" / "tables" / "role_theme_test.csv")
+    assert frame["residual"].dtype == float and (frame["residual"] < 0).any()
+    ws = wb["role_theme_test"]
+    header = [c.value for c in ws[1]]
+    col = header.index("residual")
+    cells = [row[col] for row in ws.iter_rows(min_row=2)]
+    assert any(c.data_type == "n" and c.value < 0 for c in cells)
 
 
 def test_our_readers_restore_the_original(outputs, hostile):
