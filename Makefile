@@ -41,6 +41,7 @@ lock: $(STAMP)
 	  echo "# Regenerate from .venv with: make lock"; \
 	  $(PIP) freeze --exclude-editable | grep -E '^[A-Za-z0-9_.-]+==' | sed -E 's/[+][A-Za-z0-9.]+$$//' | LC_ALL=C sort -f; } > $(CONSTRAINTS).tmp
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
+	touch $(STAMP)  # .venv is what the file now says: no reinstall needed
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
