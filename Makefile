@@ -6,16 +6,21 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo test install clean
+.PHONY: demo test install lock clean
+
+# constraints.txt pins every package to the version the tests passed with
+# (regenerate with `make lock`); pip only constrains the packages it lists,
+# so a dependency it does not name still installs.
+CONSTRAINTS := constraints.txt
 
 # torch==2.13.0 is installed first so that the embeddings extra resolves to the
 # CPU build and never pulls a CUDA torch (see README "Installing").
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet "torch==2.13.0"
-	$(PIP) install --quiet -e ".[embeddings,test]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) "torch==2.13.0"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[embeddings,test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +30,18 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q
+
+# Write constraints.txt from what is installed in .venv (outcomes_qual itself left out).
+# Only `name==version` lines are kept (a package installed from a local path or
+# URL would not install elsewhere) and a local version label (torch 2.13.0+cpu) is
+# dropped so that the pin also matches the wheel on PyPI; pip, setuptools and
+# wheel are not pinned.
+lock: $(STAMP)
+	{ echo "# Exact versions the test suite passed with; the Makefile installs with -c constraints.txt."; \
+	  echo "# Regenerate from .venv with: make lock"; \
+	  $(PIP) freeze --exclude-editable | grep -E '^[A-Za-z0-9_.-]+==' | sed -E 's/[+][A-Za-z0-9.]+$$//' | LC_ALL=C sort -f; } > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
+	touch $(STAMP)  # .venv is what the file now says: no reinstall needed
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

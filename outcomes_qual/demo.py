@@ -49,7 +49,8 @@ def summary_lines(corpus, codings, topics=None) -> list[str]:
     themes = codings.assign(theme=codings["code"].astype(str).str.split("/").str[0])
     themes = themes[themes["segment_id"].isin(set(analysed["segment_id"]))]
     per_theme = themes.drop_duplicates(["segment_id", "theme"])["theme"].value_counts()
-    lines.append("themes (turns): " + ", ".join(f"{t} {n}" for t, n in per_theme.items()))
+    per_theme = sorted(per_theme.items(), key=lambda tn: (-tn[1], tn[0]))  # ties in name order, every run
+    lines.append("themes (turns): " + ", ".join(f"{t} {n}" for t, n in per_theme))
     if topics is not None:
         t = topics.topics
         t = t[t["topic_id"] >= 0]
@@ -65,8 +66,15 @@ def run_demo(
     method: str = "ensemble",
     sample: Path = SAMPLE,
     codebook_path: Path = CODEBOOK,
+    seed: int = 0,
+    light: bool = False,
 ) -> dict:
     """Run the pipeline on ``sample`` and write the report into ``out``.
+
+    ``seed`` is the random_state of coding and topic modelling; ``light``
+    uses the scikit-learn path (LSA embeddings, k-means topics) even when the
+    ``embeddings`` extra is installed. The transcripts are read in sorted
+    order, so the same inputs and seed give the same tables.
 
     Returns a dict with the pseudonymised ``corpus``, the ``codings``, the
     ``topics`` result (or None) and the ``paths`` written.
@@ -89,13 +97,15 @@ def run_demo(
     except ImportError:  # pragma: no cover - anonymise package missing
         logger.warning("anonymise is not available: quotes keep third-party names")
     codebook = load_codebook(codebook_path)
-    codings = autocode(corpus, codebook, method=method)
+    backend = "lsa" if light else "auto"
+    codings = autocode(corpus, codebook, method=method, backend=backend, random_state=seed)
     result = None
     if topics:
         from .topics import find_topics
 
-        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=0)
-    paths = write_report(corpus, codings, codebook, out, topics=result, coding_method=method, progress=False)
+        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed,
+                             backend="light" if light else "auto")
+    paths = write_report(corpus, codings, codebook, out, topics=result, coding_method=method, seed=seed, progress=False)
     from .report.checks import check_no_names
 
     check_no_names(paths, speakers, names if names.is_file() else None)  # fails loudly on any leak
@@ -109,17 +119,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-topics", dest="topics", action="store_false", help="skip topic modelling")
     parser.add_argument("--method", default="ensemble", choices=("keyword", "semantic", "ensemble"),
                         help="auto-coding method (default: ensemble)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of coding and topic modelling (default 0)")
+    parser.add_argument("--light", action="store_true",
+                        help="use the light scikit-learn path (LSA, k-means) even with the embeddings extra")
+    parser.add_argument("--sample", default=str(SAMPLE), help="folder of transcripts with roster.csv and names.csv "
+                        "(default: the shipped transcripts_sample/)")
+    parser.add_argument("--time", dest="show_time", action="store_true", help="print how long the run took")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     start = time.perf_counter()
-    result = run_demo(Path(args.out), topics=args.topics, method=args.method)
+    result = run_demo(Path(args.out), topics=args.topics, method=args.method, sample=Path(args.sample), seed=args.seed,
+                      light=args.light)
     for line in summary_lines(result["corpus"], result["codings"], result["topics"]):
         print(line)
     paths = result["paths"]
     print(f"report:  {paths['report']}")
     print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
     print(f"figures: {paths['figures']}/")
-    print(f"done in {time.perf_counter() - start:.0f} s")
+    if args.show_time:
+        print(f"done in {time.perf_counter() - start:.0f} s")
     return 0
 
 

@@ -182,10 +182,17 @@ def test_sentence_precision_bfloat16_matches_float32(st_embedder, monkeypatch):
     a, b = f32.transform(texts), b16.transform(texts)
     assert b.dtype == np.float32
     assert np.all((a * b).sum(axis=1) > 0.999)
-    # "auto" follows the hardware
+    # the default is float32 on every CPU (the same numbers everywhere) ...
+    monkeypatch.delenv("OUTCOMES_QUAL_PRECISION", raising=False)
+    monkeypatch.setattr(sentence, "cpu_has_native_bfloat16", lambda: True)
+    assert get_embedder("sentence-transformers").fit(None).precision_ == "float32"
+    # ... and "auto" (here from the environment) follows the hardware
+    monkeypatch.setenv("OUTCOMES_QUAL_PRECISION", "auto")
+    assert get_embedder("sentence-transformers").fit(None).precision_ == "bfloat16"
     monkeypatch.setattr(sentence, "cpu_has_native_bfloat16", lambda: False)
     assert get_embedder("sentence-transformers").fit(None).precision_ == "float32"
-    monkeypatch.setattr(sentence, "cpu_has_native_bfloat16", lambda: True)
-    assert get_embedder("sentence-transformers").fit(None).precision_ == "bfloat16"
+    monkeypatch.setenv("OUTCOMES_QUAL_PRECISION", "half")
+    with pytest.raises(ValueError, match="OUTCOMES_QUAL_PRECISION: expected one of .* got 'half'"):
+        get_embedder("sentence-transformers").fit(None)
     with pytest.raises(ValueError, match="precision: expected one of .* got 'half'"):
         get_embedder("sentence-transformers", precision="half").fit(None)

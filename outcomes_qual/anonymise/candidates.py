@@ -126,7 +126,9 @@ def _roster_names(roster) -> list[tuple[str, str]]:
     if roster is None:
         return []
     if isinstance(roster, (str, os.PathLike)):
-        frame = pd.read_csv(Path(roster), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        from ..safe_tables import read_csv
+
+        frame = read_csv(Path(roster), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     else:
         frame = roster
     frame = frame.rename(columns={c: str(c).strip().casefold() for c in frame.columns})

@@ -42,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_tables import restore
 from .wordlists import GENERIC_LABEL_WORDS, TITLES, is_everyday_word, is_title
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def read_names(path: str | os.PathLike) -> pd.DataFrame:
                     line=line,
                 )
             continue
-        row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        row = {h: (restore(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)}
         name = unicodedata.normalize("NFC", " ".join(row.get("name", "").split()))
         replacement = row.get("replacement", "")
         category = row.get("category", "")

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_tables import read_csv, write_csv
 from ._common import add_anonymise_arguments
 
 #: Decimal places in the written CSV (the library returns unrounded values).
@@ -71,7 +72,7 @@ def read_table(path: str, *, required: tuple[str, ...], what: str) -> pd.DataFra
     if not p.is_file():
         raise InputError(f"no such {what} file", path=p)
     try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+        frame = read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read {what} CSV: {str(err).strip().splitlines()[0]}", path=p) from None
     missing = [c for c in required if c not in frame.columns]
@@ -146,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         source = args.project or ", ".join(args.codings)
         raise InputError(f"{err} (codings: {source}; segments: {args.segments or args.project})") from None
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.round(DECIMALS).to_csv(args.out, index=False, encoding="utf-8", lineterminator="\n")
+    write_csv(table.round(DECIMALS), args.out)
     overall = table.iloc[-1]
     print(f"wrote {args.out}: {len(table) - 1} code(s), {overall['n_units']} {args.unit} unit(s) per code, "
           f"coders {overall['coders']}; overall kappa {overall['cohen_kappa']:.3f}, "
@@ -160,6 +161,6 @@ def run(args: argparse.Namespace) -> int:
 
             diff["text"] = [t if not isinstance(t, str) else pseudonymise_text(t, args.names) for t in diff["text"]]
         Path(args.disagreements).parent.mkdir(parents=True, exist_ok=True)
-        diff.to_csv(args.disagreements, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(diff, args.disagreements)
         print(f"wrote {args.disagreements}: {len(diff)} turn(s) where the coders differ")
     return 0

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from .. import schema
 from ..errors import InputError
+from ..safe_tables import write_csv
 from ._common import add_input_arguments, load_corpus
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,7 +146,7 @@ def _write_copies(anon, mapping, out: Path, mapping_path: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     seg_path = out / "segments.csv"
-    seg.loc[:, list(schema.SEGMENT_COLUMNS)].to_csv(seg_path, index=False, encoding="utf-8", lineterminator="\n")
+    write_csv(seg.loc[:, list(schema.SEGMENT_COLUMNS)], seg_path)
     written.append(seg_path)
     roster = anon.participants.copy()
     roster.insert(0, "transcript", roster.pop("transcript_id"))
@@ -154,10 +155,10 @@ def _write_copies(anon, mapping, out: Path, mapping_path: Path) -> list[Path]:
     ]
     keep = [c for c in roster.columns if c not in ("role_raw",)]
     roster_path = out / "roster.csv"
-    roster.loc[:, keep].to_csv(roster_path, index=False, encoding="utf-8", lineterminator="\n")
+    write_csv(roster.loc[:, keep], roster_path)
     written.append(roster_path)
     mapping_path.parent.mkdir(parents=True, exist_ok=True)
-    mapping.to_csv(mapping_path, index=False, encoding="utf-8", lineterminator="\n")
+    write_csv(mapping, mapping_path)
     written.append(mapping_path)
     return written
 
@@ -177,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     if args.review:
         candidates = find_candidates(corpus, roster=args.roster, names=names)
         Path(args.review).parent.mkdir(parents=True, exist_ok=True)
-        candidates.to_csv(args.review, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(candidates, args.review)
         unlisted = int((~candidates["listed"].astype(bool)).sum()) if len(candidates) else 0
         print(
             f"wrote {args.review}: {len(candidates)} candidate names ({unlisted} not yet in a names list); "

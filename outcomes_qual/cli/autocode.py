@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import InputError
+from ..safe_tables import read_csv, write_csv
 from ._common import add_input_arguments, load_corpus, refuse_output_over_inputs
 
 
@@ -57,7 +58,7 @@ def read_training_codings(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("training codings not found: expected a CSV with segment_id and code columns", path=path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise InputError(f"not a readable CSV ({str(err).splitlines()[0]})", path=path) from None
     if "segment_id" not in frame.columns and "id" in frame.columns:
@@ -140,11 +141,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(str(err)) from None
     stream = sys.stdout
     if args.out == "-":
-        codings.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(codings, sys.stdout)
         stream = sys.stderr
     elif args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        codings.to_csv(args.out, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(codings, args.out)
         print(f"wrote {args.out}", file=stream)
     if args.project:
         from ..project import Project

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_tables import read_csv, write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def read_roster_table(path: str | Path) -> pd.DataFrame:
     from io import StringIO
 
     try:
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        frame = read_csv(StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"not a readable CSV: {err}".splitlines()[0], path=path) from None
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -101,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
     if out.resolve() == Path(args.roster).resolve():
         raise InputError("--out would overwrite the roster; choose another file", path=out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    write_csv(table, out, quoting=csv.QUOTE_MINIMAL)
     print(out, file=sys.stdout)
     return 0

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_tables import write_csv
 from ._common import add_anonymise_arguments, add_project_argument, add_roster_arguments
 
 #: Tables ``project export`` writes, one CSV each.
@@ -369,7 +370,7 @@ def run_export(args: argparse.Namespace) -> int:
         note = "; real names kept (--no-anonymise)"
     out.mkdir(parents=True, exist_ok=True)
     for name in EXPORT_TABLES:
-        tables[name].to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(tables[name], out / f"{name}.csv")
     text_dir = out / "texts"
     text_dir.mkdir(exist_ok=True)
     used: set[str] = set()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..safe_tables import read_csv
 from . import _common
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ def register(subparsers) -> None:
         "--topic-backend", choices=("auto", "bertopic", "light"), default="auto",
         help="topic modelling backend (default auto: BERTopic when the embeddings extra is installed)",
     )
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="random seed of coding and topic modelling, recorded in the report (default 0)")
     p.add_argument("--title", help="report title")
     p.add_argument("--alias-authorities", action="store_true", help='show authorities as "Authority A", "Authority B"...')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -68,7 +71,7 @@ def read_codings(path: str | Path, corpus) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("no such codings file", path=path)
     try:
-        codings = pd.read_csv(path, dtype={"segment_id": str, "code": str}, keep_default_na=True)
+        codings = read_csv(path, dtype={"segment_id": str, "code": str}, keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"not a readable codings CSV: {str(err).splitlines()[0]}", path=path) from None
     missing = [c for c in ("segment_id", "code") if c not in codings.columns]
@@ -98,7 +101,7 @@ def _read_agreement(path):
     if not path.is_file():
         raise InputError("no such agreement file", path=path)
     try:
-        return pd.read_csv(path)
+        return read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"not a readable agreement CSV: {str(err).splitlines()[0]}", path=path) from None
 
@@ -200,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
                 train = read_codings(args.train, corpus) if args.train else None
                 if args.method == "supervised" and train is None:
                     raise InputError("--method supervised needs --train CODINGS.csv (human codings of some turns)")
-                codings = autocode(corpus, codebook, method=args.method, train=train)
+                codings = autocode(corpus, codebook, method=args.method, train=train, random_state=args.seed)
                 method = args.method
         info = _ai_use(args, codings, codebook, method)
         bar.update(1)
@@ -209,12 +212,13 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix_str("topics")
             from ..topics import find_topics
 
-            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend, random_state=0)
+            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend,
+                                 random_state=args.seed)
         bar.update(1)
         bar.set_postfix_str("writing")
         paths = write_report(
             corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            ai_use=info, alias_authorities=args.alias_authorities,
+            ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed,
         )
         bar.update(1)
     finally:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import InputError
+from ..safe_tables import write_csv
 from ._common import add_input_arguments, refuse_output_over_inputs, report_problems
 
 
@@ -48,11 +49,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     table = seg.loc[:, list(schema.SEGMENT_COLUMNS)]
     if out == "-":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(table, sys.stdout)
         stream = sys.stderr
     else:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(table, out)
         stream = sys.stdout
         print(f"wrote {out}", file=stream)
     roles = seg["role"].value_counts()

@@ -141,6 +141,30 @@ def load_sentence_model(model_path: str | os.PathLike | None = None):
 #: Values of ``SentenceEmbedder(precision=...)``.
 PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
 
+#: Environment variable giving the precision when none is passed (default ``float32``).
+PRECISION_ENV_VAR = "OUTCOMES_QUAL_PRECISION"
+
+
+def default_precision() -> str:
+    """The precision used when none is given: ``$OUTCOMES_QUAL_PRECISION``, else ``"float32"``.
+
+    float32 is the default because it gives the same embeddings, hence the
+    same codings and topics, on every CPU; bfloat16 (``"auto"`` picks it on
+    CPUs that compute it natively) is about twice as fast but its rounding
+    depends on the hardware, which changes counts at the margin.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("OUTCOMES_QUAL_PRECISION", None) and None
+    >>> default_precision()
+    'float32'
+    """
+    value = os.environ.get(PRECISION_ENV_VAR, "").strip() or "float32"
+    if value not in PRECISIONS:
+        raise ValueError(f"{PRECISION_ENV_VAR}: expected one of {PRECISIONS}, got {value!r}")
+    return value
+
 
 def cpu_has_native_bfloat16() -> bool:
     """True when this CPU computes bfloat16 natively (e.g. AVX-512 BF16 or AMX), as oneDNN reports it."""
@@ -181,10 +205,13 @@ class SentenceEmbedder(Embedder):
     model_path : path-like, optional
         Local model directory; see :func:`resolve_model_path`.
     batch_size : int, default 64
-    precision : {"auto", "float32", "bfloat16"}, default "auto"
-        Arithmetic for the forward pass. ``"auto"`` uses bfloat16 autocast on
-        CPUs that compute it natively (about twice as fast here, embeddings
-        within cosine 0.9999 of float32) and float32 elsewhere.
+    precision : {"auto", "float32", "bfloat16"}, optional
+        Arithmetic for the forward pass; by default :func:`default_precision`
+        (``$OUTCOMES_QUAL_PRECISION``, else float32, which gives the same
+        results on every CPU). ``"auto"`` uses bfloat16 autocast on CPUs that
+        compute it natively (about twice as fast here, embeddings within
+        cosine 0.9999 of float32, but counts can move by a turn or two between
+        machines) and float32 elsewhere.
     random_state : int, default 0
         Unused (the model is deterministic on CPU); kept for a uniform interface.
 
@@ -199,7 +226,7 @@ class SentenceEmbedder(Embedder):
 
     backend = "sentence-transformers"
 
-    def __init__(self, *, model_path=None, batch_size=64, precision="auto", random_state=0):
+    def __init__(self, *, model_path=None, batch_size=64, precision=None, random_state=0):
         self.model_path = model_path
         self.batch_size = batch_size
         self.precision = precision
@@ -207,7 +234,7 @@ class SentenceEmbedder(Embedder):
 
     def fit(self, texts=None, y=None) -> "SentenceEmbedder":
         """Load the model (texts are ignored); return ``self``."""
-        self.precision_ = resolve_precision(self.precision)
+        self.precision_ = resolve_precision(self.precision if self.precision is not None else default_precision())
         self.model_path_ = resolve_model_path(self.model_path)
         self.model_ = load_sentence_model(self.model_path_)
         get_dim = getattr(self.model_, "get_embedding_dimension", None) or getattr(

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..corpus import Corpus
 from ..errors import InputError
+from ..safe_tables import restore
 from ._turns import default_participant_id
 from .detect import EXTENSIONS, decode_bytes
 from .roles import normalise_method, normalise_role, role_from_label
@@ -119,7 +120,7 @@ def read_roster(path: str | os.PathLike) -> pd.DataFrame:
         line = reader.line_num
         if len(row) != len(columns):
             raise InputError(f"expected {len(columns)} fields (as in the header), got {len(row)}", path=path, line=line)
-        rows.append([cell.strip() for cell in row])
+        rows.append([restore(cell.strip()) for cell in row])  # a leading ' before =+-@ is a spreadsheet text marker
         lines.append(line)
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     frame = _tidy(frame, path=str(path), lines=lines)

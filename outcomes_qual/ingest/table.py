@@ -35,6 +35,7 @@ import pandas as pd
 from .. import schema
 from ..corpus import Corpus, make_segment_id
 from ..errors import InputError
+from ..safe_tables import restore
 from ..text import normalise_text
 from ._turns import default_participant_id
 from .roles import normalise_method, normalise_role, role_from_label
@@ -76,7 +77,7 @@ def _rows_csv(text: str, path) -> tuple[list[str], list[tuple[int, dict]]]:
             continue
         if len(row) != len(columns):
             raise InputError(f"expected {len(columns)} fields (as in the header), got {len(row)}", path=path, line=reader.line_num)
-        rows.append((reader.line_num, dict(zip(columns, row))))
+        rows.append((reader.line_num, dict(zip(columns, map(restore, row)))))  # undo write_csv's neutralising
     return columns, rows
 
 

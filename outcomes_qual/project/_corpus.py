@@ -142,7 +142,9 @@ class CorpusMixin:
             else:
                 if not source.is_file():
                     raise InputError("no such roster file", path=source)
-                roster = pd.read_csv(source, dtype=str, keep_default_na=False)
+                from ..safe_tables import read_csv
+
+                roster = read_csv(source, dtype=str, keep_default_na=False)
         roster = roster.rename(columns={"transcript": "transcript_id"})
         for col in ("transcript_id", "speaker"):
             if col not in roster.columns:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..provenance import run_settings
 from .docx_report import write_docx
 from .figures import authority_figure, participants_by_role_figure, role_theme_heatmap
 from .tables import alias_corpus, analysed_participants, build_tables
@@ -69,6 +70,7 @@ def write_report(
     ai_use=None,
     alias_authorities: bool = False,
     k_quotes: int = 3,
+    seed: int | None = None,
     progress: bool = False,
 ) -> dict[str, Path]:
     """Write the full report for a coded corpus into ``out_dir``.
@@ -108,6 +110,10 @@ def write_report(
         Replace authority names by "Authority A", "Authority B"... everywhere.
     k_quotes : int, default 3
         Exemplar quotes per theme x role in the quotes table.
+    seed : int, optional
+        The random_state the codings and topics were made with (default: the
+        topics'), recorded with the settings and package versions in the
+        ``run_settings`` table and the methods section.
     progress : bool, default False
         Show a progress bar on stderr.
 
@@ -163,13 +169,15 @@ def write_report(
             logger.info("topic figures not written: %s", err)
     step("figures")
     exported = {k: v for k, v in tables.items() if k not in _INTERNAL_TABLES}
+    settings = run_settings(seed=seed, coding_method=coding_method, topics=topics)
+    exported["run_settings"] = settings
     for name, p in write_csvs(exported, out_dir / "tables").items():
         written[str(p.relative_to(out_dir))] = p
     xlsx = write_workbook(exported, out_dir / "tables.xlsx")
     step("tables.xlsx")
     report = write_docx(
         out_dir / "report.docx", corpus=corpus, tables=tables, figures=figures, codebook=codebook, topics=topics,
-        agreement=agreement, coding_method=coding_method, title=title, ai_use=ai_use,
+        agreement=agreement, coding_method=coding_method, title=title, ai_use=ai_use, settings=settings,
     )
     step("report.docx")
     if bar is not None:

@@ -469,6 +469,7 @@ def write_docx(
     coding_method: str | None = None,
     title: str | None = None,
     ai_use=None,
+    settings: pd.DataFrame | None = None,
     quotes_per_role: int = 2,
     max_quotes: int = 6,
 ) -> Path:
@@ -485,6 +486,9 @@ def write_docx(
         PNG paths keyed ``heatmap``, ``authorities``, ``participants``.
     codebook, topics, agreement, coding_method, title, ai_use
         See :func:`~outcomes_qual.report.write_report`.
+    settings : DataFrame, optional
+        From :func:`outcomes_qual.provenance.run_settings`: a "Reproducibility"
+        paragraph (seed, settings, package versions) ends the methods.
     quotes_per_role : int, default 2
         Quotes shown per theme and role (the best quote of every role first).
     max_quotes : int, default 6
@@ -549,6 +553,10 @@ def write_docx(
     doc.add_heading("1. Methods and participants", level=1)
     for text in _methods_text(corpus, tables, codebook, coding_method, agreement):
         doc.add_paragraph(text)
+    if settings is not None and len(settings):
+        from ..provenance import methods_paragraph
+
+        doc.add_paragraph(methods_paragraph(settings))
     _participant_tables(doc, tables, counter)
     if "participants" in figures:
         add_figure(doc, figures["participants"], f"Figure {counter.next_figure()}: participants by role and method",

@@ -1,6 +1,8 @@
 """Write tables to CSV files and to one Excel workbook (one sheet per table).
 
 Rounding happens here, at export: floats are rounded to ``decimals`` places.
+Text cells that a spreadsheet would run as a formula are neutralised
+(:mod:`outcomes_qual.safe_tables`); numbers stay numbers.
 
 Examples
 --------
@@ -22,6 +24,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
+
+from ..safe_tables import type_text_cells, write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +59,7 @@ def write_csvs(tables: dict[str, pd.DataFrame], out_dir: Path, *, decimals: int 
     paths = {}
     for name, frame in tables.items():
         path = out_dir / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.csv"
-        rounded(frame, decimals).to_csv(path, index=False, lineterminator="\n")
+        write_csv(rounded(frame, decimals), path)
         paths[name] = path
     return paths
 
@@ -82,6 +86,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path, *, decimals: int
                     data[col] = data[col].astype(object).where(data[col].notna(), None)
             data.to_excel(writer, sheet_name=sname, index=False)
             ws = writer.sheets[sname]
+            type_text_cells(ws)  # every text cell neutralised and typed as text, never a formula
             ws.freeze_panes = "A2"
             for cell in ws[1]:
                 cell.font = Font(bold=True, color="FFFFFF")

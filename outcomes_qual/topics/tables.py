@@ -143,7 +143,9 @@ def _load_codings(codings) -> pd.DataFrame | None:
     if isinstance(codings, (str, os.PathLike)):
         name = os.fspath(codings)
         try:
-            codings = pd.read_csv(codings)
+            from ..safe_tables import read_csv
+
+            codings = read_csv(codings)
         except FileNotFoundError:
             raise
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
@@ -450,6 +452,8 @@ def write_topic_tables(result: TopicResult, out_dir: str | os.PathLike, *, decim
     """
     from pathlib import Path
 
+    from ..safe_tables import write_csv
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -459,6 +463,6 @@ def write_topic_tables(result: TopicResult, out_dir: str | os.PathLike, *, decim
             if col in frame:
                 frame[col] = frame[col].astype(float).round(decimals)
         path = out / name
-        frame.to_csv(path, index=False)
+        write_csv(frame, path)
         paths.append(path)
     return paths
