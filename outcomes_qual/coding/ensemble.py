@@ -128,6 +128,9 @@ class EnsembleCoder(CalibratedCoder):
         With ``decision="threshold"``: the probability a code needs.
     review_below : float, default 0.5
         Suggestions with a lower confidence are marked ``uncertain``.
+    min_content_words : int, default 2
+        With ``decision="rank"``: a turn with fewer content words (filler
+        such as "Right." or "Yeah, exactly.") and no keyword match gets no code.
     include_facilitator : bool, default False
     random_state : int, default 0
     coder : str, default "outcomes_qual"
@@ -161,6 +164,7 @@ class EnsembleCoder(CalibratedCoder):
         slope=0.6,
         threshold=0.5,
         review_below=0.5,
+        min_content_words=2,
         include_facilitator=False,
         random_state=0,
         coder=DEFAULT_CODER,
@@ -180,6 +184,7 @@ class EnsembleCoder(CalibratedCoder):
         self.slope = slope
         self.threshold = threshold
         self.review_below = review_below
+        self.min_content_words = min_content_words
         self.include_facilitator = include_facilitator
         self.random_state = random_state
         self.coder = coder
@@ -266,9 +271,20 @@ class EnsembleCoder(CalibratedCoder):
         check_is_fitted(self)
         seg = self._check_input(segments)
         z, evidence = self._z_evidence(seg)
-        return self._decide_rank(seg, z, self._proba(z), evidence)
+        return self._decide_rank(seg, z, self._proba(z), evidence, codable=self._codable(seg))
 
-    def _decide_rank(self, seg: pd.DataFrame, z: np.ndarray, proba: np.ndarray, evidence) -> pd.DataFrame:
+    def _codable(self, seg: pd.DataFrame) -> np.ndarray:
+        """Turns with enough content words, or with a keyword match, can be coded."""
+        from ..topics.words import content_words
+
+        enough = np.array([len(content_words(t)) >= int(self.min_content_words) for t in seg["text"]], dtype=bool)
+        if enough.all() or not len(seg):
+            return enough
+        kw, _ = self.keyword_._raw(seg[~enough].reset_index(drop=True))
+        enough[~enough] = kw.max(axis=1) > 0 if kw.size else False
+        return enough
+
+    def _decide_rank(self, seg: pd.DataFrame, z: np.ndarray, proba: np.ndarray, evidence, *, codable=None) -> pd.DataFrame:
         """Best theme (if it reaches ``floor``) plus themes within ``margin`` of it; the same for sub-codes."""
         codes = list(self.codes_)
         theme_idx = np.array([codes.index(t) for t in self.themes_], dtype=int)
@@ -282,6 +298,8 @@ class EnsembleCoder(CalibratedCoder):
 
         rows = []
         for i, sid in enumerate(seg["segment_id"]):
+            if codable is not None and not codable[i]:
+                continue
             for j in theme_idx[chosen(z[i, theme_idx])]:
                 rows.append((sid, codes[j], self.coder, self.method_, float(proba[i, j]), evidence(i, codes[j])))
                 kids = children[j]
