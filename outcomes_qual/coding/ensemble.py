@@ -128,7 +128,7 @@ class EnsembleCoder(CalibratedCoder):
         With ``decision="threshold"``: the probability a code needs.
     review_below : float, default 0.5
         Suggestions with a lower confidence are marked ``uncertain``.
-    min_content_words : int, default 2
+    min_content_words : int, default 1
         With ``decision="rank"``: a turn with fewer content words (filler
         such as "Right." or "Yeah, exactly.") and no keyword match gets no code.
     include_facilitator : bool, default False
@@ -164,7 +164,7 @@ class EnsembleCoder(CalibratedCoder):
         slope=0.6,
         threshold=0.5,
         review_below=0.5,
-        min_content_words=2,
+        min_content_words=1,
         include_facilitator=False,
         random_state=0,
         coder=DEFAULT_CODER,
