@@ -13,6 +13,8 @@ name                       what it is
 ``load_codebook``          read and validate a codebook YAML file
 ``autocode``               propose codes for every participant turn (a codings table)
 ``make_coder``             a scikit-learn-style coder (keyword, semantic, supervised, ensemble)
+``suggest_next``           the uncoded turns whose coding would teach the coder most
+``validate``               the auto-coder against a person's sample: agreement with 95% intervals
 ``role_by_theme``          how many turns (people, groups) of each role raised each theme
 ``role_theme_test``        chi-square or exact test of role x theme, with adjusted residuals
 ``exemplar_quotes``        short quotes per theme, attributed by role only
@@ -40,9 +42,7 @@ from __future__ import annotations
 import importlib
 
 #: Public name -> "module:attribute" it is imported from on first use.
-#: One line per name; to expose a new entry point, add its line here (e.g.
-#: issue 12's ``"validate": "outcomes_qual.coding:validate"`` and
-#: ``"suggest_next": "outcomes_qual.coding:suggest_next"``).
+#: One line per name; to expose a new entry point, add its line here.
 _REGISTRY: dict[str, str] = {
     # files -> corpus
     "read_corpus": "outcomes_qual.ingest:read_corpus",
@@ -51,6 +51,8 @@ _REGISTRY: dict[str, str] = {
     "load_codebook": "outcomes_qual.codebook:load_codebook",
     "autocode": "outcomes_qual.coding:autocode",
     "make_coder": "outcomes_qual.coding:make_coder",
+    "suggest_next": "outcomes_qual.coding:suggest_next",
+    "validate": "outcomes_qual.agreement:validate",
     # tables
     "role_by_theme": "outcomes_qual.analysis:role_by_theme",
     "role_theme_test": "outcomes_qual.analysis:role_theme_test",
