@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _agreement_protocol as proto  # noqa: E402
 from dev_sources import available_sources, load_dev_source  # noqa: E402
 
+from outcomes_qual.agreement import validate  # noqa: E402
 from outcomes_qual.codebook import load_codebook  # noqa: E402
 from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, theme_labels  # noqa: E402
 from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
@@ -114,7 +115,7 @@ def main(argv=None) -> int:
     if not st_ok:
         print(f"note: sentence-transformers unavailable ({why}); the default ensemble uses the light LSA backend", file=sys.stderr)
 
-    summary, per_theme, parts = [], [], {}
+    summary, per_theme, parts, validations = [], [], {}, []
 
     def record(source, method, Y, P, top):
         (t_lo, t_hi), (f_lo, f_hi) = proto.bootstrap_ci(Y, P, top, n_boot=args.boot)
@@ -141,7 +142,15 @@ def main(argv=None) -> int:
         P = np.zeros_like(Y)
         P[:, majority] = 1
         record(name, f"baseline: always {themes[majority]} (majority)", Y, P, np.full(len(Y), majority))
-        parts[name] = {"Y": Y, **ensemble_parts(coders["ensemble (shipped defaults; optimistic)"], seg, themes)}
+        default = coders["ensemble (shipped defaults; optimistic)"]
+        parts[name] = {"Y": Y, **ensemble_parts(default, seg, themes)}
+        # the default coder against the gold coding as a person's sample (outcomes_qual.agreement.validate)
+        human = pd.DataFrame([(sid, t, "gold") for sid, ts in zip(gold["segment_id"], gold["themes"]) for t in ts],
+                             columns=["segment_id", "code", "coder"])
+        both = pd.concat([default.predict(seg)[["segment_id", "code", "coder"]], human], ignore_index=True)
+        v = validate(both, machine=default.coder, against="gold", units=seg["segment_id"].tolist(), codes=themes,
+                     n_boot=args.boot, random_state=0)
+        validations.append(v[v["code"] == "all"].assign(source=name))
 
     # leave one source out: settings and confidence curve chosen on the others
     held_conf, held_correct, chosen = [], [], {}
@@ -183,6 +192,15 @@ def main(argv=None) -> int:
         print("\nWhat each review threshold buys (suggestions at or above it kept; the rest marked uncertain):")
         with pd.option_context(*[x for kv in fmt.items() for x in kv]):
             print(pd.DataFrame(cov).to_string(index=False))
+    if validations:
+        v = pd.concat(validations, ignore_index=True)
+        print("\nThe default coder validated against the gold coding (outcomes_qual.agreement.validate, every "
+              "(unit, theme) decision, 95% bootstrap intervals):")
+        for r in v.itertuples():
+            print(f"  {r.source}: {r.n_units} decisions; agreement {r.percent_agreement:.2f} "
+                  f"[{r.percent_agreement_ci_low:.2f}, {r.percent_agreement_ci_high:.2f}], kappa {r.cohen_kappa:.2f} "
+                  f"[{r.cohen_kappa_ci_low:.2f}, {r.cohen_kappa_ci_high:.2f}], alpha {r.krippendorff_alpha:.2f} "
+                  f"[{r.krippendorff_alpha_ci_low:.2f}, {r.krippendorff_alpha_ci_high:.2f}], AC1 {r.gwet_ac1:.2f}")
     if args.markdown:
         print("\n| source | method | top-1 [95% CI] | macro-F1 [95% CI] | mean kappa |")
         print("|---|---|---|---|---|")
