@@ -21,7 +21,7 @@ TURNS_FG1 = [
 TURNS_FG2 = [
     ("Facilitator", "facilitator", "And partners?"),
     ("Di Hall", "practitioner", "Health colleagues still send the old referral forms."),
-    ("Ed Moss", "manager", "Café déjà vu: the GP surgery calls us every week."),
+    ("Ed Moss", "manager", "Café déjà vu 🙂: the GP surgery calls us every week."),
 ]
 PIDS = {"Ann Jones": "GA-P01", "Bo Evans": "GA-M01", "Cy Price": "GA-S01", "Di Hall": "ST-P01",
         "Ed Moss": "ST-M01", "Facilitator": None}
