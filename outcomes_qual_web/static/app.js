@@ -110,12 +110,12 @@
       else if (e.key === "k") { show(current - 1, true); e.preventDefault(); }
       else if (e.key === "u") { submit(document.getElementById("undo-form")); }
       else if (!el) { return; }
-      else if (e.key === "a") { submit(el.querySelector(".review-form"), el.querySelector("button.accept")); }
-      else if (e.key === "r") { submit(el.querySelector(".review-form"), el.querySelector("button.reject")); }
+      else if (e.key === "a") { submit(el.closest("form"), el.querySelector("button.accept")); }
+      else if (e.key === "r") { submit(el.closest("form"), el.querySelector("button.reject")); }
       else if (shortcuts[e.key]) {
-        var form = el.querySelector(".review-form");
+        var form = el.closest("form");
         form.querySelector("input[name=code]").value = shortcuts[e.key];
-        submit(form, form.querySelector("button.change"));
+        submit(form, el.querySelector("button.change"));
       }
     });
   }
