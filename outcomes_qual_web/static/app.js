@@ -79,6 +79,30 @@
     });
   }
 
+  // The current turn (clicked, or the one holding the current suggestion): memo and whole-turn coding in the panel.
+  function setTurn(section) {
+    if (!section || !document.getElementById("memo-target")) return;
+    document.querySelectorAll("section.turn.current-turn").forEach(function (s) { s.classList.remove("current-turn"); });
+    section.classList.add("current-turn");
+    var sid = section.getAttribute("data-segment");
+    document.getElementById("memo-target").value = sid;
+    document.getElementById("code-turn-target").value = sid;
+    document.getElementById("cur-turn").textContent = section.querySelector(".tnum").textContent + " · " +
+      section.querySelector(".speaker").textContent;
+    document.getElementById("memo-submit").disabled = false;
+    document.getElementById("code-turn-submit").disabled = false;
+  }
+  window.oqSetTurn = setTurn;
+
+  function setupTurns() {
+    var box = document.getElementById("transcript");
+    if (!box) return;
+    box.addEventListener("click", function (e) {
+      if (e.target.closest("button, input, a, select, textarea")) return;
+      setTurn(e.target.closest("section.turn"));
+    });
+  }
+
   function setupKeys() {
     var items = Array.prototype.slice.call(document.querySelectorAll(".sugg"));
     var key = "oq-current:" + location.pathname + location.search;
@@ -88,6 +112,7 @@
       current = Math.max(0, Math.min(items.length - 1, i));
       items.forEach(function (el, k) { el.classList.toggle("current", k === current); });
       sessionStorage.setItem(key, String(current));
+      setTurn(items[current].closest("section.turn"));
       if (scroll) items[current].scrollIntoView({block: "center"});
     }
     function submit(form, button) {
@@ -109,6 +134,9 @@
       if (e.key === "j") { show(current + 1, true); e.preventDefault(); }
       else if (e.key === "k") { show(current - 1, true); e.preventDefault(); }
       else if (e.key === "u") { submit(document.getElementById("undo-form")); }
+      else if (e.key === "m" && document.getElementById("memo-text") && !document.getElementById("memo-submit").disabled) {
+        document.getElementById("memo-text").focus(); e.preventDefault();
+      }
       else if (!el) { return; }
       else if (e.key === "a") { submit(el.closest("form"), el.querySelector("button.accept")); }
       else if (e.key === "r") { submit(el.closest("form"), el.querySelector("button.reject")); }
@@ -124,6 +152,7 @@
     paint(document);
     setupSpan();
     setupFilter();
+    setupTurns();
     setupKeys();
   });
 })();

@@ -116,11 +116,12 @@ def test_review_in_the_browser_is_stored_exactly(browser, server, project_file):
         text = proj.texts()["fg1"]
     start, end = code_selection(page, "fg1:003", "ask what matters to people", "culture_shift")
     assert text[start:end] == "ask what matters to people"
-    # a memo on a turn
-    page.click('section[data-segment="fg1:003"] details.memo summary')
-    page.fill('section[data-segment="fg1:003"] textarea[name=text]', "Strengths-based <em>shift</em>.")
+    # a memo on a turn: click the turn, then write in the panel
+    page.click('section[data-segment="fg1:003"] .speaker')
+    assert page.input_value("#memo-target") == "fg1:003"
+    page.fill("#memo-text", "Strengths-based <em>shift</em>.")
     with page.expect_navigation():
-        page.click('section[data-segment="fg1:003"] .memo-form button')
+        page.click("#memo-submit")
     assert page.text_content('section[data-segment="fg1:003"] .memo-text').endswith("Strengths-based <em>shift</em>.")
 
     with Project.open(path) as proj:
