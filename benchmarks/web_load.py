@@ -7,8 +7,8 @@ Usage::
 What it does, bounded in time and count:
 
 1. writes a synthetic project (``_synthetic.py`` turns): one transcript of
-   ``--turns`` turns plus five more groups, three suggestions per participant
-   turn with random confidences;
+   ``--turns`` turns plus 50 groups of 120 turns, three suggestions per
+   participant turn with random confidences (enough that no coder runs out);
 2. starts ``outcomes-qual serve`` on a free loopback port, in its own process;
 3. times the transcript view of the long transcript: the server's answer
    (HTTP GET, median of 5) and, when Debian's Chromium and playwright are
@@ -53,14 +53,14 @@ CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 CHROMIUM = Path(os.environ.get("OUTCOMES_QUAL_CHROMIUM", "/usr/bin/chromium"))
 
 
-def build_project(path: Path, n_turns: int, seed: int = 0) -> tuple[str, int]:
-    """The project: a long transcript and five groups of 60 turns; suggestions on every participant turn."""
+def build_project(path: Path, n_turns: int, seed: int = 0, n_groups: int = 50) -> tuple[str, int]:
+    """The project: a long transcript and ``n_groups`` groups of 120 turns; suggestions on every participant turn."""
     rng = np.random.default_rng(seed)
     codebook = load_codebook(CODEBOOK)
     themes = codebook.theme_keys()
     groups = [("long_fg", make_synthetic_segments(n_turns, seed=seed, turns_per_transcript=n_turns))]
-    for g in range(5):
-        groups.append((f"fg{g + 1}", make_synthetic_segments(60, seed=seed + g + 1)))
+    for g in range(n_groups):
+        groups.append((f"fg{g + 1:02d}", make_synthetic_segments(120, seed=seed + g + 1, turns_per_transcript=120)))
     with Project.create(path) as proj:
         version = proj.add_codebook(codebook)
         rows = []
@@ -176,7 +176,7 @@ def main(argv=None) -> int:
         path = Path(tmp) / "load.sqlite"
         t0 = time.perf_counter()
         tid, n_sugg = build_project(path, args.turns)
-        print(f"project: {args.turns}-turn transcript + 5 groups, {n_sugg} suggestions "
+        print(f"project: {args.turns}-turn transcript + 50 groups of 120 turns, {n_sugg} suggestions "
               f"(built in {time.perf_counter() - t0:.1f} s)")
         with Project.open(path) as proj:
             ids = proj.codings(status="suggested")["coding_id"].tolist()

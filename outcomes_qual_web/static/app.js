@@ -105,6 +105,7 @@
 
   function setupKeys() {
     var items = Array.prototype.slice.call(document.querySelectorAll(".sugg"));
+    var reviewForm = document.getElementById("review-form");
     var key = "oq-current:" + location.pathname + location.search;
     var current = Math.min(parseInt(sessionStorage.getItem(key) || "0", 10) || 0, items.length - 1);
     function show(i, scroll) {
@@ -138,11 +139,11 @@
         document.getElementById("memo-text").focus(); e.preventDefault();
       }
       else if (!el) { return; }
-      else if (e.key === "a") { submit(el.closest("form"), el.querySelector("button.accept")); }
-      else if (e.key === "r") { submit(el.closest("form"), el.querySelector("button.reject")); }
+      else if (e.key === "a") { submit(reviewForm, el.querySelector("button.accept")); }
+      else if (e.key === "r") { submit(reviewForm, el.querySelector("button.reject")); }
       else if (shortcuts[e.key]) {
-        var form = el.closest("form");
-        form.querySelector("input[name=code]").value = shortcuts[e.key];
+        var form = reviewForm;
+        document.getElementById("change-code").value = shortcuts[e.key];
         submit(form, el.querySelector("button.change"));
       }
     });
