@@ -7,7 +7,7 @@ Usage::
 What it does, bounded in time and count:
 
 1. writes a synthetic project (``_synthetic.py`` turns): one transcript of
-   ``--turns`` turns plus 50 groups of 120 turns, three suggestions per
+   ``--turns`` turns plus 80 groups of 120 turns, three suggestions per
    participant turn with random confidences (enough that no coder runs out);
 2. starts ``outcomes-qual serve`` on a free loopback port, in its own process;
 3. times the transcript view of the long transcript: the server's answer
@@ -53,7 +53,7 @@ CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 CHROMIUM = Path(os.environ.get("OUTCOMES_QUAL_CHROMIUM", "/usr/bin/chromium"))
 
 
-def build_project(path: Path, n_turns: int, seed: int = 0, n_groups: int = 50) -> tuple[str, int]:
+def build_project(path: Path, n_turns: int, seed: int = 0, n_groups: int = 80) -> tuple[str, int]:
     """The project: a long transcript and ``n_groups`` groups of 120 turns; suggestions on every participant turn."""
     rng = np.random.default_rng(seed)
     codebook = load_codebook(CODEBOOK)
@@ -176,7 +176,7 @@ def main(argv=None) -> int:
         path = Path(tmp) / "load.sqlite"
         t0 = time.perf_counter()
         tid, n_sugg = build_project(path, args.turns)
-        print(f"project: {args.turns}-turn transcript + 50 groups of 120 turns, {n_sugg} suggestions "
+        print(f"project: {args.turns}-turn transcript + 80 groups of 120 turns, {n_sugg} suggestions "
               f"(built in {time.perf_counter() - t0:.1f} s)")
         with Project.open(path) as proj:
             ids = proj.codings(status="suggested")["coding_id"].tolist()
@@ -249,6 +249,9 @@ def main(argv=None) -> int:
         if len(lat):
             print(f"latency per accept: p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms, "
                   f"max {lat.max():.1f} ms")
+        left = sum(len(sh) for sh in shares) - sum(len(r["lat"]) + 0 for r in results)
+        if left <= 0:
+            print("note: the coders ran out of suggestions before the time was up")
         for e in errors[:5]:
             print("error:", e)
     return 0 if not errors and not lost else 1
