@@ -173,11 +173,14 @@ def test_two_coders_at_once_both_keep_their_codings(browser, server, project_fil
     select_text(a, "fg2:002", "old referral forms")
     select_text(b, "fg2:002", "Health colleagues")
     a.select_option("#span-code", "systems_barriers/paperwork_and_it")
-    b.select_option("#span-code", "partners")
     with a.expect_navigation():
         a.click("#span-submit")
+    # ben codes from the codebook panel: search it, open the code, code the selection with it
+    b.fill("#codebook-filter", "agencies")
+    assert b.locator("#codebook-list details.code:visible").count() == 1
+    b.click('#codebook-list details.code:visible summary')
     with b.expect_navigation():
-        b.click("#span-submit")
+        b.click('#codebook-list button.code-with[data-code="partners"]')
     a.reload()
     chips = a.text_content('section[data-segment="fg2:002"] .chips')
     assert "partners ben" in " ".join(chips.split()) and "systems_barriers/paperwork_and_it ana" in " ".join(
