@@ -271,3 +271,28 @@ def test_page_text_offsets_match_the_project(app, project_file):
     for start, end, inner in re.findall(r'class="turn-text" data-start="(\d+)" data-end="(\d+)">(.*?)</div>', page):
         shown = htmlmod.unescape(re.sub(r"</?mark>", "", inner))
         assert shown == text[int(start):int(end)]
+
+
+def test_memo_on_a_code_shows_on_the_codebook(project_file):
+    path, _ = project_file
+    client, csrf = signed_in(create_app(path))
+    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "time",
+                                          "text": "Only when time shapes the work <i>itself</i>.", "next": "/codebook"})
+    assert r.status_code == 200 and "memo saved on code time" in r.text
+    assert "Only when time shapes the work &lt;i&gt;itself&lt;/i&gt;." in r.text
+    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "nope", "text": "x"})
+    assert r.status_code == 400 and "is in no codebook" in r.text
+    with Project.open(path) as proj:
+        assert proj.memos()[["target_type", "target_id", "author"]].values.tolist() == [["code", "time", "ana"]]
+
+
+def test_agreed_coding_is_validated(project_file):
+    path, _ = project_file
+    client, csrf = signed_in(create_app(path))
+    before = n_actions(path)
+    assert client.post("/action/agree", data={"csrf": csrf, "segment_id": "fg1:002"}).status_code == 400
+    r = client.post("/action/agree", data={"csrf": csrf, "segment_id": "fg1:002", "code": ["time", "bogus"]})
+    assert r.status_code == 400 and "bogus" in r.text
+    r = client.post("/action/agree", data={"csrf": csrf, "segment_id": "fg9:001", "code": ["time"]})
+    assert r.status_code == 404
+    assert n_actions(path) == before  # the batch with a bad code was rolled back whole
