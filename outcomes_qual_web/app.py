@@ -56,6 +56,7 @@ def _templates() -> Environment:
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f}%"
     env.filters["conf"] = lambda v: "?" if v is None else f"{v:.2f}"
     env.filters["num"] = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
+    env.filters["when"] = lambda v: str(v or "")[:16].replace("T", " ")  # ISO time to the minute
     return env
 
 

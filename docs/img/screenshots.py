@@ -25,11 +25,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 
 def small(path: Path) -> None:
-    """Re-save a screenshot with a 64-colour palette (a fraction of the size, text still crisp)."""
+    """Re-save a screenshot with a 128-colour palette (a fraction of the size, text still crisp)."""
     from PIL import Image
 
     with Image.open(path) as im:
-        im.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+        im.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def main(argv=None) -> int:
@@ -45,13 +45,13 @@ def main(argv=None) -> int:
             seg = proj.segments()
             turns = seg[(seg["transcript_id"] == tid) & (seg["role"] != "facilitator")]["segment_id"].tolist()
             sugg = proj.codings(status="suggested")
-            first = sugg[sugg["segment_id"].isin(turns[:6])]
-            proj.accept(first["coding_id"].iloc[:3].tolist(), reviewer="ana")
+            later = sugg[sugg["segment_id"].isin(turns[4:10])]   # the first turns keep their suggestions
+            proj.accept(later["coding_id"].iloc[:3].tolist(), reviewer="ana")
             codes = proj.codebook().theme_keys()
-            for i, sid in enumerate(turns[:12]):
+            for i, sid in enumerate(turns[4:16]):
                 proj.code_segment(sid, codes[i % len(codes)], coder="ana")
                 proj.code_segment(sid, codes[(i + (i % 3 == 0)) % len(codes)], coder="ben")
-            proj.add_memo("segment", turns[1], "Ask the team whether this is about the form or the visit.",
+            proj.add_memo("segment", turns[0], "Ask the team whether this is about the form or the visit.",
                           author="ana")
         with BackgroundServer(path) as srv, sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
