@@ -80,3 +80,33 @@ def test_demo_project_holds_the_suggestions(tmp_path):
     with Project.open(path) as proj:
         got = proj.codings()[["segment_id", "code", "status"]].values.tolist()
     assert got == [["t:001", "systems_barriers", "suggested"], ["t:002", "time", "suggested"]]
+
+
+def test_the_library_never_imports_the_web_app():
+    import subprocess
+    import sys
+
+    code = ("import sys, outcomes_qual, outcomes_qual.project, outcomes_qual.cli, outcomes_qual.analysis, "
+            "outcomes_qual.agreement; outcomes_qual.cli.build_parser(); "
+            "assert 'outcomes_qual_web' not in sys.modules, 'imported'; "
+            "assert 'starlette' not in sys.modules and 'uvicorn' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_serve_off_loopback_generates_and_prints_a_token(project_file, monkeypatch):
+    pytest.importorskip("starlette")
+    import uvicorn
+
+    import outcomes_qual_web
+
+    ran = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *a, **k: ran.append(self.config.host))
+    lines: list[str] = []
+    assert outcomes_qual_web.serve(project_file[0], host="0.0.0.0", port=9, announce=lines.append) == 0
+    assert ran == ["0.0.0.0"]
+    token = lines[0].split("?token=")[1]
+    assert len(token) >= 20 and "needs the token" in lines[1]
+    lines.clear()
+    outcomes_qual_web.serve(project_file[0], port=9, announce=lines.append)
+    assert lines[0].endswith("at http://127.0.0.1:9/") and "token" not in " ".join(lines)
