@@ -13,6 +13,7 @@ One pure-ASGI middleware, :class:`Guard`, runs before every route:
 - **Sessions.** Each browser gets a random session id (cookie
   ``oq_session``); the session remembers the coder's name and a CSRF token.
   Sessions live in the server's memory only.
+- **Size.** A request body over :data:`MAX_BODY` bytes is refused (413).
 - **Security headers.** A strict Content-Security-Policy (scripts and styles
   only from the server itself, no inline script), ``nosniff``, no referrer,
   and no framing except by the same origin (or, for a server embedded in a
@@ -51,6 +52,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 EMBED_ANCESTORS = "'self' http://localhost:* http://127.0.0.1:*"
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+#: Largest request body accepted (a memo is at most 20,000 characters).
+MAX_BODY = 1_000_000
 
 
 def valid_coder_name(name: str | None) -> str | None:
@@ -173,6 +177,9 @@ class Guard:
         if not self._host_ok(scope):
             return await _plain(send, 400, "Bad request: unexpected Host header (this server only answers "
                                            "to the address it was started on).")
+        length = _header(scope, b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return await _plain(send, 413, f"Request too large: at most {MAX_BODY} bytes.")
         cookies = _cookies(scope)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         if self.token is not None and "token" in query:

@@ -296,3 +296,16 @@ def test_agreed_coding_is_validated(project_file):
     r = client.post("/action/agree", data={"csrf": csrf, "segment_id": "fg9:001", "code": ["time"]})
     assert r.status_code == 404
     assert n_actions(path) == before  # the batch with a bad code was rolled back whole
+
+
+def test_oversized_request_is_refused(project_file):
+    path, _ = project_file
+    client, csrf = signed_in(create_app(path))
+    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002",
+                                          "text": "x" * 1_100_000})
+    assert r.status_code == 413 and "too large" in r.text
+    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002",
+                                          "text": "x" * 20_001})
+    assert r.status_code == 400 and "at most 20000" in r.text
+    with Project.open(path) as proj:
+        assert len(proj.memos()) == 0
