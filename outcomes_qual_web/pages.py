@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from outcomes_qual.errors import InputError
 
@@ -27,7 +27,10 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     session = request.state.session
     flash, session.flash = getattr(session, "flash", None), None
     env = request.app.state.templates
+    # the project's latest action when the page was made: the page polls /api/version to notice others' writes
+    latest = request.app.state.project.get().conn.execute("SELECT coalesce(max(action_id), 0) FROM actions")
     html = env.get_template(template).render(
+        version=int(latest.fetchone()[0]),
         request_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         coder=session.coder, csrf=session.csrf, flash=flash, project_name=request.app.state.project.name,
         show_names=request.app.state.show_names, **context,
@@ -187,3 +190,10 @@ async def agreement(request: Request):
         return render_error(request, str(err), 400)
     return render(request, "agreement.html", coders=coders, a=a, b=b, level=level, result=result,
                   themes=[c for c in codes if c.depth == 0], codes=codes)
+
+
+async def version(request: Request):
+    """GET /api/version: the id of the project's latest action, so a page can tell that others have written."""
+    latest = await _read(request, lambda proj: proj.conn.execute(
+        "SELECT coalesce(max(action_id), 0) FROM actions").fetchone()[0])
+    return JSONResponse({"version": int(latest)})

@@ -149,11 +149,32 @@
     });
   }
 
+  // Tell the reader when someone else has written to the project since the page loaded (polls every 10 s).
+  function setupChanges() {
+    var banner = document.getElementById("changed");
+    if (!banner || !window.fetch) return;
+    var seen = parseInt(document.body.getAttribute("data-version"), 10);
+    if (isNaN(seen)) seen = null;
+    function check() {
+      return fetch("/api/version", {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          if (!d) return;
+          if (seen === null) seen = d.version;
+          else if (d.version !== seen) banner.hidden = false;
+        }).catch(function () {});
+    }
+    document.getElementById("reload-link").addEventListener("click", function (e) { e.preventDefault(); location.reload(); });
+    window.oqCheckChanges = check;
+    setInterval(check, 10000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     paint(document);
     setupSpan();
     setupFilter();
     setupTurns();
     setupKeys();
+    setupChanges();
   });
 })();

@@ -309,3 +309,15 @@ def test_oversized_request_is_refused(project_file):
     assert r.status_code == 400 and "at most 20000" in r.text
     with Project.open(path) as proj:
         assert len(proj.memos()) == 0
+
+
+def test_pages_can_tell_that_others_wrote(project_file):
+    path, ids = project_file
+    app = create_app(path)
+    ana, csrf = signed_in(app, "ana")
+    ben, _ = signed_in(app, "ben")
+    page = ben.get("/t/fg1").text
+    shown = int(re.search(r'data-version="(\d+)"', page).group(1))
+    assert ben.get("/api/version").json() == {"version": shown}
+    ana.post("/action/accept", data={"csrf": csrf, "coding_id": ids[("fg1:003", "culture_shift")]})
+    assert ben.get("/api/version").json() == {"version": shown + 1}

@@ -181,6 +181,9 @@ def test_two_coders_at_once_both_keep_their_codings(browser, server, project_fil
     b.click('#codebook-list details.code:visible summary')
     with b.expect_navigation():
         b.click('#codebook-list button.code-with[data-code="partners"]')
+    # ana's page learns that the project changed (ben's coding) and says so
+    a.evaluate("() => window.oqCheckChanges()")
+    a.wait_for_selector("#changed", state="visible", timeout=5000)
     a.reload()
     chips = a.text_content('section[data-segment="fg2:002"] .chips')
     assert "partners ben" in " ".join(chips.split()) and "systems_barriers/paperwork_and_it ana" in " ".join(
