@@ -219,3 +219,20 @@ def test_request_without_token_is_refused(browser, project_file):
         page.goto(srv.base + "/t/fg1?token=t0ken-for-test")
         assert page.url == srv.base + "/coder?next=%2Ft%2Ffg1"
         ctx.close()
+
+
+def test_review_queue_with_the_keyboard(browser, server, project_file):
+    """The queue lists the least sure first; j moves down, a accepts the current one."""
+    path, ids = project_file
+    page = browser.new_page()
+    sign_in(page, server.base, "ana", "/queue")
+    order = [int(x) for x in page.eval_on_selector_all(".sugg", "els => els.map(e => e.dataset.id)")]
+    assert order[:3] == [ids[("fg1:002", "time")], ids[("fg1:004", "time")], ids[("fg2:002", "partners")]]
+    page.keyboard.press("j")
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    with Project.open(path) as proj:
+        c = proj.codings().set_index("coding_id")
+    assert c.loc[ids[("fg1:004", "time")], ["status", "reviewed_by"]].tolist() == ["accepted", "ana"]
+    assert (c["status"] == "accepted").sum() == 1
+    page.close()
