@@ -106,10 +106,27 @@ def run_demo(
         result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed,
                              backend="light" if light else "auto")
     paths = write_report(corpus, codings, codebook, out, topics=result, coding_method=method, seed=seed, progress=False)
+    paths["project"] = write_project(out / "study.sqlite", corpus, codebook, codings)
     from .report.checks import check_no_names
 
     check_no_names(paths, speakers, names if names.is_file() else None)  # fails loudly on any leak
     return {"corpus": corpus, "codings": codings, "topics": result, "paths": paths}
+
+
+def write_project(path: Path, corpus, codebook, codings) -> Path:
+    """Write the demo's project file (corpus, codebook, codings as suggestions), replacing an older demo's.
+
+    ``outcomes-qual serve`` opens it to review the suggestions in the browser.
+    """
+    from .project import Project
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    with Project.create(path) as proj:
+        proj.add_corpus(corpus)
+        version = proj.add_codebook(codebook)
+        proj.add_codings(codings, codebook=version, status="suggested")
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"report:  {paths['report']}")
     print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
     print(f"figures: {paths['figures']}/")
+    print(f"project: {paths['project']} (review it: outcomes-qual serve {paths['project']})")
     if args.show_time:
         print(f"done in {time.perf_counter() - start:.0f} s")
     return 0

@@ -9,6 +9,7 @@ Examples
 
 from ._schema import SCHEMA_VERSION
 from .manual import REVIEW_COLUMNS, SEARCH_COLUMNS, compile_query
+from .review_app import ReviewHandle, review
 from .store import ACTION_COLUMNS, MEMO_COLUMNS, MEMO_TARGETS, PROJECT_CODING_COLUMNS, Project
 
 __all__ = [
@@ -18,7 +19,9 @@ __all__ = [
     "PROJECT_CODING_COLUMNS",
     "REVIEW_COLUMNS",
     "Project",
+    "ReviewHandle",
     "SCHEMA_VERSION",
     "SEARCH_COLUMNS",
     "compile_query",
+    "review",
 ]

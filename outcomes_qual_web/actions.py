@@ -1,0 +1,220 @@
+"""Write endpoints: accept, reject, change, code a span or a turn, memo, undo, record the agreed coding.
+
+Every write is one call of the project store (:class:`outcomes_qual.project.Project`)
+made with the session's coder as coder, reviewer or author, so it is one
+transaction and one entry in the project's action log. A write that changes
+more than one thing (changing a suggestion: reject it and code the new code;
+recording an agreed coding) runs inside ``Project.batch`` so it is one
+transaction and one undoable action.
+
+Every POST needs the session's CSRF token (form field ``csrf`` or header
+``X-CSRF-Token``) and a named coder. Fields are validated before anything is
+written; a bad request gets a 4xx with a one-line message and writes nothing.
+A browser posting a form is redirected back (``next``); a script sending
+``X-Requested-With: fetch`` gets JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+
+from outcomes_qual.errors import InputError
+
+from .security import check_csrf, safe_next
+
+logger = logging.getLogger(__name__)
+
+#: Longest memo accepted, in characters.
+MAX_MEMO = 20_000
+#: Longest id (transcript, segment, code) accepted.
+MAX_ID = 300
+#: Most codes one agreed coding may record.
+MAX_CODES = 50
+
+
+class BadRequest(Exception):
+    """A request the server refuses (4xx) before writing anything."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _text_field(form, name: str, *, max_len: int = MAX_ID, required: bool = True) -> str | None:
+    value = form.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise BadRequest(f"missing field {name!r}")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"field {name!r} must be text, not a file")
+    if len(value) > max_len:
+        raise BadRequest(f"field {name!r} is too long ({len(value)} characters; at most {max_len})")
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise BadRequest(f"field {name!r} contains control characters")
+    return value.strip() if max_len <= MAX_ID else value
+
+
+def _int_field(form, name: str) -> int:
+    value = _text_field(form, name, max_len=20)
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(f"field {name!r} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise BadRequest(f"field {name!r} must not be negative, got {number}")
+    return number
+
+
+def _coding(proj, coding_id: int) -> tuple:
+    row = proj.conn.execute(
+        "SELECT c.coding_id, c.segment_id, c.code, c.status, c.start_char, c.end_char, s.transcript_id "
+        "FROM codings c JOIN segments s USING (segment_id) WHERE c.coding_id = ?", (coding_id,)
+    ).fetchone()
+    if row is None:
+        raise BadRequest(f"coding {coding_id} is not in the project", status=404)
+    return row
+
+
+# --------------------------------------------------------------------- the writes
+def do_accept(proj, form, coder: str) -> str:
+    cid = _int_field(form, "coding_id")
+    _coding(proj, cid)
+    n = proj.accept([cid], reviewer=coder)
+    return f"accepted coding {cid}" if n else f"coding {cid} was already accepted"
+
+
+def do_reject(proj, form, coder: str) -> str:
+    cid = _int_field(form, "coding_id")
+    _coding(proj, cid)
+    n = proj.reject([cid], reviewer=coder)
+    return f"rejected coding {cid}" if n else f"coding {cid} was already rejected"
+
+
+def do_change(proj, form, coder: str) -> str:
+    cid = _int_field(form, "coding_id")
+    code = _text_field(form, "code")
+    _, sid, old, _status, start, end, tid = _coding(proj, cid)
+    if code == old:
+        raise BadRequest(f"coding {cid} already has code {code!r}; accept it instead")
+    with proj.batch(f"change: {coder} changed coding {cid} on {sid} from {old!r} to {code!r}", actor=coder):
+        proj.reject([cid], reviewer=coder)
+        if start is None:
+            proj.code_segment(sid, code, coder=coder)
+        else:
+            proj.code_span(tid, int(start), int(end), code, coder=coder)
+    return f"changed {old} to {code} on {sid}"
+
+
+def do_code_span(proj, form, coder: str) -> str:
+    tid = _text_field(form, "transcript_id")
+    start, end = _int_field(form, "start"), _int_field(form, "end")
+    code = _text_field(form, "code")
+    ids = proj.code_span(tid, start, end, code, coder=coder)
+    return f"coded {tid}[{start}:{end}] as {code} ({len(ids)} coding(s))"
+
+
+def do_code_turn(proj, form, coder: str) -> str:
+    sid = _text_field(form, "segment_id")
+    code = _text_field(form, "code")
+    if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
+        raise BadRequest(f"turn {sid!r} is not in the project", status=404)
+    proj.code_segment(sid, code, coder=coder)
+    return f"coded {sid} as {code}"
+
+
+def do_memo(proj, form, coder: str) -> str:
+    target_type = _text_field(form, "target_type")
+    if target_type not in ("segment", "code", "transcript", "project"):
+        raise BadRequest(f"target_type must be segment, code, transcript or project, got {target_type!r}")
+    target = _text_field(form, "target_id", required=target_type != "project")
+    text = _text_field(form, "text", max_len=MAX_MEMO)
+    proj.add_memo(target_type, target, text, author=coder)
+    return f"memo saved on {target_type} {target or ''}".strip()
+
+
+def do_undo(proj, form, coder: str) -> str:
+    done = proj.undo(actor=coder)
+    return f"undone: {done}" if done else "nothing of yours to undo"
+
+
+def do_agree(proj, form, coder: str) -> str:
+    sid = _text_field(form, "segment_id")
+    consensus = _text_field(form, "as_coder", max_len=40, required=False) or "consensus"
+    from .security import valid_coder_name
+
+    if valid_coder_name(consensus) is None:
+        raise BadRequest(f"as_coder: expected a coder name of letters and digits, got {consensus!r}")
+    codes = [c for c in form.getlist("code") if isinstance(c, str) and c.strip()]
+    if not codes:
+        raise BadRequest("choose at least one code for the agreed coding")
+    if len(codes) > MAX_CODES or any(len(c) > MAX_ID for c in codes):
+        raise BadRequest("too many or too long codes")
+    if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
+        raise BadRequest(f"turn {sid!r} is not in the project", status=404)
+    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {consensus}: {', '.join(codes)}",
+                    actor=coder):
+        for code in dict.fromkeys(c.strip() for c in codes):
+            proj.code_segment(sid, code, coder=consensus)
+    return f"agreed coding of {sid} recorded as {consensus}: {', '.join(codes)}"
+
+
+WRITES = {
+    "accept": do_accept,
+    "reject": do_reject,
+    "change": do_change,
+    "code-span": do_code_span,
+    "code-turn": do_code_turn,
+    "memo": do_memo,
+    "undo": do_undo,
+    "agree": do_agree,
+}
+
+
+# --------------------------------------------------------------------- the endpoint
+def _wants_json(request: Request) -> bool:
+    return request.headers.get("x-requested-with", "").lower() == "fetch"
+
+
+async def write(request: Request):
+    """POST /action/{name}: validate, check CSRF and coder, write through the store, then redirect or answer JSON."""
+    name = request.path_params["name"]
+    session = request.state.session
+    as_json = _wants_json(request)
+    try:
+        handler = WRITES.get(name)
+        if handler is None:
+            raise BadRequest(f"unknown action {name!r}", status=404)
+        ctype = request.headers.get("content-type", "")
+        if not (ctype.startswith("application/x-www-form-urlencoded") or ctype.startswith("multipart/form-data")):
+            raise BadRequest("send the action as a form (application/x-www-form-urlencoded)", status=415)
+        form = await request.form(max_files=0, max_fields=200)
+        token = request.headers.get("x-csrf-token") or form.get("csrf")
+        if not check_csrf(session, token if isinstance(token, str) else None):
+            raise BadRequest("missing or wrong CSRF token: reload the page and try again", status=403)
+        if not session.coder:
+            raise BadRequest("name yourself as coder first (/coder)", status=403)
+        app_state = request.app.state
+        message = await run_in_threadpool(lambda: handler(app_state.project.get(), form, session.coder))
+    except BadRequest as err:
+        return _refuse(request, str(err), err.status, as_json)
+    except InputError as err:
+        return _refuse(request, str(err), 400, as_json)
+    logger.info("%s: %s", session.coder, message)
+    if as_json:
+        return JSONResponse({"ok": True, "message": message})
+    session.flash = message
+    return RedirectResponse(safe_next(form.get("next") if isinstance(form.get("next"), str) else None), 303)
+
+
+def _refuse(request: Request, message: str, status: int, as_json: bool):
+    logger.info("refused %s: %s", request.url.path, message)
+    if as_json:
+        return JSONResponse({"ok": False, "error": message}, status_code=status)
+    from .pages import render_error
+
+    return render_error(request, message, status)

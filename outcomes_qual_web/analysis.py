@@ -1,0 +1,97 @@
+"""Analysis screens: the role x theme matrix and two coders' agreement, computed by the library.
+
+Both are recomputed from the project file on every request, so they follow
+the coding as people work. The tables come from
+:func:`outcomes_qual.analysis.role_by_theme`,
+:func:`outcomes_qual.agreement.agreement` and
+:func:`outcomes_qual.agreement.disagreements`; this module only shapes them
+for the page.
+"""
+
+from __future__ import annotations
+
+import math
+
+from outcomes_qual.analysis import role_by_theme
+from outcomes_qual.agreement import agreement, disagreements
+from outcomes_qual.errors import InputError
+from outcomes_qual.project import Project
+
+UNITS = ("segments", "participants", "groups")
+STATUSES = ("accepted", "all")
+
+
+def _num(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", level: str = "theme",
+           codebook=None) -> dict:
+    """The role x theme table as rows of cells (count, percent of the role's units, share of the code).
+
+    ``status="accepted"`` counts decisions only (accepted suggestions and
+    people's codings); ``"all"`` adds pending suggestions. Rejected codings
+    never count.
+    """
+    if unit not in UNITS:
+        raise InputError(f"unit: expected one of {list(UNITS)}, got {unit!r}")
+    if status not in STATUSES:
+        raise InputError(f"status: expected one of {list(STATUSES)}, got {status!r}")
+    codings = proj.codings(status="accepted" if status == "accepted" else ["accepted", "suggested"])
+    table = role_by_theme(proj.segments(), codings, unit=unit, level=level, codebook=codebook)
+    roles = list(dict.fromkeys(table["role"]))
+    rows = []
+    for code, part in table.groupby("code", sort=False):
+        cells = {r.role: {"n": int(r.n), "base": int(r.base), "percent": _num(r.percent),
+                          "share": _num(r.share_of_code)} for r in part.itertuples()}
+        rows.append({"code": code, "cells": [cells.get(r) for r in roles]})
+    return {"roles": roles, "rows": rows, "unit": unit, "status": status}
+
+
+def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "code") -> dict:
+    """Agreement per code of two coders, and the turns where they differ.
+
+    The units are every turn of the transcripts **both** coders coded
+    (facilitator turns left out), so a turn neither coded counts as agreement
+    that a code is absent. Rejected codings are left out.
+    """
+    if coder_a == coder_b:
+        raise InputError("choose two different coders")
+    codings = proj.codings(coder=[coder_a, coder_b])
+    codings = codings[codings["status"] != "rejected"]
+    have = set(codings["coder"])
+    missing = [c for c in (coder_a, coder_b) if c not in have]
+    if missing:
+        raise InputError(f"no codings by {missing} in the project")
+    segments = proj.segments()
+    tids = None
+    for c in (coder_a, coder_b):
+        sids = set(codings.loc[codings["coder"] == c, "segment_id"])
+        t = set(segments.loc[segments["segment_id"].isin(sids), "transcript_id"])
+        tids = t if tids is None else tids & t
+    segments = segments[segments["transcript_id"].isin(tids)].reset_index(drop=True)
+    if segments.empty:
+        raise InputError(f"{coder_a} and {coder_b} have not coded any transcript in common")
+    a = codings[codings["coder"] == coder_a]
+    b = codings[codings["coder"] == coder_b]
+    table = agreement(a, b, segments=segments, level=level)
+    diff = disagreements(a, b, segments=segments, level=level)
+    rows = [{
+        "code": r.code, "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
+        "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
+        "note": r.note if isinstance(r.note, str) else "",
+    } for r in table.itertuples()]
+    listed = [{
+        "segment_id": r.segment_id, "transcript_id": r.transcript_id, "turn": int(r.turn), "role": r.role,
+        "codes_a": list(r.codes_a) if not isinstance(r.codes_a, str) else r.codes_a.split(";"),
+        "codes_b": list(r.codes_b) if not isinstance(r.codes_b, str) else r.codes_b.split(";"),
+        "only_a": list(r.only_a) if not isinstance(r.only_a, str) else [x for x in r.only_a.split(";") if x],
+        "only_b": list(r.only_b) if not isinstance(r.only_b, str) else [x for x in r.only_b.split(";") if x],
+        "text": r.text,
+    } for r in diff.itertuples()]
+    return {"coder_a": coder_a, "coder_b": coder_b, "rows": rows, "disagreements": listed,
+            "transcripts": sorted(tids), "n_units": len(segments)}

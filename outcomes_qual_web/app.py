@@ -1,0 +1,129 @@
+"""The review web app: an ASGI (Starlette) application over one project file.
+
+:func:`create_app` builds it; :mod:`outcomes_qual_web.server` runs it with
+uvicorn. The project path is fixed when the app is made: the browser never
+sends a file path. Each worker thread keeps its own SQLite connection to the
+project (SQLite connections are per thread); every read sees the latest
+committed state, so what one coder writes shows for another on reload.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from outcomes_qual.project import Project
+
+from . import actions, pages
+from .security import LOOPBACK_HOSTS, Guard, Sessions
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+
+class ProjectFile:
+    """The project file the app serves; :meth:`get` gives this thread's open :class:`Project`."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        with Project.open(self.path):  # fails now, with a clear message, if the file is not a project
+            pass
+        self.name = self.path.name
+        self._local = threading.local()
+
+    def get(self) -> Project:
+        proj = getattr(self._local, "project", None)
+        if proj is None:
+            proj = Project.open(self.path, check=False)
+            self._local.project = proj
+        return proj
+
+
+def _templates() -> Environment:
+    env = Environment(loader=PackageLoader("outcomes_qual_web", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f}%"
+    env.filters["conf"] = lambda v: "?" if v is None else f"{v:.2f}"
+    env.filters["num"] = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
+    env.filters["when"] = lambda v: str(v or "")[:16].replace("T", " ")  # ISO time to the minute
+    return env
+
+
+async def _not_found(request: Request, exc: HTTPException):
+    status = getattr(exc, "status_code", 404)
+    message = {404: "no such page", 405: "this address does not take that method"}.get(status, str(exc.detail))
+    if getattr(request.state, "session", None) is None:
+        return PlainTextResponse(message, status_code=status)
+    return pages.render_error(request, message, status)
+
+
+async def _server_error(request: Request, exc: Exception):
+    logger.exception("error serving %s", request.url.path)
+    return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong on the server; nothing was "
+                        "written by this request. The server's log has the details.</p>", status_code=500)
+
+
+def create_app(project_path, *, token: str | None = None, host: str = "127.0.0.1", show_names: bool = False,
+               allowed_hosts=None, embed: bool = False) -> Starlette:
+    """Build the review app for one project file.
+
+    Parameters
+    ----------
+    project_path : path-like
+        An outcomes_qual project file (``outcomes-qual project init``).
+    token : str, optional
+        Access token every request must carry (see :mod:`outcomes_qual_web.security`).
+    host : str
+        The address the server binds; the ``Host`` header must name it (or, on
+        loopback, ``localhost``/``127.0.0.1``).
+    show_names : bool, default False
+        Show speakers' names next to role and pseudonymous id. By default
+        speakers appear by role and participant id only.
+    allowed_hosts : iterable of str, optional
+        Override the accepted ``Host`` names (``["*"]`` accepts any).
+    embed : bool, default False
+        Allow pages on this machine (a Jupyter notebook) to show the app in an IFrame.
+
+    Raises
+    ------
+    outcomes_qual.errors.InputError
+        If ``project_path`` is not a readable, writable project file.
+    """
+    project = ProjectFile(project_path)
+    if allowed_hosts is None:
+        # bound to every interface, any name may reach it (a token is required then)
+        allowed_hosts = {"*"} if host in ("0.0.0.0", "::") else {host, *LOOPBACK_HOSTS}
+    routes = [
+        Route("/", pages.home),
+        Route("/coder", pages.coder_form, methods=["GET"]),
+        Route("/coder", pages.coder_set, methods=["POST"]),
+        Route("/t/{transcript_id}", pages.transcript),
+        Route("/queue", pages.queue),
+        Route("/codebook", pages.codebook),
+        Route("/analysis/matrix", pages.matrix),
+        Route("/analysis/agreement", pages.agreement),
+        Route("/action/{name}", actions.write, methods=["POST"]),
+        Route("/api/version", pages.version),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Guard, token=token, allowed_hosts=allowed_hosts, sessions=Sessions(), embed=embed)],
+        exception_handlers={404: _not_found, 405: _not_found, Exception: _server_error},
+    )
+    app.state.project = project
+    app.state.templates = _templates()
+    app.state.show_names = bool(show_names)
+    app.state.token = token
+    return app

@@ -1,0 +1,307 @@
+"""What each screen shows, read from the project file.
+
+Reads go through :class:`outcomes_qual.project.Project` (its tables and its
+connection); writes never happen here (see :mod:`outcomes_qual_web.actions`).
+Speakers are shown by role and pseudonymous participant id, never by name,
+unless the server was started with ``--show-names``.
+
+Examples
+--------
+>>> evidence_terms("keywords: forms; IT system")
+['forms', 'IT system']
+>>> evidence_terms("nearest example: 0.61") == []
+True
+>>> highlight_ranges("The form and the IT system.", ["forms", "IT system"])
+[(4, 8), (17, 26)]
+>>> queue_priority(0.55), queue_priority(0.9), queue_priority(None)
+(0.05, 0.4, 0.5)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
+
+from outcomes_qual.codebook import Codebook
+from outcomes_qual.errors import InputError
+from outcomes_qual.project import Project, compile_query
+
+#: The decision threshold the review queue measures doubt from.
+THRESHOLD = 0.5
+
+#: Colours for themes without their own colour in the codebook.
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+           "#9c755f", "#bab0ac")
+
+
+def queue_priority(confidence: float | None) -> float:
+    """Doubt rank of a suggestion: its distance from the decision threshold (smaller = less sure).
+
+    A suggestion without a confidence counts as maximally unsure among those
+    far from the threshold (distance 0.5).
+    """
+    if confidence is None:
+        return 0.5
+    return round(abs(float(confidence) - THRESHOLD), 6)
+
+
+def evidence_terms(evidence: str | None) -> list[str]:
+    """The keywords an auto-coder's evidence names (``"keywords: a; b"``), else none."""
+    if not evidence:
+        return []
+    m = re.search(r"keywords?:\s*([^|]+)", str(evidence))
+    if not m:
+        return []
+    return [t.strip() for t in re.split(r"[;,]", m.group(1)) if t.strip()][:12]
+
+
+@lru_cache(maxsize=4096)
+def _term_patterns(term: str):
+    """The term as a phrase query, and as stems (each word less its last two letters, at least four)."""
+    try:
+        stem = " ".join(w[:max(4, len(w) - 2)] + "*" if len(w) > 4 else w for w in term.split())
+        return compile_query(term), compile_query(stem)
+    except InputError:
+        return None
+
+
+def highlight_ranges(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Character ranges of ``text`` where the evidence terms occur (merged, in order).
+
+    A term is matched as a phrase; when it does not occur, each of its words is
+    matched by a stem (the word less its last two letters, at least four) so
+    that ``forms`` finds ``form``.
+    """
+    found: list[tuple[int, int]] = []
+    for term in terms:
+        patterns = _term_patterns(term)
+        if patterns is None:
+            continue
+        hits = [(m.start(), m.end()) for m in patterns[0].finditer(text)]
+        if not hits:
+            hits = [(m.start(), m.end()) for m in patterns[1].finditer(text)]
+        found.extend(hits)
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in found:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def pieces(text: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """Split ``text`` into (piece, highlighted) runs; the pieces join back to ``text`` exactly.
+
+    Examples
+    --------
+    >>> pieces("abcdef", [(1, 3)])
+    [('a', False), ('bc', True), ('def', False)]
+    """
+    out, pos = [], 0
+    for s, e in sorted(marks):
+        s, e = max(s, pos), min(e, len(text))
+        if s >= e:
+            continue
+        if s > pos:
+            out.append((text[pos:s], False))
+        out.append((text[s:e], True))
+        pos = e
+    if pos < len(text) or not out:
+        out.append((text[pos:], False))
+    return out
+
+
+@dataclass
+class CodeInfo:
+    key: str
+    label: str
+    depth: int
+    color: str
+    definition: str
+    include: tuple
+    exclude: tuple
+    examples: tuple
+    shortcut: int | None
+
+
+def codebook_info(proj: Project) -> tuple[Codebook | None, list[CodeInfo]]:
+    """The latest codebook and its codes in tree order, with a colour and (themes) a 1-9 shortcut."""
+    try:
+        cb = proj.codebook()
+    except InputError:
+        return None, []
+    colors, out, n = {}, [], 0
+    for i, theme in enumerate(cb.themes()):
+        colors[theme.key] = theme.color or PALETTE[i % len(PALETTE)]
+
+    def walk(key: str):
+        nonlocal n
+        code = cb[key]
+        shortcut = None
+        if code.depth == 0 and n < 9:
+            n += 1
+            shortcut = n
+        out.append(CodeInfo(code.key, code.label, code.depth, code.color or colors.get(code.theme, PALETTE[0]),
+                            code.definition, code.include, code.exclude, code.examples, shortcut))
+        for child in cb.children(key):
+            walk(child.key)
+
+    for theme in cb.themes():
+        walk(theme.key)
+    return cb, out
+
+
+def speaker_label(role: str | None, participant_id: str | None, speaker: str | None, show_names: bool) -> str:
+    """How a speaker is shown: role and pseudonymous id (and the name only with ``show_names``)."""
+    label = (role or "unknown").capitalize()
+    if participant_id:
+        label += f" {participant_id}"
+    if show_names and speaker:
+        label += f" ({speaker})"
+    return label
+
+
+def home(proj: Project) -> dict:
+    """Transcripts with group, authority, roles, turns and coding progress per coder."""
+    conn = proj.conn
+    transcripts = []
+    rows = conn.execute(
+        "SELECT transcript_id, method, authority, department, n_turns, extra FROM transcripts ORDER BY rowid"
+    ).fetchall()
+    roles = {}
+    for tid, role, n in conn.execute(
+        "SELECT transcript_id, role, count(*) FROM segments GROUP BY transcript_id, role"
+    ):
+        roles.setdefault(tid, []).append((role or "unknown", n))
+    analysed = dict(conn.execute(
+        "SELECT transcript_id, count(*) FROM segments WHERE role IS NULL OR role != 'facilitator' "
+        "GROUP BY transcript_id"
+    ).fetchall())
+    # per transcript, coder and turn: does the coder still have a suggestion pending there?
+    progress: dict[str, dict[str, list[int]]] = {}
+    for tid, coder, pending, reviewed in conn.execute(
+        "SELECT s.transcript_id, c.coder, "
+        "sum(CASE WHEN c.pending > 0 THEN 1 ELSE 0 END), sum(CASE WHEN c.pending = 0 THEN 1 ELSE 0 END) "
+        "FROM (SELECT segment_id, coder, sum(status = 'suggested') AS pending FROM codings "
+        "GROUP BY segment_id, coder) c JOIN segments s USING (segment_id) "
+        "WHERE s.role IS NULL OR s.role != 'facilitator' GROUP BY s.transcript_id, c.coder ORDER BY c.coder"
+    ):
+        n = analysed.get(tid, 0)
+        progress.setdefault(tid, {})[coder] = [int(reviewed), int(pending), max(0, n - reviewed - pending)]
+    for tid, method, authority, department, n_turns, extra in rows:
+        try:
+            extra = json.loads(extra) if extra else {}
+        except ValueError:
+            extra = {}
+        extra = extra if isinstance(extra, dict) else {}
+        transcripts.append({
+            "transcript_id": tid,
+            "method": method or "",
+            "group": extra.get("group") or department or "",
+            "authority": authority or "",
+            "roles": sorted(roles.get(tid, []), key=lambda r: -r[1]),
+            "n_turns": n_turns,
+            "n_analysed": analysed.get(tid, 0),
+            "progress": progress.get(tid, {}),
+        })
+    return {"transcripts": transcripts, "summary": proj.summary()}
+
+
+def transcript_exists(proj: Project, transcript_id: str) -> bool:
+    return proj.conn.execute("SELECT 1 FROM transcripts WHERE transcript_id = ?",
+                             (transcript_id,)).fetchone() is not None
+
+
+def transcript_view(proj: Project, transcript_id: str, *, show_names: bool, colors: dict[str, str]) -> dict:
+    """Turns of one transcript in order, each with its codings and suggestions (namespaces: fast in templates)."""
+    conn = proj.conn
+    meta = conn.execute("SELECT method, authority, department, n_turns FROM transcripts WHERE transcript_id = ?",
+                        (transcript_id,)).fetchone()
+    text = conn.execute("SELECT text FROM transcripts WHERE transcript_id = ?", (transcript_id,)).fetchone()[0]
+    codings: dict[str, list[dict]] = {}
+    for (cid, sid, code, coder, method, conf, evidence, start, end, status, reviewed_by) in conn.execute(
+        "SELECT c.coding_id, c.segment_id, c.code, c.coder, c.method, c.confidence, c.evidence, c.start_char, "
+        "c.end_char, c.status, c.reviewed_by FROM codings c JOIN segments s USING (segment_id) "
+        "WHERE s.transcript_id = ? ORDER BY c.coding_id", (transcript_id,)
+    ):
+        codings.setdefault(sid, []).append({
+            "coding_id": cid, "code": code, "coder": coder, "method": method, "confidence": conf,
+            "evidence": evidence or "", "start_char": start, "end_char": end, "status": status,
+            "reviewed_by": reviewed_by, "color": colors.get(code.split("/")[0], PALETTE[0]),
+        })
+    memos: dict[str, list[dict]] = {}
+    for mid, target, mtext, author, created in conn.execute(
+        "SELECT memo_id, target_id, text, author, created_at FROM memos WHERE target_type = 'segment' "
+        "AND target_id IN (SELECT segment_id FROM segments WHERE transcript_id = ?) ORDER BY memo_id",
+        (transcript_id,)
+    ):
+        memos.setdefault(target, []).append({"memo_id": mid, "text": mtext, "author": author, "created_at": created})
+    turns = []
+    for sid, turn, speaker, pid, role, seg_text, start, end in conn.execute(
+        "SELECT segment_id, turn, speaker, participant_id, role, text, start_char, end_char FROM segments "
+        "WHERE transcript_id = ? ORDER BY seq", (transcript_id,)
+    ):
+        own = codings.get(sid, [])
+        suggestions = [c for c in own if c["status"] == "suggested"]
+        decided = [c for c in own if c["status"] == "accepted"]
+        rejected = [c for c in own if c["status"] == "rejected"]
+        marks = []
+        for c in suggestions + decided:
+            if c["start_char"] is not None:
+                marks.append((max(0, c["start_char"] - start), min(end, c["end_char"]) - start))
+            elif c["status"] == "suggested":
+                marks.extend(highlight_ranges(seg_text, evidence_terms(c["evidence"])))
+        turns.append(SimpleNamespace(
+            segment_id=sid, turn=turn, role=role or "unknown",
+            speaker=speaker_label(role, pid, speaker, show_names),
+            start_char=start, end_char=end, pieces=pieces(seg_text, marks),
+            suggestions=[SimpleNamespace(**c) for c in sorted(suggestions, key=lambda c: queue_priority(c["confidence"]))],
+            codings=[SimpleNamespace(**c) for c in decided], rejected=[SimpleNamespace(**c) for c in rejected],
+            memos=[SimpleNamespace(**m) for m in memos.get(sid, [])], facilitator=role == "facilitator",
+        ))
+    return {
+        "transcript_id": transcript_id, "method": meta[0] or "", "authority": meta[1] or "",
+        "department": meta[2] or "", "n_turns": meta[3], "turns": turns, "text_length": len(text),
+        "n_suggestions": sum(len(t.suggestions) for t in turns),
+    }
+
+
+def review_queue(proj: Project, *, coder: str | None = None, limit: int = 50, show_names: bool = False,
+                 ) -> list[dict]:
+    """Pending suggestions, least sure first: ordered by |confidence - 0.5|, then coding id."""
+    sql = ("SELECT c.coding_id, c.segment_id, s.transcript_id, s.turn, s.role, s.participant_id, s.speaker, "
+           "c.code, c.coder, c.confidence, c.evidence, s.text FROM codings c JOIN segments s USING (segment_id) "
+           "WHERE c.status = 'suggested'")
+    params: list = []
+    if coder:
+        sql += " AND c.coder = ?"
+        params.append(coder)
+    sql += (" ORDER BY CASE WHEN c.confidence IS NULL THEN 0.5 ELSE abs(c.confidence - ?) END, c.coding_id "
+            "LIMIT ?")
+    params += [THRESHOLD, int(limit)]
+    out = []
+    for (cid, sid, tid, turn, role, pid, speaker, code, by, conf, evidence, text) in proj.conn.execute(sql, params):
+        out.append({
+            "coding_id": cid, "segment_id": sid, "transcript_id": tid, "turn": turn, "role": role or "unknown",
+            "speaker": speaker_label(role, pid, speaker, show_names), "code": code, "coder": by,
+            "confidence": conf, "evidence": evidence or "", "doubt": queue_priority(conf),
+            "pieces": pieces(text, highlight_ranges(text, evidence_terms(evidence))),
+        })
+    return out
+
+
+def machine_coders(proj: Project) -> list[str]:
+    """Coders with suggestions in the project."""
+    return [r[0] for r in proj.conn.execute(
+        "SELECT DISTINCT coder FROM codings WHERE status = 'suggested' ORDER BY coder")]
+
+
+def coders(proj: Project) -> list[str]:
+    """Every coder with codings that are not rejected."""
+    return [r[0] for r in proj.conn.execute(
+        "SELECT DISTINCT coder FROM codings WHERE status != 'rejected' ORDER BY coder")]

@@ -1,0 +1,199 @@
+"""Read-only screens: home, transcript, review queue, codebook, analysis, and the coder sign-in.
+
+Each handler reads the project in a worker thread (SQLite calls block) and
+renders a Jinja2 template with autoescaping on, so transcript text, memos
+and names always show as text. Ids in URLs are looked up in the project;
+an unknown id is a 404 with a clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from outcomes_qual.errors import InputError
+
+from . import analysis, data
+from .security import check_csrf, safe_next, valid_coder_name
+
+logger = logging.getLogger(__name__)
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    session = request.state.session
+    flash, session.flash = getattr(session, "flash", None), None
+    env = request.app.state.templates
+    # the project's latest action when the page was made: the page polls /api/version to notice others' writes
+    latest = request.app.state.project.get().conn.execute("SELECT coalesce(max(action_id), 0) FROM actions")
+    html = env.get_template(template).render(
+        version=int(latest.fetchone()[0]),
+        request_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        coder=session.coder, csrf=session.csrf, flash=flash, project_name=request.app.state.project.name,
+        show_names=request.app.state.show_names, **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def render_error(request: Request, message: str, status: int) -> HTMLResponse:
+    return render(request, "error.html", status=status, message=message, status_code=status)
+
+
+def _need_coder(request: Request):
+    if request.state.session.coder:
+        return None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/coder?next=" + quote(target, safe=""), 303)
+
+
+async def _read(request: Request, fn):
+    return await run_in_threadpool(lambda: fn(request.app.state.project.get()))
+
+
+def _colors(codes) -> dict[str, str]:
+    return {c.key: c.color for c in codes if c.depth == 0}
+
+
+# --------------------------------------------------------------------- coder
+async def coder_form(request: Request):
+    nxt = safe_next(request.query_params.get("next"))
+    return render(request, "coder.html", next=nxt, error=None)
+
+
+async def coder_set(request: Request):
+    form = await request.form(max_files=0, max_fields=10)
+    session = request.state.session
+    nxt = safe_next(form.get("next") if isinstance(form.get("next"), str) else None)
+    if not check_csrf(session, form.get("csrf") if isinstance(form.get("csrf"), str) else None):
+        return render_error(request, "missing or wrong CSRF token: reload the page and try again", 403)
+    name = valid_coder_name(form.get("coder") if isinstance(form.get("coder"), str) else None)
+    if name is None:
+        return render(request, "coder.html", status=400, next=nxt,
+                      error="A coder name is 1-40 letters, digits, spaces or . @ ' - _")
+    session.coder = name
+    session.flash = f"coding as {name}"
+    return RedirectResponse(nxt, 303)
+
+
+# --------------------------------------------------------------------- screens
+async def home(request: Request):
+    if (r := _need_coder(request)) is not None:
+        return r
+    info = await _read(request, data.home)
+    return render(request, "home.html", **info)
+
+
+async def transcript(request: Request):
+    if (r := _need_coder(request)) is not None:
+        return r
+    tid = request.path_params["transcript_id"]
+
+    def read(proj):
+        if len(tid) > 300 or not data.transcript_exists(proj, tid):
+            return None
+        cb, codes = data.codebook_info(proj)
+        view = data.transcript_view(proj, tid, show_names=request.app.state.show_names, colors=_colors(codes))
+        return view, codes
+
+    got = await _read(request, read)
+    if got is None:
+        return render_error(request, f"transcript {tid!r} is not in the project", 404)
+    view, codes = got
+    return render(request, "transcript.html", t=view, codes=codes,
+                  themes=[c for c in codes if c.shortcut is not None])
+
+
+async def queue(request: Request):
+    if (r := _need_coder(request)) is not None:
+        return r
+    by = request.query_params.get("coder") or None
+    try:
+        limit = min(500, max(1, int(request.query_params.get("limit", "50"))))
+    except ValueError:
+        return render_error(request, "limit must be a whole number", 400)
+
+    def read(proj):
+        cb, codes = data.codebook_info(proj)
+        coders = data.machine_coders(proj)
+        items = data.review_queue(proj, coder=by, limit=limit, show_names=request.app.state.show_names)
+        total = proj.conn.execute("SELECT count(*) FROM codings WHERE status = 'suggested'").fetchone()[0]
+        return items, codes, coders, total
+
+    items, codes, coders, total = await _read(request, read)
+    colors = _colors(codes)
+    for item in items:
+        item["color"] = colors.get(item["code"].split("/")[0], data.PALETTE[0])
+    return render(request, "queue.html", items=items, codes=codes, coders=coders, by=by, total=total,
+                  themes=[c for c in codes if c.shortcut is not None], limit=limit)
+
+
+async def codebook(request: Request):
+    if (r := _need_coder(request)) is not None:
+        return r
+    q = (request.query_params.get("q") or "").strip()[:100]
+
+    def read(proj):
+        cb, codes = data.codebook_info(proj)
+        memos = proj.memos()
+        memos = memos[memos["target_type"] == "code"]
+        by_code: dict[str, list] = {}
+        for m in memos.itertuples():
+            by_code.setdefault(m.target_id, []).append({"text": m.text, "author": m.author,
+                                                        "created_at": m.created_at})
+        return cb, codes, by_code
+
+    cb, codes, memos = await _read(request, read)
+    if q:
+        needle = q.lower()
+        codes = [c for c in codes if needle in " ".join(
+            [c.key, c.label, c.definition, *c.include, *c.exclude, *c.examples]).lower()]
+    return render(request, "codebook.html", codebook=cb, codes=codes, q=q, memos=memos)
+
+
+async def matrix(request: Request):
+    if (r := _need_coder(request)) is not None:
+        return r
+    unit = request.query_params.get("unit", "segments")
+    status = request.query_params.get("status", "accepted")
+
+    def read(proj):
+        cb, _ = data.codebook_info(proj)
+        return analysis.matrix(proj, unit=unit, status=status, codebook=cb)
+
+    try:
+        table = await _read(request, read)
+    except InputError as err:
+        return render_error(request, str(err), 400)
+    return render(request, "matrix.html", table=table, units=analysis.UNITS, statuses=analysis.STATUSES)
+
+
+async def agreement(request: Request):
+    if (r := _need_coder(request)) is not None:
+        return r
+    a, b = request.query_params.get("a"), request.query_params.get("b")
+    level = request.query_params.get("level", "theme")
+    if level not in ("theme", "code"):
+        return render_error(request, f"level must be theme or code, got {level!r}", 400)
+
+    def read(proj):
+        coders = data.coders(proj)
+        cb, codes = data.codebook_info(proj)
+        result = analysis.coder_agreement(proj, a, b, level=level) if a and b else None
+        return coders, codes, result
+
+    try:
+        coders, codes, result = await _read(request, read)
+    except InputError as err:
+        return render_error(request, str(err), 400)
+    return render(request, "agreement.html", coders=coders, a=a, b=b, level=level, result=result,
+                  themes=[c for c in codes if c.depth == 0], codes=codes)
+
+
+async def version(request: Request):
+    """GET /api/version: the id of the project's latest action, so a page can tell that others have written."""
+    latest = await _read(request, lambda proj: proj.conn.execute(
+        "SELECT coalesce(max(action_id), 0) FROM actions").fetchone()[0])
+    return JSONResponse({"version": int(latest)})
