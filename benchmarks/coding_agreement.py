@@ -53,6 +53,9 @@ DEFAULT_CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 #: Columns of the summary table, declared once.
 SUMMARY_COLUMNS = ("source", "method", "top1", "top1_lo", "top1_hi", "macro_f1", "f1_lo", "f1_hi", "mean_kappa")
 
+#: Sources also scored together: the second dev source (the webinar and the video transcripts).
+POOLED = ("webinar", "scw_videos")
+
 #: Thresholds of the coverage-precision table.
 REVIEW_THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
@@ -115,9 +118,10 @@ def main(argv=None) -> int:
     if not st_ok:
         print(f"note: sentence-transformers unavailable ({why}); the default ensemble uses the light LSA backend", file=sys.stderr)
 
-    summary, per_theme, parts, validations = [], [], {}, []
+    summary, per_theme, parts, validations, kept = [], [], {}, [], {}
 
     def record(source, method, Y, P, top):
+        kept[(source, method)] = (Y, P, top)
         (t_lo, t_hi), (f_lo, f_hi) = proto.bootstrap_ci(Y, P, top, n_boot=args.boot)
         summary.append(dict(source=source, method=method, top1=proto.top1(Y, top), top1_lo=t_lo, top1_hi=t_hi,
                             macro_f1=proto.macro_f1(Y, P), f1_lo=f_lo, f1_hi=f_hi, mean_kappa=proto.mean_kappa(Y, P)))
@@ -160,6 +164,16 @@ def main(argv=None) -> int:
         record(name, "ensemble, tuned on the other sources", parts[name]["Y"], P, top)
         held_conf.append(proto.confidence(z[P == 1], z_thr, slope))
         held_correct.append(parts[name]["Y"][P == 1])
+
+    # the second dev source as the issue defines it: the webinar and the videos together
+    pooled = [n for n in POOLED if n in parts]
+    if len(pooled) == len(POOLED):
+        methods = [m for (src, m) in kept if src == pooled[0]]
+        for m in methods:
+            if not all((n, m) in kept for n in pooled):
+                continue
+            arrays = [kept[(n, m)] for n in pooled]
+            record(" + ".join(pooled), m, *(np.concatenate([a[k] for a in arrays]) for k in range(3)))
 
     table = pd.DataFrame(summary, columns=list(SUMMARY_COLUMNS))
     themes_table = pd.DataFrame(per_theme)
