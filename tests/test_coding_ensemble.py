@@ -47,10 +47,10 @@ def test_fit_with_codings_adds_supervised():
     assert ens.parts_ == ["keyword", "semantic-lsa", "supervised"]
     assert set(ens.supervised_.models_) == {"systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"}
     assert tuple(ens.predict(SEGMENTS).columns) == schema.MACHINE_CODING_COLUMNS
-    # the supervised log-odds count by n / (n + 20), n = coded turns per code
+    # the supervised log-odds count by n / (n + 5), n = coded turns per code
     weights = dict(zip(ens.codes_, ens._supervised_weights()))
-    assert weights["time"] == pytest.approx(2 / 22) and weights["partners"] == pytest.approx(2 / 22)
-    assert weights["systems_barriers"] == pytest.approx(2 / 22)
+    assert weights["time"] == pytest.approx(2 / 7) and weights["partners"] == pytest.approx(2 / 7)
+    assert weights["systems_barriers"] == pytest.approx(2 / 7)
     seg = ens._check_input(SEGMENTS)
     z_sem, _ = ens.semantic_._z(seg)
     kw, _ = ens.keyword_._raw(seg)

@@ -113,7 +113,7 @@ class EnsembleCoder(CalibratedCoder):
         With ``decision="rank"``: the least combined score a theme needs.
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
-    supervised_prior : float, default 20
+    supervised_prior : float, default 5
         The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
         where ``n`` is its number of coded training turns: with few human codings
         the zero-shot evidence dominates; with many, the learned model does.
@@ -158,7 +158,7 @@ class EnsembleCoder(CalibratedCoder):
         margin=0.25,
         floor=0.0,
         supervised_weight=1.0,
-        supervised_prior=20,
+        supervised_prior=5,
         z_threshold=2.4,
         top1_z=0.25,
         slope=0.6,
