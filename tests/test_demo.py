@@ -29,8 +29,9 @@ def test_demo_writes_report_without_names(tmp_path, sample_dir, codebook_path, c
     readme = (sample_dir.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split("transcripts: ", 1)[1].split("```", 1)[0]
     assert ("transcripts: " + block).splitlines()[:3] == printed[:3]
-    assert ("transcripts: " + block).splitlines()[-3:] == [
-        "report:  out/demo/report.docx", "tables:  out/demo/tables.xlsx and out/demo/tables/*.csv", "figures: out/demo/figures/"]
+    assert ("transcripts: " + block).splitlines()[-4:] == [
+        "report:  out/demo/report.docx", "tables:  out/demo/tables.xlsx and out/demo/tables/*.csv", "figures: out/demo/figures/",
+        "project: out/demo/study.sqlite (review it: outcomes-qual serve out/demo/study.sqlite)"]
     assert f"report:  {out / 'report.docx'}" in printed
     for rel in ("report.docx", "tables.xlsx", "tables/role_by_theme.csv", "figures/role_theme_heatmap.svg"):
         assert (out / rel).is_file(), rel
