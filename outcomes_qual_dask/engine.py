@@ -69,6 +69,7 @@ class ScaleResult:
     timings: dict[str, float] = field(default_factory=dict)
     fitted_on: int = 0
     dashboard_link: str | None = None
+    coder_token: str | None = None
 
     @property
     def codings_path(self) -> Path:
@@ -335,7 +336,8 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ScaleResult(out=out, n_segments=n_segments, n_codings=n_codings, n_partitions=n_parts, problems=problems,
-                       tables=tables, timings=timings, fitted_on=n_fit, dashboard_link=getattr(c, "dashboard_link", None))
+                       tables=tables, timings=timings, fitted_on=n_fit, dashboard_link=getattr(c, "dashboard_link", None),
+                       coder_token=token)
 
 
 def _move_parts(src: Path, dst: Path) -> None:
