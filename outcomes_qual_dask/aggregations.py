@@ -85,21 +85,27 @@ def group_by_theme(codings, segments, *, by: str = "role", unit: str = "segments
     pandas.DataFrame
         :data:`outcomes_qual.analysis.ROLE_THEME_COLUMNS` with ``role`` renamed to ``by``.
     """
+    counts, bases = group_counts(codings, segments, by=by, unit=unit, include_facilitator=include_facilitator)
+    import dask
+
+    counts, bases = dask.compute(counts, bases)
+    return group_table(counts, bases, by=by, unit=unit, codebook=codebook)
+
+
+def group_counts(codings, segments, *, by: str, unit: str = "segments", include_facilitator: bool = False):
+    """Lazy (counts per (theme, group), units per group) behind :func:`group_by_theme`; compute several at once."""
     key = unit_key(unit)
     if not include_facilitator:
         codings = codings[codings["role"].fillna("unknown") != "facilitator"]
     cmeta = pd.DataFrame({"code": pd.Series(dtype=object), by: pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
     bmeta = pd.DataFrame({by: pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
-    counts = codings.map_partitions(_pair_counts, by, key, meta=cmeta).groupby(["code", by]).n.sum()
+    counts = codings.map_partitions(_pair_counts, by, key, meta=cmeta).groupby(["code", by]).n.sum(split_out=1)
     cols = list(dict.fromkeys(["role", by, key]))
-    bases = segments[cols].map_partitions(_base_counts, by, key, include_facilitator, meta=bmeta).groupby(by).n.sum()
-    import dask
-
-    counts, bases = dask.compute(counts, bases)
-    return _table(counts, bases, by=by, unit=unit, codebook=codebook)
+    bases = segments[cols].map_partitions(_base_counts, by, key, include_facilitator, meta=bmeta).groupby(by).n.sum(split_out=1)
+    return counts, bases
 
 
-def _table(counts: pd.Series, bases: pd.Series, *, by: str, unit: str, codebook) -> pd.DataFrame:
+def group_table(counts: pd.Series, bases: pd.Series, *, by: str, unit: str, codebook) -> pd.DataFrame:
     counts = counts.astype(int)
     bases = bases.astype(int)
     groups = order_roles([g for g in bases.index if g != ALL])
@@ -136,11 +142,11 @@ def nonresponse_table(respondents, segments, *, questions=None) -> pd.DataFrame:
     from outcomes_qual.ingest.consultation import NONRESPONSE_COLUMNS, _natural
 
     meta = pd.DataFrame({"question": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
-    non = respondents[["nonresponse"]].map_partitions(_nonresponse_part, meta=meta).groupby("question").n.sum()
+    non = respondents[["nonresponse"]].map_partitions(_nonresponse_part, meta=meta).groupby("question").n.sum(split_out=1)
     ameta = pd.DataFrame({"question": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
     answered = segments[["question"]].map_partitions(
         lambda p: p["question"].astype(str).value_counts().rename("n").rename_axis("question").reset_index(), meta=ameta
-    ).groupby("question").n.sum()
+    ).groupby("question").n.sum(split_out=1)
     non, answered = dask.compute(non, answered)
     order = list(questions) if questions is not None else sorted(set(map(str, answered.index)) | set(map(str, non.index)), key=_natural)
     rows = []

@@ -49,7 +49,7 @@ CONTEXT_COLUMNS: tuple[str, ...] = ("transcript_id", "participant_id", "role")
 
 def segment_hash(ids: pd.Series) -> np.ndarray:
     """A stable 64-bit hash per segment id (the same in every process and partition)."""
-    return pd.util.hash_pandas_object(ids.astype(str).reset_index(drop=True), index=False, hash_key="outcomes_qual_0001").to_numpy()
+    return pd.util.hash_pandas_object(ids.astype(str).reset_index(drop=True), index=False, hash_key="outcomes_qual_01").to_numpy()
 
 
 def stratified_sample(segments: pd.DataFrame, n: int, *, by: str | None = None) -> pd.DataFrame:

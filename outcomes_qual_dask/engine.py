@@ -41,6 +41,7 @@ from .partitions import (
     drop_repeated_respondents,
     ingest_consultation,
     ingest_transcripts,
+    part_name,
 )
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,12 @@ def fit_frame(seg_dir: Path, *, fit_max: int, by: str | None) -> pd.DataFrame:
     import dask
 
     # each partition keeps at most fit_max candidates by hash within strata; the exact sample is drawn from them
-    sizes = (ddf[by].fillna("").astype(str).value_counts().compute() if by else pd.Series({"": n}))
+    if by:
+        meta = pd.Series(dtype="int64", name="count")
+        sizes = ddf[[by]].map_partitions(lambda p: p[by].fillna("").astype(str).value_counts(), meta=meta).compute()
+        sizes = sizes.groupby(level=0).sum()
+    else:
+        sizes = pd.Series({"": n})
     from .coder import allocate
 
     quota = allocate(sizes, fit_max)
@@ -306,7 +312,8 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         n_segments = int(segments.shape[0].compute())
         with atomic_dir(out / "codings") as tmp_codings:
             codings = segments.map_partitions(code_partition, token, extra, meta=codings_meta(extra))
-            job = codings.to_parquet(os.fspath(tmp_codings), write_index=False, compute=False, engine="pyarrow")
+            job = codings.to_parquet(os.fspath(tmp_codings), write_index=False, compute=False, engine="pyarrow",
+                                     name_function=part_name)
             future = c.compute(job)
             if progress:
                 from distributed import progress as show_progress
@@ -347,13 +354,17 @@ def _move_parts(src: Path, dst: Path) -> None:
 
 def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=None, include_facilitator: bool = False) -> dict[str, pd.DataFrame]:
     """The group x theme tables (and non-response per question) from the codings and segments partitions."""
-    from .aggregations import group_by_theme, nonresponse_table
+    import dask
 
-    tables = {}
+    from .aggregations import group_counts, group_table, nonresponse_table
+
+    lazy = {}
     for name, (by, unit) in TABLES.items():
-        if by not in segments.columns or by not in codings.columns:
-            continue
-        tables[name] = group_by_theme(codings, segments, by=by, unit=unit, codebook=codebook, include_facilitator=include_facilitator)
+        if by in segments.columns and by in codings.columns:
+            lazy[name] = group_counts(codings, segments, by=by, unit=unit, include_facilitator=include_facilitator)
+    (done,) = dask.compute(lazy)
+    tables = {name: group_table(counts, bases, by=TABLES[name][0], unit=TABLES[name][1], codebook=codebook)
+              for name, (counts, bases) in done.items()}
     if respondents_dir is not None and respondents_dir.exists() and "question" in segments.columns:
         tables["nonresponse_by_question"] = nonresponse_table(_read_parts(respondents_dir, columns=["nonresponse"]), segments)
     return tables
