@@ -105,6 +105,51 @@ def group_counts(codings, segments, *, by: str, unit: str = "segments", include_
     return counts, bases
 
 
+def _many_pair_counts(part: pd.DataFrame, specs, include_facilitator: bool) -> pd.DataFrame:
+    if not include_facilitator:
+        part = part[part["role"].fillna("unknown").astype(str) != "facilitator"]
+    frames = []
+    for name, by, key in specs:
+        f = _pair_counts(part, by, key).rename(columns={by: "group"})
+        f.insert(0, "table", name)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _many_base_counts(part: pd.DataFrame, specs, include_facilitator: bool) -> pd.DataFrame:
+    frames = []
+    for name, by, key in specs:
+        f = _base_counts(part, by, key, include_facilitator).rename(columns={by: "group"})
+        f.insert(0, "table", name)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def many_group_counts(codings, segments, specs, *, include_facilitator: bool = False):
+    """Lazy counts for several tables in one pass over each partition.
+
+    ``specs`` is a list of ``(table name, by, unit)``; returns lazy
+    (counts by (table, code, group), bases by (table, group)); split them with
+    :func:`split_counts`.
+    """
+    specs = [(name, by, unit_key(unit)) for name, by, unit in specs]
+    ccols = list(dict.fromkeys(["segment_id", "code", "role", *[b for _, b, _ in specs], *[k for _, _, k in specs]]))
+    scols = list(dict.fromkeys(["role", *[b for _, b, _ in specs], *[k for _, _, k in specs]]))
+    cmeta = pd.DataFrame({"table": pd.Series(dtype=object), "code": pd.Series(dtype=object), "group": pd.Series(dtype=object),
+                          "n": pd.Series(dtype="int64")})
+    bmeta = pd.DataFrame({"table": pd.Series(dtype=object), "group": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
+    counts = codings[ccols].map_partitions(_many_pair_counts, specs, include_facilitator, meta=cmeta)
+    bases = segments[scols].map_partitions(_many_base_counts, specs, include_facilitator, meta=bmeta)
+    return counts.groupby(["table", "code", "group"]).n.sum(split_out=1), bases.groupby(["table", "group"]).n.sum(split_out=1)
+
+
+def split_counts(counts: pd.Series, bases: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+    """The (counts, bases) of table ``name`` from :func:`many_group_counts`' computed results."""
+    c = counts.xs(name, level="table") if name in counts.index.get_level_values("table") else counts.iloc[:0].droplevel("table")
+    b = bases.xs(name, level="table") if name in bases.index.get_level_values("table") else bases.iloc[:0].droplevel("table")
+    return c, b
+
+
 def group_table(counts: pd.Series, bases: pd.Series, *, by: str, unit: str, codebook) -> pd.DataFrame:
     counts = counts.astype(int)
     bases = bases.astype(int)
@@ -132,22 +177,29 @@ def _nonresponse_part(part: pd.DataFrame) -> pd.DataFrame:
     return non.value_counts().rename("n").rename_axis("question").reset_index()
 
 
-def nonresponse_table(respondents, segments, *, questions=None) -> pd.DataFrame:
-    """Per question: respondents, answers coded, empty or non-response answers (Dask aggregation).
-
-    Same columns and values as :func:`outcomes_qual.ingest.consultation.nonresponse_by_question`.
-    """
-    import dask
-
-    from outcomes_qual.ingest.consultation import NONRESPONSE_COLUMNS, _natural
-
+def nonresponse_counts(respondents, segments):
+    """Lazy (non-responses per question, answers per question) behind :func:`nonresponse_table`."""
     meta = pd.DataFrame({"question": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
     non = respondents[["nonresponse"]].map_partitions(_nonresponse_part, meta=meta).groupby("question").n.sum(split_out=1)
-    ameta = pd.DataFrame({"question": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
     answered = segments[["question"]].map_partitions(
-        lambda p: p["question"].astype(str).value_counts().rename("n").rename_axis("question").reset_index(), meta=ameta
+        lambda p: p["question"].astype(str).value_counts().rename("n").rename_axis("question").reset_index(), meta=meta
     ).groupby("question").n.sum(split_out=1)
-    non, answered = dask.compute(non, answered)
+    return non, answered
+
+
+def nonresponse_table(non, answered=None, *, questions=None) -> pd.DataFrame:
+    """Per question: respondents, answers coded, empty or non-response answers.
+
+    Given Dask collections (respondents, segments) the counts are computed
+    here; given the computed counts (pandas Series by question) they are tabled.
+    Same columns and values as :func:`outcomes_qual.ingest.consultation.nonresponse_by_question`.
+    """
+    from outcomes_qual.ingest.consultation import NONRESPONSE_COLUMNS, _natural
+
+    if hasattr(non, "dask"):
+        import dask
+
+        non, answered = dask.compute(*nonresponse_counts(non, answered))
     order = list(questions) if questions is not None else sorted(set(map(str, answered.index)) | set(map(str, non.index)), key=_natural)
     rows = []
     for q in order:

@@ -10,9 +10,12 @@ client's memory does not grow with the corpus.
 
 The fitted coder is pickled once and handed to the workers by a
 :class:`CoderPlugin` (a ``distributed`` worker plugin): each worker process
-unpickles it, sentence-embedding model included, once when it joins, also when
-a worker is restarted after a crash, and every partition it codes uses that
-copy (:func:`get_coder`).
+unpickles it once when it joins (also when a worker is restarted after a
+crash), and every partition it codes uses that copy (:func:`get_coder`). A
+sentence-embedding model travels as its path, not its weights, and each worker
+loads it once through the library's cached loader
+(``outcomes_qual.embeddings.load_sentence_model``), offline; on a remote
+cluster the workers need the ``embeddings`` extra and the model at that path.
 
 Examples
 --------
@@ -30,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import time
 
 import numpy as np
 import pandas as pd
@@ -42,6 +46,8 @@ logger = logging.getLogger(__name__)
 _CODERS: dict[str, object] = {}
 #: How many times each token's coder was installed in this process (a test checks: once per worker).
 _INSTALLS: dict[str, int] = {}
+#: Seconds spent installing (unpickling, model included) each token's coder in this process.
+_INSTALL_SECONDS: dict[str, float] = {}
 
 #: Columns of a codings partition besides :data:`outcomes_qual.schema.CODING_COLUMNS`.
 CONTEXT_COLUMNS: tuple[str, ...] = ("transcript_id", "participant_id", "role")
@@ -93,9 +99,71 @@ def allocate(sizes: pd.Series, n: int) -> dict:
     return {k: int(min(v, sizes[k])) for k, v in base.items()}
 
 
+_MODEL_TAG = "outcomes_qual.sentence_model"
+
+
+def _loaded_models() -> dict[int, str]:
+    """id -> model path of the sentence-transformers models this process has loaded (none without the extra)."""
+    import sys
+
+    sentence = sys.modules.get("outcomes_qual.embeddings.sentence")
+    cache = getattr(sentence, "_MODEL_CACHE", {}) if sentence is not None else {}
+    return {id(model): key for key, model in cache.items()}
+
+
+class _CoderPickler(pickle.Pickler):
+    """Pickles a fitted coder with each loaded sentence-embedding model replaced by its path."""
+
+    def __init__(self, file, models: dict[int, str]):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._models = models
+
+    def persistent_id(self, obj):
+        key = self._models.get(id(obj))
+        return (_MODEL_TAG, key) if key is not None else None
+
+
+class _CoderUnpickler(pickle.Unpickler):
+    """Loads each model reference through the library's cached loader: once per process and path."""
+
+    def persistent_load(self, pid):
+        tag, key = pid
+        if tag != _MODEL_TAG:  # pragma: no cover - only our own payloads are loaded
+            raise pickle.UnpicklingError(f"unknown persistent id {tag!r}")
+        from outcomes_qual.embeddings import load_sentence_model
+
+        return load_sentence_model(key)
+
+
+def dumps_coder(coder) -> bytes:
+    """Pickle a fitted coder; a sentence-embedding model travels as its path, not its weights.
+
+    Examples
+    --------
+    >>> from outcomes_qual.coding import make_coder
+    >>> est = make_coder("keyword", "codebooks/outcomes_practice.yaml")
+    >>> type(loads_coder(dumps_coder(est))).__name__
+    'KeywordCoder'
+    """
+    import io
+
+    buf = io.BytesIO()
+    _CoderPickler(buf, _loaded_models()).dump(coder)
+    return buf.getvalue()
+
+
+def loads_coder(payload: bytes):
+    """Inverse of :func:`dumps_coder` (models are loaded from their path, once per process)."""
+    import io
+
+    return _CoderUnpickler(io.BytesIO(payload)).load()
+
+
 def install(token: str, payload: bytes) -> None:
-    """Unpickle a fitted coder into this process under ``token``."""
-    _CODERS[token] = pickle.loads(payload)
+    """Unpickle a fitted coder into this process under ``token`` (a sentence model is loaded once per process)."""
+    t0 = time.perf_counter()
+    _CODERS[token] = loads_coder(payload)
+    _INSTALL_SECONDS[token] = _INSTALL_SECONDS.get(token, 0.0) + time.perf_counter() - t0
     _INSTALLS[token] = _INSTALLS.get(token, 0) + 1
     logger.debug("coder %s installed (%d time(s) in this process)", token, _INSTALLS[token])
 
@@ -121,7 +189,7 @@ def installs(token: str) -> int:
 
 def make_plugin(coder) -> tuple[str, "CoderPlugin"]:
     """Pickle ``coder`` once; return (token, worker plugin that installs it on every worker)."""
-    payload = pickle.dumps(coder, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = dumps_coder(coder)
     token = hashlib.sha256(payload).hexdigest()[:16]
     return token, CoderPlugin(token, payload)
 

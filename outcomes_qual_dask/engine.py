@@ -136,6 +136,13 @@ def _walk_consultations(folder: Path) -> list[Path]:
     return found
 
 
+def count_rows(folder: Path) -> int:
+    """Rows in a folder of Parquet parts, from the files' footers (nothing else is read)."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(Path(folder).glob("*.parquet")))
+
+
 def _read_parts(folder: Path, columns=None):
     import dask.dataframe as dd
 
@@ -146,7 +153,7 @@ def fit_frame(seg_dir: Path, *, fit_max: int, by: str | None) -> pd.DataFrame:
     """Segments (segment_id, text, role) the coder is fitted on: all of them in input order up to ``fit_max``, else a stratified sample."""
     cols = ["segment_id", "text", "role"] + ([by] if by else [])
     ddf = _read_parts(seg_dir, columns=cols)
-    n = int(ddf.shape[0].compute())
+    n = count_rows(seg_dir)
     if n <= fit_max:
         return ddf[["segment_id", "text", "role"]].compute().reset_index(drop=True)
 
@@ -303,13 +310,15 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         del fit_seg
         token, plugin = make_plugin(est)
         del est
-        c.register_plugin(plugin)
         timings["fit_s"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        c.register_plugin(plugin)  # returns when every worker has installed the coder
+        timings["ship_s"] = time.perf_counter() - t1
         # -- code partition by partition
         t2 = time.perf_counter()
         segments = _read_parts(seg_dir)
         extra = [col for col in ATTRIBUTE_COLUMNS if col in segments.columns]
-        n_segments = int(segments.shape[0].compute())
+        n_segments = count_rows(seg_dir)
         with atomic_dir(out / "codings") as tmp_codings:
             codings = segments.map_partitions(code_partition, token, extra, meta=codings_meta(extra))
             job = codings.to_parquet(os.fspath(tmp_codings), write_index=False, compute=False, engine="pyarrow",
@@ -330,7 +339,7 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
                 _move_parts(resp_dir, tmp)
         codings = _read_parts(out / "codings")
         segments = _read_parts(out / "segments")
-        n_codings = int(codings.shape[0].compute())
+        n_codings = count_rows(out / "codings")
         tables = compute_tables(codings, segments, out / "respondents" if consult else None, codebook=cb,
                                 include_facilitator=include_facilitator)
         with atomic_dir(out / "tables") as tmp:
@@ -356,17 +365,20 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
     """The group x theme tables (and non-response per question) from the codings and segments partitions."""
     import dask
 
-    from .aggregations import group_counts, group_table, nonresponse_table
+    from .aggregations import group_table, many_group_counts, nonresponse_table, split_counts
 
-    lazy = {}
-    for name, (by, unit) in TABLES.items():
-        if by in segments.columns and by in codings.columns:
-            lazy[name] = group_counts(codings, segments, by=by, unit=unit, include_facilitator=include_facilitator)
-    (done,) = dask.compute(lazy)
-    tables = {name: group_table(counts, bases, by=TABLES[name][0], unit=TABLES[name][1], codebook=codebook)
-              for name, (counts, bases) in done.items()}
+    specs = [(name, by, unit) for name, (by, unit) in TABLES.items() if by in segments.columns and by in codings.columns]
+    lazy = many_group_counts(codings, segments, specs, include_facilitator=include_facilitator)
+    non = None
     if respondents_dir is not None and respondents_dir.exists() and "question" in segments.columns:
-        tables["nonresponse_by_question"] = nonresponse_table(_read_parts(respondents_dir, columns=["nonresponse"]), segments)
+        from .aggregations import nonresponse_counts
+
+        non = nonresponse_counts(_read_parts(respondents_dir, columns=["nonresponse"]), segments)
+    (counts, bases), non = dask.compute(lazy, non)
+    tables = {name: group_table(*split_counts(counts, bases, name), by=by, unit=unit, codebook=codebook)
+              for name, by, unit in specs}
+    if non is not None:
+        tables["nonresponse_by_question"] = nonresponse_table(*non)
     return tables
 
 
