@@ -138,7 +138,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--methods", nargs="+", default=["keyword"], choices=list(METHODS))
     ap.add_argument("--engines", nargs="+", default=["single", "dask2"])
-    ap.add_argument("--partition-rows", type=int, default=20_000, help="respondents per partition (default 20000)")
+    ap.add_argument("--partition-rows", type=int, default=1_000, help="respondents per partition (default 1000, about 4,500 answers)")
     ap.add_argument("--data", help="folder for the generated Parquet (default: a temporary folder)")
     ap.add_argument("--sched-ms", type=float, default=1.0, help="scheduler overhead per task assumed by the projection (ms)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)

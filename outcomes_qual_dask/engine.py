@@ -71,6 +71,7 @@ class ScaleResult:
     fitted_on: int = 0
     dashboard_link: str | None = None
     coder_token: str | None = None
+    topics: object = None  # TopicsAtScale when topics were asked for
 
     @property
     def codings_path(self) -> Path:
@@ -204,11 +205,13 @@ def autocode_at_scale(
     workers: int | None = None,
     scheduler: str | None = None,
     client=None,
-    partition_rows: int = 20_000,
+    partition_rows: int = 5_000,
     files_per_part: int = 20,
     fit_max: int = 100_000,
     progress: bool = False,
     on_start=None,
+    topics_sample: int | None = None,
+    topics_backend: str = "light",
 ) -> ScaleResult:
     """Code consultations or transcripts on Dask; write segments, codings and tables under ``out``.
 
@@ -226,7 +229,7 @@ def autocode_at_scale(
     workers, scheduler, client
         Exactly one: a new ``LocalCluster`` of ``workers`` processes, an
         existing scheduler address, or a ``distributed.Client``.
-    partition_rows : int, default 20000
+    partition_rows : int, default 5000
         Respondents per partition (consultations); does not change the results.
     files_per_part : int, default 20
         Transcript files per partition.
@@ -237,6 +240,10 @@ def autocode_at_scale(
         Show Dask's progress bar (on stdout) while coding.
     on_start : callable, optional
         Called with the client once connected (the CLI prints the dashboard link).
+    topics_sample : int, optional
+        Also find topics: fit on a stratified sample of this many segments,
+        assign every segment partition by partition (:mod:`.topics`).
+    topics_backend : {"light", "bertopic", "auto"}, default "light"
 
     Returns
     -------
@@ -265,11 +272,11 @@ def autocode_at_scale(
         return _run(c, consult, other, cb, out=out, method=method, backend=backend, model_path=model_path, coder=coder,
                     include_facilitator=include_facilitator, random_state=random_state, roster=roster,
                     partition_rows=int(partition_rows), files_per_part=int(files_per_part), fit_max=int(fit_max),
-                    progress=progress)
+                    progress=progress, topics_sample=topics_sample, topics_backend=topics_backend)
 
 
 def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, include_facilitator, random_state, roster,
-         partition_rows, files_per_part, fit_max, progress) -> ScaleResult:
+         partition_rows, files_per_part, fit_max, progress, topics_sample=None, topics_backend="light") -> ScaleResult:
     from outcomes_qual.coding import make_coder
 
     timings: dict[str, float] = {}
@@ -348,12 +355,20 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         atomic_write_csv(pd.DataFrame([{"file": p.path, "line": p.line, "message": p.message} for p in problems],
                                       columns=["file", "line", "message"]), out / "problems.csv")
         timings["tables_s"] = time.perf_counter() - t3
+        topics = None
+        if topics_sample:
+            from .topics import topics_at_scale
+
+            t4 = time.perf_counter()
+            topics = topics_at_scale(c, out / "segments", out=out, codebook=cb, sample_size=int(topics_sample),
+                                     backend=topics_backend, random_state=random_state)
+            timings["topics_s"] = time.perf_counter() - t4
         timings["total_s"] = time.perf_counter() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ScaleResult(out=out, n_segments=n_segments, n_codings=n_codings, n_partitions=n_parts, problems=problems,
                        tables=tables, timings=timings, fitted_on=n_fit, dashboard_link=getattr(c, "dashboard_link", None),
-                       coder_token=token)
+                       coder_token=token, topics=topics)
 
 
 def _move_parts(src: Path, dst: Path) -> None:

@@ -147,3 +147,26 @@ def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
     assert list(zip(got["segment_id"], got["code"])) == list(zip(expected["segment_id"], expected["code"]))
     assert (got["confidence"] - expected["confidence"]).abs().max() < 0.02
     assert sorted(client.run(coder_mod.installs, result.coder_token).values()) == [1, 1]
+
+
+def test_topics_fitted_on_a_sample_and_assigned_partition_by_partition(client, tmp_path):
+    from outcomes_qual.topics import TopicModel
+    from outcomes_qual_dask.coder import stratified_sample
+
+    cb = load_codebook(CODEBOOK)
+    result = autocode_at_scale(SAMPLE / "consultation_sample.csv", cb, out=tmp_path / "t", method="keyword", client=client,
+                               partition_rows=20, topics_sample=300)
+    topics = result.topics
+    assert topics.n_sample == 300 and topics.n_segments == 537
+    # single process: the same sample, the same model, every segment assigned
+    corpus = read_consultation(SAMPLE / "consultation_sample.csv")
+    sample = stratified_sample(corpus.segments, 300, by="question")
+    model = TopicModel(backend="light").fit(sample["text"].tolist(), codebook=cb)
+    labels = model.transform(corpus.segments["text"].tolist())
+    got = pd.read_parquet(topics.out / "assignments")
+    assert got["segment_id"].tolist() == corpus.segments["segment_id"].tolist()
+    assert got["topic_id"].tolist() == labels.tolist()
+    table = pd.read_csv(topics.out / "topics.csv")
+    assert table["n_assigned"].sum() == 537
+    assert topics.unassigned_share == pytest.approx((labels == -1).mean())
+    assert table.loc[table["topic_id"] == -1, "share"].iloc[0] == pytest.approx((labels == -1).mean())

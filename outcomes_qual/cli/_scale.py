@@ -19,10 +19,12 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     where = group.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes")
     where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="use an existing Dask cluster")
-    group.add_argument("--partition-rows", type=int, default=20_000, metavar="N",
-                       help="respondents per partition (default 20000; does not change the results)")
+    group.add_argument("--partition-rows", type=int, default=5_000, metavar="N",
+                       help="respondents per partition (default 5000; does not change the results)")
     group.add_argument("--fit-max", type=int, default=100_000, metavar="N",
                        help="fit the coder on every segment up to N, else on a stratified sample of N (default 100000)")
+    group.add_argument("--topics-sample", type=int, metavar="N",
+                       help="also find topics: fit on a stratified sample of N segments, assign the rest (light backend)")
     group.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 
@@ -69,7 +71,7 @@ def run_scale(args: argparse.Namespace) -> int:
             args.inputs, codebook, out=args.out, method=args.method, backend=args.backend, model_path=args.model,
             coder=args.coder, include_facilitator=args.include_facilitator, roster=args.roster,
             workers=args.workers, scheduler=args.scheduler, partition_rows=args.partition_rows, fit_max=args.fit_max,
-            progress=args.progress, on_start=started,
+            progress=args.progress, on_start=started, topics_sample=getattr(args, "topics_sample", None),
         )
     except OSError as err:
         if isinstance(err, InputError):
@@ -79,5 +81,9 @@ def run_scale(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"{result.n_codings} codings ({args.method}) on {result.n_segments} segments in {result.n_partitions} partitions; "
           f"coder fitted on {result.fitted_on} segments", file=sys.stderr)
+    if result.topics is not None:
+        t = result.topics
+        print(f"topics: {len(t.topics) - 1} fitted on {t.n_sample} sampled segments; {t.unassigned_share:.1%} of "
+              f"{t.n_segments} segments unassigned; {t.out}/topics.csv", file=sys.stderr)
     print(f"wrote {result.out}/codings (Parquet), {result.out}/tables/*.csv", file=sys.stderr)
     return 1 if result.problems else 0
