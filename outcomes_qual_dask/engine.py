@@ -54,7 +54,8 @@ TABLES: dict[str, tuple[str, str]] = {
 }
 
 #: Segment columns that are carried into the codings when present (besides transcript, participant and role).
-ATTRIBUTE_COLUMNS: tuple[str, ...] = ("question", "respondent_type", "organisation", "authority", "region", "method", "department")
+#: (A segment's data-collection ``method`` is not carried: the codings' ``method`` column names the coder's method.)
+ATTRIBUTE_COLUMNS: tuple[str, ...] = ("question", "respondent_type", "organisation", "authority", "region", "department")
 
 
 @dataclass

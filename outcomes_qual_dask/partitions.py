@@ -235,6 +235,10 @@ def read_transcript_batch(paths: list[str], seg_path: str, roster=None) -> dict:
     """Dask task: read transcript files, write their segments as one part; return problems and counts."""
     from outcomes_qual.ingest import read_corpus
 
+    if roster is not None:  # only this batch's rows: the others name transcripts other tasks read
+        stems = {Path(p).stem.lower() for p in paths}
+        roster = roster[roster["transcript"].astype(str).str.lower().isin(stems)]
+        roster = roster if len(roster) else None
     corpus = read_corpus(paths, roster=roster)
     seg = corpus.segment_context()
     seg = seg.reindex(columns=[*schema.SEGMENT_COLUMNS, "method", "authority", "department"])
@@ -253,4 +257,10 @@ def ingest_transcripts(client, paths, seg_dir: Path, *, roster=None, files_per_p
                for k, b in enumerate(batches)]
     results = client.gather(futures)
     problems = [InputError(m, path=p, line=ln) for r in results for (m, p, ln) in r["problems"]]
+    if roster_frame is not None:
+        stems = {Path(f).stem.lower() for f in files}
+        unread = sorted({str(t) for t in roster_frame["transcript"] if str(t).lower() not in stems})
+        if unread:
+            problems.append(InputError(f"roster names {len(unread)} transcript(s) that were not read: {unread[:10]}",
+                                       path=roster if isinstance(roster, (str, os.PathLike)) else None))
     return len(batches), problems

@@ -170,3 +170,22 @@ def test_topics_fitted_on_a_sample_and_assigned_partition_by_partition(client, t
     assert table["n_assigned"].sum() == 537
     assert topics.unassigned_share == pytest.approx((labels == -1).mean())
     assert table.loc[table["topic_id"] == -1, "share"].iloc[0] == pytest.approx((labels == -1).mean())
+
+
+def test_a_folder_of_transcripts_is_read_in_parallel_and_coded_the_same(client, tmp_path):
+    from outcomes_qual.ingest import read_corpus
+
+    cb = load_codebook(CODEBOOK)
+    corpus = read_corpus([SAMPLE], roster=SAMPLE / "roster.csv")
+    expected = autocode(corpus, cb, method="keyword")
+    result = autocode_at_scale([SAMPLE], cb, out=tmp_path / "tr", method="keyword", client=client, roster=SAMPLE / "roster.csv",
+                               files_per_part=3)
+    assert result.n_partitions == 4 and not result.problems
+    got = read_codings(result.out)
+    pd.testing.assert_frame_equal(got[list(schema.CODING_COLUMNS)], expected)
+    pd.testing.assert_frame_equal(result.tables["role_by_theme"], role_by_theme(corpus, expected, codebook=cb))
+    seg = corpus.segment_context()
+    seg = seg[seg["role"] != "facilitator"]  # role_by_theme leaves them out by role, which is replaced here
+    pd.testing.assert_frame_equal(
+        result.tables["authority_by_theme"],
+        role_by_theme(seg.assign(role=seg["authority"]), expected, codebook=cb, unit="participants").rename(columns={"role": "authority"}))
