@@ -12,7 +12,7 @@ Parquet in chunks, then each variant runs in a fresh process:
 It prints wall time, peak resident memory of the main process and of the
 largest worker, and for Dask runs the per-partition task cost, the worker's
 coder install (model load) time and the task count, from which it projects
-8 and 32 workers (``--project``). These are measurements, never pass/fail.
+8 and 32 workers (:func:`project`). These are measurements, never pass/fail.
 
 Usage::
 
@@ -125,12 +125,19 @@ def child(args) -> None:
     print(json.dumps(row))
 
 
-def project(row: dict, workers: int, sched_ms: float) -> float:
-    """Projected wall time on ``workers`` workers from a measured Dask row (see docs/scale.md)."""
-    serial = row["startup_s"] + row["fit_s"] + row.get("ship_s", 0.0)
-    parallel = row["task_busy_s"] / workers
-    overhead = row["tasks"] * sched_ms / 1000.0
-    return serial + parallel + overhead  # ship_s (in serial) already holds each worker's coder install, done in parallel
+def project(row: dict, workers: int) -> float:
+    """Projected wall time on ``workers`` workers from a measured Dask row (see docs/scale.md).
+
+    Only the task time scales: partitions are spread over the workers in
+    rounds (``ceil(partitions / workers)`` rounds of the mean partition's
+    cost), everything else (start-up, the fit on the client, shipping the
+    coder, scheduling, the client's own work) is kept as measured.
+    """
+    busy, parts = row["task_busy_s"], max(int(row["partitions"]), 1)
+    measured_parallel = busy / min(2, parts)
+    fixed = row["wall_s"] - measured_parallel
+    rounds = -(-parts // workers)
+    return fixed + rounds * busy / parts
 
 
 def main() -> None:
@@ -140,7 +147,6 @@ def main() -> None:
     ap.add_argument("--engines", nargs="+", default=["single", "dask2"])
     ap.add_argument("--partition-rows", type=int, default=1_000, help="respondents per partition (default 1000, about 4,500 answers)")
     ap.add_argument("--data", help="folder for the generated Parquet (default: a temporary folder)")
-    ap.add_argument("--sched-ms", type=float, default=1.0, help="scheduler overhead per task assumed by the projection (ms)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
     ap.add_argument("--method", help=argparse.SUPPRESS)
@@ -182,10 +188,11 @@ def main() -> None:
         print("\nprojection from the measured task cost (docs/scale.md):")
         prow = []
         for r in dask_rows:
-            prow.append({"answers": r["answers"], "method": r["method"], "tasks": r["tasks"], "task_busy_s": r["task_busy_s"],
-                         "install_s": r["install_s"], "serial_s": round(r["startup_s"] + r["fit_s"] + r.get("ship_s", 0.0), 1),
-                         "measured_2": r["wall_s"], "proj_2": round(project(r, 2, args.sched_ms), 1),
-                         "proj_8": round(project(r, 8, args.sched_ms), 1), "proj_32": round(project(r, 32, args.sched_ms), 1)})
+            prow.append({"answers": r["answers"], "method": r["method"], "partitions": r["partitions"], "tasks": r["tasks"],
+                         "task_busy_s": r["task_busy_s"], "per_partition_s": round(r["task_busy_s"] / max(r["partitions"], 1), 2),
+                         "model_install_s": r["install_s"], "fit_s": r["fit_s"], "ship_s": r["ship_s"],
+                         "fixed_s": round(r["wall_s"] - r["task_busy_s"] / min(2, max(r["partitions"], 1)), 1),
+                         "measured_2": r["wall_s"], "proj_8": round(project(r, 8), 1), "proj_32": round(project(r, 32), 1)})
         print_table(prow, list(prow[0]))
     if tmp is not None:
         tmp.cleanup()

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from outcomes_qual import schema
@@ -161,34 +162,49 @@ def fit_frame(seg_dir: Path, *, fit_max: int, by: str | None) -> pd.DataFrame:
 
     import dask
 
-    # each partition keeps at most fit_max candidates by hash within strata; the exact sample is drawn from them
+    from .coder import allocate
+
+    # pass 1: stratum sizes; pass 2: per stratum the quota-th smallest segment-id hash, from each
+    # partition's smallest hashes (integers only); pass 3: the rows under those thresholds, text and all.
+    # The client holds hashes and the sample, never the corpus.
     if by:
         meta = pd.Series(dtype="int64", name="count")
         sizes = ddf[[by]].map_partitions(lambda p: p[by].fillna("").astype(str).value_counts(), meta=meta).compute()
         sizes = sizes.groupby(level=0).sum()
     else:
         sizes = pd.Series({"": n})
-    from .coder import allocate
-
     quota = allocate(sizes, fit_max)
-    cand_meta = ddf._meta
-    parts = ddf.map_partitions(lambda p: _candidates(p, quota, by), meta=cand_meta)
-    cand = dask.compute(parts)[0]
+    hmeta = pd.DataFrame({"stratum": pd.Series(dtype=object), "h": pd.Series(dtype="uint64")})
+    small = ddf[["segment_id", *([by] if by else [])]].map_partitions(_smallest_hashes, quota, by, meta=hmeta)
+    (small,) = dask.compute(small)
+    limits = {k: int(np.sort(g["h"].to_numpy())[quota[k] - 1]) for k, g in small.groupby("stratum") if quota.get(k, 0) > 0}
+    cand = ddf.map_partitions(_under_limits, limits, by, meta=ddf._meta)
+    (cand,) = dask.compute(cand)
     return stratified_sample(cand, fit_max, by=by)[["segment_id", "text", "role"]]
 
 
-def _candidates(part: pd.DataFrame, quota: dict, by: str | None) -> pd.DataFrame:
+def _strata(part: pd.DataFrame, by: str | None) -> pd.Series:
+    return part[by].fillna("").astype(str).reset_index(drop=True) if by else pd.Series([""] * len(part))
+
+
+def _smallest_hashes(part: pd.DataFrame, quota: dict, by: str | None) -> pd.DataFrame:
     from .coder import segment_hash
 
-    part = part.reset_index(drop=True)
-    h = pd.Series(segment_hash(part["segment_id"]))
-    if not by:
-        return part.loc[h.nsmallest(sum(quota.values())).index]
-    keys = part[by].fillna("").astype(str)
-    idx = []
-    for k, g in h.groupby(keys):
-        idx.extend(g.nsmallest(quota.get(k, 0)).index)
-    return part.loc[sorted(idx)]
+    frame = pd.DataFrame({"stratum": _strata(part, by).astype(object), "h": segment_hash(part["segment_id"])})
+    keep = [g.nsmallest(quota.get(k, 0), "h") for k, g in frame.groupby("stratum", sort=False) if quota.get(k, 0) > 0]
+    return pd.concat(keep, ignore_index=True) if keep else frame.iloc[:0]
+
+
+def _under_limits(part: pd.DataFrame, limits: dict, by: str | None) -> pd.DataFrame:
+    from .coder import segment_hash
+
+    h = segment_hash(part["segment_id"])
+    strata = _strata(part, by).to_numpy()
+    keep = np.zeros(len(part), dtype=bool)
+    for k, limit in limits.items():  # uint64 throughout: a float would round the thresholds
+        rows = strata == k
+        keep[rows] = h[rows] <= np.uint64(limit)
+    return part[keep]
 
 
 def autocode_at_scale(
