@@ -16,6 +16,7 @@ from .. import schema
 from ..errors import InputError
 from ..safe_tables import read_csv, write_csv
 from ._common import add_input_arguments, load_corpus, refuse_output_over_inputs
+from ._scale import add_scale_arguments, run_scale, wants_scale
 
 
 def register(subparsers) -> None:
@@ -26,7 +27,9 @@ def register(subparsers) -> None:
         description=(
             "Propose codes for every non-facilitator turn against a YAML codebook and write the codings "
             f"table ({', '.join(schema.CODING_COLUMNS)}): one row per theme assigned plus one per sub-code "
-            "that fires. INPUT is transcripts or directories, or a CSV/JSONL of segments with id and text. "
+            "that fires. INPUT is transcripts or directories, a CSV/JSONL of segments with id and text, or a consultation "
+            "export (CSV, XLSX, Parquet: one row per respondent, one column per question). "
+            "With --workers N or --scheduler tcp://HOST:8786 the run goes on Dask and --out is a folder. "
             "With --project, the suggestions are stored in the project (status 'suggested')."
         ),
     )
@@ -49,6 +52,7 @@ def register(subparsers) -> None:
     parser.add_argument("--coder", default="outcomes_qual", help="value of the coder column (default: outcomes_qual)")
     parser.add_argument("--include-facilitator", action="store_true", help="code facilitator turns too")
     parser.add_argument("--out", metavar="CODINGS.csv", help="where to write the codings CSV ('-' for stdout); optional with --project")
+    add_scale_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -101,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
     from ..codebook import load_codebook
     from ..coding import autocode
 
+    if wants_scale(args):
+        return run_scale(args)
     if not args.out and not args.project:
         raise InputError("give --out CODINGS.csv (or --project P.sqlite to store the suggestions there)")
     if args.out:

@@ -11,7 +11,9 @@ content:
 - Word .docx (labelled paragraphs, bold or plain, and transcript tables):
   :mod:`.docx`;
 - CSV or JSONL of already segmented responses (``id``, ``text``, optional
-  ``speaker``, ``role`` and other columns): :mod:`.table`.
+  ``speaker``, ``role`` and other columns): :mod:`.table`;
+- consultation exports, one row per respondent and one column per open
+  question (CSV, XLSX, Parquet): :mod:`.consultation`.
 
 A roster (:mod:`.roster`) maps (transcript, speaker) to participant ids,
 roles and attributes.
@@ -28,6 +30,7 @@ Examples
 'focus_group'
 """
 
+from .consultation import nonresponse_by_question, read_consultation
 from ._read import iter_input_files, read_corpus, read_transcript
 from .detect import detect_format
 from .roles import normalise_method, normalise_role, role_from_label
@@ -37,6 +40,8 @@ __all__ = [
     "read_corpus",
     "read_transcript",
     "read_roster",
+    "read_consultation",
+    "nonresponse_by_question",
     "apply_roster",
     "normalise_role",
     "normalise_method",

@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 from collections.abc import Iterable
@@ -27,8 +29,9 @@ from .detect import EXTENSIONS, UNSUPPORTED, decode_bytes, detect_format
 
 logger = logging.getLogger(__name__)
 
-#: File names (lower case) that are never transcripts when walking a directory.
-SKIP_NAMES: frozenset[str] = frozenset({"roster.csv", "names.csv", "participants.csv", "codings.csv"})
+#: File names (lower case) that are never transcripts when walking a directory (the sample
+#: consultation sits beside the sample transcripts and is read when named, see transcripts_sample/README.md).
+SKIP_NAMES: frozenset[str] = frozenset({"roster.csv", "names.csv", "participants.csv", "codings.csv", "consultation_sample.csv"})
 
 
 def _reader(fmt: str):
@@ -46,10 +49,24 @@ def _reader(fmt: str):
         from .docx import read_docx
 
         return lambda data, tid, path: read_docx(path, tid, data=data)
+    if fmt == "consultation":
+        from .consultation import read_consultation
+
+        return lambda data, tid, path: read_consultation(path, transcript_prefix=tid)
     if fmt in ("csv", "jsonl"):
         from .table import parse_table
 
-        return lambda data, tid, path: parse_table(decode_bytes(data, path=path), tid, path=path, fmt=fmt)
+        def read_table(data, tid, path):
+            text = decode_bytes(data, path=path)
+            if fmt == "csv":
+                from .consultation import looks_like_consultation, parse_consultation_csv
+
+                header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+                if looks_like_consultation(header):
+                    return parse_consultation_csv(text, tid, path=path)
+            return parse_table(text, tid, path=path, fmt=fmt)
+
+        return read_table
     raise ValueError(f"unknown format {fmt!r}")  # pragma: no cover
 
 

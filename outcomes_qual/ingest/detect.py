@@ -31,6 +31,8 @@ EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".xlsx": "consultation",
+    ".parquet": "consultation",
 }
 
 #: Extensions we recognise but cannot read, with advice.
@@ -39,7 +41,6 @@ UNSUPPORTED: dict[str, str] = {
     ".pdf": "PDF files cannot be read; export the transcript as .docx or .txt",
     ".rtf": "RTF files cannot be read; save it as .docx or .txt",
     ".odt": "OpenDocument files cannot be read; save it as .docx",
-    ".xlsx": "spreadsheets cannot be read as transcripts; save the sheet as CSV with id and text columns",
     ".xls": "spreadsheets cannot be read as transcripts; save the sheet as CSV with id and text columns",
 }
 
@@ -105,7 +106,8 @@ def detect_format(path: str | os.PathLike, data: bytes) -> str:
     Returns
     -------
     str
-        One of ``"txt"``, ``"vtt"``, ``"srt"``, ``"docx"``, ``"csv"``, ``"jsonl"``.
+        One of ``"txt"``, ``"vtt"``, ``"srt"``, ``"docx"``, ``"csv"``, ``"jsonl"``,
+        ``"consultation"`` (.xlsx, .parquet; a wide CSV is told apart when read).
 
     Raises
     ------
@@ -116,6 +118,8 @@ def detect_format(path: str | os.PathLike, data: bytes) -> str:
     if suffix in UNSUPPORTED:
         raise InputError(UNSUPPORTED[suffix], path=path)
     fmt = EXTENSIONS.get(suffix, "txt")
+    if fmt == "consultation":
+        return fmt
     if fmt == "docx" or data[:4] == b"PK\x03\x04":
         return "docx"
     if fmt in ("csv", "jsonl"):
