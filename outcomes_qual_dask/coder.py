@@ -49,7 +49,7 @@ _INSTALLS: dict[str, int] = {}
 #: Seconds spent installing (unpickling, model included) each token's coder in this process.
 _INSTALL_SECONDS: dict[str, float] = {}
 
-#: Columns of a codings partition besides :data:`outcomes_qual.schema.CODING_COLUMNS`.
+#: Columns of a codings partition besides :data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`.
 CONTEXT_COLUMNS: tuple[str, ...] = ("transcript_id", "participant_id", "role")
 
 
@@ -218,8 +218,9 @@ class CoderPlugin(_WorkerPlugin):
 
 def codings_meta(extra: list[str]) -> pd.DataFrame:
     """Empty codings partition: coding columns, then context and attribute columns."""
-    cols = {c: pd.Series(dtype="string") for c in schema.CODING_COLUMNS}
+    cols = {c: pd.Series(dtype="string") for c in schema.MACHINE_CODING_COLUMNS}
     cols["confidence"] = pd.Series(dtype="float64")
+    cols["uncertain"] = pd.Series(dtype="bool")
     for c in [*CONTEXT_COLUMNS, *extra]:
         cols[c] = pd.Series(dtype="string")
     return pd.DataFrame(cols)

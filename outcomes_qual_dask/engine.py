@@ -4,7 +4,7 @@
 ``scheduler="tcp://HOST:8786"``, or ``client=``) writes into ``DIR``:
 
 - ``segments/`` and, for consultations, ``respondents/``: Parquet parts;
-- ``codings/``: Parquet parts, :data:`outcomes_qual.schema.CODING_COLUMNS`
+- ``codings/``: Parquet parts, :data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`
   followed by each segment's transcript, participant, role and attributes;
 - ``tables/``: ``role_by_theme.csv`` (the respondent type in a consultation),
   ``question_by_theme.csv``, ``authority_by_theme.csv`` and
@@ -415,9 +415,10 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
 
 
 def read_codings(out: str | os.PathLike) -> pd.DataFrame:
-    """The codings a run wrote (all parts, in order) as one DataFrame with :data:`CODING_COLUMNS` first."""
+    """The codings a run wrote (all parts, in order) as one DataFrame with :data:`MACHINE_CODING_COLUMNS` first."""
     frame = pd.read_parquet(Path(out) / "codings", engine="pyarrow")
     for col in frame.columns:
         if str(frame[col].dtype).startswith("string"):
             frame[col] = frame[col].astype(pd.Series([""]).dtype)  # the default string dtype, as the library's tables have
-    return frame[[*schema.CODING_COLUMNS, *[c for c in frame.columns if c not in schema.CODING_COLUMNS]]]
+    first = [c for c in schema.MACHINE_CODING_COLUMNS if c in frame.columns]
+    return frame[[*first, *[c for c in frame.columns if c not in first]]]

@@ -67,7 +67,7 @@ def expected_tables(corpus, codings, cb):
 
 def assert_same(result, corpus, codings, cb):
     got = read_codings(result.out)
-    pd.testing.assert_frame_equal(got[list(schema.CODING_COLUMNS)], codings[list(schema.CODING_COLUMNS)].reset_index(drop=True))
+    pd.testing.assert_frame_equal(got[list(schema.MACHINE_CODING_COLUMNS)], codings[list(schema.MACHINE_CODING_COLUMNS)].reset_index(drop=True))
     for name, table in expected_tables(corpus, codings, cb).items():
         pd.testing.assert_frame_equal(result.tables[name], table, obj=name)
         on_disk = pd.read_csv(result.out / "tables" / f"{name}.csv")
@@ -123,7 +123,7 @@ def test_fit_on_a_stratified_sample_beyond_fit_max(client, tmp_path):
     assert sample["question"].value_counts().to_dict() == allocate(corpus.segments["question"].value_counts(), 200)
     assert sample["segment_id"].tolist() == stratified_sample(corpus.segments.sample(frac=1, random_state=1), 200, by="question")["segment_id"].tolist()
     est = make_coder("semantic", cb, backend="lsa").fit(sample[["segment_id", "text", "role"]])
-    pd.testing.assert_frame_equal(read_codings(result.out)[list(schema.CODING_COLUMNS)], est.predict(corpus.segments))
+    pd.testing.assert_frame_equal(read_codings(result.out)[list(schema.MACHINE_CODING_COLUMNS)], est.predict(corpus.segments))
 
 
 @pytest.mark.embeddings
@@ -182,7 +182,7 @@ def test_a_folder_of_transcripts_is_read_in_parallel_and_coded_the_same(client, 
                                files_per_part=3)
     assert result.n_partitions == 4 and not result.problems
     got = read_codings(result.out)
-    pd.testing.assert_frame_equal(got[list(schema.CODING_COLUMNS)], expected)
+    pd.testing.assert_frame_equal(got[list(schema.MACHINE_CODING_COLUMNS)], expected)
     pd.testing.assert_frame_equal(result.tables["role_by_theme"], role_by_theme(corpus, expected, codebook=cb))
     seg = corpus.segment_context()
     seg = seg[seg["role"] != "facilitator"]  # role_by_theme leaves them out by role, which is replaced here

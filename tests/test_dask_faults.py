@@ -82,7 +82,7 @@ def test_worker_killed_mid_run_gives_the_same_result(client, tmp_path):
     result = box["result"]
     assert killed_at is not None and killed_at < result.n_partitions  # the kill happened while coding
     got = read_codings(out)
-    pd.testing.assert_frame_equal(got[list(schema.CODING_COLUMNS)], expected)
+    pd.testing.assert_frame_equal(got[list(schema.MACHINE_CODING_COLUMNS)], expected)
     pd.testing.assert_frame_equal(result.tables["role_by_theme"], role_by_theme(corpus, expected, codebook=cb))
     client.wait_for_workers(2, timeout=60)
     assert victim not in client.run(os.getpid).values()  # the nanny restarted it
@@ -105,7 +105,7 @@ def test_malformed_rows_reported_with_file_and_row_rest_processed(client, tmp_pa
     corpus = read_consultation(path)
     assert sorted(map(str, corpus.problems)) == messages
     assert result.n_segments == len(corpus.segments)
-    pd.testing.assert_frame_equal(read_codings(result.out)[list(schema.CODING_COLUMNS)], autocode(corpus, cb, method="keyword"))
+    pd.testing.assert_frame_equal(read_codings(result.out)[list(schema.MACHINE_CODING_COLUMNS)], autocode(corpus, cb, method="keyword"))
     problems = pd.read_csv(tmp_path / "o" / "problems.csv")
     assert sorted(problems["line"].tolist()) == [7, 31]
 
