@@ -107,9 +107,9 @@ class EnsembleCoder(CalibratedCoder):
         Keyword terms found in more than 5% of the fitted turns weigh less,
         down to nothing at 50% (see :class:`KeywordCoder`'s ``df_damping``).
     decision : {"rank", "threshold"}, default "rank"
-    margin : float, default 0.25
+    margin : float, default 0.75
         With ``decision="rank"``: other themes within this of the best are assigned too.
-    floor : float, default 0.0
+    floor : float, default 0.5
         With ``decision="rank"``: the least combined score a theme needs.
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
@@ -117,12 +117,12 @@ class EnsembleCoder(CalibratedCoder):
         The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
         where ``n`` is its number of coded training turns: with few human codings
         the zero-shot evidence dominates; with many, the learned model does.
-    z_threshold : float, default 2.4
+    z_threshold : float, default 2.54
         Combined score at which the confidence is 0.5 (calibrated).
     top1_z : float or None, default 0.25
         With ``decision="threshold"``: assign the best theme when its combined
         score reaches this (``None``: never force).
-    slope : float, default 0.6
+    slope : float, default 0.61
         Steepness of the confidence curve (calibrated).
     threshold : float, default 0.5
         With ``decision="threshold"``: the probability a code needs.
@@ -155,13 +155,13 @@ class EnsembleCoder(CalibratedCoder):
         keyword_weight=1.0,
         keyword_df_damping=(0.05, 0.5),
         decision="rank",
-        margin=0.25,
-        floor=0.0,
+        margin=0.75,
+        floor=0.5,
         supervised_weight=1.0,
         supervised_prior=5,
-        z_threshold=2.4,
+        z_threshold=2.54,
         top1_z=0.25,
-        slope=0.6,
+        slope=0.61,
         threshold=0.5,
         review_below=0.5,
         min_content_words=1,
