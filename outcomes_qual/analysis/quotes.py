@@ -248,12 +248,13 @@ def exemplar_quotes(
     n_themes = pairs.assign(theme=pairs["code"].str.split("/").str[0]).groupby("segment_id")["theme"].nunique()
     aliases = authority_aliases(seg["authority"]) if alias_authorities else {}
     pairs["text"] = pairs["text"].fillna("").astype(str)
-    pairs["clean_len"] = pairs["text"].map(lambda t: len(" ".join(t.split())))
+    # int64 even when empty: mapping an empty pyarrow-backed str column keeps the str dtype
+    pairs["clean_len"] = pairs["text"].map(lambda t: len(" ".join(t.split()))).astype("int64")
     conf = pairs["confidence"].fillna(0.5).clip(0, 1)
     length = pairs["clean_len"].clip(upper=max_chars)
     lo, hi = IDEAL_RANGE
     length_score = np.where(length < lo, length / lo, np.where(pairs["clean_len"] > hi, 0.85, 1.0))
-    focus = 1.0 / pairs["segment_id"].map(n_themes).fillna(1).clip(lower=1) ** 0.5
+    focus = 1.0 / pairs["segment_id"].map(n_themes).astype("float64").fillna(1).clip(lower=1) ** 0.5
     pairs["score"] = conf * 0.5 + length_score * 0.3 + focus * 0.2
     rows = []
     for (code, role), group in pairs.groupby(["code", "role"], sort=False):

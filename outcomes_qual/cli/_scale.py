@@ -50,8 +50,8 @@ def run_scale(args: argparse.Namespace) -> int:
 
         oqd.require_scale()
     except ImportError as err:
-        raise InputError(f"--workers/--scheduler need the Dask engine: {err}".replace("the Dask engine: ", "the Dask engine (")
-                         + ("" if "install" in str(err) else "; install outcomes_qual[scale]")) from None
+        hint = "" if "install outcomes_qual[scale]" in str(err) else "; install outcomes_qual[scale]"
+        raise InputError(f"--workers/--scheduler need the Dask engine: {err}{hint}") from None
     import logging
 
     from ..codebook import load_codebook
