@@ -33,6 +33,7 @@ import pandas as pd
 
 from outcomes_qual import schema
 from outcomes_qual.errors import InputError
+from outcomes_qual.safe_tables import write_csv
 
 from ._deps import require_scale
 from .coder import code_partition, codings_meta, make_plugin, stratified_sample
@@ -368,7 +369,7 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
                                 include_facilitator=include_facilitator)
         with atomic_dir(out / "tables") as tmp:
             for name, table in tables.items():
-                table.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+                write_csv(table, tmp / f"{name}.csv")
         atomic_write_csv(pd.DataFrame([{"file": p.path, "line": p.line, "message": p.message} for p in problems],
                                       columns=["file", "line", "message"]), out / "problems.csv")
         timings["tables_s"] = time.perf_counter() - t3

@@ -43,6 +43,7 @@ import pandas as pd
 
 from outcomes_qual import schema
 from outcomes_qual.errors import InputError
+from outcomes_qual.safe_tables import write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def atomic_write_csv(frame: pd.DataFrame, target: str | os.PathLike) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(frame, tmp)
         os.replace(tmp, target)
     finally:
         if tmp.exists():

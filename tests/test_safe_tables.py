@@ -133,6 +133,9 @@ def outputs(hostile):
     write_csv(other, out / "codings_ben.csv")
     run("agreement", out / "codings.csv", out / "codings_ben.csv", "--segments", out / "segments.csv",
         "--out", out / "agreement.csv", "--disagreements", out / "disagreements.csv")
+    run("validate", out / "codings.csv", out / "codings_ben.csv", "--segments", out / "segments.csv", "--boot", "20",
+        "--out", out / "validation.csv", "--confusions", out / "confusions.csv", "--per-unit", out / "validation_units.csv")
+    run("suggest", *common, "--codebook", codebook_path, "--backend", "lsa", "-n", "3", "--out", out / "suggest.csv")
     run("anonymise", *common, "--names", d / "names.csv", "--review", out / "candidates.csv")
     run("anonymise", *common, "--names", d / "names.csv", "--apply", "--out", out / "anon")
     run("project", "init", out / "p.sqlite", "--codebook", codebook_path)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..safe_tables import write_csv
 from ._common import add_input_arguments, load_corpus, refuse_output_over_inputs
 
 
@@ -56,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     cols = [c for c in ("segment_id", "role", "text") if c in segments.columns]
     table = picks.merge(segments[cols].astype({"segment_id": str}), on="segment_id", how="left")
     if args.out == "-":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(table, sys.stdout)
     else:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.out, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(table, args.out)
         print(f"wrote {args.out}: {len(table)} turns to code next ({args.strategy})")
     return 0

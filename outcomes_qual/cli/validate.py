@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..agreement.validation import people
 from ..errors import InputError
+from ..safe_tables import write_csv
 from .agreement import read_table
 
 #: Decimal places in the written CSVs (the library returns unrounded values).
@@ -211,6 +212,6 @@ def run(args: argparse.Namespace) -> int:
     for path, frame in ((args.out, table), (args.confusions, confusions), (args.per_unit, per_unit)):
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            frame.round(DECIMALS).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            write_csv(frame.round(DECIMALS), path)
             print(f"wrote {path}")
     return 0
