@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(PY) -m outcomes_qual.demo --out $(OUT)
 
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q --durations=15
 
 # Write constraints.txt from what is installed in .venv (outcomes_qual itself left out).
 # Only `name==version` lines are kept (a package installed from a local path or

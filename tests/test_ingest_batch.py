@@ -232,3 +232,17 @@ def test_any_input_gives_a_valid_corpus_or_an_input_error(tmp_path_factory, text
         return
     corpus.check()
     assert len(corpus.segments) >= 1
+
+
+def test_bare_carriage_return_csv_is_an_input_error_or_a_corpus(tmp_path):
+    """Found by hypothesis: a CSV holding a lone CR must not escape as a csv.Error."""
+    from outcomes_qual.errors import InputError
+
+    p = tmp_path / "f.csv"
+    p.write_bytes(b"\rA")
+    try:
+        corpus = read_transcript(p)
+    except InputError as err:
+        assert "f.csv" in str(err)
+    else:
+        assert corpus.segments is not None

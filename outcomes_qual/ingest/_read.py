@@ -61,7 +61,10 @@ def _reader(fmt: str):
             if fmt == "csv":
                 from .consultation import looks_like_consultation, parse_consultation_csv
 
-                header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+                try:  # the header decides; a file the csv module cannot read is left to parse_table's messages
+                    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")), [])
+                except csv.Error:
+                    header = []
                 if looks_like_consultation(header):
                     return parse_consultation_csv(text, tid, path=path)
             return parse_table(text, tid, path=path, fmt=fmt)
