@@ -11,10 +11,10 @@ them (``EnsembleCoder.learn``, what ``autocode(train=...)`` does). Scored on
 the units not coded: pooled Cohen's kappa over every (unit, theme) decision
 (the ``all`` row of ``outcomes_qual.agreement``) and macro-F1 over the themes
 present. Two orders: ``random`` (``--seeds`` seeds: mean and standard
-deviation) and ``suggested`` (``suggest_next`` picks each batch from the
-coder fitted on what was coded so far; the first batch's tie-break seed
-varies, so it has a spread too). Sizes that would leave fewer than 10 units
-uncoded are skipped.
+deviation) and ``suggested`` (``suggest_next`` picks each batch, 10 then 15
+at a time, from the coder fitted on what was coded so far; the seed only
+breaks exact ties, so this order is deterministic and shows no spread).
+Sizes that would leave fewer than 10 units uncoded are skipped.
 """
 
 from __future__ import annotations
