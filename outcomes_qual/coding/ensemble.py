@@ -262,7 +262,7 @@ class EnsembleCoder(CalibratedCoder):
             p_sup, sup_ev = self.supervised_._scores(seg)
             p = np.clip(p_sup, 1e-3, 1 - 1e-3)
             z = z + self._supervised_weights() * np.log(p / (1 - p))
-        return z, kw_terms, sims, sup_ev
+        return z, kw_score, kw_terms, sims, sup_ev
 
     def predict(self, segments) -> pd.DataFrame:
         """The codings table (:data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`), by the ``decision`` rule."""
@@ -270,18 +270,16 @@ class EnsembleCoder(CalibratedCoder):
             return super().predict(segments)
         check_is_fitted(self)
         seg = self._check_input(segments)
-        z, evidence = self._z_evidence(seg)
-        return self._decide_rank(seg, z, self._proba(z), evidence, codable=self._codable(seg))
+        z, evidence, kw_score = self._z_evidence(seg)
+        return self._decide_rank(seg, z, self._proba(z), evidence, codable=self._codable(seg, kw_score))
 
-    def _codable(self, seg: pd.DataFrame) -> np.ndarray:
-        """Turns with enough content words, or with a keyword match, can be coded."""
+    def _codable(self, seg: pd.DataFrame, kw_score: np.ndarray) -> np.ndarray:
+        """Turns with enough content words, or with a keyword match (``kw_score`` > 0), can be coded."""
         from ..topics.words import content_words
 
         enough = np.array([len(content_words(t)) >= int(self.min_content_words) for t in seg["text"]], dtype=bool)
-        if enough.all() or not len(seg):
-            return enough
-        kw, _ = self.keyword_._raw(seg[~enough].reset_index(drop=True))
-        enough[~enough] = kw.max(axis=1) > 0 if kw.size else False
+        if kw_score.size:
+            enough |= kw_score.max(axis=1) > 0
         return enough
 
     def _decide_rank(self, seg: pd.DataFrame, z: np.ndarray, proba: np.ndarray, evidence, *, codable=None) -> pd.DataFrame:
@@ -308,12 +306,12 @@ class EnsembleCoder(CalibratedCoder):
         return self._table(rows)
 
     def _scores(self, seg: pd.DataFrame):
-        z, evidence = self._z_evidence(seg)
+        z, evidence, _ = self._z_evidence(seg)
         return self._proba(z), evidence
 
     def _z_evidence(self, seg: pd.DataFrame):
-        """Combined scores and the evidence function for each (turn, code)."""
-        z, kw_terms, sims, sup_ev = self._z(seg)
+        """Combined scores, the evidence function for each (turn, code), and the keyword scores."""
+        z, kw_score, kw_terms, sims, sup_ev = self._z(seg)
         index = self._code_index()
 
         def evidence(i: int, key: str) -> str:
@@ -325,4 +323,4 @@ class EnsembleCoder(CalibratedCoder):
                 return sup_ev(i, key)
             return self.semantic_._nearest(sims, i, j)
 
-        return z, evidence
+        return z, evidence, kw_score
