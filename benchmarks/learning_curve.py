@@ -20,6 +20,7 @@ Sizes that would leave fewer than 10 units uncoded are skipped.
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import sys
 from pathlib import Path
@@ -62,6 +63,15 @@ def gold_codings(gold: pd.DataFrame, ids) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame({"segment_id": empty, "code": ""})], ignore_index=True)
 
 
+def learned(base: EnsembleCoder, seg: pd.DataFrame, codings: pd.DataFrame) -> EnsembleCoder:
+    """``base`` (fitted zero-shot on all units) after learning from ``codings``; ``base`` itself is left as it was.
+
+    ``learn`` only sets the supervised part, so a shallow copy shares the
+    fitted zero-shot parts instead of fitting them again.
+    """
+    return copy.copy(base).learn(seg, codings)
+
+
 def run_source(name, gold, cb, backend, sizes, seeds):
     themes = cb.theme_keys()
     seg = gold[["segment_id", "text"]].assign(role="unknown")
@@ -85,8 +95,8 @@ def run_source(name, gold, cb, backend, sizes, seeds):
                         coded = gold_codings(gold, ids) if ids else None
                         picks = suggest_next(seg, coder=coder, coded=coded, n=batch, random_state=seed)
                         ids += picks["segment_id"].tolist()
-                        coder = EnsembleCoder(codebook=cb, backend=backend).fit(seg).learn(seg, gold_codings(gold, ids))
-                coder = EnsembleCoder(codebook=cb, backend=backend).fit(seg).learn(seg, gold_codings(gold, ids))
+                        coder = learned(base, seg, gold_codings(gold, ids))
+                coder = learned(base, seg, gold_codings(gold, ids))
                 k, f = score_remainder(coder, seg, Y, themes, set(ids))
                 ks.append(k)
                 fs.append(f)
