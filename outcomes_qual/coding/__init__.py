@@ -112,15 +112,12 @@ def autocode(
     est = make_coder(method, cb, backend=backend, model_path=model_path, include_facilitator=include_facilitator, coder=coder, random_state=random_state)
     if method == "supervised" and train is None:
         raise ValueError("train: the supervised method needs human codings to learn from (segment_id, code), got None")
-    if train is not None and method in ("supervised", "ensemble"):
+    if train is not None and method == "supervised":
         checked = as_segments(seg, include_facilitator=include_facilitator)
-        coded_ids = set(train["segment_id"].astype(str))
-        units = checked[checked["segment_id"].isin(coded_ids)]
-        if method == "supervised":
-            est.fit(units, train)
-        else:
-            # the zero-shot parts see the whole corpus; the supervised part learns from the coded turns
-            est.fit(seg).learn(seg, train)
+        est.fit(checked[checked["segment_id"].isin(set(train["segment_id"].astype(str)))], train)
+    elif train is not None and method == "ensemble":
+        # the zero-shot parts see the whole corpus; the supervised part learns from the coded turns
+        est.fit(seg).learn(seg, train)
     else:
         est.fit(seg)
     out = est.predict(seg)
