@@ -1,7 +1,7 @@
 """Scoring helpers shared by the coding benchmarks: metrics, bootstrap, calibration, the tuning grid.
 
 The protocol they implement: a setting that is tuned (the ensemble's keyword
-weight, margin and floor; the confidence curve) is always chosen on sources
+weight, margin, floor and codebook-classifier weight; the confidence curve) is always chosen on sources
 other than the one it is scored on (leave one source out). Figures for the
 shipped defaults, which were chosen on all the dev sources, are printed too
 but labelled as optimistic.
@@ -17,9 +17,10 @@ from sklearn.metrics import cohen_kappa_score, f1_score
 
 from outcomes_qual.coding.ensemble import rank_decisions
 
-#: The grid the ensemble's tuned settings are chosen from: (keyword_weight, margin, floor).
-GRID: tuple[tuple[float, float, float], ...] = tuple(
-    itertools.product((0.5, 0.75, 1.0, 1.25), (0.25, 0.5, 0.75), (0.0, 0.5, 1.0))
+#: The grid the ensemble's tuned settings are chosen from:
+#: (keyword_weight, margin, floor, classifier_weight).
+GRID: tuple[tuple[float, float, float, float], ...] = tuple(
+    itertools.product((0.5, 0.75, 1.0, 1.25), (0.25, 0.5, 0.75), (0.0, 0.5, 1.0), (0.25, 0.5, 0.75))
 )
 
 #: Confidence bins of the reliability table.
@@ -68,9 +69,14 @@ def bootstrap_ci(Y, P, top, *, n_boot: int = 1000, seed: int = 0):
 
 
 def ensemble_decisions(parts: dict, setting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Theme scores, decisions and best theme for one (keyword_weight, margin, floor) setting."""
-    weight, margin, floor = setting
-    z = parts["z_sem"] + weight * parts["kw"]
+    """Theme scores, decisions and best theme for one (keyword_weight, margin, floor, classifier_weight) setting.
+
+    ``parts`` holds the fitted ensemble's per-theme ``z_sem`` (semantic
+    z-scores), ``lo`` (codebook-classifier log-odds) and ``kw`` (keyword
+    scores); the combination is the one ``EnsembleCoder._z`` makes.
+    """
+    weight, margin, floor, classifier_weight = setting
+    z = parts["z_sem"] + classifier_weight * parts["lo"] + weight * parts["kw"]
     P = rank_decisions(z, floor=floor, margin=margin).astype(int)
     top = np.where(P.any(axis=1), z.argmax(axis=1), -1)  # what a codings file shows: the best emitted theme
     return z, P, top

@@ -88,12 +88,13 @@ def label_search(seg: pd.DataFrame, cb, themes: list[str]):
 
 
 def ensemble_parts(coder: EnsembleCoder, seg: pd.DataFrame, themes: list[str]) -> dict:
-    """The fitted ensemble's semantic z-scores and keyword scores per theme (for the tuning grid)."""
+    """The fitted ensemble's semantic z-scores, classifier log-odds and keyword scores per theme (for the tuning grid)."""
     checked = coder._check_input(seg)
     index = [coder.codes_.index(t) for t in themes]
-    z_sem, _ = coder.semantic_._z(checked)
+    vectors = coder.semantic_._embed(checked)
+    z_sem, _ = coder.semantic_._z(checked, vectors)
     kw, _ = coder.keyword_._raw(checked)
-    return {"z_sem": z_sem[:, index], "kw": kw[:, index]}
+    return {"z_sem": z_sem[:, index], "lo": coder.classifier_.log_odds(vectors, themes), "kw": kw[:, index]}
 
 
 def main(argv=None) -> int:
@@ -188,7 +189,7 @@ def main(argv=None) -> int:
         print("\nF1 per theme (blank: no gold unit of that theme in the source):")
         print(themes_table.to_string(index=False, na_rep=""))
     if chosen:
-        print("\nSettings chosen on the other sources (keyword_weight, margin, floor, z_threshold, slope):")
+        print("\nSettings chosen on the other sources (keyword_weight, margin, floor, classifier_weight, z_threshold, slope):")
         for n, c in chosen.items():
             print(f"  held out {n}: " + ", ".join(f"{v:.2f}" for v in c))
         everything = list(parts.values())

@@ -66,8 +66,9 @@ def gold_codings(gold: pd.DataFrame, ids) -> pd.DataFrame:
 def learned(base: EnsembleCoder, seg: pd.DataFrame, codings: pd.DataFrame) -> EnsembleCoder:
     """``base`` (fitted zero-shot on all units) after learning from ``codings``; ``base`` itself is left as it was.
 
-    ``learn`` only sets the supervised part, so a shallow copy shares the
-    fitted zero-shot parts instead of fitting them again.
+    ``learn`` sets new supervised and codebook-classifier parts (it does not
+    change the fitted ones in place), so a shallow copy shares the fitted
+    zero-shot parts instead of fitting them again.
     """
     return copy.copy(base).learn(seg, codings)
 

@@ -2,12 +2,15 @@
 
 Combines, on one calibrated scale, the semantic coder's z-score (how far a
 turn's similarity to a code's definition, inclusion criteria and examples
-lies above what text about other themes gets), the keyword coder's score
-(weighted matched terms, damped for terms that most turns of the corpus
-use) and, when human codings are given to ``fit``, the supervised coder's
-log-odds::
+lies above what text about other themes gets), the log-odds of a theme
+classifier trained on the codebook's own texts
+(:class:`~outcomes_qual.coding.codebook_classifier.CodebookClassifier`,
+themes only), the keyword coder's score (weighted matched terms, damped for
+terms that most turns of the corpus use) and, when human codings are given
+to ``fit``, the supervised coder's log-odds::
 
-    z = z_semantic + keyword_weight * keyword_score + w_code * logit(p_supervised)
+    z = z_semantic + classifier_weight * logit(p_codebook_classifier)
+        + keyword_weight * keyword_score + w_code * logit(p_supervised)
 
 where ``w_code = supervised_weight * n / (n + supervised_prior)`` grows with the
 number ``n`` of turns people coded with that code.
@@ -54,6 +57,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import DEFAULT_CODER, CalibratedCoder
+from .codebook_classifier import CodebookClassifier
 from .keyword import KeywordCoder, keyword_evidence
 from .semantic import SemanticCoder
 from .supervised import SupervisedCoder
@@ -101,28 +105,39 @@ class EnsembleCoder(CalibratedCoder):
     backend : {"auto", "lsa", "sentence-transformers"}, default "auto"
         Embedding backend of the semantic and supervised parts.
     model_path : path-like, optional
-    keyword_weight : float, default 1.0
+    keyword_weight : float, default 1.25
         Weight of the keyword score (one unshared keyword scores 1).
     keyword_df_damping : tuple of float or None, default (0.05, 0.5)
         Keyword terms found in more than 5% of the fitted turns weigh less,
         down to nothing at 50% (see :class:`KeywordCoder`'s ``df_damping``).
+    classifier_weight : float, default 0.5
+        Weight of the codebook classifier's log-odds on each theme (0: not used).
+    classifier_C : float, default 8.0
+        Regularisation of the codebook classifier (``C`` of its logistic regression).
+    classifier_learn_weight : float, default 10.0
+        When people's codings are given (``fit(codings=)`` or :meth:`learn`),
+        the codebook classifier is refitted on the codebook's texts plus each
+        coded turn, once per theme it was coded with, at this weight (one
+        codebook text weighs 1; 0: the classifier does not learn).
     decision : {"rank", "threshold"}, default "rank"
-    margin : float, default 0.75
+    margin : float, default 0.5
         With ``decision="rank"``: other themes within this of the best are assigned too.
-    floor : float, default 0.5
-        With ``decision="rank"``: the least combined score a theme needs.
+    floor : float, default 0.0
+        With ``decision="rank"``: the least combined score a theme needs (at
+        0, every turn with enough content words gets its best theme, weakly
+        supported ones with a low confidence and marked ``uncertain``).
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
     supervised_prior : float, default 5
         The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
         where ``n`` is its number of coded training turns: with few human codings
         the zero-shot evidence dominates; with many, the learned model does.
-    z_threshold : float, default 2.54
+    z_threshold : float, default 2.43
         Combined score at which the confidence is 0.5 (calibrated).
     top1_z : float or None, default 0.25
         With ``decision="threshold"``: assign the best theme when its combined
         score reaches this (``None``: never force).
-    slope : float, default 0.61
+    slope : float, default 0.49
         Steepness of the confidence curve (calibrated).
     threshold : float, default 0.5
         With ``decision="threshold"``: the probability a code needs.
@@ -139,6 +154,8 @@ class EnsembleCoder(CalibratedCoder):
     ----------
     keyword_ : KeywordCoder
     semantic_ : SemanticCoder
+    classifier_ : CodebookClassifier
+        Fitted on the semantic part's codebook texts, labelled by theme.
     supervised_ : SupervisedCoder or None
     method_ : str
         ``"ensemble"``.
@@ -152,16 +169,19 @@ class EnsembleCoder(CalibratedCoder):
         codebook,
         backend="auto",
         model_path=None,
-        keyword_weight=1.0,
+        keyword_weight=1.25,
         keyword_df_damping=(0.05, 0.5),
+        classifier_weight=0.5,
+        classifier_C=8.0,
+        classifier_learn_weight=10.0,
         decision="rank",
-        margin=0.75,
-        floor=0.5,
+        margin=0.5,
+        floor=0.0,
         supervised_weight=1.0,
         supervised_prior=5,
-        z_threshold=2.54,
+        z_threshold=2.43,
         top1_z=0.25,
-        slope=0.61,
+        slope=0.49,
         threshold=0.5,
         review_below=0.5,
         min_content_words=1,
@@ -174,6 +194,9 @@ class EnsembleCoder(CalibratedCoder):
         self.model_path = model_path
         self.keyword_weight = keyword_weight
         self.keyword_df_damping = keyword_df_damping
+        self.classifier_weight = classifier_weight
+        self.classifier_C = classifier_C
+        self.classifier_learn_weight = classifier_learn_weight
         self.decision = decision
         self.margin = margin
         self.floor = floor
@@ -200,11 +223,13 @@ class EnsembleCoder(CalibratedCoder):
             backend=self.backend, model_path=self.model_path, random_state=self.random_state,
             item_kinds=SEMANTIC_ITEM_KINDS, **common
         ).fit(segments)
+        self._fit_classifier()
         self.supervised_ = None
         if codings is not None and len(codings):
             self.supervised_ = SupervisedCoder(
                 backend=self.semantic_.backend_, model_path=self.model_path, random_state=self.random_state, **common
             ).fit(segments, codings)
+            self._fit_classifier(self._check_input(segments), codings)
         self.parts_ = ["keyword", self.semantic_.method_] + (["supervised"] if self.supervised_ is not None else [])
         self.method_ = "ensemble"
         return self
@@ -212,9 +237,11 @@ class EnsembleCoder(CalibratedCoder):
     def learn(self, segments, codings) -> "EnsembleCoder":
         """Learn from people's codings of some turns, keeping the zero-shot parts as fitted.
 
-        The step after a person has coded or corrected a sample: only the
-        supervised part is (re)fitted, on the turns in ``codings``; the
-        keyword and semantic parts, fitted on the whole corpus, stay.
+        The step after a person has coded or corrected a sample: the
+        supervised part is (re)fitted on the turns in ``codings``, and the
+        codebook classifier on the codebook's texts plus those turns
+        (``classifier_learn_weight``); the keyword and semantic parts, fitted
+        on the whole corpus, stay.
 
         Parameters
         ----------
@@ -239,8 +266,28 @@ class EnsembleCoder(CalibratedCoder):
             codebook=self.codebook_, backend=self.semantic_.backend_, model_path=self.model_path,
             random_state=self.random_state, include_facilitator=self.include_facilitator, coder=self.coder,
         ).fit(units, codings)
+        self._fit_classifier(units, codings)
         self.parts_ = ["keyword", self.semantic_.method_, "supervised"]
         return self
+
+    def _fit_classifier(self, seg: pd.DataFrame | None = None, codings: pd.DataFrame | None = None) -> None:
+        """(Re)fit the codebook classifier on the codebook's texts, plus coded turns when given."""
+        vectors = [self.semantic_.item_vectors_]
+        themes = [c.split("/", 1)[0] for c in self.semantic_.items_["code"]]
+        weights = [1.0] * len(themes)
+        if seg is not None and codings is not None and float(self.classifier_learn_weight) > 0:
+            code = codings["code"].fillna("").astype(str).str.split("/", n=1).str[0]
+            pairs = pd.DataFrame({"segment_id": codings["segment_id"].astype(str), "theme": code})
+            pairs = pairs[pairs["theme"].isin(self.themes_)].drop_duplicates()
+            pairs = pairs[pairs["segment_id"].isin(set(seg["segment_id"]))]
+            if len(pairs):
+                rows = seg[seg["segment_id"].isin(set(pairs["segment_id"]))].reset_index(drop=True)
+                where = dict(zip(rows["segment_id"], range(len(rows))))
+                turn_vectors = self.semantic_._embed(rows)
+                vectors.append(turn_vectors[[where[s] for s in pairs["segment_id"]]])
+                themes += pairs["theme"].tolist()
+                weights += [float(self.classifier_learn_weight)] * len(pairs)
+        self.classifier_ = CodebookClassifier(C=self.classifier_C).fit(np.vstack(vectors), themes, sample_weight=weights)
 
     def _supervised_weights(self) -> np.ndarray:
         """Per-code weight of the supervised log-odds: ``w * n / (n + supervised_prior)``.
@@ -252,11 +299,17 @@ class EnsembleCoder(CalibratedCoder):
         n = np.array([sup.n_positive_.get(k, 0) if k in sup.models_ else 0 for k in self.codes_], dtype=float)
         return float(self.supervised_weight) * n / (n + float(self.supervised_prior))
 
+    def _classifier_log_odds(self, vectors: np.ndarray) -> np.ndarray:
+        """The codebook classifier's log-odds in the theme columns (0 in sub-code columns)."""
+        return self.classifier_.log_odds(vectors, self.codes_)
+
     def _z(self, seg: pd.DataFrame):
         """Combined calibrated scores, with the parts' evidence material."""
         kw_score, kw_terms = self.keyword_._raw(seg)
-        z_sem, sims = self.semantic_._z(seg)
-        z = z_sem + float(self.keyword_weight) * kw_score
+        vectors = self.semantic_._embed(seg)
+        z_sem, sims = self.semantic_._z(seg, vectors)
+        z = z_sem + float(self.classifier_weight) * self._classifier_log_odds(vectors)
+        z = z + float(self.keyword_weight) * kw_score
         sup_ev = None
         if self.supervised_ is not None and len(seg):
             p_sup, sup_ev = self.supervised_._scores(seg)

@@ -205,9 +205,17 @@ class SemanticCoder(CalibratedCoder):
         self.method_ = "semantic-lsa" if self.backend_ == "lsa" else "semantic-sentence"
         return self
 
-    def _z(self, seg: pd.DataFrame):
-        """Calibrated z-scores (segments x codes) and the turn x codebook-text similarities."""
-        vectors = self.embedder_.transform(seg["text"].tolist())
+    def _embed(self, seg: pd.DataFrame) -> np.ndarray:
+        """The turns' vectors in the fitted embedding space."""
+        return self.embedder_.transform(seg["text"].tolist())
+
+    def _z(self, seg: pd.DataFrame, vectors: np.ndarray | None = None):
+        """Calibrated z-scores (segments x codes) and the turn x codebook-text similarities.
+
+        ``vectors``: the turns' vectors when already computed (:meth:`_embed`).
+        """
+        if vectors is None:
+            vectors = self._embed(seg)
         sims = vectors @ self.item_vectors_.T if len(seg) else np.zeros((0, len(self.items_)))
         raw = np.zeros((len(seg), len(self.codes_)))
         for j, pool in enumerate(self._pools):
