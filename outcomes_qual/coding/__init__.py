@@ -3,7 +3,8 @@
 Coders: :class:`KeywordCoder` (word-boundary keyword and phrase matching),
 :class:`SemanticCoder` (zero-shot similarity to the codebook in an embedding
 space), :class:`SupervisedCoder` (learns from human codings) and
-:class:`EnsembleCoder` (the default, combining them). Each has
+:class:`EnsembleCoder` (the default, combining them with
+:class:`CodebookClassifier`, a theme classifier trained on the codebook's texts). Each has
 ``fit(segments, codings=None)``, ``predict_proba(segments)`` and
 ``predict(segments)``; ``predict`` returns the codings table
 (:data:`outcomes_qual.schema.CODING_COLUMNS`).
@@ -33,6 +34,7 @@ import pandas as pd
 
 from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
+from .codebook_classifier import CodebookClassifier
 from .ensemble import EnsembleCoder
 from .keyword import KeywordCoder
 from .semantic import SemanticCoder, codebook_items
@@ -127,6 +129,7 @@ def autocode(
 
 __all__ = [
     "CV_AGREEMENT_COLUMNS",
+    "CodebookClassifier",
     "METHODS",
     "EnsembleCoder",
     "KeywordCoder",
