@@ -53,7 +53,8 @@ _METHOD_WORDS = {
     "semantic-sentence": "similarity to the code definitions and examples (sentence embeddings)",
     "semantic": "similarity to the code definitions and examples",
     "supervised": "a classifier trained on human codings",
-    "ensemble": "the toolkit's ensemble coder (keyword matching combined with semantic similarity)",
+    "ensemble": ("the toolkit's ensemble coder (keyword matching combined with semantic similarity and a "
+                 "theme classifier trained on the codebook's texts)"),
 }
 
 
