@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score, f1_score
 
-from outcomes_qual.coding.ensemble import rank_decisions
+from outcomes_qual.coding.ensemble import combine_scores, rank_decisions
 
 #: The grid the ensemble's tuned settings are chosen from:
 #: (keyword_weight, margin, floor, classifier_weight).
@@ -73,10 +73,10 @@ def ensemble_decisions(parts: dict, setting) -> tuple[np.ndarray, np.ndarray, np
 
     ``parts`` holds the fitted ensemble's per-theme ``z_sem`` (semantic
     z-scores), ``lo`` (codebook-classifier log-odds) and ``kw`` (keyword
-    scores); the combination is the one ``EnsembleCoder._z`` makes.
+    scores), combined by the coder's own :func:`combine_scores`.
     """
     weight, margin, floor, classifier_weight = setting
-    z = parts["z_sem"] + classifier_weight * parts["lo"] + weight * parts["kw"]
+    z = combine_scores(parts["z_sem"], parts["lo"], parts["kw"], classifier_weight=classifier_weight, keyword_weight=weight)
     P = rank_decisions(z, floor=floor, margin=margin).astype(int)
     top = np.where(P.any(axis=1), z.argmax(axis=1), -1)  # what a codings file shows: the best emitted theme
     return z, P, top

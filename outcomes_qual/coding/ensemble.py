@@ -96,6 +96,22 @@ def rank_decisions(scores: np.ndarray, *, floor: float, margin: float) -> np.nda
     return (scores >= float(floor)) & (scores >= best - float(margin))
 
 
+def combine_scores(z_semantic, classifier_log_odds, keyword_score, *, classifier_weight: float, keyword_weight: float) -> np.ndarray:
+    """The ensemble's zero-shot score: ``z_semantic + classifier_weight * log-odds + keyword_weight * keyword_score``.
+
+    One place for the combination, so that the benchmarks' tuning grid
+    (``benchmarks/_agreement_protocol.py``) scores exactly what the coder does.
+
+    Examples
+    --------
+    >>> combine_scores(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]), np.array([[1.0, 0.0]]),
+    ...                classifier_weight=0.5, keyword_weight=1.25).tolist()
+    [[2.25, 1.0]]
+    """
+    return (np.asarray(z_semantic, dtype=float) + float(classifier_weight) * np.asarray(classifier_log_odds, dtype=float)
+            + float(keyword_weight) * np.asarray(keyword_score, dtype=float))
+
+
 class EnsembleCoder(CalibratedCoder):
     """Keyword + semantic (+ supervised when codings are given) on one calibrated scale.
 
@@ -308,8 +324,8 @@ class EnsembleCoder(CalibratedCoder):
         kw_score, kw_terms = self.keyword_._raw(seg)
         vectors = self.semantic_._embed(seg)
         z_sem, sims = self.semantic_._z(seg, vectors)
-        z = z_sem + float(self.classifier_weight) * self._classifier_log_odds(vectors)
-        z = z + float(self.keyword_weight) * kw_score
+        z = combine_scores(z_sem, self._classifier_log_odds(vectors), kw_score,
+                           classifier_weight=self.classifier_weight, keyword_weight=self.keyword_weight)
         sup_ev = None
         if self.supervised_ is not None and len(seg):
             p_sup, sup_ev = self.supervised_._scores(seg)
