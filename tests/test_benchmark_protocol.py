@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -11,6 +12,26 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import _agreement_protocol as proto  # noqa: E402
+
+
+#: The benchmark's own grid, kept before the fixture below swaps in a coarser one.
+FULL_GRID = proto.GRID
+
+
+def test_shipped_defaults_are_a_point_of_the_grid():
+    from outcomes_qual.coding import EnsembleCoder
+
+    p = EnsembleCoder(codebook=None).get_params()
+    assert (p["keyword_weight"], p["margin"], p["floor"], p["classifier_weight"]) in FULL_GRID
+    assert len(FULL_GRID) == 108
+
+
+@pytest.fixture(autouse=True)
+def small_grid(monkeypatch):
+    """A coarser grid keeps these tests quick; the protocol is the same for any grid."""
+    grid = tuple(itertools.product((0.5, 1.0, 1.25), (0.25, 0.75), (0.0, 1.0), (0.25, 0.75)))
+    monkeypatch.setattr(proto, "GRID", grid)
+    return grid
 
 
 def _source(seed: int, keyword_helps: bool, n: int = 60) -> dict:
