@@ -113,7 +113,7 @@ def combine_scores(z_semantic, classifier_log_odds, keyword_score, *, classifier
 
 
 class EnsembleCoder(CalibratedCoder):
-    """Keyword + semantic (+ supervised when codings are given) on one calibrated scale.
+    """Keyword + semantic + codebook classifier (+ supervised when codings are given) on one calibrated scale.
 
     Parameters
     ----------
@@ -140,8 +140,9 @@ class EnsembleCoder(CalibratedCoder):
         With ``decision="rank"``: other themes within this of the best are assigned too.
     floor : float, default 0.0
         With ``decision="rank"``: the least combined score a theme needs (at
-        0, every turn with enough content words gets its best theme, weakly
-        supported ones with a low confidence and marked ``uncertain``).
+        0, a turn with enough content words gets its best theme unless that
+        score is negative; weakly supported ones come with a low confidence
+        and are marked ``uncertain``).
     supervised_weight : float, default 1.0
         Weight of the supervised log-odds (used only when ``fit`` gets codings).
     supervised_prior : float, default 5
