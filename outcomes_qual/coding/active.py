@@ -129,7 +129,7 @@ def suggest_next(
     z = coder.decision_function(seg)
     themes = list(coder.themes_)
     dist = boundary_distance(z[themes].to_numpy(), floor=getattr(coder, "floor", 0.5), margin=getattr(coder, "margin", 0.5))
-    vectors = coder.semantic_.embedder_.transform(seg["text"].tolist())
+    vectors = coder.semantic_._embed(seg)
     rng = np.random.default_rng(random_state)
     jitter = rng.random(len(seg)) * 1e-9
     open_idx = [i for i, sid in enumerate(seg["segment_id"]) if sid not in done]

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import DEFAULT_CODER, CalibratedCoder
+from ._base import DEFAULT_CODER, CalibratedCoder, theme_labels
 from .codebook_classifier import CodebookClassifier
 from .keyword import KeywordCoder, keyword_evidence
 from .semantic import SemanticCoder
@@ -240,13 +240,14 @@ class EnsembleCoder(CalibratedCoder):
             backend=self.backend, model_path=self.model_path, random_state=self.random_state,
             item_kinds=SEMANTIC_ITEM_KINDS, **common
         ).fit(segments)
-        self._fit_classifier()
         self.supervised_ = None
         if codings is not None and len(codings):
             self.supervised_ = SupervisedCoder(
                 backend=self.semantic_.backend_, model_path=self.model_path, random_state=self.random_state, **common
             ).fit(segments, codings)
             self._fit_classifier(self._check_input(segments), codings)
+        else:
+            self._fit_classifier()
         self.parts_ = ["keyword", self.semantic_.method_] + (["supervised"] if self.supervised_ is not None else [])
         self.method_ = "ensemble"
         return self
@@ -293,17 +294,12 @@ class EnsembleCoder(CalibratedCoder):
         themes = [c.split("/", 1)[0] for c in self.semantic_.items_["code"]]
         weights = [1.0] * len(themes)
         if seg is not None and codings is not None and float(self.classifier_learn_weight) > 0:
-            code = codings["code"].fillna("").astype(str).str.split("/", n=1).str[0]
-            pairs = pd.DataFrame({"segment_id": codings["segment_id"].astype(str), "theme": code})
-            pairs = pairs[pairs["theme"].isin(self.themes_)].drop_duplicates()
-            pairs = pairs[pairs["segment_id"].isin(set(seg["segment_id"]))]
-            if len(pairs):
-                rows = seg[seg["segment_id"].isin(set(pairs["segment_id"]))].reset_index(drop=True)
-                where = dict(zip(rows["segment_id"], range(len(rows))))
-                turn_vectors = self.semantic_._embed(rows)
-                vectors.append(turn_vectors[[where[s] for s in pairs["segment_id"]]])
-                themes += pairs["theme"].tolist()
-                weights += [float(self.classifier_learn_weight)] * len(pairs)
+            # one (turn, theme) row per theme a coded turn has (sub-codes roll up)
+            turn, theme = np.nonzero(theme_labels(codings, seg["segment_id"], list(self.themes_)))
+            if len(turn):
+                vectors.append(self.semantic_._embed(seg.iloc[turn]))
+                themes += [self.themes_[j] for j in theme]
+                weights += [float(self.classifier_learn_weight)] * len(turn)
         self.classifier_ = CodebookClassifier(C=self.classifier_C).fit(np.vstack(vectors), themes, sample_weight=weights)
 
     def _supervised_weights(self) -> np.ndarray:
