@@ -62,6 +62,9 @@ class Corpus:
         Normalised plain text per transcript_id.
     problems : list of InputError
         Files or rows that could not be read (a batch goes on past them).
+    reads : list
+        What each consultation read decided and counted
+        (:class:`outcomes_qual.ingest.ReadReport`, one per consultation file).
     """
 
     transcripts: pd.DataFrame
@@ -69,6 +72,7 @@ class Corpus:
     segments: pd.DataFrame
     texts: dict[str, str] = field(default_factory=dict)
     problems: list[InputError] = field(default_factory=list)
+    reads: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -168,12 +172,14 @@ class Corpus:
             return cls.empty()
         texts: dict[str, str] = {}
         problems: list[InputError] = []
+        reads: list = []
         for c in corpora:
             dup = set(texts) & set(c.texts)
             if dup:
                 raise ValueError(f"transcript_id repeated across corpora: {sorted(dup)}")
             texts.update(c.texts)
             problems.extend(c.problems)
+            reads.extend(c.reads)
 
         def cat(frames: list[pd.DataFrame], cols: Sequence[str]) -> pd.DataFrame:
             frames = [f for f in frames if len(f)]
@@ -187,6 +193,7 @@ class Corpus:
             cat([c.segments for c in corpora], schema.SEGMENT_COLUMNS),
             texts,
             problems,
+            reads,
         )
 
     # ------------------------------------------------------------------ query
@@ -206,6 +213,7 @@ class Corpus:
             self.segments[self.segments["transcript_id"].isin(keep)].reset_index(drop=True),
             {k: v for k, v in self.texts.items() if k in keep},
             list(self.problems),
+            list(self.reads),
         )
 
     def segment_context(self) -> pd.DataFrame:

@@ -75,6 +75,11 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     "end_s",
 )
 
+#: Columns a consultation's segments carry after :data:`SEGMENT_COLUMNS`: the
+#: question's short key (``q1``, ``n2``, ``open_7``) and the question as written.
+#: Every export of segments keeps them when present (``question`` x theme tables).
+QUESTION_COLUMNS: tuple[str, ...] = ("question", "question_text")
+
 #: One row per (segment, code) decision made by a coder (machine or person).
 CODING_COLUMNS: tuple[str, ...] = (
     "segment_id",

@@ -152,5 +152,10 @@ def test_offsets_hold_for_any_answers(tmp_path_factory, answers):
     except InputError:
         return
     corpus.check()
-    n_answers = sum(not is_nonresponse(a) and a.strip() != "" for pair in answers for a in pair)
-    assert len(corpus.segments) == n_answers
+    report = corpus.reads[0]
+    read_as_questions = {q.column for q in report.questions}
+    named = read_as_questions | set(report.attributes.values()) | {c for c, _ in report.unread} | {report.id_column}
+    assert named == {"respondent_id", "Q1. a?", "Q2. b?"}  # every column is accounted for
+    n_answers = sum(not is_nonresponse(a) and a.strip() != ""
+                    for pair in answers for col, a in zip(("Q1. a?", "Q2. b?"), pair) if col in read_as_questions)
+    assert len(corpus.segments) == n_answers == report.n_answers

@@ -28,15 +28,15 @@ def test_csv_responses_with_ids_roles_and_extras(tmp_path):
     corpus = read_transcript(write(tmp_path, "survey.csv", text))
     corpus.check()
     seg = corpus.segments
-    assert list(seg.columns) == list(schema.SEGMENT_COLUMNS)
-    assert seg[["segment_id", "turn", "speaker", "role", "start_char", "end_char"]].values.tolist() == [
-        ["q1-001", 1, "q1-001", "other", 0, 24],
-        ["q1-002", 2, "q1-002", "practitioner", 26, 62],
-        ["q1-004", 3, "q1-004", "manager", 64, 84],
+    assert list(seg.columns) == [*schema.SEGMENT_COLUMNS, *schema.QUESTION_COLUMNS]
+    assert seg[["segment_id", "turn", "speaker", "role", "start_char", "end_char", "question", "question_text"]].values.tolist() == [
+        ["q1-001", 1, "q1-001", "other", 0, 24, "q1", "Q1"],
+        ["q1-002", 2, "q1-002", "practitioner", 26, 62, "q1", "Q1"],
+        ["q1-004", 3, "q1-004", "manager", 64, 84, "q2", "Q2"],
     ]
     assert seg["text"].iloc[1] == "Forms, forms, forms.\nAnd more forms."
     part = corpus.participants
-    assert list(part.columns) == [*schema.PARTICIPANT_COLUMNS, "question"]
+    assert list(part.columns) == list(schema.PARTICIPANT_COLUMNS)  # the question is the answer's, not the person's
     assert part["authority"].tolist() == ["Northvale", "Northvale", "Southvale"]
     tr = corpus.transcripts.iloc[0]
     assert (tr["transcript_id"], tr["format"], tr["n_turns"], tr["authority"]) == ("survey", "csv", 3, "Northvale")

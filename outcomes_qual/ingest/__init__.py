@@ -12,8 +12,9 @@ content:
   :mod:`.docx`;
 - CSV or JSONL of already segmented responses (``id``, ``text``, optional
   ``speaker``, ``role`` and other columns): :mod:`.table`;
-- consultation exports, one row per respondent and one column per open
-  question (CSV, XLSX, Parquet): :mod:`.consultation`.
+- consultation exports, wide (one row per respondent, one column per open
+  question) or long (one row per answer), in CSV, XLSX or Parquet:
+  :mod:`.consultation`; each read returns a :class:`ReadReport`.
 
 A roster (:mod:`.roster`) maps (transcript, speaker) to participant ids,
 roles and attributes.
@@ -30,6 +31,7 @@ Examples
 'focus_group'
 """
 
+from ._consult_report import ReadReport
 from .consultation import nonresponse_by_question, read_consultation
 from ._read import iter_input_files, read_corpus, read_transcript
 from .detect import detect_format
@@ -42,6 +44,7 @@ __all__ = [
     "read_roster",
     "read_consultation",
     "nonresponse_by_question",
+    "ReadReport",
     "apply_roster",
     "normalise_role",
     "normalise_method",

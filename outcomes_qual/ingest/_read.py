@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 SKIP_NAMES: frozenset[str] = frozenset({"roster.csv", "names.csv", "participants.csv", "codings.csv", "consultation_sample.csv"})
 
 
-def _reader(fmt: str):
+def _reader(fmt: str, consultation: dict | None = None):
     if fmt == "txt":
         from .txt import parse_txt
 
@@ -52,7 +52,7 @@ def _reader(fmt: str):
     if fmt == "consultation":
         from .consultation import read_consultation
 
-        return lambda data, tid, path: read_consultation(path, transcript_prefix=tid)
+        return lambda data, tid, path: read_consultation(path, transcript_prefix=tid, **(consultation or {}))
     if fmt in ("csv", "jsonl"):
         from .table import parse_table
 
@@ -66,14 +66,15 @@ def _reader(fmt: str):
                 except csv.Error:
                     header = []
                 if looks_like_consultation(header):
-                    return parse_consultation_csv(text, tid, path=path)
+                    return parse_consultation_csv(text, tid, path=path, **(consultation or {}))
             return parse_table(text, tid, path=path, fmt=fmt)
 
         return read_table
     raise ValueError(f"unknown format {fmt!r}")  # pragma: no cover
 
 
-def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None) -> Corpus:
+def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None, questions=None, attributes=None,
+                    strict: bool = False) -> Corpus:
     """Read one transcript file into a :class:`~outcomes_qual.corpus.Corpus`.
 
     The format is picked by extension and content (:func:`detect_format`):
@@ -86,6 +87,11 @@ def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None
     path : str or path-like
     transcript_id : str, optional
         Defaults to the file name without its extension.
+    questions, attributes : list of str, optional
+        For a consultation export: its question and attribute columns
+        (see :func:`outcomes_qual.ingest.read_consultation`).
+    strict : bool, default False
+        For a consultation export: any doubt about its columns is an error.
 
     Raises
     ------
@@ -115,7 +121,8 @@ def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None
         raise InputError("empty file", path=spath)
     fmt = detect_format(path, data)
     tid = transcript_id or path.stem
-    corpus = _reader(fmt)(data, tid, spath)
+    options = {"questions": questions, "attributes": attributes, "strict": strict}
+    corpus = _reader(fmt, options)(data, tid, spath)
     if corpus.problems:
         for problem in corpus.problems:
             logger.warning("%s", problem)
@@ -177,6 +184,8 @@ def read_corpus(
     *,
     roster: str | os.PathLike | pd.DataFrame | None = None,
     strict: bool = False,
+    questions=None,
+    attributes=None,
 ) -> Corpus:
     """Read transcripts from files and directories into one corpus.
 
@@ -192,7 +201,12 @@ def read_corpus(
         Transcript files and/or directories (read recursively).
     roster : path or pandas.DataFrame, optional
     strict : bool, default False
-        Raise :class:`InputError` when a speaker has no roster row.
+        Raise :class:`InputError` when a speaker has no roster row; a
+        consultation export whose columns are in doubt is then a problem
+        (not read) instead of a guess.
+    questions, attributes : list of str, optional
+        The question and attribute columns of consultation exports (see
+        :func:`outcomes_qual.ingest.read_consultation`).
 
     Returns
     -------
@@ -225,7 +239,7 @@ def read_corpus(
     for p in iter_input_files(paths, exclude=exclude):
         spath = os.fspath(p)
         try:
-            c = read_transcript(p)
+            c = read_transcript(p, questions=questions, attributes=attributes, strict=strict)
         except InputError as err:
             logger.debug("skipped %s: %s", spath, err)
             problems.append(err)

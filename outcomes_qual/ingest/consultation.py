@@ -1,28 +1,46 @@
-"""Consultation exports: one row per respondent, one column per open question.
+"""Consultation exports, wide or long: every answer read, or a clear refusal.
 
-A consultation export is *wide*: a respondent id column, respondent
-attributes (respondent type or role, organisation, authority, region, ...)
-and one column per open question. Formats: CSV, XLSX (first sheet) and
-Parquet (``pyarrow``, the ``scale`` extra, imported lazily).
+Two layouts, told apart from the header (:mod:`._consult_layout`):
 
-Each non-empty answer becomes one segment (respondent x question):
+- **wide**: one row per respondent, a respondent id column, one column per
+  open question and attribute columns (respondent type, organisation,
+  authority, institution type, years, an opt-in flag, ...). Which columns
+  are questions is decided from their content on the first
+  :data:`~._consult_layout.SAMPLE_ROWS` rows: free text (long, varied,
+  sentence-like) is a question; numbers, dates, yes/no and a few repeated
+  values are attributes; header hints (``Q1``, ending in ``?``, a known
+  attribute name) count where the content does not tell. ``questions`` and
+  ``attributes`` override the guess.
+- **long**: one row per answer, with a respondent id, a question id and/or
+  question text, and an answer column (:mod:`._consult_long`); respondents
+  repeat. Other columns that hold one value per respondent are attributes.
 
-- ``segment_id`` is ``"{respondent_id}:{question}"``, ``question`` (a short key
-  such as ``q1`` taken from a ``Q1. ...`` header, else a slug of the header)
-  is kept as a segment column;
+Both build the same corpus. Each answer becomes one segment (respondent x
+question):
+
+- ``segment_id`` is ``"{respondent_id}:{question}"``; ``question`` is a short
+  key (``q1`` from ``Q1. ...``, ``n2`` from ``N2``, else a slug of the header
+  or question id) and ``question_text`` the question as written; both are
+  segment columns;
 - each respondent is one transcript (``"{file stem}:{respondent_id}"``) whose
   plain text is their answers joined by blank lines, so
   ``texts[transcript_id][start_char:end_char] == text`` holds and offsets
-  never depend on other rows (the Dask engine reads partitions on their own);
+  never depend on other respondents (the Dask engine reads partitions on their own);
 - ``role`` is the respondent type (``"Team manager"`` -> ``manager`` as for
-  rosters; ``"Individual"`` -> ``individual``); the type as written and every
-  attribute column are participant attributes and segment columns;
+  rosters; ``"Individual"`` -> ``individual``); every attribute column is a
+  participant attribute and a segment column;
 - empty answers and non-responses (``N/A``, ``no comment``, ``none``, ``-``,
   ... see :data:`NON_RESPONSES`) are counted, not coded: the transcript row
-  lists them in ``nonresponse`` and :func:`nonresponse_by_question` tables
-  them.
+  lists them in ``nonresponse`` (``nonresponse_marked``: those that held a
+  non-response rather than nothing) and :func:`nonresponse_by_question` tables them.
 
-A malformed row (wrong number of fields, no respondent id, a repeated id) is
+Every read returns a :class:`~._consult_report.ReadReport` in
+``corpus.reads`` (layout, question and attribute columns, columns read as
+neither, counts, doubts); it is logged and the CLI prints it. With
+``strict=True`` a doubt is an error.
+
+A malformed row (wrong number of fields, no respondent id, a repeated id in
+the wide layout, a repeated respondent and question in the long one) is
 reported as an :class:`~outcomes_qual.errors.InputError` naming the file and
 row (the CSV line, the sheet row, or the Parquet row counting the header as
 row 1) and the rest is read.
@@ -37,6 +55,16 @@ Examples
 [['r1:q1', 'q1', 'individual', 'Being asked what matters.'], ['r2:q1', 'q1', 'manager', 'Fewer forms.'], ['r2:q2', 'q2', 'manager', 'More time with families.']]
 >>> nonresponse_by_question(corpus)[["question", "n_respondents", "n_answered", "n_nonresponse"]].values.tolist()
 [['q1', 2, 2, 0], ['q2', 2, 1, 1]]
+>>> long = ("respondent_id,question_id,question,answer\\n"
+...         "r1,N2,Why did you try it?,It was recommended.\\n"
+...         "r2,N2,Why did you try it?,N/A\\n"
+...         "r1,open_7,Anything else?,Cost matters to us.\\n")
+>>> corpus = parse_consultation_csv(long, "lg")
+>>> corpus.segments[["segment_id", "question", "question_text"]].values.tolist()
+[['r1:n2', 'n2', 'Why did you try it?'], ['r1:open_7', 'open_7', 'Anything else?']]
+>>> r = corpus.reads[0]
+>>> (r.layout, r.n_respondents, r.n_answers, r.n_nonresponse, r.n_blank)
+('long', 2, 2, 1, 1)
 """
 
 from __future__ import annotations
@@ -47,7 +75,6 @@ import logging
 import math
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +84,19 @@ from .. import schema
 from ..corpus import Corpus
 from ..errors import InputError
 from ..text import normalise_text
+from ._consult_layout import (  # noqa: F401 - re-exported
+    ATTRIBUTE_ALIASES,
+    ID_COLUMNS,
+    SAMPLE_ROWS,
+    ConsultationLayout,
+    LongLayout,
+    canonical,
+    cell_text,
+    is_long_header,
+    question_key,
+)
+from ._consult_long import LongCollector
+from ._consult_report import QuestionCount, ReadReport
 from .roles import normalise_role
 
 logger = logging.getLogger(__name__)
@@ -69,61 +109,16 @@ NON_RESPONSES: frozenset[str] = frozenset(
     }
 )
 
-#: Headers (canonical) that name the respondent id column, in order of preference.
-ID_COLUMNS: tuple[str, ...] = ("respondent_id", "respondent", "response_id", "id", "respondent_number", "ref")
-
-#: Canonical attribute names and the headers that mean them.
-ATTRIBUTE_ALIASES: dict[str, str] = {
-    "respondent_type": "respondent_type",
-    "type": "respondent_type",
-    "responding_as": "respondent_type",
-    "role": "respondent_type",
-    "organisation": "organisation",
-    "organization": "organisation",
-    "organisation_name": "organisation",
-    "authority": "authority",
-    "local_authority": "authority",
-    "council": "authority",
-    "region": "region",
-    "area": "region",
-    "sector": "sector",
-    "department": "department",
-}
-
 #: Columns of :func:`nonresponse_by_question`.
 NONRESPONSE_COLUMNS: tuple[str, ...] = ("question", "n_respondents", "n_answered", "n_nonresponse", "share_nonresponse")
 
-#: Segment columns a consultation adds after :data:`outcomes_qual.schema.SEGMENT_COLUMNS`.
-CONSULTATION_SEGMENT_COLUMNS: tuple[str, ...] = ("question", "respondent_type", "organisation", "authority", "region")
+#: Segment columns a consultation adds after :data:`outcomes_qual.schema.SEGMENT_COLUMNS` (then its other attributes).
+CONSULTATION_SEGMENT_COLUMNS: tuple[str, ...] = (*schema.QUESTION_COLUMNS, "respondent_type", "organisation", "authority", "region")
 
-_QUESTION_KEY = re.compile(r"^\s*(q(?:uestion)?\s*[\.\-_ ]?\s*(\d+[a-z]?))\b", re.I)
+#: Columns of the ``respondents`` (transcripts) rows besides the transcript columns.
+RESPONDENT_EXTRA_COLUMNS: tuple[str, ...] = ("respondent_id", "n_questions", "n_answered", "nonresponse", "nonresponse_marked")
 
-
-def canonical(header: object) -> str:
-    """Canonical column name: lower case, runs of spaces/dashes to ``_``.
-
-    Examples
-    --------
-    >>> canonical(" Local Authority "), canonical("Responding-as")
-    ('local_authority', 'responding_as')
-    """
-    return re.sub(r"[\s\-]+", "_", str(header).strip().lower())
-
-
-def question_key(header: object) -> str:
-    """Short key for a question column: ``q1`` from ``"Q1. What works?"``, else a slug.
-
-    Examples
-    --------
-    >>> question_key("Q1. What works?"), question_key("Question 12b: other"), question_key("Any other comments?")
-    ('q1', 'q12b', 'any_other_comments')
-    """
-    text = str(header).strip()
-    m = _QUESTION_KEY.match(text)
-    if m:
-        return "q" + m.group(2).lower()
-    slug = re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
-    return slug[:40].rstrip("_") or "question"
+_cell = cell_text
 
 
 def is_nonresponse(value: object) -> bool:
@@ -149,91 +144,66 @@ def _slug_type(raw: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(raw).strip().lower()).strip("_") or "unknown"
 
 
-@dataclass(frozen=True)
-class ConsultationLayout:
-    """Which columns of a consultation export are the id, attributes and questions.
+def melt_records(records, questions, attr_names, *, stem: str, path=None, question_texts=None):
+    """Turn respondent records into segments and respondent rows (both layouts end here).
 
-    Built once from the header by :meth:`from_header`; the same layout is used
-    for every chunk or partition of the file.
+    Parameters
+    ----------
+    records : iterable of (row_number, respondent_id, attributes, answers)
+        ``attributes`` maps attribute name -> value, ``answers`` question key -> raw answer.
+    questions : list of str
+        Question keys in order (a respondent's answers are joined in this order).
+    attr_names : list of str
+    stem : str
+        The file's stem, prefixing transcript ids.
+    path : str, optional
+    question_texts : dict, optional
+        Question key -> the question as written.
+
+    Returns
+    -------
+    segments, respondents : pandas.DataFrame
     """
-
-    headers: tuple[str, ...]
-    id_index: int
-    attributes: dict = field(default_factory=dict)  # canonical name -> column index
-    questions: dict = field(default_factory=dict)  # question key -> column index
-
-    @classmethod
-    def from_header(cls, headers, *, path=None, questions=None, id_column=None) -> "ConsultationLayout":
-        """Find the id, attribute and question columns.
-
-        Question columns are those given in ``questions``; else those whose
-        header looks like a question (``Q1 ...`` or ending in ``?``); else every
-        column that is neither the id nor a known attribute. Columns that are
-        neither become attributes under their canonical name.
-
-        Raises
-        ------
-        InputError
-            When there is no id column or no question column.
-        """
-        headers = tuple("" if h is None else str(h) for h in headers)
-        canon = [canonical(h) for h in headers]
-        if id_column is not None:
-            want = canonical(id_column)
-            if want not in canon:
-                raise InputError(f"id_column: expected one of the headers {list(headers)}, got {id_column!r}", path=path, line=1)
-            id_index = canon.index(want)
-        else:
-            found = [canon.index(c) for c in ID_COLUMNS if c in canon]
-            if not found:
-                raise InputError(
-                    f"expected a respondent id column (one of {list(ID_COLUMNS)}), got {list(headers)}", path=path, line=1
-                )
-            id_index = found[0]
-        rest = [i for i in range(len(headers)) if i != id_index and headers[i].strip()]
-        if questions is not None:
-            wanted = {canonical(q) for q in questions}
-            q_idx = [i for i in rest if canon[i] in wanted or question_key(headers[i]) in wanted]
-            if len(q_idx) != len(wanted):
-                raise InputError(f"questions: expected columns {sorted(wanted)}, found {[headers[i] for i in q_idx]}", path=path, line=1)
-        else:
-            q_idx = [i for i in rest if _QUESTION_KEY.match(headers[i]) or headers[i].strip().endswith("?")]
-            if not q_idx:
-                q_idx = [i for i in rest if canon[i] not in ATTRIBUTE_ALIASES]
-        if not q_idx:
-            raise InputError(f"expected at least one open-question column besides the id and attributes, got {list(headers)}", path=path, line=1)
-        qkeys: dict[str, int] = {}
-        for i in q_idx:
-            key = question_key(headers[i])
-            if key in qkeys:
-                raise InputError(f"two question columns give the key {key!r}: {headers[qkeys[key]]!r} and {headers[i]!r}", path=path, line=1)
-            qkeys[key] = i
-        attrs: dict[str, int] = {}
-        for i in rest:
-            if i in q_idx:
+    question_texts = question_texts or {}
+    fmt = Path(path).suffix.lstrip(".").lower() if path else "table"
+    seg_rows, resp_rows = [], []
+    for _rownum, rid, attrs, answers in records:
+        role = _slug_type(attrs.get("respondent_type"))
+        tid = f"{stem}:{rid}"
+        pos = n_answered = 0
+        skipped, marked = [], []
+        for qkey in questions:
+            raw = answers.get(qkey)
+            if is_nonresponse(raw):
+                skipped.append(qkey)
+                if _cell(raw) is not None:
+                    marked.append(qkey)
                 continue
-            name = ATTRIBUTE_ALIASES.get(canon[i], canon[i])
-            attrs.setdefault(name, i)
-        return cls(headers, id_index, attrs, qkeys)
-
-    @property
-    def attribute_names(self) -> list[str]:
-        """Attribute columns in output order: the standard ones, then the others sorted."""
-        std = [c for c in ("respondent_type", "organisation", "authority", "region") if c in self.attributes]
-        return std + sorted(c for c in self.attributes if c not in std)
-
-
-#: Columns of the ``respondents`` (transcripts) rows a chunk yields besides the transcript columns.
-RESPONDENT_EXTRA_COLUMNS: tuple[str, ...] = ("respondent_id", "n_questions", "n_answered", "nonresponse")
-
-
-def _cell(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    text = str(v).strip()
-    return text or None
+            body = normalise_text(str(raw)).strip()
+            if n_answered:
+                pos += 2
+            n_answered += 1
+            row = {
+                "segment_id": f"{rid}:{qkey}", "transcript_id": tid, "turn": n_answered, "speaker": rid,
+                "participant_id": tid, "role": role, "text": body, "start_char": pos, "end_char": pos + len(body),
+                "start_s": np.nan, "end_s": np.nan, "question": qkey, "question_text": question_texts.get(qkey, qkey),
+            }
+            for name in attr_names:
+                row[name] = attrs.get(name)
+            seg_rows.append(row)
+            pos += len(body)
+        resp = {
+            "transcript_id": tid, "source_path": path, "format": fmt, "method": "other",
+            "authority": attrs.get("authority"), "department": attrs.get("department"), "date": None,
+            "n_turns": n_answered, "respondent_id": rid, "n_questions": len(questions), "n_answered": n_answered,
+            "nonresponse": "|".join(skipped), "nonresponse_marked": "|".join(marked), "role": role,
+        }
+        for name in attr_names:
+            resp.setdefault(name, attrs.get(name))
+        resp_rows.append(resp)
+    seg_cols = [*schema.SEGMENT_COLUMNS, *schema.QUESTION_COLUMNS, *attr_names]
+    resp_cols = [*schema.TRANSCRIPT_COLUMNS, *RESPONDENT_EXTRA_COLUMNS, "role", *[a for a in attr_names if a not in ("authority", "department")]]
+    return pd.DataFrame(seg_rows, columns=seg_cols), pd.DataFrame(resp_rows, columns=resp_cols)
 
 
 def melt_rows(rows, layout: ConsultationLayout, *, stem: str, path=None):
@@ -252,7 +222,7 @@ def melt_rows(rows, layout: ConsultationLayout, *, stem: str, path=None):
     Returns
     -------
     segments : pandas.DataFrame
-        :data:`schema.SEGMENT_COLUMNS` + :data:`CONSULTATION_SEGMENT_COLUMNS` + other attributes.
+        :data:`schema.SEGMENT_COLUMNS` + ``question``, ``question_text`` + the attributes.
     respondents : pandas.DataFrame
         One row per respondent: :data:`schema.TRANSCRIPT_COLUMNS` + :data:`RESPONDENT_EXTRA_COLUMNS` + attributes.
     problems : list of InputError
@@ -260,11 +230,8 @@ def melt_rows(rows, layout: ConsultationLayout, *, stem: str, path=None):
     ids : dict
         respondent id -> row number, for the caller's duplicate check across chunks.
     """
-    attr_names = layout.attribute_names
-    seg_rows, resp_rows, problems, ids = [], [], [], {}
+    problems, ids, records = [], {}, []
     n_cols = len(layout.headers)
-    qitems = list(layout.questions.items())
-    fmt = Path(path).suffix.lstrip(".").lower() if path else "table"
     for rownum, cells in rows:
         cells = list(cells)
         if len(cells) != n_cols:
@@ -279,68 +246,16 @@ def melt_rows(rows, layout: ConsultationLayout, *, stem: str, path=None):
             continue
         ids[rid] = rownum
         attrs = {name: _cell(cells[i]) for name, i in layout.attributes.items()}
-        role = _slug_type(attrs.get("respondent_type"))
-        tid = f"{stem}:{rid}"
-        pos = 0
-        n_answered = 0
-        skipped = []
-        for qkey, i in qitems:
-            raw = cells[i]
-            if is_nonresponse(raw):
-                skipped.append(qkey)
-                continue
-            body = normalise_text(str(raw)).strip()
-            if n_answered:
-                pos += 2
-            n_answered += 1
-            row = {
-                "segment_id": f"{rid}:{qkey}",
-                "transcript_id": tid,
-                "turn": n_answered,
-                "speaker": rid,
-                "participant_id": tid,
-                "role": role,
-                "text": body,
-                "start_char": pos,
-                "end_char": pos + len(body),
-                "start_s": np.nan,
-                "end_s": np.nan,
-                "question": qkey,
-            }
-            for name in attr_names:
-                row[name] = attrs.get(name)
-            seg_rows.append(row)
-            pos += len(body)
-        resp = {
-            "transcript_id": tid,
-            "source_path": path,
-            "format": fmt,
-            "method": "other",
-            "authority": attrs.get("authority"),
-            "department": attrs.get("department"),
-            "date": None,
-            "n_turns": n_answered,
-            "respondent_id": rid,
-            "n_questions": len(qitems),
-            "n_answered": n_answered,
-            "nonresponse": "|".join(skipped),
-            "role": role,
-        }
-        for name in attr_names:
-            resp.setdefault(name, attrs.get(name))
-        resp_rows.append(resp)
-    seg_cols = [*schema.SEGMENT_COLUMNS, "question", *attr_names]
-    resp_cols = [*schema.TRANSCRIPT_COLUMNS, *RESPONDENT_EXTRA_COLUMNS, "role", *[a for a in attr_names if a not in ("authority", "department")]]
-    segments = pd.DataFrame(seg_rows, columns=seg_cols)
-    respondents = pd.DataFrame(resp_rows, columns=resp_cols)
+        records.append((rownum, rid, attrs, {k: cells[i] for k, i in layout.questions.items()}))
+    segments, respondents = melt_records(records, list(layout.questions), layout.attribute_names, stem=stem, path=path,
+                                         question_texts=layout.question_texts)
     return segments, respondents, problems, ids
 
 
-def _corpus_from(segments: pd.DataFrame, respondents: pd.DataFrame, problems, layout: ConsultationLayout) -> Corpus:
+def _corpus_from(segments: pd.DataFrame, respondents: pd.DataFrame, problems, attr_names) -> Corpus:
     texts: dict[str, str] = {}
     for tid, group in segments.groupby("transcript_id", sort=False):
         texts[tid] = "\n\n".join(group["text"])
-    attr_names = layout.attribute_names
     participants = pd.DataFrame(
         {
             "participant_id": respondents["transcript_id"],
@@ -367,6 +282,48 @@ def _corpus_from(segments: pd.DataFrame, respondents: pd.DataFrame, problems, la
     )
 
 
+def _question_counts(segments, respondents, questions, columns, texts, reasons) -> list[QuestionCount]:
+    answered = segments["question"].value_counts()
+    def split(col):
+        s = respondents[col].fillna("").astype(str)
+        return s[s != ""].str.split("|").explode().value_counts()
+    non, marked = split("nonresponse"), split("nonresponse_marked")
+    out = []
+    for k in questions:
+        m = int(marked.get(k, 0))
+        out.append(QuestionCount(k, columns.get(k, k), texts.get(k, k), reasons.get(k, ""), int(answered.get(k, 0)), m,
+                                 int(non.get(k, 0)) - m))
+    return out
+
+
+def wide_report(layout: ConsultationLayout, segments, respondents, *, path, n_rows, n_problems, sampled_rows) -> ReadReport:
+    """The :class:`ReadReport` of a wide read."""
+    dec = {d.column: d for d in layout.decisions}
+    qcols = {k: layout.headers[i] for k, i in layout.questions.items()}
+    reasons = {k: dec[layout.headers[i]].reason for k, i in layout.questions.items()}
+    return ReadReport(
+        path=path, layout="wide", id_column=layout.headers[layout.id_index],
+        questions=_question_counts(segments, respondents, list(layout.questions), qcols, layout.question_texts, reasons),
+        attributes={n: layout.headers[layout.attributes[n]] for n in layout.attribute_names},
+        attribute_reasons={n: dec[layout.headers[layout.attributes[n]]].reason for n in layout.attribute_names},
+        unread=[(d.column or "(no header)", d.reason) for d in layout.decisions if d.role == "unread"],
+        doubts=layout.doubts, n_rows=n_rows, n_respondents=len(respondents), n_problems=n_problems, sampled_rows=sampled_rows,
+    )
+
+
+def _finish(segments, respondents, problems, attr_names, path, report: ReadReport, strict: bool) -> Corpus:
+    if not len(respondents):
+        raise InputError("has a header but no respondent rows could be read" + (f" ({problems[0].message})" if problems else ""), path=path)
+    for p in problems:
+        logger.warning("%s", p)
+    logger.info("%s", report)
+    if strict:
+        report.raise_for_doubts()
+    corpus = _corpus_from(segments, respondents, problems, attr_names)
+    corpus.reads = [report]
+    return corpus
+
+
 def _csv_rows(text: str):
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -382,31 +339,31 @@ def _csv_rows(text: str):
     return header, rows()
 
 
-def parse_consultation_csv(text: str, stem: str, *, path=None, questions=None, id_column=None) -> Corpus:
-    """Return the corpus of a consultation CSV given its text (see the module doc).
+def _chunks(rows, size):
+    chunk = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    yield chunk
+
+
+def parse_consultation_csv(text: str, stem: str, *, path=None, questions=None, attributes=None, id_column=None,
+                           strict: bool = False) -> Corpus:
+    """Return the corpus of a consultation CSV (wide or long) given its text (see the module doc).
 
     Raises
     ------
     InputError
-        For a file with no header, no id column or no question column.
+        For a file with no header, no id column or no question column; with
+        ``strict``, for any doubt about the columns.
     """
     header, rows = _csv_rows(normalise_text(text))
     if header is None:
         raise InputError("empty file", path=path)
-    layout = ConsultationLayout.from_header(header, path=path, questions=questions, id_column=id_column)
-    segments, respondents, problems, _ = melt_rows(rows, layout, stem=stem, path=path)
-    return _finish(segments, respondents, problems, layout, path)
-
-
-def _finish(segments, respondents, problems, layout, path) -> Corpus:
-    if not len(respondents):
-        raise InputError("has a header but no respondent rows could be read" + (f" ({problems[0].message})" if problems else ""), path=path)
-    for p in problems:
-        logger.warning("%s", p)
-    n_non = int(len(respondents) * len(layout.questions) - len(segments))
-    if n_non:
-        logger.info("%s: %d empty or non-response answer(s) counted, not coded", path or "consultation", n_non)
-    return _corpus_from(segments, respondents, problems, layout)
+    return _read_stream(header, ((header, c) for c in _chunks(rows, 50_000)), stem=stem, path=path, questions=questions,
+                        attributes=attributes, id_column=id_column, strict=strict)
 
 
 def iter_table_rows(path, *, chunk_rows: int = 50_000):
@@ -478,13 +435,8 @@ def iter_table_rows(path, *, chunk_rows: int = 50_000):
     header, rows = _csv_rows(normalise_text(decode_bytes(data, path=spath)))
     if header is None:
         raise InputError("empty file", path=spath)
-    chunk = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= chunk_rows:
-            yield header, chunk
-            chunk = []
-    yield header, chunk
+    for chunk in _chunks(rows, chunk_rows):
+        yield header, chunk
 
 
 def _pyarrow_parquet(path):
@@ -495,67 +447,189 @@ def _pyarrow_parquet(path):
     return pq
 
 
-def read_consultation(path, *, questions=None, id_column=None, transcript_prefix: str | None = None) -> Corpus:
-    """Read a wide consultation export (CSV, XLSX or Parquet) into a corpus.
+def head_rows(chunks, n: int = SAMPLE_ROWS):
+    """Split a stream of ``(header, rows)`` chunks into (header, the first ``n`` rows, the buffered chunks, the rest of the stream)."""
+    header, sample, buffered = None, [], []
+    for h, chunk in chunks:
+        header = h
+        buffered.append((h, chunk))
+        sample.extend(chunk[: max(0, n - len(sample))])
+        if len(sample) >= n:
+            break
+    return header, sample, buffered, chunks
+
+
+def detect_layout(path, *, questions=None, attributes=None, id_column=None):
+    """The layout of a consultation file: a :class:`LongLayout`, or a :class:`ConsultationLayout` decided on its first rows.
+
+    The Dask engine and :func:`read_consultation` decide on the same rows, so they read the same columns.
+    """
+    spath = os.fspath(path)
+    header, sample, _, _ = head_rows(iter_table_rows(path, chunk_rows=SAMPLE_ROWS))
+    if header is None:
+        raise InputError("empty file", path=spath)
+    long = LongLayout.detect(header, path=spath, questions=questions, attributes=attributes, id_column=id_column)
+    if long is not None:
+        return long
+    return ConsultationLayout.detect(header, sample, path=spath, questions=questions, attributes=attributes, id_column=id_column)
+
+
+def long_result(collector: LongCollector, *, stem: str, path=None):
+    """Melt what a :class:`LongCollector` gathered: (segments, respondents, attribute names, report)."""
+    lay = collector.layout
+    decisions = collector.attribute_decisions()
+    attrs = {name: i for name, role, _w, _d, i in decisions if role == "attribute"}
+    std = [c for c in ("respondent_type", "organisation", "authority", "region") if c in attrs]
+    attr_names = std + sorted(c for c in attrs if c not in std)
+    attrs = {n: attrs[n] for n in attr_names}
+    keys = list(collector.questions)
+    texts = {k: q["text"] for k, q in collector.questions.items()}
+    segments, respondents = melt_records(collector.records(attrs), keys, attr_names, stem=stem, path=path, question_texts=texts)
+    cols = {k: (q["id"] if q["id"] is not None else q["text"]) for k, q in collector.questions.items()}
+    report = ReadReport(
+        path=path, layout="long", id_column=lay.headers[lay.id_index],
+        questions=_question_counts(segments, respondents, keys, cols, texts, {}),
+        attributes={n: lay.headers[attrs[n]] for n in attr_names},
+        attribute_reasons={name: why for name, role, why, _d, _i in decisions if role == "attribute"},
+        unread=[(lay.headers[i], why) for _n, role, why, _d, i in decisions if role == "unread"],
+        doubts=[d for *_x, d, _i in decisions if d] + collector.doubts(),
+        n_rows=collector.n_rows, n_respondents=len(respondents), n_problems=len(collector.problems),
+        question_column=lay.headers[lay.qid_index] if lay.qid_index is not None else None,
+        question_text_column=lay.headers[lay.qtext_index] if lay.qtext_index is not None else None,
+        answer_column=lay.headers[lay.answer_index],
+        unread_questions=dict(collector.unread_questions),
+    )
+    return segments, respondents, attr_names, report
+
+
+def _read_stream(header, chunks, *, stem, path, questions, attributes, id_column, strict) -> Corpus:
+    """Read a consultation from its chunks (the header is ``header``); see :func:`read_consultation`."""
+    long = LongLayout.detect(header, path=path, questions=questions, attributes=attributes, id_column=id_column)
+    if long is not None:
+        collector = LongCollector(long, path=path)
+        for _, chunk in chunks:
+            collector.add(chunk)
+        if not collector.respondents:
+            raise InputError("has a header but no answer rows could be read"
+                             + (f" ({collector.problems[0].message})" if collector.problems else ""), path=path)
+        segments, respondents, attr_names, report = long_result(collector, stem=stem, path=path)
+        return _finish(segments, respondents, collector.problems, attr_names, path, report, strict)
+    header, sample, buffered, rest = head_rows(chunks)
+    if header is None:
+        raise InputError("empty file", path=path)
+    layout = ConsultationLayout.detect(header, sample, path=path, questions=questions, attributes=attributes, id_column=id_column)
+    if strict and layout.doubts:
+        ReadReport(path=path, layout="wide", id_column="", doubts=layout.doubts).raise_for_doubts()
+    seg_parts, resp_parts, problems, seen = [], [], [], {}
+    n_rows = 0
+
+    def stream():
+        yield from buffered
+        yield from rest
+
+    for _, chunk in stream():
+        n_rows += len(chunk)
+        fresh = []
+        for rownum, cells in chunk:
+            rid = _cell(cells[layout.id_index]) if len(cells) > layout.id_index else None
+            if rid is not None and rid in seen and len(cells) == len(layout.headers):
+                problems.append(InputError(f"row {rownum}: respondent id {rid!r} repeats (first in row {seen[rid]}); row skipped", path=path, line=rownum))
+                continue
+            fresh.append((rownum, cells))
+        seg, resp, probs, ids = melt_rows(fresh, layout, stem=stem, path=path)
+        seen.update(ids)
+        seg_parts.append(seg)
+        resp_parts.append(resp)
+        problems.extend(probs)
+    if not resp_parts:
+        raise InputError("empty file", path=path)
+    problems.sort(key=lambda p: p.line or 0)
+    segments = pd.concat(seg_parts, ignore_index=True)
+    respondents = pd.concat(resp_parts, ignore_index=True)
+    report = wide_report(layout, segments, respondents, path=path, n_rows=n_rows, n_problems=len(problems),
+                         sampled_rows=len(sample))
+    return _finish(segments, respondents, problems, layout.attribute_names, path, report, strict)
+
+
+def read_consultation(path, *, questions=None, attributes=None, id_column=None, transcript_prefix: str | None = None,
+                      strict: bool = False) -> Corpus:
+    """Read a consultation export (CSV, XLSX or Parquet; wide or long) into a corpus.
 
     Parameters
     ----------
     path : path-like
     questions : list of str, optional
-        Question columns (headers or keys such as ``q1``); found from the header by default.
+        The question columns (wide: headers or keys such as ``q1``) or the
+        questions to read (long: question ids, keys or texts); decided from
+        the content by default. When given, no other column is a question.
+    attributes : list of str, optional
+        The attribute columns; decided from the content by default. When
+        given, no other column is an attribute.
     id_column : str, optional
-        The respondent id column (default: ``respondent_id``, ``respondent``, ``response_id`` or ``id``).
+        The respondent id column (default: ``respondent_id``, ``respondent``,
+        ``response_id``, ``id``, ... see :data:`ID_COLUMNS`).
     transcript_prefix : str, optional
         Prefix of transcript ids (default: the file stem).
+    strict : bool, default False
+        Raise :class:`InputError` when any column's reading is in doubt
+        (see :attr:`ReadReport.doubts`).
 
     Returns
     -------
     Corpus
-        Segments carry ``question`` and the respondent attributes;
-        ``corpus.transcripts`` has one row per respondent with ``nonresponse``;
-        malformed rows are in ``corpus.problems``.
+        Segments carry ``question``, ``question_text`` and the respondent
+        attributes; ``corpus.transcripts`` has one row per respondent with
+        ``nonresponse``; malformed rows are in ``corpus.problems``; what was
+        read is ``corpus.reads[0]`` (a :class:`ReadReport`).
 
     Raises
     ------
     InputError
-        For an unreadable file, no id or question column, or no readable row.
+        For an unreadable file, no id or question column, no readable row,
+        or (``strict``) a doubt.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = p.write_text("respondent_id,Years teaching,N2\\nr1,12,Students asked for it.\\nr2,3,I had no choice at all.\\n")
+    >>> corpus = read_consultation(p)
+    >>> corpus.segments[["segment_id", "years_teaching"]].values.tolist()
+    [['r1:n2', '12'], ['r2:n2', '3']]
+    >>> print(corpus.reads[0].lines()[2])
+      1 question column(s): 'N2' (free text (5.0 words on average, 2 distinct in 2 cells))
+    >>> corpus.reads[0].doubts
+    ["column 'N2': only 2 answer(s) to judge from; read as a question"]
     """
     spath = os.fspath(path)
     stem = transcript_prefix or Path(path).stem
-    layout = None
-    seg_parts, resp_parts, problems, seen = [], [], [], {}
-    for header, chunk in iter_table_rows(path):
-        if layout is None:
-            layout = ConsultationLayout.from_header(header, path=spath, questions=questions, id_column=id_column)
-        fresh = []
-        for rownum, cells in chunk:
-            rid = _cell(cells[layout.id_index]) if len(cells) > layout.id_index else None
-            if rid is not None and rid in seen:
-                problems.append(InputError(f"row {rownum}: respondent id {rid!r} repeats (first in row {seen[rid]}); row skipped", path=spath, line=rownum))
-                continue
-            fresh.append((rownum, cells))
-        seg, resp, probs, ids = melt_rows(fresh, layout, stem=stem, path=spath)
-        seen.update(ids)
-        seg_parts.append(seg)
-        resp_parts.append(resp)
-        problems.extend(probs)
-    segments = pd.concat(seg_parts, ignore_index=True) if seg_parts else None
-    respondents = pd.concat(resp_parts, ignore_index=True) if resp_parts else None
-    if layout is None or respondents is None:
+    chunks = iter_table_rows(path)
+    first = next(chunks, None)
+    if first is None:
         raise InputError("empty file", path=spath)
-    return _finish(segments, respondents, problems, layout, spath)
+
+    def stream():
+        yield first
+        yield from chunks
+
+    return _read_stream(first[0], stream(), stem=stem, path=spath, questions=questions, attributes=attributes,
+                        id_column=id_column, strict=strict)
 
 
 def looks_like_consultation(header) -> bool:
-    """True for a CSV header with a respondent id column and no ``text`` column.
+    """True for a long-layout header, or a header with a respondent id column and no ``text`` column.
 
     Examples
     --------
     >>> looks_like_consultation(["respondent_id", "type", "Q1. What works?"])
     True
+    >>> looks_like_consultation(["respondent_id", "question_id", "question", "answer"])
+    True
     >>> looks_like_consultation(["id", "text", "role"])
     False
     """
+    if is_long_header(header):
+        return True
     canon = [canonical(h) for h in header]
     text_like = {"text", "response", "answer", "comment", "comments", "quote"}
     if text_like & set(canon):
@@ -574,7 +648,7 @@ def nonresponse_by_question(data, *, questions=None) -> pd.DataFrame:
         A consultation corpus, or its respondent rows (``n_questions``, ``nonresponse``)
         joined with segments' ``question`` counts via ``n_answered``.
     questions : list of str, optional
-        Question keys in order (default: the order they first appear).
+        Question keys in order (default: sorted naturally).
 
     Returns
     -------

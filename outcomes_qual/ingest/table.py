@@ -6,8 +6,10 @@ Columns (headers matched without regard to case or spaces): ``text``
 ``{transcript_id}:{row:03d}`` when absent), optional ``speaker``, ``role``,
 ``participant_id``, ``transcript_id`` (groups rows into several
 transcripts; default: the file name), ``turn``, ``start_s``, ``end_s``,
-``authority``, ``department``, ``method``. Other columns that are constant
-per speaker become participant attributes.
+``authority``, ``department``, ``method``, ``question`` (kept on each
+segment as ``question``, a short key such as ``q1``, and ``question_text``,
+as written). Other columns that are constant per speaker become participant
+attributes.
 
 Each response is one segment, even when consecutive rows share a speaker.
 The transcript's plain text is the responses joined by blank lines; offsets
@@ -37,6 +39,7 @@ from ..corpus import Corpus, make_segment_id
 from ..errors import InputError
 from ..safe_tables import restore
 from ..text import normalise_text
+from ._consult_layout import question_key
 from ._turns import default_participant_id
 from .roles import normalise_method, normalise_role, role_from_label
 
@@ -56,7 +59,7 @@ _ALIASES = {
     "name": "speaker",
 }
 _KNOWN = {"id", "text", "speaker", "role", "participant_id", "transcript_id", "turn", "start_s", "end_s",
-          "start_char", "end_char", "authority", "department", "method"}
+          "start_char", "end_char", "authority", "department", "method", "question", "question_text"}
 
 
 def _canon(col: str) -> str:
@@ -142,6 +145,7 @@ def parse_table(text: str, transcript_id: str, *, path: str | None = None, fmt: 
     if not rows:
         raise InputError("has a header but no rows", path=path)
     extras = [c for c in columns if c not in _KNOWN]
+    has_question = "question" in columns or "question_text" in columns
     groups: dict[str, list[tuple[int, dict]]] = {}
     for line, row in rows:
         tid = _value(row.get("transcript_id"))
@@ -197,6 +201,11 @@ def parse_table(text: str, transcript_id: str, *, path: str | None = None, fmt: 
                     "end_s": _float(row.get("end_s"), path, line, "end_s"),
                 }
             )
+            if has_question:
+                qtext = _value(row.get("question_text")) or _value(row.get("question"))
+                qkey = _value(row.get("question"))
+                seg_rows[-1]["question"] = None if qkey is None else question_key(qkey)
+                seg_rows[-1]["question_text"] = None if qtext is None else str(qtext)
             pieces.append(body)
             pos += len(body)
             person = people.setdefault(speaker, {"participant_id": pid, "role": role, "_extra": {}})
@@ -221,7 +230,8 @@ def parse_table(text: str, transcript_id: str, *, path: str | None = None, fmt: 
         logger.warning("%s: %d row(s) with empty text skipped", path or transcript_id, skipped)
     if not seg_rows:
         raise InputError("every row's text is empty", path=path)
-    segments = pd.DataFrame(seg_rows, columns=list(schema.SEGMENT_COLUMNS))
+    seg_cols = [*schema.SEGMENT_COLUMNS, *(schema.QUESTION_COLUMNS if has_question else ())]
+    segments = pd.DataFrame(seg_rows, columns=seg_cols)
     participants = pd.DataFrame(part_rows)
     keep_extra = [c for c in extras if c in participants and participants[c].notna().any()]
     participants = participants.reindex(columns=[*schema.PARTICIPANT_COLUMNS, *keep_extra])
