@@ -26,9 +26,27 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, project: bool = True
 
 
 def add_roster_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--roster`` and ``--strict``."""
+    """Add ``--roster``, ``--strict`` and the consultation options ``--questions`` and ``--attributes``."""
     parser.add_argument("--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)")
-    parser.add_argument("--strict", action="store_true", help="make speakers missing from the roster an error")
+    parser.add_argument("--strict", action="store_true",
+                        help="make speakers missing from the roster an error, and any doubt about a consultation's columns")
+    parser.add_argument("--questions", action="append", metavar="COLUMN",
+                        help="consultation exports: the question columns (headers or keys such as q1; repeat the option "
+                             "or separate with commas); no other column is read as a question")
+    parser.add_argument("--attributes", action="append", metavar="COLUMN",
+                        help="consultation exports: the respondent attribute columns; no other column is kept as an attribute")
+
+
+def consultation_options(args: argparse.Namespace) -> dict:
+    """``questions`` and ``attributes`` for :func:`outcomes_qual.ingest.read_corpus` from ``args``."""
+    return {"questions": getattr(args, "questions", None), "attributes": getattr(args, "attributes", None)}
+
+
+def report_reads(corpus, stream=None) -> None:
+    """Print what each consultation read decided and counted (``corpus.reads``) on stderr."""
+    stream = stream or sys.stderr
+    for report in getattr(corpus, "reads", []):
+        print(str(report), file=stream)
 
 
 def add_project_argument(parser: argparse.ArgumentParser, *, help_text: str = "the project file") -> None:
@@ -62,17 +80,18 @@ def load_corpus(args: argparse.Namespace):
             return proj.corpus()
     if not args.inputs:
         raise InputError("no INPUT given: name transcript files or directories (or --project)")
-    return read_inputs(args.inputs, roster=args.roster, strict=args.strict)
+    return read_inputs(args.inputs, roster=args.roster, strict=args.strict, **consultation_options(args))
 
 
-def read_inputs(inputs, *, roster=None, strict: bool = False):
-    """Read transcripts from ``inputs``, reporting each problem on stderr.
+def read_inputs(inputs, *, roster=None, strict: bool = False, questions=None, attributes=None):
+    """Read transcripts from ``inputs``, reporting what each consultation read and each problem on stderr.
 
     Raises :class:`InputError` when no turn could be read from any of them.
     """
     from ..ingest import read_corpus
 
-    corpus = read_corpus(inputs, roster=roster, strict=strict)
+    corpus = read_corpus(inputs, roster=roster, strict=strict, questions=questions, attributes=attributes)
+    report_reads(corpus)
     report_problems(corpus)
     if not len(corpus.segments):
         raise InputError(f"no turns could be read from {', '.join(map(str, inputs))}")

@@ -162,11 +162,11 @@ def run_add(args: argparse.Namespace) -> int:
     """Read transcripts and add them (one transaction)."""
     from ..ingest import UnknownSpeakersError
     from ..project import Project
-    from ._common import read_inputs
+    from ._common import consultation_options, read_inputs
 
     codebook = _load_codebook(args.codebook) if args.codebook else None
     with Project.open(args.project) as proj:
-        corpus = read_inputs(args.inputs, roster=args.roster, strict=args.strict)
+        corpus = read_inputs(args.inputs, roster=args.roster, strict=args.strict, **consultation_options(args))
         failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
         have = proj.texts()
         same = [t for t, text in corpus.texts.items() if have.get(t) == text]

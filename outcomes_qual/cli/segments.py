@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import schema
 from ..errors import InputError
 from ..safe_tables import write_csv
-from ._common import add_input_arguments, refuse_output_over_inputs, report_problems
+from ._common import add_input_arguments, consultation_options, refuse_output_over_inputs, report_problems, report_reads
 
 
 def register(subparsers) -> None:
@@ -23,8 +23,9 @@ def register(subparsers) -> None:
         help="read transcripts (txt, docx, vtt, srt, csv, jsonl) and write one row per speaker turn",
         description=(
             "Read transcripts (files or directories, recursively) and write the segments table: "
-            f"{', '.join(schema.SEGMENT_COLUMNS)}. Files that cannot be read are reported one line "
-            "each and the rest are written."
+            f"{', '.join(schema.SEGMENT_COLUMNS)} (and, for consultations, {', '.join(schema.QUESTION_COLUMNS)}). "
+            "Files that cannot be read are reported one line each and the rest are written. For a consultation "
+            "export (wide or long) what was read is printed: layout, question and attribute columns, counts."
         ),
     )
     add_input_arguments(parser, project=False)
@@ -40,14 +41,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("no INPUT given: name transcript files or directories")
     out = args.out
     refuse_output_over_inputs(out, [*args.inputs, *([args.roster] if args.roster else [])])
-    corpus = read_corpus(args.inputs, roster=args.roster, strict=args.strict)
+    corpus = read_corpus(args.inputs, roster=args.roster, strict=args.strict, **consultation_options(args))
+    report_reads(corpus)
     report_problems(corpus)
     failures = [p for p in corpus.problems if not isinstance(p, UnknownSpeakersError)]
     seg = corpus.segments
     if not len(seg):
         print(f"error: no turns could be read from {', '.join(map(str, args.inputs))}", file=sys.stderr)
         return 2
-    table = seg.loc[:, list(schema.SEGMENT_COLUMNS)]
+    table = seg.loc[:, [*schema.SEGMENT_COLUMNS, *(c for c in schema.QUESTION_COLUMNS if c in seg.columns)]]
     if out == "-":
         write_csv(table, sys.stdout)
         stream = sys.stderr

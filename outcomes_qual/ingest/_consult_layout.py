@@ -300,13 +300,20 @@ def _match_columns(wanted, headers, *, what: str, path, extra_keys=None) -> list
     keys = [question_key(h) for h in headers]
     out: list[int] = []
     missing = []
-    for w in wanted:
+
+    def hits_of(w):
         cw, kw = canonical(w), question_key(w)
         hits = [i for i in range(len(headers)) if headers[i].strip() == str(w).strip()]
-        hits = hits or [i for i in range(len(headers)) if canon[i] == cw] or [i for i in range(len(headers)) if keys[i] == kw]
-        if not hits:
+        return hits or [i for i in range(len(headers)) if canon[i] == cw] or [i for i in range(len(headers)) if keys[i] == kw]
+
+    for w in wanted:
+        hits = hits_of(w)
+        if not hits and "," in str(w):  # "N2,N3,Q5" from the command line
+            pieces = [p.strip() for p in str(w).split(",") if p.strip()]
+            missing.extend(p for p in pieces if not hits_of(p))
+            hits = [i for p in pieces for i in hits_of(p)]
+        elif not hits:
             missing.append(str(w))
-            continue
         for i in hits:
             if i not in out:
                 out.append(i)
@@ -523,7 +530,10 @@ class LongLayout:
             bad = [headers[i] for i in filt if i in used]
             if bad:
                 raise InputError(f"attributes: {bad} are the id, question or answer column, not attributes", path=path, line=1)
-        return cls(headers, id_index, qid, qtext, ans, others, None if questions is None else tuple(map(str, questions)), filt)
+        wanted = None
+        if questions is not None:
+            wanted = tuple(dict.fromkeys([*map(str, questions), *(p.strip() for q in questions for p in str(q).split(",") if p.strip())]))
+        return cls(headers, id_index, qid, qtext, ans, others, wanted, filt)
 
     def wants(self, qid: str | None, qtext: str | None, key: str) -> bool:
         """True when the question is to be read (every question unless ``questions`` was given)."""

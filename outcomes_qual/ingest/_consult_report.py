@@ -14,14 +14,14 @@ Examples
 ...                questions=[QuestionCount("q1", "Q1. What works?", "Q1. What works?", "free text", 1, 1, 0)],
 ...                attributes={"region": "Region"}, attribute_reasons={"region": "few repeated values"})
 >>> print(r)  # doctest: +NORMALIZE_WHITESPACE
-c.csv: wide layout (one row per respondent); columns decided on the first 2 row(s)
+c.csv: wide layout (one row per respondent), 2 row(s); columns decided on the first 2
   respondent id: 'respondent_id'
-  1 question column(s): 'Q1. What works?' (free text)
-  1 attribute column(s): 'Region' -> region (few repeated values)
-  not read: none
-  2 respondent(s) in 2 row(s): 1 answer(s) read; 1 non-response(s) (N/A, none, ...) and 0 blank counted, not coded
-  per question: answered / non-response / blank
-    q1: 1 / 1 / 0  Q1. What works?
+  1 question(s), answered / non-response / blank:
+    q1 <- 'Q1. What works?': 1 / 1 / 0  free text
+  1 attribute column(s):
+    region <- 'Region': few repeated values
+  columns not read: none
+  2 respondent(s): 1 answer(s) read, one segment each; 1 non-response(s) (N/A, none, ...) and 0 blank counted, not coded
 """
 
 from __future__ import annotations
@@ -84,36 +84,40 @@ class ReadReport:
         """The report as lines of text (what the CLI prints)."""
         where = self.path or "consultation"
         if self.layout == "long":
-            out = [f"{where}: long layout (one row per answer)"]
+            out = [f"{where}: long layout (one row per answer), {self.n_rows} row(s)"]
             qcols = " and ".join(
                 f"{what} {col!r}" for what, col in (("id", self.question_column), ("text", self.question_text_column)) if col
             )
             out.append(f"  respondent id: {self.id_column!r}; question: {qcols}; answer: {self.answer_column!r}")
-            out.append(f"  {len(self.questions)} question(s): " + ", ".join(f"{q.key}" for q in self.questions))
         else:
-            out = [f"{where}: wide layout (one row per respondent); columns decided on the first {self.sampled_rows} row(s)"]
+            out = [f"{where}: wide layout (one row per respondent), {self.n_rows} row(s); columns decided on the first {self.sampled_rows}"]
             out.append(f"  respondent id: {self.id_column!r}")
-            out.append(f"  {len(self.questions)} question column(s): " + ", ".join(f"{q.column!r} ({q.reason})" for q in self.questions))
+        out.append(f"  {len(self.questions)} question(s), answered / non-response / blank:")
+        for q in self.questions:
+            text = q.text if len(q.text) <= 60 else q.text[:57] + "..."
+            about = q.reason if self.layout == "wide" else ""
+            if q.text != q.column:
+                about = f"{text!r}" + (f"; {about}" if about else "")
+            out.append(f"    {q.key} <- {q.column!r}: {q.n_answered} / {q.n_nonresponse} / {q.n_blank}" + (f"  {about}" if about else ""))
         if self.attributes:
-            out.append(f"  {len(self.attributes)} attribute column(s): " + ", ".join(
-                f"{col!r} -> {name} ({self.attribute_reasons.get(name, '')})" for name, col in self.attributes.items()))
+            out.append(f"  {len(self.attributes)} attribute column(s):")
+            for name, col in self.attributes.items():
+                out.append(f"    {name} <- {col!r}: {self.attribute_reasons.get(name, '')}")
         else:
             out.append("  attribute columns: none")
         if self.unread:
-            out.append("  not read: " + "; ".join(f"{col!r} ({why})" for col, why in self.unread))
+            out.append(f"  {len(self.unread)} column(s) not read:")
+            for col, why in self.unread:
+                out.append(f"    {col!r}: {why}")
         else:
-            out.append("  not read: none")
+            out.append("  columns not read: none")
         for q, n in self.unread_questions.items():
             out.append(f"  question {q!r} not read (not named in questions): {n} row(s)")
         out.append(
-            f"  {self.n_respondents} respondent(s) in {self.n_rows} row(s): {self.n_answers} answer(s) read; "
+            f"  {self.n_respondents} respondent(s): {self.n_answers} answer(s) read, one segment each; "
             f"{self.n_nonresponse} non-response(s) (N/A, none, ...) and {self.n_blank} blank counted, not coded"
             + (f"; {self.n_problems} malformed row(s) skipped" if self.n_problems else "")
         )
-        out.append("  per question: answered / non-response / blank")
-        for q in self.questions:
-            text = q.text if len(q.text) <= 70 else q.text[:67] + "..."
-            out.append(f"    {q.key}: {q.n_answered} / {q.n_nonresponse} / {q.n_blank}  {text}")
         for d in self.doubts:
             out.append(f"  doubt: {d}")
         return out

@@ -596,8 +596,9 @@ def read_consultation(path, *, questions=None, attributes=None, id_column=None, 
     >>> corpus = read_consultation(p)
     >>> corpus.segments[["segment_id", "years_teaching"]].values.tolist()
     [['r1:n2', '12'], ['r2:n2', '3']]
-    >>> print(corpus.reads[0].lines()[2])
-      1 question column(s): 'N2' (free text (5.0 words on average, 2 distinct in 2 cells))
+    >>> print("\\n".join(corpus.reads[0].lines()[2:4]))
+      1 question(s), answered / non-response / blank:
+        n2 <- 'N2': 2 / 0 / 0  free text (5.0 words on average, 2 distinct in 2 cells)
     >>> corpus.reads[0].doubts
     ["column 'N2': only 2 answer(s) to judge from; read as a question"]
     """
