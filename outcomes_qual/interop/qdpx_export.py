@@ -14,7 +14,9 @@ What goes where:
 * ``<Cases>``: one per participant, with its ``VariableValue`` s and a
   ``SelectionRef`` to the selection of each of their turns.
 * ``<Sources>``: one ``TextSource`` per transcript, named by transcript id,
-  with a ``PlainTextSelection`` per turn (named by speaker) and one per
+  with a ``PlainTextSelection`` per turn (named by speaker; its
+  description says the turn and, for a consultation answer, the question)
+  and one per
   (span, coder) holding that coder's ``Coding`` s; ``creatingUser`` sits on
   both the selection and the coding.
 * ``<Notes>``: memos, referenced with ``NoteRef`` from the code, transcript
@@ -119,16 +121,26 @@ def variable_guid(name: str) -> str:
 def turn_description(row) -> str:
     """``Turn 3 (fg1:003)``, with ``, 12.5-20.25 s`` when the turn has times (read back on import).
 
+    A consultation answer adds a second line, ``Question q2: <the question as
+    written>``, so the question survives the round trip.
+
     Examples
     --------
     >>> from types import SimpleNamespace as NS
     >>> turn_description(NS(turn=3, segment_id="fg1:003", start_s=12.5, end_s=20.25))
     'Turn 3 (fg1:003), 12.5-20.25 s'
+    >>> turn_description(NS(turn=1, segment_id="r1:n2", question="n2", question_text="Why did you try it?"))
+    'Turn 1 (r1:n2)\\nQuestion n2: Why did you try it?'
     """
     text = f"Turn {int(row.turn)} ({row.segment_id})"
     start, end = getattr(row, "start_s", None), getattr(row, "end_s", None)
     if not is_missing(start) and not is_missing(end):
         text += f", {float(start):g}-{float(end):g} s"
+    question = getattr(row, "question", None)
+    if not is_missing(question) and str(question).strip():
+        qtext = getattr(row, "question_text", None)
+        qtext = str(question) if is_missing(qtext) else " ".join(str(qtext).split())
+        text += f"\nQuestion {' '.join(str(question).split())}: {qtext}"
     return text
 
 

@@ -97,6 +97,7 @@ class QdpxImport:
 _TURN_DESC = re.compile(r"^Turn \d+ \(")
 _PARTICIPANT_NOTE = re.compile(r"^Memo on participant (.+)$")
 _TURN_TIMES = re.compile(r"^Turn \d+ \(.*\), (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) s$")
+_TURN_QUESTION = re.compile(r"^Question (\S+): (.*)$", re.S)
 
 
 @dataclass
@@ -565,10 +566,12 @@ def _build(r: _Reader) -> QdpxImport:
                 if s.end <= s.start:
                     continue
                 case = case_of_sel[s.guid]
-                m = _TURN_TIMES.match((s.description or "").strip())
+                first, _, more = (s.description or "").strip().partition("\n")
+                m = _TURN_TIMES.match(first.strip())
                 times = (float(m.group(1)), float(m.group(2))) if m else (np.nan, np.nan)
+                q = _TURN_QUESTION.match(more.strip())
                 turns.append({"start": s.start, "end": s.end, "speaker": s.name or case["name"], "case": case,
-                              "hint": None, "times": times})
+                              "hint": None, "times": times, "question": (q.group(1), q.group(2)) if q else None})
                 last_end = s.end
         else:
             linked = cases_of_src.get(src.guid, [])
@@ -615,6 +618,8 @@ def _build(r: _Reader) -> QdpxImport:
                     "end_char": t["end"],
                     "start_s": t.get("times", (np.nan, np.nan))[0],
                     "end_s": t.get("times", (np.nan, np.nan))[1],
+                    "question": t["question"][0] if t.get("question") else None,
+                    "question_text": t["question"][1] if t.get("question") else None,
                 }
             )
         segments.extend(rows)
@@ -736,7 +741,8 @@ def _build(r: _Reader) -> QdpxImport:
 
     # ------------------------------------------------------------- tables
     if segments:
-        seg_df = pd.DataFrame(segments, columns=list(schema.SEGMENT_COLUMNS))
+        has_question = any(row["question"] is not None for row in segments)
+        seg_df = pd.DataFrame(segments, columns=[*schema.SEGMENT_COLUMNS, *(schema.QUESTION_COLUMNS if has_question else ())])
     else:
         seg_df = schema.empty_frame(schema.SEGMENT_COLUMNS)
     declared = list(variables.values())

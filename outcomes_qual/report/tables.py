@@ -87,6 +87,8 @@ def build_tables(corpus, codings: pd.DataFrame, codebook, *, k: int = 3, topics=
     Returns
     -------
     dict of str to pandas.DataFrame
+        For a consultation (segments with ``question``), the quote tables
+        carry each quote's ``question`` after its ``segment_id``.
     """
     parts = analysed_participants(corpus)
     tables: dict[str, pd.DataFrame] = {}
@@ -119,5 +121,14 @@ def build_tables(corpus, codings: pd.DataFrame, codebook, *, k: int = 3, topics=
             if isinstance(frame, pd.DataFrame):
                 if name != "topics" and not isinstance(frame.index, pd.RangeIndex):
                     frame = frame.reset_index()
+                tables[name] = frame
+    if "question" in corpus.segments.columns:  # consultation answers: say which question each quote answers
+        question_of = corpus.segments.set_index("segment_id")["question"]
+        question_of = question_of[~question_of.index.duplicated()]
+        for name in ("exemplar_quotes", "vignette_candidates"):
+            frame = tables[name]
+            if "segment_id" in frame.columns and "question" not in frame.columns:
+                frame = frame.copy()
+                frame.insert(frame.columns.get_loc("segment_id") + 1, "question", frame["segment_id"].map(question_of))
                 tables[name] = frame
     return {name: _drop_private(frame) for name, frame in tables.items()}
