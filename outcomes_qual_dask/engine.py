@@ -40,6 +40,7 @@ from .coder import code_partition, codings_meta, make_plugin, stratified_sample
 from .partitions import (
     atomic_dir,
     atomic_write_csv,
+    consultation_report,
     drop_repeated_respondents,
     ingest_consultation,
     ingest_transcripts,
@@ -75,6 +76,8 @@ class ScaleResult:
     dashboard_link: str | None = None
     coder_token: str | None = None
     topics: object = None  # TopicsAtScale when topics were asked for
+    reads: list = field(default_factory=list)  # ReadReport per consultation file
+
 
     @property
     def codings_path(self) -> Path:
@@ -230,6 +233,9 @@ def autocode_at_scale(
     on_start=None,
     topics_sample: int | None = None,
     topics_backend: str = "light",
+    questions=None,
+    attributes=None,
+    strict: bool = False,
 ) -> ScaleResult:
     """Code consultations or transcripts on Dask; write segments, codings and tables under ``out``.
 
@@ -262,6 +268,10 @@ def autocode_at_scale(
         Also find topics: fit on a stratified sample of this many segments,
         assign every segment partition by partition (:mod:`.topics`).
     topics_backend : {"light", "bertopic", "auto"}, default "light"
+    questions, attributes, strict
+        For consultation exports, as for :func:`outcomes_qual.ingest.read_consultation`:
+        the layout (wide or long) and the question and attribute columns are
+        decided on the same rows, so the segments equal the single-process reader's.
 
     Returns
     -------
@@ -290,17 +300,20 @@ def autocode_at_scale(
         return _run(c, consult, other, cb, out=out, method=method, backend=backend, model_path=model_path, coder=coder,
                     include_facilitator=include_facilitator, random_state=random_state, roster=roster,
                     partition_rows=int(partition_rows), files_per_part=int(files_per_part), fit_max=int(fit_max),
-                    progress=progress, topics_sample=topics_sample, topics_backend=topics_backend)
+                    progress=progress, topics_sample=topics_sample, topics_backend=topics_backend,
+                    questions=questions, attributes=attributes, strict=strict)
 
 
 def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, include_facilitator, random_state, roster,
-         partition_rows, files_per_part, fit_max, progress, topics_sample=None, topics_backend="light") -> ScaleResult:
+         partition_rows, files_per_part, fit_max, progress, topics_sample=None, topics_backend="light",
+         questions=None, attributes=None, strict=False) -> ScaleResult:
     from outcomes_qual.coding import make_coder
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     problems: list[InputError] = []
+    reads: list = []
     work = out / f".work-{uuid.uuid4().hex[:8]}"
     try:
         seg_dir, resp_dir = work / "segments", work / "respondents"
@@ -309,12 +322,19 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         k = 0
         for path in consult:
             try:
-                n, probs = ingest_consultation(c, path, seg_dir, resp_dir, first_part=k, chunk_rows=partition_rows)
+                n, probs, layout, report = ingest_consultation(c, path, seg_dir, resp_dir, first_part=k, chunk_rows=partition_rows,
+                                                               questions=questions, attributes=attributes, strict=strict)
             except InputError as err:
                 problems.append(err)
                 continue
-            problems.extend(drop_repeated_respondents(seg_dir, resp_dir, [f"part.{i:05d}.parquet" for i in range(k, k + n)]))
+            parts = [part_name(i) for i in range(k, k + n)]
+            dropped = drop_repeated_respondents(seg_dir, resp_dir, parts)
+            problems.extend(dropped)
             problems.extend(probs)
+            if report is None:
+                report = consultation_report(path, layout, seg_dir, resp_dir, parts, n_problems=len(probs) + len(dropped))
+            logger.info("%s", report)
+            reads.append(report)
             k += n
         if other:
             n, probs = ingest_transcripts(c, other, seg_dir, roster=roster, files_per_part=files_per_part, first_part=k)
@@ -386,7 +406,7 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         shutil.rmtree(work, ignore_errors=True)
     return ScaleResult(out=out, n_segments=n_segments, n_codings=n_codings, n_partitions=n_parts, problems=problems,
                        tables=tables, timings=timings, fitted_on=n_fit, dashboard_link=getattr(c, "dashboard_link", None),
-                       coder_token=token, topics=topics)
+                       coder_token=token, topics=topics, reads=reads)
 
 
 def _move_parts(src: Path, dst: Path) -> None:

@@ -106,21 +106,15 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
 
 
 # ------------------------------------------------------------------ consultations
-def consultation_layout(path, *, questions=None, id_column=None):
-    """Read the header of a consultation export and return its :class:`ConsultationLayout`."""
-    from outcomes_qual.ingest.consultation import ConsultationLayout, iter_table_rows
+def consultation_layout(path, *, questions=None, attributes=None, id_column=None):
+    """The layout of a consultation export, decided on its header and first rows exactly as the single-process reader decides.
 
-    spath = os.fspath(path)
-    if Path(path).suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
+    Returns a :class:`~outcomes_qual.ingest._consult_layout.LongLayout` (one
+    row per answer) or a :class:`~outcomes_qual.ingest._consult_layout.ConsultationLayout` (wide).
+    """
+    from outcomes_qual.ingest.consultation import detect_layout
 
-        try:
-            header = list(pq.ParquetFile(spath).schema_arrow.names)
-        except Exception as err:  # pyarrow raises several types for a broken file
-            raise InputError(f"not a readable Parquet file ({str(err).splitlines()[0]})", path=spath) from None
-    else:
-        header, _ = next(iter_table_rows(path, chunk_rows=1))
-    return ConsultationLayout.from_header(header, path=spath, questions=questions, id_column=id_column)
+    return detect_layout(path, questions=questions, attributes=attributes, id_column=id_column)
 
 
 def _write_melted(rows, layout, *, stem, path, seg_path: Path, resp_path: Path) -> dict:
@@ -157,19 +151,49 @@ def melt_row_group(path: str, group: int, offset: int, length: int, first_row: i
 
 
 def ingest_consultation(client, path, seg_dir: Path, resp_dir: Path, *, first_part: int = 0, chunk_rows: int = 20_000,
-                        questions=None, id_column=None) -> tuple[int, list[InputError]]:
-    """Write a consultation export as segments and respondents parts; return (parts written, problems).
+                        questions=None, attributes=None, id_column=None, strict: bool = False):
+    """Write a consultation export as segments and respondents parts; return (parts written, problems, layout, long report).
 
-    Parquet row groups are melted by Dask tasks in parallel; CSV and XLSX are
-    streamed on the client in chunks of ``chunk_rows`` respondents.
+    Wide: Parquet row groups are melted by Dask tasks in parallel; CSV and
+    XLSX are streamed on the client in chunks of ``chunk_rows`` respondents.
+    Long (one row per answer): the client gathers each respondent's answers
+    (they may be anywhere in the file; the answers' text is held in memory),
+    melts them as the single-process reader does, and writes parts of
+    ``chunk_rows`` respondents; its :class:`~outcomes_qual.ingest.ReadReport`
+    is returned (a wide read's is built by :func:`consultation_report` once
+    repeated ids are dropped).
     """
-    from outcomes_qual.ingest.consultation import iter_table_rows
+    from outcomes_qual.ingest._consult_layout import LongLayout
+    from outcomes_qual.ingest._consult_long import LongCollector
+    from outcomes_qual.ingest.consultation import iter_table_rows, long_result
 
     spath = os.fspath(path)
     stem = Path(path).stem
-    layout = consultation_layout(path, questions=questions, id_column=id_column)
+    layout = consultation_layout(path, questions=questions, attributes=attributes, id_column=id_column)
+    if strict and getattr(layout, "doubts", None):
+        from outcomes_qual.ingest import ReadReport
+
+        ReadReport(path=spath, layout="wide", id_column="", doubts=layout.doubts).raise_for_doubts()
     results = []
     k = first_part
+    if isinstance(layout, LongLayout):
+        collector = LongCollector(layout, path=spath)
+        for _, chunk in iter_table_rows(path, chunk_rows=chunk_rows):
+            collector.add(chunk)
+        if not collector.respondents:
+            raise InputError("has a header but no answer rows could be read"
+                             + (f" ({collector.problems[0].message})" if collector.problems else ""), path=spath)
+        seg, resp, _names, report = long_result(collector, stem=stem, path=spath)
+        if strict:
+            report.raise_for_doubts()
+        resp["row"] = [r["row"] for r in collector.respondents.values()]
+        for lo in range(0, len(resp), chunk_rows):
+            part_resp = resp.iloc[lo : lo + chunk_rows]
+            part_seg = seg[seg["transcript_id"].isin(set(part_resp["transcript_id"]))]
+            _write_part(part_seg.reset_index(drop=True), seg_dir / part_name(k))
+            _write_part(part_resp.reset_index(drop=True), resp_dir / part_name(k))
+            k += 1
+        return k - first_part, list(collector.problems), layout, report
     if Path(path).suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
@@ -194,7 +218,21 @@ def ingest_consultation(client, path, seg_dir: Path, resp_dir: Path, *, first_pa
     problems = [InputError(m, path=p, line=ln) for r in results for (m, p, ln) in r["problems"]]
     if k == first_part:
         problems.append(InputError("has a header but no respondent rows", path=spath))
-    return k - first_part, problems
+    return k - first_part, problems, layout, None
+
+
+def consultation_report(path, layout, seg_dir: Path, resp_dir: Path, parts: list[str], *, n_problems: int = 0):
+    """The :class:`~outcomes_qual.ingest.ReadReport` of a wide read from its parts (question and non-response columns only)."""
+    from outcomes_qual.ingest._consult_layout import SAMPLE_ROWS
+    from outcomes_qual.ingest.consultation import wide_report
+
+    seg = [pd.read_parquet(seg_dir / p, columns=["question"]) for p in parts if (seg_dir / p).exists()]
+    resp = [pd.read_parquet(resp_dir / p, columns=["nonresponse", "nonresponse_marked", "row"]) for p in parts if (resp_dir / p).exists()]
+    seg = pd.concat(seg, ignore_index=True) if seg else pd.DataFrame({"question": []})
+    resp = pd.concat(resp, ignore_index=True) if resp else pd.DataFrame({"nonresponse": [], "nonresponse_marked": [], "row": []})
+    n_rows = len(resp) + n_problems
+    return wide_report(layout, seg, resp, path=os.fspath(path), n_rows=n_rows, n_problems=n_problems,
+                       sampled_rows=min(SAMPLE_ROWS, n_rows))
 
 
 def drop_repeated_respondents(seg_dir: Path, resp_dir: Path, parts: list[str]) -> list[InputError]:

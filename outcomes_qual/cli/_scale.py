@@ -72,11 +72,15 @@ def run_scale(args: argparse.Namespace) -> int:
             coder=args.coder, include_facilitator=args.include_facilitator, roster=args.roster,
             workers=args.workers, scheduler=args.scheduler, partition_rows=args.partition_rows, fit_max=args.fit_max,
             progress=args.progress, on_start=started, topics_sample=getattr(args, "topics_sample", None),
+            questions=getattr(args, "questions", None), attributes=getattr(args, "attributes", None),
+            strict=getattr(args, "strict", False),
         )
     except OSError as err:
         if isinstance(err, InputError):
             raise
         raise InputError(f"cannot reach or run the Dask cluster ({err})") from None
+    for report in result.reads:
+        print(str(report), file=sys.stderr)
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"{result.n_codings} codings ({args.method}) on {result.n_segments} segments in {result.n_partitions} partitions; "
