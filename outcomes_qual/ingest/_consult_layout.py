@@ -124,6 +124,20 @@ def question_key(header: object) -> str:
     return slug[:40].rstrip("_") or "question"
 
 
+def attribute_name(header: object) -> str:
+    """Snake-case name of an attribute column (standard names for known aliases).
+
+    Examples
+    --------
+    >>> attribute_name("Local authority"), attribute_name("Q1. Which sector?"), attribute_name("Opt in to follow-up")
+    ('authority', 'q1_which_sector', 'opt_in_to_follow_up')
+    """
+    c = canonical(header)
+    if c in ATTRIBUTE_ALIASES:
+        return ATTRIBUTE_ALIASES[c]
+    return re.sub(r"[^0-9a-z]+", "_", str(header).strip().lower()).strip("_")[:60] or "attribute"
+
+
 def header_hint(header: str) -> str | None:
     """``"question"`` for ``Q1 ...`` / ``Question 2`` / ending in ``?``; ``"attribute"`` for a known attribute name.
 
@@ -454,10 +468,9 @@ class ConsultationLayout:
         for i, d in enumerate(decisions):
             name = None
             if d.role == "attribute":
-                c = canonical(headers[i])
-                name = ATTRIBUTE_ALIASES.get(c, c)
+                name = attribute_name(headers[i])
                 if name in attrs or name in _RESERVED:
-                    name = f"{c}_attribute" if c not in attrs else f"{c}_{i}"
+                    name = f"{name}_attribute" if f"{name}_attribute" not in attrs else f"{name}_{i}"
                 attrs[name] = i
             elif d.role == "question":
                 name = key_of[i]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..errors import InputError
-from ._consult_layout import ATTRIBUTE_ALIASES, _RESERVED, LongLayout, canonical, cell_text, question_key
+from ._consult_layout import _RESERVED, LongLayout, attribute_name, cell_text, question_key
 
 
 class LongCollector:
@@ -108,10 +108,9 @@ class LongCollector:
         out, taken = [], set()
         for i in lay.others:
             header = lay.headers[i]
-            c = canonical(header)
-            name = ATTRIBUTE_ALIASES.get(c, c)
+            name = attribute_name(header)
             if name in taken or name in _RESERVED:
-                name = f"{c}_attribute"
+                name = f"{name}_attribute" if f"{name}_attribute" not in taken else f"{name}_{i}"
             n_conf = len(self.conflicts.get(i, ()))
             has_values = any(i in r["attrs"] for r in self.respondents.values())
             if lay.attribute_filter is not None and i not in lay.attribute_filter:
