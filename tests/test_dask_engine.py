@@ -189,3 +189,42 @@ def test_a_folder_of_transcripts_is_read_in_parallel_and_coded_the_same(client, 
     pd.testing.assert_frame_equal(
         result.tables["authority_by_theme"],
         role_by_theme(seg.assign(role=seg["authority"]), expected, codebook=cb, unit="participants").rename(columns={"role": "authority"}))
+
+
+def _segment_rows(frame, cols):
+    return frame[cols].astype(object).where(frame[cols].notna(), None).values.tolist()
+
+
+def _dask_reads_like_single_process(client, path, out, **kw):
+    cb = load_codebook(CODEBOOK)
+    single = read_consultation(path, **kw)
+    result = autocode_at_scale(path, cb, out=out, method="keyword", client=client, partition_rows=4, **kw)
+    got = pd.read_parquet(out / "segments")
+    cols = list(single.segments.columns)
+    assert list(got.columns) == cols
+    assert _segment_rows(got, cols) == _segment_rows(single.segments, cols)
+    assert [str(r) for r in result.reads] == [str(r) for r in single.reads]
+    return single, result
+
+
+def test_consultation_layouts_give_the_single_process_segments(client, tmp_path):
+    from test_ingest_consultation_layouts import WIDE, long_from_wide
+
+    (tmp_path / "survey.csv").write_text(WIDE, encoding="utf-8")
+    wide = pd.read_csv(tmp_path / "survey.csv", dtype=str, keep_default_na=False)
+    long = long_from_wide(wide, {"N2": "N2", "open_7": "open_7", "Why would you not use it?": "Q9"}, ["Institution type", "Opt in"])
+    long.sample(frac=1, random_state=5).to_csv(tmp_path / "survey_long.csv", index=False)
+    single, result = _dask_reads_like_single_process(client, tmp_path / "survey.csv", tmp_path / "w")
+    assert result.n_partitions == 2 and len(single.segments) == 13
+    single, result = _dask_reads_like_single_process(client, tmp_path / "survey_long.csv", tmp_path / "l")
+    assert result.reads[0].layout == "long" and single.segments["speaker"].nunique() == 6
+    _dask_reads_like_single_process(client, tmp_path / "survey.csv", tmp_path / "q", questions=["N2"], attributes=["Opt in"])
+
+
+def test_published_survey_long_layout_gives_the_single_process_segments(client, shared_dir, tmp_path):
+    src = shared_dir / "studies" / "exam_proctoring_survey" / "responses.csv"
+    if not src.exists():
+        pytest.skip("the exam proctoring survey is not in ../shared")
+    single, result = _dask_reads_like_single_process(client, src, tmp_path / "s")
+    assert single.segments["question"].nunique() == 14 and single.segments["speaker"].nunique() == 125
+    assert result.n_segments == 575
