@@ -255,6 +255,22 @@ def test_question_survives_refi_qda_export_and_import(tmp_path):
     assert key(back.segments) == key(corpus.segments)
 
 
+def test_refi_export_with_questions_is_valid_against_the_schema(shared_dir, tmp_path):
+    import io
+    import zipfile
+
+    from outcomes_qual.codebook import Code, Codebook
+    from outcomes_qual.interop import export_qdpx
+
+    xmlschema = pytest.importorskip("xmlschema")
+    corpus = read_consultation(write(tmp_path, "survey.csv", WIDE))
+    codings = pd.DataFrame({"segment_id": ["r1:n2"], "code": ["time"], "coder": ["kim"]})
+    export_qdpx(corpus, codings, Codebook("c", (Code("time", "Time", "Time."),)), tmp_path / "s.qdpx", timestamp="2026-01-01")
+    qde = zipfile.ZipFile(tmp_path / "s.qdpx").read("project.qde")
+    assert b"Question why_would_you_not_use_it: Why would you not use it?" in qde
+    xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-1.0.xsd")).validate(io.BytesIO(qde))
+
+
 def test_report_quote_tables_name_the_question(tmp_path):
     from outcomes_qual.report.tables import build_tables
 

@@ -146,7 +146,7 @@ def _write_copies(anon, mapping, out: Path, mapping_path: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     seg_path = out / "segments.csv"
-    write_csv(seg.loc[:, list(schema.SEGMENT_COLUMNS)], seg_path)
+    write_csv(seg.loc[:, [*schema.SEGMENT_COLUMNS, *(c for c in schema.QUESTION_COLUMNS if c in seg.columns)]], seg_path)
     written.append(seg_path)
     roster = anon.participants.copy()
     roster.insert(0, "transcript", roster.pop("transcript_id"))
