@@ -4,10 +4,17 @@ Ingest writes the segments as a folder of Parquet parts (``part.00000.parquet``,
 ...) in input order, one respondent's answers or one transcript's turns
 always in one part, so per-partition aggregations by participant are exact.
 
-- A consultation in Parquet is split by row groups, each read and melted by
+- A consultation's layout and columns are decided on its header and first
+  rows exactly as :func:`outcomes_qual.ingest.read_consultation` decides
+  (:func:`consultation_layout`), so both read the same segments.
+- A wide consultation in Parquet is split by row groups, each read and melted by
   a Dask task (:func:`melt_row_group`); a CSV or XLSX export is streamed on
   the client in chunks of ``chunk_rows`` rows (CSV rows may hold line breaks,
   so byte ranges cannot be split safely), each chunk written as one part.
+- A long consultation (one row per answer) is gathered per respondent on the
+  client (a respondent's rows may be anywhere in the file, so their text is
+  held in memory), melted as on one process, and written in parts of
+  ``chunk_rows`` respondents.
 - A folder of transcripts is read in parallel, ``files_per_part`` files per task.
 
 Malformed rows and unreadable files become :class:`~outcomes_qual.errors.InputError`

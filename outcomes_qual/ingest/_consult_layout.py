@@ -276,8 +276,8 @@ def decide_column(header: str, profile: ColumnProfile) -> ColumnDecision:
     what = profile.describe()
     if kind == "empty":
         if hint == "question":
-            return ColumnDecision(header, "question", "header looks like a question; no answers in the rows read")
-        return ColumnDecision(header, "unread", "empty column")
+            return ColumnDecision(header, "question", f"header looks like a question; no answers in the {profile.n_cells} row(s) the columns were decided on")
+        return ColumnDecision(header, "unread", f"no values in the {profile.n_cells} row(s) the columns were decided on")
     if kind in ("numbers", "dates", "yes_no", "categories"):
         reason = what
         doubt = None
