@@ -83,6 +83,8 @@ def test_keyword_codings_and_tables_equal_single_process_for_any_partitioning(cl
         assert result.n_partitions == -(-1120 // rows) if name.endswith(".csv") else sum(-(-n // rows) for n in (300, 300, 300, 220))
         assert not result.problems
         assert_same(result, single, expected, cb)
+        if name.endswith(".csv"):  # the engine's read report is the single-process one
+            assert [str(r) for r in result.reads] == [str(single.reads[0])]
 
 
 def test_lsa_ensemble_is_fitted_once_and_equals_single_process(client, consultation, single, tmp_path):
@@ -196,15 +198,25 @@ def _segment_rows(frame, cols):
 
 
 def _dask_reads_like_single_process(client, path, out, **kw):
-    cb = load_codebook(CODEBOOK)
+    """The Dask engine's reader (ingest_consultation, as the engine calls it) against read_consultation."""
+    from outcomes_qual_dask.partitions import consultation_report, drop_repeated_respondents, ingest_consultation
+
     single = read_consultation(path, **kw)
-    result = autocode_at_scale(path, cb, out=out, method="keyword", client=client, partition_rows=4, **kw)
-    got = pd.read_parquet(out / "segments")
+    seg_dir, resp_dir = out / "segments", out / "respondents"
+    seg_dir.mkdir(parents=True)
+    resp_dir.mkdir()
+    n, problems, layout, report = ingest_consultation(client, path, seg_dir, resp_dir, chunk_rows=4, **kw)
+    parts = [f"part.{i:05d}.parquet" for i in range(n)]
+    dropped = drop_repeated_respondents(seg_dir, resp_dir, parts)
+    if report is None:
+        report = consultation_report(path, layout, seg_dir, resp_dir, parts, n_problems=len(problems) + len(dropped))
+    got = pd.read_parquet(seg_dir)
     cols = list(single.segments.columns)
     assert list(got.columns) == cols
     assert _segment_rows(got, cols) == _segment_rows(single.segments, cols)
-    assert [str(r) for r in result.reads] == [str(r) for r in single.reads]
-    return single, result
+    assert str(report) == str(single.reads[0])
+    assert [str(p) for p in problems + dropped] == [str(p) for p in single.problems]
+    return single, n
 
 
 def test_consultation_layouts_give_the_single_process_segments(client, tmp_path):
@@ -214,17 +226,20 @@ def test_consultation_layouts_give_the_single_process_segments(client, tmp_path)
     wide = pd.read_csv(tmp_path / "survey.csv", dtype=str, keep_default_na=False)
     long = long_from_wide(wide, {"N2": "N2", "open_7": "open_7", "Why would you not use it?": "Q9"}, ["Institution type", "Opt in"])
     long.sample(frac=1, random_state=5).to_csv(tmp_path / "survey_long.csv", index=False)
-    single, result = _dask_reads_like_single_process(client, tmp_path / "survey.csv", tmp_path / "w")
-    assert result.n_partitions == 2 and len(single.segments) == 13
-    single, result = _dask_reads_like_single_process(client, tmp_path / "survey_long.csv", tmp_path / "l")
-    assert result.reads[0].layout == "long" and single.segments["speaker"].nunique() == 6
+    single, n = _dask_reads_like_single_process(client, tmp_path / "survey.csv", tmp_path / "w")
+    assert n == 2 and len(single.segments) == 13
+    wide.to_parquet(tmp_path / "survey.parquet", index=False, row_group_size=4)  # row groups melted by Dask tasks
+    _dask_reads_like_single_process(client, tmp_path / "survey.parquet", tmp_path / "p")
     _dask_reads_like_single_process(client, tmp_path / "survey.csv", tmp_path / "q", questions=["N2"], attributes=["Opt in"])
+    single, n = _dask_reads_like_single_process(client, tmp_path / "survey_long.csv", tmp_path / "l")
+    assert single.reads[0].layout == "long" and single.segments["speaker"].nunique() == 6 and n == 2
 
 
-def test_published_survey_long_layout_gives_the_single_process_segments(client, shared_dir, tmp_path):
-    src = shared_dir / "studies" / "exam_proctoring_survey" / "responses.csv"
-    if not src.exists():
-        pytest.skip("the exam proctoring survey is not in ../shared")
-    single, result = _dask_reads_like_single_process(client, src, tmp_path / "s")
-    assert single.segments["question"].nunique() == 14 and single.segments["speaker"].nunique() == 125
-    assert result.n_segments == 575
+def test_published_survey_in_both_layouts_gives_the_single_process_segments(client, shared_dir, tmp_path):
+    from test_ingest_consultation_layouts import rebuild_survey
+
+    src, wide, _, _ = rebuild_survey(shared_dir, tmp_path)
+    for path, out in ((src, tmp_path / "long"), (wide, tmp_path / "wide")):
+        single, _ = _dask_reads_like_single_process(client, path, out)
+        assert single.segments["question"].nunique() == 14 and single.segments["speaker"].nunique() == 125
+        assert len(single.segments) == 575

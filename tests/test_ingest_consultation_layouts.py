@@ -348,6 +348,11 @@ SURVEY = "studies/exam_proctoring_survey/responses.csv"
 @pytest.fixture
 def survey(shared_dir, tmp_path):
     """The survey as given (long) and rebuilt wide in a temp dir: mixed question names, three attribute columns."""
+    return rebuild_survey(shared_dir, tmp_path)
+
+
+def rebuild_survey(shared_dir, tmp_path):
+    """(long file, wide file written in ``tmp_path``, the long table, wide header -> question id); skips when absent."""
     src = shared_dir / SURVEY
     if not src.exists():
         pytest.skip(f"{SURVEY} is not in ../shared")
