@@ -214,6 +214,18 @@ def test_read_report_is_logged_and_printed_by_the_cli(tmp_path, capsys, caplog):
     assert written["question"].value_counts().to_dict() == {"n2": 5, "open_7": 4, "why_would_you_not_use_it": 4}
 
 
+def test_segments_csv_of_a_consultation_reads_back_as_the_same_segments(tmp_path, capsys):
+    from outcomes_qual.cli import main
+
+    path = write(tmp_path, "survey.csv", WIDE)
+    assert main(["segments", str(path), "--out", str(tmp_path / "segments.csv")]) == 0
+    back = read_transcript(tmp_path / "segments.csv")
+    first = read_consultation(path).segments
+    cols = ["segment_id", "text", "question", "question_text"]
+    assert back.segments[cols].values.tolist() == first[cols].values.tolist()
+    assert back.reads == []  # read as a table of segments, not as a consultation
+
+
 def test_cli_strict_and_overrides(tmp_path, capsys):
     from outcomes_qual.cli import main
 

@@ -628,10 +628,14 @@ def looks_like_consultation(header) -> bool:
     True
     >>> looks_like_consultation(["id", "text", "role"])
     False
+    >>> looks_like_consultation(["segment_id", "transcript_id", "participant_id", "text", "question"])  # a segments table
+    False
     """
+    canon = [canonical(h) for h in header]
+    if "segment_id" in canon and "transcript_id" in canon:  # a segments table (as `segments` writes it), read back as such
+        return False
     if is_long_header(header):
         return True
-    canon = [canonical(h) for h in header]
     text_like = {"text", "response", "answer", "comment", "comments", "quote"}
     if text_like & set(canon):
         return False
