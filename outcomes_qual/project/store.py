@@ -252,6 +252,15 @@ class Project(CorpusMixin, ManualCodingMixin):
             )
             tx = _Tx(cur.lastrowid)
             yield tx
+            if kind == "batch" and not tx.noop:  # a batch that changed nothing is not logged
+                tx.noop = not conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM changes WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM codings WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM memos WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM transcripts WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM codebooks WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM name_mappings WHERE action_id = :a)", {"a": tx.action_id},
+                ).fetchone()[0]
             if tx.noop:
                 conn.execute("DELETE FROM actions WHERE action_id = ?", (tx.action_id,))
             conn.execute("COMMIT")
