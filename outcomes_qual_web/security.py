@@ -69,8 +69,9 @@ _CODER_RE = re.compile(r"^[\w][\w .@'-]{0,39}$", re.UNICODE)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
 
-#: Pages that may frame the app when it is embedded in a notebook (Jupyter on this machine).
-EMBED_ANCESTORS = "'self' http://localhost:* http://127.0.0.1:*"
+#: Pages that may frame the app when it is embedded in a notebook: Jupyter on this machine (opened at
+#: localhost or 127.0.0.1) and VS Code's notebook outputs (a ``vscode-webview:`` page).
+EMBED_ANCESTORS = "'self' http://localhost:* http://127.0.0.1:* vscode-webview:"
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
