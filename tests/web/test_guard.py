@@ -175,6 +175,17 @@ def test_odd_transcript_ids_open_from_the_home_page_and_survive_sign_in(odd_proj
         assert client.get(href.replace("&amp;", "&")).status_code == 200, href
 
 
+def test_token_link_redirect_keeps_the_path_encoded(project_file):
+    client = TestClient(create_app(project_file[0], token="s3cret-token"), base_url=BASE)
+    r = client.get("/t/a%20b%3Fc%23d%25%C3%A9%2Fx?token=s3cret-token&limit=5", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/t/a%20b%3Fc%23d%25%C3%A9%2Fx?limit=5"
+
+
+def test_review_form_says_what_the_page_showed(project_file):
+    client, _ = signed_in(create_app(project_file[0]))
+    assert '<input type="hidden" name="seen" value="suggested">' in client.get("/t/fg1").text
+
+
 # --------------------------------------------------------------------- low: tokens and sessions
 def test_token_from_an_environment_variable_or_a_file(tmp_path):
     from outcomes_qual.cli.serve import TOKEN_ENV, token_from
