@@ -327,25 +327,6 @@ class Guard:
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return await _plain(send, 413, _body_too_large())
-        if scope.get("method") not in ("GET", "HEAD"):
-            # read the body here, counting bytes as they arrive (a chunked body has no Content-Length)
-            chunks, size = [], 0
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return None
-                body = message.get("body", b"")
-                size += len(body)
-                if size > MAX_BODY:
-                    return await _plain(send, 413, _body_too_large(), [(b"connection", b"close")])
-                chunks.append(body)
-                if not message.get("more_body", False):
-                    break
-            buffered = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
-
-            async def receive():  # noqa: F811 - the app reads the counted body
-                return buffered.pop() if buffered else {"type": "http.disconnect"}
-
         session_name, token_name = self.cookie_names(scope)
         cookies = _cookies(scope)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
@@ -363,6 +344,26 @@ class Guard:
         if not self._token_ok(_cookie(cookies, token_name), scope):
             return await _plain(send, 401, "Unauthorised: this server needs its access token. Open the link "
                                            "it printed (http://HOST:PORT/?token=...).")
+        if scope.get("method") not in ("GET", "HEAD"):
+            # read the body here, counting bytes as they arrive (a chunked body has no Content-Length)
+            chunks, size = [], 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                body = message.get("body", b"")
+                size += len(body)
+                if size > MAX_BODY:
+                    return await _plain(send, 413, _body_too_large(), [(b"connection", b"close")])
+                chunks.append(body)
+                if not message.get("more_body", False):
+                    break
+            buffered = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+            client_receive = receive
+
+            async def receive():  # noqa: F811 - the app reads the counted body, then waits as usual
+                return buffered.pop() if buffered else await client_receive()
+
         session = self.sessions.get(_cookie(cookies, session_name))
         new = False
         path = scope.get("path", "/")
