@@ -8,6 +8,8 @@ import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 
@@ -84,6 +86,15 @@ def test_other_apps_malformed_cookies_do_not_hide_ours(project_file):
                     headers={"cookie": (junk + token_cookie + "; " + session_cookie).encode("utf-8")},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+@settings(max_examples=200, deadline=None)
+@given(junk=st.text(max_size=80).filter(lambda t: "oq_session_80" not in t))
+def test_cookie_parsing_never_fails_and_finds_ours_after_any_junk(junk):
+    from outcomes_qual_web.security import parse_cookies
+
+    assert parse_cookies([junk + "; oq_session_80=abc"])["oq_session_80"] == "abc"
+    assert parse_cookies([junk, "oq_session_80=abc"])["oq_session_80"] == "abc"
 
 
 # --------------------------------------------------------------------- 7. SameSite=Lax, names per server
