@@ -105,7 +105,7 @@ class Client:
         resp = self.conn.getresponse()
         payload = resp.read()
         for key, value in resp.getheaders():
-            if key.lower() == "set-cookie" and value.startswith("oq_session="):
+            if key.lower() == "set-cookie" and value.startswith("oq_session"):  # oq_session_PORT
                 self.cookie = value.split(";")[0]
         return resp.status, payload.decode("utf-8", "replace")
 

@@ -8,8 +8,16 @@ recording an agreed coding) runs inside ``Project.batch`` so it is one
 transaction and one undoable action.
 
 Every POST needs the session's CSRF token (form field ``csrf`` or header
-``X-CSRF-Token``) and a named coder. Fields are validated before anything is
-written; a bad request gets a 4xx with a one-line message and writes nothing.
+``X-CSRF-Token``), checked before the form is parsed, and a named coder.
+Fields are validated before anything is written; a bad request gets a 4xx
+with a one-line message and writes nothing.
+
+Accept, reject and change act on suggestions only: when the coding is no
+longer ``suggested`` (someone decided it since the page was drawn; the page
+may also send the status it showed as ``seen``) the answer is 409 and
+nothing is written. An agreed coding is always recorded as ``consensus``.
+Undo reverses only this browser session's own actions, newest first, and
+refuses (409) when a later action by anyone changed the same codings.
 A browser posting a form is redirected back (``next``); a script sending
 ``X-Requested-With: fetch`` gets JSON.
 """
@@ -23,8 +31,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
 from outcomes_qual.errors import InputError
+from outcomes_qual.project.store import StaleCodingError
 
-from .security import check_csrf, safe_next
+from .security import check_csrf, csrf_in_body, safe_next
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +43,10 @@ MAX_MEMO = 20_000
 MAX_ID = 300
 #: Most codes one agreed coding may record.
 MAX_CODES = 50
+#: The name agreed codings are recorded under.
+CONSENSUS = "consensus"
+#: Largest id SQLite stores (a bigger number is no coding).
+MAX_INT = 2**63 - 1
 
 
 class BadRequest(Exception):
@@ -65,8 +78,8 @@ def _int_field(form, name: str) -> int:
         number = int(value)
     except ValueError:
         raise BadRequest(f"field {name!r} must be a whole number, got {value!r}") from None
-    if number < 0:
-        raise BadRequest(f"field {name!r} must not be negative, got {number}")
+    if number < 0 or number > MAX_INT:
+        raise BadRequest(f"field {name!r} must be between 0 and {MAX_INT}, got {number}")
     return number
 
 
@@ -81,28 +94,38 @@ def _coding(proj, coding_id: int) -> tuple:
 
 
 # --------------------------------------------------------------------- the writes
+def _seen(form) -> str:
+    """The status the page showed (field ``seen``; pages only offer these buttons on suggestions)."""
+    seen = _text_field(form, "seen", max_len=20, required=False) or "suggested"
+    if seen != "suggested":
+        raise BadRequest(f"coding was {seen!r} on your page: only suggestions are accepted, rejected or changed; "
+                         "reload the page", status=409)
+    return seen
+
+
 def do_accept(proj, form, coder: str) -> str:
     cid = _int_field(form, "coding_id")
     _coding(proj, cid)
-    n = proj.accept([cid], reviewer=coder)
-    return f"accepted coding {cid}" if n else f"coding {cid} was already accepted"
+    proj.accept([cid], reviewer=coder, expect=_seen(form))
+    return f"accepted coding {cid}"
 
 
 def do_reject(proj, form, coder: str) -> str:
     cid = _int_field(form, "coding_id")
     _coding(proj, cid)
-    n = proj.reject([cid], reviewer=coder)
-    return f"rejected coding {cid}" if n else f"coding {cid} was already rejected"
+    proj.reject([cid], reviewer=coder, expect=_seen(form))
+    return f"rejected coding {cid}"
 
 
 def do_change(proj, form, coder: str) -> str:
     cid = _int_field(form, "coding_id")
     code = _text_field(form, "code")
+    seen = _seen(form)
     _, sid, old, _status, start, end, tid = _coding(proj, cid)
     if code == old:
         raise BadRequest(f"coding {cid} already has code {code!r}; accept it instead")
     with proj.batch(f"change: {coder} changed coding {cid} on {sid} from {old!r} to {code!r}", actor=coder):
-        proj.reject([cid], reviewer=coder)
+        proj.reject([cid], reviewer=coder, expect=seen)
         if start is None:
             proj.code_segment(sid, code, coder=coder)
         else:
@@ -137,18 +160,27 @@ def do_memo(proj, form, coder: str) -> str:
     return f"memo saved on {target_type} {target or ''}".strip()
 
 
-def do_undo(proj, form, coder: str) -> str:
-    done = proj.undo(actor=coder)
-    return f"undone: {done}" if done else "nothing of yours to undo"
+def do_undo(proj, form, coder: str, session=None) -> str:
+    """Undo this session's newest action that is still in effect (never an import, a machine run or another's)."""
+    mine = list(session.actions) if session is not None else []
+    while mine:
+        aid = mine[-1]
+        try:
+            done = proj.undo(action_id=aid)
+        except InputError as err:
+            raise BadRequest(str(err), status=409) from None
+        session.actions.remove(aid)
+        mine.pop()
+        if done:
+            return f"undone: {done}"
+    return "nothing of yours to undo (Undo reverses only what you did in this browser session)"
 
 
 def do_agree(proj, form, coder: str) -> str:
     sid = _text_field(form, "segment_id")
-    consensus = _text_field(form, "as_coder", max_len=40, required=False) or "consensus"
-    from .security import valid_coder_name
-
-    if valid_coder_name(consensus) is None:
-        raise BadRequest(f"as_coder: expected a coder name of letters and digits, got {consensus!r}")
+    as_coder = _text_field(form, "as_coder", max_len=40, required=False)
+    if as_coder is not None and as_coder != CONSENSUS:
+        raise BadRequest(f"as_coder: an agreed coding is recorded as {CONSENSUS!r}, got {as_coder!r}")
     codes = [c for c in form.getlist("code") if isinstance(c, str) and c.strip()]
     if not codes:
         raise BadRequest("choose at least one code for the agreed coding")
@@ -156,11 +188,11 @@ def do_agree(proj, form, coder: str) -> str:
         raise BadRequest("too many or too long codes")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
         raise BadRequest(f"turn {sid!r} is not in the project", status=404)
-    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {consensus}: {', '.join(codes)}",
+    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {CONSENSUS}: {', '.join(codes)}",
                     actor=coder):
         for code in dict.fromkeys(c.strip() for c in codes):
-            proj.code_segment(sid, code, coder=consensus)
-    return f"agreed coding of {sid} recorded as {consensus}: {', '.join(codes)}"
+            proj.code_segment(sid, code, coder=CONSENSUS)
+    return f"agreed coding of {sid} recorded as {CONSENSUS}: {', '.join(codes)}"
 
 
 WRITES = {
@@ -192,16 +224,29 @@ async def write(request: Request):
         ctype = request.headers.get("content-type", "")
         if not (ctype.startswith("application/x-www-form-urlencoded") or ctype.startswith("multipart/form-data")):
             raise BadRequest("send the action as a form (application/x-www-form-urlencoded)", status=415)
-        form = await request.form(max_files=0, max_fields=200)
-        token = request.headers.get("x-csrf-token") or form.get("csrf")
-        if not check_csrf(session, token if isinstance(token, str) else None):
+        # CSRF before the form is parsed: the body is already read and counted (security.Guard)
+        token = request.headers.get("x-csrf-token") or csrf_in_body(await request.body(), ctype)
+        if not check_csrf(session, token):
             raise BadRequest("missing or wrong CSRF token: reload the page and try again", status=403)
         if not session.coder:
             raise BadRequest("name yourself as coder first (/coder)", status=403)
+        form = await request.form(max_files=0, max_fields=200)
         app_state = request.app.state
-        message = await run_in_threadpool(lambda: handler(app_state.project.get(), form, session.coder))
+
+        def run():
+            proj = app_state.project.get()
+            proj.last_action_id = None
+            if handler is do_undo:
+                return do_undo(proj, form, session.coder, session), None
+            return handler(proj, form, session.coder), proj.last_action_id
+
+        message, action_id = await run_in_threadpool(run)
+        if action_id is not None:
+            session.actions.append(action_id)
     except BadRequest as err:
         return _refuse(request, str(err), err.status, as_json)
+    except StaleCodingError as err:
+        return _refuse(request, f"{err}; reload the page to see the current state", 409, as_json)
     except InputError as err:
         return _refuse(request, str(err), 400, as_json)
     logger.info("%s: %s", session.coder, message)
@@ -212,6 +257,7 @@ async def write(request: Request):
 
 
 def _refuse(request: Request, message: str, status: int, as_json: bool):
+    message = request.app.state.project.public(message)  # the server's folders are not shown
     logger.info("refused %s: %s", request.url.path, message)
     if as_json:
         return JSONResponse({"ok": False, "error": message}, status_code=status)

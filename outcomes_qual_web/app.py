@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -42,6 +43,13 @@ class ProjectFile:
         self.name = self.path.name
         self._local = threading.local()
 
+    def public(self, message: str) -> str:
+        """``message`` without the server's folders: the project file is named by its file name only."""
+        for full in {str(self.path.resolve()), str(self.path.absolute()), str(self.path)}:
+            if full != self.name:
+                message = message.replace(full, self.name)
+        return message
+
     def get(self) -> Project:
         proj = getattr(self._local, "project", None)
         if proj is None:
@@ -50,12 +58,29 @@ class ProjectFile:
         return proj
 
 
+def transcript_link(transcript_id: str) -> str:
+    """The address of a transcript's page: every character of the id encoded (``/`` too).
+
+    An id a browser would resolve as a path step (``.`` or ``..``) goes in the query instead.
+
+    Examples
+    --------
+    >>> transcript_link("fg 1/a?b#c%"), transcript_link(".."), transcript_link("Café")
+    ('/t/fg%201%2Fa%3Fb%23c%25', '/t?id=..', '/t/Caf%C3%A9')
+    """
+    tid = str(transcript_id)
+    if tid in ("", ".", ".."):
+        return "/t?id=" + quote(tid, safe="")
+    return "/t/" + quote(tid, safe="")
+
+
 def _templates() -> Environment:
     env = Environment(loader=PackageLoader("outcomes_qual_web", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f}%"
     env.filters["conf"] = lambda v: "?" if v is None else f"{v:.2f}"
     env.filters["num"] = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
+    env.filters["tlink"] = transcript_link
     env.filters["when"] = lambda v: str(v or "")[:16].replace("T", " ")  # ISO time to the minute
     return env
 
@@ -108,7 +133,8 @@ def create_app(project_path, *, token: str | None = None, host: str = "127.0.0.1
         Route("/", pages.home),
         Route("/coder", pages.coder_form, methods=["GET"]),
         Route("/coder", pages.coder_set, methods=["POST"]),
-        Route("/t/{transcript_id}", pages.transcript),
+        Route("/t/{transcript_id:path}", pages.transcript),  # ids may hold "/" (sent as %2F)
+        Route("/t", pages.transcript),  # ?id=..
         Route("/queue", pages.queue),
         Route("/codebook", pages.codebook),
         Route("/analysis/matrix", pages.matrix),
@@ -117,12 +143,14 @@ def create_app(project_path, *, token: str | None = None, host: str = "127.0.0.1
         Route("/api/version", pages.version),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
+    sessions = Sessions()
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard, token=token, allowed_hosts=allowed_hosts, sessions=Sessions(), embed=embed)],
+        middleware=[Middleware(Guard, token=token, allowed_hosts=allowed_hosts, sessions=sessions, embed=embed)],
         exception_handlers={404: _not_found, 405: _not_found, Exception: _server_error},
     )
     app.state.project = project
+    app.state.sessions = sessions
     app.state.templates = _templates()
     app.state.show_names = bool(show_names)
     app.state.token = token

@@ -305,3 +305,20 @@ def coders(proj: Project) -> list[str]:
     """Every coder with codings that are not rejected."""
     return [r[0] for r in proj.conn.execute(
         "SELECT DISTINCT coder FROM codings WHERE status != 'rejected' ORDER BY coder")]
+
+
+def coder_names(proj: Project) -> tuple[set[str], set[str]]:
+    """(machine coders, people) named in the project.
+
+    Machine coders made codings with a method other than ``manual`` (an
+    auto-coder run); people coded by hand, reviewed, wrote memos or acted.
+    A person cannot sign in as a machine coder (see
+    :func:`outcomes_qual_web.security.check_coder_name`).
+    """
+    conn = proj.conn
+    machines = {r[0] for r in conn.execute(
+        "SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")}
+    people = {r[0] for r in conn.execute(
+        "SELECT coder FROM codings WHERE method IS NULL OR method = 'manual' UNION SELECT reviewed_by FROM codings "
+        "UNION SELECT author FROM memos UNION SELECT actor FROM actions WHERE kind != 'add_codings'") if r[0]}
+    return machines, people - machines

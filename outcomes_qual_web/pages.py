@@ -18,20 +18,20 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from outcomes_qual.errors import InputError
 
 from . import analysis, data
-from .security import check_csrf, safe_next, valid_coder_name
+from .security import Session, check_coder_name, check_csrf, safe_next
 
 logger = logging.getLogger(__name__)
 
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-    session = request.state.session
+    session = request.state.session or Session("")  # a request without a session (a POST) sees a blank one
     flash, session.flash = getattr(session, "flash", None), None
     env = request.app.state.templates
     # the project's latest action when the page was made: the page polls /api/version to notice others' writes
     latest = request.app.state.project.get().conn.execute("SELECT coalesce(max(action_id), 0) FROM actions")
     html = env.get_template(template).render(
         version=int(latest.fetchone()[0]),
-        request_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        request_path=_target(request),
         coder=session.coder, csrf=session.csrf, flash=flash, project_name=request.app.state.project.name,
         show_names=request.app.state.show_names, **context,
     )
@@ -39,14 +39,20 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
 
 
 def render_error(request: Request, message: str, status: int) -> HTMLResponse:
+    message = request.app.state.project.public(message)  # the server's folders are not shown
     return render(request, "error.html", status=status, message=message, status_code=status)
 
 
 def _need_coder(request: Request):
     if request.state.session.coder:
         return None
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/coder?next=" + quote(target, safe=""), 303)
+    return RedirectResponse("/coder?next=" + quote(_target(request), safe=""), 303)
+
+
+def _target(request: Request) -> str:
+    """This page's address as the browser sent it (still percent-encoded: ids with ? # % or spaces stay intact)."""
+    raw = request.scope.get("raw_path") or quote(request.url.path).encode()
+    return raw.decode("latin-1") + (f"?{request.url.query}" if request.url.query else "")
 
 
 async def _read(request: Request, fn):
@@ -69,10 +75,11 @@ async def coder_set(request: Request):
     nxt = safe_next(form.get("next") if isinstance(form.get("next"), str) else None)
     if not check_csrf(session, form.get("csrf") if isinstance(form.get("csrf"), str) else None):
         return render_error(request, "missing or wrong CSRF token: reload the page and try again", 403)
-    name = valid_coder_name(form.get("coder") if isinstance(form.get("coder"), str) else None)
+    typed = form.get("coder") if isinstance(form.get("coder"), str) else None
+    machines, people = await _read(request, data.coder_names)
+    name, error = check_coder_name(typed, machines=machines, existing=people | request.app.state.sessions.coders())
     if name is None:
-        return render(request, "coder.html", status=400, next=nxt,
-                      error="A coder name is 1-40 letters, digits, spaces or . @ ' - _")
+        return render(request, "coder.html", status=400, next=nxt, error=error)
     session.coder = name
     session.flash = f"coding as {name}"
     return RedirectResponse(nxt, 303)
@@ -89,7 +96,7 @@ async def home(request: Request):
 async def transcript(request: Request):
     if (r := _need_coder(request)) is not None:
         return r
-    tid = request.path_params["transcript_id"]
+    tid = request.path_params.get("transcript_id", request.query_params.get("id", ""))
 
     def read(proj):
         if len(tid) > 300 or not data.transcript_exists(proj, tid):

@@ -18,7 +18,7 @@ import webbrowser
 from outcomes_qual.errors import InputError
 
 from .app import create_app
-from .security import LOOPBACK_HOSTS
+from .security import LOOPBACK_HOSTS, TOKEN_RE
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +41,24 @@ def resolve_token(host: str, token: str | None) -> str | None:
     --------
     >>> resolve_token("127.0.0.1", None) is None, resolve_token("127.0.0.1", "abcdefgh")
     (True, 'abcdefgh')
+    >>> resolve_token("127.0.0.1", "abc;defgh")
+    Traceback (most recent call last):
+    ...
+    outcomes_qual.errors.InputError: --token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ - (so that the link needs no encoding), got 9 character(s) with others
     >>> len(resolve_token("0.0.0.0", None)) >= 20
     True
     """
     if token is not None:
-        token = str(token)
-        if len(token) < 8 or not token.isprintable() or " " in token:
-            raise InputError("--token: expected at least 8 printable characters without spaces")
+        token = str(token).strip()
+        if not TOKEN_RE.match(token):
+            raise InputError("--token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ - (so that the link "
+                             f"needs no encoding), got {len(token)} character(s) with others")
         return token
     return None if is_loopback(host) else secrets.token_urlsafe(24)
 
 
 def url_for(host: str, port: int, token: str | None) -> str:
-    """The address to open (with the one-time token link when there is a token)."""
+    """The address to open (with the token when there is one: a reusable link, valid while the server runs)."""
     shown = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):
         shown = socket.gethostname()
@@ -85,8 +90,8 @@ def serve(project, *, host: str = "127.0.0.1", port: int = 8765, token: str | No
     url = url_for(host, port, token)
     announce(f"outcomes_qual review: {app.state.project.path} at {url}")
     if token:
-        announce("every request needs the token; the link above sets it in the browser. Share it only with "
-                 "your team.")
+        announce("every request needs the token; the link above is a reusable link that signs a browser in "
+                 "for as long as this server runs. Share it only with your team.")
     announce("press Ctrl+C to stop")
     server = uvicorn.Server(_config(app, host, port, log_level))
     if open_browser:

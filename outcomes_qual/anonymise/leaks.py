@@ -209,15 +209,26 @@ def _member_texts(path: Path, suffix: str, data: bytes, member: str = "") -> Ite
     yield member, text
 
 
+#: SQLite files (a project and its WAL) are not scanned: a project holds the name mapping by design,
+#: and reading it outside SQLite would drop this process's locks on it (lost writes elsewhere).
+SQLITE_SUFFIXES: tuple[str, ...] = (".sqlite", ".sqlite3", ".db", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal",
+                                    ".db-wal", ".db-shm", ".db-journal")
+
+
 def _iter_files(paths: Iterable) -> Iterator[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            yield from sorted(q for q in p.rglob("*") if q.is_file())
+            found = sorted(q for q in p.rglob("*") if q.is_file())
         elif p.is_file():
-            yield p
+            found = [p]
         else:
             raise InputError("no such file or directory to scan", path=p)
+        for q in found:
+            if q.name.lower().endswith(SQLITE_SUFFIXES):
+                logger.info("%s: not scanned (an SQLite file; a project keeps its name mapping by design)", q)
+                continue
+            yield q
 
 
 def scan_for_names(paths, names) -> pd.DataFrame:

@@ -5,6 +5,8 @@ Mixed into :class:`outcomes_qual.project.Project`; see there for examples.
 
 from __future__ import annotations
 
+import bisect
+
 import json
 import logging
 import os
@@ -28,6 +30,10 @@ class CorpusMixin:
 
     def add_corpus(self, corpus: Corpus) -> None:
         """Add a corpus's transcripts (with text), participants and segments.
+
+        Line ends are stored as ``\\n`` (a ``\\r\\n`` or lone ``\\r`` in a text
+        becomes ``\\n`` and segment offsets move with it), so that offsets are
+        those of the text a browser shows; the corpus given is not modified.
 
         Raises
         ------
@@ -68,6 +74,8 @@ class CorpusMixin:
                     f"do not give its text {str(row.text)[:40]!r}"
                 )
 
+        texts, seg = _normalise_line_ends(corpus.texts, seg, tids)
+
         t_extra = [c for c in corpus.transcripts.columns if c not in schema.TRANSCRIPT_COLUMNS]
         p_extra = [c for c in corpus.participants.columns if c not in schema.PARTICIPANT_COLUMNS]
         s_extra = [c for c in seg.columns if c not in schema.SEGMENT_COLUMNS]
@@ -91,7 +99,7 @@ class CorpusMixin:
                 conn.execute(
                     "INSERT INTO transcripts(transcript_id, source_path, format, method, authority, department, "
                     "date, n_turns, text, extra, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (tid, *(sql_value(rec[c]) for c in schema.TRANSCRIPT_COLUMNS[1:]), corpus.texts[tid],
+                    (tid, *(sql_value(rec[c]) for c in schema.TRANSCRIPT_COLUMNS[1:]), texts[tid],
                      dump_extra(rec, t_extra), tx.action_id),
                 )
             conn.executemany(
@@ -263,3 +271,30 @@ class CorpusMixin:
         """The project's corpus, exactly as it was added (texts, offsets, attributes)."""
         return Corpus(self.transcripts(), self.participants(), self.segments(), self.texts())
 
+
+
+def _normalise_line_ends(texts: dict, segments: pd.DataFrame, tids) -> tuple[dict, pd.DataFrame]:
+    """Texts with ``\\r\\n`` and lone ``\\r`` as ``\\n``, and segments with their offsets and text moved to match.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"transcript_id": ["t", "t"], "start_char": [3, 10], "end_char": [8, 13],
+    ...                     "text": ["ab\\r\\nc", "xyz"]})
+    >>> texts, out = _normalise_line_ends({"t": "A:\\rab\\r\\nc\\r\\nxyz"}, seg, ["t"])
+    >>> texts["t"], out[["start_char", "end_char", "text"]].values.tolist()
+    ('A:\\nab\\nc\\nxyz', [[3, 7, 'ab\\nc'], [8, 11, 'xyz']])
+    """
+    changed = {t: texts[t] for t in tids if "\r" in texts[t]}
+    if not changed:
+        return texts, segments
+    out_texts = dict(texts)
+    segments = segments.copy()
+    for tid, text in changed.items():
+        crs = [i for i in range(len(text) - 1) if text[i] == "\r" and text[i + 1] == "\n"]  # dropped characters
+        out_texts[tid] = text.replace("\r\n", "\n").replace("\r", "\n")
+        rows = segments["transcript_id"].astype(str) == tid
+        for col in ("start_char", "end_char"):
+            segments.loc[rows, col] = [int(v) - bisect.bisect_left(crs, int(v)) for v in segments.loc[rows, col]]
+        segments.loc[rows, "text"] = [out_texts[tid][int(a):int(b)] for a, b in
+                                      zip(segments.loc[rows, "start_char"], segments.loc[rows, "end_char"])]
+    return out_texts, segments

@@ -225,12 +225,14 @@ def open_file(path: str | os.PathLike, *, check: bool = True) -> sqlite3.Connect
         raise InputError("no such project file; create one with `outcomes-qual project init`", path=path)
     if not os.access(path, os.R_OK | os.W_OK):
         raise InputError("cannot open the project file for reading and writing (check its permissions)", path=path)
-    with open(path, "rb") as fh:
-        header = fh.read(100)
-    if header and (len(header) < 100 or not header.startswith(b"SQLite format 3\x00")):
-        what = "shorter than an SQLite header" if header.startswith(b"SQLite format 3\x00"[: len(header)]) else \
-            "not an SQLite database"
-        raise _corrupt(path, RuntimeError(what))
+    # The header is checked by SQLite itself (a file that is not a database fails the first PRAGMA):
+    # never open the file with open()/close() here. Closing any descriptor of the file drops every
+    # POSIX lock this process holds on it, so another process would take itself for the last
+    # connection, checkpoint and delete the WAL under this process's open connections. stat() opens
+    # no descriptor: a file shorter than SQLite's smallest page cannot be a database.
+    size = path.stat().st_size
+    if 0 < size < 512:
+        raise _corrupt(path, RuntimeError(f"{size} bytes, shorter than one SQLite page"))
     uri = f"{path.resolve().as_uri()}?mode=rw"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -244,7 +246,7 @@ def open_file(path: str | os.PathLike, *, check: bool = True) -> sqlite3.Connect
         except sqlite3.DatabaseError as err:
             raise _corrupt(path, err) from err
         if app_id != APPLICATION_ID:
-            what = "an empty file" if path.stat().st_size == 0 else "an SQLite file of another program"
+            what = "an empty file" if size == 0 else "an SQLite file of another program"
             raise InputError(f"not an outcomes_qual project file (it is {what})", path=path)
         if version > SCHEMA_VERSION:
             raise InputError(

@@ -151,7 +151,9 @@ class ManualCodingMixin:
         """Code a character span of a transcript's text; return the coding ids.
 
         The span is split at turn boundaries: each segment it overlaps gets a
-        coding whose span is the part inside that segment.
+        coding whose span is the part inside that segment. A span this coder
+        already coded with this code is not stored again (its id is returned);
+        when nothing is new, no action is logged.
 
         Raises
         ------
@@ -171,15 +173,33 @@ class ManualCodingMixin:
                     f"got {start_char}:{end_char}"
                 )
             hits = self.conn.execute(
-                "SELECT segment_id, max(start_char, ?), min(end_char, ?) FROM segments WHERE transcript_id = ? "
-                "AND start_char < ? AND end_char > ? ORDER BY seq",
+                "SELECT segment_id, max(start_char, ?), min(end_char, ?), start_char, end_char FROM segments "
+                "WHERE transcript_id = ? AND start_char < ? AND end_char > ? ORDER BY seq",
                 (start_char, end_char, str(transcript_id), end_char, start_char),
             ).fetchall()
             if not hits:
                 raise InputError(f"code_span: {transcript_id}[{start_char}:{end_char}] overlaps no turn "
                                  "(it lies in a speaker label or between turns)")
-            ids = self._insert_codings(self._manual_records(tx, hits, code, coder))
-        return ids
+            # a span this coder already has with this code is not stored twice (a whole turn is stored unspanned)
+            have = {}
+            for cid, sid, s, e in self.conn.execute(
+                "SELECT coding_id, segment_id, start_char, end_char FROM codings WHERE code = ? AND coder = ? "
+                "AND status != 'rejected' AND segment_id IN (SELECT segment_id FROM segments "
+                "WHERE transcript_id = ?)", (code, coder, str(transcript_id)),
+            ):
+                have.setdefault((sid, s, e), int(cid))
+            new, ids = [], []
+            for sid, a, b, s0, e0 in hits:
+                key = (sid, None, None) if (a, b) == (s0, e0) else (sid, a, b)
+                if key in have:
+                    ids.append(have[key])
+                else:
+                    new.append((sid, a, b))
+            if not new:
+                tx.noop = True
+                return ids
+            ids += self._insert_codings(self._manual_records(tx, new, code, coder))
+        return sorted(ids)
 
     def search(self, query: str, *, regex: bool = False, case: bool = False,
                include_facilitator: bool = False) -> pd.DataFrame:

@@ -114,6 +114,10 @@ def _coding_rows(records: list[tuple]) -> Iterator[tuple]:
     yield from records
 
 
+class StaleCodingError(InputError):
+    """A review refused because the coding's status is no longer what the reviewer saw (``expect=``)."""
+
+
 class _Tx:
     def __init__(self, action_id: int):
         self.action_id = action_id
@@ -134,6 +138,8 @@ class Project(CorpusMixin, ManualCodingMixin):
         self._conn = conn
         self.path = path
         self._batch: _Tx | None = None
+        #: Id of the action the last committed write of this object made (None after a no-op).
+        self.last_action_id: int | None = None
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -246,12 +252,22 @@ class Project(CorpusMixin, ManualCodingMixin):
             )
             tx = _Tx(cur.lastrowid)
             yield tx
+            if kind == "batch" and not tx.noop:  # a batch that changed nothing is not logged
+                tx.noop = not conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM changes WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM codings WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM memos WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM transcripts WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM codebooks WHERE action_id = :a) "
+                    "OR EXISTS (SELECT 1 FROM name_mappings WHERE action_id = :a)", {"a": tx.action_id},
+                ).fetchone()[0]
             if tx.noop:
                 conn.execute("DELETE FROM actions WHERE action_id = ?", (tx.action_id,))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self.last_action_id = None if tx.noop else tx.action_id
 
     def _record_change(self, tx: _Tx, table: str, key_column: str, key: Any, column: str, old: Any) -> None:
         self.conn.execute(
@@ -498,7 +514,8 @@ class Project(CorpusMixin, ManualCodingMixin):
             frame[col] = pd.array([None if is_missing(v) else int(v) for v in frame[col]], dtype="Int64")
         return frame
 
-    def _set_status(self, ids: Iterable[Any] | int, status: str, reviewer: str | None) -> int:
+    def _set_status(self, ids: Iterable[Any] | int, status: str, reviewer: str | None,
+                    expect: str | None = None) -> int:
         ids = list(dict.fromkeys(_ids(ids)))
         if not ids:
             return 0
@@ -515,6 +532,12 @@ class Project(CorpusMixin, ManualCodingMixin):
             missing = sorted(set(ids) - {r[0] for r in rows})
             if missing:
                 raise InputError(f"coding id(s) not in the project: {missing[:8]}", path=self.path)
+            stale = [r for r in rows if expect is not None and r[1] != expect]
+            if stale:
+                cid, old, by, at = stale[0]
+                who = f" by {by}" if by else ""
+                when = f" at {str(at)[:16].replace('T', ' ')}" if at else ""
+                raise StaleCodingError(f"coding {cid} is no longer {expect}: it was {old}{who}{when}")
             stamp, changed = now(), 0
             for cid, old, old_by, old_at in rows:
                 if old == status:
@@ -527,13 +550,21 @@ class Project(CorpusMixin, ManualCodingMixin):
             tx.noop = changed == 0
         return changed
 
-    def accept(self, ids: Iterable[Any] | int, *, reviewer: str | None = None) -> int:
-        """Mark codings as accepted; return how many changed status."""
-        return self._set_status(ids, "accepted", reviewer)
+    def accept(self, ids: Iterable[Any] | int, *, reviewer: str | None = None, expect: str | None = None) -> int:
+        """Mark codings as accepted; return how many changed status.
 
-    def reject(self, ids: Iterable[Any] | int, *, reviewer: str | None = None) -> int:
-        """Mark codings as rejected (they are kept, for the audit trail); return how many changed."""
-        return self._set_status(ids, "rejected", reviewer)
+        ``expect`` (e.g. ``"suggested"``): refuse with :class:`StaleCodingError`,
+        changing nothing, when any of the codings has another status (someone
+        decided it in the meantime). The check and the write are one transaction.
+        """
+        return self._set_status(ids, "accepted", reviewer, expect)
+
+    def reject(self, ids: Iterable[Any] | int, *, reviewer: str | None = None, expect: str | None = None) -> int:
+        """Mark codings as rejected (they are kept, for the audit trail); return how many changed.
+
+        ``expect`` as for :meth:`accept`.
+        """
+        return self._set_status(ids, "rejected", reviewer, expect)
 
     # ------------------------------------------------------------ memos
     def add_memo(self, target_type: str, target_id: Any, text: str, *, author: str,
@@ -613,18 +644,44 @@ class Project(CorpusMixin, ManualCodingMixin):
         frame["action_id"] = frame["action_id"].astype("int64")
         return frame
 
-    def undo(self, *, actor: str | None = None) -> str | None:
+    def _undo_conflict(self, aid: int) -> tuple | None:
+        """A later action, not undone, that changed a row action ``aid`` wrote or changed (else None)."""
+        return self.conn.execute(
+            "WITH touched(table_name, row_key) AS ("
+            "  SELECT table_name, row_key FROM changes WHERE action_id = :aid"
+            "  UNION SELECT 'codings', coding_id FROM codings WHERE action_id = :aid) "
+            "SELECT a.action_id, a.actor, a.description FROM changes ch JOIN actions a USING (action_id) "
+            "JOIN touched t ON t.table_name = ch.table_name AND t.row_key = ch.row_key "
+            "WHERE ch.action_id > :aid AND a.undone_at IS NULL AND a.kind != 'undo' "
+            "UNION SELECT a.action_id, a.actor, a.description FROM codings c JOIN actions a USING (action_id) "
+            "JOIN segments s USING (segment_id) JOIN transcripts t ON t.transcript_id = s.transcript_id "
+            "WHERE t.action_id = :aid AND c.action_id != :aid AND a.undone_at IS NULL "
+            "ORDER BY 1 LIMIT 1", {"aid": aid},
+        ).fetchone()
+
+    def undo(self, *, actor: str | None = None, action_id: int | None = None) -> str | None:
         """Reverse the most recent action not yet undone; return its description (None if nothing to undo).
 
         Parameters
         ----------
         actor : str, optional
             Undo the last action of this person (the coder or reviewer who made
-            it), leaving other people's later work alone. Only use it for
-            actions that later ones do not build on (codings, reviews, memos).
+            it), leaving other people's later work alone.
+        action_id : int, optional
+            Undo exactly this action (the web app undoes only the actions its
+            browser session made). None is returned when it was already undone.
 
         Undo is a stack: calling it again reverses the action before. The
-        undone action stays in the log, marked with ``undone_at``.
+        undone action stays in the log, marked with ``undone_at``. An action is
+        never undone over a later one: when a later action that is not undone
+        changed a row this action wrote or changed (someone rejected the
+        suggestion this action accepted, or reviewed a coding it added), undo
+        refuses and names that action; undo it first, or leave both.
+
+        Raises
+        ------
+        InputError
+            When a later action, not undone, changed the same rows (nothing is changed then).
         """
         with self._transaction("undo", "undo", actor=actor) as tx:
             conn = self.conn
@@ -634,11 +691,19 @@ class Project(CorpusMixin, ManualCodingMixin):
             if actor is not None:
                 sql += " AND actor = ?"
                 params.append(actor)
+            if action_id is not None:
+                sql += " AND action_id = ?"
+                params.append(int(action_id))
             row = conn.execute(sql + " ORDER BY action_id DESC LIMIT 1", params).fetchone()
             if row is None:
                 tx.noop = True
                 return None
             aid, description = row
+            later = self._undo_conflict(aid)
+            if later is not None:
+                raise InputError(
+                    f"cannot undo #{aid} ({description}): a later action #{later[0]} by {later[1] or 'someone'} "
+                    f"({later[2]}) changed the same coding(s); undo that one first or leave both", path=self.path)
             for table, key_col, key, col, old in conn.execute(
                 "SELECT table_name, key_column, row_key, column_name, old_value FROM changes "
                 "WHERE action_id = ? ORDER BY change_id DESC", (aid,)

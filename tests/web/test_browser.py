@@ -236,3 +236,63 @@ def test_review_queue_with_the_keyboard(browser, server, project_file):
     assert c.loc[ids[("fg1:004", "time")], ["status", "reviewed_by"]].tolist() == ["accepted", "ana"]
     assert (c["status"] == "accepted").sum() == 1
     page.close()
+
+
+@pytest.fixture
+def notebook_page():
+    """A stand-in for a Jupyter page: serves one HTML page holding an IFrame onto a given address."""
+    import http.server
+    import threading
+
+    holder = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = f'<!doctype html><title>notebook</title><iframe id="review" src="{holder["src"]}" ' \
+                   f'width="1000" height="700"></iframe>'.encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    holder["port"] = srv.server_address[1]
+    try:
+        yield holder
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+@pytest.mark.parametrize("app_host, notebook_host", [("localhost", "127.0.0.1"), ("127.0.0.1", "localhost"),
+                                                     ("localhost", "localhost")])
+def test_notebook_frame_signs_in_and_writes_when_cross_site(browser, project_file, notebook_page, app_host,
+                                                            notebook_host):
+    """review(proj) in Jupyter opened at another host name than the frame's: the frame is cross-site."""
+    from outcomes_qual_web import BackgroundServer
+
+    path, ids = project_file
+    with BackgroundServer(path, embed=True) as srv:
+        notebook_page["src"] = f"http://{app_host}:{srv.port}/t/fg1"
+        page = browser.new_page()
+        try:
+            page.goto(f"http://{notebook_host}:{notebook_page['port']}/")
+            frame = page.frame_locator("#review")
+            frame.locator("#coder-input").fill("ana")
+            frame.locator("#coder-submit").click()
+            assert frame.locator("#coder-name").text_content(timeout=10_000) == "ana"
+            cid = ids[("fg1:003", "culture_shift")]
+            frame.locator(f"#s-{cid} button.accept").click()
+            frame.locator("#flash", has_text="accepted coding").wait_for(timeout=10_000)
+            assert frame.locator("#flash").text_content() == f"accepted coding {cid}"
+        finally:
+            page.close()
+    with Project.open(path) as proj:
+        row = proj.codings().set_index("coding_id").loc[ids[("fg1:003", "culture_shift")]]
+        assert (row["status"], row["reviewed_by"]) == ("accepted", "ana")
