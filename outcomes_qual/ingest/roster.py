@@ -37,6 +37,7 @@ from ..corpus import Corpus
 from ..errors import InputError
 from ..safe_tables import restore
 from ._turns import default_participant_id
+from .checks import MissingSpeakersError, UnknownSpeakersError
 from .detect import EXTENSIONS, decode_bytes
 from .roles import normalise_method, normalise_role, role_from_label
 
@@ -48,10 +49,6 @@ ROSTER_REQUIRED: tuple[str, ...] = ("transcript", "speaker")
 ROSTER_KNOWN: tuple[str, ...] = ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")
 
 _ALIASES = {"transcript_id": "transcript", "file": "transcript", "speaker_label": "speaker", "label": "speaker", "id": "participant_id", "participant": "participant_id"}
-
-
-class UnknownSpeakersError(InputError):
-    """Speakers with no roster row (a warning unless ``strict=True``)."""
 
 
 def _canon(col: str) -> str:
@@ -188,6 +185,27 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w and w[0].isalpha()).upper()
 
 
+def _missing_speakers(roster, index, used, transcripts, *, strict: bool) -> list[MissingSpeakersError]:
+    """One warning per transcript whose roster speakers never speak in it (raised when ``strict``)."""
+    missing: dict[str, list[str]] = {}
+    for (tid, _), k in index.items():
+        if k not in used:
+            missing.setdefault(tid, []).append(roster["speaker"].iloc[k])
+    src = dict(zip(transcripts["transcript_id"], transcripts["source_path"]))
+    out = []
+    for tid, names in missing.items():
+        err = MissingSpeakersError(
+            f"transcript {tid!r}: roster speaker(s) {', '.join(repr(n) for n in names)} never found as a "
+            "speaker label at the start of a line; check the transcript's labels or the roster",
+            path=src.get(tid) or tid,
+        )
+        if strict:
+            raise err
+        logger.warning("%s", err)
+        out.append(err)
+    return out
+
+
 def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcripts=()) -> Corpus:
     """Return ``corpus`` with participants' ids, roles and attributes from ``roster``.
 
@@ -200,16 +218,19 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
 
     Problems are appended to the returned corpus's ``problems``: one
     :class:`InputError` listing roster transcripts that name no transcript
-    read (with their first roster lines), and one :class:`UnknownSpeakersError`
+    read (with their first roster lines), one :class:`UnknownSpeakersError`
     listing every speaker with no roster row (facilitators labelled only by
-    their role, e.g. ``Facilitator:``, are not listed).
+    their role, e.g. ``Facilitator:``, are not listed), and one
+    :class:`~outcomes_qual.ingest.checks.MissingSpeakersError` per transcript
+    naming its roster speakers who never speak in it.
 
     Parameters
     ----------
     corpus : Corpus
     roster : str, path or pandas.DataFrame
     strict : bool, default False
-        Raise :class:`UnknownSpeakersError` instead of recording it.
+        Raise :class:`UnknownSpeakersError` (or :class:`MissingSpeakersError`)
+        instead of recording it.
     skip_transcripts : iterable of str
         Transcript ids whose files failed to read; their rows are not
         reported as unknown.
@@ -312,4 +333,5 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
             raise err
         logger.warning("%s", err)
         problems.append(err)
+    problems.extend(_missing_speakers(roster, index, used, transcripts, strict=strict))
     return Corpus(transcripts, participants, segments, dict(corpus.texts), problems)
