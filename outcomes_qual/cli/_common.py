@@ -28,7 +28,8 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, project: bool = True
 def add_roster_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--roster`` and ``--strict``."""
     parser.add_argument("--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)")
-    parser.add_argument("--strict", action="store_true", help="make speakers missing from the roster an error")
+    parser.add_argument("--strict", action="store_true", help="make speaker problems errors: a speaker missing from the roster, a roster speaker "
+                        "never found in their transcript, a transcript collapsed into one turn")
 
 
 def add_project_argument(parser: argparse.ArgumentParser, *, help_text: str = "the project file") -> None:

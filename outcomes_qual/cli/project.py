@@ -183,6 +183,10 @@ def run_add(args: argparse.Namespace) -> int:
         if codebook is not None:
             proj.add_codebook(codebook)
         s = proj.summary()
+    if len(corpus.transcripts):
+        from ..ingest.checks import format_counts, transcript_counts
+
+        print(format_counts(transcript_counts(corpus)))
     print(f"added {len(corpus.transcripts)} transcript(s), {len(corpus.segments)} turn(s) to {args.project}; "
           f"it now holds {s['transcripts']} transcript(s), {s['segments']} turn(s)")
     return 1 if failures else 0

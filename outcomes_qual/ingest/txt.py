@@ -219,15 +219,14 @@ class RosterLabels:
 
         lead = rf"^[ \t]*(?:\[?(?P<time>{_TIME})\]?[ \t]+(?:-[ \t]+)?)?[*_]{{0,2}}"
         long_keys = [k for k in keys if len(k) > 1]
-        sep = r"(?:[ \t]*[*_]{0,2}[ \t]*[:：]|\t)"
+        sep = r"(?:[ \t]*[*_]{0,2}[ \t]*[:：]|(?=\t))"
         dash_sep = r"[ \t]+[-–—](?=[ \t]|$)|[–—](?=[ \t]|$)"
         plain = rf"(?P<label>{alt(keys)})\.?[*_]{{0,2}}{sep}"
         if long_keys:
             plain = rf"(?:{plain}|(?P<dlabel>{alt(long_keys)})\.?[*_]{{0,2}}(?:{dash_sep}))"
-        self._plain = re.compile(lead + plain + r"[*_]{0,2}" + _REST, re.I)
-        self._bracketed = re.compile(
-            lead + rf"[\[(](?P<label>{alt(keys)})\.?[\])][*_]{{0,2}}[ \t]*:?[*_]{{0,2}}" + _REST, re.I
-        )
+        rest = r"[*_]{0,2}[ \t]*(?P<rest>\S.*?)?[ \t]*$"
+        self._plain = re.compile(lead + plain + rest, re.I)
+        self._bracketed = re.compile(lead + rf"[\[(](?P<label>{alt(keys)})\.?[\])](?:[*_]{{0,2}}[ \t]*:)?" + rest, re.I)
 
     def __bool__(self) -> bool:
         return bool(self.names)
