@@ -33,13 +33,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import schema
 from ..corpus import Corpus
 from ..errors import InputError
 from ..safe_tables import restore
 from ._turns import default_participant_id
 from .checks import MissingSpeakersError, UnknownSpeakersError
 from .detect import EXTENSIONS, decode_bytes
-from .roles import normalise_method, normalise_role, role_from_label
+from .roles import normalise_method, role_from_label, study_role
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,15 @@ def _objects(values) -> pd.Series:
 def read_roster(path: str | os.PathLike) -> pd.DataFrame:
     """Read a roster CSV into a DataFrame with canonical column names.
 
-    ``role`` is normalised to :data:`outcomes_qual.schema.ROLES` (the raw
-    text is kept in ``frame.attrs["role_raw"]``) and ``method`` to
+    ``role`` is mapped by :func:`~outcomes_qual.ingest.roles.study_role`: a
+    social-care role the built-in vocabulary knows becomes one of
+    :data:`outcomes_qual.schema.ROLES` ("Team manager" -> ``manager``), any
+    other role is one of the study's own groups and is kept as written
+    ("R1 faculty"). When the roster has such groups, a ``role_order`` column
+    gives each row's group its position in the roster (1 for the first group
+    named, and so on; empty for built-in roles), so tables and figures list
+    the groups in roster order. The raw text is kept in
+    ``frame.attrs["role_raw"]`` and ``method`` is mapped to
     :data:`outcomes_qual.schema.METHODS`. ``frame.attrs["lines"]`` holds each
     row's line number in the file and ``frame.attrs["source_path"]`` the path,
     for messages.
@@ -150,7 +158,11 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
     frame["speaker"] = _objects(re.sub(r"\s+", " ", str(s)).strip() for s in frame["speaker"])
     if "role" in frame:
         role_raw = list(frame["role"])
-        frame["role"] = _objects(None if _blank(r) else normalise_role(r) for r in frame["role"])
+        frame["role"] = _objects(None if _blank(r) else study_role(r) for r in frame["role"])
+        groups = list(dict.fromkeys(r for r in frame["role"] if r is not None and r not in schema.ROLES))
+        if groups and "role_order" not in frame:
+            rank = {g: k for k, g in enumerate(groups, start=1)}
+            frame["role_order"] = _objects(rank.get(r) for r in frame["role"])
     if "method" in frame:
         frame["method"] = _objects(None if _blank(m) else normalise_method(m) for m in frame["method"])
     key = frame["transcript"].str.lower() + "\x00" + frame["speaker"].str.lower()
