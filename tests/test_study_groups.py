@@ -208,3 +208,29 @@ def test_refi_qda_export_keeps_group_as_role_variable(study, tmp_path):
     with zipfile.ZipFile(tmp_path / "s.qdpx") as z:
         qde = z.read("project.qde").decode("utf-8")
     assert "<TextValue>non-R1 faculty</TextValue>" in qde and "<TextValue>R1 faculty</TextValue>" in qde
+
+
+def test_cli_participants_normalise_keeps_study_groups(tmp_path):
+    from outcomes_qual.cli import main
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "transcript,speaker,role,method\n"
+        "fg1,Facilitator,Facilitator,Focus group\n"
+        "fg1,a,R1 faculty,Focus group\nfg1,b,non-R1 faculty,Focus group\nfg1,c,Team manager,Focus group\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "t.csv"
+    assert main(["participants", str(roster), "--rows", "method", "--cols", "role", "--normalise", "--out", str(out)]) == 0
+    # before: both groups were folded into one "other" column
+    assert out.read_text().splitlines()[0] == "method,manager,R1 faculty,non-R1 faculty,total"
+
+
+def test_cli_segments_summary_names_the_groups(study, tmp_path, capsys):
+    from outcomes_qual.cli import main
+
+    d, _, _ = study
+    assert main(["segments", str(d), "--roster", str(d / "roster.csv"), "--out", str(tmp_path / "s.csv")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "2 transcripts, 8 participants, 20 turns (2 facilitator, 9 R1 faculty, 9 non-R1 faculty)"
+    )

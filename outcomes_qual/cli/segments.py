@@ -61,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
         write_csv(table, out)
         stream = sys.stdout
         print(f"wrote {out}", file=stream)
+    from ..analysis import order_roles, role_ranks
+
     roles = seg["role"].value_counts()
-    role_text = ", ".join(f"{roles[r]} {r}" for r in schema.ROLES if r in roles)
+    role_text = ", ".join(f"{roles[r]} {r}" for r in order_roles(roles.index, role_ranks(corpus)))
     n_files_failed = len(failures)
     print(format_counts(transcript_counts(corpus)), file=stream)
     print(

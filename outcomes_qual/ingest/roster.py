@@ -33,14 +33,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema
 from ..corpus import Corpus
 from ..errors import InputError
 from ..safe_tables import restore
 from ._turns import default_participant_id
 from .checks import MissingSpeakersError, UnknownSpeakersError
 from .detect import EXTENSIONS, decode_bytes
-from .roles import normalise_method, role_from_label, study_role
+from .roles import group_order, normalise_method, role_from_label, study_role
 
 logger = logging.getLogger(__name__)
 
@@ -159,10 +158,9 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
     if "role" in frame:
         role_raw = list(frame["role"])
         frame["role"] = _objects(None if _blank(r) else study_role(r) for r in frame["role"])
-        groups = list(dict.fromkeys(r for r in frame["role"] if r is not None and r not in schema.ROLES))
-        if groups and "role_order" not in frame:
-            rank = {g: k for k, g in enumerate(groups, start=1)}
-            frame["role_order"] = _objects(rank.get(r) for r in frame["role"])
+        order = group_order(frame["role"])
+        if order is not None and "role_order" not in frame:
+            frame["role_order"] = _objects(order)
     if "method" in frame:
         frame["method"] = _objects(None if _blank(m) else normalise_method(m) for m in frame["method"])
     key = frame["transcript"].str.lower() + "\x00" + frame["speaker"].str.lower()
