@@ -247,3 +247,17 @@ def test_cli_project_add_prints_counts(lower, tmp_path, capsys):
     out = capsys.readouterr().out
     assert re.search(r"^fg2\s+1\s+1\s+214\s+100%  <- collapsed\?$", out, re.M)
     assert "added 1 transcript(s), 1 turn(s)" in out
+
+
+def test_speaker_list_in_the_header_is_not_turns(tmp_path):
+    path = tmp_path / "fg2.txt"
+    path.write_text("Participants:\nnR1-01 - lecturer\nnR1-02 - lecturer\n\nnR1-01: Yes.\nnr1-02: No.\n", encoding="utf-8")
+    corpus = read_corpus(path, roster=ROSTER.iloc[1:3])
+    assert corpus.segments[["speaker", "text"]].values.tolist() == [["nR1-01", "Yes."], ["nR1-02", "No."]]
+
+
+def test_speaker_list_ends_at_the_first_ordinary_label(tmp_path):
+    path = tmp_path / "fg2.txt"
+    path.write_text("Participants: nR1-01, nR1-02\nFacilitator: Why?\nnR1-01: Yes.\nnr1-02: No.\n", encoding="utf-8")
+    corpus = read_corpus(path, roster=ROSTER.iloc[:3])
+    assert corpus.segments["speaker"].tolist() == ["Facilitator", "nR1-01", "nR1-02"]

@@ -304,7 +304,15 @@ def find_turns(text: str, *, path: str | None = None, speakers=()) -> tuple[Meta
         starts.append(pos)
         pos += len(line) + 1
     roster = speakers if isinstance(speakers, RosterLabels) else RosterLabels(speakers)
-    roster_marks = {i: m for i, line in enumerate(lines) if roster and (m := roster.match(line))}
+    roster_marks = {}
+    in_list = False  # a "Speakers:" / "Participants:" list names speakers; its lines are not turns
+    for i, line in enumerate(lines):
+        hk = header_key(line) if ":" in line else None
+        in_list = (hk is not None and hk[1] == "speakers") or (
+            in_list and bool(line.strip()) and not any(match_label(line, st) for st in STYLES)
+        )
+        if roster and not in_list and (m := roster.match(line)):
+            roster_marks[i] = m
     style = detect_style([line for i, line in enumerate(lines) if i not in roster_marks])
     if style is None and roster_marks:
         style = "roster"
