@@ -234,3 +234,16 @@ def test_cli_segments_summary_names_the_groups(study, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == (
         "2 transcripts, 8 participants, 20 turns (2 facilitator, 9 R1 faculty, 9 non-R1 faculty)"
     )
+
+
+def test_figures_label_the_groups_in_roster_order(study, tmp_path):
+    from outcomes_qual.report.figures import participants_by_role_figure, role_theme_heatmap
+
+    _, corpus, codings = study
+    svg = role_theme_heatmap(role_by_theme(corpus, codings, codebook=CODEBOOK), tmp_path / "heat")[1].read_text()
+    assert svg.index("R1 faculty") < svg.index("non-R1 faculty")
+    assert "Share of each group's turns" in svg and "facultys" not in svg
+    parts = corpus.participants[corpus.participants["role"] != "facilitator"]
+    svg = participants_by_role_figure(parts, tmp_path / "parts")[1].read_text()
+    assert "Participants by group and data-collection method" in svg
+    assert svg.index("R1 faculty") < svg.index("non-R1 faculty")  # "R1 faculty" first occurs on its own
