@@ -261,3 +261,11 @@ def test_speaker_list_ends_at_the_first_ordinary_label(tmp_path):
     path.write_text("Participants: nR1-01, nR1-02\nFacilitator: Why?\nnR1-01: Yes.\nnr1-02: No.\n", encoding="utf-8")
     corpus = read_corpus(path, roster=ROSTER.iloc[:3])
     assert corpus.segments["speaker"].tolist() == ["Facilitator", "nR1-01", "nR1-02"]
+
+
+def test_cli_counts_leave_out_response_tables(tmp_path, capsys):
+    path = tmp_path / "survey.csv"
+    path.write_text("id,text\nr1,Too much surveillance.\nr2,Fine by me.\n", encoding="utf-8")
+    assert main(["segments", str(path), "--out", str(tmp_path / "s.csv")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"wrote {tmp_path / 's.csv'}", "1 transcripts, 2 participants, 2 turns (2 unknown)"]

@@ -39,7 +39,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read ``args.inputs`` and write the segments CSV; return the exit code."""
     from ..ingest import UnknownSpeakersError, read_corpus
-    from ..ingest.checks import format_counts, transcript_counts
+    from ..ingest.checks import counts_report
 
     if not args.inputs:
         raise InputError("no INPUT given: name transcript files or directories")
@@ -66,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     roles = seg["role"].value_counts()
     role_text = ", ".join(f"{roles[r]} {r}" for r in order_roles(roles.index, role_ranks(corpus)))
     n_files_failed = len(failures)
-    print(format_counts(transcript_counts(corpus)), file=stream)
+    counts = counts_report(corpus)
+    if counts:
+        print(counts, file=stream)
     print(
         f"{len(corpus.transcripts)} transcripts, {len(corpus.participants)} participants, "
         f"{len(seg)} turns ({role_text})"

@@ -180,6 +180,17 @@ def check_collapse(corpus, *, path: str | None = None, strict: bool = False) -> 
     return out
 
 
+def counts_report(corpus, *, limit: int = 40) -> str:
+    """The counts table the CLI prints: transcripts read from labelled formats only, or ``""``.
+
+    Responses and consultations (one row per answer) have no speaker labels
+    to lose, so they are left out.
+    """
+    counts = transcript_counts(corpus)
+    counts = counts[counts["format"].isin(LABELLED_FORMATS)].reset_index(drop=True)
+    return format_counts(counts, limit=limit)
+
+
 def format_counts(counts: pd.DataFrame, *, limit: int = 40) -> str:
     """A compact text table of :func:`transcript_counts` (collapsed transcripts marked ``<- collapsed?``).
 
