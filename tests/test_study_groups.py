@@ -192,7 +192,7 @@ def test_web_matrix_lists_groups_in_roster_order(study, tmp_path):
     from outcomes_qual.project import Project
     from outcomes_qual_web.analysis import matrix
 
-    d, corpus, codings = study
+    _, corpus, codings = study
     with Project.create(tmp_path / "w.sqlite") as proj:
         proj.add_corpus(corpus)
         proj.add_codings(codings.assign(status="accepted"))
