@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from outcomes_qual.analysis import role_by_theme
+from outcomes_qual.analysis import role_by_theme, role_ranks
 from outcomes_qual.agreement import agreement, disagreements
 from outcomes_qual.errors import InputError
 from outcomes_qual.project import Project
@@ -42,7 +42,9 @@ def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", l
     if status not in STATUSES:
         raise InputError(f"status: expected one of {list(STATUSES)}, got {status!r}")
     codings = proj.codings(status="accepted" if status == "accepted" else ["accepted", "suggested"])
-    table = role_by_theme(proj.segments(), codings, unit=unit, level=level, codebook=codebook)
+    ranks = role_ranks(proj.participants())  # the study's groups in roster order
+    table = role_by_theme(proj.segments(), codings, unit=unit, level=level, codebook=codebook,
+                          role_order=sorted(ranks, key=ranks.get))
     roles = list(dict.fromkeys(table["role"]))
     rows = []
     for code, part in table.groupby("code", sort=False):

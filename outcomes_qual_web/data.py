@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
 
+from outcomes_qual.analysis import is_study_group
 from outcomes_qual.codebook import Codebook
 from outcomes_qual.errors import InputError
 from outcomes_qual.project import Project, compile_query
@@ -158,7 +159,8 @@ def codebook_info(proj: Project) -> tuple[Codebook | None, list[CodeInfo]]:
 
 def speaker_label(role: str | None, participant_id: str | None, speaker: str | None, show_names: bool) -> str:
     """How a speaker is shown: role and pseudonymous id (and the name only with ``show_names``)."""
-    label = (role or "unknown").capitalize()
+    role = role or "unknown"
+    label = role if is_study_group(role) else role.capitalize()  # a study group as the roster wrote it
     if participant_id:
         label += f" {participant_id}"
     if show_names and speaker:

@@ -203,7 +203,11 @@ def test_cli_out_dash_writes_csv_to_stdout(tmp_path, capsys):
         "x:001,x,1,Ann,x:ann,unknown,Hi.,5,8,,",
         "x:002,x,2,Manager,x:manager,manager,Yo.,18,21,,",
     ]
-    assert captured.err.strip() == "1 transcripts, 2 participants, 2 turns (1 manager, 1 unknown)"
+    assert captured.err.strip().splitlines() == [
+        "transcript  turns  speakers  words  largest turn",
+        "x               2         2      2           50%",
+        "1 transcripts, 2 participants, 2 turns (1 manager, 1 unknown)",
+    ]
 
 
 # --------------------------------------------------------------------------- never a traceback

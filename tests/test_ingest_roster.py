@@ -242,7 +242,9 @@ def test_unknown_speaker_message_suggests_unused_roster_rows(tmp_path):
     roster = pd.DataFrame({"transcript": ["fg1", "fg1"], "speaker": ["Ann", "Gareth"], "role": ["SP", "SW"]})
     corpus = read_corpus(tmp_path / "fg1.txt", roster=roster)
     assert [str(p) for p in corpus.problems] == [
-        "roster: 1 speaker(s) have no roster row: fg1: 'Gareth J' (roster rows with no turns: 'Gareth')"
+        "roster: 1 speaker(s) have no roster row: fg1: 'Gareth J' (roster rows with no turns: 'Gareth')",
+        f"{tmp_path / 'fg1.txt'}: transcript 'fg1': roster speaker(s) 'Gareth' never found as a speaker label "
+        "at the start of a line; check the transcript's labels or the roster",
     ]
 
 

@@ -33,7 +33,7 @@ from .quotes import attribution, authority_aliases, exemplar_quotes, trim_quote
 from .role_theme import role_by_theme, role_theme_matrix, role_theme_test
 from .stats import ContingencyTest, adjust_pvalues, contingency_test
 from .summary import theme_summary
-from ._common import wilson_interval
+from ._common import is_study_group, order_roles, role_label, role_ranks, wilson_interval
 
 __all__ = [
     "AUTHORITY_COLUMNS",
@@ -49,8 +49,12 @@ __all__ = [
     "authority_comparison",
     "contingency_test",
     "exemplar_quotes",
+    "is_study_group",
+    "order_roles",
     "participant_breakdown",
     "role_by_theme",
+    "role_label",
+    "role_ranks",
     "role_theme_matrix",
     "role_theme_test",
     "theme_cooccurrence",

@@ -1,17 +1,35 @@
 """Helpers shared by the analysis tables: inputs, roll-up of codes, labels.
 
+Roles are of two kinds. The built-in social-care roles
+(:data:`outcomes_qual.schema.ROLES`: practitioner, senior, manager, mentor,
+facilitator, other, unknown) are keys with labels ("Senior", "seniors").
+Any other role is a *study group* named by the study's roster ("R1 faculty",
+"non-R1 faculty"): it is its own label, written exactly as the roster wrote
+it, and never pluralised or re-capitalised.
+
+Every breakdown lists roles in one stable order (:func:`order_roles`): the
+built-in roles in built-in order, then the study's groups in roster order
+(the ``role_order`` column :func:`outcomes_qual.ingest.read_roster` adds),
+groups without a known position after them in natural order, then "other"
+and "unknown".
+
 Examples
 --------
 >>> theme_of("systems_barriers/paperwork_and_it")
 'systems_barriers'
->>> role_label("senior"), role_plural("senior")
-('Senior', 'seniors')
+>>> role_label("senior"), role_plural("senior"), role_heading("senior")
+('Senior', 'seniors', 'Seniors')
+>>> role_label("non-R1 faculty"), role_plural("non-R1 faculty"), role_heading("non-R1 faculty")
+('non-R1 faculty', 'the non-R1 faculty group', 'non-R1 faculty')
+>>> order_roles(["unknown", "R1 faculty", "senior", "non-R1 faculty"], ranks={"R1 faculty": 1, "non-R1 faculty": 2})
+['senior', 'R1 faculty', 'non-R1 faculty', 'unknown']
 >>> method_label("focus_group")
 'focus group'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,14 +80,76 @@ def theme_of(code: str) -> str:
     return str(code).split("/", 1)[0]
 
 
+#: Built-in social-care roles whose presence makes a study "social care" for the report's wording.
+SOCIAL_CARE_ROLES: tuple[str, ...] = ("practitioner", "senior", "manager", "mentor")
+
+#: Built-in catch-all roles, listed after the study's own groups.
+_LAST_ROLES: tuple[str, ...] = ("other", "unknown")
+
+
+def is_study_group(role) -> bool:
+    """True when ``role`` is one of the study's own groups (not a built-in role).
+
+    Examples
+    --------
+    >>> is_study_group("R1 faculty"), is_study_group("manager")
+    (True, False)
+    """
+    return str(role) not in schema.ROLES
+
+
+def has_social_care_roles(roles) -> bool:
+    """True when any of ``roles`` is a built-in social-care role (practitioner, senior, manager, mentor).
+
+    The report words its text for social-care staff only then; a study whose
+    participants all belong to its own groups is described in neutral terms.
+
+    Examples
+    --------
+    >>> has_social_care_roles(["R1 faculty", "unknown"]), has_social_care_roles(["manager", "R1 faculty"])
+    (False, True)
+    """
+    return any(str(r) in SOCIAL_CARE_ROLES for r in roles)
+
+
 def role_label(role: str) -> str:
-    """Singular, capitalised label of ``role`` for attributions."""
-    return ROLE_LABELS.get(str(role), str(role).replace("_", " ").capitalize())
+    """Singular, capitalised label of ``role`` for attributions; a study group as written."""
+    if is_study_group(role):
+        return str(role)
+    return ROLE_LABELS[str(role)]
 
 
 def role_plural(role: str) -> str:
-    """Plural of ``role`` for running text."""
-    return ROLE_PLURALS.get(str(role), str(role).replace("_", " ") + "s")
+    """Plural of ``role`` for running text ("seniors"; "the R1 faculty group" for a study group)."""
+    if is_study_group(role):
+        return f"the {role} group"
+    return ROLE_PLURALS[str(role)]
+
+
+def role_heading(role: str) -> str:
+    """Column or axis heading for ``role``: the plural, capitalised ("Seniors", "Other staff"); a study group as written."""
+    if is_study_group(role):
+        return str(role)
+    plural = ROLE_PLURALS[str(role)]
+    return plural[:1].upper() + plural[1:]
+
+
+def role_count(n: int, role: str) -> str:
+    """"3 seniors", "1 senior", "3 in the R1 faculty group" (running text).
+
+    Examples
+    --------
+    >>> role_count(3, "senior"), role_count(1, "other"), role_count(2, "R1 faculty")
+    ('3 seniors', '1 other staff', '2 in the R1 faculty group')
+    """
+    if is_study_group(role):
+        return f"{n} in the {role} group"
+    return f"{n} {ROLE_LABELS[str(role)].lower() if n == 1 else ROLE_PLURALS[str(role)]}"
+
+
+def upper_first(text: str) -> str:
+    """``text`` with its first character upper-cased and the rest left alone ("non-R1 ..." -> "Non-R1 ...")."""
+    return text[:1].upper() + text[1:]
 
 
 def method_label(method) -> str:
@@ -119,6 +199,9 @@ def segment_frame(data) -> pd.DataFrame:
         seg["participant_id"].notna(), seg["transcript_id"].astype(str) + ":" + seg["segment_id"].astype(str)
     )
     seg["role"] = seg["role"].fillna("unknown").astype(str)
+    if hasattr(data, "participants") and "role_order" in data.participants and "role_order" not in seg:
+        part = data.participants.drop_duplicates("participant_id").set_index("participant_id")
+        seg["role_order"] = seg["participant_id"].map(part["role_order"])
     return seg
 
 
@@ -172,11 +255,58 @@ def coded_pairs(
     return out.reset_index(drop=True)
 
 
-def order_roles(roles) -> list[str]:
-    """Roles in :data:`schema.ROLES` order, unknown names after them alphabetically."""
+def _natural(text: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text.casefold())]
+
+
+def order_roles(roles, ranks: dict | None = None) -> list[str]:
+    """Roles in the stable order of every breakdown (see the module docstring).
+
+    Parameters
+    ----------
+    roles : iterable of str
+    ranks : dict of str to number, optional
+        A study group's position in the roster (:func:`role_ranks`); groups
+        without one follow in natural order ("group 2" before "group 10").
+
+    Examples
+    --------
+    >>> order_roles(["group 10", "other", "group 2", "practitioner"])
+    ['practitioner', 'group 2', 'group 10', 'other']
+    """
     roles = list(dict.fromkeys(str(r) for r in roles))
-    known = [r for r in schema.ROLES if r in roles]
-    return known + sorted(r for r in roles if r not in schema.ROLES)
+    ranks = ranks or {}
+    first = [r for r in schema.ROLES if r in roles and r not in _LAST_ROLES]
+    groups = sorted((r for r in roles if r not in schema.ROLES),
+                    key=lambda r: (0, float(ranks[r]), "") if _rank_ok(ranks.get(r)) else (1, 0.0, _natural(r)))
+    return first + groups + [r for r in _LAST_ROLES if r in roles]
+
+
+def _rank_ok(value) -> bool:
+    try:
+        return value is not None and np.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def role_ranks(frame) -> dict[str, float]:
+    """Each study group's roster position, from a frame with ``role`` and ``role_order`` columns.
+
+    A :class:`~outcomes_qual.corpus.Corpus` gives its participants'. Returns
+    an empty dict when there is no ``role_order`` column.
+
+    Examples
+    --------
+    >>> role_ranks(pd.DataFrame({"role": ["b", "a", "b"], "role_order": [2, 1, 2]}))
+    {'a': 1.0, 'b': 2.0}
+    """
+    if hasattr(frame, "participants"):
+        frame = frame.participants
+    if not isinstance(frame, pd.DataFrame) or "role_order" not in frame or "role" not in frame:
+        return {}
+    ranks = pd.to_numeric(frame["role_order"], errors="coerce")
+    got = ranks.groupby(frame["role"].astype(str)).min().dropna()
+    return {str(k): float(v) for k, v in got.sort_index().items()}
 
 
 def listed_codes(pairs: pd.DataFrame, codebook=None, *, level: str = "theme") -> list[str]:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .. import schema
 from ._columns import ALL, BY_COLUMN, TOTAL
+from ._common import order_roles, role_ranks
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,10 @@ MISSING = "(missing)"
 _KNOWN_ORDERS: dict[str, tuple[str, ...]] = {"role": schema.ROLES, "method": schema.METHODS}
 
 
-def _values_in_order(series: pd.Series, name: str) -> list[str]:
+def _values_in_order(series: pd.Series, name: str, ranks: dict | None = None) -> list[str]:
     values = list(dict.fromkeys(series.tolist()))
+    if name == "role":  # built-in roles, then the study's groups in roster order (see order_roles)
+        return order_roles([v for v in values if v != MISSING], ranks) + ([MISSING] if MISSING in values else [])
     known = _KNOWN_ORDERS.get(name)
     if known and all(v in known or v == MISSING for v in values):
         return [v for v in known if v in values] + ([MISSING] if MISSING in values else [])
@@ -88,7 +91,9 @@ def participant_breakdown(
     rows, cols : str
         Roster columns for the table's rows and columns (e.g. ``"method"``
         and ``"role"``). Values are shown as written; empty cells become
-        ``"(missing)"``.
+        ``"(missing)"``. Roles come in the order of
+        :func:`~outcomes_qual.analysis._common.order_roles` (the study's
+        groups in roster order when a ``role_order`` column gives it).
     by : str, optional
         A third variable (e.g. ``"department"``): one block per value plus an
         ``"all"`` block pooling every value, each named in a ``by`` column.
@@ -134,12 +139,13 @@ def participant_breakdown(
         col = frame[n].astype("string").str.strip()
         frame[n] = col.where(col.notna() & (col != ""), MISSING).astype(object)
     ids = _id_series(frame, id_column)
-    row_values = _values_in_order(frame[rows], rows)
-    col_values = _values_in_order(frame[cols], cols)
+    ranks = role_ranks(participants)
+    row_values = _values_in_order(frame[rows], rows, ranks)
+    col_values = _values_in_order(frame[cols], cols, ranks)
     if by is None:
         return _block(frame, ids, rows, cols, row_values, col_values)
     blocks = []
-    for value in _values_in_order(frame[by], by):
+    for value in _values_in_order(frame[by], by, ranks):
         mask = (frame[by] == value).to_numpy()
         block = _block(frame[mask], ids[mask], rows, cols, row_values, col_values)
         block.insert(0, BY_COLUMN, value)

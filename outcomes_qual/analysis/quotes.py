@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import QUOTE_COLUMNS
-from ._common import analysed, coded_pairs, method_label, order_codes, order_roles, role_label, segment_frame
+from ._common import analysed, coded_pairs, method_label, order_codes, order_roles, role_label, role_ranks, segment_frame
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def exemplar_quotes(
     out = pd.DataFrame(rows, columns=list(QUOTE_COLUMNS))
     if len(out):
         code_rank = {c: i for i, c in enumerate(order_codes(out["code"], codebook))}
-        role_rank = {r: i for i, r in enumerate(order_roles(out["role"]))}
+        role_rank = {r: i for i, r in enumerate(order_roles(out["role"], role_ranks(seg)))}
         out = out.sort_values(
             ["code", "role", "rank"], key=lambda s: s.map(code_rank) if s.name == "code" else s.map(role_rank) if s.name == "role" else s
         ).reset_index(drop=True)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import ROLE_THEME_COLUMNS, ROLE_THEME_TEST_COLUMNS
-from ._common import analysed, coded_pairs, listed_codes, order_roles, segment_frame, unit_key
+from ._common import analysed, coded_pairs, listed_codes, order_roles, role_ranks, segment_frame, unit_key
 from .stats import ContingencyTest, contingency_test
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def role_by_theme(
     roles: Sequence[str] | None = None,
     include_facilitator: bool = False,
     coder: str | Sequence[str] | None = None,
+    role_order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Count, per code and role, the units that raised the code.
 
@@ -67,6 +68,11 @@ def role_by_theme(
         Facilitator turns are excluded unless this is true.
     coder : str or list of str, optional
         Use only codings by these coders.
+    role_order : sequence of str, optional
+        The study's groups in the order to list them. By default a Corpus's
+        roster order (its participants' ``role_order``), else natural order;
+        built-in roles always come in built-in order (see
+        :func:`~outcomes_qual.analysis._common.order_roles`).
 
     Returns
     -------
@@ -91,7 +97,8 @@ def role_by_theme(
     key = unit_key(unit)
     seg = analysed(segment_frame(segments), include_facilitator=include_facilitator, roles=roles)
     pairs = coded_pairs(seg, codings, level=level, coder=coder)
-    role_list = order_roles(seg["role"].unique())
+    ranks = {r: i for i, r in enumerate(role_order)} if role_order is not None else role_ranks(seg)
+    role_list = order_roles(seg["role"].unique(), ranks)
     code_list = listed_codes(pairs, codebook, level=level)
     base = seg.groupby("role")[key].nunique().reindex(role_list).fillna(0).astype(int)
     base_all = int(seg[key].nunique())
@@ -150,6 +157,7 @@ def role_theme_test(
     roles: Sequence[str] | None = None,
     include_facilitator: bool = False,
     coder: str | Sequence[str] | None = None,
+    role_order: Sequence[str] | None = None,
     alpha: float = 0.05,
     min_expected: float = 5.0,
     n_resamples: int = 9999,
@@ -189,7 +197,7 @@ def role_theme_test(
 
     table = role_by_theme(
         segments, codings, unit=unit, level=level, codebook=codebook, roles=roles,
-        include_facilitator=include_facilitator, coder=coder,
+        include_facilitator=include_facilitator, coder=coder, role_order=role_order,
     )
     if level == "code":
         table = table[table["level"] == "code"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import THEME_SUMMARY_COLUMNS
-from ._common import analysed, coded_pairs, listed_codes, order_roles, role_plural, segment_frame
+from ._common import analysed, coded_pairs, listed_codes, order_roles, role_plural, role_ranks, segment_frame
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,11 @@ def describe_reach(by_method: dict[str, tuple[int, int]]) -> str:
     --------
     >>> describe_reach({"focus_group": (6, 6), "interview": (1, 4)})
     'all 6 focus groups and 1 of 4 interviews'
+    >>> describe_reach({"other": (2, 2)})  # no method known: plain transcripts, not "other" ones
+    'both transcripts'
     """
-    parts = [_reach(k, n, m) for m, (k, n) in by_method.items() if n]
+    only_other = [m for m, (_k, n) in by_method.items() if n] == ["other"]
+    parts = [_reach(k, n, "transcript" if only_other else m) for m, (k, n) in by_method.items() if n]
     shown = [p for p, (k, n) in zip(parts, [v for v in by_method.values() if v[1]]) if k]
     return _join(shown or parts)
 
@@ -119,6 +122,7 @@ def theme_summary(
     method_totals = methods.value_counts()
     method_order = [m for m in ("focus_group", "interview", "meeting", "phone", "other") if m in method_totals]
     method_order += sorted(m for m in method_totals.index if m not in method_order)
+    ranks = role_ranks(seg)
     role_turns = seg.groupby("role")["segment_id"].nunique()
     role_people = seg.groupby("role")["participant_id"].nunique().to_dict()
     n_all = int(seg["segment_id"].nunique())
@@ -134,7 +138,7 @@ def theme_summary(
         n_people = int(p["participant_id"].nunique())
         all_rates = (p.groupby("role")["segment_id"].nunique() / role_turns).reindex(role_turns.index).fillna(0.0)
         raised_by = all_rates[all_rates > 0]
-        role_names = order_roles(raised_by.index)
+        role_names = order_roles(raised_by.index, ranks)
         role_names.sort(key=lambda r: -raised_by[r])
         eligible = all_rates[[r for r in all_rates.index if role_people.get(r, 0) >= min_role_participants]]
         if not len(eligible):

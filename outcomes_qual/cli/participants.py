@@ -75,12 +75,19 @@ def read_roster_table(path: str | Path) -> pd.DataFrame:
 
 
 def normalise_roster(roster: pd.DataFrame) -> pd.DataFrame:
-    """Map ``role`` and ``method`` to the schema's vocabularies and drop facilitators."""
-    from ..ingest.roles import normalise_method, normalise_role
+    """Map ``role`` and ``method`` to the schema's vocabularies and drop facilitators.
+
+    A role the vocabulary does not know is one of the study's own groups and
+    is kept as written (:func:`~outcomes_qual.ingest.roles.study_role`).
+    """
+    from ..ingest.roles import group_order, normalise_method, study_role
 
     out = roster.copy()
     if "role" in out:
-        out["role"] = out["role"].map(lambda v: normalise_role(v) if str(v).strip() else "")
+        out["role"] = out["role"].map(lambda v: study_role(v) if str(v).strip() else "")
+        order = group_order(out["role"])
+        if order is not None and "role_order" not in out:
+            out["role_order"] = order
         out = out[out["role"] != "facilitator"]
     if "method" in out:
         out["method"] = out["method"].map(lambda v: (normalise_method(v) or v) if str(v).strip() else "")

@@ -183,6 +183,11 @@ def run_add(args: argparse.Namespace) -> int:
         if codebook is not None:
             proj.add_codebook(codebook)
         s = proj.summary()
+    from ..ingest.checks import counts_report
+
+    counts = counts_report(corpus) if len(corpus.transcripts) else ""
+    if counts:
+        print(counts)
     print(f"added {len(corpus.transcripts)} transcript(s), {len(corpus.segments)} turn(s) to {args.project}; "
           f"it now holds {s['transcripts']} transcript(s), {s['segments']} turn(s)")
     return 1 if failures else 0

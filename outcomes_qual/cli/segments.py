@@ -1,7 +1,11 @@
 """``outcomes-qual segments``: read transcripts and write the segments table (one row per turn).
 
-Exit codes: 0 all inputs read; 1 some inputs failed (the rest were written);
-2 nothing could be read (or a bad roster / ``--strict`` failure).
+Prints per-transcript counts (turns, speakers, words, the largest turn's
+share of the words), marking a transcript that looks collapsed.
+
+Exit codes: 0 all inputs read (warnings about speakers or a collapsed
+transcript do not count as failures); 1 some inputs failed (the rest were
+written); 2 nothing could be read (or a bad roster / ``--strict`` failure).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read ``args.inputs`` and write the segments CSV; return the exit code."""
     from ..ingest import UnknownSpeakersError, read_corpus
+    from ..ingest.checks import counts_report
 
     if not args.inputs:
         raise InputError("no INPUT given: name transcript files or directories")
@@ -58,9 +63,14 @@ def run(args: argparse.Namespace) -> int:
         write_csv(table, out)
         stream = sys.stdout
         print(f"wrote {out}", file=stream)
+    from ..analysis import order_roles, role_ranks
+
     roles = seg["role"].value_counts()
-    role_text = ", ".join(f"{roles[r]} {r}" for r in schema.ROLES if r in roles)
+    role_text = ", ".join(f"{roles[r]} {r}" for r in order_roles(roles.index, role_ranks(corpus)))
     n_files_failed = len(failures)
+    counts = counts_report(corpus)
+    if counts:
+        print(counts, file=stream)
     print(
         f"{len(corpus.transcripts)} transcripts, {len(corpus.participants)} participants, "
         f"{len(seg)} turns ({role_text})"

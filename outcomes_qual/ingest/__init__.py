@@ -36,7 +36,8 @@ from .consultation import nonresponse_by_question, read_consultation
 from ._read import iter_input_files, read_corpus, read_transcript
 from .detect import detect_format
 from .roles import normalise_method, normalise_role, role_from_label
-from .roster import UnknownSpeakersError, apply_roster, read_roster
+from .checks import CollapsedTranscriptError, MissingSpeakersError, UnknownSpeakersError, transcript_counts
+from .roster import apply_roster, read_roster
 
 __all__ = [
     "read_corpus",
@@ -52,4 +53,7 @@ __all__ = [
     "detect_format",
     "iter_input_files",
     "UnknownSpeakersError",
+    "MissingSpeakersError",
+    "CollapsedTranscriptError",
+    "transcript_counts",
 ]

@@ -25,6 +25,7 @@ import pandas as pd
 from ..corpus import Corpus
 from ..errors import InputError
 from ..text import normalise_text
+from .checks import CollapsedTranscriptError, check_collapse
 from .detect import EXTENSIONS, UNSUPPORTED, decode_bytes, detect_format
 
 logger = logging.getLogger(__name__)
@@ -35,28 +36,31 @@ SKIP_NAMES: frozenset[str] = frozenset({"roster.csv", "names.csv", "participants
 
 
 def _reader(fmt: str, consultation: dict | None = None):
+    """A function ``(data, transcript_id, path, speakers) -> Corpus`` for ``fmt``."""
     if fmt == "txt":
         from .txt import parse_txt
 
-        return lambda data, tid, path: parse_txt(normalise_text(decode_bytes(data, path=path)), tid, path=path)
+        return lambda data, tid, path, speakers: parse_txt(
+            normalise_text(decode_bytes(data, path=path)), tid, path=path, speakers=speakers
+        )
     if fmt in ("vtt", "srt"):
         from .vtt import parse_subtitles
 
-        return lambda data, tid, path: parse_subtitles(
-            normalise_text(decode_bytes(data, path=path)), tid, path=path, fmt=fmt
+        return lambda data, tid, path, speakers: parse_subtitles(
+            normalise_text(decode_bytes(data, path=path)), tid, path=path, fmt=fmt, speakers=speakers
         )
     if fmt == "docx":
         from .docx import read_docx
 
-        return lambda data, tid, path: read_docx(path, tid, data=data)
+        return lambda data, tid, path, speakers: read_docx(path, tid, data=data, speakers=speakers)
     if fmt == "consultation":
         from .consultation import read_consultation
 
-        return lambda data, tid, path: read_consultation(path, transcript_prefix=tid, **(consultation or {}))
+        return lambda data, tid, path, speakers: read_consultation(path, transcript_prefix=tid, **(consultation or {}))
     if fmt in ("csv", "jsonl"):
         from .table import parse_table
 
-        def read_table(data, tid, path):
+        def read_table(data, tid, path, speakers):  # a table's speaker column is taken as written
             text = decode_bytes(data, path=path)
             if fmt == "csv":
                 from .consultation import looks_like_consultation, parse_consultation_csv
@@ -73,8 +77,8 @@ def _reader(fmt: str, consultation: dict | None = None):
     raise ValueError(f"unknown format {fmt!r}")  # pragma: no cover
 
 
-def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None, questions=None, attributes=None,
-                    strict: bool = False) -> Corpus:
+def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None, speakers=(), questions=None,
+                    attributes=None, strict: bool = False) -> Corpus:
     """Read one transcript file into a :class:`~outcomes_qual.corpus.Corpus`.
 
     The format is picked by extension and content (:func:`detect_format`):
@@ -87,17 +91,26 @@ def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None
     path : str or path-like
     transcript_id : str, optional
         Defaults to the file name without its extension.
+    speakers : iterable of str, optional
+        The roster's speakers for this transcript: each is a speaker label at
+        the start of a line whatever its case or characters (``nR1-01:``,
+        ``p3:``, ``int.:``; see :class:`~outcomes_qual.ingest.txt.RosterLabels`).
     questions, attributes : list of str, optional
         For a consultation export: its question and attribute columns
         (see :func:`outcomes_qual.ingest.read_consultation`).
     strict : bool, default False
-        For a consultation export: any doubt about its columns is an error.
+        Raise :class:`~outcomes_qual.ingest.checks.CollapsedTranscriptError`
+        when the transcript looks collapsed (most of its words in one turn,
+        see :func:`~outcomes_qual.ingest.checks.collapse_reason`) instead of
+        recording it in ``corpus.problems``; for a consultation export, any
+        doubt about its columns is an error.
 
     Raises
     ------
     InputError
         For an empty, binary, unsupported or unreadable file (the message
-        names the file and, where there is one, the line).
+        names the file and, where there is one, the line), or a collapsed
+        transcript when ``strict``.
 
     Examples
     --------
@@ -122,7 +135,8 @@ def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None
     fmt = detect_format(path, data)
     tid = transcript_id or path.stem
     options = {"questions": questions, "attributes": attributes, "strict": strict}
-    corpus = _reader(fmt, options)(data, tid, spath)
+    corpus = _reader(fmt, options)(data, tid, spath, list(speakers))
+    corpus.problems = [*corpus.problems, *check_collapse(corpus, path=spath, strict=strict)]
     if corpus.problems:
         for problem in corpus.problems:
             logger.warning("%s", problem)
@@ -201,9 +215,12 @@ def read_corpus(
         Transcript files and/or directories (read recursively).
     roster : path or pandas.DataFrame, optional
     strict : bool, default False
-        Raise :class:`InputError` when a speaker has no roster row; a
-        consultation export whose columns are in doubt is then a problem
-        (not read) instead of a guess.
+        Raise :class:`InputError` (an
+        :class:`~outcomes_qual.ingest.checks.UnknownSpeakersError`) when a
+        speaker has no roster row, a roster speaker is never found in their
+        transcript, or a transcript looks collapsed; otherwise each is a
+        warning in ``corpus.problems``. A consultation export whose columns
+        are in doubt is then a problem (not read) instead of a guess.
     questions, attributes : list of str, optional
         The question and attribute columns of consultation exports (see
         :func:`outcomes_qual.ingest.read_consultation`).
@@ -216,7 +233,12 @@ def read_corpus(
     ------
     InputError
         When the roster itself cannot be read, or (``strict``) a speaker is
-        missing from it.
+        missing from it or from a transcript, or a transcript collapsed.
+
+    Notes
+    -----
+    The roster's speakers for a transcript are speaker labels in it whatever
+    their case or characters (see :func:`read_transcript`).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -236,10 +258,20 @@ def read_corpus(
     failed: list[str] = []
     seen_ids: dict[str, str] = {}
     seen_segments: set[str] = set()
+    named: dict[str, list[str]] = {}  # lower-case transcript id -> the roster's speakers
+    if roster_frame is not None:
+        from .roster import _as_roster
+
+        roster_frame = _as_roster(roster_frame)
+        for t, sp in zip(roster_frame["transcript"], roster_frame["speaker"]):
+            named.setdefault(str(t).lower(), []).append(str(sp))
     for p in iter_input_files(paths, exclude=exclude):
         spath = os.fspath(p)
         try:
-            c = read_transcript(p, questions=questions, attributes=attributes, strict=strict)
+            c = read_transcript(p, speakers=named.get(p.stem.lower(), ()), questions=questions, attributes=attributes,
+                                strict=strict)
+        except CollapsedTranscriptError:
+            raise  # strict: a collapsed transcript stops the batch, as an unknown speaker does
         except InputError as err:
             logger.debug("skipped %s: %s", spath, err)
             problems.append(err)

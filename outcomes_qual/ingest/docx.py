@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..text import normalise_text
 from ._turns import build_corpus, compose, header_key, parse_header, trailer_start
 from .roles import role_from_label
-from .txt import NOT_SPEAKERS, LabelMatch, detect_style, match_label, parse_time
+from .txt import NOT_SPEAKERS, LabelMatch, RosterLabels, detect_style, match_label, parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +137,13 @@ def _classify_table(rows: list[list[str]]):
     return "turns", out
 
 
-def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None = None) -> Corpus:
+def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None = None, speakers=()) -> Corpus:
     """Return a one-transcript corpus from a .docx file.
+
+    ``speakers``, the roster's speakers for this transcript, are labels at the
+    start of a paragraph whatever their case (see
+    :class:`~outcomes_qual.ingest.txt.RosterLabels`); a table's speaker cell
+    naming one takes the roster's spelling.
 
     Raises
     ------
@@ -194,18 +199,22 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
             items.append(("para", (text, bold)))
 
     paras = [p[0] if kind == "para" else "" for kind, p in items]
-    style = detect_style([p[0].split("\n", 1)[0] for kind, p in items if kind == "para" and p[1] is None])
+    roster = speakers if isinstance(speakers, RosterLabels) else RosterLabels(speakers)
+    style = detect_style([p[0].split("\n", 1)[0] for kind, p in items
+                          if kind == "para" and p[1] is None and not roster.match(p[0].split("\n", 1)[0])])
     # classify every item as (label or None, text, start_s, end_s, role named beside the label)
     units: list[tuple[str | None, str, float | None, float | None, str | None]] = []
     for kind, payload in items:
         if kind == "row":
-            units.append((*payload, None))
+            speaker, *rest = payload
+            units.append(((roster.canonical(speaker) or speaker) if speaker else speaker, *rest, None))
             continue
         text, bold = payload
         first_line = text.split("\n", 1)[0]
-        m = bold or (match_label(first_line, style) if style else None)
+        m = roster.match(first_line) or bold or (match_label(first_line, style) if style else None)
         if m:
-            units.append((m.label, text[m.rest :].strip(), m.time_s, None, m.role))
+            label = roster.canonical(m.label) or m.label
+            units.append((label, text[m.rest :].strip(), m.time_s, None, m.role))
         else:
             units.append((None, text.strip(), None, None, None))
     labelled = [k for k, u in enumerate(units) if u[0] is not None]

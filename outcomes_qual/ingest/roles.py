@@ -26,7 +26,7 @@ import re
 
 from .. import schema
 
-__all__ = ["normalise_role", "role_from_label", "normalise_method", "normalise_date", "infer_method"]
+__all__ = ["normalise_role", "study_role", "group_order", "role_from_label", "normalise_method", "normalise_date", "infer_method"]
 
 #: Exact phrases (lower case, punctuation removed) and abbreviations.
 _EXACT_ROLES: dict[str, str] = {
@@ -124,6 +124,49 @@ def normalise_role(raw: object) -> str:
         if re.search(pattern, text):
             return role
     return "other"
+
+
+def study_role(raw: object) -> str:
+    """A roster's role: a built-in role when the vocabulary knows it, else the study's group as written.
+
+    The built-in vocabulary (:func:`normalise_role`) maps the social-care
+    roles it knows ("Senior Social Worker" -> ``senior``); a role it does not
+    know is one of the study's own groups and is kept as the roster wrote it
+    (spaces tidied), never folded into ``other``. Applying it twice gives the
+    same role.
+
+    Examples
+    --------
+    >>> [study_role(r) for r in ["Team manager", "R1 faculty", "non-R1  faculty", "", "other"]]
+    ['manager', 'R1 faculty', 'non-R1 faculty', 'unknown', 'other']
+    >>> study_role(study_role("R1 faculty"))
+    'R1 faculty'
+    """
+    role = normalise_role(raw)
+    if role != "other" or _clean(raw) == "other":
+        return role
+    return re.sub(r"\s+", " ", str(raw)).strip()
+
+
+def group_order(roles) -> list[int | None] | None:
+    """Each row's study-group position (1 for the first group named, ...), or ``None`` without groups.
+
+    Built-in roles and empty cells get ``None``; the result fills a roster's
+    ``role_order`` column, which keeps the study's groups in roster order.
+
+    Examples
+    --------
+    >>> group_order(["R1 faculty", "manager", "non-R1 faculty", "R1 faculty", None])
+    [1, None, 2, 1, None]
+    >>> group_order(["manager", "senior"]) is None
+    True
+    """
+    roles = list(roles)
+    groups = list(dict.fromkeys(r for r in roles if isinstance(r, str) and r and r not in schema.ROLES))
+    if not groups:
+        return None
+    rank = {g: k for k, g in enumerate(groups, start=1)}
+    return [rank.get(r) if isinstance(r, str) else None for r in roles]
 
 
 @functools.lru_cache(maxsize=8192)

@@ -37,8 +37,9 @@ from ..corpus import Corpus
 from ..errors import InputError
 from ..safe_tables import restore
 from ._turns import default_participant_id
+from .checks import MissingSpeakersError, UnknownSpeakersError
 from .detect import EXTENSIONS, decode_bytes
-from .roles import normalise_method, normalise_role, role_from_label
+from .roles import group_order, normalise_method, role_from_label, study_role
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ ROSTER_REQUIRED: tuple[str, ...] = ("transcript", "speaker")
 ROSTER_KNOWN: tuple[str, ...] = ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")
 
 _ALIASES = {"transcript_id": "transcript", "file": "transcript", "speaker_label": "speaker", "label": "speaker", "id": "participant_id", "participant": "participant_id"}
-
-
-class UnknownSpeakersError(InputError):
-    """Speakers with no roster row (a warning unless ``strict=True``)."""
 
 
 def _canon(col: str) -> str:
@@ -71,8 +68,15 @@ def _objects(values) -> pd.Series:
 def read_roster(path: str | os.PathLike) -> pd.DataFrame:
     """Read a roster CSV into a DataFrame with canonical column names.
 
-    ``role`` is normalised to :data:`outcomes_qual.schema.ROLES` (the raw
-    text is kept in ``frame.attrs["role_raw"]``) and ``method`` to
+    ``role`` is mapped by :func:`~outcomes_qual.ingest.roles.study_role`: a
+    social-care role the built-in vocabulary knows becomes one of
+    :data:`outcomes_qual.schema.ROLES` ("Team manager" -> ``manager``), any
+    other role is one of the study's own groups and is kept as written
+    ("R1 faculty"). When the roster has such groups, a ``role_order`` column
+    gives each row's group its position in the roster (1 for the first group
+    named, and so on; empty for built-in roles), so tables and figures list
+    the groups in roster order. The raw text is kept in
+    ``frame.attrs["role_raw"]`` and ``method`` is mapped to
     :data:`outcomes_qual.schema.METHODS`. ``frame.attrs["lines"]`` holds each
     row's line number in the file and ``frame.attrs["source_path"]`` the path,
     for messages.
@@ -153,7 +157,10 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
     frame["speaker"] = _objects(re.sub(r"\s+", " ", str(s)).strip() for s in frame["speaker"])
     if "role" in frame:
         role_raw = list(frame["role"])
-        frame["role"] = _objects(None if _blank(r) else normalise_role(r) for r in frame["role"])
+        frame["role"] = _objects(None if _blank(r) else study_role(r) for r in frame["role"])
+        order = group_order(frame["role"])
+        if order is not None and "role_order" not in frame:
+            frame["role_order"] = _objects(order)
     if "method" in frame:
         frame["method"] = _objects(None if _blank(m) else normalise_method(m) for m in frame["method"])
     key = frame["transcript"].str.lower() + "\x00" + frame["speaker"].str.lower()
@@ -188,6 +195,27 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w and w[0].isalpha()).upper()
 
 
+def _missing_speakers(roster, index, used, transcripts, *, strict: bool) -> list[MissingSpeakersError]:
+    """One warning per transcript whose roster speakers never speak in it (raised when ``strict``)."""
+    missing: dict[str, list[str]] = {}
+    for (tid, _), k in index.items():
+        if k not in used:
+            missing.setdefault(tid, []).append(roster["speaker"].iloc[k])
+    src = dict(zip(transcripts["transcript_id"], transcripts["source_path"]))
+    out = []
+    for tid, names in missing.items():
+        err = MissingSpeakersError(
+            f"transcript {tid!r}: roster speaker(s) {', '.join(repr(n) for n in names)} never found as a "
+            "speaker label at the start of a line; check the transcript's labels or the roster",
+            path=src.get(tid) or tid,
+        )
+        if strict:
+            raise err
+        logger.warning("%s", err)
+        out.append(err)
+    return out
+
+
 def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcripts=()) -> Corpus:
     """Return ``corpus`` with participants' ids, roles and attributes from ``roster``.
 
@@ -200,16 +228,19 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
 
     Problems are appended to the returned corpus's ``problems``: one
     :class:`InputError` listing roster transcripts that name no transcript
-    read (with their first roster lines), and one :class:`UnknownSpeakersError`
+    read (with their first roster lines), one :class:`UnknownSpeakersError`
     listing every speaker with no roster row (facilitators labelled only by
-    their role, e.g. ``Facilitator:``, are not listed).
+    their role, e.g. ``Facilitator:``, are not listed), and one
+    :class:`~outcomes_qual.ingest.checks.MissingSpeakersError` per transcript
+    naming its roster speakers who never speak in it.
 
     Parameters
     ----------
     corpus : Corpus
     roster : str, path or pandas.DataFrame
     strict : bool, default False
-        Raise :class:`UnknownSpeakersError` instead of recording it.
+        Raise :class:`UnknownSpeakersError` (or :class:`MissingSpeakersError`)
+        instead of recording it.
     skip_transcripts : iterable of str
         Transcript ids whose files failed to read; their rows are not
         reported as unknown.
@@ -312,4 +343,5 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
             raise err
         logger.warning("%s", err)
         problems.append(err)
+    problems.extend(_missing_speakers(roster, index, used, transcripts, strict=strict))
     return Corpus(transcripts, participants, segments, dict(corpus.texts), problems)

@@ -171,6 +171,91 @@ def match_label(line: str, style: str) -> LabelMatch | None:
     return LabelMatch(label, rest, time_s, role)
 
 
+def _label_key(label: str) -> str:
+    """Case- and spacing-insensitive key of a label, without trailing dots ("Int." and "int" are one)."""
+    return re.sub(r"\s+", " ", label).strip().rstrip(".").strip().lower()
+
+
+class RosterLabels:
+    """Speaker labels named in a roster, matched at the start of a line whatever their case or characters.
+
+    A roster speaker is a label when a line starts with it (after an
+    optional ``[00:01:02]`` time and ``**`` bold marks), followed by a
+    separator: a colon, a dash or en/em dash followed by a space (not after a
+    one-character label), a tab, or a closing bracket (``[p3] text``,
+    ``(p3) text``). A trailing dot may be written or left out (``int.:`` and
+    ``int:`` are both roster speaker ``int.``). The match keeps the roster's
+    spelling, so ``NR1-01:`` and ``nR1-01:`` are one speaker.
+
+    Parameters
+    ----------
+    speakers : iterable of str
+        The roster's speakers for one transcript.
+
+    Examples
+    --------
+    >>> labels = RosterLabels(["nR1-01", "p3", "int."])
+    >>> labels.match("nR1-01: We were told to.")
+    LabelMatch(label='nR1-01', rest=8, time_s=None, role=None)
+    >>> [labels.match(x).label for x in ["NR1-01 - yes", "P3:", "int: so", "[00:01:02] **p3:** ok", "(p3) fine"]]
+    ['nR1-01', 'p3', 'int.', 'p3', 'p3']
+    >>> labels.match("p30: no") is None, labels.match("nR1-01s: no") is None, labels.match("p3 said so") is None
+    (True, True, True)
+    """
+
+    def __init__(self, speakers):
+        self.names: dict[str, str] = {}
+        for s in speakers:
+            if s is None or not str(s).strip() or not _label_key(str(s)):
+                continue
+            self.names.setdefault(_label_key(str(s)), re.sub(r"\s+", " ", str(s)).strip())
+        keys = sorted(self.names, key=len, reverse=True)
+        self._plain = self._bracketed = None
+        if not keys:
+            return
+
+        def alt(ks):
+            return "|".join(re.escape(k).replace(r"\ ", r"[ \t]+") for k in ks)
+
+        lead = rf"^[ \t]*(?:\[?(?P<time>{_TIME})\]?[ \t]+(?:-[ \t]+)?)?[*_]{{0,2}}"
+        long_keys = [k for k in keys if len(k) > 1]
+        sep = r"(?:[ \t]*[*_]{0,2}[ \t]*[:：]|(?=\t))"
+        dash_sep = r"[ \t]+[-–—](?=[ \t]|$)|[–—](?=[ \t]|$)"
+        plain = rf"(?P<label>{alt(keys)})\.?[*_]{{0,2}}{sep}"
+        if long_keys:
+            plain = rf"(?:{plain}|(?P<dlabel>{alt(long_keys)})\.?[*_]{{0,2}}(?:{dash_sep}))"
+        rest = r"[*_]{0,2}[ \t]*(?P<rest>\S.*?)?[ \t]*$"
+        self._plain = re.compile(lead + plain + rest, re.I)
+        self._bracketed = re.compile(lead + rf"[\[(](?P<label>{alt(keys)})\.?[\])](?:[*_]{{0,2}}[ \t]*:)?" + rest, re.I)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def canonical(self, label: str) -> str | None:
+        """The roster's spelling of ``label``, or ``None`` when the roster does not name it."""
+        return self.names.get(_label_key(label))
+
+    def match(self, line: str) -> LabelMatch | None:
+        """Return the roster label at the start of ``line``, or ``None``."""
+        if not self.names:
+            return None
+        for pattern in (self._plain, self._bracketed):
+            m = pattern.match(line)
+            if m:
+                break
+        else:
+            return None
+        groups = m.groupdict()
+        label = groups.get("label") or groups.get("dlabel")
+        rest = m.start("rest") if groups.get("rest") is not None else len(line)
+        time_s = parse_time(groups["time"]) if groups.get("time") is not None else None
+        lead = _LEAD_TIME.match(line, rest) if rest < len(line) else None
+        if lead:
+            time_s = parse_time(lead.group("time")) if time_s is None else time_s
+            rest = lead.end()
+        return LabelMatch(self.names[_label_key(label)], rest, time_s, None)
+
+
 def detect_style(lines: Sequence[str]) -> str | None:
     """Return the label style with most label lines in ``lines`` (``None`` if none).
 
@@ -200,8 +285,12 @@ def _header_role_line(lines: Sequence[str], i: int, m: LabelMatch) -> bool:
     return 2 <= len(words) <= 4 and all(w[0].isupper() and w.replace("-", "").replace("'", "").isalpha() for w in words)
 
 
-def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn], str]:
+def find_turns(text: str, *, path: str | None = None, speakers=()) -> tuple[Meta, list[Turn], str]:
     """Find turns in normalised ``text``; return metadata, raw (unmerged) turns and the label style.
+
+    ``speakers`` (the roster's speakers for this transcript) are labels
+    whatever their case or characters (:class:`RosterLabels`); a line that
+    starts with one is a turn before any label style is tried.
 
     Raises
     ------
@@ -214,7 +303,19 @@ def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn],
     for line in lines:
         starts.append(pos)
         pos += len(line) + 1
-    style = detect_style(lines)
+    roster = speakers if isinstance(speakers, RosterLabels) else RosterLabels(speakers)
+    roster_marks = {}
+    in_list = False  # a "Speakers:" / "Participants:" list names speakers; its lines are not turns
+    for i, line in enumerate(lines):
+        hk = header_key(line) if ":" in line else None
+        in_list = (hk is not None and hk[1] == "speakers") or (
+            in_list and bool(line.strip()) and not any(match_label(line, st) for st in STYLES)
+        )
+        if roster and not in_list and (m := roster.match(line)):
+            roster_marks[i] = m
+    style = detect_style([line for i, line in enumerate(lines) if i not in roster_marks])
+    if style is None and roster_marks:
+        style = "roster"
     if style is None:
         raise InputError(
             "no speaker labels found; expected lines such as 'Name: text', '[Manager] text', "
@@ -223,8 +324,10 @@ def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn],
         )
     marks: list[tuple[int, LabelMatch]] = []
     for i, line in enumerate(lines):
-        m = match_label(line, style)
+        m = roster_marks.get(i) or (match_label(line, style) if style != "roster" else None)
         if m:
+            if i not in roster_marks and roster and roster.canonical(m.label):
+                m = LabelMatch(roster.canonical(m.label), m.rest, m.time_s, m.role)
             marks.append((i, m))
     # "Facilitator: Jane Doe" inside the leading header block names the
     # facilitator; it is metadata, not a turn
@@ -257,13 +360,20 @@ def find_turns(text: str, *, path: str | None = None) -> tuple[Meta, list[Turn],
     return meta, turns, style
 
 
-def parse_txt(text: str, transcript_id: str, *, path: str | None = None) -> Corpus:
+def parse_txt(text: str, transcript_id: str, *, path: str | None = None, speakers=()) -> Corpus:
     """Return a one-transcript corpus from a labelled plain-text transcript.
 
     ``text`` must already be normalised (:func:`outcomes_qual.text.normalise_text`);
-    offsets index it.
+    offsets index it. ``speakers``, the roster's speakers for this
+    transcript, are labels whatever their case (see :class:`RosterLabels`).
+
+    Examples
+    --------
+    >>> c = parse_txt("Facilitator: Why?\\nnR1-01: Workload.\\nNR1-02 - Time, mostly.", "fg3", speakers=["nR1-01", "nR1-02"])
+    >>> c.segments[["speaker", "text"]].values.tolist()
+    [['Facilitator', 'Why?'], ['nR1-01', 'Workload.'], ['nR1-02', 'Time, mostly.']]
     """
-    meta, turns, style = find_turns(text, path=path)
+    meta, turns, style = find_turns(text, path=path, speakers=speakers)
     logger.debug("%s: %s labels, %d raw turns", path or transcript_id, style, len(turns))
     corpus = build_corpus(transcript_id, text, turns, meta=meta, fmt="txt", source_path=path)
     if not len(corpus.segments):

@@ -40,7 +40,7 @@ import re
 from ..corpus import Corpus
 from ..errors import InputError
 from ._turns import build_corpus, compose, parse_header
-from .txt import NOT_SPEAKERS
+from .txt import NOT_SPEAKERS, RosterLabels
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _plausible_speaker(label: str) -> bool:
     return len(label.split()) <= 6 and label.lower() not in NOT_SPEAKERS
 
 
-def _split_speakers(payload: str) -> list[tuple[str | None, str]]:
+def _split_speakers(payload: str, roster: RosterLabels | None = None) -> list[tuple[str | None, str]]:
     """Return ``(speaker or None, text)`` pieces of one cue's payload."""
     voices = list(_VOICE.finditer(payload))
     if voices:
@@ -83,13 +83,18 @@ def _split_speakers(payload: str) -> list[tuple[str | None, str]]:
             pieces.append((name, payload[m.end() : stop]))
         out = []
         for name, text in pieces:
-            out.append((html.unescape(name) if name else None, _clean(text)))
+            name = html.unescape(name) if name else None
+            out.append(((roster.canonical(name) or name) if roster and name else name, _clean(text)))
         return out
     text = _clean(payload)
+    m = roster.match(text) if roster else None
+    if m:
+        return [(m.label, text[m.rest :].strip())]
     for pattern in (_BRACKET, _ZOOM):
         m = pattern.match(text)
         if m and _plausible_speaker(m.group("label")):
-            return [(m.group("label").strip(), m.group("text").strip())]
+            label = m.group("label").strip()
+            return [((roster.canonical(label) if roster else None) or label, m.group("text").strip())]
     return [(None, text)]
 
 
@@ -98,8 +103,12 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, fmt: str = "vtt") -> Corpus:
+def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, fmt: str = "vtt", speakers=()) -> Corpus:
     """Return a one-transcript corpus from normalised WebVTT or SRT ``text``.
+
+    ``speakers``, the roster's speakers for this transcript, are labels at the
+    start of a cue whatever their case (see
+    :class:`~outcomes_qual.ingest.txt.RosterLabels`).
 
     Raises
     ------
@@ -107,6 +116,7 @@ def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, f
         For a cue with a broken timing line (naming the line) or a file with
         no cues.
     """
+    roster = speakers if isinstance(speakers, RosterLabels) else RosterLabels(speakers)
     lines = text.split("\n")
     units: list[tuple[str | None, str, float, float]] = []
     i = 0
@@ -156,7 +166,7 @@ def parse_subtitles(text: str, transcript_id: str, *, path: str | None = None, f
             )
         a, b = _seconds(m.group("a")), _seconds(m.group("b"))
         payload = "\n".join(block[timing_at + 1 :])
-        for speaker, piece in _split_speakers(payload):
+        for speaker, piece in _split_speakers(payload, roster):
             if piece:
                 units.append((speaker, piece, a, b))
     if not units:

@@ -163,10 +163,10 @@ class CorpusMixin:
                 )
         if "role" in roster.columns:
             try:
-                from ..ingest.roles import normalise_role
+                from ..ingest.roles import study_role
             except ImportError:  # pragma: no cover - the ingest package is part of the toolkit
-                normalise_role = str.lower
-            roster = roster.assign(role=[None if is_missing(r) or r == "" else normalise_role(str(r))
+                study_role = str.strip
+            roster = roster.assign(role=[None if is_missing(r) or r == "" else study_role(str(r))
                                          for r in roster["role"]])
         attrs = [c for c in _ROSTER_ATTRS if c in roster.columns]
         extra_cols = [c for c in roster.columns if c not in ("transcript_id", "speaker", *_ROSTER_ATTRS)]

@@ -21,7 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis._common import method_label, order_roles, role_label, role_plural
+from ..analysis._common import (
+    has_social_care_roles,
+    method_label,
+    order_roles,
+    role_count,
+    role_heading,
+    role_label,
+    role_plural,
+    role_ranks,
+    upper_first,
+)
 from ..analysis.quotes import personal_names, scrub_names
 from ._docx import (
     BAND_FILL,
@@ -91,6 +101,26 @@ def _signed(value: float) -> str:
     return "0.0" if abs(value) < 0.05 else f"{value:+.1f}"
 
 
+def _possessive(noun: str) -> str:
+    """"Seniors'", "Other staff's", "The R1 faculty group's"."""
+    return noun + ("'" if noun.endswith("s") else "'s")
+
+
+def _words(corpus) -> dict[str, str]:
+    """Words for the study's participants: social-care roles, or the study's own groups.
+
+    A study with any built-in social-care role (practitioner, senior, manager,
+    mentor) is described as staff in roles; one whose participants all
+    belong to its own groups (e.g. "R1 faculty") as participants in groups.
+    """
+    roles = analysed_participants(corpus)["role"].astype(str)
+    if has_social_care_roles(roles):
+        return {"role": "role", "roles": "roles", "Role": "Role", "staff": "Staff",
+                "title": "Outcomes-focused practice: what staff told us"}
+    return {"role": "group", "roles": "groups", "Role": "Group", "staff": "Participants",
+            "title": "What participants told us"}
+
+
 def _label(codebook, code: str) -> str:
     if codebook is not None and code in codebook:
         return codebook.label(code)
@@ -117,7 +147,8 @@ class _Counter:
         return self.figure
 
 
-def _methods_text(corpus, tables, codebook, coding_method, agreement) -> list[str]:
+def _methods_text(corpus, tables, codebook, coding_method, agreement, words=None) -> list[str]:
+    w = words or _words(corpus)
     tr = corpus.transcripts
     methods = tr["method"].fillna("other").astype(str).value_counts()
     order = [m for m in _METHOD_WORDS if m in methods] + sorted(m for m in methods.index if m not in _METHOD_WORDS)
@@ -129,9 +160,7 @@ def _methods_text(corpus, tables, codebook, coding_method, agreement) -> list[st
     parts = analysed_participants(corpus)
     n_people = int(parts["participant_id"].nunique())
     by_role = parts.groupby("role")["participant_id"].nunique()
-    roles_txt = join_words(
-        count_words(int(by_role[r]), role_label(r).lower(), role_plural(r)) for r in order_roles(by_role.index)
-    )
+    roles_txt = join_words(role_count(int(by_role[r]), r) for r in order_roles(by_role.index, role_ranks(parts)))
     seg = corpus.analysed_segments()
     n_turns = len(seg)
     where = ""
@@ -160,11 +189,11 @@ def _methods_text(corpus, tables, codebook, coding_method, agreement) -> list[st
         "fisher_exact": "Fisher's exact test (expected counts were small)",
     }.get(summary["test"], "a test of independence")
     third = (
-        "Percentages are shares of each role's turns unless stated otherwise; a participant “raised” a theme when "
-        f"at least one of their turns was coded with it. Differences between roles were examined with {test_word} "
-        "and adjusted standardised residuals; differences between authorities with one test per theme "
+        f"Percentages are shares of each {w['role']}'s turns unless stated otherwise; a participant “raised” a theme "
+        f"when at least one of their turns was coded with it. Differences between {w['roles']} were examined with "
+        f"{test_word} and adjusted standardised residuals; differences between authorities with one test per theme "
         "(chi-square, or Fisher's exact test where counts were small), corrected for multiple comparisons with "
-        "Holm's method. Quotes are attributed by role and setting only and were pseudonymised before selection."
+        f"Holm's method. Quotes are attributed by {w['role']} and setting only and were pseudonymised before selection."
     )
     return [first, second, third]
 
@@ -213,7 +242,7 @@ def _agreement_sentence(agreement) -> str:
 def _participant_tables(doc, tables, counter) -> None:
     def relabel(values, var):
         if var == "role":
-            return [role_label(v) + "s" if v not in ("total", "(missing)") else v.capitalize() for v in values]
+            return [role_heading(v) if v not in ("total", "(missing)") else v.capitalize() for v in values]
         if var == "method":
             return [method_label(v).capitalize() if v not in ("total", "(missing)") else v.capitalize() for v in values]
         return [str(v).capitalize() if v in ("total", "(missing)") else str(v) for v in values]
@@ -254,7 +283,7 @@ def _role_breakdown_rows(tables, code):
         p = ppl[(ppl["code"] == code) & (ppl["role"] == role)]
         p = p.iloc[0] if len(p) else None
         rows.append([
-            role_label(role) + "s",
+            role_heading(role),
             f"{int(s['n'])} of {int(s['base'])}", percent(s["percent"]),
             f"{int(p['n'])} of {int(p['base'])}" if p is not None else "–",
             percent(p["percent"]) if p is not None else "–",
@@ -272,20 +301,24 @@ def _subcode_sentence(tables, code, codebook) -> str:
     return f"Within this theme the most frequent sub-codes were {join_words(items)}."
 
 
-def _emphasis_paragraphs(tables, codebook) -> list[str]:
+def _emphasis_paragraphs(tables, codebook, words=None) -> list[str]:
+    w = words or {"role": "role", "roles": "roles"}
     cells = tables["role_theme_test"]
     summary = tables["role_theme_test_summary"].iloc[0]
     seg = tables["role_by_theme"]
     out = []
     if summary["test"] == "none":
-        return ["Only one role (or one theme) is present, so the emphasis of different roles cannot be compared."]
+        return [f"Only one {w['role']} (or one theme) is present, so the emphasis of different {w['roles']} cannot "
+                "be compared."]
     name = {"chi2": "chi-square test", "monte_carlo_chi2": "Monte Carlo exact test", "fisher_exact": "Fisher's exact test"}
-    verdict = "differed between roles" if summary["p_value"] < 0.05 else "did not differ clearly between roles"
+    verdict = (f"differed between {w['roles']}" if summary["p_value"] < 0.05
+               else f"did not differ clearly between {w['roles']}")
     out.append(
         f"Taken together, the mix of themes {verdict} ({name.get(summary['test'], 'test')} of role by theme, "
         f"χ²({int(summary['dof'])}) = {summary['statistic']:.1f}, {format_p(summary['p_value'])}, "
-        f"{int(summary['n'])} coded turns). The adjusted residuals below show where: a value above +2 means the role "
-        "raised the theme more often than the pattern of the other roles would predict, below −2 less often. "
+        f"{int(summary['n'])} coded turns). The adjusted residuals below show where: a value above +2 means the "
+        f"{w['role']} raised the theme more often than the pattern of the other {w['roles']} would predict, below −2 "
+        "less often. "
         "Because one turn can carry several themes, the test is a guide rather than a formal inference."
     )
     for role in [r for r in dict.fromkeys(cells["role"])]:
@@ -295,17 +328,17 @@ def _emphasis_paragraphs(tables, codebook) -> list[str]:
         fmt = lambda r: f"{_lower_label(codebook, r.code)} ({r.adjusted_residual:+.1f})"  # noqa: E731
         s = seg[(seg["role"] == role) & (seg["level"] == "theme")].sort_values("percent", ascending=False)
         top = s.iloc[0] if len(s) else None
-        who = role_plural(role).capitalize()
+        who = upper_first(role_plural(role))
         if len(over) or len(under):
             text = f"{who} dwelt"
             if len(over):
-                text += f" more than other roles on {join_words(fmt(r) for r in over.itertuples())}"
+                text += f" more than other {w['roles']} on {join_words(fmt(r) for r in over.itertuples())}"
             if len(under):
                 text += (" and" if len(over) else "") + f" less on {join_words(fmt(r) for r in under.itertuples())}"
             text += "."
         else:
             lean = c.sort_values("adjusted_residual", ascending=False).iloc[0]
-            text = (f"{who}' emphasis was close to the overall pattern; they leaned most towards "
+            text = (f"{_possessive(who)} emphasis was close to the overall pattern; they leaned most towards "
                     f"{_lower_label(codebook, lean['code'])} ({lean['adjusted_residual']:+.1f}).")
         if top is not None and top["n"] > 0:
             text += (f" Their most frequent theme was {_lower_label(codebook, top['code'])}, raised in "
@@ -400,12 +433,12 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
     texts = list(zip(seg["text"].astype(str), seg["role"].astype(str)))
 
     label_to_role = {role_label(r).lower(): r for r in ("practitioner", "senior", "manager", "mentor", "other",
-                                                          "unknown", "facilitator")}
+                                                          "unknown", "facilitator", *seg["role"].astype(str))}
 
     def split_quote(quote: str) -> tuple[str, str]:
-        """Role and text of a topic quote, which may come as "Senior: text"."""
+        """Role and text of a topic quote, which may come as "Senior: text" or "R1 faculty: text"."""
         quote = str(quote).strip()
-        m = re.match(r"^([A-Z][A-Za-z ]{1,24}):\s+(.+)$", quote, flags=re.S)
+        m = re.match(r"^([^\s:][^:\n]{0,47}):\s+(.+)$", quote, flags=re.S)
         if m and m.group(1).lower() in label_to_role:
             return label_to_role[m.group(1).lower()], m.group(2)
         probe = re.sub(r"^…\s*", "", quote)[:40]
@@ -424,9 +457,8 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
         roles = {k: v for k, v in roles.items() if v > 0 and k not in ("facilitator", "all", "total")}
         who = ""
         if roles:
-            ranked = sorted(order_roles(roles), key=lambda k: -roles[k])
-            who = " Raised by " + join_words(
-                count_words(int(roles[k]), role_label(k).lower(), role_plural(k)) for k in ranked) + "."
+            ranked = sorted(order_roles(roles, role_ranks(corpus)), key=lambda k: -roles[k])
+            who = " Raised by " + join_words(role_count(int(roles[k]), k) for k in ranked) + "."
         reach = ""
         if hasattr(r, "n_groups") and hasattr(r, "n_participants"):
             reach = (f" It came up in {count_words(int(r.n_groups), 'transcript')}, from "
@@ -520,9 +552,10 @@ def write_docx(
     props.last_modified_by = "outcomes_qual"
     props.comments = "Quotes are pseudonymised and attributed by role only."
     counter = _Counter()
+    w = _words(corpus)
 
     # ------------------------------------------------------------- title
-    title = title or "Outcomes-focused practice: what staff told us"
+    title = title or w["title"]
     props.title = title
     doc.add_heading(title, level=0)
     n_tr = len(corpus.transcripts)
@@ -539,19 +572,19 @@ def write_docx(
     doc.add_heading("Summary", level=1)
     if len(raised):
         doc.add_paragraph(
-            f"Staff in {count_words(n_tr, 'transcript')} talked about the themes below, most widely first."
+            f"{w['staff']} in {count_words(n_tr, 'transcript')} talked about the themes below, most widely first."
         )
         for r in raised.itertuples():
             p = doc.add_paragraph(style="List Bullet")
             p.add_run(f"{_label(codebook, r.theme)}: ").bold = True
             p.add_run(f"{r.description}.")
-    doc.add_paragraph("How the roles differed:")
-    for text in _emphasis_paragraphs(tables, codebook)[1:]:
+    doc.add_paragraph(f"How the {w['roles']} differed:")
+    for text in _emphasis_paragraphs(tables, codebook, w)[1:]:
         doc.add_paragraph(text, style="List Bullet")
 
     # ----------------------------------------------------------- methods
     doc.add_heading("1. Methods and participants", level=1)
-    for text in _methods_text(corpus, tables, codebook, coding_method, agreement):
+    for text in _methods_text(corpus, tables, codebook, coding_method, agreement, w):
         doc.add_paragraph(text)
     if settings is not None and len(settings):
         from ..provenance import methods_paragraph
@@ -559,14 +592,14 @@ def write_docx(
         doc.add_paragraph(methods_paragraph(settings))
     _participant_tables(doc, tables, counter)
     if "participants" in figures:
-        add_figure(doc, figures["participants"], f"Figure {counter.next_figure()}: participants by role and method",
+        add_figure(doc, figures["participants"], f"Figure {counter.next_figure()}: participants by {w['role']} and method",
                    width_cm=12.5)
 
     # ----------------------------------------------------------- findings
     doc.add_heading("2. Findings by theme", level=1)
     doc.add_paragraph(
         "Table {} summarises how widely each theme was raised; the sections that follow take the themes in turn, "
-        "with the share of each role that raised them and quotes that illustrate them.".format(counter.table + 1)
+        "with the share of each {} that raised them and quotes that illustrate them.".format(counter.table + 1, w["role"])
     )
     n = counter.next_table()
     n_fg = int((corpus.transcripts["method"] == "focus_group").sum())
@@ -579,7 +612,7 @@ def write_docx(
         doc, ["Theme", "Focus groups", "Transcripts", "Participants", "Turns (% of all)", "Raised most by"],
         [[_label(codebook, r.theme), int(r.n_groups), int(r.n_transcripts), int(r.n_participants),
           f"{int(r.n_turns)} ({percent(100 * r.n_turns / max(n_all_turns, 1))})",
-          (role_plural(r.top_role) if r.top_role else ("all roles alike" if r.n_turns else "–"))]
+          (role_plural(r.top_role) if r.top_role else (f"all {w['roles']} alike" if r.n_turns else "–"))]
          for r in summary.itertuples()],
         widths=[3.4, 2.3, 2.3, 2.5, 2.6, 3.3],
     )
@@ -598,14 +631,15 @@ def write_docx(
             continue
         doc.add_paragraph(f"{_label(codebook, theme)} was {r.description}. " + _subcode_sentence(tables, theme, codebook))
         n = counter.next_table()
-        add_caption(doc, f"Table {n}: {_label(codebook, theme)}, by role")
-        add_table(doc, ["Role", "Turns raising it", "% of role's turns", "Participants raising it",
-                        "% of role's participants"], _role_breakdown_rows(tables, theme),
+        add_caption(doc, f"Table {n}: {_label(codebook, theme)}, by {w['role']}")
+        add_table(doc, [w["Role"], "Turns raising it", f"% of {w['role']}'s turns", "Participants raising it",
+                        f"% of {w['role']}'s participants"], _role_breakdown_rows(tables, theme),
                   widths=[3.2, 3.0, 2.8, 3.6, 3.4])
         q = quotes[quotes["code"] == theme]
         if len(q):
             doc.add_heading("What participants said", level=3)
-            roles_here = order_roles(q["role"].unique())
+            roles_here = list(dict.fromkeys(r for r in tables["role_by_theme"]["role"] if r in set(q["role"])))
+            roles_here += [r for r in order_roles(q["role"].unique(), role_ranks(corpus)) if r not in roles_here]
             picked = []
             for rank in range(1, quotes_per_role + 1):
                 for role in roles_here:
@@ -625,11 +659,11 @@ def write_docx(
             add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", best["quote"], best["attribution"])
 
     # ------------------------------------------------------------- roles
-    doc.add_heading("3. How the emphasis differed between roles", level=1)
-    paras = _emphasis_paragraphs(tables, codebook)
+    doc.add_heading(f"3. How the emphasis differed between {w['roles']}", level=1)
+    paras = _emphasis_paragraphs(tables, codebook, w)
     doc.add_paragraph(paras[0])
     if "heatmap" in figures:
-        add_figure(doc, figures["heatmap"], f"Figure {counter.next_figure()}: share of each role's turns that raised "
+        add_figure(doc, figures["heatmap"], f"Figure {counter.next_figure()}: share of each {w['role']}'s turns that raised "
                    "each theme (count in brackets)")
     for text in paras[1:]:
         doc.add_paragraph(text)
@@ -637,14 +671,14 @@ def write_docx(
     if len(cells):
         roles = list(dict.fromkeys(cells["role"]))
         n = counter.next_table()
-        add_caption(doc, f"Table {n}: adjusted standardised residuals, theme by role (beyond ±1.96 marked *)")
+        add_caption(doc, f"Table {n}: adjusted standardised residuals, theme by {w['role']} (beyond ±1.96 marked *)")
         rows = []
         for code in dict.fromkeys(cells["code"]):
             c = cells[cells["code"] == code].set_index("role")
             rows.append([_label(codebook, code)] + [
                 f"{_signed(c.loc[role, 'adjusted_residual'])}{'*' if abs(c.loc[role, 'adjusted_residual']) > 1.96 else ''}"
                 if role in c.index else "–" for role in roles])
-        add_table(doc, ["Theme"] + [role_label(r) + "s" for r in roles], rows)
+        add_table(doc, ["Theme"] + [role_heading(r) for r in roles], rows)
 
     # -------------------------------------------------------- authorities
     doc.add_heading("4. Comparison of authorities", level=1)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis._common import method_label, order_roles, role_label
+from ..analysis._common import has_social_care_roles, method_label, order_roles, role_heading, role_ranks
 
 logger = logging.getLogger(__name__)
 
@@ -73,17 +73,18 @@ def role_theme_heatmap(table: pd.DataFrame, stem: Path, *, codebook=None, value:
     plt = _pyplot()
     data = table[(table["role"] != "all") & (table["level"] == "theme")]
     codes = list(dict.fromkeys(data["code"]))
-    roles = order_roles(data["role"].unique())
+    roles = list(dict.fromkeys(data["role"]))  # role_by_theme's order: built-in roles, then the study's groups
     pct = data.pivot(index="code", columns="role", values=value).reindex(index=codes, columns=roles)
     n = data.pivot(index="code", columns="role", values="n").reindex(index=codes, columns=roles)
     base = data.drop_duplicates("role").set_index("role")["base"].reindex(roles)
     unit = str(data["unit"].iloc[0]) if len(data) else "segments"
     unit_word = {"segments": "turns", "participants": "participants", "groups": "groups"}.get(unit, unit)
+    who = "role" if has_social_care_roles(roles) else "group"  # a study with its own groups only
     fig, ax = plt.subplots(figsize=(1.6 + 1.5 * max(len(roles), 1), 1.2 + 0.62 * max(len(codes), 1)))
     values = pct.to_numpy(dtype=float)
     vmax = max(float(np.nanmax(values)) if values.size and np.isfinite(values).any() else 1.0, 1.0)
     im = ax.imshow(values, cmap="viridis", vmin=0, vmax=vmax, aspect="auto")
-    ax.set_xticks(range(len(roles)), [f"{role_label(r)}s\n(n={int(base[r])})" for r in roles], fontsize=9)
+    ax.set_xticks(range(len(roles)), [f"{role_heading(r)}\n(n={int(base[r])})" for r in roles], fontsize=9)
     ax.set_yticks(range(len(codes)), [textwrap.fill(_code_label(c, codebook), 24) for c in codes], fontsize=9)
     for i in range(len(codes)):
         for j in range(len(roles)):
@@ -92,12 +93,12 @@ def role_theme_heatmap(table: pd.DataFrame, stem: Path, *, codebook=None, value:
                 continue
             colour = "white" if v < 0.6 * vmax else "black"
             ax.text(j, i, f"{v:.0f}%\n({int(n.iloc[i, j])})", ha="center", va="center", fontsize=8, color=colour)
-    ax.set_title(f"Share of each role's {unit_word} that raised each theme (%)", fontsize=11, pad=10)
+    ax.set_title(f"Share of each {who}'s {unit_word} that raised each theme (%)", fontsize=11, pad=10)
     ax.tick_params(length=0)
     for side in ax.spines.values():
         side.set_visible(False)
     cbar = fig.colorbar(im, ax=ax, fraction=0.04, pad=0.03)
-    cbar.set_label(f"% of role's {unit_word}", fontsize=9)
+    cbar.set_label(f"% of {who}'s {unit_word}", fontsize=9)
     return _save(fig, stem)
 
 
@@ -148,7 +149,7 @@ def participants_by_role_figure(participants: pd.DataFrame, stem: Path) -> list[
     data = participants[participants["role"].astype(str) != "facilitator"].copy()
     data["method"] = data["method"].fillna("other").astype(str)
     data = data.drop_duplicates(["participant_id", "method"])
-    roles = order_roles(data["role"].astype(str).unique())
+    roles = order_roles(data["role"].astype(str).unique(), role_ranks(participants))
     methods = [m for m in ("focus_group", "interview", "meeting", "phone", "other") if m in set(data["method"])]
     methods += sorted(set(data["method"]) - set(methods))
     counts = data.groupby(["role", "method"])["participant_id"].nunique().unstack(fill_value=0)
@@ -162,10 +163,11 @@ def participants_by_role_figure(participants: pd.DataFrame, stem: Path) -> list[
     totals = data.groupby("role")["participant_id"].nunique().reindex(roles).fillna(0)
     for i, t in enumerate(totals):
         ax.text(i, bottom[i] + 0.2, f"{int(t)}", ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(range(len(roles)), [f"{role_label(r)}s" for r in roles], fontsize=9)
+    ax.set_xticks(range(len(roles)), [role_heading(r) for r in roles], fontsize=9)
     ax.set_ylabel("participants")
     ax.set_ylim(0, max(bottom.max() * 1.18, 1))
-    ax.set_title("Participants by role and data-collection method", fontsize=11)
+    who = "role" if has_social_care_roles(roles) else "group"
+    ax.set_title(f"Participants by {who} and data-collection method", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=9)
     return _save(fig, stem)
