@@ -91,6 +91,8 @@ class StandinServer:
         ``http://127.0.0.1:PORT/v1``.
     requests : list of dict
         Every request body received, in order.
+    headers : list of dict
+        The headers of every request, in order.
     turns_seen : list of (id, text)
         Every turn of every request answered with codings (faulty replies not included).
     release : threading.Event
@@ -101,6 +103,7 @@ class StandinServer:
         self.answer = answer
         self.fault = fault
         self.requests: list[dict] = []
+        self.headers: list[dict] = []
         self.turns_seen: list[tuple[str, str]] = []
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -140,6 +143,7 @@ class StandinServer:
                 with server._lock:
                     n = len(server.requests)
                     server.requests.append(payload)
+                    server.headers.append(dict(self.headers.items()))
                 kind = server.fault(n, turns) if server.fault else None
                 if kind == "hang":
                     server.release.wait(60)
@@ -170,7 +174,8 @@ class StandinServer:
         return Handler
 
     def start(self) -> "StandinServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="reader-standin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="reader-standin", daemon=True)
         self._thread.start()
         return self
 
