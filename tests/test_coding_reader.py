@@ -218,17 +218,22 @@ def test_cache_rerun_sends_only_the_turns_not_yet_answered(tmp_path):
     assert server.requests == [] and rows(third) == EXPECTED and est.run_stats_["cached_turns"] == 4
     # the key is the model, the prompt and the text as sent: another model or prompt is a new key
     with ReaderCache.open(cache) as c:
-        key = text_key(corpus().segments["text"].iloc[2].replace("Ben", "[Senior P03]"))
+        key = text_key("fg1:003", corpus().segments["text"].iloc[2].replace("Ben", "[Senior P03]"))
         assert c.get("stand-in", est.prompt_hash_, [key]) == {key: [{"code": "partners", "evidence": ANSWERS["fg1:003"][0][1]}]}
         assert c.get("other-model", est.prompt_hash_, [key]) == {} and c.get("stand-in", "0" * 16, [key]) == {}
 
 
-def test_identical_turns_are_sent_once():
-    turns = [("A", "senior", "Right."), ("B", "senior", "Right."), ("C", "senior", "Forms again.")]
-    with StandinServer(contract) as server:
-        est = coder(server, batch_size=10, pseudonymise=False).fit()
-        est.predict(Corpus.from_turns("t", turns))
-    assert [t for t, _ in server.turns_seen] == ["t:001", "t:003"] and est.run_stats_["turns"] == 3
+def test_turns_with_the_same_words_keep_their_own_answers(tmp_path):
+    turns = [("A", "senior", "N/A"), ("B", "senior", "N/A"), ("C", "senior", "   ")]
+    answer = lambda ts: [{"id": sid, "code": "time" if sid == "t:001" else "partners", "evidence": t}  # noqa: E731
+                         for sid, t in ts]
+    for _ in range(2):  # asked, then from the cache
+        with StandinServer(answer) as server:
+            est = coder(server, batch_size=10, pseudonymise=False, cache=tmp_path / "c.sqlite").fit()
+            out = est.predict(Corpus.from_turns("t", turns))
+        assert rows(out) == [("t:001", "time", "N/A"), ("t:002", "partners", "N/A")]
+        assert est.run_stats_["turns"] == 3 and est.not_coded_.empty  # an empty turn is not sent, and not missing
+    assert server.requests == []
 
 
 def test_evaluator_codings_and_codebook_are_in_the_prompt(tmp_path):

@@ -311,7 +311,7 @@ class ReaderCoder(BaseCoder):
         """
         check_is_fitted(self, "prompt_hash_")
         seg = self._sendable(segments)
-        keys = [text_key(t) for t in seg["sent"]]
+        keys = [text_key(sid, t) for sid, t in zip(seg["segment_id"], seg["sent"])]
         model = self.model.strip()
         started = time.perf_counter()
         stats: Counter = Counter()
@@ -321,7 +321,7 @@ class ReaderCoder(BaseCoder):
         try:
             if cache is not None:
                 answers.update(cache.get(model, self.prompt_hash_, keys))
-            pending: dict[str, tuple[str, str]] = {}  # text key -> (one segment id, text sent)
+            pending: dict[str, tuple[str, str]] = {}  # turn key -> (segment id, text sent)
             for sid, text, key in zip(seg["segment_id"], seg["sent"], keys):
                 if not text.strip():
                     answers.setdefault(key, [])

@@ -2,7 +2,8 @@
 
 An answer is kept per turn, keyed by the model's name, the prompt's hash
 (:func:`~outcomes_qual.coding.reader_prompt.prompt_hash`) and the SHA-256 of
-the turn's text as it was sent. What is kept is the model's raw items for
+the turn as it was sent (its segment id and text): a turn whose text changed
+is asked again, and two turns with the same words keep their own answers. What is kept is the model's raw items for
 that turn (before the checks), so a rerun checks them again exactly as the
 first run did. Each answered request is committed in one transaction as it
 arrives: a run that is interrupted keeps every answer it received.
@@ -53,15 +54,15 @@ CREATE TABLE IF NOT EXISTS reader_cache (
 _CHUNK = 500
 
 
-def text_key(text: str) -> str:
-    """The cache key of a turn's text (SHA-256 hex).
+def text_key(segment_id: str, text: str) -> str:
+    """The cache key of a turn as sent: SHA-256 (hex) of its segment id and text.
 
     Examples
     --------
-    >>> text_key("abc")[:12]
-    'ba7816bf8f01'
+    >>> text_key("fg1:002", "abc")[:12], text_key("fg1:003", "abc") == text_key("fg1:002", "abc")
+    ('92970a0f2370', False)
     """
-    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{segment_id}\x00{text}".encode("utf-8")).hexdigest()
 
 
 def _is_project(path: Path) -> bool:
