@@ -292,3 +292,14 @@ def test_stand_in_reads_turns_as_the_prompt_writes_them():
     turns = [("a:1", 'He said "no" {twice}'), ("b/2", "Ünïcode ✓\nsecond line")]
     assert turns_in([{"role": "user", "content": user_prompt(turns)}]) == turns
     assert np.isnan(pd.Series([None], dtype=float).iloc[0])
+
+
+def test_a_server_that_refuses_json_object_is_asked_with_the_json_schema():
+    with StandinServer(contract, json_schema_only=True) as server:
+        est = coder(server, concurrency=1).fit()
+        out = est.predict(corpus())
+    assert rows(out) == EXPECTED and est.run_stats_["retries"] == 0
+    formats = [r["response_format"]["type"] for r in server.requests]
+    assert formats == ["json_object", "json_schema", "json_schema"]  # refused once, then kept
+    assert server.requests[1]["response_format"]["json_schema"]["schema"]["required"] == ["codings"]
+    assert est.run_stats_["response_format"] == "json_schema"

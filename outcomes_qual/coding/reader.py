@@ -377,6 +377,7 @@ class ReaderCoder(BaseCoder):
             raise
         finally:
             bar.close()
+            stats["response_format"] = client.response_format
         pool.shutdown(wait=True)
 
     def _finish(self, seg, keys, answers, failed, stats, seconds) -> pd.DataFrame:
@@ -418,6 +419,7 @@ class ReaderCoder(BaseCoder):
             "completion_tokens": int(stats["completion_tokens"]),
             "seconds": round(float(seconds), 3),
             "turns_per_second": round(stats["sent_turns"] / seconds, 3) if seconds > 0 else 0.0,
+            "response_format": stats.get("response_format", "json_object"),
         }
         logger.info("reader (%s): %d codings on %d turns; %d not coded; %d answers dropped", self.run_stats_["model"],
                     len(out), n, len(not_coded), sum(self.run_stats_[f"dropped_{r}"] for r in DROP_REASONS))

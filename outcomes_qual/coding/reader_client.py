@@ -6,6 +6,10 @@ Only the standard library is used (``urllib.request``). The client
   connection is made, unless ``allow_remote=True`` (:func:`check_url`);
 - never goes through a proxy (``http_proxy`` and friends are ignored), so a
   loopback URL really stays on this machine;
+- asks for a JSON object (``response_format: {"type": "json_object"}``); a
+  server that refuses that form with HTTP 400 naming ``response_format`` (LM
+  Studio accepts only ``json_schema``) is asked again at once with the
+  contract's JSON schema (:data:`CODINGS_SCHEMA`), and the client keeps that form;
 - reads an API key from an environment variable at request time and sends it
   only in the ``Authorization`` header: it is never stored on the object,
   logged or written to a file;
@@ -48,6 +52,21 @@ logger = logging.getLogger(__name__)
 
 #: HTTP statuses worth asking again (the server may be busy or restarting).
 RETRY_STATUSES: frozenset[int] = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+#: The answer's JSON schema, sent as ``response_format`` to servers that refuse ``json_object``.
+CODINGS_SCHEMA: dict = {
+    "type": "object",
+    "properties": {"codings": {"type": "array", "items": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "evidence": {"type": "string"}},
+        "required": ["id", "code", "evidence"]}}},
+    "required": ["codings"],
+}
+
+
+class _FormatRefused(Exception):
+    """The server refused ``response_format: json_object`` (HTTP 400 naming it)."""
 
 
 class ReaderRequestError(RuntimeError):
@@ -182,6 +201,8 @@ class ChatClient:
         self.max_tokens = max_tokens
         # no proxy: a loopback URL must not be routed through one, and a remote one goes where it says
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        #: ``"json_object"``, or ``"json_schema"`` once the server refused the first
+        self.response_format = "json_object"
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -193,8 +214,10 @@ class ChatClient:
 
     def body(self, messages: list[dict]) -> bytes:
         """The request body for ``messages`` (JSON, UTF-8)."""
+        fmt = {"type": "json_object"} if self.response_format == "json_object" else \
+            {"type": "json_schema", "json_schema": {"name": "codings", "schema": CODINGS_SCHEMA}}
         payload = {"model": self.model, "messages": messages, "temperature": self.temperature,
-                   "response_format": {"type": "json_object"}, "stream": False}
+                   "response_format": fmt, "stream": False}
         if self.max_tokens:
             payload["max_tokens"] = int(self.max_tokens)
         return json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -206,7 +229,13 @@ class ChatClient:
                 raw = response.read()
         except urllib.error.HTTPError as err:
             status = err.code
+            try:
+                detail = err.read(2000).decode("utf-8", "replace")
+            except Exception:  # pragma: no cover - a body that cannot be read
+                detail = ""
             err.close()
+            if status == 400 and "response_format" in detail and self.response_format == "json_object":
+                raise _FormatRefused() from None
             if status in RETRY_STATUSES or status >= 500:
                 raise _Retryable(f"HTTP {status}") from None
             hint = " (check the API key environment variable)" if status in (401, 403) else \
@@ -237,13 +266,18 @@ class ChatClient:
         ReaderRequestError
             When every attempt failed, or at once on an HTTP error that asking again cannot mend (400, 401, 404...).
         """
-        data = self.body(messages)
         last = ""
         for attempt in range(self.max_retries + 1):
             if attempt:
                 time.sleep(min(30.0, self.backoff * 2 ** (attempt - 1)))
             try:
-                reply = self._attempt(data)
+                try:
+                    reply = self._attempt(self.body(messages))
+                except _FormatRefused:
+                    logger.warning("reader: the server refused response_format json_object; asking with the "
+                                   "codings JSON schema instead")
+                    self.response_format = "json_schema"
+                    reply = self._attempt(self.body(messages))
             except _Retryable as err:
                 last = str(err)
                 logger.info("reader: attempt %d failed: %s", attempt + 1, last)

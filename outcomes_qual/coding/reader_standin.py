@@ -84,6 +84,8 @@ class StandinServer:
         ``fault(n, turns) -> None or one of FAULTS`` for request number ``n`` (0-based).
     port : int, default 0
         0: any free port.
+    json_schema_only : bool, default False
+        Refuse ``response_format`` other than ``json_schema`` with HTTP 400, as LM Studio does.
 
     Attributes
     ----------
@@ -99,9 +101,10 @@ class StandinServer:
         Set it to let "hang" requests go on (they then fail with HTTP 503).
     """
 
-    def __init__(self, answer, *, fault=None, port: int = 0):
+    def __init__(self, answer, *, fault=None, port: int = 0, json_schema_only: bool = False):
         self.answer = answer
         self.fault = fault
+        self.json_schema_only = json_schema_only
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         self.turns_seen: list[tuple[str, str]] = []
@@ -144,6 +147,10 @@ class StandinServer:
                     n = len(server.requests)
                     server.requests.append(payload)
                     server.headers.append(dict(self.headers.items()))
+                fmt = (payload.get("response_format") or {}).get("type")
+                if server.json_schema_only and fmt not in (None, "json_schema", "text"):
+                    self._send(400, b'{"error": "\'response_format.type\' must be \'json_schema\' or \'text\'"}')
+                    return
                 kind = server.fault(n, turns) if server.fault else None
                 if kind == "hang":
                     server.release.wait(60)
