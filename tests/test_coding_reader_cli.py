@@ -188,6 +188,11 @@ def test_project_reader_run_examples_cache_audit_log_validate_and_report(transcr
     assert "a language model reading each turn" in text and "to the model stand-in on the server http://127.0.0.1:" in text
     assert "its suggestions are not reviewed codings" in text and "no text was sent" not in text
     assert "a sample of 3 turns" in text and "None of the machine's 6 suggestions was reviewed" in text
+    # later, from the project alone: the audit log's settings name the model and the server
+    assert main(["report", "--project", str(proj), "--no-topics", "--quiet", "--boot", "0", "--validate-against", "ana",
+                 "--machine-coder", "reader:stand-in", "--out", str(tmp_path / "rep2")]) == 0
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "rep2" / "report.docx")).paragraphs)
+    assert "to the model stand-in on the server http://127.0.0.1:" in text and "no text was sent" not in text
 
 
 def test_interrupted_run_resumes_with_only_the_unanswered_turns(transcript, tmp_path, codebook_path):
