@@ -2,9 +2,11 @@
 
 The study is ``shared/studies/exam_proctoring_survey`` (free-text answers of
 university educators, coded by the study's primary coder). The codebook is
-the study's own code names: by default the ``--themes`` (17) most frequent
-top-level codes with their sub-codes. The turns are the first ``--turns``
-(340) non-empty answers in file order. A stand-in server on 127.0.0.1
+the study's own code names (made into codebook keys: lower case, other
+characters as ``_``): by default the ``--themes`` (17) most frequent top-level
+codes of the chosen turns, with their sub-codes. The turns are the first
+``--turns`` (340) non-empty answers in file order. The turns go through
+``outcomes-qual autocode --reader`` (``--via api``: the ReaderCoder API). A stand-in server on 127.0.0.1
 (:mod:`outcomes_qual.coding.reader_standin`) answers under the reader contract with
 the primary coder's codes for each answer, all of them, including codes that
 are not in this codebook, with the answer's first words as evidence; it
@@ -26,7 +28,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -59,6 +63,16 @@ def study_available(shared=None) -> bool:
     return all((folder / name).is_file() for name in ("responses.csv", "codings_primary.csv"))
 
 
+def codebook_key(code: str) -> str:
+    """A code name as a codebook key (lower case; characters other than a-z, 0-9, _ and - become _).
+
+    >>> codebook_key("don't_know/Not sure")
+    'don_t_know/not_sure'
+    """
+    parts = [re.sub(r"[^a-z0-9_\-]", "_", part.strip().lower()) for part in code.split("/")]
+    return "/".join(p if p and p[0].isalnum() else "c" + p for p in parts)
+
+
 def load_study(shared=None, *, n_themes: int | None = 17, n_turns: int | None = 340):
     """``(segments, codebook, answered)``: the turns, the code-name codebook and the primary coder's codes per turn."""
     folder = shared_dir(shared) / STUDY
@@ -67,10 +81,15 @@ def load_study(shared=None, *, n_themes: int | None = 17, n_turns: int | None = 
     responses["segment_id"] = responses["respondent_id"] + ":" + responses["question_id"]
     primary["segment_id"] = primary["respondent_id"] + ":" + primary["question_id"]
     primary = primary[primary["code"].str.strip() != ""]
+    names = sorted(set(primary["code"]))
+    keyed = {c: codebook_key(c) for c in names}
+    assert len(set(keyed.values())) == len(keyed), "two code names give the same key"
+    primary["code"] = primary["code"].map(keyed)
     responses = responses[responses["answer"].str.strip() != ""].drop_duplicates("segment_id")
     if n_turns is not None:
         responses = responses.head(n_turns)
-    theme_turns = primary.assign(theme=primary["code"].str.split("/").str[0]).drop_duplicates(["segment_id", "theme"])
+    chosen = primary[primary["segment_id"].isin(set(responses["segment_id"]))]  # the themes of these turns
+    theme_turns = chosen.assign(theme=chosen["code"].str.split("/").str[0]).drop_duplicates(["segment_id", "theme"])
     counts = Counter(theme_turns["theme"])
     themes = sorted(counts, key=lambda t: (-counts[t], t))
     if n_themes is not None:
@@ -78,9 +97,9 @@ def load_study(shared=None, *, n_themes: int | None = 17, n_turns: int | None = 
     keep = set(themes)
     codes: list[Code] = []
     for theme in themes:
-        codes.append(Code(theme, theme.replace("_", " "), ""))
+        codes.append(Code(theme, theme.replace("_", " "), theme.replace("_", " ")))
         subs = sorted({c for c in primary["code"] if c.startswith(theme + "/")})
-        codes += [Code(c, c.split("/", 1)[1].replace("_", " "), "") for c in subs]
+        codes += [Code(c, c.split("/", 1)[1].replace("_", " "), c.replace("_", " ")) for c in subs]
     codebook = Codebook("exam_proctoring_survey", tuple(codes))
     answered = {sid: list(dict.fromkeys(g["code"])) for sid, g in primary.groupby("segment_id", sort=False)}
     segments = pd.DataFrame({"segment_id": responses["segment_id"], "text": responses["answer"],
@@ -94,10 +113,33 @@ def fault(n, turns):
     return "http500" if n % 7 == 3 else "cut" if n % 11 == 5 else "not_json" if n % 13 == 8 else None
 
 
-def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4) -> dict:
-    """Code the study through the stand-in; return the figures (see the module docstring)."""
+def _autocode_cli(segments, codebook, url, *, batch_size, concurrency):
+    """``outcomes-qual autocode SEGMENTS.csv --codebook CB.yaml --reader URL``: the stored codings and run settings."""
+    from outcomes_qual.cli import main as cli
+    from outcomes_qual.codebook import save_codebook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        seg_path, cb_path, out = Path(tmp) / "segments.csv", Path(tmp) / "codebook.yaml", Path(tmp) / "codings.csv"
+        segments[["segment_id", "text"]].rename(columns={"segment_id": "id"}).to_csv(seg_path, index=False)
+        save_codebook(codebook, cb_path)
+        rc = cli(["autocode", str(seg_path), "--codebook", str(cb_path), "--out", str(out), "--reader", url,
+                  "--reader-model", "stand-in", "--reader-batch-size", str(batch_size), "--reader-concurrency",
+                  str(concurrency), "--reader-backoff", "0.01"])
+        if rc != 0:
+            raise RuntimeError(f"autocode --reader exited with {rc}")
+        stored = pd.read_csv(out, dtype={"segment_id": str, "code": str, "evidence": str}, keep_default_na=False)
+        settings = pd.read_csv(Path(tmp) / "codings.run_settings.csv", dtype=str).set_index("setting")["value"]
+    stats = {k[len("reader_"):]: v for k, v in settings.items() if k.startswith("reader_")}
+    for key in ("dropped_unknown_code", "not_coded_turns", "retries"):
+        stats[key] = int(stats[key])
+    for key in ("seconds", "turns_per_second"):
+        stats[key] = float(stats[key])
+    return stored, stats
+
+
+def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4, via="cli") -> dict:
+    """Code the study through the stand-in (``via="cli"``: ``autocode --reader``; ``"api"``: ReaderCoder); return the figures."""
     segments, codebook, answered = load_study(shared, n_themes=n_themes, n_turns=n_turns)
-    text = dict(zip(segments["segment_id"], segments["text"]))
     keys = set(codebook.keys())
 
     def answer(turns):
@@ -105,19 +147,25 @@ def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4) 
                 for code in answered.get(sid, [])]
 
     with StandinServer(answer, fault=fault) as server:
-        est = ReaderCoder(codebook=codebook, url=server.url, model="stand-in", batch_size=batch_size,
-                          concurrency=concurrency, backoff=0.01, pseudonymise=False).fit()
-        stored = est.predict(segments)
+        if via == "cli":
+            stored, stats = _autocode_cli(segments, codebook, server.url, batch_size=batch_size,
+                                          concurrency=concurrency)
+        else:
+            est = ReaderCoder(codebook=codebook, url=server.url, model="stand-in", batch_size=batch_size,
+                              concurrency=concurrency, backoff=0.01).fit()
+            stored = est.predict(segments)
+            stats = est.run_stats_
         n_requests = len(server.requests)
+        received = dict(server.turns_seen)  # the text as it reached the model (after reading and pseudonymising)
     # what should be stored: what was answered, in the codebook, with each sub-code's theme
     expected = set()
     for sid in segments["segment_id"]:
         for code in answered.get(sid, []):
             if code in keys:
-                expected.add((sid, code, evidence_span(text[sid])))
+                expected.add((sid, code, evidence_span(received[sid])))
                 theme = code.split("/")[0]
                 if not any(c == theme for c in answered.get(sid, [])):
-                    expected.add((sid, theme, evidence_span(text[sid])))
+                    expected.add((sid, theme, evidence_span(received[sid])))
     got = set(zip(stored["segment_id"], stored["code"], stored["evidence"]))
     themes = codebook.theme_keys()
     stored_themes = {sid: set(g["code"].str.split("/").str[0]) for sid, g in stored.groupby("segment_id")}
@@ -132,7 +180,6 @@ def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4) 
             continue
         tp = len(truth & pred)
         f1s.append(2 * tp / (len(truth) + len(pred)))
-    stats = est.run_stats_
     return {
         "turns": len(segments), "themes": len(themes), "codes": len(codebook),
         "turns_with_answer": len(with_answer),
@@ -153,12 +200,14 @@ def main(argv=None) -> int:
     parser.add_argument("--all", action="store_true", help="every answer, the whole code list")
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--via", choices=("cli", "api"), default="cli",
+                        help="through `outcomes-qual autocode --reader` (default) or the ReaderCoder API")
     args = parser.parse_args(argv)
     if not study_available(args.shared):
         print(f"skipped: {shared_dir(args.shared) / STUDY} is not there")
         return 0
     figures = run(args.shared, n_themes=None if args.all else args.themes, n_turns=None if args.all else args.turns,
-                  batch_size=args.batch_size, concurrency=args.concurrency)
+                  batch_size=args.batch_size, concurrency=args.concurrency, via=args.via)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for key, value in figures.items():
         print(f"{key:>24}: {value}")

@@ -303,3 +303,33 @@ def test_a_server_that_refuses_json_object_is_asked_with_the_json_schema():
     assert formats == ["json_object", "json_schema", "json_schema"]  # refused once, then kept
     assert server.requests[1]["response_format"]["json_schema"]["schema"]["required"] == ["codings"]
     assert est.run_stats_["response_format"] == "json_schema"
+
+
+def test_an_older_project_gets_the_cache_table_on_opening(tmp_path):
+    from outcomes_qual.project import Project
+    from outcomes_qual.project import _schema
+
+    path = tmp_path / "old.sqlite"
+    _schema.create_file(path, version=3).close()
+    with Project.open(path) as proj:
+        assert proj.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert proj.conn.execute("SELECT count(*) FROM reader_cache").fetchone()[0] == 0
+    with ReaderCache.open(path) as cache:
+        assert cache.in_project
+        cache.put("m", "p", {"k": [{"code": "time", "evidence": "e"}]})
+    with ReaderCache.open(path) as cache:
+        assert cache.get("m", "p", ["k", "other"]) == {"k": [{"code": "time", "evidence": "e"}]}
+
+
+def test_a_cache_path_that_is_some_other_database_is_refused(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE people (name TEXT)")
+    with pytest.raises(InputError, match="holds other tables"):
+        ReaderCache.open(other)
+    (tmp_path / "notes.txt").write_text("not a database at all, just some words\n" * 20, encoding="utf-8")
+    with pytest.raises(InputError, match="not a cache file"):
+        ReaderCache.open(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8").startswith("not a database")

@@ -1,8 +1,9 @@
 """Done-when check of the reader: on a real study, stored codings are exactly what a stand-in model answered.
 
-Uses ``shared/studies/exam_proctoring_survey`` through ``benchmarks/reader_fidelity.py`` (the
-first 340 answers, the study's 17 most frequent themes and their sub-codes as the codebook,
-the primary coder's codes as the stand-in's answers, with faults injected). Skips cleanly
+Uses ``shared/studies/exam_proctoring_survey`` through ``benchmarks/reader_fidelity.py``:
+``outcomes-qual autocode --reader`` on the first 340 answers, with the 17 most frequent themes of
+those answers and their sub-codes as the codebook, the primary coder's codes as the stand-in's
+answers, and faults injected. Skips cleanly
 when the shared folder is absent (found beside the repository or with OUTCOMES_QUAL_SHARED).
 """
 

@@ -30,6 +30,8 @@ def add_reader_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--reader-batch-size", type=int, default=8, metavar="N", help="turns per request (default 8)")
     g.add_argument("--reader-retries", type=int, default=4, metavar="N",
                    help="retries of a failed request, with back-off (default 4)")
+    g.add_argument("--reader-backoff", type=float, default=1.0, metavar="S",
+                   help="seconds before the first retry, doubled each time (default 1)")
     g.add_argument("--reader-timeout", type=float, default=120.0, metavar="S", help="seconds per request (default 120)")
     g.add_argument("--reader-cache", metavar="PATH",
                    help="where answers are cached (default: the project with --project, else beside --out)")
@@ -78,7 +80,7 @@ def make_reader_coder(args: argparse.Namespace, codebook, *, cache=None, coder=N
         codebook=codebook, url=args.reader, model=args.reader_model, batch_size=args.reader_batch_size,
         concurrency=args.reader_concurrency, allow_remote=args.allow_remote, pseudonymise=args.reader_pseudonymise,
         names=names or None, api_key_env=args.api_key_env, timeout=args.reader_timeout,
-        max_retries=args.reader_retries, cache=cache, include_facilitator=getattr(args, "include_facilitator", False),
+        max_retries=args.reader_retries, backoff=args.reader_backoff, cache=cache, include_facilitator=getattr(args, "include_facilitator", False),
         coder=coder, progress=progress,
     )
 

@@ -108,12 +108,13 @@ class ReaderCache:
             raise InputError("reader cache: expected a file, got a folder", path=path)
         if not path.parent.is_dir():
             raise InputError(f"reader cache: folder {str(path.parent)!r} does not exist", path=path)
+        conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
         try:
-            conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA synchronous = FULL")
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
+            conn.close()
             raise InputError(f"reader cache: not a cache file ({err}); give another --reader-cache path",
                              path=path) from None
         if tables - {"reader_cache"}:
