@@ -48,11 +48,12 @@ outcomes_qual.errors.InputError: reader URL 'https://models.example.org/v1': hos
 from __future__ import annotations
 
 import logging
+import queue
 import sys
+import threading
 import time
 import urllib.parse
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -346,19 +347,16 @@ class ReaderCoder(BaseCoder):
 
         bar = tqdm(total=len(items), unit="turn", desc=f"reader {model}", file=sys.stderr,
                    disable=not self.progress, smoothing=0.1)
-        pool = ThreadPoolExecutor(max_workers=int(self.concurrency), thread_name_prefix="reader")
+        results = _run_concurrently(client.chat, [self._messages([(sid, text) for _, (sid, text) in batch])
+                                                  for batch in batches], int(self.concurrency))
         try:
-            futures = {pool.submit(client.chat, self._messages([(sid, text) for _, (sid, text) in batch])): batch
-                       for batch in batches}
-            for future in as_completed(futures):
-                batch = futures[future]
+            for index, reply in results:
+                batch = batches[index]
                 stats["requests"] += 1
-                try:
-                    reply = future.result()
-                except ReaderRequestError as err:
-                    stats["retries"] += max(0, err.attempts - 1)
+                if isinstance(reply, ReaderRequestError):
+                    stats["retries"] += max(0, reply.attempts - 1)
                     for key, _ in batch:
-                        failed[key] = err.reason
+                        failed[key] = reply.reason
                     bar.update(len(batch))
                     continue
                 stats["retries"] += reply.attempts - 1
@@ -367,18 +365,15 @@ class ReaderCoder(BaseCoder):
                 by_id, counts = group_items(reply.answer, [sid for _, (sid, _) in batch])
                 stats.update({f"dropped_{k}": v for k, v in counts.items()})
                 fresh = {key: by_id[sid] for key, (sid, _) in batch}
-                if cache is not None:
+                if cache is not None:  # committed as it arrives: an interrupted run keeps it
                     cache.put(model, self.prompt_hash_, fresh)
                 answers.update(fresh)
                 stats["sent_turns"] += len(batch)
                 bar.update(len(batch))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
         finally:
+            results.close()
             bar.close()
             stats["response_format"] = client.response_format
-        pool.shutdown(wait=True)
 
     def _finish(self, seg, keys, answers, failed, stats, seconds) -> pd.DataFrame:
         """Check every answer against its turn and build the codings table."""
@@ -453,6 +448,45 @@ class ReaderCoder(BaseCoder):
             if key not in ("model", "url", "prompt_hash"):
                 out[f"reader_{key}"] = str(value)
         return out
+
+
+def _run_concurrently(func, jobs, workers: int):
+    """Yield ``(index, func(job) or the ReaderRequestError it raised)`` as each finishes, ``workers`` at a time.
+
+    The workers are daemon threads: when the caller stops (an interruption, an error), the
+    generator is closed, no new job starts, and requests still in flight do not hold up the
+    process's exit (their answers are simply not used).
+    """
+    jobs_q: queue.Queue = queue.Queue()
+    done_q: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    for item in enumerate(jobs):
+        jobs_q.put(item)
+
+    def work():
+        while not stop.is_set():
+            try:
+                index, job = jobs_q.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done_q.put((index, func(job)))
+            except ReaderRequestError as err:
+                done_q.put((index, err))
+            except BaseException as err:  # pragma: no cover - a bug: hand it to the caller
+                done_q.put((index, err))
+
+    threads = [threading.Thread(target=work, name=f"reader-{i}", daemon=True) for i in range(max(1, min(workers, len(jobs))))]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(len(jobs)):
+            index, result = done_q.get()
+            if isinstance(result, BaseException) and not isinstance(result, ReaderRequestError):
+                raise result
+            yield index, result
+    finally:
+        stop.set()
 
 
 def reader_autocode(segments_or_corpus, codebook, *, url, model, train=None, **params) -> pd.DataFrame:
