@@ -195,8 +195,9 @@ def test_project_reader_run_examples_cache_audit_log_validate_and_report(transcr
     assert "to the model stand-in on the server http://127.0.0.1:" in text and "no text was sent" not in text
 
 
-def test_interrupted_run_resumes_with_only_the_unanswered_turns(transcript, tmp_path, codebook_path):
-    """A real interruption: the coding process is killed after two answers; the rerun sends only the rest."""
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
+def test_interrupted_run_resumes_with_only_the_unanswered_turns(transcript, tmp_path, codebook_path, how):
+    """A real interruption: the coding process is killed (or Ctrl-C'd) after two answers; the rerun sends only the rest."""
     out = tmp_path / "codings.csv"
     cache = tmp_path / "codings.reader-cache.sqlite"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
@@ -218,9 +219,13 @@ def test_interrupted_run_resumes_with_only_the_unanswered_turns(transcript, tmp_
                         rows = 0
             assert rows == 4, "the first two answers were not cached in time"
             assert proc.poll() is None  # still waiting on the third request
+            proc.send_signal(how)
+            # Ctrl-C: the process stops at once, although a request is still in flight (daemon workers)
+            assert proc.wait(30) == (130 if how == signal.SIGINT else -signal.SIGKILL)
         finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(30)
+            if proc.poll() is None:  # pragma: no cover - only when an assertion above failed
+                proc.kill()
+                proc.wait(30)
         answered = sorted(t for t, _ in server.turns_seen)
     assert answered == ["fg1:002", "fg1:003", "fg1:004", "fg1:005"] and not out.exists()
     with StandinServer(answer) as rerun:
