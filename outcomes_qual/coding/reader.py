@@ -70,6 +70,7 @@ from .reader_prompt import (
     DROP_REASONS,
     check_items,
     group_items,
+    prompt_hash,
     read_training_corpus,
     select_examples,
     system_prompt,
@@ -250,13 +251,11 @@ class ReaderCoder(BaseCoder):
             if path is not None:
                 written = read_training_corpus(path, self.codes_)
                 self.training_corpus_ = str(path)
-        chosen = select_examples(own, max_examples=int(self.max_examples))
-        chosen += select_examples(written, max_examples=int(self.max_examples) - len(chosen))
-        self.examples_ = chosen
-        self.n_examples_ = {"evaluator": min(len(own), len(chosen)), "training_corpus": len(chosen) - min(len(own), len(chosen))}
-        self.system_prompt_ = system_prompt(cb, chosen)
-        from .reader_prompt import prompt_hash
-
+        mine = select_examples(own, max_examples=int(self.max_examples))  # the evaluator's own come first
+        theirs = select_examples(written, max_examples=int(self.max_examples) - len(mine))
+        self.examples_ = mine + theirs
+        self.n_examples_ = {"evaluator": len(mine), "training_corpus": len(theirs)}
+        self.system_prompt_ = system_prompt(cb, self.examples_)
         self.prompt_hash_ = prompt_hash(self.system_prompt_)
         self.coder_ = self.coder or f"reader:{self.model.strip()}"
         self.method_ = "reader"

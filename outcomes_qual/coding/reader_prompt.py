@@ -153,9 +153,9 @@ def read_training_corpus(path, keys) -> list[tuple[str, list[str]]]:
 def select_examples(examples, *, max_examples: int) -> list[tuple[str, list[str]]]:
     """Up to ``max_examples`` of ``examples`` (``(text, codes)``), spread over codes, in a fixed order.
 
-    Codes take turns: each round adds, for every code in order of first appearance, its next
-    example not yet chosen, so that rare codes are shown too. Earlier examples come first within
-    a code (put the evaluator's own before the training corpus).
+    Each example is filed under its first code, and codes take turns: each round adds, for every
+    code in order of first appearance, its next example, so that rare codes are shown too.
+    Within a code, earlier examples come first.
 
     Examples
     --------
