@@ -16,6 +16,7 @@ from .. import schema
 from ..errors import InputError
 from ..safe_tables import read_csv, write_csv
 from ._common import add_input_arguments, load_corpus, refuse_output_over_inputs
+from ._reader import add_reader_arguments, sidecar, wants_reader, write_atomic
 from ._scale import add_scale_arguments, run_scale, wants_scale
 
 
@@ -30,7 +31,9 @@ def register(subparsers) -> None:
             "that fires. INPUT is transcripts or directories, a CSV/JSONL of segments with id and text, or a consultation "
             "export (CSV, XLSX, Parquet: one row per respondent, one column per question). "
             "With --workers N or --scheduler tcp://HOST:8786 the run goes on Dask and --out is a folder. "
-            "With --project, the suggestions are stored in the project (status 'suggested')."
+            "With --project, the suggestions are stored in the project (status 'suggested'). "
+            "With --reader URL --reader-model NAME, a reading model on a chat-completions server you run codes the "
+            "turns (docs/reader.md)."
         ),
     )
     add_input_arguments(parser, project=True)
@@ -49,10 +52,12 @@ def register(subparsers) -> None:
         help="embedding backend (auto: sentence-transformers when installed, else the light TF-IDF/LSA)",
     )
     parser.add_argument("--model", metavar="DIR", help="local sentence-transformers model directory (never downloaded)")
-    parser.add_argument("--coder", default="outcomes_qual", help="value of the coder column (default: outcomes_qual)")
+    parser.add_argument("--coder", default=None,
+                        help="value of the coder column (default: outcomes_qual; with --reader, reader:MODEL)")
     parser.add_argument("--include-facilitator", action="store_true", help="code facilitator turns too")
     parser.add_argument("--out", metavar="CODINGS.csv", help="where to write the codings CSV ('-' for stdout); optional with --project")
     add_scale_arguments(parser)
+    add_reader_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -100,11 +105,69 @@ def _settings_description(args: argparse.Namespace, codebook, train) -> str:
     })
 
 
+def _reader_description(args, codebook, est) -> str:
+    """The audit-log description of a reader run (model, server, prompt hash, tokens, time)."""
+    from ..report.ai_use import autocode_description, outcomes_qual_version
+    from ._reader import audit_settings
+
+    return autocode_description({**audit_settings(est), "codebook": f"{codebook.name} version {codebook.version}",
+                                 "coder": est.coder_, "outcomes_qual": outcomes_qual_version()})
+
+
+def _write_reader_sidecars(est, out, stream) -> None:
+    """Beside the codings: the run settings (model, prompt hash, time, tokens) and the turns not coded."""
+    from ._reader import reader_run_settings
+
+    settings_path = sidecar(out, "run_settings")
+    write_atomic(reader_run_settings(est), settings_path)
+    print(f"wrote {settings_path}", file=stream)
+    missing = sidecar(out, "not_coded")
+    if len(est.not_coded_):
+        write_atomic(est.not_coded_, missing)
+        print(f"wrote {missing} ({len(est.not_coded_)} turns the reader could not code)", file=stream)
+    else:
+        missing.unlink(missing_ok=True)  # a list left by an earlier run of the same output is out of date
+
+
+def _autocode(args, corpus, codebook, train) -> pd.DataFrame:
+    from ..coding import autocode
+
+    try:
+        return autocode(corpus, codebook, method=args.method, train=train, backend=args.backend, model_path=args.model,
+                        include_facilitator=args.include_facilitator, coder=args.coder)
+    except ValueError as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(str(err)) from None
+
+
+def _run_reader(args, corpus, codebook, train):
+    """Code through the reading model; the answers are cached in the project, the given cache, or beside --out."""
+    from ..coding.reader_cache import default_cache_path
+    from ._reader import run_reader
+
+    cache = args.reader_cache or args.project
+    if cache is None and default_cache_path(args.out) is not None:
+        cache = default_cache_path(args.out)
+        cache.parent.mkdir(parents=True, exist_ok=True)  # the output's folder, which the codings go to anyway
+    if cache is not None and args.out and args.out != "-":
+        refuse_output_over_inputs(str(cache), [args.out])
+    return run_reader(args, corpus, codebook, train=train, cache=cache, coder=args.coder, progress=sys.stderr.isatty())
+
+
 def run(args: argparse.Namespace) -> int:
     """Code the corpus named by ``args``; write and/or store the codings; return the exit code."""
     from ..codebook import load_codebook
-    from ..coding import autocode
 
+    reader = wants_reader(args)
+    if args.coder is None and not reader:
+        args.coder = "outcomes_qual"
+    if reader and wants_scale(args):
+        raise InputError("--reader codes through the server it names; it does not run on Dask (drop --workers/--scheduler)")
+    if reader:
+        from ..coding.reader_client import check_url
+
+        check_url(args.reader, allow_remote=args.allow_remote)  # refused before anything is read or connected
     if wants_scale(args):
         return run_scale(args)
     if not args.out and not args.project:
@@ -113,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)])
     codebook = load_codebook(args.codebook)
     train = read_training_codings(args.train) if args.train else None
-    if args.method == "supervised" and train is None:
+    if args.method == "supervised" and train is None and not reader:
         raise InputError("--method supervised needs --train CODINGS.csv (human codings to learn from)")
     corpus = load_corpus(args)
     try:
@@ -130,29 +193,21 @@ def run(args: argparse.Namespace) -> int:
                 f"vs {corpus.segments['segment_id'].iloc[0]!r})",
                 path=args.train,
             )
-    try:
-        codings = autocode(
-            corpus,
-            codebook,
-            method=args.method,
-            train=train,
-            backend=args.backend,
-            model_path=args.model,
-            include_facilitator=args.include_facilitator,
-            coder=args.coder,
-        )
-    except ValueError as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError(str(err)) from None
+    est = None
+    if reader:
+        codings, est = _run_reader(args, corpus, codebook, train)
+        args.coder = est.coder_
+    else:
+        codings = _autocode(args, corpus, codebook, train)
     stream = sys.stdout
     if args.out == "-":
         write_csv(codings, sys.stdout)
         stream = sys.stderr
     elif args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        write_csv(codings, args.out)
+        write_atomic(codings, args.out)  # never half-written
         print(f"wrote {args.out}", file=stream)
+        if est is not None:
+            _write_reader_sidecars(est, args.out, stream)
     if args.project:
         from ..project import Project
 
@@ -163,7 +218,9 @@ def run(args: argparse.Namespace) -> int:
             held = set(zip(held["segment_id"], held["code"], held["coder"]))
             fresh = codings[[k not in held for k in zip(codings["segment_id"], codings["code"], codings["coder"])]]
             if len(fresh):  # one action in the audit log that records the settings (read by the AI-use appendix)
-                with proj.batch(_settings_description(args, codebook, train), actor=args.coder):
+                description = _settings_description(args, codebook, train) if est is None else \
+                    _reader_description(args, codebook, est)
+                with proj.batch(description, actor=args.coder):
                     ids = proj.add_codings(fresh, codebook=codebook)
             else:
                 ids = []
@@ -176,9 +233,10 @@ def run(args: argparse.Namespace) -> int:
     themes = codings.loc[~codings["code"].str.contains("/", regex=False), "code"].value_counts()
     theme_text = ", ".join(f"{t} {int(themes[t])}" for t in codebook.theme_keys() if t in themes)
     print(
-        f"{len(codings)} codings ({args.method}) on {n_coded} of {len(seg) - n_fac} turns"
+        f"{len(codings)} codings ({args.method if est is None else 'reader ' + est.model}) on {n_coded} of "
+        f"{len(seg) - n_fac} turns"
         + (f" ({n_fac} facilitator turns not coded)" if n_fac else "")
         + (f"; themes: {theme_text}" if theme_text else ""),
         file=stream,
     )
-    return 1 if failures else 0
+    return 1 if failures or (est is not None and len(est.not_coded_)) else 0

@@ -62,6 +62,9 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _common.add_anonymise_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    from ._reader import add_reader_arguments
+
+    add_reader_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -134,6 +137,8 @@ def _ai_use(args, codings, codebook, method):
     from ..report.ai_use import ai_use, ai_use_from_project, machine_coder
 
     against = getattr(args, "validate_against", None)
+    if method == "reader":  # coded here by the reading model, validated against a person's coding in the project
+        return _reader_ai_use(args, codings, codebook, against)
     if getattr(args, "project", None) and not args.codings:
         info = ai_use_from_project(args.project, machine=args.machine_coder, against=against, n_boot=args.boot)
         if info is None and against:
@@ -163,6 +168,46 @@ def _ai_use(args, codings, codebook, method):
     return ai_use(codings, machine=machine, against=against, codebook=codebook, n_boot=args.boot)
 
 
+def _reader_ai_use(args, codings, codebook, against):
+    """The appendix's facts for codings the reader made in this run (none is a reviewed coding)."""
+    from ..report.ai_use import ai_use
+    from ._reader import audit_settings
+
+    if not len(codings):
+        return None
+    est = args._reader_coder
+    everything = codings
+    if getattr(args, "project", None):
+        from ..project import Project
+
+        with Project.open(args.project) as proj:
+            held = proj.codings()
+        held = held[held["coder"].astype(str) != est.coder_]  # the project's own copies of the reader's suggestions
+        everything = pd.concat([codings.drop(columns=["uncertain"], errors="ignore"), held], ignore_index=True)
+    elif against:
+        raise InputError("--validate-against with --reader needs --project (where the person's coding is)")
+    return ai_use(everything, machine=est.coder_, against=against, codebook=codebook,
+                  settings=audit_settings(est), n_boot=args.boot)
+
+
+def _reader_codings(args, corpus, codebook) -> pd.DataFrame:
+    """Code the (pseudonymised) corpus through the reading model; answers cached in the project or beside the report."""
+    from ._reader import run_reader
+
+    train = read_codings(args.train, corpus) if args.train else None
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = args.reader_cache or args.project or out / "reader-cache.sqlite"
+    # the corpus is already pseudonymised here (unless --no-anonymise); the reader pseudonymises again by default
+    codings, est = run_reader(args, corpus, codebook, train=train, cache=cache, progress=not args.quiet)
+    args._reader_coder = est
+    if len(est.not_coded_):
+        from ._reader import write_atomic
+
+        write_atomic(est.not_coded_, out / "reader_not_coded.csv")
+    return codings
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
     from tqdm import tqdm
@@ -182,6 +227,15 @@ def run(args: argparse.Namespace) -> int:
     if args.validate_against and not (args.project or args.codings):
         raise InputError("--validate-against needs --project (or --codings holding the person's codings too): "
                          "codings made here have no human sample to compare with")
+    from ._reader import wants_reader
+
+    reader = wants_reader(args)
+    if reader:
+        from ..coding.reader_client import check_url
+
+        check_url(args.reader, allow_remote=args.allow_remote)  # refused before anything is read or connected
+        if args.codings:
+            raise InputError("give --codings (existing codings) or --reader (code them now), not both")
     codebook = _load_codebook(args)
     agreement = _read_agreement(args.agreement)
     corpus = _common.load_corpus(args)
@@ -193,6 +247,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         bar.set_postfix_str("coding")
         method = None
+        if codings is None and reader:
+            codings, method = _reader_codings(args, corpus, codebook), "reader"
         if codings is None:
             codings = _project_codings(args)
             if codings is None:

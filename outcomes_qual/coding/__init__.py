@@ -4,7 +4,9 @@ Coders: :class:`KeywordCoder` (word-boundary keyword and phrase matching),
 :class:`SemanticCoder` (zero-shot similarity to the codebook in an embedding
 space), :class:`SupervisedCoder` (learns from human codings) and
 :class:`EnsembleCoder` (the default, combining them with
-:class:`CodebookClassifier`, a theme classifier trained on the codebook's texts). Each has
+:class:`CodebookClassifier`, a theme classifier trained on the codebook's texts), and
+:class:`ReaderCoder` (a reading model on a chat-completions server the evaluator
+brings; see docs/reader.md and :func:`reader_autocode`). Each has
 ``fit(segments, codings=None)``, ``predict_proba(segments)`` and
 ``predict(segments)``; ``predict`` returns the codings table
 (:data:`outcomes_qual.schema.CODING_COLUMNS`).
@@ -37,6 +39,7 @@ from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_lab
 from .codebook_classifier import CodebookClassifier
 from .ensemble import EnsembleCoder
 from .keyword import KeywordCoder
+from .reader import NOT_CODED_COLUMNS, ReaderCoder, reader_autocode
 from .semantic import SemanticCoder, codebook_items
 from .supervised import CV_AGREEMENT_COLUMNS, SupervisedCoder, cross_validate_agreement
 
@@ -133,6 +136,8 @@ __all__ = [
     "METHODS",
     "EnsembleCoder",
     "KeywordCoder",
+    "NOT_CODED_COLUMNS",
+    "ReaderCoder",
     "STRATEGIES",
     "SUGGEST_COLUMNS",
     "SemanticCoder",
@@ -144,6 +149,7 @@ __all__ = [
     "codebook_items",
     "cross_validate_agreement",
     "make_coder",
+    "reader_autocode",
     "suggest_next",
     "theme_labels",
 ]

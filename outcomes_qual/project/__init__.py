@@ -4,7 +4,7 @@ Examples
 --------
 >>> from outcomes_qual.project import Project, SCHEMA_VERSION
 >>> SCHEMA_VERSION
-3
+4
 """
 
 from ._schema import SCHEMA_VERSION

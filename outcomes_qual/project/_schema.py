@@ -8,9 +8,9 @@ a file from a newer version of the toolkit is refused and left untouched.
 Examples
 --------
 >>> SCHEMA_VERSION
-3
+4
 >>> sorted(MIGRATIONS)
-[1, 2, 3]
+[1, 2, 3, 4]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 APPLICATION_ID: int = 0x4F515052
 
 #: Schema version written by this version of the toolkit.
-SCHEMA_VERSION: int = 3
+SCHEMA_VERSION: int = 4
 
 #: Seconds a writer waits for another process's write lock before giving up.
 BUSY_TIMEOUT_S: float = 30.0
@@ -143,6 +143,17 @@ CREATE TABLE name_mappings (
 );
 """
 
+_V4 = """
+CREATE TABLE reader_cache (
+    model       TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    text_hash   TEXT NOT NULL,
+    answer      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (model, prompt_hash, text_hash)
+);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -155,8 +166,10 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 #: ``MIGRATIONS[n]`` takes a version ``n - 1`` file to version ``n``.
 #: Version 1 is the first layout; version 2 records who reviewed a coding, and when;
-#: version 3 keeps the pseudonymisation mapping (never exported).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _script(_V1), 2: _script(_V2), 3: _script(_V3)}
+#: version 3 keeps the pseudonymisation mapping (never exported); version 4 caches the reader coder's
+#: answers (outcomes_qual.coding.reader_cache).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _script(_V1), 2: _script(_V2), 3: _script(_V3),
+                                                              4: _script(_V4)}
 
 
 def _corrupt(path: Path, err: Exception) -> InputError:

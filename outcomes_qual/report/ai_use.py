@@ -53,6 +53,7 @@ _METHOD_WORDS = {
     "semantic-sentence": "similarity to the code definitions and examples (sentence embeddings)",
     "semantic": "similarity to the code definitions and examples",
     "supervised": "a classifier trained on human codings",
+    "reader": "a language model reading each turn against the codebook (the reader coder, docs/reader.md)",
     "ensemble": ("the toolkit's ensemble coder (keyword matching combined with semantic similarity and a "
                  "theme classifier trained on the codebook's texts)"),
 }
@@ -394,7 +395,12 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
     if info.embedding_model and not info.embedding_model_recorded:  # a recorded model is among the settings
         first += (f" The sentence-embedding model installed with this copy of the toolkit is {info.embedding_model}; "
                   "the codings do not record whether they were made with it.")
-    first += " outcomes_qual works offline: no text was sent to an external service and no model was downloaded."
+    if "reader" in info.methods:  # the turns went to a model server the evaluator ran (or allowed)
+        first += (f" The turns were sent{' pseudonymised' if info.settings.get('pseudonymised') == 'yes' else ''} "
+                  f"to the model {info.settings.get('model', '(not recorded)')} on the server "
+                  f"{info.settings.get('server', '(not recorded)')}; its suggestions are not reviewed codings.")
+    else:
+        first += " outcomes_qual works offline: no text was sent to an external service and no model was downloaded."
     paras = [first]
     if info.validated:
         row = info.agreement.iloc[-1]
