@@ -172,14 +172,16 @@
       sessionStorage.setItem(key, JSON.stringify({id: items[i].getAttribute("data-id"), index: i,
                                                   top: Math.round(items[i].getBoundingClientRect().top)}));
     }
-    function restore() {
+    function toAnchor() {  // #turn-N: that turn's first (strongest) suggestion, else the first one in view
       var target = location.hash && /^#turn-\d+$/.test(location.hash) ? document.getElementById(location.hash.slice(1)) : null;
-      if (target) {
-        target.scrollIntoView({block: "start"});  // again, now that the sticky bars' heights are known
-        var own = target.querySelector(".sugg");
-        if (own && inView(own)) return mark(items.indexOf(own));
-        return mark(firstInView());
-      }
+      if (!target) return false;
+      target.scrollIntoView({block: "start"});  // again, now that the sticky bars' heights are known
+      var own = target.querySelector(".sugg");
+      mark(own && inView(own) ? items.indexOf(own) : firstInView());
+      return true;
+    }
+    function restore() {
+      if (toAnchor()) return;
       var st = null;
       try { st = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { st = null; }
       if (st && items.length) {
@@ -212,6 +214,7 @@
     }
     items.forEach(function (el, k) { el.addEventListener("click", function () { mark(k); }); });
     restore();
+    window.addEventListener("hashchange", toAnchor);
     var ticking = false;
     window.addEventListener("scroll", function () {  // the mark follows the screen: never left off it
       if (ticking) return;
