@@ -58,16 +58,21 @@ CONSENSUS = "consensus"
 
 
 def default_pair(proj: Project) -> tuple[str, str] | None:
-    """The two coders the agreement page opens with: the pair with the most turns both coded.
+    """The two coders the agreement page opens with: two people if they can be, with the most turns both coded.
 
-    ``consensus`` (agreed codings) is never one of them; ties go to the
-    coders with more codings, then by name. ``None`` when no two coders
-    coded the same transcript.
+    Pairs of people come before a person and an auto-coder (a coder with
+    codings made by a method other than ``manual``), which come before two
+    auto-coders; within those, the pair with the most turns coded in the
+    transcripts both coded; ties go to the coders with more codings, then by
+    name. ``consensus`` (agreed codings) is never one of them. ``None`` when
+    no two coders coded the same transcript.
     """
     rows = proj.conn.execute(
         "SELECT c.coder, s.transcript_id, count(DISTINCT c.segment_id) FROM codings c JOIN segments s "
         "USING (segment_id) WHERE c.status != 'rejected' AND c.coder != ? GROUP BY c.coder, s.transcript_id",
         (CONSENSUS,)).fetchall()
+    machines = {r[0] for r in proj.conn.execute(
+        "SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")}
     per: dict[str, dict[str, int]] = {}
     for coder, tid, n in rows:
         per.setdefault(coder, {})[tid] = int(n)
@@ -78,7 +83,7 @@ def default_pair(proj: Project) -> tuple[str, str] | None:
             common = set(per[a]) & set(per[b])
             if not common:
                 continue
-            key = sum(min(per[a][t], per[b][t]) for t in common)
+            key = (-((a in machines) + (b in machines)), sum(min(per[a][t], per[b][t]) for t in common))
             if best_key is None or key > best_key:
                 best, best_key = (a, b), key
     return best
@@ -115,7 +120,11 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
     b = codings[codings["coder"] == coder_b]
     table = agreement(a, b, segments=segments, level=level)
     diff = disagreements(a, b, segments=segments, level=level)
-    label = codebook.label if codebook is not None else (lambda k: k)
+    names = codebook.label if codebook is not None else (lambda k: k)
+
+    def label(code: str) -> str:  # the library's pooled row is "all": every (turn, code) decision once
+        return f"All {level}s, pooled" if code == "all" and (codebook is None or "all" not in codebook) else names(code)
+
     rows = [{
         "code": r.code, "label": label(r.code), "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
         "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
