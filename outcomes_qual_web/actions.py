@@ -169,7 +169,8 @@ def do_agree(proj, form, coder: str) -> str:
                     actor=coder):
         for code in dict.fromkeys(c.strip() for c in codes):
             proj.code_segment(sid, code, coder=consensus)
-    return f"agreed coding of {sid} recorded as {consensus}: {', '.join(codes)}"
+    labels = ", ".join(data.code_label(proj, c) for c in dict.fromkeys(c.strip() for c in codes))
+    return f"agreed coding of {data.turn_name(proj, sid)} recorded as {consensus}: {labels}"
 
 
 WRITES = {
