@@ -156,7 +156,7 @@
     }
     function firstInView() { var i = firstFrom(); return i < items.length && inView(items[i]) ? i : null; }
     function mark(i, quiet) {  // quiet: the mark moved with scrolling; the panel keeps the turn the person chose
-      items.forEach(function (el) { el.classList.remove("current"); });
+      if (current !== null && items[current]) items[current].classList.remove("current");
       current = i;
       if (i === null) return;
       items[i].classList.add("current");
