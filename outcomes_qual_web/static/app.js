@@ -137,7 +137,7 @@
   function setupKeys() {
     var items = Array.prototype.slice.call(document.querySelectorAll(".sugg"));
     var reviewForm = document.getElementById("review-form");
-    var key = "oq-current:" + location.pathname + location.search;
+    var key = "oq-current:" + location.pathname + location.search, placeKey = "oq-place:" + location.pathname;
     var current = null;  // index into items, or null when no suggestion is on screen
 
     function inView(el) {  // at least half of it shows below the sticky bars and above the window's bottom
@@ -167,30 +167,52 @@
       mark(Math.max(0, Math.min(items.length - 1, i)));
       if (scroll && !inView(items[current])) items[current].scrollIntoView({block: "center"});
     }
-    function save(i) {
+    function save(i) {  // the suggestion acted on, for the page the server sends back after the action
       if (i === null || !items[i]) return;
-      sessionStorage.setItem(key, JSON.stringify({id: items[i].getAttribute("data-id"), index: i,
+      sessionStorage.setItem(key, JSON.stringify({id: items[i].getAttribute("data-id"), index: i, at: Date.now(),
                                                   top: Math.round(items[i].getBoundingClientRect().top)}));
+    }
+    function taken(k) {  // a stored place, used once, and only just after the action that stored it (2 minutes)
+      var st = null;
+      try { st = JSON.parse(sessionStorage.getItem(k) || "null"); } catch (e) { st = null; }
+      sessionStorage.removeItem(k);
+      return st && Date.now() - (st.at || 0) < 120000 ? st : null;
+    }
+    // Run fn now and once more two frames later, when turns first estimated (content-visibility) have been
+    // laid out at their real height and may have moved what fn placed, unless the person moved meanwhile.
+    function settle(fn) {
+      var moved = false;
+      function stop() { moved = true; }
+      ["wheel", "touchmove", "keydown", "mousedown"].forEach(function (t) {
+        window.addEventListener(t, stop, {once: true, passive: true});
+      });
+      fn();
+      requestAnimationFrame(function () { requestAnimationFrame(function () { if (!moved) fn(); }); });
     }
     function toAnchor() {  // #turn-N: that turn's first (strongest) suggestion, else the first one in view
       var target = location.hash && /^#turn-\d+$/.test(location.hash) ? document.getElementById(location.hash.slice(1)) : null;
       if (!target) return false;
-      target.scrollIntoView({block: "start"});  // again, now that the sticky bars' heights are known
-      var own = target.querySelector(".sugg");
-      mark(own && inView(own) ? items.indexOf(own) : firstInView());
+      settle(function () {
+        target.scrollIntoView({block: "start"});  // again, now that the sticky bars' heights are known
+        var own = target.querySelector(".sugg");
+        mark(own && inView(own) ? items.indexOf(own) : firstInView());
+      });
       return true;
     }
     function restore() {
+      var place = taken(placeKey), st = taken(key);
       if (toAnchor()) return;
-      var st = null;
-      try { st = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { st = null; }
-      if (st && items.length) {
-        var el = document.getElementById("s-" + st.id) || items[Math.min(st.index | 0, items.length - 1)];
-        window.scrollBy(0, el.getBoundingClientRect().top - (st.top || 0));  // where the last one was
+      var turn = place && document.getElementById(place.turn);
+      var el = st && items.length ? document.getElementById("s-" + st.id) ||
+        items[Math.min(st.index | 0, items.length - 1)] : null;
+      settle(function () {
+        // after any action (a memo, a span, undo): the turn that was at the top is at the top again
+        if (turn) window.scrollBy(0, turn.getBoundingClientRect().top - place.top);
+        if (!el) return mark(firstInView());
+        window.scrollBy(0, el.getBoundingClientRect().top - (st.top || 0));  // the next one where the last one was
         if (!inView(el)) el.scrollIntoView({block: "center"});
-        return mark(items.indexOf(el));
-      }
-      mark(firstInView());
+        mark(items.indexOf(el));
+      });
     }
     function submit(form, button) {
       if (!form) return;
@@ -206,6 +228,17 @@
                 ", the suggestion on screen: press the key again to act on it.");
       return null;
     }
+    document.addEventListener("submit", function () {  // every form posts and comes back: keep the place
+      var turns = document.querySelectorAll("section.turn"), top = hiddenTop(), lo = 0, hi = turns.length;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (turns[mid].getBoundingClientRect().bottom > top) hi = mid; else lo = mid + 1;
+      }
+      if (lo < turns.length) {
+        sessionStorage.setItem(placeKey, JSON.stringify({turn: turns[lo].id, at: Date.now(),
+                                                         top: Math.round(turns[lo].getBoundingClientRect().top)}));
+      }
+    }, true);
     if (reviewForm) {
       reviewForm.addEventListener("submit", function (e) {
         var s = e.submitter && e.submitter.closest(".sugg");

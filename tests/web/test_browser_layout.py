@@ -95,6 +95,12 @@ def on_screen(page, sel: str) -> bool:
     return g["top"] >= g["hidden"] - 1 and g["bottom"] <= g["height"] + 1
 
 
+def starts_on_screen(page, sel: str) -> bool:
+    """The element's first line is in the window, below the sticky bars."""
+    g = page.evaluate(GEOMETRY, sel)
+    return g["hidden"] - 1 <= g["top"] and g["top"] + 20 <= g["height"]
+
+
 def current_id(page) -> int | None:
     got = page.evaluate("() => window.oqCurrent()")
     assert page.locator(".sugg.current").count() == (0 if got is None else 1)
@@ -204,6 +210,18 @@ def test_narrow_window_keeps_header_bar_and_panel_in_reach(browser, long_server,
     with page.expect_navigation():
         page.click("#span-submit")
     assert page.text_content("#flash") == f"coded Time on long turn 8 (characters {start}-{end})"
+    # the page comes back where it was: turn 8 in view, now with its coded span
+    assert page.evaluate("() => scrollY") > 0 and on_screen(page, "#turn-8 .turn-text .coded")
+    # a memo on it, from the panel beside it (key m), also leaves the turn in place
+    page.click("#turn-8 .speaker")
+    page.keyboard.press("m")
+    assert page.evaluate("() => document.activeElement.id") == "memo-text"
+    assert starts_on_screen(page, "#turn-8 .turn-text")
+    page.keyboard.type("Caseloads again.")
+    with page.expect_navigation():
+        page.click("#memo-submit")
+    assert page.text_content("#flash") == "memo saved on long turn 8"
+    assert starts_on_screen(page, "#turn-8 .memo-text")
     with Project.open(path) as proj:
         assert proj.texts()["long"][start:end] == "caseloads are huge"
     # no page is wider than the window: wide tables scroll inside their own box
