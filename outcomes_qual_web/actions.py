@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from outcomes_qual.errors import InputError
 from outcomes_qual.project.store import StaleCodingError
 
+from . import data
 from .security import check_csrf, csrf_in_body, safe_next
 
 logger = logging.getLogger(__name__)
@@ -105,16 +106,16 @@ def _seen(form) -> str:
 
 def do_accept(proj, form, coder: str) -> str:
     cid = _int_field(form, "coding_id")
-    _coding(proj, cid)
+    _, sid, code, *_ = _coding(proj, cid)
     proj.accept([cid], reviewer=coder, expect=_seen(form))
-    return f"accepted coding {cid}"
+    return f"accepted {data.code_label(proj, code)} on {data.turn_name(proj, sid)}"
 
 
 def do_reject(proj, form, coder: str) -> str:
     cid = _int_field(form, "coding_id")
-    _coding(proj, cid)
+    _, sid, code, *_ = _coding(proj, cid)
     proj.reject([cid], reviewer=coder, expect=_seen(form))
-    return f"rejected coding {cid}"
+    return f"rejected {data.code_label(proj, code)} on {data.turn_name(proj, sid)}"
 
 
 def do_change(proj, form, coder: str) -> str:
@@ -130,7 +131,7 @@ def do_change(proj, form, coder: str) -> str:
             proj.code_segment(sid, code, coder=coder)
         else:
             proj.code_span(tid, int(start), int(end), code, coder=coder)
-    return f"changed {old} to {code} on {sid}"
+    return f"changed {data.code_label(proj, old)} to {data.code_label(proj, code)} on {data.turn_name(proj, sid)}"
 
 
 def do_code_span(proj, form, coder: str) -> str:
@@ -138,7 +139,9 @@ def do_code_span(proj, form, coder: str) -> str:
     start, end = _int_field(form, "start"), _int_field(form, "end")
     code = _text_field(form, "code")
     ids = proj.code_span(tid, start, end, code, coder=coder)
-    return f"coded {tid}[{start}:{end}] as {code} ({len(ids)} coding(s))"
+    sids = [r[0] for r in proj.conn.execute(
+        f"SELECT segment_id FROM codings WHERE coding_id IN ({','.join('?' * len(ids))})", list(ids))] if ids else []
+    return f"coded {data.code_label(proj, code)} on {data.turn_name(proj, sids)} (characters {start}-{end})"
 
 
 def do_code_turn(proj, form, coder: str) -> str:
@@ -147,7 +150,7 @@ def do_code_turn(proj, form, coder: str) -> str:
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
         raise BadRequest(f"turn {sid!r} is not in the project", status=404)
     proj.code_segment(sid, code, coder=coder)
-    return f"coded {sid} as {code}"
+    return f"coded {data.code_label(proj, code)} on {data.turn_name(proj, sid)}"
 
 
 def do_memo(proj, form, coder: str) -> str:
@@ -157,6 +160,10 @@ def do_memo(proj, form, coder: str) -> str:
     target = _text_field(form, "target_id", required=target_type != "project")
     text = _text_field(form, "text", max_len=MAX_MEMO)
     proj.add_memo(target_type, target, text, author=coder)
+    if target_type == "segment":
+        return f"memo saved on {data.turn_name(proj, target)}"
+    if target_type == "code":
+        return f"memo saved on code {data.code_label(proj, target)}"
     return f"memo saved on {target_type} {target or ''}".strip()
 
 
@@ -192,7 +199,8 @@ def do_agree(proj, form, coder: str) -> str:
                     actor=coder):
         for code in dict.fromkeys(c.strip() for c in codes):
             proj.code_segment(sid, code, coder=CONSENSUS)
-    return f"agreed coding of {sid} recorded as {CONSENSUS}: {', '.join(codes)}"
+    labels = ", ".join(data.code_label(proj, c) for c in dict.fromkeys(c.strip() for c in codes))
+    return f"agreed coding of {data.turn_name(proj, sid)} recorded as {CONSENSUS}: {labels}"
 
 
 WRITES = {

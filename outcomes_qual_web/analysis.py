@@ -50,16 +50,56 @@ def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", l
     for code, part in table.groupby("code", sort=False):
         cells = {r.role: {"n": int(r.n), "base": int(r.base), "percent": _num(r.percent),
                           "share": _num(r.share_of_code)} for r in part.itertuples()}
-        rows.append({"code": code, "cells": [cells.get(r) for r in roles]})
+        label = codebook.label(code) if codebook is not None else code
+        rows.append({"code": code, "label": label, "cells": [cells.get(r) for r in roles]})
     return {"roles": roles, "rows": rows, "unit": unit, "status": status}
 
 
-def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "code") -> dict:
+#: The coder agreed codings are recorded under (see :func:`outcomes_qual_web.actions.do_agree`).
+CONSENSUS = "consensus"
+
+
+def default_pair(proj: Project) -> tuple[str, str] | None:
+    """The two coders the agreement page opens with: two people if they can be, with the most turns both coded.
+
+    Pairs of people come before a person and an auto-coder (a coder with
+    codings made by a method other than ``manual``), which come before two
+    auto-coders; within those, the pair with the most turns coded in the
+    transcripts both coded; ties go to the coders with more codings, then by
+    name. ``consensus`` (agreed codings) is never one of them. ``None`` when
+    no two coders coded the same transcript.
+    """
+    rows = proj.conn.execute(
+        "SELECT c.coder, s.transcript_id, count(DISTINCT c.segment_id) FROM codings c JOIN segments s "
+        "USING (segment_id) WHERE c.status != 'rejected' AND c.coder != ? GROUP BY c.coder, s.transcript_id",
+        (CONSENSUS,)).fetchall()
+    machines = {r[0] for r in proj.conn.execute(
+        "SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")}
+    per: dict[str, dict[str, int]] = {}
+    for coder, tid, n in rows:
+        per.setdefault(coder, {})[tid] = int(n)
+    best, best_key = None, None
+    coders = sorted(per, key=lambda c: (-sum(per[c].values()), c))
+    for i, a in enumerate(coders):
+        for b in coders[i + 1:]:
+            common = set(per[a]) & set(per[b])
+            if not common:
+                continue
+            key = (-((a in machines) + (b in machines)), sum(min(per[a][t], per[b][t]) for t in common))
+            if best_key is None or key > best_key:
+                best, best_key = (a, b), key
+    return best
+
+
+def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "code", codebook=None) -> dict:
     """Agreement per code of two coders, and the turns where they differ.
 
-    The units are every turn of the transcripts **both** coders coded
-    (facilitator turns left out), so a turn neither coded counts as agreement
-    that a code is absent. Rejected codings are left out.
+    The units are every participant turn of the transcripts **both** coders
+    coded (facilitator turns left out, as in
+    :func:`outcomes_qual.agreement.agreement`), so a turn neither coded counts
+    as agreement that a code is absent. Rejected codings are left out. A
+    disagreement whose turn has an agreed coding (coder ``consensus``) is
+    listed as resolved, with the agreed codes, rather than as open.
     """
     if coder_a == coder_b:
         raise InputError("choose two different coders")
@@ -82,8 +122,13 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
     b = codings[codings["coder"] == coder_b]
     table = agreement(a, b, segments=segments, level=level)
     diff = disagreements(a, b, segments=segments, level=level)
+    names = codebook.label if codebook is not None else (lambda k: k)
+
+    def label(code: str) -> str:  # the library's pooled row is "all": every (turn, code) decision once
+        return f"All {level}s, pooled" if code == "all" and (codebook is None or "all" not in codebook) else names(code)
+
     rows = [{
-        "code": r.code, "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
+        "code": r.code, "label": label(r.code), "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
         "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
         "note": r.note if isinstance(r.note, str) else "",
     } for r in table.itertuples()]
@@ -95,5 +140,26 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
         "only_b": list(r.only_b) if not isinstance(r.only_b, str) else [x for x in r.only_b.split(";") if x],
         "text": r.text,
     } for r in diff.itertuples()]
-    return {"coder_a": coder_a, "coder_b": coder_b, "rows": rows, "disagreements": listed,
-            "transcripts": sorted(tids), "n_units": len(segments)}
+    agreed = _agreed(proj, [d["segment_id"] for d in listed], level=level)
+    for d in listed:
+        d["agreed"] = agreed.get(d["segment_id"], [])
+    analysed = segments[segments["role"].astype(object).fillna("") != "facilitator"]
+    return {"coder_a": coder_a, "coder_b": coder_b, "rows": rows,
+            "disagreements": [d for d in listed if not d["agreed"]],
+            "resolved": [d for d in listed if d["agreed"]],
+            "transcripts": sorted(tids), "n_units": len(analysed)}
+
+
+def _agreed(proj: Project, segment_ids: list[str], *, level: str) -> dict[str, list[str]]:
+    """The agreed codes (coder ``consensus``, not rejected) of each of ``segment_ids`` that has any."""
+    out: dict[str, list[str]] = {}
+    for i in range(0, len(segment_ids), 500):
+        chunk = segment_ids[i:i + 500]
+        for sid, code in proj.conn.execute(
+            f"SELECT segment_id, code FROM codings WHERE coder = ? AND status != 'rejected' AND segment_id IN "
+            f"({','.join('?' * len(chunk))}) ORDER BY coding_id", [CONSENSUS, *chunk]
+        ):
+            code = code.split("/", 1)[0] if level == "theme" else code
+            if code not in out.setdefault(sid, []):
+                out[sid].append(code)
+    return out

@@ -141,6 +141,7 @@ def create_app(project_path, *, token: str | None = None, host: str = "127.0.0.1
         Route("/analysis/agreement", pages.agreement),
         Route("/action/{name}", actions.write, methods=["POST"]),
         Route("/api/version", pages.version),
+        Route("/favicon.ico", pages.favicon),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
     sessions = Sessions()

@@ -117,6 +117,73 @@ def pieces(text: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
     return out
 
 
+def marked_pieces(text: str, evidence: list[tuple[int, int]], coded: list[tuple[int, int, str, str]],
+                  ) -> list[tuple[str, bool, tuple]]:
+    """Split ``text`` into runs: (piece, keyword evidence?, the coded spans over it as (code, colour) pairs).
+
+    Keyword evidence of a suggestion and a span someone coded are shown
+    differently, so each run says which it is; the pieces join back to
+    ``text`` exactly.
+
+    Examples
+    --------
+    >>> marked_pieces("abcdef", [(1, 3)], [(2, 5, "time", "#d62728")])
+    [('a', False, ()), ('b', True, ()), ('c', True, (('time', '#d62728'),)), ('de', False, (('time', '#d62728'),)), ('f', False, ())]
+    """
+    n = len(text)
+    cuts = {0, n}
+    for s, e in evidence:
+        cuts.update((min(max(s, 0), n), min(max(e, 0), n)))
+    for s, e, _, _ in coded:
+        cuts.update((min(max(s, 0), n), min(max(e, 0), n)))
+    bounds = sorted(cuts)
+    out: list[tuple[str, bool, tuple]] = []
+    for a, b in zip(bounds, bounds[1:]):
+        ev = any(s <= a and b <= e for s, e in evidence)
+        codes = tuple(dict.fromkeys((code, color) for s, e, code, color in coded if s <= a and b <= e))
+        if out and out[-1][1] == ev and out[-1][2] == codes:
+            out[-1] = (out[-1][0] + text[a:b], ev, codes)
+        else:
+            out.append((text[a:b], ev, codes))
+    return out or [(text, False, ())]
+
+
+def code_label(proj: Project, code: str) -> str:
+    """The label the latest codebook gives ``code`` (the key itself when the code is not in it)."""
+    try:
+        return proj.codebook().label(code)
+    except InputError:
+        return code
+
+
+def turn_name(proj: Project, segment_ids) -> str:
+    """How a message names one or more turns: ``"fg1 turn 4"``, ``"fg1 turns 3-5"``."""
+    ids = [segment_ids] if isinstance(segment_ids, str) else list(segment_ids)
+    if not ids:
+        return "no turn"
+    marks = ",".join("?" * len(ids))
+    rows = proj.conn.execute(f"SELECT transcript_id, turn FROM segments WHERE segment_id IN ({marks}) ORDER BY seq",
+                             ids).fetchall()
+    if not rows:
+        return ", ".join(ids)
+    tid, turns = rows[0][0], [r[1] for r in rows]
+    if len(turns) == 1:
+        return f"{tid} turn {turns[0]}"
+    return f"{tid} turns {turns[0]}-{turns[-1]}"
+
+
+def _clip(text: str, n: int, *, keep_end: bool = False) -> str:
+    """``text`` cut to about ``n`` characters at a space, with an ellipsis where it was cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= n:
+        return text
+    if keep_end:
+        cut = text[-n:]
+        return "\u2026" + cut[cut.find(" ") + 1:] if " " in cut else "\u2026" + cut
+    cut = text[:n]
+    return (cut[:cut.rfind(" ")] if " " in cut else cut) + "\u2026"
+
+
 @dataclass
 class CodeInfo:
     key: str
@@ -252,17 +319,23 @@ def transcript_view(proj: Project, transcript_id: str, *, show_names: bool, colo
         suggestions = [c for c in own if c["status"] == "suggested"]
         decided = [c for c in own if c["status"] == "accepted"]
         rejected = [c for c in own if c["status"] == "rejected"]
-        marks = []
-        for c in suggestions + decided:
+        evidence, coded = [], []  # a suggestion's evidence; spans people decided (coded or accepted)
+        for c in suggestions:
             if c["start_char"] is not None:
-                marks.append((max(0, c["start_char"] - start), min(end, c["end_char"]) - start))
-            elif c["status"] == "suggested":
-                marks.extend(highlight_ranges(seg_text, evidence_terms(c["evidence"])))
+                evidence.append((max(0, c["start_char"] - start), min(end, c["end_char"]) - start))
+            else:
+                evidence.extend(highlight_ranges(seg_text, evidence_terms(c["evidence"])))
+        for c in decided:
+            if c["start_char"] is not None:
+                coded.append((max(0, c["start_char"] - start), min(end, c["end_char"]) - start, c["code"],
+                              c["color"]))
         turns.append(SimpleNamespace(
             segment_id=sid, turn=turn, role=role or "unknown",
             speaker=speaker_label(role, pid, speaker, show_names),
-            start_char=start, end_char=end, pieces=pieces(seg_text, marks),
-            suggestions=[SimpleNamespace(**c) for c in sorted(suggestions, key=lambda c: queue_priority(c["confidence"]))],
+            start_char=start, end_char=end, pieces=marked_pieces(seg_text, evidence, coded),
+            # strongest first: the suggestion the keys act on first is the one the coder is surest of
+            suggestions=[SimpleNamespace(**c) for c in sorted(
+                suggestions, key=lambda c: (c["confidence"] is None, -(c["confidence"] or 0), c["coding_id"]))],
             codings=[SimpleNamespace(**c) for c in decided], rejected=[SimpleNamespace(**c) for c in rejected],
             memos=[SimpleNamespace(**m) for m in memos.get(sid, [])], facilitator=role == "facilitator",
         ))
@@ -275,9 +348,14 @@ def transcript_view(proj: Project, transcript_id: str, *, show_names: bool, colo
 
 def review_queue(proj: Project, *, coder: str | None = None, limit: int = 50, show_names: bool = False,
                  ) -> list[dict]:
-    """Pending suggestions, least sure first: ordered by |confidence - 0.5|, then coding id."""
+    """Pending suggestions, least sure first: ordered by |confidence - 0.5|, then coding id.
+
+    Each item carries ``context``: the turn before it and, when that is not
+    the facilitator's, the facilitator's last question within five turns
+    (oldest first, clipped), since a turn often cannot be judged alone.
+    """
     sql = ("SELECT c.coding_id, c.segment_id, s.transcript_id, s.turn, s.role, s.participant_id, s.speaker, "
-           "c.code, c.coder, c.confidence, c.evidence, s.text FROM codings c JOIN segments s USING (segment_id) "
+           "c.code, c.coder, c.confidence, c.evidence, s.text, s.seq FROM codings c JOIN segments s USING (segment_id) "
            "WHERE c.status = 'suggested'")
     params: list = []
     if coder:
@@ -287,14 +365,34 @@ def review_queue(proj: Project, *, coder: str | None = None, limit: int = 50, sh
             "LIMIT ?")
     params += [THRESHOLD, int(limit)]
     out = []
-    for (cid, sid, tid, turn, role, pid, speaker, code, by, conf, evidence, text) in proj.conn.execute(sql, params):
+    for (cid, sid, tid, turn, role, pid, speaker, code, by, conf, evidence, text, seq) in proj.conn.execute(
+            sql, params).fetchall():
         out.append({
+            "context": _context(proj, tid, seq, show_names),
             "coding_id": cid, "segment_id": sid, "transcript_id": tid, "turn": turn, "role": role or "unknown",
             "speaker": speaker_label(role, pid, speaker, show_names), "code": code, "coder": by,
             "confidence": conf, "evidence": evidence or "", "doubt": queue_priority(conf),
             "pieces": pieces(text, highlight_ranges(text, evidence_terms(evidence))),
         })
     return out
+
+
+def _context(proj: Project, transcript_id: str, seq: int, show_names: bool) -> list[dict]:
+    """The turn before ``seq`` and, if that is not the facilitator's, the facilitator's last question (within 5)."""
+    cols = "turn, role, participant_id, speaker, text"
+    prev = proj.conn.execute(f"SELECT {cols} FROM segments WHERE transcript_id = ? AND seq < ? ORDER BY seq DESC "
+                             "LIMIT 1", (transcript_id, seq)).fetchone()
+    if prev is None:
+        return []
+    rows = [(prev, True)]
+    if prev[1] != "facilitator":
+        question = proj.conn.execute(
+            f"SELECT {cols} FROM segments WHERE transcript_id = ? AND seq < ? AND seq >= ? AND role = 'facilitator' "
+            "ORDER BY seq DESC LIMIT 1", (transcript_id, seq - 1, seq - 6)).fetchone()
+        if question is not None:
+            rows.insert(0, (question, False))
+    return [{"turn": turn, "role": role or "unknown", "speaker": speaker_label(role, pid, speaker, show_names),
+             "text": _clip(text, 240, keep_end=last)} for (turn, role, pid, speaker, text), last in rows]
 
 
 def machine_coders(proj: Project) -> list[str]:

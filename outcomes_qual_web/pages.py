@@ -9,11 +9,12 @@ an unknown id is a 404 with a clear message.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from outcomes_qual.errors import InputError
 
@@ -63,6 +64,11 @@ def _colors(codes) -> dict[str, str]:
     return {c.key: c.color for c in codes if c.depth == 0}
 
 
+def _labels(codes) -> dict[str, str]:
+    """Code key -> the codebook's label, for chips, the queue and the analysis tables."""
+    return {c.key: c.label for c in codes}
+
+
 # --------------------------------------------------------------------- coder
 async def coder_form(request: Request):
     nxt = safe_next(request.query_params.get("next"))
@@ -109,7 +115,7 @@ async def transcript(request: Request):
     if got is None:
         return render_error(request, f"transcript {tid!r} is not in the project", 404)
     view, codes = got
-    return render(request, "transcript.html", t=view, codes=codes,
+    return render(request, "transcript.html", t=view, codes=codes, labels=_labels(codes),
                   themes=[c for c in codes if c.shortcut is not None])
 
 
@@ -134,6 +140,7 @@ async def queue(request: Request):
     for item in items:
         item["color"] = colors.get(item["code"].split("/")[0], data.PALETTE[0])
     return render(request, "queue.html", items=items, codes=codes, coders=coders, by=by, total=total,
+                  labels=_labels(codes),
                   themes=[c for c in codes if c.shortcut is not None], limit=limit)
 
 
@@ -188,15 +195,36 @@ async def agreement(request: Request):
     def read(proj):
         coders = data.coders(proj)
         cb, codes = data.codebook_info(proj)
-        result = analysis.coder_agreement(proj, a, b, level=level) if a and b else None
-        return coders, codes, result
+        chosen = None
+        if not a and not b:  # open with a comparison rather than a blank page
+            chosen = analysis.default_pair(proj)
+        pair = chosen or (a, b)
+        result, error = None, None
+        if pair[0] and pair[1]:
+            try:
+                result = analysis.coder_agreement(proj, pair[0], pair[1], level=level, codebook=cb)
+            except InputError as err:
+                if chosen is None:
+                    raise
+                error = str(err)
+        return coders, codes, result, chosen, pair, error
 
     try:
-        coders, codes, result = await _read(request, read)
+        coders, codes, result, chosen, (a, b), error = await _read(request, read)
     except InputError as err:
         return render_error(request, str(err), 400)
     return render(request, "agreement.html", coders=coders, a=a, b=b, level=level, result=result,
+                  chosen=chosen, error=error, labels=_labels(codes),
                   themes=[c for c in codes if c.depth == 0], codes=codes)
+
+
+#: The app's icon (also linked from every page), so browsers asking for /favicon.ico get one, not a 404.
+FAVICON = (Path(__file__).parent / "static" / "favicon.ico").read_bytes()
+
+
+async def favicon(request: Request):
+    """GET /favicon.ico: the app's icon."""
+    return Response(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
 
 async def version(request: Request):

@@ -24,6 +24,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+#: Select a turn's text, as a person would with the mouse.
+SELECT_JS = """(id) => {
+  const range = document.createRange(); range.selectNodeContents(document.querySelector(`#${id} .turn-text`));
+  const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+  document.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+}"""
+
+
 def small(path: Path) -> None:
     """Re-save a screenshot with a 128-colour palette (a fraction of the size, text still crisp)."""
     from PIL import Image
@@ -53,6 +61,13 @@ def main(argv=None) -> int:
                 proj.code_segment(sid, codes[(i + (i % 3 == 0)) % len(codes)], coder="ben")
             proj.add_memo("segment", turns[0], "Ask the team whether this is about the form or the visit.",
                           author="ana")
+            # a span coded by hand (underlined in its theme's colour, unlike the keyword evidence)
+            row = seg.set_index("segment_id").loc[turns[1]]
+            cut = row["text"].find(". ") + 1 or min(len(row["text"]), 60)
+            proj.code_span(tid, int(row["start_char"]), int(row["start_char"]) + cut, codes[1], coder="ana")
+            # one disagreement settled: the agreement page lists it as resolved
+            proj.code_segment(turns[4], codes[0], coder="consensus")
+            narrow_turn = int(seg.set_index("segment_id").loc[turns[7], "turn"])
         with BackgroundServer(path) as srv, sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 760})
@@ -65,16 +80,20 @@ def main(argv=None) -> int:
                 "web_transcript.png": f"/t/{tid}",
                 "web_queue.png": "/queue",
                 "web_matrix.png": "/analysis/matrix?status=all",
-                "web_agreement.png": "/analysis/agreement?a=ana&b=ben&level=theme",
+                "web_agreement.png": "/analysis/agreement",  # opens on the two people
             }
             for name, url in shots.items():
                 page.goto(srv.base + url)
-                if name == "web_transcript.png":
-                    page.keyboard.press("j")
-                    page.evaluate("() => window.scrollTo(0, 0)")
                 page.screenshot(path=str(HERE / name))
                 small(HERE / name)
                 print(HERE / name)
+            # a laptop split screen (800 px): a queue link to a turn, a selection in it, the panel beside it
+            page.set_viewport_size({"width": 800, "height": 800})
+            page.goto(srv.base + f"/t/{tid}#turn-{narrow_turn}")
+            page.evaluate(SELECT_JS, f"turn-{narrow_turn}")
+            page.screenshot(path=str(HERE / "web_narrow.png"))
+            small(HERE / "web_narrow.png")
+            print(HERE / "web_narrow.png")
             browser.close()
     return 0
 

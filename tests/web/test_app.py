@@ -88,7 +88,7 @@ def test_accept_reject_change_code_memo_undo(project_file):
     client, csrf = signed_in(create_app(path))
     r = client.post("/action/accept", data={"csrf": csrf, "coding_id": ids[("fg1:002", "systems_barriers")],
                                             "next": "/t/fg1"})
-    assert r.status_code == 200 and "accepted coding" in r.text
+    assert r.status_code == 200 and "accepted Systems and barriers on fg1 turn 2" in r.text
     client.post("/action/reject", data={"csrf": csrf, "coding_id": ids[("fg1:002", "time")], "next": "/t/fg1"})
     client.post("/action/change", data={"csrf": csrf, "coding_id": ids[("fg1:004", "time")],
                                         "code": "culture_shift", "next": "/t/fg1"})
@@ -162,7 +162,7 @@ def test_json_answers_for_scripts(project_file):
     client, csrf = signed_in(create_app(path))
     headers = {"X-Requested-With": "fetch", "X-CSRF-Token": csrf}
     r = client.post("/action/accept", data={"coding_id": ids[("fg2:002", "partners")]}, headers=headers)
-    assert r.json() == {"ok": True, "message": f"accepted coding {ids[('fg2:002', 'partners')]}"}
+    assert r.json() == {"ok": True, "message": "accepted Partners on fg2 turn 2"}
     r = client.post("/action/accept", data={"coding_id": "x"}, headers=headers)
     assert r.status_code == 400 and r.json()["ok"] is False
 
@@ -200,14 +200,19 @@ def test_matrix_and_agreement_follow_the_coding(project_file):
     assert '<td class="num"><b>1</b>' not in ana.get("/analysis/matrix").text
     ana.post("/action/accept", data={"csrf": csrf_a, "coding_id": ids[("fg1:003", "culture_shift")]})
     html = ana.get("/analysis/matrix").text
-    row = re.search(r"<tr><th>culture_shift</th>(.*?)</tr>", html, re.S).group(1)
-    assert re.findall(r"<b>(\d+)</b>", row) == ["0", "0", "1", "1"]  # practitioner, senior, manager, all
+    row = re.search(r'<tr><th title="culture_shift">Culture shift</th>(.*?)</tr>', html, re.S).group(1)
+    cells = [m.group(1) if (m := re.search(r"<b>(\d+)</b>", c)) else c
+             for c in re.findall(r'<td class="num">(.*?)</td>', row)]
+    # practitioner, senior, manager, all: an empty cell is a dash, not "0 0% ·"
+    assert cells == ['<span class="muted empty">–</span>'] * 2 + ["1", "1"]
     for sid, code in (("fg1:002", "systems_barriers"), ("fg1:004", "time")):
         ana.post("/action/code-turn", data={"csrf": csrf_a, "segment_id": sid, "code": code})
     ben.post("/action/code-turn", data={"csrf": csrf_b, "segment_id": "fg1:002", "code": "systems_barriers"})
     ben.post("/action/code-turn", data={"csrf": csrf_b, "segment_id": "fg1:003", "code": "culture_shift"})
     html = ana.get("/analysis/agreement?a=ana&b=ben&level=theme").text
-    assert "Disagreements (2)" in html
+    assert 'Open disagreements (<span id="n-open">2</span>)' in html
+    # the header's unit count is the table's: participant turns of fg1 (4), not all its turns (5)
+    assert "Units: 4 participant turns" in html and '<td class="num">4</td>' in html
     assert 'href="/t/fg1#turn-3"' in html and 'href="/t/fg1#turn-4"' in html
     ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": ["time"],
                                     "as_coder": "consensus"})
@@ -215,6 +220,14 @@ def test_matrix_and_agreement_follow_the_coding(project_file):
         agreed = proj.codings(coder="consensus")
         assert agreed[["segment_id", "code", "status"]].values.tolist() == [["fg1:004", "time", "accepted"]]
         assert proj.actions()["actor"].iloc[-1] == "ana"
+    # the agreed turn is resolved: no longer listed as open
+    html = ana.get("/analysis/agreement?a=ana&b=ben&level=theme").text
+    assert 'Open disagreements (<span id="n-open">1</span>)' in html
+    assert 'Resolved by an agreed coding (1)' in html
+    resolved = html[html.index('id="resolved"'):]
+    assert 'data-segment="fg1:004"' in resolved and "agreed: <b>Time</b>" in resolved
+    open_part = html[html.index('id="disagreements"'):html.index('id="resolved"')]
+    assert 'data-segment="fg1:004"' not in open_part and 'data-segment="fg1:003"' in open_part
 
 
 def test_two_coders_at_once_both_keep_their_codings(project_file):
@@ -225,7 +238,7 @@ def test_two_coders_at_once_both_keep_their_codings(project_file):
     ana.post("/action/code-turn", data={"csrf": csrf_a, "segment_id": "fg2:002", "code": "partners"})
     ben.post("/action/code-turn", data={"csrf": csrf_b, "segment_id": "fg2:002", "code": "systems_barriers"})
     html = ana.get("/t/fg2").text  # ben's coding shows for ana on reload
-    assert "partners <small>ana</small>" in html and "systems_barriers <small>ben</small>" in html
+    assert "Partners <small>ana</small>" in html and "Systems and barriers <small>ben</small>" in html
     with Project.open(path) as proj:
         got = sorted(proj.codings(status="accepted")[["coder", "code"]].itertuples(index=False, name=None))
     assert got == [("ana", "partners"), ("ben", "systems_barriers")]
@@ -269,7 +282,7 @@ def test_page_text_offsets_match_the_project(app, project_file):
     with Project.open(project_file[0]) as proj:
         text = proj.texts()["fg2"]
     for start, end, inner in re.findall(r'class="turn-text" data-start="(\d+)" data-end="(\d+)">(.*?)</div>', page):
-        shown = htmlmod.unescape(re.sub(r"</?mark>", "", inner))
+        shown = htmlmod.unescape(re.sub(r"<[^>]*>", "", inner))
         assert shown == text[int(start):int(end)]
 
 
@@ -278,7 +291,7 @@ def test_memo_on_a_code_shows_on_the_codebook(project_file):
     client, csrf = signed_in(create_app(path))
     r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "time",
                                           "text": "Only when time shapes the work <i>itself</i>.", "next": "/codebook"})
-    assert r.status_code == 200 and "memo saved on code time" in r.text
+    assert r.status_code == 200 and "memo saved on code Time" in r.text
     assert "Only when time shapes the work &lt;i&gt;itself&lt;/i&gt;." in r.text
     r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "nope", "text": "x"})
     assert r.status_code == 400 and "is in no codebook" in r.text
