@@ -77,6 +77,7 @@ class AIUse:
     level: str = "theme"
     n_units: int = 0
     n_units_review_only: int = 0
+    n_undecided: int = 0
     agreement: pd.DataFrame | None = None
     n_boot: int = 0
     random_state: int | None = 0
@@ -313,7 +314,9 @@ def ai_use(
         table = validate(codings, machine=machine, against=against, units=units, level=level, codes=codes,
                          n_boot=n_boot, random_state=random_state)
         info.against, info.agreement = against, table
-        info.n_units = int(table["n_units"].iloc[0]) if len(table) > 1 else int(table["n_units"].iloc[-1])
+        first = table.iloc[0]  # any code's decided + undecided units are the sample's turns
+        info.n_units = int(first["n_units"] + first["n_undecided"]) if len(table) > 1 else int(first["n_units"])
+        info.n_undecided = int(table["n_undecided"].iloc[-1])
         if units is None and "reviewed_by" in codings.columns:
             own = set(codings.loc[codings["coder"].astype(str) == against, "segment_id"].astype(str))
             seen = set(codings.loc[codings["reviewed_by"].astype(object).fillna("").astype(str) == against,
@@ -404,6 +407,11 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
         sample = (f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, 'turn')}, "
                   f"and the machine's coding of the same turns was compared with theirs, {what} by {what} "
                   f"({_plural(n_codes, what)}; a turn neither coded with a {what} counts as agreement that it is absent).")
+        if info.n_undecided:
+            verb = "was" if info.n_undecided == 1 else "were"
+            sample += (f" {_plural(info.n_undecided, f'(turn, {what}) decision')} {verb}"
+                       f" left out because the machine's suggestion was still pending on a turn {info.against} had "
+                       "reviewed (undecided, not a “no”).")
         if info.n_units_review_only:
             sample += (f" {_plural(info.n_units_review_only, 'turn')} of the sample entered it only through "
                        f"{info.against}'s review of the machine's suggestions, so agreement on those was not blind.")

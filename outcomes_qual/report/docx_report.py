@@ -179,7 +179,9 @@ def _agreement_sentence(agreement) -> str:
         return f"Measured agreement with a human analyst: Cohen's kappa {agreement:.2f}."
     if isinstance(agreement, pd.DataFrame):
         rows = agreement[agreement["code"].astype(str) == "all"] if "code" in agreement else agreement
-        n_turns = int(agreement["n_units"].iloc[0]) if "against" in agreement and len(agreement) > 1 else None
+        n_turns = None
+        if "against" in agreement and len(agreement) > 1:  # a validation table: decided + undecided = the sample
+            n_turns = int(agreement["n_units"].iloc[0] + agreement.get("n_undecided", pd.Series([0])).iloc[0])
         agreement = rows.iloc[0].to_dict() if len(rows) else {}
         if n_turns is not None:
             agreement["n_turns"] = n_turns
