@@ -114,3 +114,15 @@ def test_two_people_keep_the_whole_transcript_as_units(project, tmp_path, capsys
         proj.code_segment("fg:005", "time", coder="ben")
     out = _cli(capsys, "agreement", "--project", project, "--coders", "ana", "ben", "--out", tmp_path / "a.csv")
     assert "2 code(s), 10 segment unit(s)" in out  # 5 participant turns x 2 codes, pooled
+
+
+def test_kappa_of_a_code_nobody_used_is_printed_as_undefined(project, tmp_path, capsys):
+    with Project.open(project) as proj:
+        proj.code_segment("fg:005", "time", coder="ben")
+    out = _cli(capsys, "agreement", "--project", project, "--coders", "ana", "ben", "--codes", "culture_shift",
+               "--out", tmp_path / "a.csv")
+    assert "overall kappa undefined, alpha undefined, AC1 1.000" in out
+    assert pd.read_csv(tmp_path / "a.csv")["cohen_kappa"].isna().all()
+    out = _cli(capsys, "validate", "--project", project, "--against", "ana", "--boot", "0", "--level", "code")
+    line = next(x for x in out.splitlines() if x.startswith("systems_barriers/forms"))
+    assert line.split()[5:7] == ["n/a", "n/a"]  # units, machine, human, % agreement, kappa, alpha

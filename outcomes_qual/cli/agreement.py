@@ -39,6 +39,11 @@ from ._common import add_anonymise_arguments
 DECIMALS = 4
 
 
+def _f3(value) -> str:
+    """A coefficient to three places, or "undefined" (kappa of a code nobody used is undefined, not 1)."""
+    return "undefined" if value is None or pd.isna(value) else f"{value:.3f}"
+
+
 def register(subparsers) -> None:
     """Add the ``agreement`` subcommand."""
     parser = subparsers.add_parser(
@@ -141,8 +146,8 @@ def _review_run(args: argparse.Namespace, machine: str, person: str) -> int:
     n_turns = len(units)
     print(f"wrote {args.out}: {len(table) - 1} code(s); {machine} against {person} on the {n_turns} turn(s) "
           f"{person} coded or reviewed (as `outcomes-qual validate`: accepted suggestions are {person}'s codings, "
-          f"pending ones on reviewed turns are undecided); overall kappa {overall['cohen_kappa']:.3f}, "
-          f"alpha {overall['krippendorff_alpha']:.3f}, AC1 {overall['gwet_ac1']:.3f} over {overall['n_units']} "
+          f"pending ones on reviewed turns are undecided); overall kappa {_f3(overall['cohen_kappa'])}, "
+          f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])} over {overall['n_units']} "
           f"decisions")
     if args.disagreements:
         differ = units[~units["agree"]]
@@ -236,8 +241,8 @@ def run(args: argparse.Namespace) -> int:
     write_csv(table.round(DECIMALS), args.out)
     overall = table.iloc[-1]
     print(f"wrote {args.out}: {len(table) - 1} code(s), {overall['n_units']} {args.unit} unit(s) per code, "
-          f"coders {overall['coders']}; overall kappa {overall['cohen_kappa']:.3f}, "
-          f"alpha {overall['krippendorff_alpha']:.3f}, AC1 {overall['gwet_ac1']:.3f}")
+          f"coders {overall['coders']}; overall kappa {_f3(overall['cohen_kappa'])}, "
+          f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])}")
     if args.disagreements:
         frame = pd.concat(frames, ignore_index=True) if len(frames) == 1 else None
         diff = disagreements(*(frames if frame is None else [frame]), segments=segments, codes=args.codes,

@@ -145,7 +145,7 @@ def _from_files(args) -> dict:
 
 def _fmt(value, ci_low=None, ci_high=None, digits: int = 2) -> str:
     if value is None or pd.isna(value):
-        return "–"
+        return "n/a"
     text = f"{value:.{digits}f}"
     if ci_low is not None and not pd.isna(ci_low):
         text += f" [{ci_low:.{digits}f}, {ci_high:.{digits}f}]"
