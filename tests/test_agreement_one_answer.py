@@ -98,8 +98,8 @@ def test_agreement_with_a_person_who_only_reviewed(project, tmp_path, capsys):
     agreed = pd.read_csv(tmp_path / "a.csv").set_index("code")
     assert agreed.loc["all", "n_units"] == validated.loc["all", "n_units"] == 2 * 5  # fg:004, fg:006 x 5 codes
     assert agreed.loc["all", "percent_agreement"] == validated.loc["all", "percent_agreement"] == 0.9
-    assert pd.read_csv(tmp_path / "d.csv", dtype=str)[["segment_id", "only_a", "only_b"]].fillna("").values.tolist() == [
-        ["fg:006", "partners", ""]]
+    diff = pd.read_csv(tmp_path / "d.csv", dtype=str).fillna("")
+    assert diff[["segment_id", "only_a", "only_b"]].values.tolist() == [["fg:006", "partners", ""]]
 
 
 def test_agreement_refuses_a_machine_with_options_that_do_not_apply(project, tmp_path, capsys):

@@ -88,6 +88,7 @@ class AIUse:
     n_pending: int = 0
     review: pd.DataFrame | None = None
     review_recorded: bool = False
+    counted_text: str | None = None
 
     @property
     def validated(self) -> bool:
@@ -448,7 +449,8 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
         else:
             text = (f"None of the machine's {info.n_suggestions} suggestions was reviewed by a person before this "
                     "report was written.")
-        text += " The findings count accepted suggestions and those not yet reviewed; rejected suggestions are left out."
+        text += " " + (info.counted_text or "The findings count accepted suggestions and those not yet reviewed; "
+                                            "rejected suggestions are left out.")
         paras.append(text)
     return paras
 
