@@ -155,7 +155,7 @@ def do_agree(proj, form, coder: str) -> str:
     if NO_CODE in codes:
         if len(codes) > 1:
             raise BadRequest("choose codes or 'no code applies', not both")
-        return _agree_no_code(proj, sid, coder, consensus)
+        return _agree_no_code(proj, sid, coder)
     if len(codes) > MAX_CODES or any(len(c) > MAX_ID for c in codes):
         raise BadRequest("too many or too long codes")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
@@ -171,7 +171,7 @@ def do_agree(proj, form, coder: str) -> str:
 NO_CODE = "(no code)"
 
 
-def _agree_no_code(proj, sid: str, coder: str, consensus: str) -> str:
+def _agree_no_code(proj, sid: str, coder: str, consensus: str = "consensus") -> str:
     """Record that no code applies to turn ``sid``: each code given there becomes a rejected coding by ``consensus``.
 
     A rejected coding of one's own says "considered, does not apply", so the
@@ -192,7 +192,7 @@ def _agree_no_code(proj, sid: str, coder: str, consensus: str) -> str:
         if earlier:
             proj.reject(earlier, reviewer=coder)
         if codes:
-                proj.add_codings(pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus,
+            proj.add_codings(pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus,
                                            "method": "manual"}), status="rejected")
     return f"agreed coding of {sid} recorded as {consensus}: no code applies"
 
