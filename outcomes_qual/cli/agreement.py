@@ -63,7 +63,10 @@ def register(subparsers) -> None:
     parser.add_argument("--project", metavar="P.sqlite",
                         help="read the codings of --coders from a project instead of CSVs; units default to every "
                              "turn of the transcripts those coders coded")
-    parser.add_argument("--coders", nargs="+", metavar="NAME", help="with --project: the coders to compare")
+    parser.add_argument("--coders", nargs="+", metavar="NAME",
+                        help="with --project: the coders to compare; an auto-coder and a person are compared as "
+                             "`outcomes-qual validate` does (the turns the person coded or reviewed, accepted "
+                             "suggestions as theirs, pending ones on reviewed turns undecided)")
     parser.add_argument("--unit", choices=("segment", "participant"), default="segment",
                         help="unit of agreement (default: segment, i.e. turn)")
     parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
