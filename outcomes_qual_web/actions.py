@@ -190,7 +190,11 @@ def do_agree(proj, form, coder: str) -> str:
         raise BadRequest(f"as_coder: an agreed coding is recorded as {CONSENSUS!r}, got {as_coder!r}")
     codes = [c for c in form.getlist("code") if isinstance(c, str) and c.strip()]
     if not codes:
-        raise BadRequest("choose at least one code for the agreed coding")
+        raise BadRequest("choose at least one code for the agreed coding, or 'no code applies'")
+    if NO_CODE in codes:
+        if len(codes) > 1:
+            raise BadRequest("choose codes or 'no code applies', not both")
+        return _agree_no_code(proj, sid, coder)
     if len(codes) > MAX_CODES or any(len(c) > MAX_ID for c in codes):
         raise BadRequest("too many or too long codes")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
@@ -201,6 +205,36 @@ def do_agree(proj, form, coder: str) -> str:
             proj.code_segment(sid, code, coder=CONSENSUS)
     labels = ", ".join(data.code_label(proj, c) for c in dict.fromkeys(c.strip() for c in codes))
     return f"agreed coding of {data.turn_name(proj, sid)} recorded as {CONSENSUS}: {labels}"
+
+
+#: The form value of "no code applies" on the Agreement screen (not a code key: keys have no spaces or brackets).
+NO_CODE = "(no code)"
+
+
+def _agree_no_code(proj, sid: str, coder: str, consensus: str = "consensus") -> str:
+    """Record that no code applies to turn ``sid``: each code given there becomes a rejected coding by ``consensus``.
+
+    A rejected coding of one's own says "considered, does not apply", so the
+    turn counts as coded by ``consensus`` with no code (see docs/web.md); any
+    earlier agreed codes of the turn are rejected too. One undoable action.
+    """
+    import pandas as pd
+
+    if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
+        raise BadRequest(f"turn {sid!r} is not in the project", status=404)
+    rows = proj.conn.execute("SELECT coding_id, code, coder FROM codings WHERE segment_id = ? AND status != 'rejected' "
+                             "ORDER BY coding_id", (sid,)).fetchall()
+    codes = list(dict.fromkeys(code for _, code, by in rows if by != consensus))
+    earlier = [cid for cid, _, by in rows if by == consensus]
+    if not codes and not earlier:
+        raise BadRequest(f"turn {sid!r} has no codes to set aside")
+    with proj.batch(f"agree: {coder} recorded that no code applies to {sid} (as {consensus})", actor=coder):
+        if earlier:
+            proj.reject(earlier, reviewer=coder)
+        if codes:
+            proj.add_codings(pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus,
+                                           "method": "manual"}), status="rejected")
+    return f"agreed coding of {sid} recorded as {consensus}: no code applies"
 
 
 WRITES = {

@@ -94,16 +94,64 @@ def default_pair(proj: Project) -> tuple[str, str] | None:
 def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "code", codebook=None) -> dict:
     """Agreement per code of two coders, and the turns where they differ.
 
-    The units are every participant turn of the transcripts **both** coders
-    coded (facilitator turns left out, as in
+    Two people: the units are every participant turn of the transcripts
+    **both** coders coded (facilitator turns left out, as in
     :func:`outcomes_qual.agreement.agreement`), so a turn neither coded counts
     as agreement that a code is absent. Rejected codings are left out. A
     disagreement whose turn has an agreed coding (coder ``consensus``) is
     listed as resolved, with the agreed codes, rather than as open.
+
+    An auto-coder and a person: "how far does the machine agree with this
+    person", answered as ``outcomes-qual validate`` and Appendix D answer it
+    (:func:`outcomes_qual.agreement.review_agreement`, codes from the
+    project's codebook): the units are the turns the person coded or
+    reviewed, a suggestion they accepted is their coding, and one they left
+    pending on a turn they reviewed is undecided and left out.
     """
     if coder_a == coder_b:
         raise InputError("choose two different coders")
-    codings = proj.codings(coder=[coder_a, coder_b])
+    from outcomes_qual.agreement import machine_coders, review_agreement, validation_units
+
+    everything = proj.codings()
+    machines = set(machine_coders(everything[everything["coder"].isin([coder_a, coder_b])]))
+    if len(machines) == 1:
+        machine, person = (coder_a, coder_b) if coder_a in machines else (coder_b, coder_a)
+        if person not in set(everything["coder"]) | set(everything["reviewed_by"].dropna()):
+            raise InputError(f"no codings by {[person]} in the project, nor any reviewed by them")
+        codes = None
+        if len(proj.codebook_versions()):
+            cb = proj.codebook()
+            codes = cb.theme_keys() if level == "theme" else cb.keys()
+        table = review_agreement(everything, machine=machine, against=person, level=level, codes=codes)
+        units = validation_units(everything, machine=machine, against=person, level=level, codes=codes)
+        seg = proj.segments().set_index("segment_id")
+        mine = {machine: "machine", person: "human"}
+        listed = []
+        for r in units[~units["agree"]].itertuples(index=False):
+            rec = seg.loc[r.segment_id]
+            sets = {"machine": r.machine_codes, "human": r.human_codes}
+            only = {"machine": r.only_machine, "human": r.only_human}
+            listed.append({
+                "segment_id": r.segment_id, "transcript_id": rec["transcript_id"], "turn": int(rec["turn"]),
+                "role": rec["role"], "text": rec["text"],
+                "codes_a": [x for x in sets[mine[coder_a]].split("; ") if x],
+                "codes_b": [x for x in sets[mine[coder_b]].split("; ") if x],
+                "only_a": [x for x in only[mine[coder_a]].split("; ") if x],
+                "only_b": [x for x in only[mine[coder_b]].split("; ") if x],
+            })
+        rows = [{
+            "code": r.code, "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
+            "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
+            "note": r.note if isinstance(r.note, str) else "",
+        } for r in table.itertuples()]
+        tids = sorted(set(seg.loc[units["segment_id"], "transcript_id"]))
+        return {"coder_a": coder_a, "coder_b": coder_b, "rows": rows, "disagreements": listed, "transcripts": tids,
+                "n_units": len(units), "machine": machine, "person": person,
+                "units_note": (f"Units: the {len(units)} turns {person} coded or reviewed, as in `outcomes-qual "
+                               f"validate` and Appendix D of the report. A suggestion {person} accepted counts as "
+                               f"their coding; one still pending on a turn they reviewed is undecided and left out "
+                               f"of that {level}'s figures; turns they never opened are not units.")}
+    codings = everything[everything["coder"].isin([coder_a, coder_b])]
     codings = codings[codings["status"] != "rejected"]
     have = set(codings["coder"])
     missing = [c for c in (coder_a, coder_b) if c not in have]

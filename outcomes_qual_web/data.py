@@ -251,17 +251,28 @@ def home(proj: Project) -> dict:
         "SELECT transcript_id, count(*) FROM segments WHERE role IS NULL OR role != 'facilitator' "
         "GROUP BY transcript_id"
     ).fetchall())
-    # per transcript, coder and turn: does the coder still have a suggestion pending there?
+    # Progress credits people: a turn counts for everyone who coded it by hand or accepted or rejected a
+    # suggestion on it (reviewed when no suggestion is pending there any more, else suggested). An auto-coder
+    # (a coder with a method other than manual) reviews nothing: its row counts only the turns where its
+    # suggestions still wait for a person, and the turns it never coded.
     progress: dict[str, dict[str, list[int]]] = {}
-    for tid, coder, pending, reviewed in conn.execute(
-        "SELECT s.transcript_id, c.coder, "
-        "sum(CASE WHEN c.pending > 0 THEN 1 ELSE 0 END), sum(CASE WHEN c.pending = 0 THEN 1 ELSE 0 END) "
-        "FROM (SELECT segment_id, coder, sum(status = 'suggested') AS pending FROM codings "
-        "GROUP BY segment_id, coder) c JOIN segments s USING (segment_id) "
-        "WHERE s.role IS NULL OR s.role != 'facilitator' GROUP BY s.transcript_id, c.coder ORDER BY c.coder"
+    machine_sql = "method IS NOT NULL AND method NOT IN ('manual', 'human', 'import')"
+    for tid, who, reviewed, pending, coded in conn.execute(
+        "WITH machines(name) AS (SELECT DISTINCT coder FROM codings WHERE " + machine_sql + "), "
+        "touched(segment_id, who) AS (SELECT segment_id, coder FROM codings WHERE coder NOT IN machines "
+        "  UNION SELECT segment_id, reviewed_by FROM codings WHERE reviewed_by IS NOT NULL AND reviewed_by != ''), "
+        "open(segment_id, coder) AS (SELECT DISTINCT segment_id, coder FROM codings WHERE status = 'suggested'), "
+        "rows(segment_id, who, reviewed, pending, coded) AS ("
+        "  SELECT t.segment_id, t.who, NOT EXISTS (SELECT 1 FROM open o WHERE o.segment_id = t.segment_id), "
+        "  EXISTS (SELECT 1 FROM open o WHERE o.segment_id = t.segment_id), 1 FROM touched t "
+        "  UNION ALL SELECT m.segment_id, m.coder, 0, EXISTS (SELECT 1 FROM open o WHERE o.segment_id = m.segment_id "
+        "  AND o.coder = m.coder), 1 FROM (SELECT DISTINCT segment_id, coder FROM codings WHERE coder IN machines) m) "
+        "SELECT s.transcript_id, r.who, sum(r.reviewed), sum(r.pending), sum(r.coded) FROM rows r "
+        "JOIN segments s USING (segment_id) WHERE s.role IS NULL OR s.role != 'facilitator' "
+        "GROUP BY s.transcript_id, r.who ORDER BY r.who"
     ):
         n = analysed.get(tid, 0)
-        progress.setdefault(tid, {})[coder] = [int(reviewed), int(pending), max(0, n - reviewed - pending)]
+        progress.setdefault(tid, {})[who] = [int(reviewed), int(pending), max(0, n - int(coded))]
     for tid, method, authority, department, n_turns, extra in rows:
         try:
             extra = json.loads(extra) if extra else {}
@@ -402,9 +413,10 @@ def machine_coders(proj: Project) -> list[str]:
 
 
 def coders(proj: Project) -> list[str]:
-    """Every coder with codings that are not rejected."""
+    """Every coder with codings that are not rejected, and every person who reviewed a suggestion."""
     return [r[0] for r in proj.conn.execute(
-        "SELECT DISTINCT coder FROM codings WHERE status != 'rejected' ORDER BY coder")]
+        "SELECT coder FROM codings WHERE status != 'rejected' UNION SELECT reviewed_by FROM codings "
+        "WHERE reviewed_by IS NOT NULL AND reviewed_by != '' ORDER BY 1")]
 
 
 def coder_names(proj: Project) -> tuple[set[str], set[str]]:

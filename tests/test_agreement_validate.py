@@ -128,10 +128,10 @@ def test_units_default_to_what_the_person_coded_or_reviewed():
     units = validation_units(project_like, machine="bot", against="ana")
     assert list(units.columns) == list(VALIDATION_UNIT_COLUMNS)
     assert units.values.tolist() == [
-        ["s1", "time", "time", "", "", True],
-        ["s2", "partners", "partners", "", "", True],          # accepted by ana: her code too
-        ["s3", "resistance", "", "resistance", "", False],   # rejected by ana: still the machine's code
-        ["s4", "", "partners", "", "partners", False],
+        ["s1", "time", "time", "", "", "", True],
+        ["s2", "partners", "partners", "", "", "", True],          # accepted by ana: her code too
+        ["s3", "resistance", "", "resistance", "", "", False],   # rejected by ana: still the machine's code
+        ["s4", "", "partners", "", "partners", "", False],
     ]
     table = validate(project_like, machine="bot", against="ana", n_boot=0)
     assert table.iloc[-1]["n_units"] == 4 * 3
@@ -183,3 +183,56 @@ def test_errors_name_the_argument():
         validate(CODINGS.drop(columns="coder"), machine="bot", against="ana")
     with pytest.raises(InputError, match="units: expected a list"):
         validate(CODINGS, machine="bot", against="ana", units="s1")
+
+
+# ana reviewed turns r1 and r2: on r1 she accepted time and left partners/health pending; on r2 she rejected
+# the theme resistance while its sub-code resistance/fear is still pending; u1 she never opened; h1 she coded
+REVIEWED = pd.DataFrame({
+    "segment_id": ["r1", "r1", "r2", "r2", "r2", "u1", "h1", "h1"],
+    "code": ["time", "partners/health", "resistance", "resistance/fear", "time", "time", "partners", "time"],
+    "coder": ["bot", "bot", "bot", "bot", "bot", "bot", "ana", "bot"],
+    "status": ["accepted", "suggested", "rejected", "suggested", "suggested", "suggested", "accepted", "suggested"],
+    "reviewed_by": ["ana", None, "ana", None, None, None, None, None],
+})
+
+
+def test_pending_suggestion_on_a_reviewed_turn_is_undecided():
+    units = validation_units(REVIEWED, machine="bot", against="ana")
+    assert units.values.tolist() == [
+        # (segment, machine, human, only machine, only human, undecided, agree)
+        ["h1", "time", "partners", "time", "partners", "", False],  # coded by hand, not reviewed: pending counts
+        ["r1", "time", "time", "", "", "partners", True],            # partners/health left pending: undecided
+        ["r2", "resistance", "", "resistance", "", "time", False],   # theme rejected: its pending sub-code is "no"
+    ]
+    table = validate(REVIEWED, machine="bot", against="ana", n_boot=0).set_index("code")
+    assert table.loc["partners", ["n_units", "n_undecided", "n_machine", "n_human"]].tolist() == [2, 1, 0, 1]
+    assert table.loc["time", ["n_units", "n_undecided", "n_machine", "n_human", "n_both"]].tolist() == [2, 1, 2, 1, 1]
+    assert table.loc["resistance", ["n_units", "n_undecided", "n_machine", "n_human"]].tolist() == [3, 0, 1, 0]
+    assert table.loc["all", ["n_units", "n_undecided"]].tolist() == [7, 2]
+    # the pooled decided cells by hand, codes sorted: partners (h1, r2), resistance (h1, r1, r2), time (h1, r1)
+    m = [0, 0] + [0, 0, 1] + [1, 1]
+    h = [1, 0] + [0, 0, 0] + [0, 1]
+    assert table.loc["all", "cohen_kappa"] == pytest.approx(cohen_kappa_score(m, h), abs=1e-12)
+    assert table.loc["all", "percent_agreement"] == pytest.approx(4 / 7)
+    confusions = confusion_counts(REVIEWED, machine="bot", against="ana")
+    assert confusions.values.tolist() == [["partners", "time", 1], ["time", "time", 1], ["none", "resistance", 1]]
+
+
+def test_without_reviews_nothing_is_undecided():
+    table = validate(REVIEWED, machine="bot", against="ana", n_boot=0, include_reviews=False)
+    assert table["n_undecided"].tolist() == [0] * len(table)
+
+
+def test_kappa_of_a_code_neither_coder_used_is_undefined_like_sklearn():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = cohen_kappa_score([0, 0, 0, 0], [0, 0, 0, 0])
+    assert np.isnan(reference)
+    table = validate(CODINGS, machine="bot", against="ana", units=UNITS, codes=["time", "culture_shift"],
+                     n_boot=50).set_index("code")
+    row = table.loc["culture_shift"]
+    assert np.isnan(row["cohen_kappa"]) and np.isnan(row["krippendorff_alpha"])
+    assert np.isnan(row["cohen_kappa_ci_low"]) and "undefined" in row["note"]
+    assert row["percent_agreement"] == 1.0

@@ -9,6 +9,8 @@ from .validation import (
     VALIDATION_UNIT_COLUMNS,
     confusion_counts,
     confusion_matrix,
+    machine_coders,
+    review_agreement,
     validate,
     validation_units,
 )
@@ -28,7 +30,9 @@ __all__ = [
     "krippendorff_alpha",
     "percent_agreement",
     "positive_agreement",
+    "machine_coders",
     "prevalence",
+    "review_agreement",
     "validate",
     "validation_units",
 ]

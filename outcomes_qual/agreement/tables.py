@@ -5,8 +5,13 @@ coded still counts, as agreement on absence, so kappa is neither inflated
 nor deflated by what was left uncoded. Each code is a yes/no decision per
 unit and coder; the ``all`` row pools every (unit, code) decision.
 
-A person versus the auto-coder works the same way: pass the human codings
-and the machine's codings as two coders.
+This is the rule for independent coders. For "how far does the machine
+agree with a person who reviewed its suggestions" use
+:func:`outcomes_qual.agreement.validate` (or
+:func:`~outcomes_qual.agreement.review_agreement` for the same figures in
+this table's layout): there an accepted suggestion is the reviewer's coding,
+turns they never touched are not units, and pending suggestions on turns
+they reviewed are undecided.
 
 Examples
 --------

@@ -22,6 +22,18 @@ A turn in the sample the person gave no code counts as agreement on absence
 when the machine gave none either; turns the person never saw are not units,
 whatever the machine did with them.
 
+**Undecided decisions.** On a turn the person reviewed (accepted or rejected
+at least one suggestion there), a suggestion of the machine's they left
+pending is not yet a decision: that (turn, code) pair is left out of every
+statistic (and counted in ``n_undecided``), unless the person gave the code
+themselves, or rejected its theme on that turn (rejecting a theme decides
+"no" for the theme and all its sub-codes on that turn, pending or not). On
+turns the person only coded by hand, and with ``include_reviews=False``,
+every machine code counts, pending or not. This one rule is used by
+``outcomes-qual validate``, Appendix D of the report, ``outcomes-qual
+agreement`` when one coder is a machine (:func:`review_agreement`) and the
+web app's Agreement screen.
+
 The person's codes on a unit are their own codings (not rejected) plus, when
 ``include_reviews`` (default), the machine's suggestions they accepted; a
 suggestion they rejected is an absence. The machine's codes are every coding
@@ -82,6 +94,7 @@ VALIDATION_COLUMNS: tuple[str, ...] = (
     "precision",
     "recall",
     "f1",
+    "n_undecided",
     "n_boot",
     "note",
 )
@@ -93,6 +106,7 @@ VALIDATION_UNIT_COLUMNS: tuple[str, ...] = (
     "human_codes",
     "only_machine",
     "only_human",
+    "undecided",
     "agree",
 )
 
@@ -126,8 +140,26 @@ def people(codings: pd.DataFrame) -> list[str]:
     return sorted(names - {""})
 
 
+#: Methods that mean a person made the coding (anything else is an auto-coder's).
+MANUAL_METHODS: tuple[str, ...] = ("manual", "human", "import")
+
+
+def machine_coders(codings: pd.DataFrame) -> list[str]:
+    """Coders with at least one coding made by an auto-coder (``method`` other than manual), sorted.
+
+    Examples
+    --------
+    >>> machine_coders(pd.DataFrame({"coder": ["bot", "ana"], "method": ["ensemble", "manual"]}))
+    ['bot']
+    """
+    if "method" not in codings.columns or "coder" not in codings.columns:
+        return []
+    method = codings["method"].astype(object).fillna("manual").astype(str)
+    return sorted(set(codings.loc[~method.isin(MANUAL_METHODS), "coder"].astype(str)))
+
+
 def _prepare(codings, *, machine, against, units, segments, level, codes, include_reviews, include_facilitator):
-    """Return (unit ids, machine sets, human sets, code list)."""
+    """Return (unit ids, machine sets, human sets, code list, undecided sets)."""
     if not isinstance(codings, pd.DataFrame):
         raise InputError(f"codings: expected a DataFrame of codings, got {type(codings).__name__}")
     missing = [c for c in ("segment_id", "code", "coder") if c not in codings.columns]
@@ -159,6 +191,10 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     reviewed = (reviewer == str(against)).to_numpy() & ~is_human
     accepted = reviewed & (status == "accepted").to_numpy()
     own = is_human & (status != "rejected").to_numpy()
+    pending = is_machine & (status == "suggested").to_numpy()
+    # a theme the person rejected on a turn (their own coding or a reviewed one): "no" to it and its sub-codes
+    raw = frame["code"].astype(str)
+    theme_no = ((reviewed | is_human) & (status == "rejected").to_numpy() & ~raw.str.contains("/").to_numpy())
 
     if units is not None:
         if isinstance(units, (str, bytes)):
@@ -187,6 +223,13 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     for s, c in zip(sid[human_mask], code[human_mask]):
         if s in unit_set:
             human_sets[s].add(c)
+    undecided: dict[str, set[str]] = {u: set() for u in unit_ids}
+    if include_reviews:
+        reviewed_turns = set(sid[reviewed]) & unit_set
+        rejected_themes = {(s, c) for s, c in zip(sid[theme_no], raw[theme_no])}
+        for s, c, r in zip(sid[pending], code[pending], raw[pending]):
+            if s in reviewed_turns and c not in human_sets[s] and (s, r.split("/")[0]) not in rejected_themes:
+                undecided[s].add(c)
     outside = set(sid[is_human]) - unit_set
     if outside:
         logger.info("%d turn(s) coded by %r are outside the units and left out", len(outside), against)
@@ -200,7 +243,7 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
         extra = sorted(used - set(code_list))
         if extra:
             logger.info("validate: code(s) %s are not in codes and are left out", extra[:8])
-    return unit_ids, machine_sets, human_sets, code_list
+    return unit_ids, machine_sets, human_sets, code_list, undecided
 
 
 #: The four (machine, human) rating pairs of a presence table, in the order of :func:`_table_counts`.
@@ -216,15 +259,20 @@ def _binary_stats(both: int, machine_only: int, human_only: int, neither: int) -
     return (stats.percent_agreement(r), stats.cohen_kappa(r), stats.krippendorff_alpha(r))
 
 
-def _table_counts(m: np.ndarray, h: np.ndarray) -> tuple[int, int, int, int]:
-    """(both, machine only, human only, neither) over the first axis (sums over any further axes)."""
-    both = int((m & h).sum())
-    mo = int((m & ~h).sum())
-    ho = int((~m & h).sum())
-    return both, mo, ho, int(m.size) - both - mo - ho
+def _table_counts(m: np.ndarray, h: np.ndarray, d: np.ndarray | None = None) -> tuple[int, int, int, int]:
+    """(both, machine only, human only, neither) over all cells, or over the decided cells ``d``."""
+    if d is None:
+        d = np.ones(m.shape, dtype=bool)
+    both = int((m & h & d).sum())
+    mo = int((m & ~h & d).sum())
+    ho = int((~m & h & d).sum())
+    return both, mo, ho, int(d.sum()) - both - mo - ho
 
 
-def _row(code, m: np.ndarray, h: np.ndarray) -> dict:
+def _row(code, m: np.ndarray, h: np.ndarray, d: np.ndarray | None = None) -> dict:
+    n_undecided = 0 if d is None else int((~d).sum())
+    if d is not None:
+        m, h = m[d], h[d]
     r = np.column_stack([m.ravel(), h.ravel()]).astype(float)
     n_m, n_h, n_both = int(m.sum()), int(h.sum()), int((m & h).sum())
     precision = n_both / n_m if n_m else np.nan
@@ -244,11 +292,12 @@ def _row(code, m: np.ndarray, h: np.ndarray) -> dict:
         "precision": precision,
         "recall": recall,
         "f1": f1,
+        "n_undecided": n_undecided,
         "note": reason,
     }
 
 
-def _bootstrap(m: np.ndarray, h: np.ndarray, rows: list[dict], n_boot: int, random_state) -> None:
+def _bootstrap(m: np.ndarray, h: np.ndarray, d: np.ndarray, rows: list[dict], n_boot: int, random_state) -> None:
     """Fill the ``*_ci_*`` columns: percentile bootstrap resampling units (the same draw for every code)."""
     n_codes, n_units = m.shape
     if n_units < 2 or n_boot <= 0:
@@ -260,11 +309,11 @@ def _bootstrap(m: np.ndarray, h: np.ndarray, rows: list[dict], n_boot: int, rand
     values = np.full((n_boot, n_codes + 1, len(BOOTSTRAPPED)), np.nan)
     for b in range(n_boot):
         idx = rng.integers(0, n_units, size=n_units)
-        mb, hb = m[:, idx], h[:, idx]
+        mb, hb, db = m[:, idx], h[:, idx], d[:, idx]
         for k in range(n_codes):
-            values[b, k] = _binary_stats(*_table_counts(mb[k], hb[k]))
+            values[b, k] = _binary_stats(*_table_counts(mb[k], hb[k], db[k]))
         if n_codes:
-            values[b, n_codes] = _binary_stats(*_table_counts(mb, hb))
+            values[b, n_codes] = _binary_stats(*_table_counts(mb, hb, db))
     tail = 100 * (1 - CI_LEVEL) / 2
     for j, row in enumerate(rows):
         for s, name in enumerate(BOOTSTRAPPED):
@@ -275,10 +324,13 @@ def _bootstrap(m: np.ndarray, h: np.ndarray, rows: list[dict], n_boot: int, rand
             row[f"{name}_ci_low"], row[f"{name}_ci_high"] = (float(x) for x in np.percentile(v, [tail, 100 - tail]))
 
 
-def _indicators(unit_ids, machine_sets, human_sets, code_list) -> tuple[np.ndarray, np.ndarray]:
-    m = np.array([[c in machine_sets[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(len(code_list), -1)
-    h = np.array([[c in human_sets[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(len(code_list), -1)
-    return m, h
+def _indicators(unit_ids, machine_sets, human_sets, code_list, undecided) -> tuple[np.ndarray, ...]:
+    """codes x units: machine gave it, person gave it, the decision is made (not left pending)."""
+    shape = (len(code_list), len(unit_ids))
+    m = np.array([[c in machine_sets[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(shape)
+    h = np.array([[c in human_sets[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(shape)
+    d = ~np.array([[c in undecided[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(shape)
+    return m, h, d
 
 
 def validate(
@@ -331,8 +383,11 @@ def validate(
     -------
     DataFrame
         One row per code plus an ``all`` row pooling every (unit, code)
-        decision. ``n_machine``/``n_human``/``n_both`` count units coded by the
-        machine, the person, and both; ``precision`` is the share of the
+        decision. ``n_units`` counts the decided units; ``n_machine``/``n_human``/``n_both`` count units coded by the
+        machine, the person, and both, among the decided units;
+        ``n_undecided`` counts the units left out of that code's figures because
+        the machine's suggestion is still pending on a turn the person reviewed
+        (see the module notes); ``precision`` is the share of the
         machine's codes the person also gave, ``recall`` the share of the
         person's codes the machine found, ``f1`` their harmonic mean;
         ``*_ci_low``/``*_ci_high`` are 95% percentile bootstrap intervals
@@ -356,17 +411,17 @@ def validate(
     >>> bool(row["percent_agreement_ci_low"] <= 0.5 <= row["percent_agreement_ci_high"])
     True
     """
-    unit_ids, machine_sets, human_sets, code_list = _prepare(
+    unit_ids, machine_sets, human_sets, code_list, undecided = _prepare(
         codings, machine=machine, against=against, units=units, segments=segments, level=level, codes=codes,
         include_reviews=include_reviews, include_facilitator=include_facilitator)
-    m, h = _indicators(unit_ids, machine_sets, human_sets, code_list)
-    rows = [_row(c, m[k], h[k]) for k, c in enumerate(code_list)]
-    rows.append(_row("all", m, h))
+    m, h, d = _indicators(unit_ids, machine_sets, human_sets, code_list, undecided)
+    rows = [_row(c, m[k], h[k], d[k]) for k, c in enumerate(code_list)]
+    rows.append(_row("all", m, h, d))
     for row in rows:
         for name in BOOTSTRAPPED:
             row[f"{name}_ci_low"] = row[f"{name}_ci_high"] = np.nan
     if n_boot:
-        _bootstrap(m, h, rows, int(n_boot), random_state)
+        _bootstrap(m, h, d, rows, int(n_boot), random_state)
     for row in rows:
         row.update(level=level, machine=str(machine), against=str(against), n_boot=int(n_boot or 0))
     if rows[-1]["note"]:
@@ -388,8 +443,10 @@ def validation_units(
 ) -> pd.DataFrame:
     """Each unit's machine and human code sets (:data:`VALIDATION_UNIT_COLUMNS`), in unit order.
 
-    Code sets are "; "-joined and sorted; ``agree`` is True when the two sets
-    are equal (both empty included). Parameters as for :func:`validate`.
+    Code sets are "; "-joined and sorted and leave out the unit's undecided
+    codes (listed in ``undecided``: pending suggestions on a turn the person
+    reviewed); ``agree`` is True when the two sets are equal (both empty
+    included). Parameters as for :func:`validate`.
 
     Examples
     --------
@@ -397,17 +454,18 @@ def validation_units(
     >>> codings = pd.DataFrame({"segment_id": ["a", "a", "b"], "code": ["time", "partners/health", "time"],
     ...                         "coder": ["bot", "ana", "ana"]})
     >>> validation_units(codings, machine="bot", against="ana").values.tolist()
-    [['a', 'time', 'partners', 'time', 'partners', False], ['b', '', 'time', '', 'time', False]]
+    [['a', 'time', 'partners', 'time', 'partners', '', False], ['b', '', 'time', '', 'time', '', False]]
     """
-    unit_ids, machine_sets, human_sets, code_list = _prepare(
+    unit_ids, machine_sets, human_sets, code_list, undecided = _prepare(
         codings, machine=machine, against=against, units=units, segments=segments, level=level, codes=codes,
         include_reviews=include_reviews, include_facilitator=include_facilitator)
     keep = set(code_list)
     rows = []
     for u in unit_ids:
-        mset, hset = machine_sets[u] & keep, human_sets[u] & keep
+        open_ = undecided[u] & keep
+        mset, hset = (machine_sets[u] & keep) - open_, (human_sets[u] & keep) - open_
         rows.append((u, "; ".join(sorted(mset)), "; ".join(sorted(hset)), "; ".join(sorted(mset - hset)),
-                     "; ".join(sorted(hset - mset)), mset == hset))
+                     "; ".join(sorted(hset - mset)), "; ".join(sorted(open_)), mset == hset))
     frame = pd.DataFrame.from_records(rows, columns=list(VALIDATION_UNIT_COLUMNS))
     frame["agree"] = frame["agree"].astype(bool)
     return frame
@@ -459,13 +517,14 @@ def confusion_counts(
     >>> confusion_counts(codings, machine="bot", against="ana").values.tolist()
     [['partners', 'time', 1], ['time', 'none', 1]]
     """
-    unit_ids, machine_sets, human_sets, code_list = _prepare(
+    unit_ids, machine_sets, human_sets, code_list, undecided = _prepare(
         codings, machine=machine, against=against, units=units, segments=segments, level=level, codes=codes,
         include_reviews=include_reviews, include_facilitator=include_facilitator)
     keep = set(code_list)
     counts: dict[tuple[str, str], int] = {}
     for u in unit_ids:
-        for cell in _pairs(machine_sets[u] & keep, human_sets[u] & keep):
+        keep_u = keep - undecided[u]
+        for cell in _pairs(machine_sets[u] & keep_u, human_sets[u] & keep_u):
             counts[cell] = counts.get(cell, 0) + 1
     order = {c: i for i, c in enumerate([*code_list, NONE_LABEL])}
     rows = sorted(counts.items(), key=lambda kv: (order.get(kv[0][0], len(order)), order.get(kv[0][1], len(order))))
@@ -490,3 +549,65 @@ def confusion_matrix(table: pd.DataFrame, codes: Sequence[str] | None = None) ->
     mat = mat.reindex(index=labels, columns=labels, fill_value=0).astype(int)
     mat.index.name, mat.columns.name = "human_code", "machine_code"
     return mat
+
+
+def review_agreement(
+    codings: pd.DataFrame,
+    *,
+    machine: str,
+    against: str,
+    level: str = "theme",
+    codes: Iterable[str] | None = None,
+    n_bootstrap: int = 0,
+    random_state: int | None = 0,
+) -> pd.DataFrame:
+    """How far the machine agrees with a person, as an :func:`~outcomes_qual.agreement.agreement` table.
+
+    The same figures as :func:`validate` (one definition: the units are the
+    turns the person coded or reviewed, an accepted suggestion is the
+    person's coding, a pending suggestion on a turn they reviewed is left
+    out; see the module notes), laid out in
+    :data:`~outcomes_qual.agreement.AGREEMENT_COLUMNS` so that
+    ``outcomes-qual agreement`` and the web app's Agreement screen can show
+    them. ``positive_agreement`` is the F1 of :func:`validate`,
+    ``prevalence`` the share of the decided ratings that apply the code,
+    ``n_coded`` the decided units either coded.
+
+    Examples
+    --------
+    ana accepted the machine's "time" on turn a and left its "partners" there
+    pending, rejected its "time" on b, never opened c, and coded d herself:
+
+    >>> codings = pd.DataFrame({
+    ...     "segment_id": ["a", "a", "b", "c", "d"],
+    ...     "code": ["time", "partners", "time", "time", "partners"],
+    ...     "coder": ["bot", "bot", "bot", "bot", "ana"],
+    ...     "status": ["accepted", "suggested", "rejected", "suggested", "accepted"],
+    ...     "reviewed_by": ["ana", None, "ana", None, None]})
+    >>> table = review_agreement(codings, machine="bot", against="ana")
+    >>> table[["code", "n_units", "n_coded", "percent_agreement"]].round(3).values.tolist()
+    [['partners', 2, 1, 0.5], ['time', 3, 2, 0.667], ['all', 5, 3, 0.6]]
+    >>> table["note"].iloc[0]
+    '1 undecided (pending) left out'
+    """
+    from .tables import AGREEMENT_COLUMNS
+
+    table = validate(codings, machine=machine, against=against, level=level, codes=codes, n_boot=n_bootstrap,
+                     random_state=random_state)
+    rows = []
+    for r in table.to_dict("records"):
+        n, both = r["n_units"], r["n_both"]
+        either = r["n_machine"] + r["n_human"]
+        rows.append({
+            "code": r["code"], "unit": "segment", "n_units": n,
+            "percent_agreement": r["percent_agreement"], "cohen_kappa": r["cohen_kappa"],
+            "krippendorff_alpha": r["krippendorff_alpha"], "gwet_ac1": r["gwet_ac1"],
+            "prevalence": either / (2 * n) if n else np.nan, "positive_agreement": r["f1"],
+            "n_coded": either - both, "n_coders": 2, "coders": f"{machine}, {against}",
+            "cohen_kappa_ci_low": r["cohen_kappa_ci_low"], "cohen_kappa_ci_high": r["cohen_kappa_ci_high"],
+            "krippendorff_alpha_ci_low": r["krippendorff_alpha_ci_low"],
+            "krippendorff_alpha_ci_high": r["krippendorff_alpha_ci_high"],
+            "note": "; ".join(x for x in (r["note"], f"{r['n_undecided']} undecided (pending) left out"
+                                          if r["n_undecided"] else "") if x),
+        })
+    return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))

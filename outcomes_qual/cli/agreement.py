@@ -13,6 +13,15 @@ works too. SEGMENTS lists the units every coder was asked to code; with
 The disagreement table quotes turns: with --project participants' names (and
 --names) are pseudonymised unless --no-anonymise; with CSVs, --names names
 to replace in its text.
+
+With --project, when one of two --coders is an auto-coder (it made codings by
+a method other than manual) and the other a person, the question is "how far
+does the machine agree with this person", answered as ``outcomes-qual
+validate`` answers it (:func:`outcomes_qual.agreement.review_agreement`): the
+units are the turns the person coded or reviewed, a suggestion they accepted
+is their coding too, and a suggestion they left pending on a turn they
+reviewed is undecided and left out. The codes default to the project's
+codebook (its themes with --level theme), as for validate.
 """
 
 from __future__ import annotations
@@ -28,6 +37,11 @@ from ._common import add_anonymise_arguments
 
 #: Decimal places in the written CSV (the library returns unrounded values).
 DECIMALS = 4
+
+
+def _f3(value) -> str:
+    """A coefficient to three places, or "undefined" (kappa of a code nobody used is undefined, not 1)."""
+    return "undefined" if value is None or pd.isna(value) else f"{value:.3f}"
 
 
 def register(subparsers) -> None:
@@ -49,7 +63,10 @@ def register(subparsers) -> None:
     parser.add_argument("--project", metavar="P.sqlite",
                         help="read the codings of --coders from a project instead of CSVs; units default to every "
                              "turn of the transcripts those coders coded")
-    parser.add_argument("--coders", nargs="+", metavar="NAME", help="with --project: the coders to compare")
+    parser.add_argument("--coders", nargs="+", metavar="NAME",
+                        help="with --project: the coders to compare; an auto-coder and a person are compared as "
+                             "`outcomes-qual validate` does (the turns the person coded or reviewed, accepted "
+                             "suggestions as theirs, pending ones on reviewed turns undecided)")
     parser.add_argument("--unit", choices=("segment", "participant"), default="segment",
                         help="unit of agreement (default: segment, i.e. turn)")
     parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
@@ -82,6 +99,76 @@ def read_table(path: str, *, required: tuple[str, ...], what: str) -> pd.DataFra
             path=p,
         )
     return frame
+
+
+def _machine_and_person(args: argparse.Namespace, everything: pd.DataFrame) -> tuple[str, str] | None:
+    """(machine, person) when --coders names one auto-coder and one person; refuse other mixes with a machine."""
+    from ..agreement import machine_coders
+
+    machines = [c for c in args.coders if c in set(machine_coders(everything))]
+    if not machines or len(machines) == len(args.coders):
+        return None
+    if len(args.coders) != 2:
+        raise InputError(f"--coders: {machines} made machine codings; compare the machine with one person at a time "
+                         "(--coders MACHINE PERSON), or use `outcomes-qual validate`", path=args.project)
+    if args.unit != "segment" or args.segments or args.include_facilitator:
+        raise InputError("with an auto-coder among --coders the units are the turns the person coded or reviewed; "
+                         "--unit participant, --segments and --include-facilitator do not apply (for a given sample "
+                         "use `outcomes-qual validate --segments`)", path=args.project)
+    person = next(c for c in args.coders if c not in machines)
+    return machines[0], person
+
+
+def _review_run(args: argparse.Namespace, machine: str, person: str) -> int:
+    """`agreement` of an auto-coder with a person: validate's rule, written as an agreement table."""
+    from ..agreement import review_agreement, validation_units
+    from ..agreement.validation import people
+    from ..project import Project
+
+    with Project.open(args.project) as proj:
+        codings = proj.codings()
+        codes = args.codes
+        if codes is None and len(proj.codebook_versions()):
+            cb = proj.codebook()
+            codes = cb.theme_keys() if args.level == "theme" else cb.keys()
+        if args.disagreements and args.anonymise:
+            from ..anonymise import pseudonymise_corpus
+
+            segments = pseudonymise_corpus(proj.corpus(), names=args.names)[0].segments
+        else:
+            segments = proj.segments()
+    if person not in people(codings):
+        raise InputError(f"no codings by {person!r} in the project, nor any reviewed by them; coders and reviewers "
+                         f"in it: {people(codings)}", path=args.project)
+    table = review_agreement(codings, machine=machine, against=person, level=args.level, codes=codes,
+                             n_bootstrap=args.bootstrap, random_state=args.seed)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    write_csv(table.round(DECIMALS), args.out)
+    overall = table.iloc[-1]
+    units = validation_units(codings, machine=machine, against=person, level=args.level, codes=codes)
+    n_turns = len(units)
+    print(f"wrote {args.out}: {len(table) - 1} code(s); {machine} against {person} on the {n_turns} turn(s) "
+          f"{person} coded or reviewed (as `outcomes-qual validate`: accepted suggestions are {person}'s codings, "
+          f"pending ones on reviewed turns are undecided); overall kappa {_f3(overall['cohen_kappa'])}, "
+          f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])} over {overall['n_units']} "
+          f"decisions")
+    if args.disagreements:
+        differ = units[~units["agree"]]
+        seg = segments.assign(segment_id=segments["segment_id"].astype(str)).set_index("segment_id")
+        rows = []
+        for r in differ.itertuples(index=False):
+            rec = seg.loc[r.segment_id] if r.segment_id in seg.index else {}
+            rows.append({"segment_id": r.segment_id, "transcript_id": rec.get("transcript_id"),
+                         "turn": rec.get("turn"), "role": rec.get("role"), "coder_a": machine, "coder_b": person,
+                         "codes_a": r.machine_codes, "codes_b": r.human_codes, "only_a": r.only_machine,
+                         "only_b": r.only_human, "text": rec.get("text")})
+        from ..agreement import DISAGREEMENT_COLUMNS
+
+        diff = pd.DataFrame(rows, columns=list(DISAGREEMENT_COLUMNS))
+        Path(args.disagreements).parent.mkdir(parents=True, exist_ok=True)
+        write_csv(diff, args.disagreements)
+        print(f"wrote {args.disagreements}: {len(diff)} turn(s) where the coders differ")
+    return 0
 
 
 def _from_project(args: argparse.Namespace) -> tuple[list[pd.DataFrame], pd.DataFrame]:
@@ -120,6 +207,13 @@ def run(args: argparse.Namespace) -> int:
         if Path(given).resolve() in outs:
             raise InputError("--out/--disagreements would overwrite an input file; choose another path", path=given)
     seg_required = ("segment_id", "participant_id") if args.unit == "participant" else ("segment_id",)
+    if args.project and not args.codings and args.coders and len(args.coders) >= 2:
+        from ..project import Project
+
+        with Project.open(args.project) as proj:
+            pair = _machine_and_person(args, proj.codings(coder=args.coders))
+        if pair is not None:
+            return _review_run(args, *pair)
     if args.project:
         frames, segments = _from_project(args)
         if args.segments:
@@ -150,8 +244,8 @@ def run(args: argparse.Namespace) -> int:
     write_csv(table.round(DECIMALS), args.out)
     overall = table.iloc[-1]
     print(f"wrote {args.out}: {len(table) - 1} code(s), {overall['n_units']} {args.unit} unit(s) per code, "
-          f"coders {overall['coders']}; overall kappa {overall['cohen_kappa']:.3f}, "
-          f"alpha {overall['krippendorff_alpha']:.3f}, AC1 {overall['gwet_ac1']:.3f}")
+          f"coders {overall['coders']}; overall kappa {_f3(overall['cohen_kappa'])}, "
+          f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])}")
     if args.disagreements:
         frame = pd.concat(frames, ignore_index=True) if len(frames) == 1 else None
         diff = disagreements(*(frames if frame is None else [frame]), segments=segments, codes=args.codes,

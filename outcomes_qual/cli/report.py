@@ -38,7 +38,14 @@ def register(subparsers) -> None:
     )
     _common.add_input_arguments(p)
     p.add_argument("--codebook", metavar="CODEBOOK.yaml", help="thematic codebook (default with --project: the project's)")
-    p.add_argument("--codings", metavar="CODINGS.csv", help="existing codings (segment_id, code, ...); skips auto-coding")
+    p.add_argument("--codings", metavar="CODINGS.csv|decided|confident|all",
+                   help="existing codings (segment_id, code, ...); skips auto-coding. With --project, which of the "
+                        "project's codings the findings count: decided (accepted suggestions and people's codings), "
+                        "confident (default: decided plus unreviewed suggestions at or above --review-threshold) or "
+                        "all (every coding not rejected)")
+    p.add_argument("--review-threshold", type=float, default=0.5, metavar="P",
+                   help="with --codings confident: lowest confidence of an unreviewed suggestion that counts "
+                        "(default 0.5, the auto-coders' review threshold)")
     p.add_argument("--method", choices=CODING_METHODS, default="ensemble", help="auto-coding method (default: ensemble)")
     p.add_argument("--train", metavar="CODINGS.csv",
                    help="human codings of some turns: needed by --method supervised, added to the ensemble")
@@ -123,13 +130,23 @@ def _load_codebook(args):
 
 
 def _project_codings(args):
+    """The project's codings the findings count (``--codings decided|confident|all``) and a Counted, or (None, None)."""
     if not getattr(args, "project", None):
-        return None
+        return None, None
     from ..project import Project
+    from ..report.counted import count_codings
 
     with Project.open(args.project) as proj:
-        codings = proj.codings(status=["accepted", "suggested"])
-    return codings if len(codings) else None
+        codings = proj.codings()
+    if not len(codings):
+        return None, None  # nothing coded yet: the report codes the corpus itself
+    codings, counted = count_codings(codings, args.selection, threshold=args.review_threshold)
+    if not len(codings):
+        raise InputError(f"--codings {args.selection}: none of the project's codings counts ({counted.n_rejected} "
+                         f"rejected, {counted.n_pending_left_out} unreviewed suggestion(s) left out); review some, or "
+                         "choose --codings confident or all", path=args.project)
+    logger.info("report counts %d coding(s) (%s)", counted.n_counted, args.selection)
+    return codings, counted
 
 
 def _ai_use(args, codings, codebook, method):
@@ -227,6 +244,15 @@ def run(args: argparse.Namespace) -> int:
     if args.validate_against and not (args.project or args.codings):
         raise InputError("--validate-against needs --project (or --codings holding the person's codings too): "
                          "codings made here have no human sample to compare with")
+    from ..report.counted import DEFAULT_SELECTION, SELECTIONS
+
+    args.selection = DEFAULT_SELECTION
+    if args.codings in SELECTIONS:
+        if not args.project:
+            raise InputError(f"--codings {args.codings} chooses among a project's codings: it needs --project "
+                             "(to read a CSV file of that name, write ./" + args.codings + ")")
+        args.selection, args.codings = args.codings, None
+
     from ._reader import wants_reader
 
     reader = wants_reader(args)
@@ -247,10 +273,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         bar.set_postfix_str("coding")
         method = None
+        counted = None
         if codings is None and reader:
             codings, method = _reader_codings(args, corpus, codebook), "reader"
         if codings is None:
-            codings = _project_codings(args)
+            codings, counted = _project_codings(args)
             if codings is None:
                 try:
                     from ..coding import autocode
@@ -262,6 +289,10 @@ def run(args: argparse.Namespace) -> int:
                 codings = autocode(corpus, codebook, method=args.method, train=train, random_state=args.seed)
                 method = args.method
         info = _ai_use(args, codings, codebook, method)
+        if info is not None and counted is not None:
+            from ..report.counted import counted_sentence
+
+            info.counted_text = counted_sentence(counted)
         bar.update(1)
         topics = None
         if args.topics:
@@ -274,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str("writing")
         paths = write_report(
             corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed,
+            ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed, counted=counted,
         )
         bar.update(1)
     finally:

@@ -145,7 +145,7 @@ def _from_files(args) -> dict:
 
 def _fmt(value, ci_low=None, ci_high=None, digits: int = 2) -> str:
     if value is None or pd.isna(value):
-        return "–"
+        return "n/a"
     text = f"{value:.{digits}f}"
     if ci_low is not None and not pd.isna(ci_low):
         text += f" [{ci_low:.{digits}f}, {ci_high:.{digits}f}]"
@@ -204,9 +204,12 @@ def run(args: argparse.Namespace) -> int:
         per_unit = validation_units(given["codings"], **common) if args.per_unit else None
     except InputError as err:
         raise InputError(f"{err} (codings: {source})") from None
-    overall = table.iloc[-1]
-    print(f"{given['machine']} against {given['against']}: {int(overall['n_units']) // max(len(table) - 1, 1)} "
-          f"turn(s) in the sample, {len(table) - 1} {args.level}(s), {args.boot} bootstrap resamples (seed {args.seed})")
+    first, overall = table.iloc[0], table.iloc[-1]
+    n_turns = int(first["n_units"] + first["n_undecided"]) if len(table) > 1 else 0
+    undecided = (f", {int(overall['n_undecided'])} undecided (turn, {args.level}) decision(s) left out (suggestion "
+                 "still pending on a reviewed turn)") if overall["n_undecided"] else ""
+    print(f"{given['machine']} against {given['against']}: {n_turns} turn(s) in the sample, {len(table) - 1} "
+          f"{args.level}(s){undecided}, {args.boot} bootstrap resamples (seed {args.seed})")
     for line in summary_lines(table, confusions):
         print(line)
     for path, frame in ((args.out, table), (args.confusions, confusions), (args.per_unit, per_unit)):

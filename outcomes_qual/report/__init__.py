@@ -72,6 +72,7 @@ def write_report(
     k_quotes: int = 3,
     seed: int | None = None,
     progress: bool = False,
+    counted=None,
 ) -> dict[str, Path]:
     """Write the full report for a coded corpus into ``out_dir``.
 
@@ -116,6 +117,10 @@ def write_report(
         ``run_settings`` table and the methods section.
     progress : bool, default False
         Show a progress bar on stderr.
+    counted : Counted, optional
+        From :func:`outcomes_qual.report.counted.count_codings`: the Summary,
+        the Methods and Appendix D say what the findings count and how much of
+        it a person reviewed.
 
     Returns
     -------
@@ -178,6 +183,7 @@ def write_report(
     report = write_docx(
         out_dir / "report.docx", corpus=corpus, tables=tables, figures=figures, codebook=codebook, topics=topics,
         agreement=agreement, coding_method=coding_method, title=title, ai_use=ai_use, settings=settings,
+        counted=counted,
     )
     step("report.docx")
     if bar is not None:

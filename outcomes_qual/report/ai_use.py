@@ -78,6 +78,7 @@ class AIUse:
     level: str = "theme"
     n_units: int = 0
     n_units_review_only: int = 0
+    n_undecided: int = 0
     agreement: pd.DataFrame | None = None
     n_boot: int = 0
     random_state: int | None = 0
@@ -88,6 +89,7 @@ class AIUse:
     n_pending: int = 0
     review: pd.DataFrame | None = None
     review_recorded: bool = False
+    counted_text: str | None = None
 
     @property
     def validated(self) -> bool:
@@ -314,7 +316,9 @@ def ai_use(
         table = validate(codings, machine=machine, against=against, units=units, level=level, codes=codes,
                          n_boot=n_boot, random_state=random_state)
         info.against, info.agreement = against, table
-        info.n_units = int(table["n_units"].iloc[0]) if len(table) > 1 else int(table["n_units"].iloc[-1])
+        first = table.iloc[0]  # any code's decided + undecided units are the sample's turns
+        info.n_units = int(first["n_units"] + first["n_undecided"]) if len(table) > 1 else int(first["n_units"])
+        info.n_undecided = int(table["n_undecided"].iloc[-1])
         if units is None and "reviewed_by" in codings.columns:
             own = set(codings.loc[codings["coder"].astype(str) == against, "segment_id"].astype(str))
             seen = set(codings.loc[codings["reviewed_by"].astype(object).fillna("").astype(str) == against,
@@ -410,6 +414,11 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
         sample = (f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, 'turn')}, "
                   f"and the machine's coding of the same turns was compared with theirs, {what} by {what} "
                   f"({_plural(n_codes, what)}; a turn neither coded with a {what} counts as agreement that it is absent).")
+        if info.n_undecided:
+            verb = "was" if info.n_undecided == 1 else "were"
+            sample += (f" {_plural(info.n_undecided, f'(turn, {what}) decision')} {verb}"
+                       f" left out because the machine's suggestion was still pending on a turn {info.against} had "
+                       "reviewed (undecided, not a “no”).")
         if info.n_units_review_only:
             sample += (f" {_plural(info.n_units_review_only, 'turn')} of the sample entered it only through "
                        f"{info.against}'s review of the machine's suggestions, so agreement on those was not blind.")
@@ -446,7 +455,8 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
         else:
             text = (f"None of the machine's {info.n_suggestions} suggestions was reviewed by a person before this "
                     "report was written.")
-        text += " The findings count accepted suggestions and those not yet reviewed; rejected suggestions are left out."
+        text += " " + (info.counted_text or "The findings count accepted suggestions and those not yet reviewed; "
+                                            "rejected suggestions are left out.")
         paras.append(text)
     return paras
 

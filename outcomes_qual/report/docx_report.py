@@ -208,7 +208,9 @@ def _agreement_sentence(agreement) -> str:
         return f"Measured agreement with a human analyst: Cohen's kappa {agreement:.2f}."
     if isinstance(agreement, pd.DataFrame):
         rows = agreement[agreement["code"].astype(str) == "all"] if "code" in agreement else agreement
-        n_turns = int(agreement["n_units"].iloc[0]) if "against" in agreement and len(agreement) > 1 else None
+        n_turns = None
+        if "against" in agreement and len(agreement) > 1:  # a validation table: decided + undecided = the sample
+            n_turns = int(agreement["n_units"].iloc[0] + agreement.get("n_undecided", pd.Series([0])).iloc[0])
         agreement = rows.iloc[0].to_dict() if len(rows) else {}
         if n_turns is not None:
             agreement["n_turns"] = n_turns
@@ -504,6 +506,7 @@ def write_docx(
     settings: pd.DataFrame | None = None,
     quotes_per_role: int = 2,
     max_quotes: int = 6,
+    counted=None,
 ) -> Path:
     """Write the report to ``path`` (a .docx) and return it.
 
@@ -525,6 +528,8 @@ def write_docx(
         Quotes shown per theme and role (the best quote of every role first).
     max_quotes : int, default 6
         Most quotes shown per theme beyond each role's first.
+    counted : Counted, optional
+        What the findings count (:mod:`outcomes_qual.report.counted`), said in the Summary and the Methods.
     """
     import docx
     from docx.shared import Cm, Pt, RGBColor
@@ -570,6 +575,12 @@ def write_docx(
     summary = tables["theme_summary"]
     raised = summary[summary["n_turns"] > 0].sort_values("n_turns", ascending=False)
     doc.add_heading("Summary", level=1)
+    counted_text = None
+    if counted is not None:
+        from .counted import counted_sentence
+
+        counted_text = counted_sentence(counted)
+        doc.add_paragraph(counted_text)
     if len(raised):
         doc.add_paragraph(
             f"{w['staff']} in {count_words(n_tr, 'transcript')} talked about the themes below, most widely first."
@@ -586,6 +597,8 @@ def write_docx(
     doc.add_heading("1. Methods and participants", level=1)
     for text in _methods_text(corpus, tables, codebook, coding_method, agreement, w):
         doc.add_paragraph(text)
+    if counted_text:
+        doc.add_paragraph(counted_text)
     if settings is not None and len(settings):
         from ..provenance import methods_paragraph
 
