@@ -139,8 +139,10 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
                 "only_a": [x for x in only[mine[coder_a]].split("; ") if x],
                 "only_b": [x for x in only[mine[coder_b]].split("; ") if x],
             })
+        cb_labels = codebook.label if codebook is not None else (lambda k: k)
         rows = [{
             "code": r.code, "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
+            "label": f"All {level}s, pooled" if r.code == "all" else cb_labels(r.code),
             "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
             "note": r.note if isinstance(r.note, str) else "",
         } for r in table.itertuples()]
