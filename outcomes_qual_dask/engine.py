@@ -45,6 +45,7 @@ from .partitions import (
     ingest_transcripts,
     part_name,
 )
+from .sampling import count_rows, fit_frame, read_parts
 
 logger = logging.getLogger(__name__)
 
@@ -138,74 +139,6 @@ def _walk_consultations(folder: Path) -> list[Path]:
         if not any(part.startswith(".") for part in f.relative_to(folder).parts) and f not in found:
             found.append(f)
     return found
-
-
-def count_rows(folder: Path) -> int:
-    """Rows in a folder of Parquet parts, from the files' footers (nothing else is read)."""
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(Path(folder).glob("*.parquet")))
-
-
-def _read_parts(folder: Path, columns=None):
-    import dask.dataframe as dd
-
-    return dd.read_parquet(os.fspath(folder), columns=columns, engine="pyarrow")
-
-
-def fit_frame(seg_dir: Path, *, fit_max: int, by: str | None) -> pd.DataFrame:
-    """Segments (segment_id, text, role) the coder is fitted on: all of them in input order up to ``fit_max``, else a stratified sample."""
-    cols = ["segment_id", "text", "role"] + ([by] if by else [])
-    ddf = _read_parts(seg_dir, columns=cols)
-    n = count_rows(seg_dir)
-    if n <= fit_max:
-        return ddf[["segment_id", "text", "role"]].compute().reset_index(drop=True)
-
-    import dask
-
-    from .coder import allocate
-
-    # pass 1: stratum sizes; pass 2: per stratum the quota-th smallest segment-id hash, from each
-    # partition's smallest hashes (integers only); pass 3: the rows under those thresholds, text and all.
-    # The client holds hashes and the sample, never the corpus.
-    if by:
-        meta = pd.Series(dtype="int64", name="count")
-        sizes = ddf[[by]].map_partitions(lambda p: p[by].fillna("").astype(str).value_counts(), meta=meta).compute()
-        sizes = sizes.groupby(level=0).sum()
-    else:
-        sizes = pd.Series({"": n})
-    quota = allocate(sizes, fit_max)
-    hmeta = pd.DataFrame({"stratum": pd.Series(dtype=object), "h": pd.Series(dtype="uint64")})
-    small = ddf[["segment_id", *([by] if by else [])]].map_partitions(_smallest_hashes, quota, by, meta=hmeta)
-    (small,) = dask.compute(small)
-    limits = {k: int(np.sort(g["h"].to_numpy())[quota[k] - 1]) for k, g in small.groupby("stratum") if quota.get(k, 0) > 0}
-    cand = ddf.map_partitions(_under_limits, limits, by, meta=ddf._meta)
-    (cand,) = dask.compute(cand)
-    return stratified_sample(cand, fit_max, by=by)[["segment_id", "text", "role"]]
-
-
-def _strata(part: pd.DataFrame, by: str | None) -> pd.Series:
-    return part[by].fillna("").astype(str).reset_index(drop=True) if by else pd.Series([""] * len(part))
-
-
-def _smallest_hashes(part: pd.DataFrame, quota: dict, by: str | None) -> pd.DataFrame:
-    from .coder import segment_hash
-
-    frame = pd.DataFrame({"stratum": _strata(part, by).astype(object), "h": segment_hash(part["segment_id"])})
-    keep = [g.nsmallest(quota.get(k, 0), "h") for k, g in frame.groupby("stratum", sort=False) if quota.get(k, 0) > 0]
-    return pd.concat(keep, ignore_index=True) if keep else frame.iloc[:0]
-
-
-def _under_limits(part: pd.DataFrame, limits: dict, by: str | None) -> pd.DataFrame:
-    from .coder import segment_hash
-
-    h = segment_hash(part["segment_id"])
-    strata = _strata(part, by).to_numpy()
-    keep = np.zeros(len(part), dtype=bool)
-    for k, limit in limits.items():  # uint64 throughout: a float would round the thresholds
-        rows = strata == k
-        keep[rows] = h[rows] <= np.uint64(limit)
-    return part[keep]
 
 
 def autocode_at_scale(
@@ -341,7 +274,7 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         timings["ship_s"] = time.perf_counter() - t1
         # -- code partition by partition
         t2 = time.perf_counter()
-        segments = _read_parts(seg_dir)
+        segments = read_parts(seg_dir)
         extra = [col for col in ATTRIBUTE_COLUMNS if col in segments.columns]
         n_segments = count_rows(seg_dir)
         with atomic_dir(out / "codings") as tmp_codings:
@@ -362,8 +295,8 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         if any(resp_dir.iterdir()):
             with atomic_dir(out / "respondents") as tmp:
                 _move_parts(resp_dir, tmp)
-        codings = _read_parts(out / "codings")
-        segments = _read_parts(out / "segments")
+        codings = read_parts(out / "codings")
+        segments = read_parts(out / "segments")
         n_codings = count_rows(out / "codings")
         tables = compute_tables(codings, segments, out / "respondents" if consult else None, codebook=cb,
                                 include_facilitator=include_facilitator)
@@ -406,7 +339,7 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
     if respondents_dir is not None and respondents_dir.exists() and "question" in segments.columns:
         from .aggregations import nonresponse_counts
 
-        non = nonresponse_counts(_read_parts(respondents_dir, columns=["nonresponse"]), segments)
+        non = nonresponse_counts(read_parts(respondents_dir, columns=["nonresponse"]), segments)
     (counts, bases), non = dask.compute(lazy, non)
     tables = {name: group_table(*split_counts(counts, bases, name), by=by, unit=unit, codebook=codebook)
               for name, by, unit in specs}

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .coder import get_coder, make_plugin
 from .partitions import atomic_dir, atomic_write_csv, part_name
+from .sampling import fit_frame
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,6 @@ def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: in
     import dask.dataframe as dd
 
     from outcomes_qual.topics import TopicModel
-
-    from .engine import fit_frame
 
     segments_dir = Path(segments_dir)
     cols = pd.read_parquet(next(iter(sorted(segments_dir.glob("*.parquet")))), engine="pyarrow").columns
