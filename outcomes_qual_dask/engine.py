@@ -350,9 +350,101 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
 
 def read_codings(out: str | os.PathLike) -> pd.DataFrame:
     """The codings a run wrote (all parts, in order) as one DataFrame with :data:`MACHINE_CODING_COLUMNS` first."""
-    frame = pd.read_parquet(Path(out) / "codings", engine="pyarrow")
+    frame = _default_strings(pd.read_parquet(Path(out) / "codings", engine="pyarrow"))
+    first = [c for c in schema.MACHINE_CODING_COLUMNS if c in frame.columns]
+    return frame[[*first, *[c for c in frame.columns if c not in first]]]
+
+
+#: ``--out`` suffixes that name one codings file rather than an output folder.
+FILE_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
+
+
+def write_codings_file(out: str | os.PathLike, target: str | os.PathLike, *,
+                       columns: tuple[str, ...] = schema.MACHINE_CODING_COLUMNS, batch_rows: int = 50_000) -> Path:
+    """Write the codings of the run in ``out`` to one file, ``target`` (``.csv`` or ``.parquet``).
+
+    The Parquet parts are read one record batch at a time (at most ``batch_rows``
+    rows in memory), in part order, so the file holds the codings in the same
+    order as a single-process run and the corpus never has to fit in memory. The
+    file is written under a temporary name beside ``target``, flushed to disk,
+    then renamed: ``target`` is either the previous file or the complete new one.
+    A CSV goes through :func:`outcomes_qual.safe_tables.write_csv` (formula
+    triggers neutralised), as every CSV the toolkit writes.
+
+    Parameters
+    ----------
+    out : path
+        The folder of a finished run (its ``codings/`` parts are read).
+    target : path
+        The file to write; its suffix picks the format.
+    columns : tuple of str
+        Columns written, in this order (default: those of the single-process
+        ``autocode`` CSV, so the two are interchangeable).
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = Path(target)
+    kind = target.suffix.lower()
+    if kind not in FILE_SUFFIXES:
+        raise InputError(f"--out: expected a folder or a file ending in {' or '.join(FILE_SUFFIXES)}, got {target.name!r}")
+    parts = sorted((Path(out) / "codings").glob("*.parquet"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        if kind == ".parquet":
+            writer = None
+            try:
+                for part in parts:
+                    for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=list(columns)):
+                        table = pa.Table.from_batches([batch])
+                        if writer is None:
+                            writer = pq.ParquetWriter(os.fspath(tmp), table.schema)
+                        writer.write_table(table.cast(writer.schema))
+                if writer is None:  # no codings at all: an empty file with the columns
+                    pd.DataFrame(columns=list(columns)).to_parquet(tmp, index=False, engine="pyarrow")
+            finally:
+                if writer is not None:
+                    writer.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                header = True
+                for part in parts:
+                    for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=list(columns)):
+                        write_csv(_default_strings(batch.to_pandas()), fh, header=header)
+                        header = False
+                if header:
+                    write_csv(pd.DataFrame(columns=list(columns)), fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(target.parent)
+    return target
+
+
+def _default_strings(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if str(frame[col].dtype).startswith("string"):
             frame[col] = frame[col].astype(pd.Series([""]).dtype)  # the default string dtype, as the library's tables have
-    first = [c for c in schema.MACHINE_CODING_COLUMNS if c in frame.columns]
-    return frame[[*first, *[c for c in frame.columns if c not in first]]]
+    return frame
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not every platform opens folders
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
