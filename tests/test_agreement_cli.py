@@ -46,6 +46,8 @@ def test_writes_table_and_disagreements(files, capsys):
                          d / "out" / "agreement.csv", "--disagreements", d / "out" / "diff.csv")
     assert code == 0, err
     assert "coders ann, ensemble" in out and "7 turn(s)" not in out
+    # 7 non-facilitator turns per code; "all" pools 4 codes x 7 turns (it used to say "28 ... unit(s) per code")
+    assert f"wrote {d / 'out' / 'agreement.csv'}: 4 code(s) x 7 segment unit(s) (28 decisions pooled in 'all'), " in out
     table = pd.read_csv(d / "out" / "agreement.csv")
     assert list(table.columns) == list(AGREEMENT_COLUMNS)
     assert table["code"].tolist() == ["partners", "partners/health", "resistance", "time", "all"]

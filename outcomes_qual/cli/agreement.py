@@ -149,7 +149,10 @@ def run(args: argparse.Namespace) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write_csv(table.round(DECIMALS), args.out)
     overall = table.iloc[-1]
-    print(f"wrote {args.out}: {len(table) - 1} code(s), {overall['n_units']} {args.unit} unit(s) per code, "
+    per_code = table.iloc[0]["n_units"] if len(table) > 1 else 0  # every code is judged on every unit
+    # the "all" row pools every (unit, code) decision: its n_units is units x codes, not units per code
+    print(f"wrote {args.out}: {len(table) - 1} code(s) x {per_code} {args.unit} unit(s) "
+          f"({overall['n_units']} decisions pooled in 'all'), "
           f"coders {overall['coders']}; overall kappa {overall['cohen_kappa']:.3f}, "
           f"alpha {overall['krippendorff_alpha']:.3f}, AC1 {overall['gwet_ac1']:.3f}")
     if args.disagreements:
