@@ -27,8 +27,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from outcomes_qual import schema
@@ -36,7 +36,7 @@ from outcomes_qual.errors import InputError
 from outcomes_qual.safe_tables import write_csv
 
 from ._deps import require_scale
-from .coder import code_partition, codings_meta, make_plugin, stratified_sample
+from .coder import code_partition, codings_meta, make_plugin
 from .partitions import (
     atomic_dir,
     atomic_write_csv,
@@ -46,6 +46,9 @@ from .partitions import (
     part_name,
 )
 from .sampling import count_rows, fit_frame, read_parts
+
+if TYPE_CHECKING:  # the topics module imports nothing from here; this is for the annotation only
+    from .topics import TopicsAtScale
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +78,16 @@ class ScaleResult:
     fitted_on: int = 0
     dashboard_link: str | None = None
     coder_token: str | None = None
-    topics: object = None  # TopicsAtScale when topics were asked for
+    topics: TopicsAtScale | None = None  # when topics were asked for
 
     @property
     def codings_path(self) -> Path:
+        """The folder of codings Parquet parts."""
         return self.out / "codings"
 
     @property
     def segments_path(self) -> Path:
+        """The folder of segments Parquet parts."""
         return self.out / "segments"
 
 
@@ -114,7 +119,8 @@ def split_inputs(inputs) -> tuple[list[Path], list[Path]]:
     """(consultation files, transcript files and folders) among ``inputs``; a folder is walked for consultations too."""
     from outcomes_qual.ingest import iter_input_files
 
-    consult, other = [], []
+    consult: list[Path] = []
+    other: list[Path] = []
     for raw in inputs:
         p = Path(raw)
         if not p.exists():
@@ -256,7 +262,8 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         n_parts = k
         timings["ingest_s"] = time.perf_counter() - t0
         if not n_parts or not any(seg_dir.iterdir()):
-            raise InputError("no segments could be read from the inputs" + (f" (first problem: {problems[0]})" if problems else ""))
+            first = f" (first problem: {problems[0]})" if problems else ""
+            raise InputError("no segments could be read from the inputs" + first)
         # -- fit once, on the client
         t1 = time.perf_counter()
         has_question = bool(consult)
@@ -327,7 +334,8 @@ def _move_parts(src: Path, dst: Path) -> None:
         os.replace(f, dst / f.name)
 
 
-def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=None, include_facilitator: bool = False) -> dict[str, pd.DataFrame]:
+def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=None,
+                   include_facilitator: bool = False) -> dict[str, pd.DataFrame]:
     """The group x theme tables (and non-response per question) from the codings and segments partitions."""
     import dask
 

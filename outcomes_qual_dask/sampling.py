@@ -33,7 +33,7 @@ def read_parts(folder: Path, columns=None):
 
 
 def fit_frame(seg_dir: Path, *, fit_max: int, by: str | None) -> pd.DataFrame:
-    """Segments (segment_id, text, role) the coder is fitted on: all of them in input order up to ``fit_max``, else a stratified sample."""
+    """Segments (segment_id, text, role) to fit on: all, in input order, up to ``fit_max``; else a stratified sample."""
     cols = ["segment_id", "text", "role"] + ([by] if by else [])
     ddf = read_parts(seg_dir, columns=cols)
     n = count_rows(seg_dir)

@@ -121,5 +121,6 @@ def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: in
                      "share": n_un / n_total if n_total else np.nan})
         table = pd.DataFrame(rows, columns=list(TOPIC_SCALE_COLUMNS))
         atomic_write_csv(table, tmp / "topics.csv")
-    logger.info("topics: %d fitted on %d sampled segments; %d of %d segments unassigned", model.n_topics_, len(sample), n_un, n_total)
+    logger.info("topics: %d fitted on %d sampled segments; %d of %d segments unassigned",
+                model.n_topics_, len(sample), n_un, n_total)
     return TopicsAtScale(table, len(sample), n_total, n_un / n_total if n_total else float("nan"), out / "topics")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .server import BackgroundServer
 
-_SERVERS: dict[Path, object] = {}
+_SERVERS: dict[Path, BackgroundServer] = {}
 
 
 class ReviewHandle:

@@ -1,4 +1,7 @@
-"""``autocode --out``: a .csv or .parquet path is one codings file, with or without ``--workers``; a folder keeps the Dask layout."""
+"""``autocode --out``: a .csv or .parquet path is one codings file, with or without ``--workers``.
+
+A folder ``--out`` keeps the Dask layout (Parquet parts, tables, problems.csv).
+"""
 
 from __future__ import annotations
 
