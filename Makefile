@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo test install lock clean
+.PHONY: demo test lint install lock clean
 
 # constraints.txt pins every package to the version the tests passed with
 # (regenerate with `make lock`); pip only constrains the packages it lists,
@@ -30,6 +30,23 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q --durations=15
+
+# ruff (lint and format check) and mypy, configured in pyproject.toml. All three
+# run and report; the target fails if any of them found something.
+# `make lint LINT_PY=/path/to/python` uses another environment that has the lint extra.
+LINT_STAMP := $(VENV)/.lint-installed
+LINT_PY    ?= $(PY)
+
+$(LINT_STAMP): $(STAMP)
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[lint]"
+	touch $(LINT_STAMP)
+
+lint: $(if $(filter $(PY),$(LINT_PY)),$(LINT_STAMP))
+	@status=0; \
+	$(LINT_PY) -m ruff check . || status=1; \
+	$(LINT_PY) -m ruff format --check . || status=1; \
+	$(LINT_PY) -m mypy || status=1; \
+	exit $$status
 
 # Write constraints.txt from what is installed in .venv (outcomes_qual itself left out).
 # Only `name==version` lines are kept (a package installed from a local path or

@@ -27,8 +27,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from outcomes_qual import schema
@@ -36,7 +36,7 @@ from outcomes_qual.errors import InputError
 from outcomes_qual.safe_tables import write_csv
 
 from ._deps import require_scale
-from .coder import code_partition, codings_meta, make_plugin, stratified_sample
+from .coder import code_partition, codings_meta, make_plugin
 from .partitions import (
     atomic_dir,
     atomic_write_csv,
@@ -46,6 +46,10 @@ from .partitions import (
     ingest_transcripts,
     part_name,
 )
+from .sampling import count_rows, fit_frame, read_parts
+
+if TYPE_CHECKING:  # the topics module imports nothing from here; this is for the annotation only
+    from .topics import TopicsAtScale
 
 logger = logging.getLogger(__name__)
 
@@ -75,16 +79,18 @@ class ScaleResult:
     fitted_on: int = 0
     dashboard_link: str | None = None
     coder_token: str | None = None
-    topics: object = None  # TopicsAtScale when topics were asked for
+    topics: TopicsAtScale | None = None  # when topics were asked for
     reads: list = field(default_factory=list)  # ReadReport per consultation file
 
 
     @property
     def codings_path(self) -> Path:
+        """The folder of codings Parquet parts."""
         return self.out / "codings"
 
     @property
     def segments_path(self) -> Path:
+        """The folder of segments Parquet parts."""
         return self.out / "segments"
 
 
@@ -116,7 +122,8 @@ def split_inputs(inputs) -> tuple[list[Path], list[Path]]:
     """(consultation files, transcript files and folders) among ``inputs``; a folder is walked for consultations too."""
     from outcomes_qual.ingest import iter_input_files
 
-    consult, other = [], []
+    consult: list[Path] = []
+    other: list[Path] = []
     for raw in inputs:
         p = Path(raw)
         if not p.exists():
@@ -141,74 +148,6 @@ def _walk_consultations(folder: Path) -> list[Path]:
         if not any(part.startswith(".") for part in f.relative_to(folder).parts) and f not in found:
             found.append(f)
     return found
-
-
-def count_rows(folder: Path) -> int:
-    """Rows in a folder of Parquet parts, from the files' footers (nothing else is read)."""
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(Path(folder).glob("*.parquet")))
-
-
-def _read_parts(folder: Path, columns=None):
-    import dask.dataframe as dd
-
-    return dd.read_parquet(os.fspath(folder), columns=columns, engine="pyarrow")
-
-
-def fit_frame(seg_dir: Path, *, fit_max: int, by: str | None) -> pd.DataFrame:
-    """Segments (segment_id, text, role) the coder is fitted on: all of them in input order up to ``fit_max``, else a stratified sample."""
-    cols = ["segment_id", "text", "role"] + ([by] if by else [])
-    ddf = _read_parts(seg_dir, columns=cols)
-    n = count_rows(seg_dir)
-    if n <= fit_max:
-        return ddf[["segment_id", "text", "role"]].compute().reset_index(drop=True)
-
-    import dask
-
-    from .coder import allocate
-
-    # pass 1: stratum sizes; pass 2: per stratum the quota-th smallest segment-id hash, from each
-    # partition's smallest hashes (integers only); pass 3: the rows under those thresholds, text and all.
-    # The client holds hashes and the sample, never the corpus.
-    if by:
-        meta = pd.Series(dtype="int64", name="count")
-        sizes = ddf[[by]].map_partitions(lambda p: p[by].fillna("").astype(str).value_counts(), meta=meta).compute()
-        sizes = sizes.groupby(level=0).sum()
-    else:
-        sizes = pd.Series({"": n})
-    quota = allocate(sizes, fit_max)
-    hmeta = pd.DataFrame({"stratum": pd.Series(dtype=object), "h": pd.Series(dtype="uint64")})
-    small = ddf[["segment_id", *([by] if by else [])]].map_partitions(_smallest_hashes, quota, by, meta=hmeta)
-    (small,) = dask.compute(small)
-    limits = {k: int(np.sort(g["h"].to_numpy())[quota[k] - 1]) for k, g in small.groupby("stratum") if quota.get(k, 0) > 0}
-    cand = ddf.map_partitions(_under_limits, limits, by, meta=ddf._meta)
-    (cand,) = dask.compute(cand)
-    return stratified_sample(cand, fit_max, by=by)[["segment_id", "text", "role"]]
-
-
-def _strata(part: pd.DataFrame, by: str | None) -> pd.Series:
-    return part[by].fillna("").astype(str).reset_index(drop=True) if by else pd.Series([""] * len(part))
-
-
-def _smallest_hashes(part: pd.DataFrame, quota: dict, by: str | None) -> pd.DataFrame:
-    from .coder import segment_hash
-
-    frame = pd.DataFrame({"stratum": _strata(part, by).astype(object), "h": segment_hash(part["segment_id"])})
-    keep = [g.nsmallest(quota.get(k, 0), "h") for k, g in frame.groupby("stratum", sort=False) if quota.get(k, 0) > 0]
-    return pd.concat(keep, ignore_index=True) if keep else frame.iloc[:0]
-
-
-def _under_limits(part: pd.DataFrame, limits: dict, by: str | None) -> pd.DataFrame:
-    from .coder import segment_hash
-
-    h = segment_hash(part["segment_id"])
-    strata = _strata(part, by).to_numpy()
-    keep = np.zeros(len(part), dtype=bool)
-    for k, limit in limits.items():  # uint64 throughout: a float would round the thresholds
-        rows = strata == k
-        keep[rows] = h[rows] <= np.uint64(limit)
-    return part[keep]
 
 
 def autocode_at_scale(
@@ -343,7 +282,8 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         n_parts = k
         timings["ingest_s"] = time.perf_counter() - t0
         if not n_parts or not any(seg_dir.iterdir()):
-            raise InputError("no segments could be read from the inputs" + (f" (first problem: {problems[0]})" if problems else ""))
+            first = f" (first problem: {problems[0]})" if problems else ""
+            raise InputError("no segments could be read from the inputs" + first)
         # -- fit once, on the client
         t1 = time.perf_counter()
         has_question = bool(consult)
@@ -361,7 +301,7 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         timings["ship_s"] = time.perf_counter() - t1
         # -- code partition by partition
         t2 = time.perf_counter()
-        segments = _read_parts(seg_dir)
+        segments = read_parts(seg_dir)
         extra = [col for col in ATTRIBUTE_COLUMNS if col in segments.columns]
         n_segments = count_rows(seg_dir)
         with atomic_dir(out / "codings") as tmp_codings:
@@ -382,8 +322,8 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         if any(resp_dir.iterdir()):
             with atomic_dir(out / "respondents") as tmp:
                 _move_parts(resp_dir, tmp)
-        codings = _read_parts(out / "codings")
-        segments = _read_parts(out / "segments")
+        codings = read_parts(out / "codings")
+        segments = read_parts(out / "segments")
         n_codings = count_rows(out / "codings")
         tables = compute_tables(codings, segments, out / "respondents" if consult else None, codebook=cb,
                                 include_facilitator=include_facilitator)
@@ -414,7 +354,8 @@ def _move_parts(src: Path, dst: Path) -> None:
         os.replace(f, dst / f.name)
 
 
-def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=None, include_facilitator: bool = False) -> dict[str, pd.DataFrame]:
+def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=None,
+                   include_facilitator: bool = False) -> dict[str, pd.DataFrame]:
     """The group x theme tables (and non-response per question) from the codings and segments partitions."""
     import dask
 
@@ -426,7 +367,7 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
     if respondents_dir is not None and respondents_dir.exists() and "question" in segments.columns:
         from .aggregations import nonresponse_counts
 
-        non = nonresponse_counts(_read_parts(respondents_dir, columns=["nonresponse"]), segments)
+        non = nonresponse_counts(read_parts(respondents_dir, columns=["nonresponse"]), segments)
     (counts, bases), non = dask.compute(lazy, non)
     tables = {name: group_table(*split_counts(counts, bases, name), by=by, unit=unit, codebook=codebook)
               for name, by, unit in specs}
@@ -437,9 +378,101 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
 
 def read_codings(out: str | os.PathLike) -> pd.DataFrame:
     """The codings a run wrote (all parts, in order) as one DataFrame with :data:`MACHINE_CODING_COLUMNS` first."""
-    frame = pd.read_parquet(Path(out) / "codings", engine="pyarrow")
+    frame = _default_strings(pd.read_parquet(Path(out) / "codings", engine="pyarrow"))
+    first = [c for c in schema.MACHINE_CODING_COLUMNS if c in frame.columns]
+    return frame[[*first, *[c for c in frame.columns if c not in first]]]
+
+
+#: ``--out`` suffixes that name one codings file rather than an output folder.
+FILE_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
+
+
+def write_codings_file(out: str | os.PathLike, target: str | os.PathLike, *,
+                       columns: tuple[str, ...] = schema.MACHINE_CODING_COLUMNS, batch_rows: int = 50_000) -> Path:
+    """Write the codings of the run in ``out`` to one file, ``target`` (``.csv`` or ``.parquet``).
+
+    The Parquet parts are read one record batch at a time (at most ``batch_rows``
+    rows in memory), in part order, so the file holds the codings in the same
+    order as a single-process run and the corpus never has to fit in memory. The
+    file is written under a temporary name beside ``target``, flushed to disk,
+    then renamed: ``target`` is either the previous file or the complete new one.
+    A CSV goes through :func:`outcomes_qual.safe_tables.write_csv` (formula
+    triggers neutralised), as every CSV the toolkit writes.
+
+    Parameters
+    ----------
+    out : path
+        The folder of a finished run (its ``codings/`` parts are read).
+    target : path
+        The file to write; its suffix picks the format.
+    columns : tuple of str
+        Columns written, in this order (default: those of the single-process
+        ``autocode`` CSV, so the two are interchangeable).
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = Path(target)
+    kind = target.suffix.lower()
+    if kind not in FILE_SUFFIXES:
+        raise InputError(f"--out: expected a folder or a file ending in {' or '.join(FILE_SUFFIXES)}, got {target.name!r}")
+    parts = sorted((Path(out) / "codings").glob("*.parquet"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        if kind == ".parquet":
+            writer = None
+            try:
+                for part in parts:
+                    for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=list(columns)):
+                        table = pa.Table.from_batches([batch])
+                        if writer is None:
+                            writer = pq.ParquetWriter(os.fspath(tmp), table.schema)
+                        writer.write_table(table.cast(writer.schema))
+                if writer is None:  # no codings at all: an empty file with the columns
+                    pd.DataFrame(columns=list(columns)).to_parquet(tmp, index=False, engine="pyarrow")
+            finally:
+                if writer is not None:
+                    writer.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                header = True
+                for part in parts:
+                    for batch in pq.ParquetFile(part).iter_batches(batch_size=batch_rows, columns=list(columns)):
+                        write_csv(_default_strings(batch.to_pandas()), fh, header=header)
+                        header = False
+                if header:
+                    write_csv(pd.DataFrame(columns=list(columns)), fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(target.parent)
+    return target
+
+
+def _default_strings(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if str(frame[col].dtype).startswith("string"):
             frame[col] = frame[col].astype(pd.Series([""]).dtype)  # the default string dtype, as the library's tables have
-    first = [c for c in schema.MACHINE_CODING_COLUMNS if c in frame.columns]
-    return frame[[*first, *[c for c in frame.columns if c not in first]]]
+    return frame
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not every platform opens folders
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

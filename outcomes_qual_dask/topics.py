@@ -25,6 +25,7 @@ import pandas as pd
 
 from .coder import get_coder, make_plugin
 from .partitions import atomic_dir, atomic_write_csv, part_name
+from .sampling import fit_frame
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,6 @@ def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: in
 
     from outcomes_qual.topics import TopicModel
 
-    from .engine import fit_frame
-
     segments_dir = Path(segments_dir)
     cols = pd.read_parquet(next(iter(sorted(segments_dir.glob("*.parquet")))), engine="pyarrow").columns
     by = "question" if "question" in cols else "role"
@@ -122,5 +121,6 @@ def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: in
                      "share": n_un / n_total if n_total else np.nan})
         table = pd.DataFrame(rows, columns=list(TOPIC_SCALE_COLUMNS))
         atomic_write_csv(table, tmp / "topics.csv")
-    logger.info("topics: %d fitted on %d sampled segments; %d of %d segments unassigned", model.n_topics_, len(sample), n_un, n_total)
+    logger.info("topics: %d fitted on %d sampled segments; %d of %d segments unassigned",
+                model.n_topics_, len(sample), n_un, n_total)
     return TopicsAtScale(table, len(sample), n_total, n_un / n_total if n_total else float("nan"), out / "topics")

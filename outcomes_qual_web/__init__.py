@@ -6,9 +6,12 @@ coding of any selected span, memos, undo, a review queue of the least sure
 suggestions, the codebook, the role x theme matrix and two coders'
 agreement. Every write goes through :class:`outcomes_qual.project.Project`.
 
+In a notebook, :func:`review` shows the same app in an IFrame onto a
+background server (``from outcomes_qual_web import review``).
+
 This package sits above the library: ``outcomes_qual`` never imports it,
-except lazily in the two thin entry points ``outcomes-qual serve`` and
-:func:`outcomes_qual.project.review`. It needs the ``web`` extra
+except lazily in the one thin entry point ``outcomes-qual serve``
+(tests/test_architecture.py checks). It needs the ``web`` extra
 (``pip install "outcomes_qual[web]"``: starlette, uvicorn, jinja2,
 python-multipart). See docs/web.md.
 """
@@ -34,6 +37,7 @@ if _MISSING is not None:  # pragma: no cover
     ) from _MISSING
 
 from .app import create_app  # noqa: E402
+from .notebook import ReviewHandle, review  # noqa: E402
 from .server import BackgroundServer, serve  # noqa: E402
 
-__all__ = ["BackgroundServer", "create_app", "serve"]
+__all__ = ["BackgroundServer", "ReviewHandle", "create_app", "review", "serve"]

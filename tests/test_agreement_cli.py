@@ -46,6 +46,8 @@ def test_writes_table_and_disagreements(files, capsys):
                          d / "out" / "agreement.csv", "--disagreements", d / "out" / "diff.csv")
     assert code == 0, err
     assert "coders ann, ensemble" in out and "7 turn(s)" not in out
+    # 7 non-facilitator turns per code; "all" pools 4 codes x 7 turns (it used to say "28 ... unit(s) per code")
+    assert f"wrote {d / 'out' / 'agreement.csv'}: 4 code(s) x 7 segment unit(s) (28 decisions pooled in 'all'), " in out
     table = pd.read_csv(d / "out" / "agreement.csv")
     assert list(table.columns) == list(AGREEMENT_COLUMNS)
     assert table["code"].tolist() == ["partners", "partners/health", "resistance", "time", "all"]
@@ -176,3 +178,20 @@ def test_bootstrap_option_fills_intervals(files, capsys):
     assert code == 0, err
     row = pd.read_csv(d / "ci.csv").set_index("code").loc["all"]
     assert row["cohen_kappa_ci_low"] <= row["cohen_kappa"] <= row["cohen_kappa_ci_high"]
+
+
+def test_boot_is_the_same_option_as_bootstrap_as_in_validate_and_report(files, capsys):
+    d, *_ = files
+    common = [d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--seed", "3"]
+    assert run(capsys, *common, "--boot", "200", "--out", d / "boot.csv")[0] == 0
+    assert run(capsys, *common, "--bootstrap", "200", "--out", d / "bootstrap.csv")[0] == 0
+    assert (d / "boot.csv").read_bytes() == (d / "bootstrap.csv").read_bytes()
+    assert pd.read_csv(d / "boot.csv")["cohen_kappa_ci_low"].notna().any()
+
+
+def test_out_and_disagreements_must_be_different_files(files, capsys):
+    d, *_ = files
+    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "same.csv",
+                       "--disagreements", d / "same.csv")
+    assert code == 2 and "--out, --disagreements must be different files" in err
+    assert not (d / "same.csv").exists()

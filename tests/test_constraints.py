@@ -31,7 +31,7 @@ def test_constraints_pin_every_dependency():
     pins = read_pins()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = list(project["dependencies"])
-    for extra in ("embeddings", "test", "web", "scale", "browser-test"):
+    for extra in ("embeddings", "test", "web", "scale", "browser-test", "lint"):
         wanted += project["optional-dependencies"][extra]
     names = [_norm(re.split(r"[<>=!~\[; ]", req, maxsplit=1)[0]) for req in wanted]
     missing = [n for n in names if n not in pins]

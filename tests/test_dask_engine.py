@@ -6,35 +6,25 @@ One 2-worker LocalCluster (processes, loopback only) serves the module; about
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 import pytest
+from _dask_setup import local_cluster, make_consultation
+from conftest import CODEBOOK, SAMPLE
 
-pytest.importorskip("dask.dataframe")
-pytest.importorskip("distributed")
-pytest.importorskip("pyarrow")
-
-from conftest import CODEBOOK, ROOT, SAMPLE  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from _consultation import make_consultation  # noqa: E402
-
-from outcomes_qual import schema  # noqa: E402
-from outcomes_qual.analysis import role_by_theme  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import autocode  # noqa: E402
-from outcomes_qual.ingest import nonresponse_by_question, read_consultation  # noqa: E402
-from outcomes_qual_dask import autocode_at_scale, read_codings  # noqa: E402
-from outcomes_qual_dask import coder as coder_mod  # noqa: E402
+from outcomes_qual import schema
+from outcomes_qual.analysis import role_by_theme
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import autocode
+from outcomes_qual.ingest import nonresponse_by_question, read_consultation
+from outcomes_qual_dask import autocode_at_scale, read_codings
+from outcomes_qual_dask import coder as coder_mod
 
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      memory_limit="2GiB") as cluster, Client(cluster, timeout="60s") as c:
+    with local_cluster() as cluster, Client(cluster, timeout="60s") as c:
         yield c
 
 
@@ -131,7 +121,7 @@ def test_fit_on_a_stratified_sample_beyond_fit_max(client, tmp_path):
 @pytest.mark.embeddings
 @pytest.mark.slow
 def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
-    """Same codes; confidences equal to bfloat16/batching noise (each partition is embedded in its own batches)."""
+    """Same codes; confidences equal up to float32 batching noise (each partition is embedded in its own batches: 2.9e-7 measured)."""
     from outcomes_qual.embeddings import sentence_backend_available
 
     ok, why = sentence_backend_available()
@@ -147,7 +137,7 @@ def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
     got = read_codings(result.out)
     assert result.n_partitions == 5 and len(got) > 50
     assert list(zip(got["segment_id"], got["code"])) == list(zip(expected["segment_id"], expected["code"]))
-    assert (got["confidence"] - expected["confidence"]).abs().max() < 0.02
+    assert (got["confidence"] - expected["confidence"]).abs().max() < 1e-5
     assert sorted(client.run(coder_mod.installs, result.coder_token).values()) == [1, 1]
 
 

@@ -4,38 +4,27 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 import time
 
 import pandas as pd
 import pytest
+from _dask_setup import local_cluster, make_consultation
+from conftest import CODEBOOK
 
-pytest.importorskip("dask.dataframe")
-pytest.importorskip("distributed")
-pytest.importorskip("pyarrow")
-
-from conftest import CODEBOOK, ROOT  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from _consultation import make_consultation  # noqa: E402
-
-from outcomes_qual import schema  # noqa: E402
-from outcomes_qual.analysis import role_by_theme  # noqa: E402
-from outcomes_qual.cli import main  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import autocode  # noqa: E402
-from outcomes_qual.ingest import read_consultation  # noqa: E402
-from outcomes_qual_dask import autocode_at_scale, read_codings  # noqa: E402
-from outcomes_qual_dask import engine as engine_mod  # noqa: E402
+from outcomes_qual import schema
+from outcomes_qual.analysis import role_by_theme
+from outcomes_qual.cli import main
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import autocode
+from outcomes_qual.ingest import read_consultation
+from outcomes_qual_dask import autocode_at_scale, read_codings
+from outcomes_qual_dask import engine as engine_mod
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      memory_limit="2GiB") as c:
+    with local_cluster() as c:
         yield c
 
 

@@ -263,10 +263,10 @@ def test_backend_names():
 
 
 def test_auto_falls_back_to_light_with_a_message(monkeypatch, caplog):
-    import outcomes_qual.topics._base as base
+    import outcomes_qual.topics._registry as registry
 
-    monkeypatch.setattr(base, "bertopic_available", lambda: (False, "bertopic is not installed"))
-    with caplog.at_level("WARNING", logger="outcomes_qual.topics._base"):
+    monkeypatch.setattr(registry, "bertopic_available", lambda: (False, "bertopic is not installed"))
+    with caplog.at_level("WARNING", logger="outcomes_qual.topics._registry"):
         assert resolve_backend("auto") == "light"
     assert "install outcomes_qual[embeddings]" in caplog.text and "bertopic is not installed" in caplog.text
     with pytest.raises(ImportError, match=r"backend 'bertopic': bertopic is not installed; install outcomes_qual\[embeddings\]"):

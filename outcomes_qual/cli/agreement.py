@@ -2,7 +2,7 @@
 
     outcomes-qual agreement A.csv B.csv [C.csv ...] --segments SEGMENTS.csv
         [--unit segment|participant] [--codes CODE ...] [--level code|theme]
-        --out agreement.csv [--disagreements D.csv]
+        [--boot N] --out agreement.csv [--disagreements D.csv]
 
     outcomes-qual agreement --project P.sqlite --coders ana ben [--segments S.csv] ...
 
@@ -32,8 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..safe_tables import read_csv, write_csv
+from ..safe_tables import write_csv
 from ._common import add_anonymise_arguments
+from ._compare import check_outputs, read_table
 
 #: Decimal places in the written CSV (the library returns unrounded values).
 DECIMALS = 4
@@ -72,7 +73,7 @@ def register(subparsers) -> None:
     parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
     parser.add_argument("--level", choices=("code", "theme"), default="code",
                         help="compare code keys as given, or roll sub-codes up to themes")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    parser.add_argument("--boot", "--bootstrap", dest="bootstrap", type=int, default=0, metavar="N",
                         help="95%% bootstrap confidence intervals for kappa and alpha from N resamples (e.g. 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument("--include-facilitator", action="store_true", help="count facilitator turns as units")
@@ -81,24 +82,6 @@ def register(subparsers) -> None:
                         help="also write the turns where two coders differ (with both codes and the text)")
     add_anonymise_arguments(parser)
     parser.set_defaults(func=run)
-
-
-def read_table(path: str, *, required: tuple[str, ...], what: str) -> pd.DataFrame:
-    """Read a CSV into strings, checking ``required`` columns; InputError names the file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"no such {what} file", path=p)
-    try:
-        frame = read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read {what} CSV: {str(err).strip().splitlines()[0]}", path=p) from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"{what} file is missing column(s) {missing}; expected at least {list(required)}, got {list(frame.columns)}",
-            path=p,
-        )
-    return frame
 
 
 def _machine_and_person(args: argparse.Namespace, everything: pd.DataFrame) -> tuple[str, str] | None:
@@ -202,10 +185,8 @@ def run(args: argparse.Namespace) -> int:
     """Compute agreement and write the CSV(s); return the exit code."""
     from ..agreement import agreement, disagreements
 
-    outs = [Path(p).resolve() for p in (args.out, args.disagreements) if p]
-    for given in [*args.codings, *(p for p in (args.segments, args.project) if p)]:
-        if Path(given).resolve() in outs:
-            raise InputError("--out/--disagreements would overwrite an input file; choose another path", path=given)
+    check_outputs({"--out": args.out, "--disagreements": args.disagreements},
+                  [*args.codings, args.segments, args.project])
     seg_required = ("segment_id", "participant_id") if args.unit == "participant" else ("segment_id",)
     if args.project and not args.codings and args.coders and len(args.coders) >= 2:
         from ..project import Project
@@ -243,7 +224,10 @@ def run(args: argparse.Namespace) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write_csv(table.round(DECIMALS), args.out)
     overall = table.iloc[-1]
-    print(f"wrote {args.out}: {len(table) - 1} code(s), {overall['n_units']} {args.unit} unit(s) per code, "
+    per_code = table.iloc[0]["n_units"] if len(table) > 1 else 0  # every code is judged on every unit
+    # the "all" row pools every (unit, code) decision: its n_units is units x codes, not units per code
+    print(f"wrote {args.out}: {len(table) - 1} code(s) x {per_code} {args.unit} unit(s) "
+          f"({overall['n_units']} decisions pooled in 'all'), "
           f"coders {overall['coders']}; overall kappa {_f3(overall['cohen_kappa'])}, "
           f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])}")
     if args.disagreements:

@@ -30,7 +30,8 @@ def register(subparsers) -> None:
             f"table ({', '.join(schema.CODING_COLUMNS)}): one row per theme assigned plus one per sub-code "
             "that fires. INPUT is transcripts or directories, a CSV/JSONL of segments with id and text, or a consultation "
             "export (CSV, XLSX, Parquet: one row per respondent, one column per question). "
-            "With --workers N or --scheduler tcp://HOST:8786 the run goes on Dask and --out is a folder. "
+            "With --workers N or --scheduler tcp://HOST:8786 the run goes on Dask; --out CODINGS.csv (or .parquet) "
+            "is then the same one file, and --out DIR a folder of Parquet parts and tables. "
             "With --project, the suggestions are stored in the project (status 'suggested'). "
             "With --reader URL --reader-model NAME, a reading model on a chat-completions server you run codes the "
             "turns (docs/reader.md)."
@@ -55,7 +56,8 @@ def register(subparsers) -> None:
     parser.add_argument("--coder", default=None,
                         help="value of the coder column (default: outcomes_qual; with --reader, reader:MODEL)")
     parser.add_argument("--include-facilitator", action="store_true", help="code facilitator turns too")
-    parser.add_argument("--out", metavar="CODINGS.csv", help="where to write the codings CSV ('-' for stdout); optional with --project")
+    parser.add_argument("--out", metavar="CODINGS.csv", help="where to write the codings: CSV, or Parquet when it ends in .parquet ('-' for CSV on stdout); "
+                        "optional with --project")
     add_scale_arguments(parser)
     add_reader_arguments(parser)
     parser.set_defaults(func=run)
@@ -155,6 +157,28 @@ def _run_reader(args, corpus, codebook, train):
     return run_reader(args, corpus, codebook, train=train, cache=cache, coder=args.coder, progress=sys.stderr.isatty())
 
 
+def _write_codings(codings: pd.DataFrame, out: Path) -> None:
+    """Write ``codings`` to ``out``: Parquet when it ends in ``.parquet``, else CSV; under a temporary name, then renamed."""
+    import os
+    import uuid
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        if out.suffix.lower() == ".parquet":
+            try:
+                codings.to_parquet(tmp, index=False)
+            except ImportError as err:
+                raise InputError(f"--out {out.name}: writing Parquet needs pyarrow ({err}); "
+                                 "install outcomes_qual[scale] or give a .csv path") from None
+        else:
+            write_csv(codings, tmp)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def run(args: argparse.Namespace) -> int:
     """Code the corpus named by ``args``; write and/or store the codings; return the exit code."""
     from ..codebook import load_codebook
@@ -204,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         write_csv(codings, sys.stdout)
         stream = sys.stderr
     elif args.out:
-        write_atomic(codings, args.out)  # never half-written
+        _write_codings(codings, Path(args.out))
         print(f"wrote {args.out}", file=stream)
         if est is not None:
             _write_reader_sidecars(est, args.out, stream)

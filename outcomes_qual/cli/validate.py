@@ -22,7 +22,7 @@ import pandas as pd
 from ..agreement.validation import people
 from ..errors import InputError
 from ..safe_tables import write_csv
-from .agreement import read_table
+from ._compare import check_outputs, read_table
 
 #: Decimal places in the written CSVs (the library returns unrounded values).
 DECIMALS = 4
@@ -70,12 +70,8 @@ def register(subparsers) -> None:
 
 
 def _check_outputs(args) -> None:
-    outs = {Path(p).resolve(): p for p in (args.out, args.confusions, args.per_unit) if p}
-    if len(outs) < len([p for p in (args.out, args.confusions, args.per_unit) if p]):
-        raise InputError("--out, --confusions and --per-unit must be different files")
-    for given in [*args.codings, *(p for p in (args.segments, args.project) if p)]:
-        if Path(given).resolve() in outs:
-            raise InputError("an output would overwrite an input file; choose another path", path=given)
+    check_outputs({"--out": args.out, "--confusions": args.confusions, "--per-unit": args.per_unit},
+                  [*args.codings, args.segments, args.project])
 
 
 def _from_project(args) -> dict:

@@ -20,7 +20,8 @@ Examples
 ['topic_id', 'label', 'size']
 """
 
-from ._base import BACKENDS, EXTRA_MESSAGE, TopicBackend, TopicBackendUnavailable, get_backend, resolve_backend
+from ._base import BACKENDS, EXTRA_MESSAGE, TopicBackend, TopicBackendUnavailable
+from ._registry import get_backend, resolve_backend
 from .figures import write_topic_figures
 from .model import DEFAULT_THRESHOLDS, TopicModel
 from .tables import (

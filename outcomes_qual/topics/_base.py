@@ -12,8 +12,9 @@ Two backends ship:
 * ``"bertopic"`` (:mod:`.bertopic_backend`): BERTopic with UMAP and HDBSCAN,
   then BERTopic's outlier reduction (the ``embeddings`` extra).
 
-``"auto"`` picks BERTopic when the extra is installed and the light path
-otherwise, logging what the extra would add.
+This module is the interface only and imports neither backend: the
+registry that picks one by name (:func:`get_backend`, ``"auto"`` choosing
+BERTopic when the extra is installed) is :mod:`._registry`.
 
 Examples
 --------
@@ -26,8 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib.util
-import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,9 +34,7 @@ from typing import Any
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
-
-#: Backend names accepted by :func:`get_backend` and ``find_topics(backend=...)``.
+#: Backend names accepted by :func:`._registry.get_backend` and ``find_topics(backend=...)``.
 BACKENDS: tuple[str, ...] = ("auto", "light", "bertopic")
 
 #: What to install for BERTopic, and what it adds, said once when ``auto`` falls back.
@@ -159,68 +156,3 @@ def centroids(embeddings: np.ndarray, labels: np.ndarray, clusters: Sequence[int
         n = np.linalg.norm(m)
         rows.append(m / n if n > 0 else m)
     return np.vstack(rows) if rows else np.zeros((0, embeddings.shape[1]))
-
-
-def bertopic_available() -> tuple[bool, str]:
-    """Whether the BERTopic backend can run, and why not (nothing heavy is imported).
-
-    Returns
-    -------
-    (bool, str)
-    """
-    for module in ("bertopic", "umap", "hdbscan", "sentence_transformers"):
-        if importlib.util.find_spec(module) is None:
-            return False, f"{module} is not installed"
-    from ..embeddings import sentence_backend_available
-
-    return sentence_backend_available()
-
-
-def resolve_backend(backend: str = "auto") -> str:
-    """The concrete backend ``backend`` stands for.
-
-    Examples
-    --------
-    >>> resolve_backend("light")
-    'light'
-    >>> resolve_backend("lda")
-    Traceback (most recent call last):
-    ...
-    ValueError: backend: expected one of ['auto', 'light', 'bertopic'], got 'lda'
-    """
-    name = str(backend).lower()
-    if name not in BACKENDS:
-        raise ValueError(f"backend: expected one of {list(BACKENDS)}, got {backend!r}")
-    if name != "auto":
-        return name
-    ok, reason = bertopic_available()
-    if ok:
-        return "bertopic"
-    logger.warning("%s (%s)", EXTRA_MESSAGE, reason)
-    return "light"
-
-
-def get_backend(backend: str = "auto", *, random_state: int = 0) -> TopicBackend:
-    """Return a topic backend instance for ``backend``.
-
-    Raises
-    ------
-    TopicBackendUnavailable
-        When ``"bertopic"`` is asked for and the extra is missing.
-
-    Examples
-    --------
-    >>> get_backend("light").name
-    'light'
-    """
-    name = resolve_backend(backend)
-    if name == "light":
-        from .light import LightBackend
-
-        return LightBackend(random_state=random_state)
-    ok, reason = bertopic_available()
-    if not ok:
-        raise TopicBackendUnavailable(f"backend 'bertopic': {reason}; install outcomes_qual[embeddings]")
-    from .bertopic_backend import BERTopicBackend
-
-    return BERTopicBackend(random_state=random_state)

@@ -46,7 +46,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import centroids, get_backend
+from ._base import centroids
+from ._registry import get_backend
 from .words import make_label, topic_terms
 
 logger = logging.getLogger(__name__)

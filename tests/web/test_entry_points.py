@@ -1,7 +1,9 @@
-"""Thin entry points onto the web app: `outcomes-qual serve`, `outcomes_qual.project.review`, the demo's project."""
+"""Thin entry points onto the web app: `outcomes-qual serve`, `outcomes_qual_web.review`, the demo's project."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import urllib.request
 
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 from outcomes_qual.cli import build_parser, main
 from outcomes_qual.codebook import Code, Codebook
 from outcomes_qual.corpus import Corpus
-from outcomes_qual.project import Project, review
+from outcomes_qual.project import Project
 
 
 def _no_web(monkeypatch):
@@ -46,6 +48,8 @@ def test_serve_refuses_a_file_that_is_not_a_project(tmp_path, capsys):
 
 def test_review_in_a_notebook_is_an_iframe_onto_a_background_server(project_file):
     pytest.importorskip("starlette")
+    from outcomes_qual_web import review
+
     path, _ = project_file
     with Project.open(path) as proj:
         handle = review(proj, transcript="fg1")
@@ -61,10 +65,36 @@ def test_review_in_a_notebook_is_an_iframe_onto_a_background_server(project_file
     assert not handle.server.running
 
 
-def test_review_without_the_web_extra(project_file, monkeypatch):
-    _no_web(monkeypatch)
-    with pytest.raises(Exception, match=r"outcomes_qual\[web\]"):
-        review(project_file[0])
+def test_review_without_the_web_extra_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "jinja2", None)  # as without the web extra
+    for name in [m for m in sys.modules if m == "outcomes_qual_web" or m.startswith("outcomes_qual_web.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ImportError, match=r'needs the web extra \(jinja2 is missing\): pip install "outcomes_qual\[web\]"'):
+        from outcomes_qual_web import review  # noqa: F401
+
+
+def test_the_old_review_name_says_where_it_moved_without_importing_the_web_package():
+    code = (
+        "import sys\n"
+        "try:\n"
+        "    from outcomes_qual.project import review\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+        "import outcomes_qual.project as p\n"
+        "try:\n"
+        "    p.ReviewHandle\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+        "print(hasattr(p, 'nope'), 'outcomes_qual_web' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
+    assert out.splitlines() == [
+        'outcomes_qual.project.review has moved: use outcomes_qual_web.review '
+        '(from outcomes_qual_web import review; needs pip install "outcomes_qual[web]")',
+        'outcomes_qual.project.ReviewHandle has moved: use outcomes_qual_web.ReviewHandle '
+        '(from outcomes_qual_web import ReviewHandle; needs pip install "outcomes_qual[web]")',
+        "False False",
+    ]
 
 
 def test_demo_project_holds_the_suggestions(tmp_path):
@@ -83,9 +113,6 @@ def test_demo_project_holds_the_suggestions(tmp_path):
 
 
 def test_the_library_never_imports_the_web_app():
-    import subprocess
-    import sys
-
     code = ("import sys, outcomes_qual, outcomes_qual.project, outcomes_qual.cli, outcomes_qual.analysis, "
             "outcomes_qual.agreement; outcomes_qual.cli.build_parser(); "
             "assert 'outcomes_qual_web' not in sys.modules, 'imported'; "

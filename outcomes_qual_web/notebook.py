@@ -1,7 +1,8 @@
-"""``review(project)``: the browser review screen inside Jupyter.
+"""``outcomes_qual_web.review(project)``: the browser review screen inside Jupyter.
 
-A thin entry point onto the separate ``outcomes_qual_web`` package (the
-``web`` extra), imported lazily, so the library never needs it. It starts the
+It lives in the web package, which sits above the library: ``outcomes_qual``
+never imports ``outcomes_qual_web`` (``outcomes_qual.project.review``, its
+old place, now raises an ImportError that names this one). It starts the
 review server on a free loopback port in a background thread of the kernel
 and returns a handle that Jupyter displays as an IFrame onto it; the call
 returns at once and needs no browser of its own. Call ``.stop()`` on the
@@ -17,16 +18,12 @@ Examples
 from __future__ import annotations
 
 import html
-import importlib
 import os
 from pathlib import Path
 
-from ..errors import InputError
+from .server import BackgroundServer
 
-#: Message when the web extra is missing.
-WEB_EXTRA_MESSAGE = 'review() needs the web extra: pip install "outcomes_qual[web]"'
-
-_SERVERS: dict[Path, object] = {}
+_SERVERS: dict[Path, BackgroundServer] = {}
 
 
 class ReviewHandle:
@@ -84,18 +81,23 @@ def review(project, *, transcript: str | None = None, width: str = "100%", heigh
 
     Raises
     ------
-    InputError
-        When the ``web`` extra is not installed, or the file is not a project.
+    outcomes_qual.errors.InputError
+        When the file is not a project. (Without the ``web`` extra,
+        ``import outcomes_qual_web`` itself fails with what to install.)
+
+    Examples
+    --------
+    In a notebook cell (``.stop()`` when done)::
+
+        from outcomes_qual_web import review
+        view = review("study.sqlite")
+        view
     """
-    try:
-        web = importlib.import_module("outcomes_qual_web")
-    except ImportError as err:
-        raise InputError(f"{WEB_EXTRA_MESSAGE} ({err})") from None
     path = Path(getattr(project, "path", project) if not isinstance(project, (str, os.PathLike)) else project)
     path = path.resolve()
     server = _SERVERS.get(path)
     if server is None or not server.running:
-        server = web.BackgroundServer(path, show_names=show_names, embed=True).start()
+        server = BackgroundServer(path, show_names=show_names, embed=True).start()
         _SERVERS[path] = server
     where = "/" if transcript is None else "/t/" + str(transcript)
     return ReviewHandle(server, path=where, width=width, height=height)
