@@ -62,6 +62,11 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _common.add_anonymise_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    scale = p.add_argument_group("from an autocode --workers output folder (INPUT is that folder; needs outcomes_qual[scale])")
+    where = scale.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="compute the tables on a local Dask cluster of N workers "
+                       "(default: Dask's threaded scheduler in this process, partition by partition)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="compute the tables on an existing Dask cluster")
     p.set_defaults(func=run)
 
 
@@ -163,8 +168,29 @@ def _ai_use(args, codings, codebook, method):
     return ai_use(codings, machine=machine, against=against, codebook=codebook, n_boot=args.boot)
 
 
+def _consultation_report(args, corpus, codings, codebook, out, *, topics, agreement, method, info):
+    """The consultation report (questions, respondent types, non-response) of a consultation corpus."""
+    from ..analysis.consultation import consultation_counts
+    from ..report.consultation_report import write_consultation_report
+    from ..report.tables import alias_corpus
+
+    if args.alias_authorities:
+        corpus = alias_corpus(corpus)
+        seg = corpus.segments.copy()
+        if "authority" in seg:  # the consultation's segments carry the authority too
+            seg["authority"] = seg["transcript_id"].map(corpus.transcripts.set_index("transcript_id")["authority"])
+            corpus = type(corpus)(corpus.transcripts, corpus.participants, seg, corpus.texts, corpus.problems)
+    counts = consultation_counts(corpus, codings, codebook=codebook, seed=args.seed)
+    return write_consultation_report(counts, codebook, out, topics=topics, agreement=agreement, coding_method=method,
+                                     title=args.title, ai_use=info, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
+    from ._scale_report import run_scale_report, wants_scale_report
+
+    if wants_scale_report(args):  # the folder autocode --workers wrote: the report from its Parquet parts
+        return run_scale_report(args)
     from tqdm import tqdm
 
     from ..report import write_report
@@ -216,10 +242,16 @@ def run(args: argparse.Namespace) -> int:
                                  random_state=args.seed)
         bar.update(1)
         bar.set_postfix_str("writing")
-        paths = write_report(
-            corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed,
-        )
+        from ..analysis.consultation import is_consultation
+
+        if is_consultation(corpus):  # a consultation export: the consultation report
+            paths = _consultation_report(args, corpus, codings, codebook, out, topics=topics, agreement=agreement,
+                                         method=method, info=info)
+        else:
+            paths = write_report(
+                corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method,
+                title=args.title, ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed,
+            )
         bar.update(1)
     finally:
         bar.close()

@@ -457,6 +457,35 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
                   numeric_from=2, widths=[2.9, 5.0, 1.3, 2.8, 2.2, 2.2])
 
 
+def add_codebook_appendix(doc, codebook, *, heading: str = "Appendix A. Codebook") -> None:
+    """The codebook appendix: themes in bold, sub-codes beneath them, with keys and definitions."""
+    from docx.shared import Pt
+
+    doc.add_heading(heading, level=1)
+    if codebook is not None:
+        doc.add_paragraph(
+            f"The “{codebook.name}” codebook (version {codebook.version}): themes in bold, sub-codes beneath them. "
+            "The key is how the code appears in tables.xlsx and the CSV files."
+        )
+        rows, bands = [], []
+        for c in codebook:
+            if c.depth == 0:
+                bands.append(len(rows))
+            rows.append([("    " * c.depth) + c.label, c.key, c.definition])
+        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99,
+                          widths=[3.8, 4.3, 8.3])
+        for i in bands:
+            for j, cell in enumerate(table.rows[i + 1].cells):
+                _set_cell_fill(cell, BAND_FILL)
+                for run in cell.paragraphs[0].runs:
+                    run.bold = j == 0
+        for row in table.rows[1:]:
+            for run in row.cells[1].paragraphs[0].runs:
+                run.font.size = Pt(7.5)
+    else:
+        doc.add_paragraph("No codebook was supplied.")
+
+
 def write_docx(
     path: Path,
     *,
@@ -680,29 +709,7 @@ def write_docx(
 
     # ----------------------------------------------------------- appendix
     doc.add_page_break()
-    doc.add_heading("Appendix A. Codebook", level=1)
-    if codebook is not None:
-        doc.add_paragraph(
-            f"The “{codebook.name}” codebook (version {codebook.version}): themes in bold, sub-codes beneath them. "
-            "The key is how the code appears in tables.xlsx and the CSV files."
-        )
-        rows, bands = [], []
-        for c in codebook:
-            if c.depth == 0:
-                bands.append(len(rows))
-            rows.append([("    " * c.depth) + c.label, c.key, c.definition])
-        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99,
-                          widths=[3.8, 4.3, 8.3])
-        for i in bands:
-            for j, cell in enumerate(table.rows[i + 1].cells):
-                _set_cell_fill(cell, BAND_FILL)
-                for run in cell.paragraphs[0].runs:
-                    run.bold = j == 0
-        for row in table.rows[1:]:
-            for run in row.cells[1].paragraphs[0].runs:
-                run.font.size = Pt(7.5)
-    else:
-        doc.add_paragraph("No codebook was supplied.")
+    add_codebook_appendix(doc, codebook, heading="Appendix A. Codebook")
     doc.add_heading("Appendix B. Themes raised together", level=1)
     co = tables["theme_cooccurrence"]
     co = co[~co["code_a"].str.contains("/") & ~co["code_b"].str.contains("/")]
