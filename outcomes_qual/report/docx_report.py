@@ -314,6 +314,39 @@ def _emphasis_paragraphs(tables, codebook) -> list[str]:
     return out
 
 
+def summary_differences(tables, codebook) -> list[str]:
+    """The Summary's plain-language account of how roles differed: shares of turns, no residuals.
+
+    A role is said to raise a theme more (less) often when its adjusted
+    residual is beyond ±1.96; the sentence gives the role's share of turns
+    against the share of all turns, which a reader can check in Section 3.
+    """
+    cells = tables["role_theme_test"]
+    if tables["role_theme_test_summary"].iloc[0]["test"] == "none" or not len(cells):
+        return ["Only one role (or one theme) is present, so the roles' emphasis cannot be compared."]
+    seg = tables["role_by_theme"]
+    share = seg[seg["level"] == "theme"].set_index(["role", "code"])["percent"]
+    out = []
+    for role in dict.fromkeys(cells["role"]):
+        c = cells[cells["role"] == role]
+        more = c[c["adjusted_residual"] > 1.96].sort_values("adjusted_residual", ascending=False)
+        less = c[c["adjusted_residual"] < -1.96].sort_values("adjusted_residual")
+
+        def say(rows):
+            return join_words(f"{_lower_label(codebook, r.code)} ({percent(share.get((role, r.code), float('nan')))} "
+                              f"of their turns, against {percent(share.get(('all', r.code), float('nan')))} of all turns)"
+                              for r in rows.itertuples())
+
+        parts = ([f"raised {say(more)} more often than the other roles"] if len(more) else []) + (
+            [f"raised {say(less)} less often"] if len(less) else [])
+        if parts:
+            out.append(f"{role_plural(role).capitalize()} " + " and ".join(parts) + ".")
+    if not out:
+        out.append("No role stood out: each raised every theme about as often as the other roles would lead one to "
+                   "expect.")
+    return out
+
+
 def _authority_paragraphs(tables, codebook, *, figure_no: int | None = None, table_no: int | None = None) -> list[str]:
     comp = tables["authority_comparison"]
     comp = comp[~comp["code"].str.contains("/")]
@@ -574,8 +607,8 @@ def write_docx(
             p = doc.add_paragraph(style="List Bullet")
             p.add_run(f"{_label(codebook, r.theme)}: ").bold = True
             p.add_run(f"{r.description}.")
-    doc.add_paragraph("How the roles differed:")
-    for text in _emphasis_paragraphs(tables, codebook)[1:]:
+    doc.add_paragraph("How the roles differed (Section 3 gives the test and the figures):")
+    for text in summary_differences(tables, codebook):
         doc.add_paragraph(text, style="List Bullet")
 
     # ----------------------------------------------------------- methods
@@ -708,8 +741,7 @@ def write_docx(
     _emergent_section(doc, topics, corpus, names, codebook)
 
     # ----------------------------------------------------------- appendix
-    doc.add_page_break()
-    add_codebook_appendix(doc, codebook, heading="Appendix A. Codebook")
+    add_codebook_appendix(doc, codebook, heading="Appendix A. Codebook")  # no hard page break: no near-empty page
     doc.add_heading("Appendix B. Themes raised together", level=1)
     co = tables["theme_cooccurrence"]
     co = co[~co["code_a"].str.contains("/") & ~co["code_b"].str.contains("/")]
