@@ -449,6 +449,10 @@ def ai_use_paragraphs(info: AIUse, *, unit: str = "turn", material: str = "these
     return paras
 
 
+#: What a table cell shows for a statistic that is not defined (a narrow column would break "undefined" mid-word).
+NOT_DEFINED = "n/a"
+
+
 def ai_use_table(info: AIUse, codebook=None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the per-code agreement table for the appendix (empty rows when not validated)."""
     header = ["Theme" if info.level == "theme" else "Code", "Turns coded: machine / person", "% agreement (95% CI)",
@@ -464,14 +468,15 @@ def ai_use_table(info: AIUse, codebook=None) -> tuple[list[str], list[list[str]]
         return re.sub(r"_", " ", code.split("/")[-1]).capitalize()
 
     def ci(row, name, pct=False):
-        text = _with_ci(row, name, pct=pct)
+        text = _with_ci(row, name, pct=pct).replace("undefined", NOT_DEFINED)
         return text.replace(" (95% CI ", "\n[").replace(" to ", ", ").replace(")", "]") if "CI" in text else text
 
     rows = []
     for _, r in info.agreement.iterrows():
         counts = f"{int(r['n_machine'])} / {int(r['n_human'])}"
         rows.append([label(str(r["code"])), counts, ci(r, "percent_agreement", pct=True), ci(r, "cohen_kappa"),
-                     ci(r, "krippendorff_alpha"), _num(r["gwet_ac1"]), _num(r["f1"])])
+                     ci(r, "krippendorff_alpha"), _num(r["gwet_ac1"]).replace("undefined", NOT_DEFINED),
+                     _num(r["f1"]).replace("undefined", NOT_DEFINED)])
     return header, rows
 
 
@@ -490,5 +495,9 @@ def add_ai_use_appendix(doc, info: AIUse, *, heading: str, table_number: int | N
         caption = f"agreement of the automated coding with {info.against}, by {what} ({info.n_units} {unit}s)"
         add_caption(doc, f"Table {table_number}: {caption}" if table_number else caption[:1].upper() + caption[1:])
         add_table(doc, header, rows, bold_last=True, widths=[3.2, 2.4, 2.6, 2.6, 2.6, 1.5, 1.5])
+        if any(NOT_DEFINED in cell for row in rows for cell in row):
+            note = doc.add_paragraph()
+            note.add_run(f"{NOT_DEFINED}: not defined, because neither coder (or only one) used the code in the sample, "
+                         "so chance agreement cannot be separated out.").italic = True
     if info.review_recorded:
         doc.add_paragraph(paras[-1])
