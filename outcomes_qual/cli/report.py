@@ -1,7 +1,10 @@
 """``outcomes-qual report``: code the corpus (unless codings are given) and write the evaluation report.
 
 Writes DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*,
-then prints the output paths. The corpus is pseudonymised before anything is
+then prints the output paths. A consultation export gets the consultation
+report (:mod:`outcomes_qual.report.consultation_report`); the folder
+``autocode --workers`` wrote gets the same report from its Parquet parts
+(:mod:`._scale_report`). The corpus is pseudonymised before anything is
 coded or written (``--no-anonymise`` turns that off for internal use), and the
 written files are scanned for every speaker and listed name afterwards: a leak
 is an error (exit 2) that names the file and the context.
@@ -33,7 +36,9 @@ def register(subparsers) -> None:
         description=(
             "Code the transcripts against the codebook (unless --codings is given), find emergent topics, "
             "and write DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*. Quotes are "
-            "attributed by role only and taken from pseudonymised text."
+            "attributed by role only and taken from pseudonymised text. A consultation export gets a consultation "
+            "report (questions, respondent types, non-response); INPUT may also be the folder `autocode --workers` "
+            "wrote, whose report is computed from its Parquet parts."
         ),
     )
     _common.add_input_arguments(p)
