@@ -27,14 +27,14 @@ from outcomes_qual_dask.report import consultation_counts_at_scale, is_scale_out
 
 @pytest.fixture(scope="module")
 def scale_out(tmp_path_factory):
-    """400 synthetic respondents coded by keyword on a 2-process LocalCluster, in partitions of 70 respondents."""
+    """400 synthetic respondents coded by keyword on a 2-worker LocalCluster (threads: quick), in partitions of 70."""
     from distributed import Client, LocalCluster
 
     d = tmp_path_factory.mktemp("scale")
     make_consultation(400, seed=7).to_csv(d / "ncs.csv", index=False)
     cb = load_codebook(CODEBOOK)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      memory_limit="2GiB") as cluster, Client(cluster, timeout="60s") as c:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster, timeout="60s") as c:
         result = autocode_at_scale(d / "ncs.csv", cb, out=d / "out", method="keyword", client=c, partition_rows=70)
     assert result.n_partitions == 6
     return d
