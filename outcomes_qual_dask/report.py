@@ -187,7 +187,7 @@ def scale_ai_use(counts, *, codebook=None, settings=None):
 
 
 def report_from_scale_output(out, report_dir, *, codebook=None, title: str | None = None, seed: int = 0, k: int = 3,
-                             workers: int | None = None, scheduler: str | None = None, client=None) -> dict:
+                             names=None, workers: int | None = None, scheduler: str | None = None, client=None) -> dict:
     """Write the consultation report of an ``autocode --workers`` output folder into ``report_dir``.
 
     Parameters
@@ -202,6 +202,9 @@ def report_from_scale_output(out, report_dir, *, codebook=None, title: str | Non
     seed : int, default 0
         Seed of the quote draw (recorded with the settings).
     k : int, default 3
+    names : path-like, DataFrame or list of str, optional
+        Third-party names (as for :func:`outcomes_qual.anonymise.pseudonymise_corpus`)
+        replaced in the sampled quotes, the only answer text the report shows.
     workers, scheduler, client
         At most one: a new ``LocalCluster``, an existing scheduler, or a
         client; none runs the graph on Dask's local threaded scheduler.
@@ -220,6 +223,10 @@ def report_from_scale_output(out, report_dir, *, codebook=None, title: str | Non
     with (dask_client(workers=workers, scheduler=scheduler, client=client) if use_cluster
           else contextlib.nullcontext()):
         counts = consultation_counts_at_scale(out, codebook=codebook, k=k, seed=seed)
+    if names is not None and len(counts.quotes):
+        from outcomes_qual.anonymise import pseudonymise_text
+
+        counts.quotes["text"] = [pseudonymise_text(t, names) for t in counts.quotes["text"]]
     methods = counts.methods
     method = methods[0] if len(methods) == 1 else None
     topics = None

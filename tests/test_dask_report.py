@@ -80,3 +80,24 @@ def test_report_from_a_folder_needs_the_codebook(scale_out, tmp_path, capsys):
     code = main(["report", str(scale_out / "out"), "--out", str(tmp_path / "r")])
     assert code == 2
     assert "--codebook is required" in capsys.readouterr().err
+
+
+def test_listed_names_are_replaced_in_quotes(scale_out, tmp_path):
+    """--names: the only answer text the report shows (the sampled quotes) is pseudonymised."""
+    import re
+
+    import docx
+
+    from outcomes_qual_dask.report import report_from_scale_output
+
+    def quotes(path):
+        paras = [p.text for p in docx.Document(str(path / "report.docx")).paragraphs]
+        return [t for t in paras if re.match(r"^[^:“]{1,40}: “", t)]
+
+    cb = load_codebook(CODEBOOK)
+    report_from_scale_output(scale_out / "out", tmp_path / "plain", codebook=cb, seed=5)
+    word = max(re.findall(r"[A-Za-z]{5,}", quotes(tmp_path / "plain")[0].split("“", 1)[1]), key=len)
+    report_from_scale_output(scale_out / "out", tmp_path / "named", codebook=cb, seed=5, names=[word])
+    named = quotes(tmp_path / "named")
+    assert not any(re.search(rf"\b{word}\b", q) for q in named)
+    assert "[Person 1]" in named[0]

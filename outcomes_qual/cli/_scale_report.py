@@ -67,8 +67,13 @@ def run_scale_report(args: argparse.Namespace) -> int:
         if logging.getLogger(name).getEffectiveLevel() < logging.WARNING:
             logging.getLogger(name).setLevel(logging.WARNING)
     codebook = load_codebook(args.codebook)
-    paths = report_from_scale_output(folder, out, codebook=codebook, title=args.title, seed=args.seed,
+    names = getattr(args, "names", None)
+    paths = report_from_scale_output(folder, out, codebook=codebook, title=args.title, seed=args.seed, names=names,
                                      workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None))
+    if names:
+        from ..report.checks import check_no_names
+
+        check_no_names(paths, [], names)  # the listed names must not appear in anything written
     print(f"report:  {paths['report']}")
     print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
     print(f"figures: {paths['figures']}/")
