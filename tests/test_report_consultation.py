@@ -203,3 +203,16 @@ def test_group_theme_test_needs_two_groups():
     t = pd.DataFrame({"code": ["time", "time"], "level": "theme", "role": ["individual", "all"], "n": [3, 3],
                       "base": [4, 4]})
     assert group_theme_test(t).test == "none"
+
+
+def test_quote_label_is_the_type_as_respondents_wrote_it(tmp_path):
+    path = tmp_path / "nhs.csv"
+    path.write_text(_csv(8).replace("Unpaid carer", "NHS board"))
+    corpus = read_consultation(path)
+    cod = pd.DataFrame({"segment_id": corpus.segments["segment_id"], "code": "partners", "confidence": 0.9})
+    paths = write_consultation_report(consultation_counts(corpus, cod, codebook=CODEBOOK), CODEBOOK, tmp_path / "r")
+    _, paras, cells = _docx_text(paths["report"])
+    quotes = [t for _, t in paras if re.match(r"^[^:“]{1,40}: “", t)]
+    assert any(q.startswith("NHS board: “") for q in quotes)
+    assert not any("Nhs board" in t for _, t in paras)
+    assert "NHS board (n=2)" in cells

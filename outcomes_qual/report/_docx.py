@@ -199,14 +199,14 @@ def add_caption(doc, text: str) -> None:
     run.font.color.rgb = RGBColor.from_string("1F4E79")
 
 
-def add_quote(doc, role: str, quote: str, context: str) -> None:
-    """A quote paragraph: bold "Role:", the quote, then the anonymised context."""
+def add_quote(doc, role: str, quote: str, context: str, *, label: str | None = None) -> None:
+    """A quote paragraph: bold "Role:" (or ``label`` as given), the quote, then the anonymised context."""
     from docx.shared import Cm, Pt, RGBColor
 
     para = doc.add_paragraph()
     para.paragraph_format.left_indent = Cm(0.6)
     para.paragraph_format.space_after = Pt(6)
-    lead = para.add_run(f"{role_label(role)}: ")
+    lead = para.add_run(f"{label if label is not None else role_label(role)}: ")
     lead.bold = True
     lead.font.color.rgb = RGBColor.from_string("1F4E79")
     body = para.add_run(f"“{quote}”")

@@ -227,7 +227,7 @@ def _question_sections(doc, tables, counts, codebook, counter, *, themes_quoted:
             p.add_run(f"{_label(codebook, r.code)}").bold = True
             for qrow in picked:
                 quote = scrub_names(trim_quote(qrow["text"], max_chars=400), names, replacement="[organisation]")
-                add_quote(doc, type_label(qrow["role"], counts.type_labels), quote, "")
+                add_quote(doc, qrow["role"], quote, "", label=type_label(qrow["role"], counts.type_labels))
 
 
 def _type_section(doc, tables, counts, codebook, counter) -> None:
@@ -395,7 +395,7 @@ def _emergent_section(doc, topics, codebook, counts) -> None:
             if isinstance(q, str) and q.strip():
                 m = re.match(r"^([A-Z][A-Za-z ]{1,30}):\s+(.+)$", q.strip(), flags=re.S)
                 who, body = (m.group(1), m.group(2)) if m else ("Respondent", q.strip())
-                add_quote(doc, who, scrub_names(body, names, replacement="[organisation]"), "")
+                add_quote(doc, who, scrub_names(body, names, replacement="[organisation]"), "", label=who)
 
 
 class _TableCounter:
