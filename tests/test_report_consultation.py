@@ -216,3 +216,13 @@ def test_quote_label_is_the_type_as_respondents_wrote_it(tmp_path):
     assert any(q.startswith("NHS board: “") for q in quotes)
     assert not any("Nhs board" in t for _, t in paras)
     assert "NHS board (n=2)" in cells
+
+
+def test_cli_workers_only_for_an_engine_output(tmp_path, capsys):
+    src = tmp_path / "consultation.csv"
+    src.write_text(_csv(4))
+    code = main(["report", str(src), "--codebook", "codebooks/outcomes_practice.yaml", "--workers", "2",
+                 "--out", str(tmp_path / "rep")])
+    assert code == 2
+    assert "--workers/--scheduler apply to a report from an autocode --workers output folder" in capsys.readouterr().err
+    assert not (tmp_path / "rep").exists()

@@ -196,6 +196,9 @@ def run(args: argparse.Namespace) -> int:
 
     if wants_scale_report(args):  # the folder autocode --workers wrote: the report from its Parquet parts
         return run_scale_report(args)
+    if args.workers is not None or args.scheduler:
+        raise InputError("--workers/--scheduler apply to a report from an autocode --workers output folder; INPUT is "
+                         "not one (it needs segments/ and codings/ Parquet parts)")
     from tqdm import tqdm
 
     from ..report import write_report
