@@ -108,10 +108,22 @@ def consultation_counts_at_scale(out, *, codebook=None, k: int = 3, seed: int = 
     """
     import dask
 
-    from outcomes_qual.analysis.consultation import GROUP_TABLES, ConsultationCounts, profile_counts, question_wording
-    from outcomes_qual.analysis.consultation import top_candidates, type_labels
+    from outcomes_qual.analysis.consultation import (
+        GROUP_TABLES,
+        ConsultationCounts,
+        profile_counts,
+        question_wording,
+        top_candidates,
+        type_labels,
+    )
 
-    from .aggregations import group_table, many_group_counts, nonresponse_counts, nonresponse_table, split_counts
+    from .aggregations import (
+        group_table,
+        many_group_counts,
+        nonresponse_counts,
+        nonresponse_table,
+        split_counts,
+    )
     from .engine import count_rows
 
     out = Path(out)
@@ -171,7 +183,11 @@ def consultation_counts_at_scale(out, *, codebook=None, k: int = 3, seed: int = 
 
 def scale_ai_use(counts, *, codebook=None, settings=None):
     """The facts of the appendix on automated coding from the counts (the codings are machine codings only)."""
-    from outcomes_qual.report.ai_use import AIUse, installed_embedding_model, outcomes_qual_version
+    from outcomes_qual.report.ai_use import (
+        AIUse,
+        installed_embedding_model,
+        outcomes_qual_version,
+    )
 
     methods = list(counts.methods)
     found = {k: str(v) for k, v in (settings or {}).items() if v is not None}

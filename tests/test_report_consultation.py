@@ -22,7 +22,10 @@ from outcomes_qual.analysis.consultation import (
 from outcomes_qual.cli import main
 from outcomes_qual.codebook import load_codebook
 from outcomes_qual.ingest.consultation import parse_consultation_csv, read_consultation
-from outcomes_qual.report.consultation_report import pick_quotes, write_consultation_report
+from outcomes_qual.report.consultation_report import (
+    pick_quotes,
+    write_consultation_report,
+)
 
 CODEBOOK = load_codebook("codebooks/outcomes_practice.yaml")
 
@@ -155,13 +158,13 @@ def _docx_text(path):
 def test_report_reads_as_a_consultation(corpus, codings, tmp_path):
     counts = consultation_counts(corpus, codings, codebook=CODEBOOK)
     paths = write_consultation_report(counts, CODEBOOK, tmp_path, coding_method="keyword", seed=0)
-    d, paras, cells = _docx_text(paths["report"])
+    d, paras, _ = _docx_text(paths["report"])
     # the codebook's own definitions (Appendix A) are the user's words, not the report's
     cut = [t for _, t in paras].index("Appendix A. Codebook")
     own = [c.text for t in d.tables if t.rows[0].cells[0].text != "Theme / sub-code" for r in t.rows for c in r.cells]
     text = "\n".join(t for _, t in paras[:cut] + paras[cut + 2:]) + "\n" + "\n".join(own)
     for word in ("focus group", "transcript", "staff", "participant", r"\bturns?\b"):
-        assert not re.search(word, text, re.I), word
+        assert not re.search(word, text, re.IGNORECASE), word
     headings = [t for s, t in paras if s.startswith("Heading 2")]
     assert [h for h in headings if re.match(r"3\.\d Q\d", h)] == [
         "3.1 Q1: What has worked well?", "3.2 Q2: What gets in the way?", "3.3 Q3: How should partners work together?"]

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,7 +83,7 @@ QUOTE_CANDIDATE_COLUMNS: tuple[str, ...] = ("question", "code", "role", "key", "
 
 #: Words in a respondent type (or an organisation field) that mean the response came from an organisation.
 _ORGANISATION_WORDS = re.compile(r"organi[sz]ation|association|charity|council|forum|network|partnership|group|body|trust",
-                                 re.I)
+                                 re.IGNORECASE)
 
 #: Label of a respondent type that was not given.
 UNKNOWN_TYPE_LABEL = "Type not given"
@@ -180,7 +181,7 @@ def question_wording(paths) -> dict[str, str]:
         try:
             header = _header(p)
             layout = ConsultationLayout.from_header(header, path=path)
-        except Exception as err:  # a header we cannot read only loses the wording; keys remain
+        except (OSError, ValueError, KeyError, ImportError, zipfile.BadZipFile) as err:  # loses only the wording
             logger.info("%s: question wording not read (%s)", path, err)
             continue
         for key, i in layout.questions.items():
@@ -402,10 +403,10 @@ def consultation_counts(corpus, codings: pd.DataFrame, *, codebook=None, k: int 
     return ConsultationCounts(
         groups=groups, profile=profile, type_labels=type_labels(profile),
         nonresponse=nonresponse_by_question(corpus), quotes=quotes, question_text=wording, organisations=orgs,
-        n_respondents=int(len(corpus.participants)), n_answers=int(len(corpus.segments)),
+        n_respondents=len(corpus.participants), n_answers=len(corpus.segments),
         coders=sorted(set(codings["coder"].dropna().astype(str))) if "coder" in codings else [],
         methods=sorted(set(codings["method"].dropna().astype(str))) if "method" in codings else [],
-        n_codings=int(len(codings)), n_coded=int(codings["segment_id"].nunique()),
+        n_codings=len(codings), n_coded=int(codings["segment_id"].nunique()),
     )
 
 

@@ -35,10 +35,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.consultation import consultation_tables, order_types, question_key_order, type_label
+from ..analysis.consultation import (
+    consultation_tables,
+    order_types,
+    question_key_order,
+    type_label,
+)
 from ..analysis.quotes import scrub_names, trim_quote
 from ._docx import add_caption, add_figure, add_page_number_footer, add_quote, add_table
-from .docx_report import _agreement_sentence, _label, _lower_label, count_words, format_p, join_words, percent
+from .docx_report import (
+    _agreement_sentence,
+    _label,
+    _lower_label,
+    count_words,
+    format_p,
+    join_words,
+    percent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +85,7 @@ def _q_short(key: str, text: str) -> str:
     >>> _q_short("q1", "Q1. What works?"), _q_short("q2", "Q2")
     ('What works?', '')
     """
-    body = re.sub(r"^\s*q(?:uestion)?\s*[\.\-_ ]?\s*\d+[a-z]?[\.:)\s-]*", "", str(text), flags=re.I).strip()
+    body = re.sub(r"^\s*q(?:uestion)?\s*[\.\-_ ]?\s*\d+[a-z]?[\.:)\s-]*", "", str(text), flags=re.IGNORECASE).strip()
     return "" if body.lower() == str(key).lower() else body
 
 
@@ -291,7 +304,7 @@ def plain_differences(table: pd.DataFrame, cells: pd.DataFrame, codebook, labels
         def items(rows):
             return join_words(f"{_lower_label(codebook, x.code)}" for x in rows.itertuples())
 
-        def shares(rows):
+        def shares(rows, r=r):
             return "; ".join(f"{percent(100 * share.get((r, x.code), np.nan))} of them, against "
                              f"{percent(100 * share.get(('all', x.code), np.nan))} of all respondents"
                              for x in rows.itertuples())
@@ -393,7 +406,7 @@ def _emergent_section(doc, topics, codebook, counts) -> None:
         doc.add_paragraph(" ".join(bits))
         for q in (getattr(r, "quote_1", None), getattr(r, "quote_2", None)):
             if isinstance(q, str) and q.strip():
-                m = re.match(r"^([A-Z][A-Za-z ]{1,30}):\s+(.+)$", q.strip(), flags=re.S)
+                m = re.match(r"^([A-Z][A-Za-z ]{1,30}):\s+(.+)$", q.strip(), flags=re.DOTALL)
                 who, body = (m.group(1), m.group(2)) if m else ("Respondent", q.strip())
                 add_quote(doc, who, scrub_names(body, names, replacement="[organisation]"), "", label=who)
 
@@ -580,7 +593,7 @@ def write_consultation_report(counts, codebook, out_dir, *, topics=None, agreeme
         exported["topics"] = topic_frame
     exported["run_settings"] = settings
     written = {}
-    for name, p in write_csvs(exported, out_dir / "tables").items():
+    for p in write_csvs(exported, out_dir / "tables").values():
         written[str(p.relative_to(out_dir))] = p
     xlsx = write_workbook(exported, out_dir / "tables.xlsx")
     fig_dir = out_dir / "figures"

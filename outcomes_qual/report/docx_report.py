@@ -332,7 +332,7 @@ def summary_differences(tables, codebook) -> list[str]:
         more = c[c["adjusted_residual"] > 1.96].sort_values("adjusted_residual", ascending=False)
         less = c[c["adjusted_residual"] < -1.96].sort_values("adjusted_residual")
 
-        def say(rows):
+        def say(rows, role=role):
             return join_words(f"{_lower_label(codebook, r.code)} ({percent(share.get((role, r.code), float('nan')))} "
                               f"of their turns, against {percent(share.get(('all', r.code), float('nan')))} of all turns)"
                               for r in rows.itertuples())
