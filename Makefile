@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo test lint install lock clean
+.PHONY: demo demo-consultation test lint install lock clean
 
 # constraints.txt pins every package to the version the tests passed with
 # (regenerate with `make lock`); pip only constrains the packages it lists,
@@ -27,6 +27,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m outcomes_qual.demo --out $(OUT)
+
+demo-consultation: $(STAMP)
+	$(PY) -m outcomes_qual.demo --consultation --out $(OUT)_consultation
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q --durations=15

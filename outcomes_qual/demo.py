@@ -5,6 +5,13 @@ speaker names, plus ``names.csv``), auto-codes it with the shipped codebook
 (ensemble), finds emergent topics, writes the full report into ``--out``,
 checks the written files for any real name, and prints a short summary and the
 output paths. This is what ``make demo`` runs.
+
+``python -m outcomes_qual.demo --consultation --out out/demo_consultation``
+takes the consultation route instead: the synthetic consultation export
+``transcripts_sample/consultation_sample.csv`` (120 respondents, 5 questions)
+is read, coded, and written up as a consultation report (who responded, each
+question's themes, differences by respondent type, non-response); this is
+what ``make demo-consultation`` runs.
 """
 
 from __future__ import annotations
@@ -113,6 +120,56 @@ def run_demo(
     return {"corpus": corpus, "codings": codings, "topics": result, "paths": paths}
 
 
+def run_consultation_demo(out: Path, *, topics: bool = True, method: str = "ensemble",
+                          export: Path = SAMPLE / "consultation_sample.csv", codebook_path: Path = CODEBOOK,
+                          seed: int = 0, light: bool = False) -> dict:
+    """The consultation route on the sample export: read, code, find topics, write the consultation report.
+
+    Returns a dict with the ``corpus``, ``codings``, ``counts``
+    (:class:`~outcomes_qual.analysis.consultation.ConsultationCounts`) and the ``paths`` written.
+    """
+    from .analysis.consultation import consultation_counts
+    from .codebook import load_codebook
+    from .coding import autocode
+    from .ingest import read_consultation
+    from .report.consultation_report import write_consultation_report
+
+    corpus = read_consultation(export)
+    for problem in corpus.problems:
+        logger.warning("%s", problem)
+    codebook = load_codebook(codebook_path)
+    codings = autocode(corpus, codebook, method=method, backend="lsa" if light else "auto", random_state=seed)
+    result = None
+    if topics:
+        from .topics import find_topics
+
+        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed,
+                             backend="light" if light else "auto")
+    counts = consultation_counts(corpus, codings, codebook=codebook, seed=seed)
+    paths = write_consultation_report(counts, codebook, out, topics=result, coding_method=method, seed=seed)
+    return {"corpus": corpus, "codings": codings, "counts": counts, "paths": paths}
+
+
+def consultation_lines(counts) -> list[str]:
+    """Short summary of a consultation: respondents by type, answers, non-response, top theme per question."""
+    from .analysis.consultation import consultation_tables, question_key_order
+
+    tables = consultation_tables(counts)
+    prof = tables["respondents_profile"]
+    types = prof[prof["by"] == "respondent_type"]
+    non = tables["nonresponse_by_question"]
+    lines = [f"respondents: {counts.n_respondents} (" + ", ".join(f"{r.label} {int(r.n)}" for r in types.itertuples()) + ")",
+             f"answers: {counts.n_answers} coded, {int(non['n_nonresponse'].sum())} empty or non-response, "
+             f"{len(non)} questions"]
+    q = tables["question_by_theme"]
+    tops = []
+    for key in question_key_order(q["question"]):
+        block = q[q["question"] == key].sort_values(["n", "code"], ascending=[False, True], kind="stable")
+        tops.append(f"{key} {block.iloc[0]['code']} {100 * block.iloc[0]['share']:.0f}%")
+    lines.append("top theme per question: " + ", ".join(tops))
+    return lines
+
+
 def write_project(path: Path, corpus, codebook, codings) -> Path:
     """Write the demo's project file (corpus, codebook, codings as suggestions), replacing an older demo's.
 
@@ -142,9 +199,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", default=str(SAMPLE), help="folder of transcripts with roster.csv and names.csv "
                         "(default: the shipped transcripts_sample/)")
     parser.add_argument("--time", dest="show_time", action="store_true", help="print how long the run took")
+    parser.add_argument("--consultation", action="store_true",
+                        help="the consultation route: the sample consultation export and a consultation report")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     start = time.perf_counter()
+    if args.consultation:
+        result = run_consultation_demo(Path(args.out), topics=args.topics, method=args.method, seed=args.seed,
+                                       light=args.light)
+        for line in consultation_lines(result["counts"]):
+            print(line)
+        paths = result["paths"]
+        print(f"report:  {paths['report']}")
+        print(f"tables:  {paths['xlsx']} and {paths['tables']}/*.csv")
+        print(f"figures: {paths['figures']}/")
+        if args.show_time:
+            print(f"done in {time.perf_counter() - start:.0f} s")
+        return 0
     result = run_demo(Path(args.out), topics=args.topics, method=args.method, sample=Path(args.sample), seed=args.seed,
                       light=args.light)
     for line in summary_lines(result["corpus"], result["codings"], result["topics"]):

@@ -46,3 +46,19 @@ def test_demo_writes_report_without_names(tmp_path, sample_dir, codebook_path, c
 
     leaked = sorted(n for n in names if re.search(rf"\b{re.escape(n)}\b", text))
     assert not leaked, f"roster names in outputs: {leaked}"
+
+
+def test_consultation_demo_writes_a_consultation_report(tmp_path, capsys):
+    """The consultation route end to end on the synthetic sample export (keyword coding, no topics: quick)."""
+    out = tmp_path / "consultation"
+    assert demo.main(["--consultation", "--out", str(out), "--no-topics", "--method", "keyword"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == ("respondents: 120 (Individual 51, Practitioner 31, Unpaid carer 19, Organisation 10, "
+                          "Team manager 9)")
+    assert printed[1] == "answers: 537 coded, 63 empty or non-response, 5 questions"
+    assert printed[2].startswith("top theme per question: q1 ")
+    import docx
+
+    heads = [p.text for p in docx.Document(str(out / "report.docx")).paragraphs if p.style.name.startswith("Heading 2")]
+    assert sum(h.startswith("3.") for h in heads) == 5
+    assert (out / "tables" / "question_by_theme.csv").is_file()

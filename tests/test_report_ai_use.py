@@ -241,3 +241,18 @@ def test_cli_report_from_codings_csv(tmp_path, capsys):
                  "--out", str(tmp_path / "r2")])
     _, err = capsys.readouterr()
     assert code == 2 and "--validate-against needs --project" in err and not (tmp_path / "r2").exists()
+
+
+def test_undefined_statistics_show_as_na_in_the_table():
+    """Issue 21.9: a narrow column printed "undefi ned"; cells now say n/a, with a note under the table."""
+    from outcomes_qual.report.ai_use import NOT_DEFINED, ai_use_table
+
+    rows = codings()
+    rows = rows[~((rows["coder"] == "outcomes_qual") & (rows["code"] == "culture_shift"))]  # the machine never uses it
+    rows = rows[~((rows["coder"] == "analyst") & (rows["code"] == "culture_shift"))]  # nor does the analyst
+    info = ai_use(rows, codebook=CODEBOOK, against="analyst", n_boot=0)
+    _, table = ai_use_table(info, CODEBOOK)
+    cells = [c for r in table for c in r]
+    assert not any("undefined" in c for c in cells)
+    culture = next(r for r in table if r[0] == "Culture shift")
+    assert NOT_DEFINED in culture[3]  # kappa with no positives on either side

@@ -234,3 +234,73 @@ def test_degenerate_inputs_still_give_a_report(tmp_path):
     assert "The corpus comes from a single authority, so authorities cannot be compared." in body
     assert not (paths["figures"] / "theme_by_authority.png").exists()
     assert len(doc.inline_shapes) == 2
+
+
+# ---------------------------------------------------------------- issue 21.9: the report's rough edges
+def _summary(doc):
+    texts = [p.text for p in doc.paragraphs]
+    return texts[texts.index("Summary") + 1: texts.index("1. Methods and participants")]
+
+
+def test_summary_states_role_differences_in_plain_words(written):
+    summary = " ".join(_summary(written[1]))
+    assert "How the roles differed (Section 3 gives the test and the figures):" in summary
+    assert not __import__("re").search(r"\([+−-]?\d\.\d\)", summary)  # no bare "(+2.1)" residuals
+    assert "of their turns, against" in summary or "No role stood out" in summary
+
+
+def test_no_hard_page_break_before_the_appendices(written):
+    with zipfile.ZipFile(written[0]["report"]) as z:
+        xml = z.read("word/document.xml").decode()
+    assert 'w:type="page"' not in xml
+
+
+def test_header_words_never_break_mid_word(written):
+    from outcomes_qual.report._docx import word_width_cm
+
+    for table in written[1].tables:
+        header = [c.text for c in table.rows[0].cells]
+        if len(header) < 2:
+            continue
+        size = 8.5 if len(header) <= 6 else 7.5
+        for j, h in enumerate(header):
+            assert table.columns[j].width.cm >= word_width_cm(h, size) - 1e-3, (header, h)  # EMU rounding
+
+
+def test_narrow_turns_column_is_widened(tmp_path):
+    from outcomes_qual.report._docx import add_table, word_width_cm
+
+    doc = docx.Document()
+    header = ["Topic", "Key words", "Turns", "Nearest theme", "Similarity", "Emergent"]
+    table = add_table(doc, header, [["a", "b", 3, "Time", "0.31", "yes"]], widths=[2.9, 5.0, 1.3, 2.8, 2.2, 2.2])
+    assert table.columns[2].width.cm >= word_width_cm("Turns", 8.5) > 1.3
+    assert sum(c.width.cm for c in table.columns) == pytest.approx(16.4, abs=0.01)
+
+
+def test_long_tables_keep_their_last_rows_together():
+    from outcomes_qual.report._docx import add_table
+
+    doc = docx.Document()
+    table = add_table(doc, ["Theme", "n"], [[f"t{i}", i] for i in range(20)])
+    assert all(c.paragraphs[0].paragraph_format.keep_with_next for r in table.rows[-4:-1] for c in r.cells)
+    assert not table.rows[-1].cells[0].paragraphs[0].paragraph_format.keep_with_next
+
+
+def test_vignette_is_a_turn_whose_strongest_theme_is_the_theme():
+    from outcomes_qual.report.tables import build_tables
+
+    hybrid = ("Since we went hybrid I hardly see the team; working from home means the duty room is empty and the "
+              "emails pile up, and I miss the chat in the office that used to sort things out before lunch. Some "
+              "colleagues say the new approach is just another initiative, but mostly it is the hybrid working that "
+              "changed how the week feels for all of us here.")
+    pushback = ("Some of the older hands still say strengths-based practice is a fad that will pass when the money goes, "
+                "and they push back in every team meeting when we try to write outcomes in the family's own words "
+                "instead of the old service list. It takes patience to bring them round, case by case and supervision "
+                "by supervision, and some never come round at all.")
+    c = Corpus.from_turns("fg", [("F", "facilitator", "What gets in the way?"), ("Ann", "practitioner", hybrid),
+                                 ("Bob", "senior", pushback)], authority="Glanafon")
+    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:002", "fg:003"], "code": ["time", "resistance", "resistance"],
+                        "confidence": [0.9, 0.35, 0.8]})
+    v = build_tables(c, cod, None)["vignette_candidates"]
+    assert v[v["code"] == "resistance"]["segment_id"].tolist() == ["fg:003"]
+    assert v[v["code"] == "time"]["segment_id"].tolist() == ["fg:002"]

@@ -86,3 +86,15 @@ def test_topic_terms_and_label():
     assert words[1][:2] == ["panel", "budget"]
     assert make_label(words[0]).startswith("working from home / ")
     assert topic_terms([], []) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # issue 21.9: topic names such as "round / miss the office / sorry" were made of chatter
+        ("Sorry, I miss the office.", ["miss", "office", "miss the office"]),
+        ("Going round the duty room, sorry, emails.", ["duty", "room", "emails", "duty room"]),
+        ("Aye, thanks, mind you the wee team is fine.", ["team"]),
+    ],
+)
+def test_apologies_and_chatter_are_not_topic_words(text, expected):
+    assert analyse(text) == expected

@@ -1,7 +1,10 @@
 """``outcomes-qual report``: code the corpus (unless codings are given) and write the evaluation report.
 
 Writes DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*,
-then prints the output paths. The corpus is pseudonymised before anything is
+then prints the output paths. A consultation export gets the consultation
+report (:mod:`outcomes_qual.report.consultation_report`); the folder
+``autocode --workers`` wrote gets the same report from its Parquet parts
+(:mod:`._scale_report`). The corpus is pseudonymised before anything is
 coded or written (``--no-anonymise`` turns that off for internal use), and the
 written files are scanned for every speaker and listed name afterwards: a leak
 is an error (exit 2) that names the file and the context.
@@ -33,7 +36,9 @@ def register(subparsers) -> None:
         description=(
             "Code the transcripts against the codebook (unless --codings is given), find emergent topics, "
             "and write DIR/report.docx, DIR/tables.xlsx, DIR/tables/*.csv and DIR/figures/*. Quotes are "
-            "attributed by role only and taken from pseudonymised text."
+            "attributed by role only and taken from pseudonymised text. A consultation export gets a consultation "
+            "report (questions, respondent types, non-response); INPUT may also be the folder `autocode --workers` "
+            "wrote, whose report is computed from its Parquet parts."
         ),
     )
     _common.add_input_arguments(p)
@@ -72,6 +77,12 @@ def register(subparsers) -> None:
     from ._reader import add_reader_arguments
 
     add_reader_arguments(p)
+
+    scale = p.add_argument_group("from an autocode --workers output folder (INPUT is that folder; needs outcomes_qual[scale])")
+    where = scale.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="compute the tables on a local Dask cluster of N workers "
+                       "(default: Dask's threaded scheduler in this process, partition by partition)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="compute the tables on an existing Dask cluster")
     p.set_defaults(func=run)
 
 
@@ -225,8 +236,32 @@ def _reader_codings(args, corpus, codebook) -> pd.DataFrame:
     return codings
 
 
+def _consultation_report(args, corpus, codings, codebook, out, *, topics, agreement, method, info):
+    """The consultation report (questions, respondent types, non-response) of a consultation corpus."""
+    from ..analysis.consultation import consultation_counts
+    from ..report.consultation_report import write_consultation_report
+    from ..report.tables import alias_corpus
+
+    if args.alias_authorities:
+        corpus = alias_corpus(corpus)
+        seg = corpus.segments.copy()
+        if "authority" in seg:  # the consultation's segments carry the authority too
+            seg["authority"] = seg["transcript_id"].map(corpus.transcripts.set_index("transcript_id")["authority"])
+            corpus = type(corpus)(corpus.transcripts, corpus.participants, seg, corpus.texts, corpus.problems)
+    counts = consultation_counts(corpus, codings, codebook=codebook, seed=args.seed)
+    return write_consultation_report(counts, codebook, out, topics=topics, agreement=agreement, coding_method=method,
+                                     title=args.title, ai_use=info, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the report pipeline; print the paths written."""
+    from ._scale_report import run_scale_report, wants_scale_report
+
+    if wants_scale_report(args):  # the folder autocode --workers wrote: the report from its Parquet parts
+        return run_scale_report(args)
+    if args.workers is not None or args.scheduler:
+        raise InputError("--workers/--scheduler apply to a report from an autocode --workers output folder; INPUT is "
+                         "not one (it needs segments/ and codings/ Parquet parts)")
     from tqdm import tqdm
 
     from ..report import write_report
@@ -303,10 +338,17 @@ def run(args: argparse.Namespace) -> int:
                                  random_state=args.seed)
         bar.update(1)
         bar.set_postfix_str("writing")
-        paths = write_report(
-            corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method, title=args.title,
-            ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed, counted=counted,
-        )
+        from ..analysis.consultation import is_consultation
+
+        if is_consultation(corpus):  # a consultation export: the consultation report
+            paths = _consultation_report(args, corpus, codings, codebook, out, topics=topics, agreement=agreement,
+                                         method=method, info=info)
+        else:
+            paths = write_report(
+                corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method,
+                title=args.title, ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed,
+                counted=counted,
+            )
         bar.update(1)
     finally:
         bar.close()

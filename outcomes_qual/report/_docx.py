@@ -4,10 +4,13 @@ Examples
 --------
 >>> [round(w, 2) for w in default_widths(3)]
 [5.0, 5.7, 5.7]
+>>> [round(w, 2) for w in fit_words([5.0, 1.0], ["Theme", "Turns"], [], header_size=8.5)]
+[4.67, 1.33]
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..analysis._common import role_label
@@ -101,7 +104,13 @@ def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_las
         if band:
             merged = cells[0].merge(cells[-1])
             _cell_text(merged, values[0], bold=True)
-    set_widths(table, widths or default_widths(len(header)))
+    header_size = 8.5 if len(header) <= 6 else 7.5
+    set_widths(table, fit_words(widths or default_widths(len(header)), header, rows, header_size=header_size))
+    if len(table.rows) > 14:  # no last row left alone at the top of a page
+        for row in table.rows[-4:-1]:
+            for cell in row.cells:
+                for para in cell.paragraphs:
+                    para.paragraph_format.keep_with_next = True
     if len(table.rows) <= 14:
         for row in table.rows[:-1]:
             for cell in row.cells:
@@ -122,6 +131,47 @@ def default_widths(n_cols: int) -> list[float]:
         return [TEXT_WIDTH_CM]
     first = max(3.2, min(5.0, TEXT_WIDTH_CM - 2.65 * (n_cols - 1)))
     return [first] + [(TEXT_WIDTH_CM - first) / (n_cols - 1)] * (n_cols - 1)
+
+
+#: Width of one character as a share of the font size, generous enough for a substitute font (DejaVu Sans)
+#: when Calibri is missing, and the cell's left and right padding (cm).
+CHAR_EM = 0.62
+CELL_PADDING_CM = 0.4
+_WORD = re.compile(r"[^\s/]+")
+
+
+def word_width_cm(text, size_pt: float) -> float:
+    """Width (cm) a cell needs so that the longest word of ``text`` never breaks mid-word.
+
+    Examples
+    --------
+    >>> round(word_width_cm("Turns (% of all)", 8.5), 2)
+    1.33
+    """
+    longest = max((len(w) for w in _WORD.findall(str(text))), default=0)
+    return longest * size_pt * CHAR_EM / 28.35 + CELL_PADDING_CM
+
+
+def fit_words(widths_cm, header, rows, *, header_size: float = 8.5, body_size: float = 9, max_word: int = 14) -> list[float]:
+    """Column widths (cm) scaled to the text width, widened where a header word (or a short cell word) would wrap.
+
+    A column narrower than its longest header word (or body word of at most
+    ``max_word`` characters) needs is widened; the width comes from columns
+    with room to spare, in proportion to their spare room.
+    """
+    scale = min(1.0, TEXT_WIDTH_CM / sum(widths_cm))
+    widths = [w * scale for w in widths_cm]
+    need = []
+    for j, h in enumerate(header):
+        body = [word_width_cm(w, body_size) for r in rows if j < len(r) and r[j] is not None
+                for w in _WORD.findall(str(r[j])) if len(w) <= max_word]
+        need.append(max([word_width_cm(h, header_size), *body]))
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths))
+    spare = [max(0.0, w - n) for n, w in zip(need, widths)]
+    if short <= 0 or sum(spare) <= 0:
+        return widths
+    take = min(1.0, short / sum(spare))
+    return [max(n, w) if n > w else w - take * sp for n, w, sp in zip(need, widths, spare)]
 
 
 def set_widths(table, widths_cm) -> None:
@@ -149,14 +199,14 @@ def add_caption(doc, text: str) -> None:
     run.font.color.rgb = RGBColor.from_string("1F4E79")
 
 
-def add_quote(doc, role: str, quote: str, context: str) -> None:
-    """A quote paragraph: bold "Role:", the quote, then the anonymised context."""
+def add_quote(doc, role: str, quote: str, context: str, *, label: str | None = None) -> None:
+    """A quote paragraph: bold "Role:" (or ``label`` as given), the quote, then the anonymised context."""
     from docx.shared import Cm, Pt, RGBColor
 
     para = doc.add_paragraph()
     para.paragraph_format.left_indent = Cm(0.6)
     para.paragraph_format.space_after = Pt(6)
-    lead = para.add_run(f"{role_label(role)}: ")
+    lead = para.add_run(f"{label if label is not None else role_label(role)}: ")
     lead.bold = True
     lead.font.color.rgb = RGBColor.from_string("1F4E79")
     body = para.add_run(f"“{quote}”")

@@ -382,12 +382,16 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def ai_use_paragraphs(info: AIUse) -> list[str]:
-    """The appendix in plain language, paragraph by paragraph (an evaluator may paste these into a methods section)."""
+def ai_use_paragraphs(info: AIUse, *, unit: str = "turn", material: str = "these transcripts") -> list[str]:
+    """The appendix in plain language, paragraph by paragraph (an evaluator may paste these into a methods section).
+
+    ``unit`` names what was coded (``"answer"`` in a consultation) and
+    ``material`` what a person would have sampled.
+    """
     how = " and ".join(_METHOD_WORDS.get(m, m) for m in info.methods) or "a method the codings do not record"
-    first = (f"Turns were coded automatically by outcomes_qual {info.toolkit_version} (coder name “{info.machine}”) "
+    first = (f"{unit.capitalize()}s were coded automatically by outcomes_qual {info.toolkit_version} (coder name “{info.machine}”) "
              f"by {how}. It made {_plural(info.n_machine_codings, 'coding decision')} on "
-             f"{_plural(info.n_machine_turns, 'turn')}.")
+             f"{_plural(info.n_machine_turns, unit)}.")
     if info.codebook_name:
         first = first[:-1] + (f" against the “{info.codebook_name}” codebook (version {info.codebook_version}"
                               + (f"; project codebook version {', '.join(map(str, info.project_codebook_versions))}"
@@ -411,42 +415,42 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
         n_codes = len(info.agreement) - 1
         what = "theme" if info.level == "theme" else "code"
         did = "coded or reviewed" if info.n_units_review_only else "coded"
-        sample = (f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, 'turn')}, "
-                  f"and the machine's coding of the same turns was compared with theirs, {what} by {what} "
-                  f"({_plural(n_codes, what)}; a turn neither coded with a {what} counts as agreement that it is absent).")
+        sample = (f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, unit)}, "
+                  f"and the machine's coding of the same {unit}s was compared with theirs, {what} by {what} "
+                  f"({_plural(n_codes, what)}; a {unit} neither coded with a {what} counts as agreement that it is absent).")
         if info.n_undecided:
             verb = "was" if info.n_undecided == 1 else "were"
             sample += (f" {_plural(info.n_undecided, f'(turn, {what}) decision')} {verb}"
-                       f" left out because the machine's suggestion was still pending on a turn {info.against} had "
+                       f" left out because the machine's suggestion was still pending on a {unit} {info.against} had "
                        "reviewed (undecided, not a “no”).")
         if info.n_units_review_only:
-            sample += (f" {_plural(info.n_units_review_only, 'turn')} of the sample entered it only through "
+            sample += (f" {_plural(info.n_units_review_only, unit)} of the sample entered it only through "
                        f"{info.against}'s review of the machine's suggestions, so agreement on those was not blind.")
         paras.append(sample)
         stats_text = (f"Across all {what}s, the machine and {info.against} agreed on "
                       f"{_with_ci(row, 'percent_agreement', pct=True)} of decisions; Cohen's kappa was "
                       f"{_with_ci(row, 'cohen_kappa')} and Krippendorff's alpha {_with_ci(row, 'krippendorff_alpha')}; "
                       f"Gwet's AC1 was {_num(row['gwet_ac1'])}. Of the codes the machine gave "
-                      f"on these turns, {_num(100 * row['precision'], 0) if not pd.isna(row['precision']) else 'none'}"
+                      f"on these {unit}s, {_num(100 * row['precision'], 0) if not pd.isna(row['precision']) else 'none'}"
                       f"{'%' if not pd.isna(row['precision']) else ''} were also given by {info.against} (precision); "
                       f"it found {_num(100 * row['recall'], 0) if not pd.isna(row['recall']) else 'none'}"
                       f"{'%' if not pd.isna(row['recall']) else ''} of theirs (recall).")
         if info.n_boot:
             stats_text += (f" Intervals are 95% percentile bootstrap intervals from {info.n_boot} resamples of the "
-                           f"turns (seed {info.random_state}).")
+                           f"{unit}s (seed {info.random_state}).")
         stats_text += (" As a rough guide, kappa from 0.41 to 0.60 is often described as moderate agreement and "
                        "from 0.61 to 0.80 as substantial; with a small sample the intervals are wide.")
         paras.append(stats_text)
     else:
         paras.append("The automated coding was not validated against a person: nobody on the evaluation team coded a "
-                     "sample of these transcripts for comparison, so how well it agrees with a human analyst on this "
+                     f"sample of {material} for comparison, so how well it agrees with a human analyst on this "
                      "material is not known. Its codes should be read as a first pass for the team to check.")
     if info.review_recorded:
         n_reviewed = info.n_accepted + info.n_rejected
         if n_reviewed:
             text = (f"After the automated coding, people reviewed {_plural(n_reviewed, 'suggestion')} of "
                     f"{info.n_suggestions}: {info.n_accepted} accepted and {info.n_rejected} rejected"
-                    + (f" ({info.n_changed} of them replaced by a different code on the same turn)"
+                    + (f" ({info.n_changed} of them replaced by a different code on the same {unit})"
                        if info.n_changed else "") + f"; {info.n_pending} {'was' if info.n_pending == 1 else 'were'} "
                     "not reviewed.")
             if info.review is not None and len(info.review):
@@ -459,6 +463,10 @@ def ai_use_paragraphs(info: AIUse) -> list[str]:
                                             "rejected suggestions are left out.")
         paras.append(text)
     return paras
+
+
+#: What a table cell shows for a statistic that is not defined (a narrow column would break "undefined" mid-word).
+NOT_DEFINED = "n/a"
 
 
 def ai_use_table(info: AIUse, codebook=None) -> tuple[list[str], list[list[str]]]:
@@ -476,30 +484,36 @@ def ai_use_table(info: AIUse, codebook=None) -> tuple[list[str], list[list[str]]
         return re.sub(r"_", " ", code.split("/")[-1]).capitalize()
 
     def ci(row, name, pct=False):
-        text = _with_ci(row, name, pct=pct)
+        text = _with_ci(row, name, pct=pct).replace("undefined", NOT_DEFINED)
         return text.replace(" (95% CI ", "\n[").replace(" to ", ", ").replace(")", "]") if "CI" in text else text
 
     rows = []
     for _, r in info.agreement.iterrows():
         counts = f"{int(r['n_machine'])} / {int(r['n_human'])}"
         rows.append([label(str(r["code"])), counts, ci(r, "percent_agreement", pct=True), ci(r, "cohen_kappa"),
-                     ci(r, "krippendorff_alpha"), _num(r["gwet_ac1"]), _num(r["f1"])])
+                     ci(r, "krippendorff_alpha"), _num(r["gwet_ac1"]).replace("undefined", NOT_DEFINED),
+                     _num(r["f1"]).replace("undefined", NOT_DEFINED)])
     return header, rows
 
 
-def add_ai_use_appendix(doc, info: AIUse, *, heading: str, table_number: int | None = None, codebook=None) -> None:
+def add_ai_use_appendix(doc, info: AIUse, *, heading: str, table_number: int | None = None, codebook=None,
+                        unit: str = "turn", material: str = "these transcripts") -> None:
     """Write the appendix into a python-docx ``doc``: heading, paragraphs, and the per-code table when validated."""
     from ._docx import add_caption, add_table
 
     doc.add_heading(heading, level=1)
-    paras = ai_use_paragraphs(info)
+    paras = ai_use_paragraphs(info, unit=unit, material=material)
     for text in paras[:-1] if info.review_recorded else paras:
         doc.add_paragraph(text)
     if info.validated:
         header, rows = ai_use_table(info, codebook)
         what = "theme" if info.level == "theme" else "code"
-        caption = f"agreement of the automated coding with {info.against}, by {what} ({info.n_units} turns)"
+        caption = f"agreement of the automated coding with {info.against}, by {what} ({info.n_units} {unit}s)"
         add_caption(doc, f"Table {table_number}: {caption}" if table_number else caption[:1].upper() + caption[1:])
         add_table(doc, header, rows, bold_last=True, widths=[3.2, 2.4, 2.6, 2.6, 2.6, 1.5, 1.5])
+        if any(NOT_DEFINED in cell for row in rows for cell in row):
+            note = doc.add_paragraph()
+            note.add_run(f"{NOT_DEFINED}: not defined, because neither coder (or only one) used the code in the sample, "
+                         "so chance agreement cannot be separated out.").italic = True
     if info.review_recorded:
         doc.add_paragraph(paras[-1])

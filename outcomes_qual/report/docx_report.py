@@ -349,6 +349,41 @@ def _emphasis_paragraphs(tables, codebook, words=None) -> list[str]:
     return out
 
 
+def summary_differences(tables, codebook, words=None) -> list[str]:
+    """The Summary's plain-language account of how roles (or the study's groups) differed: shares of turns, no residuals.
+
+    A role is said to raise a theme more (less) often when its adjusted
+    residual is beyond ±1.96; the sentence gives the role's share of turns
+    against the share of all turns, which a reader can check in Section 3.
+    """
+    w = words or {"role": "role", "roles": "roles"}
+    cells = tables["role_theme_test"]
+    if tables["role_theme_test_summary"].iloc[0]["test"] == "none" or not len(cells):
+        return [f"Only one {w['role']} (or one theme) is present, so the emphasis of different {w['roles']} cannot be "
+                "compared."]
+    seg = tables["role_by_theme"]
+    share = seg[seg["level"] == "theme"].set_index(["role", "code"])["percent"]
+    out = []
+    for role in dict.fromkeys(cells["role"]):
+        c = cells[cells["role"] == role]
+        more = c[c["adjusted_residual"] > 1.96].sort_values("adjusted_residual", ascending=False)
+        less = c[c["adjusted_residual"] < -1.96].sort_values("adjusted_residual")
+
+        def say(rows, role=role):
+            return join_words(f"{_lower_label(codebook, r.code)} ({percent(share.get((role, r.code), float('nan')))} "
+                              f"of their turns, against {percent(share.get(('all', r.code), float('nan')))} of all turns)"
+                              for r in rows.itertuples())
+
+        parts = ([f"raised {say(more)} more often than the other {w['roles']}"] if len(more) else []) + (
+            [f"raised {say(less)} less often"] if len(less) else [])
+        if parts:
+            out.append(f"{upper_first(role_plural(role))} " + " and ".join(parts) + ".")
+    if not out:
+        out.append(f"No {w['role']} stood out: each raised every theme about as often as the other {w['roles']} would "
+                   "lead one to expect.")
+    return out
+
+
 def _authority_paragraphs(tables, codebook, *, figure_no: int | None = None, table_no: int | None = None) -> list[str]:
     comp = tables["authority_comparison"]
     comp = comp[~comp["code"].str.contains("/")]
@@ -491,6 +526,35 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
                   numeric_from=2, widths=[2.9, 5.0, 1.3, 2.8, 2.2, 2.2])
 
 
+def add_codebook_appendix(doc, codebook, *, heading: str = "Appendix A. Codebook") -> None:
+    """The codebook appendix: themes in bold, sub-codes beneath them, with keys and definitions."""
+    from docx.shared import Pt
+
+    doc.add_heading(heading, level=1)
+    if codebook is not None:
+        doc.add_paragraph(
+            f"The “{codebook.name}” codebook (version {codebook.version}): themes in bold, sub-codes beneath them. "
+            "The key is how the code appears in tables.xlsx and the CSV files."
+        )
+        rows, bands = [], []
+        for c in codebook:
+            if c.depth == 0:
+                bands.append(len(rows))
+            rows.append([("    " * c.depth) + c.label, c.key, c.definition])
+        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99,
+                          widths=[3.8, 4.3, 8.3])
+        for i in bands:
+            for j, cell in enumerate(table.rows[i + 1].cells):
+                _set_cell_fill(cell, BAND_FILL)
+                for run in cell.paragraphs[0].runs:
+                    run.bold = j == 0
+        for row in table.rows[1:]:
+            for run in row.cells[1].paragraphs[0].runs:
+                run.font.size = Pt(7.5)
+    else:
+        doc.add_paragraph("No codebook was supplied.")
+
+
 def write_docx(
     path: Path,
     *,
@@ -589,8 +653,8 @@ def write_docx(
             p = doc.add_paragraph(style="List Bullet")
             p.add_run(f"{_label(codebook, r.theme)}: ").bold = True
             p.add_run(f"{r.description}.")
-    doc.add_paragraph(f"How the {w['roles']} differed:")
-    for text in _emphasis_paragraphs(tables, codebook, w)[1:]:
+    doc.add_paragraph(f"How the {w['roles']} differed (Section 3 gives the test and the figures):")
+    for text in summary_differences(tables, codebook, w):
         doc.add_paragraph(text, style="List Bullet")
 
     # ----------------------------------------------------------- methods
@@ -726,30 +790,7 @@ def write_docx(
     _emergent_section(doc, topics, corpus, names, codebook)
 
     # ----------------------------------------------------------- appendix
-    doc.add_page_break()
-    doc.add_heading("Appendix A. Codebook", level=1)
-    if codebook is not None:
-        doc.add_paragraph(
-            f"The “{codebook.name}” codebook (version {codebook.version}): themes in bold, sub-codes beneath them. "
-            "The key is how the code appears in tables.xlsx and the CSV files."
-        )
-        rows, bands = [], []
-        for c in codebook:
-            if c.depth == 0:
-                bands.append(len(rows))
-            rows.append([("    " * c.depth) + c.label, c.key, c.definition])
-        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99,
-                          widths=[3.8, 4.3, 8.3])
-        for i in bands:
-            for j, cell in enumerate(table.rows[i + 1].cells):
-                _set_cell_fill(cell, BAND_FILL)
-                for run in cell.paragraphs[0].runs:
-                    run.bold = j == 0
-        for row in table.rows[1:]:
-            for run in row.cells[1].paragraphs[0].runs:
-                run.font.size = Pt(7.5)
-    else:
-        doc.add_paragraph("No codebook was supplied.")
+    add_codebook_appendix(doc, codebook, heading="Appendix A. Codebook")  # no hard page break: no near-empty page
     doc.add_heading("Appendix B. Themes raised together", level=1)
     co = tables["theme_cooccurrence"]
     co = co[~co["code_a"].str.contains("/") & ~co["code_b"].str.contains("/")]

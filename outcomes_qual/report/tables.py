@@ -66,6 +66,37 @@ def analysed_participants(corpus) -> pd.DataFrame:
     return parts.reset_index(drop=True)
 
 
+def strongest_theme(quotes: pd.DataFrame, codings: pd.DataFrame) -> pd.Series:
+    """True for quote rows whose theme is their turn's strongest (most confident, ties all count).
+
+    A case vignette under a theme should be about that theme, not a long turn
+    that touches it in passing while its main point is another theme.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"segment_id": ["a", "a", "b"], "code": ["resistance", "time", "time"]})
+    >>> cod = pd.DataFrame({"segment_id": ["a", "a", "b"], "code": ["resistance", "time/caseloads", "time"],
+    ...                     "confidence": [0.3, 0.9, None]})
+    >>> strongest_theme(q, cod).tolist()
+    [False, True, True]
+    """
+    if not len(quotes):
+        return pd.Series(dtype=bool)
+    cod = codings
+    if "status" in cod:
+        cod = cod[cod["status"].fillna("") != "rejected"]
+    conf = pd.to_numeric(cod["confidence"], errors="coerce") if "confidence" in cod else pd.Series(1.0, index=cod.index)
+    frame = pd.DataFrame({"segment_id": cod["segment_id"].astype(str), "code": cod["code"].astype(str).str.split("/").str[0],
+                          "conf": conf.fillna(1.0).to_numpy()})
+    per = frame.groupby(["segment_id", "code"])["conf"].max()
+    top = frame.groupby("segment_id")["conf"].max()
+    keys = list(zip(quotes["segment_id"].astype(str), quotes["code"].astype(str)))
+    mine = pd.Series([per.get(k, float("nan")) for k in keys], index=quotes.index)
+    best = quotes["segment_id"].astype(str).map(top)
+    best.index = quotes.index
+    return (mine >= best - 1e-12).fillna(False).astype(bool)
+
+
 def _drop_private(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[c for c in PRIVATE_COLUMNS if c in frame.columns])
 
@@ -105,7 +136,8 @@ def build_tables(corpus, codings: pd.DataFrame, codebook, *, k: int = 3, topics=
     tables["role_theme_test_summary"] = test.summary()
     tables["theme_summary"] = theme_summary(corpus, codings, codebook=codebook)
     tables["exemplar_quotes"] = exemplar_quotes(corpus, codings, k=k, codebook=codebook)
-    tables["vignette_candidates"] = exemplar_quotes(corpus, codings, k=k + 2, codebook=codebook, min_chars=260, max_chars=750)
+    vignettes = exemplar_quotes(corpus, codings, k=k + 2, codebook=codebook, min_chars=260, max_chars=750)
+    tables["vignette_candidates"] = vignettes[strongest_theme(vignettes, codings)].reset_index(drop=True)
     tables["authority_comparison"] = authority_comparison(corpus, codings, codebook=codebook)
     tables["theme_cooccurrence"] = theme_cooccurrence(corpus, codings, codebook=codebook)
     if codebook is not None:

@@ -53,6 +53,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     feel feels felt put puts let used use using does doing did done having
     ask asked asking keep keeps kept start started try tried trying
     time's
+    sorry pardon thanks thank cheers please hello hiya hi bye anyway anyhow aye och wee mind round
     """.split()
 )
 
