@@ -420,3 +420,13 @@ def test_published_survey_counts_per_question(survey):
     assert per == {"n2": (25, 0), "n3": (98, 1), "n4": (97, 1), "q11": (26, 0), "q12": (26, 0), "q14": (25, 1), "q16": (26, 0),
                    "q18": (26, 0), "q26": (26, 0), "q28": (26, 0), "q31": (16, 0), "q32": (9, 1), "q5": (123, 1), "q8": (26, 0)}
     assert isinstance(read_consultation(wide_path).reads[0], ReadReport)
+
+
+def test_repeated_long_answers_are_still_answers():
+    """A campaign's copied answer repeats word for word: sentences are answers, not categories."""
+    from outcomes_qual.ingest._consult_layout import profile_column
+
+    same = "We want the council to keep the day centre open because it matters to families."
+    assert profile_column([same] * 6 + ["Keep it open please, it is all we have."]).kind == "free_text"
+    assert profile_column(["Local authority", "Third sector", "Local authority", "Third sector", "Health board",
+                           "Local authority"]).kind == "categories"

@@ -137,7 +137,7 @@ def test_report_docx_uses_the_groups_and_neutral_wording(study, tmp_path):
     assert "3. How the emphasis differed between groups" in heads
     assert "Participants in 2 transcripts talked about the themes below" in text
     assert "with 6 participants: 3 in the R1 faculty group and 3 in the non-R1 faculty group." in text
-    assert "How the groups differed:" in text
+    assert "How the groups differed (Section 3 gives the test and the figures):" in text
     for word in ("Staff in", "staff", "practitioner", "Practitioner", "senior", "Senior", "manager", "Manager",
                  "facultys", "Non-r1", "Other staff"):
         assert word not in text, word

@@ -196,6 +196,9 @@ class ColumnProfile:
         if self.share_yes_no >= 0.9:
             return "yes_no"
         ratio = self.n_distinct / n
+        if self.mean_words >= LONG_ANSWER_WORDS:
+            # sentences, even when many are the same (a campaign's copied answer): answers, not categories
+            return "free_text"
         if n >= 5 and ratio <= 0.5 and self.n_distinct <= 30:
             return "categories"
         if self.mean_words >= 3.5 and ratio > 0.5:
@@ -216,6 +219,10 @@ class ColumnProfile:
             return f"{kind.replace('_', ' ')} ({self.mean_words:.1f} words on average, {spread})"
         return {"empty": "no values", "numbers": "numbers", "dates": "dates", "yes_no": "yes/no",
                 "categories": f"few repeated values ({spread})"}[kind]
+
+
+#: Cells this long on average (words) are answers even when they repeat: no category is a sentence.
+LONG_ANSWER_WORDS = 8.0
 
 
 def profile_column(values) -> ColumnProfile:
