@@ -3,8 +3,9 @@
 Coders: :class:`KeywordCoder` (word-boundary keyword and phrase matching),
 :class:`SemanticCoder` (zero-shot similarity to the codebook in an embedding
 space), :class:`SupervisedCoder` (learns from human codings) and
-:class:`EnsembleCoder` (the default, combining them with
-:class:`CodebookClassifier`, a theme classifier trained on the codebook's texts). Each has
+:class:`EnsembleCoder` (the default: a head trained on the codebook's texts,
+its training corpus and the evaluator's codings, combined with the keyword
+and semantic parts, every setting chosen by cross-validation). Each has
 ``fit(segments, codings=None)``, ``predict_proba(segments)`` and
 ``predict(segments)``; ``predict`` returns the codings table
 (:data:`outcomes_qual.schema.CODING_COLUMNS`).
@@ -34,8 +35,8 @@ import pandas as pd
 
 from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
-from .codebook_classifier import CodebookClassifier
 from .ensemble import EnsembleCoder
+from .head import CodeHead
 from .keyword import KeywordCoder
 from .semantic import SemanticCoder, codebook_items
 from .supervised import CV_AGREEMENT_COLUMNS, SupervisedCoder, cross_validate_agreement
@@ -129,8 +130,8 @@ def autocode(
 
 __all__ = [
     "CV_AGREEMENT_COLUMNS",
-    "CodebookClassifier",
     "METHODS",
+    "CodeHead",
     "EnsembleCoder",
     "KeywordCoder",
     "STRATEGIES",
