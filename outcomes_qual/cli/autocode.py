@@ -42,6 +42,8 @@ def register(subparsers) -> None:
         help="coder to use (default: ensemble of keyword + semantic, + supervised with --train)",
     )
     parser.add_argument("--train", metavar="CODINGS.csv", help="human codings (segment_id, code) to learn from")
+    parser.add_argument("--train-from-reviews", action="store_true",
+                        help="with --project: learn from the project's reviewed turns (accepted, rejected and hand-made codings)")
     parser.add_argument(
         "--backend",
         choices=("auto", "lsa", "sentence-transformers"),
@@ -100,6 +102,22 @@ def _settings_description(args: argparse.Namespace, codebook, train) -> str:
     })
 
 
+def _train_from_reviews(args: argparse.Namespace, train: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The project's reviewed turns as training codings (added to ``--train`` when both are given)."""
+    from ..coding import reviewed_codings
+    from ..project import Project
+
+    if not args.project:
+        raise InputError("--train-from-reviews needs --project P.sqlite (the project whose reviews to learn from)")
+    with Project.open(args.project) as proj:
+        reviews = reviewed_codings(proj.codings())
+    if reviews.empty:
+        print(f"note: no reviewed turn in {args.project} yet; coding without learning from reviews", file=sys.stderr)
+        return train
+    print(f"learning from {reviews['segment_id'].nunique()} reviewed turns in {args.project}", file=sys.stderr)
+    return reviews if train is None else pd.concat([train[["segment_id", "code"]], reviews], ignore_index=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Code the corpus named by ``args``; write and/or store the codings; return the exit code."""
     from ..codebook import load_codebook
@@ -113,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
         refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)])
     codebook = load_codebook(args.codebook)
     train = read_training_codings(args.train) if args.train else None
+    if getattr(args, "train_from_reviews", False):
+        train = _train_from_reviews(args, train)
     if args.method == "supervised" and train is None:
         raise InputError("--method supervised needs --train CODINGS.csv (human codings to learn from)")
     corpus = load_corpus(args)

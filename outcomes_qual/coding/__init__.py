@@ -38,6 +38,7 @@ from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_lab
 from .ensemble import EnsembleCoder
 from .head import CodeHead
 from .keyword import KeywordCoder
+from .reviews import REVIEWED_COLUMNS, reviewed_codings
 from .semantic import SemanticCoder, codebook_items
 from .supervised import CV_AGREEMENT_COLUMNS, SupervisedCoder, cross_validate_agreement
 
@@ -134,6 +135,7 @@ __all__ = [
     "CodeHead",
     "EnsembleCoder",
     "KeywordCoder",
+    "REVIEWED_COLUMNS",
     "STRATEGIES",
     "SUGGEST_COLUMNS",
     "SemanticCoder",
@@ -145,6 +147,7 @@ __all__ = [
     "codebook_items",
     "cross_validate_agreement",
     "make_coder",
+    "reviewed_codings",
     "suggest_next",
     "theme_labels",
 ]
