@@ -80,7 +80,28 @@ def read_training_codings(path: str | Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _settings_description(args: argparse.Namespace, codebook, train) -> str:
+def coder_settings_text(settings: dict | None) -> dict:
+    """The default coder's chosen settings as run-settings entries (how they were chosen; held-out agreement).
+
+    Examples
+    --------
+    >>> coder_settings_text({"source": "cross-validation over 40 coded turns in 2 folds", "cv_turns": 38,
+    ...                      "cv_top1": 0.71, "cv_macro_f1": 0.5, "margin": 1.0, "semantic_weight": 0.5,
+    ...                      "keyword_weight": 1.0, "C": 2.0, "review_weight": 3.0})["held-out agreement"]
+    'top-1 0.71, macro-F1 0.50 over 38 turns (cross-validated: each turn coded by a coder that had not learned it)'
+    """
+    if not settings:
+        return {}
+    out = {"settings chosen by": settings.get("source"),
+           "settings": ", ".join(f"{k} {float(settings[k]):g}" for k in ("semantic_weight", "keyword_weight", "margin", "C",
+                                                                          "review_weight") if k in settings)}
+    if "cv_top1" in settings:
+        out["held-out agreement"] = (f"top-1 {settings['cv_top1']:.2f}, macro-F1 {settings['cv_macro_f1']:.2f} over "
+                                     f"{settings['cv_turns']} turns (cross-validated: each turn coded by a coder that had not learned it)")
+    return out
+
+
+def _settings_description(args: argparse.Namespace, codebook, train, coder_settings: dict | None = None) -> str:
     """The audit-log description of this run: method, backend, model, codebook, toolkit version."""
     from ..report.ai_use import autocode_description, outcomes_qual_version
 
@@ -97,6 +118,7 @@ def _settings_description(args: argparse.Namespace, codebook, train) -> str:
         "method": args.method, "backend": backend, "model": model,
         "codebook": f"{codebook.name} version {codebook.version}",
         "trained on": f"{len(train)} human codings" if train is not None else None,
+        **coder_settings_text(coder_settings),
         "include facilitator": "yes" if args.include_facilitator else None,
         "coder": args.coder, "outcomes_qual": outcomes_qual_version(),
     })
@@ -183,7 +205,8 @@ def run(args: argparse.Namespace) -> int:
             held = set(zip(held["segment_id"], held["code"], held["coder"]))
             fresh = codings[[k not in held for k in zip(codings["segment_id"], codings["code"], codings["coder"])]]
             if len(fresh):  # one action in the audit log that records the settings (read by the AI-use appendix)
-                with proj.batch(_settings_description(args, codebook, train), actor=args.coder):
+                with proj.batch(_settings_description(args, codebook, train, codings.attrs.get("coder_settings")),
+                                actor=args.coder):
                     ids = proj.add_codings(fresh, codebook=codebook)
             else:
                 ids = []

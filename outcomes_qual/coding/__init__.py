@@ -125,6 +125,9 @@ def autocode(
     else:
         est.fit(seg)
     out = est.predict(seg)
+    settings = getattr(est, "settings_", None)
+    if settings is not None:  # what the default coder chose and on what; the CLI records it in the run's settings
+        out.attrs["coder_settings"] = dict(settings)
     logger.info("autocode (%s): %d codings for %d segments", method, len(out), len(seg))
     return out
 
