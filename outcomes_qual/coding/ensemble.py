@@ -162,18 +162,19 @@ class EnsembleCoder(CalibratedCoder):
         corpus = self._training_frame()
         common = dict(codebook=cb, include_facilitator=self.include_facilitator, coder=self.coder)
         self.keyword_ = KeywordCoder(df_damping=self.keyword_df_damping, **common).fit(segments)
-        lsa_texts = None
-        if corpus is not None:
-            lsa_texts = pd.DataFrame({"segment_id": [f"train:{i}" for i in range(len(corpus))], "text": corpus["text"]})
-            if segments is not None:
-                lsa_texts = pd.concat([self._check_input(segments)[["segment_id", "text"]], lsa_texts], ignore_index=True)
+        # The light LSA backend learns its word space from texts: with a training corpus, from the corpus (and the
+        # codebook), never from the turns being coded, so that the head can be cached and no coded turn shapes a
+        # choice; without one, from the turns being coded (and the codebook), as the semantic coder does.
+        space = segments
+        if corpus is not None and len(corpus):
+            space = pd.DataFrame({"segment_id": [f"train:{i}" for i in range(len(corpus))], "text": corpus["text"]})
         self.semantic_ = SemanticCoder(backend=self.backend, model_path=self.model_path, random_state=self.random_state,
-                                       item_kinds=SEMANTIC_ITEM_KINDS, **common).fit(lsa_texts if lsa_texts is not None else segments)
+                                       item_kinds=SEMANTIC_ITEM_KINDS, **common).fit(space)
         self.has_keywords_ = any(c.keywords for c in cb)
         self._corpus = corpus
         self._corpus_rows = None
         self._base_rows()
-        key = self._cache_key(corpus) if self.cache and self.semantic_.backend_ != "lsa" else None
+        key = self._cache_key(corpus) if self.cache and (self.semantic_.backend_ != "lsa" or corpus is not None) else None
         stored = _cache.load(key) if key else None
         if stored is not None:
             self.head_, choice, corpus_X = stored
