@@ -1,29 +1,28 @@
-"""Agreement of the auto-coders with human theme coding, on every dev source, scored honestly.
+"""Agreement of the auto-coders with human theme coding on the test sets, scored once.
 
 Usage::
 
     .venv/bin/python benchmarks/coding_agreement.py [--gold EXTRA.jsonl ...] [--codebook CB.yaml] [--boot 1000] [--markdown]
 
-Sources: the dev sources of ``benchmarks/dev_sources.py`` that are present
+Test sets: the dev sources of ``benchmarks/dev_sources.py`` that are present
 (``wales``: 51 report quotes; ``webinar`` and ``scw_videos``: passages of two
 reference transcripts coded by us, stored as offsets), plus any JSONL given
 with ``--gold`` (``id``, ``text``, ``themes``). A fresh clone without
 ``../shared`` has no dev source: the script then says so and exits 2.
 
-Protocol. Every coder is zero-shot: fitted on the units it codes (as
-``autocode`` does), never on their gold codes. What is tuned — the
-ensemble's keyword weight, margin and floor, and its confidence curve — is
-chosen by leave-one-source-out: for each source, on the other sources only,
-then scored on it (the row ``ensemble, tuned on the other sources``). The
-shipped defaults were chosen on all the sources, so their rows are marked
-*optimistic*. Figures: top-1 (the best theme is a gold theme; units with a
-gold theme), macro-F1 and mean kappa over the themes present in the source,
-with percentile bootstrap 95% intervals (units resampled), and F1 per
-theme; the baselines beside them: the keyword coder, a search for each
-theme's label words, and the majority theme (chosen on the scored source
-itself, so it flatters itself). Then the calibration of the confidence
-(reliability table and expected calibration error, on held-out sources)
-and what each review threshold buys (coverage against precision).
+Protocol. The default coder's settings are chosen inside its training corpus
+(``codebooks/outcomes_practice.training.jsonl``) by cross-validation grouped
+by batch, when it is fitted (``EnsembleCoder.settings_`` says what was chosen
+and the held-out corpus figures); nothing here chooses anything, and no unit
+of a test set enters a choice. Every coder is fitted on the units it codes
+(as ``autocode`` does), never on their gold codes. Figures: top-1 (the best
+theme is a gold theme; units with a gold theme), macro-F1 and mean kappa over
+the themes present in the source, with percentile bootstrap 95% intervals
+(units resampled), and F1 per theme; the baselines beside them: the keyword
+coder, a search for each theme's label words, and the majority theme (chosen
+on the scored source itself, so it flatters itself). Then the calibration of
+the confidence on the test sets (reliability table, expected calibration
+error) and what each review threshold buys.
 """
 
 from __future__ import annotations
@@ -71,11 +70,8 @@ def coder_outputs(coder, seg: pd.DataFrame, themes: list[str]):
     """Theme decisions and best theme of a fitted coder."""
     proba = coder.predict_proba(seg).reindex(seg["segment_id"]).fillna(0.0)[themes].to_numpy()
     pred = theme_labels(coder.predict(seg), seg["segment_id"], themes)
-    if getattr(coder, "decision", None) == "rank":
-        z = coder.decision_function(seg).reindex(seg["segment_id"])[themes].to_numpy()
-        top = np.where(pred.any(axis=1), z.argmax(axis=1), -1)  # the best emitted theme, as a codings file shows it
-    else:
-        top = np.where(proba.max(axis=1) > 0, proba.argmax(axis=1), -1)
+    # the best emitted theme, as a codings file shows it (-1: the turn got no code)
+    top = np.where(pred.any(axis=1), np.where(pred == 1, proba, -1.0).argmax(axis=1), -1)
     return pred, top
 
 
@@ -85,16 +81,6 @@ def label_search(seg: pd.DataFrame, cb, themes: list[str]):
     words = {t: [w for w in cb[t].label.lower().split() if w not in stop] for t in themes}
     counts = np.array([[sum(w in text.lower() for w in words[t]) for t in themes] for text in seg["text"]])
     return (counts > 0).astype(int), np.where(counts.max(axis=1) > 0, counts.argmax(axis=1), -1)
-
-
-def ensemble_parts(coder: EnsembleCoder, seg: pd.DataFrame, themes: list[str]) -> dict:
-    """The fitted ensemble's semantic z-scores, classifier log-odds and keyword scores per theme (for the tuning grid)."""
-    checked = coder._check_input(seg)
-    index = [coder.codes_.index(t) for t in themes]
-    vectors = coder.semantic_._embed(checked)
-    z_sem, _ = coder.semantic_._z(checked, vectors)
-    kw, _ = coder.keyword_._raw(checked)
-    return {"z_sem": z_sem[:, index], "lo": coder.classifier_.log_odds(vectors, themes), "kw": kw[:, index]}
 
 
 def main(argv=None) -> int:
@@ -119,7 +105,8 @@ def main(argv=None) -> int:
     if not st_ok:
         print(f"note: sentence-transformers unavailable ({why}); the default ensemble uses the light LSA backend", file=sys.stderr)
 
-    summary, per_theme, parts, validations, kept = [], [], {}, [], {}
+    summary, per_theme, validations, kept, conf_all, correct_all = [], [], [], {}, [], []
+    settings = None
 
     def record(source, method, Y, P, top):
         kept[(source, method)] = (Y, P, top)
@@ -128,17 +115,14 @@ def main(argv=None) -> int:
                             macro_f1=proto.macro_f1(Y, P), f1_lo=f_lo, f1_hi=f_hi, mean_kappa=proto.mean_kappa(Y, P)))
         per_theme.append(dict(source=source, method=method, **dict(zip(themes, proto.per_theme_f1(Y, P)))))
 
+    default_name = "default (ensemble, trained on the corpus)"
     for name, gold in sources.items():
         seg = gold[["segment_id", "text"]].assign(role="unknown")
         Y = np.array([[t in g for t in themes] for g in gold["themes"]], dtype=int)
-        coders = {
-            "keyword": KeywordCoder(codebook=cb),
-            "semantic-lsa": SemanticCoder(codebook=cb, backend="lsa"),
-            "ensemble-lsa (shipped defaults)": EnsembleCoder(codebook=cb, backend="lsa"),
-        }
+        coders = {"keyword": KeywordCoder(codebook=cb), "ensemble-lsa (no torch)": EnsembleCoder(codebook=cb, backend="lsa")}
         if st_ok:
-            coders["semantic-sentence"] = SemanticCoder(codebook=cb, backend="sentence-transformers")
-        coders["ensemble (shipped defaults; optimistic)"] = EnsembleCoder(codebook=cb, backend=backend)
+            coders["semantic-sentence (zero-shot similarity only)"] = SemanticCoder(codebook=cb, backend="sentence-transformers")
+        coders[default_name] = EnsembleCoder(codebook=cb, backend=backend)
         for method, coder in coders.items():
             coder.fit(seg)
             record(name, method, Y, *coder_outputs(coder, seg, themes))
@@ -147,27 +131,23 @@ def main(argv=None) -> int:
         P = np.zeros_like(Y)
         P[:, majority] = 1
         record(name, f"baseline: always {themes[majority]} (majority)", Y, P, np.full(len(Y), majority))
-        default = coders["ensemble (shipped defaults; optimistic)"]
-        parts[name] = {"Y": Y, **ensemble_parts(default, seg, themes)}
+        default = coders[default_name]
+        settings = default.settings_
+        codings = default.predict(seg)
+        themed = codings[codings["code"].isin(themes)]
+        rows = {sid: i for i, sid in enumerate(seg["segment_id"])}
+        conf_all.append(themed["confidence"].to_numpy(dtype=float))
+        correct_all.append(np.array([Y[rows[s], themes.index(c)] for s, c in zip(themed["segment_id"], themed["code"])]))
         # the default coder against the gold coding as a person's sample (outcomes_qual.agreement.validate)
         human = pd.DataFrame([(sid, t, "gold") for sid, ts in zip(gold["segment_id"], gold["themes"]) for t in ts],
                              columns=["segment_id", "code", "coder"])
-        both = pd.concat([default.predict(seg)[["segment_id", "code", "coder"]], human], ignore_index=True)
+        both = pd.concat([codings[["segment_id", "code", "coder"]], human], ignore_index=True)
         v = validate(both, machine=default.coder, against="gold", units=seg["segment_id"].tolist(), codes=themes,
                      n_boot=args.boot, random_state=0)
         validations.append(v[v["code"] == "all"].assign(source=name))
 
-    # leave one source out: settings and confidence curve chosen on the others
-    held_conf, held_correct, chosen = [], [], {}
-    for name, (setting, (z_thr, slope)) in proto.leave_one_source_out(parts).items():
-        chosen[name] = (*setting, z_thr, slope)
-        z, P, top = proto.ensemble_decisions(parts[name], setting)
-        record(name, "ensemble, tuned on the other sources", parts[name]["Y"], P, top)
-        held_conf.append(proto.confidence(z[P == 1], z_thr, slope))
-        held_correct.append(parts[name]["Y"][P == 1])
-
     # the second dev source as the issue defines it: the webinar and the videos together
-    pooled = [n for n in POOLED if n in parts]
+    pooled = [n for n in POOLED if n in sources]
     if len(pooled) == len(POOLED):
         methods = [m for (src, m) in kept if src == pooled[0]]
         for m in methods:
@@ -179,26 +159,22 @@ def main(argv=None) -> int:
     table = pd.DataFrame(summary, columns=list(SUMMARY_COLUMNS))
     themes_table = pd.DataFrame(per_theme)
     fmt = {"display.max_rows": None, "display.width": 200, "display.float_format": "{:.2f}".format}
-    counts = {n: ", ".join(f"{t} {int(c)}" for t, c in zip(themes, p["Y"].sum(axis=0)) if c) for n, p in parts.items()}
     print(f"Coding agreement, codebook {Path(args.codebook).name}, backend {backend}, {args.boot} bootstrap resamples")
-    for n, p in parts.items():
-        print(f"  {n}: {len(p['Y'])} units; gold themes {counts[n]}")
+    for n, gold in sources.items():
+        Y = np.array([[t in g for t in themes] for g in gold["themes"]], dtype=int)
+        print(f"  {n}: {len(gold)} units; gold themes " + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, Y.sum(axis=0)) if c))
+    if settings is not None:
+        print("\nSettings of the default coder (chosen inside its training corpus; no test unit entered them):")
+        print("  " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in settings.items()))
     with pd.option_context(*[x for kv in fmt.items() for x in kv]):
         print("\nSummary (95% bootstrap intervals):")
         print(table.to_string(index=False))
         print("\nF1 per theme (blank: no gold unit of that theme in the source):")
         print(themes_table.to_string(index=False, na_rep=""))
-    if chosen:
-        print("\nSettings chosen on the other sources (keyword_weight, margin, floor, classifier_weight, z_threshold, slope):")
-        for n, c in chosen.items():
-            print(f"  held out {n}: " + ", ".join(f"{v:.2f}" for v in c))
-        everything = list(parts.values())
-        best = proto.choose_setting(everything)
-        print("  chosen on all the sources (the shipped defaults come from this): "
-              + ", ".join(f"{v:.2f}" for v in (*best, *proto.fit_confidence(everything, best))))
-        conf, correct = np.concatenate(held_conf), np.concatenate(held_correct)
+    if conf_all:
+        conf, correct = np.concatenate(conf_all), np.concatenate(correct_all)
         rows, ece = proto.reliability(conf, correct)
-        print(f"\nCalibration of the confidence on held-out sources ({len(conf)} suggested themes): "
+        print(f"\nCalibration of the default coder's theme confidence on the test sets ({len(conf)} suggested themes): "
               f"expected calibration error {ece:.3f}")
         with pd.option_context(*[x for kv in fmt.items() for x in kv]):
             print(pd.DataFrame(rows).to_string(index=False))

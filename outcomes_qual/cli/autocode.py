@@ -46,6 +46,8 @@ def register(subparsers) -> None:
         help="coder to use (default: ensemble of keyword + semantic, + supervised with --train)",
     )
     parser.add_argument("--train", metavar="CODINGS.csv", help="human codings (segment_id, code) to learn from")
+    parser.add_argument("--train-from-reviews", action="store_true",
+                        help="with --project: learn from the project's reviewed turns (accepted, rejected and hand-made codings)")
     parser.add_argument(
         "--backend",
         choices=("auto", "lsa", "sentence-transformers"),
@@ -85,7 +87,28 @@ def read_training_codings(path: str | Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _settings_description(args: argparse.Namespace, codebook, train) -> str:
+def coder_settings_text(settings: dict | None) -> dict:
+    """The default coder's chosen settings as run-settings entries (how they were chosen; held-out agreement).
+
+    Examples
+    --------
+    >>> coder_settings_text({"source": "cross-validation over 40 coded turns in 2 folds", "cv_turns": 38,
+    ...                      "cv_top1": 0.71, "cv_macro_f1": 0.5, "margin": 1.0, "semantic_weight": 0.5,
+    ...                      "keyword_weight": 1.0, "C": 2.0, "review_weight": 3.0})["held-out agreement"]
+    'top-1 0.71, macro-F1 0.50 over 38 turns (cross-validated: each turn coded by a coder that had not learned it)'
+    """
+    if not settings:
+        return {}
+    out = {"settings chosen by": settings.get("source"),
+           "settings": ", ".join(f"{k} {float(settings[k]):g}" for k in ("semantic_weight", "keyword_weight", "margin", "C",
+                                                                          "review_weight") if k in settings)}
+    if "cv_top1" in settings:
+        out["held-out agreement"] = (f"top-1 {settings['cv_top1']:.2f}, macro-F1 {settings['cv_macro_f1']:.2f} over "
+                                     f"{settings['cv_turns']} turns (cross-validated: each turn coded by a coder that had not learned it)")
+    return out
+
+
+def _settings_description(args: argparse.Namespace, codebook, train, coder_settings: dict | None = None) -> str:
     """The audit-log description of this run: method, backend, model, codebook, toolkit version."""
     from ..report.ai_use import autocode_description, outcomes_qual_version
 
@@ -102,6 +125,7 @@ def _settings_description(args: argparse.Namespace, codebook, train) -> str:
         "method": args.method, "backend": backend, "model": model,
         "codebook": f"{codebook.name} version {codebook.version}",
         "trained on": f"{len(train)} human codings" if train is not None else None,
+        **coder_settings_text(coder_settings),
         "include facilitator": "yes" if args.include_facilitator else None,
         "coder": args.coder, "outcomes_qual": outcomes_qual_version(),
     })
@@ -179,6 +203,22 @@ def _write_codings(codings: pd.DataFrame, out: Path) -> None:
             tmp.unlink()
 
 
+def _train_from_reviews(args: argparse.Namespace, train: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The project's reviewed turns as training codings (added to ``--train`` when both are given)."""
+    from ..coding import reviewed_codings
+    from ..project import Project
+
+    if not args.project:
+        raise InputError("--train-from-reviews needs --project P.sqlite (the project whose reviews to learn from)")
+    with Project.open(args.project) as proj:
+        reviews = reviewed_codings(proj.codings())
+    if reviews.empty:
+        print(f"note: no reviewed turn in {args.project} yet; coding without learning from reviews", file=sys.stderr)
+        return train
+    print(f"learning from {reviews['segment_id'].nunique()} reviewed turns in {args.project}", file=sys.stderr)
+    return reviews if train is None else pd.concat([train[["segment_id", "code"]], reviews], ignore_index=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Code the corpus named by ``args``; write and/or store the codings; return the exit code."""
     from ..codebook import load_codebook
@@ -200,6 +240,8 @@ def run(args: argparse.Namespace) -> int:
         refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)])
     codebook = load_codebook(args.codebook)
     train = read_training_codings(args.train) if args.train else None
+    if getattr(args, "train_from_reviews", False):
+        train = _train_from_reviews(args, train)
     if args.method == "supervised" and train is None and not reader:
         raise InputError("--method supervised needs --train CODINGS.csv (human codings to learn from)")
     corpus = load_corpus(args)
@@ -242,8 +284,8 @@ def run(args: argparse.Namespace) -> int:
             held = set(zip(held["segment_id"], held["code"], held["coder"]))
             fresh = codings[[k not in held for k in zip(codings["segment_id"], codings["code"], codings["coder"])]]
             if len(fresh):  # one action in the audit log that records the settings (read by the AI-use appendix)
-                description = _settings_description(args, codebook, train) if est is None else \
-                    _reader_description(args, codebook, est)
+                description = (_settings_description(args, codebook, train, codings.attrs.get("coder_settings"))
+                               if est is None else _reader_description(args, codebook, est))
                 with proj.batch(description, actor=args.coder):
                     ids = proj.add_codings(fresh, codebook=codebook)
             else:

@@ -48,6 +48,7 @@ outcomes_qual.errors.InputError: cb.yaml:2: code 'time': missing required field 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -57,6 +58,7 @@ import yaml
 
 from ..errors import InputError
 from .model import Code, Codebook
+from .training import default_training_path, load_training_corpus
 
 #: Fields a code may have; the first three are required.
 CODE_FIELDS: tuple[str, ...] = (
@@ -72,7 +74,7 @@ CODE_FIELDS: tuple[str, ...] = (
     "parent",
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("key", "label", "definition")
-TOP_FIELDS: tuple[str, ...] = ("name", "version", "description", "codes")
+TOP_FIELDS: tuple[str, ...] = ("name", "version", "description", "codes", "training")
 
 _KEY_PART = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -309,12 +311,35 @@ def loads_codebook(text: str, *, path: str | os.PathLike | None = None) -> Codeb
         _parse_code(raw, parent_key=None, path=shown, seen_line=_line(data, "codes"), out=items)
     codes = _order_and_check(_resolve_parents(items, path=shown), path=shown)
     default_name = Path(path).stem if path is not None else "codebook"
-    return Codebook(
+    codebook = Codebook(
         name=str(data.get("name") or default_name),
         codes=codes,
         description=" ".join(str(data.get("description") or "").split()),
         version=str(data.get("version") or "1"),
     )
+    training = _training_path(data, path=path, shown=shown)
+    if training is None:
+        return codebook
+    load_training_corpus(training, codebook)  # validate now: one-line errors naming the corpus file and line
+    return dataclasses.replace(codebook, training_path=str(training))
+
+
+def _training_path(data: dict, *, path, shown) -> Path | None:
+    """The codebook's training corpus: the ``training:`` key (relative to the codebook), else ``<stem>.training.jsonl`` beside it."""
+    raw = data.get("training")
+    if raw is not None:
+        if not isinstance(raw, str) or not raw.strip():
+            raise InputError(f"'training' must be the path of a JSON Lines corpus, got {raw!r}", path=shown, line=_line(data, "training"))
+        base = Path(path).parent if path is not None else Path.cwd()
+        found = (base / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
+        if not found.is_file():
+            raise InputError(f"training corpus {raw!r} not found (looked for {found.name} beside the codebook)", path=shown,
+                             line=_line(data, "training"))
+        return found
+    if path is None:
+        return None
+    beside = default_training_path(path)
+    return beside if beside.is_file() else None
 
 
 def load_codebook(path: str | os.PathLike) -> Codebook:

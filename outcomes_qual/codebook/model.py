@@ -101,12 +101,16 @@ class Codebook:
     codes : tuple of Code
     description : str
     version : str
+    training_path : str or None
+        The validated training corpus found with the codebook (see
+        :mod:`outcomes_qual.codebook.training`), or ``None``.
     """
 
     name: str
     codes: tuple[Code, ...]
     description: str = ""
     version: str = "1"
+    training_path: str | None = field(default=None, compare=False)
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)

@@ -3,8 +3,9 @@
 Coders: :class:`KeywordCoder` (word-boundary keyword and phrase matching),
 :class:`SemanticCoder` (zero-shot similarity to the codebook in an embedding
 space), :class:`SupervisedCoder` (learns from human codings) and
-:class:`EnsembleCoder` (the default, combining them with
-:class:`CodebookClassifier`, a theme classifier trained on the codebook's texts), and
+:class:`EnsembleCoder` (the default: a head trained on the codebook's texts,
+its training corpus and the evaluator's codings, combined with the keyword
+and semantic parts, every setting chosen by cross-validation), and
 :class:`ReaderCoder` (a reading model on a chat-completions server the evaluator
 brings; see docs/reader.md and :func:`reader_autocode`). Each has
 ``fit(segments, codings=None)``, ``predict_proba(segments)`` and
@@ -36,10 +37,11 @@ import pandas as pd
 
 from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
-from .codebook_classifier import CodebookClassifier
 from .ensemble import EnsembleCoder
+from .head import CodeHead
 from .keyword import KeywordCoder
 from .reader import NOT_CODED_COLUMNS, ReaderCoder, reader_autocode
+from .reviews import REVIEWED_COLUMNS, reviewed_codings
 from .semantic import SemanticCoder, codebook_items
 from .supervised import CV_AGREEMENT_COLUMNS, SupervisedCoder, cross_validate_agreement
 
@@ -126,18 +128,22 @@ def autocode(
     else:
         est.fit(seg)
     out = est.predict(seg)
+    settings = getattr(est, "settings_", None)
+    if settings is not None:  # what the default coder chose and on what; the CLI records it in the run's settings
+        out.attrs["coder_settings"] = dict(settings)
     logger.info("autocode (%s): %d codings for %d segments", method, len(out), len(seg))
     return out
 
 
 __all__ = [
     "CV_AGREEMENT_COLUMNS",
-    "CodebookClassifier",
     "METHODS",
+    "CodeHead",
     "EnsembleCoder",
     "KeywordCoder",
     "NOT_CODED_COLUMNS",
     "ReaderCoder",
+    "REVIEWED_COLUMNS",
     "STRATEGIES",
     "SUGGEST_COLUMNS",
     "SemanticCoder",
@@ -150,6 +156,7 @@ __all__ = [
     "cross_validate_agreement",
     "make_coder",
     "reader_autocode",
+    "reviewed_codings",
     "suggest_next",
     "theme_labels",
 ]

@@ -128,7 +128,8 @@ def suggest_next(
         coder.fit(seg, coded if coded is not None and len(coded_units) else None)
     z = coder.decision_function(seg)
     themes = list(coder.themes_)
-    dist = boundary_distance(z[themes].to_numpy(), floor=getattr(coder, "floor", 0.5), margin=getattr(coder, "margin", 0.5))
+    # the default coder gives every codable turn its best theme (no floor) and adds themes within its margin
+    dist = boundary_distance(z[themes].to_numpy(), floor=-np.inf, margin=coder.settings_["margin"])
     vectors = coder.semantic_._embed(seg)
     rng = np.random.default_rng(random_state)
     jitter = rng.random(len(seg)) * 1e-9

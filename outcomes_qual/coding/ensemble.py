@@ -1,35 +1,38 @@
-"""Ensemble coder (the default of :func:`outcomes_qual.coding.autocode`).
+"""Ensemble coder (the default of :func:`outcomes_qual.coding.autocode`): a head that has learned the codebook.
 
-Combines, on one calibrated scale, the semantic coder's z-score (how far a
-turn's similarity to a code's definition, inclusion criteria and examples
-lies above what text about other themes gets), the log-odds of a theme
-classifier trained on the codebook's own texts
-(:class:`~outcomes_qual.coding.codebook_classifier.CodebookClassifier`,
-themes only), the keyword coder's score (weighted matched terms, damped for
-terms that most turns of the corpus use) and, when human codings are given
-to ``fit``, the supervised coder's log-odds::
+For each code (theme or sub-code) a turn gets one score::
 
-    z = z_semantic + classifier_weight * logit(p_codebook_classifier)
-        + keyword_weight * keyword_score + w_code * logit(p_supervised)
+    s = head log-odds + semantic_weight * z_semantic + keyword_weight * keyword_score
 
-where ``w_code = supervised_weight * n / (n + supervised_prior)`` grows with the
-number ``n`` of turns people coded with that code.
+- the **head** (:class:`~outcomes_qual.coding.head.CodeHead`): one logistic
+  regression per code on the turn's sentence embedding, trained on the
+  codebook's own texts (definition, inclusion criteria, examples), on the
+  codebook's training corpus when it has one
+  (:mod:`outcomes_qual.codebook.training`; the shipped codebook has 3,000+
+  written turns) and on the turns an evaluator has coded
+  (:meth:`EnsembleCoder.learn`, ``autocode(train=)``,
+  ``autocode --train-from-reviews``), each of those at ``review_weight``;
+- ``z_semantic``: how far the turn's similarity to the code's codebook texts
+  lies above what texts about other themes get (:class:`SemanticCoder`);
+- ``keyword_score``: the code's keywords found in the turn (damped for words
+  most turns of the corpus use; :class:`KeywordCoder`).
 
-Decisions are by rank (``decision="rank"``, the default): a turn gets its
-best theme when that theme's score reaches ``floor``, and every other theme
-whose score reaches ``floor`` and lies within ``margin`` of the best. Ranks
-carry from one corpus to another better than absolute thresholds, which
-shift with the length and style of the text. ``decision="threshold"`` keeps
-the absolute rule (probability >= ``threshold``).
+A turn with content words gets its best theme, and every other theme whose
+score lies within ``margin`` of the best; under each theme it gets the
+theme's best sub-code when that sub-code's confidence reaches 0.5. A sub-code
+implies its theme, and a theme's confidence is never below the confidence of
+the sub-code written under it. Confidences come from a logistic curve fitted
+to held-out scores; suggestions below ``review_below`` are marked
+``uncertain``; with ``abstain_below`` the evaluator can drop them instead.
 
-Each code's ``confidence`` is ``1 / (1 + exp(-slope * (z - z_threshold)))``,
-with ``z_threshold`` and ``slope`` calibrated on the development sources
-(``benchmarks/coding_agreement.py``), so that a confidence of 0.7 means that
-about 7 in 10 such suggestions agree with a human analyst. Suggestions below
-``review_below`` are marked ``uncertain`` for review. Evidence names the
-keywords that fired, otherwise the nearest codebook text (or coded turn).
-The settings were chosen by leave-one-source-out cross-validation on three
-development sources; see the README's coding section for the figures.
+Every setting left at ``"auto"`` is chosen by the rule of
+:mod:`outcomes_qual.coding._selection`: grouped cross-validation on the
+labelled turns there are (the corpus by ``batch``, an evaluator's turns by
+transcript), or, for a codebook with no labelled turn at all, equal weights
+and one theme per turn. What was chosen, and on what, is in ``settings_``.
+With the sentence backend the fitted head is cached on disk, keyed by the
+model's files, the codebook, its corpus and these parameters
+(:mod:`outcomes_qual.coding._cache`), so only the first use pays for it.
 
 Examples
 --------
@@ -43,9 +46,11 @@ Examples
 ... ))
 >>> seg = pd.DataFrame({"segment_id": ["s1", "s2", "s3"],
 ...                     "text": ["The forms on the IT system are slow.", "No time, the caseloads are huge.", "Right."]})
->>> out = EnsembleCoder(codebook=cb, backend="lsa").fit(seg).predict(seg)
->>> out[["segment_id", "code", "evidence"]].values.tolist()
+>>> coder = EnsembleCoder(codebook=cb, backend="lsa").fit(seg)
+>>> coder.predict(seg)[["segment_id", "code", "evidence"]].values.tolist()
 [['s1', 'systems_barriers', 'keywords: forms; IT system'], ['s2', 'time', 'keywords: no time']]
+>>> coder.settings_["source"]
+'rule: no labelled turns (codebook only); confidence not calibrated'
 """
 
 from __future__ import annotations
@@ -56,113 +61,57 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import DEFAULT_CODER, CalibratedCoder, theme_labels
-from .codebook_classifier import CodebookClassifier
+from ..codebook.training import load_training_corpus, training_corpus
+from . import _cache, _selection
+from ._base import DEFAULT_CODER, CalibratedCoder, _logistic, theme_labels
+from .head import CodeHead
 from .keyword import KeywordCoder, keyword_evidence
 from .semantic import SemanticCoder
-from .supervised import SupervisedCoder
 
 logger = logging.getLogger(__name__)
 
-#: Values of ``EnsembleCoder(decision=...)``.
-DECISIONS: tuple[str, ...] = ("rank", "threshold")
-
-#: Codebook texts the ensemble's semantic part compares turns with (keyword
-#: lists are left to the keyword part, so they do not count twice).
+#: Codebook texts the semantic part and the head learn from (keyword lists are the keyword part's).
 SEMANTIC_ITEM_KINDS: tuple[str, ...] = ("definition", "include", "example")
 
-
-def rank_decisions(scores: np.ndarray, *, floor: float, margin: float) -> np.ndarray:
-    """The rank rule: per row, the best column if it reaches ``floor``, and others within ``margin`` of it.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_units, n_codes)
-    floor, margin : float
-
-    Returns
-    -------
-    ndarray of bool, same shape
-
-    Examples
-    --------
-    >>> rank_decisions(np.array([[2.0, 1.7, 0.2], [0.1, 0.3, 0.0]]), floor=0.5, margin=0.5).astype(int).tolist()
-    [[1, 1, 0], [0, 0, 0]]
-    """
-    scores = np.asarray(scores, dtype=float)
-    if scores.shape[1] == 0:
-        return np.zeros(scores.shape, dtype=bool)
-    best = scores.max(axis=1, keepdims=True)
-    return (scores >= float(floor)) & (scores >= best - float(margin))
+#: Settings that ``"auto"`` lets the selection rule choose.
+AUTO_SETTINGS: tuple[str, ...] = ("semantic_weight", "keyword_weight", "margin", "C", "review_weight")
 
 
-def combine_scores(z_semantic, classifier_log_odds, keyword_score, *, classifier_weight: float, keyword_weight: float) -> np.ndarray:
-    """The ensemble's zero-shot score: ``z_semantic + classifier_weight * log-odds + keyword_weight * keyword_score``.
-
-    One place for the combination, so that the benchmarks' tuning grid
-    (``benchmarks/_agreement_protocol.py``) scores exactly what the coder does.
-
-    Examples
-    --------
-    >>> combine_scores(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]), np.array([[1.0, 0.0]]),
-    ...                classifier_weight=0.5, keyword_weight=1.25).tolist()
-    [[2.25, 1.0]]
-    """
-    return (np.asarray(z_semantic, dtype=float) + float(classifier_weight) * np.asarray(classifier_log_odds, dtype=float)
-            + float(keyword_weight) * np.asarray(keyword_score, dtype=float))
+def _auto(value) -> bool:
+    return isinstance(value, str) and value == "auto"
 
 
 class EnsembleCoder(CalibratedCoder):
-    """Keyword + semantic + codebook classifier (+ supervised when codings are given) on one calibrated scale.
+    """A learned head + semantic similarity + keywords, with settings chosen by cross-validation.
 
     Parameters
     ----------
     codebook : Codebook or path
     backend : {"auto", "lsa", "sentence-transformers"}, default "auto"
-        Embedding backend of the semantic and supervised parts.
     model_path : path-like, optional
-    keyword_weight : float, default 1.25
-        Weight of the keyword score (one unshared keyword scores 1).
-    keyword_df_damping : tuple of float or None, default (0.05, 0.5)
-        Keyword terms found in more than 5% of the fitted turns weigh less,
-        down to nothing at 50% (see :class:`KeywordCoder`'s ``df_damping``).
-    classifier_weight : float, default 0.5
-        Weight of the codebook classifier's log-odds on each theme (0: not used).
-    classifier_C : float, default 8.0
-        Regularisation of the codebook classifier (``C`` of its logistic regression).
-    classifier_learn_weight : float, default 10.0
-        When people's codings are given (``fit(codings=)`` or :meth:`learn`),
-        the codebook classifier is refitted on the codebook's texts plus each
-        coded turn, once per theme it was coded with, at this weight (one
-        codebook text weighs 1; 0: the classifier does not learn).
-    decision : {"rank", "threshold"}, default "rank"
-    margin : float, default 0.5
-        With ``decision="rank"``: other themes within this of the best are assigned too.
-    floor : float, default 0.0
-        With ``decision="rank"``: the least combined score a theme needs (at
-        0, a turn with enough content words gets its best theme unless that
-        score is negative; weakly supported ones come with a low confidence
-        and are marked ``uncertain``).
-    supervised_weight : float, default 1.0
-        Weight of the supervised log-odds (used only when ``fit`` gets codings).
-    supervised_prior : float, default 5
-        The supervised weight of a code is scaled by ``n / (n + supervised_prior)``
-        where ``n`` is its number of coded training turns: with few human codings
-        the zero-shot evidence dominates; with many, the learned model does.
-    z_threshold : float, default 2.43
-        Combined score at which the confidence is 0.5 (calibrated).
-    top1_z : float or None, default 0.25
-        With ``decision="threshold"``: assign the best theme when its combined
-        score reaches this (``None``: never force).
-    slope : float, default 0.49
-        Steepness of the confidence curve (calibrated).
-    threshold : float, default 0.5
-        With ``decision="threshold"``: the probability a code needs.
+        A local sentence-transformers model; the head is trained for it at first use and cached.
+    training : "auto", None, path or DataFrame, default "auto"
+        Labelled turns the head learns from besides the codebook's texts:
+        ``"auto"`` takes the codebook's training corpus when it has one.
+    semantic_weight, keyword_weight : float or "auto", default "auto"
+        Weights of the semantic z-score and the keyword score (the head's weight is 1).
+    margin : float or "auto", default "auto"
+        Other themes within this of the best theme's score are assigned too.
+    C : float or "auto", default "auto"
+        Regularisation of the head (inverse strength).
+    review_weight : float or "auto", default "auto"
+        Weight of a turn an evaluator coded in the head's training (a corpus turn weighs 1).
     review_below : float, default 0.5
         Suggestions with a lower confidence are marked ``uncertain``.
+    abstain_below : float or None, default None
+        When set, suggestions with a lower confidence are not written at all
+        (by default a turn with content words always gets its best theme).
+    keyword_df_damping : tuple of float or None, default (0.05, 0.5)
+        Keyword terms found in more than 5% of the fitted turns weigh less, nothing at 50%.
     min_content_words : int, default 1
-        With ``decision="rank"``: a turn with fewer content words (filler
-        such as "Right." or "Yeah, exactly.") and no keyword match gets no code.
+        A turn with fewer content words and no keyword match gets no code.
+    cache : bool, default True
+        Keep the fitted head on disk (sentence backend only; see :mod:`outcomes_qual.coding._cache`).
     include_facilitator : bool, default False
     random_state : int, default 0
     coder : str, default "outcomes_qual"
@@ -171,222 +120,318 @@ class EnsembleCoder(CalibratedCoder):
     ----------
     keyword_ : KeywordCoder
     semantic_ : SemanticCoder
-    classifier_ : CodebookClassifier
-        Fitted on the semantic part's codebook texts, labelled by theme.
-    supervised_ : SupervisedCoder or None
+    head_ : CodeHead
+    settings_ : dict
+        The settings used and where they came from (``source``; held-out
+        ``cv_top1`` and ``cv_macro_f1`` when cross-validated).
+    n_training_turns_ : int
+        Corpus turns the head learned from.
+    n_reviewed_turns_ : int
+        Evaluator-coded turns the head learned from.
     method_ : str
         ``"ensemble"``.
     parts_ : list of str
-        The methods combined, e.g. ``["keyword", "semantic-sentence"]``.
     """
 
-    def __init__(
-        self,
-        *,
-        codebook,
-        backend="auto",
-        model_path=None,
-        keyword_weight=1.25,
-        keyword_df_damping=(0.05, 0.5),
-        classifier_weight=0.5,
-        classifier_C=8.0,
-        classifier_learn_weight=10.0,
-        decision="rank",
-        margin=0.5,
-        floor=0.0,
-        supervised_weight=1.0,
-        supervised_prior=5,
-        z_threshold=2.43,
-        top1_z=0.25,
-        slope=0.49,
-        threshold=0.5,
-        review_below=0.5,
-        min_content_words=1,
-        include_facilitator=False,
-        random_state=0,
-        coder=DEFAULT_CODER,
-    ):
+    def __init__(self, *, codebook, backend="auto", model_path=None, training="auto", semantic_weight="auto",
+                 keyword_weight="auto", margin="auto", C="auto", review_weight="auto", review_below=0.5,
+                 abstain_below=None, keyword_df_damping=(0.05, 0.5), min_content_words=1, cache=True,
+                 include_facilitator=False, random_state=0, coder=DEFAULT_CODER):
         self.codebook = codebook
         self.backend = backend
         self.model_path = model_path
+        self.training = training
+        self.semantic_weight = semantic_weight
         self.keyword_weight = keyword_weight
-        self.keyword_df_damping = keyword_df_damping
-        self.classifier_weight = classifier_weight
-        self.classifier_C = classifier_C
-        self.classifier_learn_weight = classifier_learn_weight
-        self.decision = decision
         self.margin = margin
-        self.floor = floor
-        self.supervised_weight = supervised_weight
-        self.supervised_prior = supervised_prior
-        self.z_threshold = z_threshold
-        self.top1_z = top1_z
-        self.slope = slope
-        self.threshold = threshold
+        self.C = C
+        self.review_weight = review_weight
         self.review_below = review_below
+        self.abstain_below = abstain_below
+        self.keyword_df_damping = keyword_df_damping
         self.min_content_words = min_content_words
+        self.cache = cache
         self.include_facilitator = include_facilitator
         self.random_state = random_state
         self.coder = coder
 
+    # ------------------------------------------------------------------ fitting
     def fit(self, segments=None, codings=None) -> "EnsembleCoder":
-        """Fit the keyword and semantic parts (and the supervised part when ``codings`` are given)."""
-        if self.decision not in DECISIONS:
-            raise ValueError(f"decision: expected one of {DECISIONS}, got {self.decision!r}")
+        """Fit the parts on the codebook (and its corpus); with ``codings``, also learn from them (:meth:`learn`)."""
         cb = self._fit_codebook()
+        corpus = self._training_frame()
         common = dict(codebook=cb, include_facilitator=self.include_facilitator, coder=self.coder)
         self.keyword_ = KeywordCoder(df_damping=self.keyword_df_damping, **common).fit(segments)
-        self.semantic_ = SemanticCoder(
-            backend=self.backend, model_path=self.model_path, random_state=self.random_state,
-            item_kinds=SEMANTIC_ITEM_KINDS, **common
-        ).fit(segments)
-        self.supervised_ = None
-        if codings is not None and len(codings):
-            self.supervised_ = SupervisedCoder(
-                backend=self.semantic_.backend_, model_path=self.model_path, random_state=self.random_state, **common
-            ).fit(segments, codings)
-            self._fit_classifier(self._check_input(segments), codings)
+        # The light LSA backend learns its word space from texts: with a training corpus, from the corpus (and the
+        # codebook), never from the turns being coded, so that the head can be cached and no coded turn shapes a
+        # choice; without one, from the turns being coded (and the codebook), as the semantic coder does.
+        space = segments
+        if corpus is not None and len(corpus):
+            space = pd.DataFrame({"segment_id": [f"train:{i}" for i in range(len(corpus))], "text": corpus["text"]})
+        self.semantic_ = SemanticCoder(backend=self.backend, model_path=self.model_path, random_state=self.random_state,
+                                       item_kinds=SEMANTIC_ITEM_KINDS, **common).fit(space)
+        self.has_keywords_ = any(c.keywords for c in cb)
+        self._corpus = corpus
+        self._corpus_rows = None
+        self._base_rows()
+        key = self._cache_key(corpus) if self.cache and (self.semantic_.backend_ != "lsa" or corpus is not None) else None
+        stored = _cache.load(key) if key else None
+        if stored is not None:
+            self.head_, choice, corpus_X = stored
+            self.choice_ = _selection.Choice(**choice)
+            if corpus is not None and corpus_X is not None and len(corpus_X) == len(corpus):
+                self._corpus_rows = self._labelled(corpus, corpus_X)
         else:
-            self._fit_classifier()
-        self.parts_ = ["keyword", self.semantic_.method_] + (["supervised"] if self.supervised_ is not None else [])
+            self._corpus_rows = None if corpus is None or not len(corpus) else self._rows(corpus, self._corpus_Y(corpus), self._batches(corpus))
+            self.choice_, init = self._choose(extra=None)
+            self.head_ = self._fit_head(None, self.choice_, init=init)
+            if key:
+                _cache.save(key, self.head_, self.choice_, None if self._corpus_rows is None else self._corpus_rows["X"])
+        self.n_reviewed_turns_ = 0
+        self._reviewed = None
         self.method_ = "ensemble"
+        self._set_parts()
+        if codings is not None and len(codings):
+            seg = self._check_input(segments)
+            self.learn(seg[seg["segment_id"].isin(set(codings["segment_id"].astype(str)))], codings)
         return self
 
     def learn(self, segments, codings) -> "EnsembleCoder":
-        """Learn from people's codings of some turns, keeping the zero-shot parts as fitted.
+        """Learn from an evaluator's coding of some turns.
 
-        The step after a person has coded or corrected a sample: the
-        supervised part is (re)fitted on the turns in ``codings``, and the
-        codebook classifier on the codebook's texts plus those turns
-        (``classifier_learn_weight``); the keyword and semantic parts, fitted
-        on the whole corpus, stay.
+        The coded turns join the head's training data at ``review_weight``
+        (chosen by cross-validation over the evaluator's turns, grouped by
+        transcript, when there are at least
+        :data:`~outcomes_qual.coding._selection.MIN_CV_TURNS` of them; the
+        weights, margin and confidence curve are re-chosen the same way).
 
         Parameters
         ----------
         segments : DataFrame or Corpus
-            Turns that include the coded ones (others are ignored here).
+            Turns that include the coded ones (others are ignored).
         codings : DataFrame
-            ``segment_id`` and ``code`` of the person's codings; a coded turn
-            with no row for a code counts as not having it (a turn coded with
-            no code at all: one row with an empty code).
+            ``segment_id`` and ``code``; a coded turn without a row for a code
+            counts as not having it (a turn coded with no code: one row with
+            an empty code).
 
         Returns
         -------
         self
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "head_")
         seg = self._check_input(segments)
         coded = set(codings["segment_id"].astype(str))
-        units = seg[seg["segment_id"].isin(coded)]
+        units = seg[seg["segment_id"].isin(coded)].reset_index(drop=True)
         if not len(units):
             raise ValueError("codings: none of their segment_id values is among the segments given")
-        self.supervised_ = SupervisedCoder(
-            codebook=self.codebook_, backend=self.semantic_.backend_, model_path=self.model_path,
-            random_state=self.random_state, include_facilitator=self.include_facilitator, coder=self.coder,
-        ).fit(units, codings)
-        self._fit_classifier(units, codings)
-        self.parts_ = ["keyword", self.semantic_.method_, "supervised"]
+        given = set(codings["code"].fillna("").astype(str))
+        if not given & set(self.codes_) and given - {""}:
+            raise ValueError(f"codings: none of the codes {sorted(given)[:5]} matches a code of the codebook "
+                             f"(expected keys such as {list(self.codes_)[:3]})")
+        Y = theme_labels(codings, units["segment_id"], list(self.codes_))
+        groups = units["segment_id"].str.rsplit(":", n=1).str[0].to_numpy()
+        if len(set(groups)) < 2:
+            groups = units["segment_id"].to_numpy()
+        if self._corpus is not None and len(self._corpus) and self._corpus_rows is None:
+            self._corpus_rows = self._rows(self._corpus, self._corpus_Y(self._corpus), self._batches(self._corpus))
+        self._reviewed = self._rows(units, Y, groups)
+        self.n_reviewed_turns_ = len(units)
+        self.choice_, _ = self._choose(extra=self._reviewed)
+        self.head_ = self._fit_head(self._reviewed, self.choice_, init=self.head_)
+        self._set_parts()
         return self
 
-    def _fit_classifier(self, seg: pd.DataFrame | None = None, codings: pd.DataFrame | None = None) -> None:
-        """(Re)fit the codebook classifier on the codebook's texts, plus coded turns when given."""
-        vectors = [self.semantic_.item_vectors_]
-        themes = [c.split("/", 1)[0] for c in self.semantic_.items_["code"]]
-        weights = [1.0] * len(themes)
-        if seg is not None and codings is not None and float(self.classifier_learn_weight) > 0:
-            # one (turn, theme) row per theme a coded turn has (sub-codes roll up)
-            turn, theme = np.nonzero(theme_labels(codings, seg["segment_id"], list(self.themes_)))
-            if len(turn):
-                vectors.append(self.semantic_._embed(seg.iloc[turn]))
-                themes += [self.themes_[j] for j in theme]
-                weights += [float(self.classifier_learn_weight)] * len(turn)
-        self.classifier_ = CodebookClassifier(C=self.classifier_C).fit(np.vstack(vectors), themes, sample_weight=weights)
+    def _set_parts(self) -> None:
+        self.n_training_turns_ = 0 if self._corpus is None else len(self._corpus)
+        self.settings_ = self.choice_.as_dict() | {"training_turns": self.n_training_turns_,
+                                                    "reviewed_turns": self.n_reviewed_turns_}
+        self.parts_ = (["head"] + (["training corpus"] if self.n_training_turns_ else [])
+                       + (["reviewed turns"] if self.n_reviewed_turns_ else []) + [self.semantic_.method_, "keyword"])
 
-    def _supervised_weights(self) -> np.ndarray:
-        """Per-code weight of the supervised log-odds: ``w * n / (n + supervised_prior)``.
+    def _training_frame(self) -> pd.DataFrame | None:
+        if self.training is None:
+            return None
+        if _auto(self.training):
+            return training_corpus(self.codebook_)
+        if isinstance(self.training, pd.DataFrame):
+            return self.training
+        return load_training_corpus(self.training, self.codebook_)
 
-        ``n`` is the code's number of coded training turns, so the learned
-        model counts for more as people code more (0 for codes it cannot learn).
-        """
-        sup = self.supervised_
-        n = np.array([sup.n_positive_.get(k, 0) if k in sup.models_ else 0 for k in self.codes_], dtype=float)
-        return float(self.supervised_weight) * n / (n + float(self.supervised_prior))
+    def _rows(self, frame: pd.DataFrame, Y: np.ndarray, groups) -> dict:
+        """Vectors, labels and the zero-shot parts' scores of labelled turns."""
+        seg = pd.DataFrame({"segment_id": [f"row:{i}" for i in range(len(frame))], "text": frame["text"].astype(str).to_numpy()})
+        X = self.semantic_._embed(seg)
+        z_sem, _ = self.semantic_._z(seg, X)
+        kw, _ = self.keyword_._raw(seg)
+        return {"X": X, "Y": Y, "groups": np.asarray(groups).astype(str), "z": z_sem, "kw": kw}
 
-    def _classifier_log_odds(self, vectors: np.ndarray) -> np.ndarray:
-        """The codebook classifier's log-odds in the theme columns (0 in sub-code columns)."""
-        return self.classifier_.log_odds(vectors, self.codes_)
+    def _base_rows(self) -> None:
+        """The codebook's texts, labelled with their codes (always in the head's training)."""
+        items = self.semantic_.items_
+        self._text_X = self.semantic_.item_vectors_
+        codings = pd.DataFrame({"segment_id": [str(i) for i in range(len(items))], "code": items["code"]})
+        self._text_Y = theme_labels(codings, codings["segment_id"], list(self.codes_))
 
+    def _corpus_Y(self, corpus: pd.DataFrame) -> np.ndarray:
+        long = [(str(i), c) for i, codes in enumerate(corpus["codes"]) for c in codes]
+        cod = pd.DataFrame(long, columns=["segment_id", "code"])
+        return theme_labels(cod, [str(i) for i in range(len(corpus))], list(self.codes_))
+
+    @staticmethod
+    def _batches(corpus: pd.DataFrame) -> np.ndarray:
+        if "batch" not in corpus:
+            return np.full(len(corpus), "corpus")
+        return corpus["batch"].astype(str).replace("", "corpus").to_numpy()
+
+    def _labelled(self, corpus: pd.DataFrame, X: np.ndarray) -> dict:
+        """Corpus rows from cached vectors (the zero-shot parts' scores are only needed to choose settings)."""
+        return {"X": X, "Y": self._corpus_Y(corpus), "groups": self._batches(corpus)}
+
+    def _stack(self, rows: list[dict | None], weights: list[float]):
+        parts = [(r, w) for r, w in zip(rows, weights) if r is not None and len(r["X"])]
+        X = np.vstack([self._text_X] + [r["X"] for r, _ in parts])
+        Y = np.vstack([self._text_Y] + [r["Y"] for r, _ in parts])
+        w = np.concatenate([np.ones(len(self._text_X))] + [np.full(len(r["X"]), w) for r, w in parts])
+        return X, Y, w
+
+    def _fit_head(self, reviewed: dict | None, choice: _selection.Choice, init=None) -> CodeHead:
+        X, Y, w = self._stack([self._corpus_rows, reviewed], [1.0, choice.review_weight])
+        return CodeHead(C=choice.C).fit(X, Y, w, init=init)
+
+    def _grid(self, name: str, grid: tuple) -> tuple:
+        value = getattr(self, name)
+        return grid if _auto(value) else (float(value),)
+
+    def _choose(self, *, extra: dict | None) -> tuple[_selection.Choice, CodeHead | None]:
+        """Settings by grouped cross-validation on the labelled turns (the evaluator's when given), else by the rule."""
+        held = extra if extra is not None else self._corpus_rows
+        fixed_rw = 3.0 if _auto(self.review_weight) else float(self.review_weight)
+        fixed_C = 2.0 if _auto(self.C) else float(self.C)
+        prev = getattr(self, "choice_", None)
+        if held is None or len(held["X"]) < _selection.MIN_CV_TURNS or len(set(held["groups"])) < 2:
+            if prev is not None and extra is not None:  # too few coded turns to cross-validate: keep what was chosen
+                choice = _selection.Choice(**{**prev.__dict__, "review_weight": fixed_rw})
+                choice.source = prev.source + f"; learned from {len(extra['X'])} coded turns (too few to re-choose settings)"
+                return choice, None
+            choice = _selection.rule_choice(has_keywords=self.has_keywords_, C=fixed_C, review_weight=fixed_rw)
+            return self._override(choice), None
+        Cs = self._grid("C", _selection.C_GRID) if extra is None else ((prev.C,) if prev is not None and _auto(self.C) else (fixed_C,))
+        rws = self._grid("review_weight", _selection.REVIEW_WEIGHT_GRID) if extra is not None else (fixed_rw,)
+        folds = _selection.group_folds(held["groups"], random_state=self.random_state)
+        oof = {(C, rw): np.zeros(held["Y"].shape) for C in Cs for rw in rws}
+        init = None
+        for test in folds:
+            train = np.setdiff1d(np.arange(len(held["X"])), test)
+            part = {k: v[train] for k, v in held.items()}
+            init = self.head_ if extra is not None else None
+            for C in sorted(Cs):  # along the regularisation path, each fit starting from the last
+                for rw in rws:
+                    rows, weights = ([self._corpus_rows, part], [1.0, rw]) if extra is not None else ([part], [1.0])
+                    X, Y, w = self._stack(rows, weights)
+                    init = CodeHead(C=C).fit(X, Y, w, init=init)
+                    oof[(C, rw)][test] = init.log_odds(held["X"][test])
+        codes = list(self.codes_)
+        theme_cols = np.array([codes.index(t) for t in self.themes_])
+        sub_cols = {codes.index(t): np.array([j for j, k in enumerate(codes) if k.startswith(t + "/")], dtype=int)
+                    for t in self.themes_}
+        source = (f"cross-validation over {len(held['X'])} coded turns in {len(folds)} folds" if extra is not None
+                  else f"cross-validation over {len(held['X'])} training-corpus turns in {len(folds)} batches")
+        choice = _selection.select(oof, held["Y"], held["z"], held["kw"], theme_cols,
+                                   has_keywords=self.has_keywords_, source=source, sub_cols=sub_cols,
+                                   semantic_grid=self._grid("semantic_weight", ()), keyword_grid=self._grid("keyword_weight", ()),
+                                   margin_grid=self._grid("margin", _selection.MARGIN_GRID))
+        return choice, init
+
+    def _override(self, choice: _selection.Choice) -> _selection.Choice:
+        """Settings the user gave win over the rule's."""
+        for name in ("semantic_weight", "keyword_weight", "margin"):
+            if not _auto(getattr(self, name)):
+                setattr(choice, name, float(getattr(self, name)))
+        return choice
+
+    def _cache_key(self, corpus) -> str | None:
+        return _cache.key_for(embedder=self.semantic_.embedder_, codebook=self.codebook_,
+                              training=None if corpus is None else corpus[["text", "codes", "batch"]],
+                              params={k: getattr(self, k) for k in (*AUTO_SETTINGS, "random_state")})
+
+    # ------------------------------------------------------------------ predicting
     def _z(self, seg: pd.DataFrame):
-        """Combined calibrated scores, with the parts' evidence material."""
-        kw_score, kw_terms = self.keyword_._raw(seg)
+        """Combined scores (segments x codes) with the parts' evidence material."""
         vectors = self.semantic_._embed(seg)
         z_sem, sims = self.semantic_._z(seg, vectors)
-        z = combine_scores(z_sem, self._classifier_log_odds(vectors), kw_score,
-                           classifier_weight=self.classifier_weight, keyword_weight=self.keyword_weight)
-        sup_ev = None
-        if self.supervised_ is not None and len(seg):
-            p_sup, sup_ev = self.supervised_._scores(seg)
-            p = np.clip(p_sup, 1e-3, 1 - 1e-3)
-            z = z + self._supervised_weights() * np.log(p / (1 - p))
-        return z, kw_score, kw_terms, sims, sup_ev
+        kw_score, kw_terms = self.keyword_._raw(seg)
+        c = self.choice_
+        z = self.head_.log_odds(vectors) + c.semantic_weight * z_sem + c.keyword_weight * kw_score
+        return z, kw_score, kw_terms, sims
+
+    def predict_proba(self, segments) -> pd.DataFrame:
+        """Confidence of each code for each (non-facilitator) segment (themes at least their best sub-code's)."""
+        check_is_fitted(self, "head_")
+        seg = self._check_input(segments)
+        z, *_ = self._z(seg)
+        return self._frame(seg, self._confidence(z))
+
+    def _confidence(self, z: np.ndarray) -> np.ndarray:
+        codes = list(self.codes_)
+        sub = np.array(["/" in k for k in codes])
+        p = np.empty_like(z)
+        p[:, ~sub] = _logistic(z[:, ~sub], *self.choice_.theme_curve)
+        p[:, sub] = _logistic(z[:, sub], *self.choice_.code_curve)
+        for t in self.themes_:
+            j = codes.index(t)
+            kids = [c for c, k in enumerate(codes) if k.startswith(t + "/")]
+            if kids:
+                p[:, j] = np.maximum(p[:, j], p[:, kids].max(axis=1))
+        return p
 
     def predict(self, segments) -> pd.DataFrame:
-        """The codings table (:data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`), by the ``decision`` rule."""
-        if getattr(self, "decision", "rank") != "rank":
-            return super().predict(segments)
-        check_is_fitted(self)
+        """The codings table (:data:`outcomes_qual.schema.MACHINE_CODING_COLUMNS`)."""
+        check_is_fitted(self, "head_")
         seg = self._check_input(segments)
-        z, evidence, kw_score = self._z_evidence(seg)
-        return self._decide_rank(seg, z, self._proba(z), evidence, codable=self._codable(seg, kw_score))
+        z, kw_score, kw_terms, sims = self._z(seg)
+        proba = self._confidence(z)
+        codes = list(self.codes_)
+        index = self._code_index()
+        theme_idx = np.array([codes.index(t) for t in self.themes_], dtype=int)
+        children = {j: np.array([c for c, k in enumerate(codes) if k.startswith(t + "/")], dtype=int)
+                    for j, t in zip(theme_idx, self.themes_)}
+        codable = self._codable(seg, kw_score)
+        chosen = _selection.decide_themes(z[:, theme_idx], margin=self.choice_.margin)
+        floor = None if self.abstain_below is None else float(self.abstain_below)
+
+        def evidence(i: int, key: str) -> str:
+            hits = keyword_evidence(kw_terms[i].get(index[key]))
+            return hits or self.semantic_._nearest(sims, i, index[key])
+
+        rows = []
+        for i, sid in enumerate(seg["segment_id"]):
+            if not codable[i]:
+                continue
+            for j in theme_idx[chosen[i]]:
+                if floor is not None and proba[i, j] < floor:
+                    continue
+                rows.append((sid, codes[j], self.coder, self.method_, float(proba[i, j]), evidence(i, codes[j])))
+                kids = children[j]
+                if len(kids):
+                    c = kids[int(np.argmax(z[i, kids]))]
+                    if proba[i, c] >= 0.5 and (floor is None or proba[i, c] >= floor):
+                        rows.append((sid, codes[c], self.coder, self.method_, float(proba[i, c]), evidence(i, codes[c])))
+        return self._table(rows)
+
+    def _scores(self, seg: pd.DataFrame):
+        z, kw_score, kw_terms, sims = self._z(seg)
+        index = self._code_index()
+
+        def evidence(i, key):
+            return keyword_evidence(kw_terms[i].get(index[key])) or self.semantic_._nearest(sims, i, index[key])
+
+        return self._confidence(z), evidence
 
     def _codable(self, seg: pd.DataFrame, kw_score: np.ndarray) -> np.ndarray:
-        """Turns with enough content words, or with a keyword match (``kw_score`` > 0), can be coded."""
+        """Turns with enough content words, or with a keyword match, can be coded."""
         from ..topics.words import content_words
 
         enough = np.array([len(content_words(t)) >= int(self.min_content_words) for t in seg["text"]], dtype=bool)
         if kw_score.size:
             enough |= kw_score.max(axis=1) > 0
         return enough
-
-    def _decide_rank(self, seg: pd.DataFrame, z: np.ndarray, proba: np.ndarray, evidence, *, codable=None) -> pd.DataFrame:
-        """Best theme (if it reaches ``floor``) plus themes within ``margin`` of it; the same for sub-codes."""
-        codes = list(self.codes_)
-        theme_idx = np.array([codes.index(t) for t in self.themes_], dtype=int)
-        children: dict[int, np.ndarray] = {}
-        for j, key in zip(theme_idx, self.themes_):
-            children[j] = np.array([c for c, k in enumerate(codes) if k.startswith(key + "/")], dtype=int)
-        floor, margin = float(self.floor), float(self.margin)
-
-        def chosen(values: np.ndarray) -> np.ndarray:
-            return rank_decisions(values[None, :], floor=floor, margin=margin)[0]
-
-        rows = []
-        for i, sid in enumerate(seg["segment_id"]):
-            if codable is not None and not codable[i]:
-                continue
-            for j in theme_idx[chosen(z[i, theme_idx])]:
-                rows.append((sid, codes[j], self.coder, self.method_, float(proba[i, j]), evidence(i, codes[j])))
-                kids = children[j]
-                for c in kids[chosen(z[i, kids])]:
-                    rows.append((sid, codes[c], self.coder, self.method_, float(proba[i, c]), evidence(i, codes[c])))
-        return self._table(rows)
-
-    def _scores(self, seg: pd.DataFrame):
-        z, evidence, _ = self._z_evidence(seg)
-        return self._proba(z), evidence
-
-    def _z_evidence(self, seg: pd.DataFrame):
-        """Combined scores, the evidence function for each (turn, code), and the keyword scores."""
-        z, kw_score, kw_terms, sims, sup_ev = self._z(seg)
-        index = self._code_index()
-
-        def evidence(i: int, key: str) -> str:
-            j = index[key]
-            hits = keyword_evidence(kw_terms[i].get(j))
-            if hits:
-                return hits
-            if sup_ev is not None and key in self.supervised_.models_:
-                return sup_ev(i, key)
-            return self.semantic_._nearest(sims, i, j)
-
-        return z, evidence, kw_score
