@@ -113,7 +113,7 @@ def test_two_people_keep_the_whole_transcript_as_units(project, tmp_path, capsys
     with Project.open(project) as proj:
         proj.code_segment("fg:005", "time", coder="ben")
     out = _cli(capsys, "agreement", "--project", project, "--coders", "ana", "ben", "--out", tmp_path / "a.csv")
-    assert "2 code(s), 10 segment unit(s)" in out  # 5 participant turns x 2 codes, pooled
+    assert "2 code(s) x 5 segment unit(s) (10 decisions pooled in 'all')" in out  # 5 participant turns x 2 codes
 
 
 def test_kappa_of_a_code_nobody_used_is_printed_as_undefined(project, tmp_path, capsys):
