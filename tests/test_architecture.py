@@ -175,6 +175,7 @@ def test_library_modules_do_not_import_the_packages_above_it_except_the_cli_entr
           for m, edges in graph.items() if m.split(".")[0] == "outcomes_qual"}
     assert {m: t for m, t in up.items() if t} == {
         "outcomes_qual.cli._scale": ["outcomes_qual_dask"],  # --workers / --scheduler, lazily
+        "outcomes_qual.cli._scale_report": ["outcomes_qual_dask", "outcomes_qual_dask.report"],  # report OUT_FOLDER, lazily
         "outcomes_qual.cli.serve": ["outcomes_qual_web"],  # outcomes-qual serve, lazily
     }
 
