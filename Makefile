@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c $(CONSTRAINTS) "torch==2.13.0"
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[embeddings,web,scale,test,browser-test]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[embeddings,web,scale,test,browser-test,notebooks,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
