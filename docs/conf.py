@@ -76,6 +76,7 @@ def _skip_third_party(app, what, name, obj, skip, options):
 
 
 def setup(app):
+    """Register the hook above."""
     app.connect("autodoc-skip-member", _skip_third_party)
 
 html_theme = "pydata_sphinx_theme"
