@@ -6,7 +6,8 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo demo-consultation test lint install lock clean
+.PHONY: demo demo-consultation test lint install lock clean docs
+
 
 # constraints.txt pins every package to the version the tests passed with
 # (regenerate with `make lock`); pip only constrains the packages it lists,
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c $(CONSTRAINTS) "torch==2.13.0"
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[embeddings,web,scale,test,browser-test]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[embeddings,web,scale,test,browser-test,notebooks,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -51,6 +52,12 @@ lint: $(if $(filter $(PY),$(LINT_PY)),$(LINT_STAMP))
 	$(LINT_PY) -m mypy || status=1; \
 	exit $$status
 
+# The documentation site (Sphinx, offline, warnings as errors) into build/docs/html;
+# docs/about.md says more. tests/test_docs.py runs the same build in `make test`.
+docs: $(STAMP)
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg $(PY) -m sphinx -b html -W --keep-going -q docs build/docs/html
+	@echo "docs: build/docs/html/index.html"
+
 # Write constraints.txt from what is installed in .venv (outcomes_qual itself left out).
 # Only `name==version` lines are kept (a package installed from a local path or
 # URL would not install elsewhere) and a local version label (torch 2.13.0+cpu) is
@@ -64,4 +71,4 @@ lock: $(STAMP)
 	touch $(STAMP)  # .venv is what the file now says: no reinstall needed
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache build/docs docs/api/generated

@@ -19,7 +19,7 @@ name                       what it is
 ``role_theme_test``        chi-square or exact test of role x theme, with adjusted residuals
 ``exemplar_quotes``        short quotes per theme, attributed by role only
 ``find_topics``            emergent themes: topics the codebook covers and topics it does not
-``write_report``           report.docx, tables.xlsx, tables/*.csv and figures
+``write_report``           report.docx, tables.xlsx, ``tables/*.csv`` and figures
 ``pseudonymise_corpus``    replace participants' (and listed third parties') names
 ``Project``                the SQLite team-coding project (``Project.create`` / ``Project.open``)
 ``open_project``           ``Project.open(path)``

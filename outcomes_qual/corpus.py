@@ -251,8 +251,17 @@ class Corpus:
         ids = self.segments["segment_id"]
         assert ids.is_unique, f"segment_id not unique: {ids[ids.duplicated()].tolist()[:5]}"
 
-    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+    def __repr__(self) -> str:
+        # People, not roster rows: a facilitator has a row per transcript, and facilitators
+        # are counted apart, as in the demo summary and the report (participants = who was asked).
+        part = self.participants
+        is_fac = part["role"].eq("facilitator")
+
+        def people(rows: pd.DataFrame) -> int:
+            ids = rows["participant_id"]
+            return int(ids.dropna().nunique() + ids.isna().sum())
+
         return (
-            f"Corpus({len(self.transcripts)} transcripts, {len(self.participants)} participants, "
-            f"{len(self.segments)} segments, {len(self.problems)} problems)"
+            f"Corpus({len(self.transcripts)} transcripts, {people(part[~is_fac])} participants "
+            f"and {people(part[is_fac])} facilitator(s), {len(self.segments)} segments, {len(self.problems)} problems)"
         )

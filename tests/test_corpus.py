@@ -74,3 +74,12 @@ def test_normalise_text(raw, want):
 def test_check_columns_message():
     with pytest.raises(ValueError, match="codings: missing column\\(s\\) 'code'"):
         schema.check_columns(pd.DataFrame({"segment_id": []}), schema.CODING_COLUMNS, name="codings")
+
+
+def test_repr_counts_people_not_roster_rows():
+    # the facilitator speaks in both groups (one roster row each) and is counted once, apart
+    a = Corpus.from_turns("a", [("F", "facilitator", "Why?"), ("Ann", "practitioner", "Time."), ("Bo", "senior", "Forms.")])
+    b = Corpus.from_turns("b", [("F", "facilitator", "Why?"), ("Cy", "manager", "Panels.")])
+    corpus = Corpus.concat([a, b])
+    corpus.participants["participant_id"] = ["F1", "P1", "S1", "F1", "M1"]
+    assert repr(corpus) == "Corpus(2 transcripts, 3 participants and 1 facilitator(s), 5 segments, 0 problems)"

@@ -1,5 +1,9 @@
 """Every ``outcomes-qual`` command in the README's ```bash blocks runs, in README order, on the sample data.
 
+The README is the front page; the sections it used to hold are in ``docs/install.md`` and
+``docs/guide.md`` (the tour), so their blocks are read after the README's, in that order
+(:data:`PAGES`).
+
 The commands run in one temporary folder laid out as the README assumes
 (``transcripts_sample/``, ``codebooks/``, and for the generic names
 ``transcripts/``, ``roster.csv``, ``names.csv``, ``consultation.parquet``,
@@ -28,6 +32,9 @@ import pytest
 from conftest import ROOT, SAMPLE
 
 from outcomes_qual.cli import build_parser, main
+
+#: The pages whose ```bash blocks are run, in this order: the front page, then where its sections moved.
+PAGES = ("README.md", "docs/install.md", "docs/guide.md")
 
 #: Shell lines that are not run, and why (matched by substring, in this order).
 SKIP = (
@@ -131,8 +138,8 @@ def _coders(project: Path) -> set[str]:
 
 
 def test_every_readme_command_runs(workspace, capsys):
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    commands = readme_commands(text)
+    commands = [(f"{page}:{line}", command) for page in PAGES
+                for line, command in readme_commands((ROOT / page).read_text(encoding="utf-8"))]
     assert len(commands) >= 20, commands
     parser = build_parser()
     skipped, failures = [], []
@@ -142,13 +149,13 @@ def test_every_readme_command_runs(workspace, capsys):
             skipped.append((command.split()[0], reason))
             continue
         argv = shlex.split(command)
-        assert argv[0] == "outcomes-qual", f"README.md:{line}: not an outcomes-qual command: {command}"
+        assert argv[0] == "outcomes-qual", f"{line}: not an outcomes-qual command: {command}"
         _prepare(command, workspace)
         argv = _light(argv[1:], parser)
         rc = main(argv)
         err = capsys.readouterr().err
         if rc != 0:
-            failures.append(f"README.md:{line}: exit {rc}: outcomes-qual {' '.join(argv)}\n{err[-800:]}")
+            failures.append(f"{line}: exit {rc}: outcomes-qual {' '.join(argv)}\n{err[-800:]}")
     assert not failures, "\n".join(failures)
     assert [why for _, why in skipped] == [
         SKIP[0][1], SKIP[1][1],  # make demo, make test (Quick start)

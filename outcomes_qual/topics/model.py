@@ -192,10 +192,10 @@ class TopicModel(BaseEstimator):
     topic_words_ : dict of int to list of str
         c-TF-IDF words per topic (``-1`` included when there are outliers).
     topic_labels_ : dict of int to str
-    centroids_ : ndarray of shape (n_topics_, dim)
+    centroids_ : ndarray of shape (n_topics, dim)
     code_keys_ : list of str
         Codes compared with topics (empty without a codebook or codings).
-    code_vectors_ : ndarray of shape (len(code_keys_), dim)
+    code_vectors_ : ndarray of shape (n_codes, dim)
     nearest_code_ : list of str or None
     similarity_ : ndarray of float
         Similarity of each topic to its nearest code, relative to the corpus
