@@ -317,7 +317,8 @@ class EnsembleCoder(CalibratedCoder):
             return self._override(choice), None
         Cs = self._grid("C", _selection.C_GRID) if extra is None else ((prev.C,) if prev is not None and _auto(self.C) else (fixed_C,))
         rws = self._grid("review_weight", _selection.REVIEW_WEIGHT_GRID) if extra is not None else (fixed_rw,)
-        folds = _selection.group_folds(held["groups"], random_state=self.random_state)
+        # an evaluator's turns: three folds of whole transcripts (each learning step stays a matter of seconds)
+        folds = _selection.group_folds(held["groups"], n_folds=3 if extra is not None else 5, random_state=self.random_state)
         oof = {(C, rw): np.zeros(held["Y"].shape) for C in Cs for rw in rws}
         init = None
         for test in folds:
