@@ -255,14 +255,15 @@ def test_evaluator_codings_and_codebook_are_in_the_prompt(tmp_path):
     save_codebook(CB, path)
     assert ReaderCoder(codebook=str(path), url="http://127.0.0.1:9/v1", model="m").fit().training_corpus_ is None
     (tmp_path / "mine.training.jsonl").write_text(
-        '{"text": "The portal crashed again.", "codes": ["systems_barriers/it", "nope"]}\n\n'
-        '{"text": "Only unknown codes.", "codes": ["nope"]}\n', encoding="utf-8")
+        '{"text": "The portal crashed again.", "codes": ["systems_barriers/it"]}\n\n'
+        '{"text": "Shall we start?", "codes": []}\n', encoding="utf-8")
     est2 = ReaderCoder(codebook=str(path), url="http://127.0.0.1:9/v1", model="m").fit()
     assert est2.n_examples_ == {"evaluator": 0, "training_corpus": 1}
     assert '{"text": "The portal crashed again.", "codes": ["systems_barriers/it"]}' in est2.system_prompt_
     assert est2.prompt_hash_ != ReaderCoder(codebook=CB, url="http://127.0.0.1:9/v1", model="m").fit().prompt_hash_
-    (tmp_path / "mine.training.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"mine.training.jsonl:1: expected"):
+    # the corpus is validated when the codebook is loaded: an unknown code is one error naming the file and line
+    (tmp_path / "mine.training.jsonl").write_text('{"text": "x y z", "codes": ["nope"]}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"mine.training.jsonl:1: unknown code 'nope'"):
         ReaderCoder(codebook=str(path), url="http://127.0.0.1:9/v1", model="m").fit()
 
 
