@@ -55,7 +55,7 @@ def test_selection_diversity_and_attribution():
     corpus, codings = corpus_and_codings()
     q = exemplar_quotes(corpus, codings, k=3)
     assert list(q.columns) == [
-        "code", "role", "rank", "segment_id", "transcript_id", "quote", "attribution", "confidence", "n_chars",
+        "code", "role", "rank", "segment_id", "transcript_id", "quote", "attribution", "confidence", "reviewed", "n_chars",
     ]
     assert set(q["code"]) == {"systems_barriers"}
     prac = q[q["role"] == "practitioner"]
@@ -108,3 +108,86 @@ def test_bad_k():
     corpus, codings = corpus_and_codings()
     with pytest.raises(ValueError, match="k must be at least 1, got 0"):
         exemplar_quotes(corpus, codings, k=0)
+
+
+# ------------------------------------------------------------ the coding the report trusts
+TRUST_TEXTS = {
+    "a": "The new panel lets us write the plan in the family's own words, and that changed how we work with them.",
+    "b": "Writing outcomes with people rather than for them is now just what we do here, every single visit.",
+    "c": "We stopped listing services and started asking people what a good day looks like for them now.",
+}
+
+
+def trust_corpus():
+    return Corpus.from_turns(
+        "fg",
+        [("F", "facilitator", "What has changed?")] + [(f"P{i}", "practitioner", t) for i, t in enumerate(TRUST_TEXTS.values())],
+        authority="Glanafon",
+    )
+
+
+def trust_codings():
+    """fg:002 accepted at 0.55, fg:003 pending at 0.95, fg:004 a pending 0.99 a person rejected."""
+    return pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:003", "fg:004"],
+            "code": "culture_shift",
+            "coder": "outcomes_qual",
+            "method": "ensemble",
+            "confidence": [0.55, 0.95, 0.99],
+            "status": ["accepted", "suggested", "rejected"],
+            "reviewed_by": ["ana", None, "ana"],
+        }
+    )
+
+
+def test_reviewed_coding_beats_a_more_confident_unreviewed_one():
+    q = exemplar_quotes(trust_corpus(), trust_codings(), k=3)
+    assert q["segment_id"].tolist() == ["fg:002", "fg:003"]  # the rejected fg:004 is never quoted
+    assert q["reviewed"].tolist() == [True, False]
+    assert q["rank"].tolist() == [1, 2]
+
+
+def test_a_persons_own_coding_is_reviewed_and_rejected_is_never_quoted():
+    cod = trust_codings()
+    cod.loc[0, ["coder", "method", "confidence", "reviewed_by"]] = ["ana", "manual", None, None]
+    q = exemplar_quotes(trust_corpus(), cod, k=1)
+    assert q["segment_id"].tolist() == ["fg:002"]
+    assert q["reviewed"].tolist() == [True]
+    # every coding rejected: nothing to quote
+    assert exemplar_quotes(trust_corpus(), cod.assign(status="rejected")).empty
+
+
+def test_unreviewed_suggestion_under_a_theme_a_person_rejected_is_not_quoted():
+    cod = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:002", "fg:003"],
+            "code": ["culture_shift", "culture_shift/language", "culture_shift"],
+            "coder": "outcomes_qual",
+            "method": "ensemble",
+            "confidence": [0.9, 0.95, 0.6],
+            "status": ["rejected", "suggested", "suggested"],
+        }
+    )
+    q = exemplar_quotes(trust_corpus(), cod, k=3)
+    assert q["segment_id"].tolist() == ["fg:003"]
+
+
+def test_unreviewed_codings_most_confident_first_then_stable():
+    cod = pd.DataFrame(
+        {"segment_id": ["fg:002", "fg:003", "fg:004"], "code": "culture_shift", "method": "ensemble",
+         "confidence": [0.62, 0.91, 0.62], "status": "suggested"}
+    )
+    q = exemplar_quotes(trust_corpus(), cod, k=3)
+    assert q["segment_id"].tolist() == ["fg:003", "fg:002", "fg:004"]
+    assert q["reviewed"].tolist() == [False, False, False]
+    # the same answer from shuffled input
+    again = exemplar_quotes(trust_corpus(), cod.iloc[[2, 0, 1]].reset_index(drop=True), k=3)
+    assert again["segment_id"].tolist() == ["fg:003", "fg:002", "fg:004"]
+
+
+def test_codings_without_status_or_method_are_a_persons():
+    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:003"], "code": "culture_shift", "confidence": [0.5, 0.9]})
+    assert exemplar_quotes(trust_corpus(), cod)["reviewed"].tolist() == [True, True]
+    machine = cod.assign(method="keyword")
+    assert exemplar_quotes(trust_corpus(), machine)["reviewed"].tolist() == [False, False]

@@ -56,6 +56,7 @@ QUOTE_COLUMNS: tuple[str, ...] = (
     "quote",
     "attribution",
     "confidence",
+    "reviewed",
     "n_chars",
 )
 
