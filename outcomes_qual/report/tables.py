@@ -31,7 +31,7 @@ from ..analysis import (
     theme_cooccurrence,
     theme_summary,
 )
-from ..analysis.quotes import authority_aliases
+from ..analysis.quotes import authority_aliases, best_themes, trusted_codings
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,14 @@ def analysed_participants(corpus) -> pd.DataFrame:
 
 
 def strongest_theme(quotes: pd.DataFrame, codings: pd.DataFrame) -> pd.Series:
-    """True for quote rows whose theme is their turn's strongest (most confident, ties all count).
+    """True for quote rows whose theme is their turn's best code (ties all count).
 
     A case vignette under a theme should be about that theme, not a long turn
-    that touches it in passing while its main point is another theme.
+    that touches it in passing while its main point is another theme. The
+    best code is the one the report trusts most (:func:`~outcomes_qual.analysis.quotes.best_themes`):
+    a theme a person made or accepted before one no one has reviewed, then the
+    most confident; rejected codings, and unreviewed suggestions under a theme
+    a person rejected on the turn, do not count.
 
     Examples
     --------
@@ -82,19 +86,9 @@ def strongest_theme(quotes: pd.DataFrame, codings: pd.DataFrame) -> pd.Series:
     """
     if not len(quotes):
         return pd.Series(dtype=bool)
-    cod = codings
-    if "status" in cod:
-        cod = cod[cod["status"].fillna("") != "rejected"]
-    conf = pd.to_numeric(cod["confidence"], errors="coerce") if "confidence" in cod else pd.Series(1.0, index=cod.index)
-    frame = pd.DataFrame({"segment_id": cod["segment_id"].astype(str), "code": cod["code"].astype(str).str.split("/").str[0],
-                          "conf": conf.fillna(1.0).to_numpy()})
-    per = frame.groupby(["segment_id", "code"])["conf"].max()
-    top = frame.groupby("segment_id")["conf"].max()
-    keys = list(zip(quotes["segment_id"].astype(str), quotes["code"].astype(str)))
-    mine = pd.Series([per.get(k, float("nan")) for k in keys], index=quotes.index)
-    best = quotes["segment_id"].astype(str).map(top)
-    best.index = quotes.index
-    return (mine >= best - 1e-12).fillna(False).astype(bool)
+    best = set(best_themes(trusted_codings(codings)).itertuples(index=False, name=None))
+    keys = zip(quotes["segment_id"].astype(str), quotes["code"].astype(str), strict=True)
+    return pd.Series([k in best for k in keys], index=quotes.index, dtype=bool)
 
 
 def _drop_private(frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +130,8 @@ def build_tables(corpus, codings: pd.DataFrame, codebook, *, k: int = 3, topics=
     tables["role_theme_test_summary"] = test.summary()
     tables["theme_summary"] = theme_summary(corpus, codings, codebook=codebook)
     tables["exemplar_quotes"] = exemplar_quotes(corpus, codings, k=k, codebook=codebook)
-    vignettes = exemplar_quotes(corpus, codings, k=k + 2, codebook=codebook, min_chars=260, max_chars=750)
+    # a vignette is a longer turn whose best code is its theme (best_only), checked again on the way out
+    vignettes = exemplar_quotes(corpus, codings, k=k + 2, codebook=codebook, min_chars=260, max_chars=750, best_only=True)
     tables["vignette_candidates"] = vignettes[strongest_theme(vignettes, codings)].reset_index(drop=True)
     tables["authority_comparison"] = authority_comparison(corpus, codings, codebook=codebook)
     tables["theme_cooccurrence"] = theme_cooccurrence(corpus, codings, codebook=codebook)
