@@ -304,3 +304,100 @@ def test_vignette_is_a_turn_whose_strongest_theme_is_the_theme():
     v = build_tables(c, cod, None)["vignette_candidates"]
     assert v[v["code"] == "resistance"]["segment_id"].tolist() == ["fg:003"]
     assert v[v["code"] == "time"]["segment_id"].tolist() == ["fg:002"]
+
+
+# ------------------------------------------------------------ the coding the report trusts
+def _long(topic: str, n: int) -> str:
+    """A distinct turn of about 300 characters about ``topic``."""
+    return (f"Turn {n} is about {topic}. " + f"We talked it through as a team, case {n} after case {n}, and wrote it "
+            "down together so that the plan said what the family wanted rather than what the service offered. " * 3)[:300]
+
+
+def _trust_corpus(n: int):
+    return Corpus.from_turns("fg", [("F", "facilitator", "What gets in the way?")]
+                             + [(f"P{i}", "practitioner", _long("work", i)) for i in range(n)], authority="Glanafon")
+
+
+def test_vignette_candidates_reach_past_turns_whose_best_theme_is_another():
+    from outcomes_qual.report.tables import build_tables
+
+    # six turns mention resistance (0.9) but are mostly about time (0.95); one is mostly about resistance (0.5)
+    c = _trust_corpus(7)
+    sids = [f"fg:{i:03d}" for i in range(2, 9)]
+    cod = pd.DataFrame({"segment_id": sids[:6] * 2 + [sids[6]], "code": ["time"] * 6 + ["resistance"] * 7,
+                        "confidence": [0.95] * 6 + [0.9] * 6 + [0.5], "method": "ensemble", "status": "suggested"})
+    v = build_tables(c, cod, None, k=1)["vignette_candidates"]
+    assert v[v["code"] == "resistance"]["segment_id"].tolist() == ["fg:008"]
+    assert v[v["code"] == "time"]["segment_id"].tolist() == ["fg:002", "fg:003", "fg:004"]
+
+
+def test_a_vignettes_best_code_puts_a_persons_decision_first():
+    from outcomes_qual.report.tables import build_tables, strongest_theme
+
+    c = _trust_corpus(2)
+    # fg:002: a person accepted partners (0.55); time is a more confident suggestion no one has reviewed
+    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:002", "fg:003", "fg:003"],
+                        "code": ["partners", "time", "time", "partners"], "confidence": [0.55, 0.9, 0.8, 0.95],
+                        "method": "ensemble", "status": ["accepted", "suggested", "suggested", "rejected"]})
+    v = build_tables(c, cod, None)["vignette_candidates"]
+    assert sorted(map(tuple, v[["code", "segment_id"]].values.tolist())) == [("partners", "fg:002"), ("time", "fg:003")]
+    assert v.set_index("segment_id")["reviewed"].to_dict() == {"fg:002": True, "fg:003": False}
+    q = pd.DataFrame({"segment_id": ["fg:002", "fg:002", "fg:003"], "code": ["partners", "time", "time"]})
+    assert strongest_theme(q, cod).tolist() == [True, False, True]
+
+
+def _theme_notes(doc):
+    return [p.text for p in doc.paragraphs if "quotes shown under this theme" in p.text or "quote shown under" in p.text]
+
+
+def test_report_quotes_reviewed_first_and_says_how_many(tmp_path):
+    # two practitioners and a senior on culture shift: the practitioner's 0.99 suggestion is unreviewed,
+    # the other practitioner's 0.6 was accepted, the senior's 0.97 was rejected
+    c = Corpus.from_turns("fg", [("F", "facilitator", "What has changed?"),
+                                 ("Ann", "practitioner", _long("culture one", 1)),
+                                 ("Cai", "practitioner", _long("culture two", 2)),
+                                 ("Bob", "senior", _long("culture three", 3))], authority="Glanafon")
+    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:003", "fg:004"], "code": "culture_shift",
+                        "coder": "outcomes_qual", "method": "ensemble", "confidence": [0.99, 0.6, 0.97],
+                        "status": ["suggested", "accepted", "rejected"], "reviewed_by": [None, "ana", "ana"]})
+    paths = write_report(c, cod, CODEBOOK, tmp_path, coding_method="ensemble")
+    doc = docx.Document(paths["report"])
+    body = texts(doc)
+    quotes = [p for p in body if p.startswith(("Practitioner: “", "Senior: “"))]
+    # the accepted one first, then the unreviewed one; the rejected one never
+    assert [q.split("“")[1][:27] for q in quotes] == ["Turn 2 is about culture two", "Turn 1 is about culture one"]
+    assert "Turn 3" not in " ".join(body)
+    assert _theme_notes(doc) == ["Of the 2 quotes shown under this theme, 1 comes from a coding a person made or "
+                                 "accepted and 1 from the automated coding's most confident suggestions that no one "
+                                 "has reviewed yet."]
+    methods = " ".join(body[body.index("1. Methods and participants"):body.index("2. Findings by theme")])
+    assert ("Quotes and case vignettes were drawn first from codings a person made or accepted, then from the automated "
+            "coding's most confident unreviewed suggestions, never from a rejected coding; a case vignette is a turn "
+            "whose strongest code is its theme. 1 of the 2 quotes shown comes from a reviewed coding.") in methods
+
+
+def test_report_vignette_reviewed_before_a_more_confident_suggestion(tmp_path):
+    # three practitioners (two accepted, one unreviewed at 0.99) and three seniors (all accepted at 0.6):
+    # each role's two best quotes are shown, and the vignette is the senior left over, not the 0.99 suggestion
+    people = [("Ann", "practitioner"), ("Cai", "practitioner"), ("Dee", "practitioner"),
+              ("Bob", "senior"), ("Eve", "senior"), ("Fay", "senior")]
+    c = Corpus.from_turns("fg", [("F", "facilitator", "What has changed?")]
+                          + [(name, role, _long(f"culture {i}", i)) for i, (name, role) in enumerate(people, start=1)],
+                          authority="Glanafon")
+    cod = pd.DataFrame({"segment_id": [f"fg:{i:03d}" for i in range(2, 8)], "code": "culture_shift",
+                        "coder": "outcomes_qual", "method": "ensemble", "confidence": [0.6, 0.6, 0.99, 0.6, 0.6, 0.6],
+                        "status": ["accepted", "accepted", "suggested", "accepted", "accepted", "accepted"]})
+    doc = docx.Document(write_report(c, cod, CODEBOOK, tmp_path, coding_method="ensemble")["report"])
+    quotes = [p.text.split("“")[1][:17] for p in doc.paragraphs if p.text.startswith(("Practitioner: “", "Senior: “"))]
+    assert quotes == ["Turn 1 is about c", "Turn 2 is about c", "Turn 4 is about c", "Turn 5 is about c"]
+    boxes = [t for t in doc.tables if len(t.rows) == 1 and len(t.columns) == 1]
+    assert boxes[0].cell(0, 0).paragraphs[1].text.startswith("“Turn 6 is about culture 6.")
+    assert _theme_notes(doc) == ["All 5 quotes shown under this theme (the case vignette included) come from codings a "
+                                 "person made or accepted."]
+
+
+def test_report_all_quotes_reviewed_says_so(written):
+    _, doc = written
+    notes = _theme_notes(doc)
+    assert len(notes) == 3
+    assert all(n.startswith("All ") and n.endswith("come from codings a person made or accepted.") for n in notes)

@@ -43,6 +43,7 @@ from ._docx import (
     add_table,
     add_vignette,
 )
+from .shown import choose_shown, methods_note, theme_note
 from .tables import analysed_participants
 
 logger = logging.getLogger(__name__)
@@ -657,9 +658,19 @@ def write_docx(
     for text in summary_differences(tables, codebook, w):
         doc.add_paragraph(text, style="List Bullet")
 
+    # the quotes and vignettes each theme shows, chosen once: the methods say how many a person reviewed
+    quotes = tables["exemplar_quotes"]
+    role_order = list(dict.fromkeys(tables["role_by_theme"]["role"])) + order_roles(quotes["role"].unique(),
+                                                                                    role_ranks(corpus))
+    shown = choose_shown(quotes, tables["vignette_candidates"], [t for t, n in zip(summary["theme"], summary["n_turns"],
+                                                                                   strict=True) if n > 0],
+                         role_order, quotes_per_role=quotes_per_role, max_quotes=max_quotes)
+
     # ----------------------------------------------------------- methods
     doc.add_heading("1. Methods and participants", level=1)
-    for text in _methods_text(corpus, tables, codebook, coding_method, agreement, w):
+    methods = _methods_text(corpus, tables, codebook, coding_method, agreement, w)
+    methods[-1] += " " + methods_note(shown)
+    for text in methods:
         doc.add_paragraph(text)
     if counted_text:
         doc.add_paragraph(counted_text)
@@ -693,9 +704,6 @@ def write_docx(
          for r in summary.itertuples()],
         widths=[3.4, 2.3, 2.3, 2.5, 2.6, 3.3],
     )
-    quotes = tables["exemplar_quotes"]
-    vignettes = tables["vignette_candidates"]
-    used: set[str] = set()
     for i, r in enumerate(summary.itertuples(), start=1):
         theme = r.theme
         doc.add_heading(f"2.{i} {_label(codebook, theme)}", level=2)
@@ -712,28 +720,18 @@ def write_docx(
         add_table(doc, [w["Role"], "Turns raising it", f"% of {w['role']}'s turns", "Participants raising it",
                         f"% of {w['role']}'s participants"], _role_breakdown_rows(tables, theme),
                   widths=[3.2, 3.0, 2.8, 3.6, 3.4])
-        q = quotes[quotes["code"] == theme]
-        if len(q):
+        here = shown.get(theme)
+        if here is None or not here.n_shown:
+            continue
+        if here.quotes:
             doc.add_heading("What participants said", level=3)
-            roles_here = list(dict.fromkeys(r for r in tables["role_by_theme"]["role"] if r in set(q["role"])))
-            roles_here += [r for r in order_roles(q["role"].unique(), role_ranks(corpus)) if r not in roles_here]
-            picked = []
-            for rank in range(1, quotes_per_role + 1):
-                for role in roles_here:
-                    hit = q[(q["role"] == role) & (q["rank"] >= rank) & ~q["segment_id"].isin(used)
-                            & ~q["segment_id"].isin([x["segment_id"] for x in picked])]
-                    if len(hit) and (rank == 1 or len(picked) < max_quotes):
-                        picked.append(hit.iloc[0])
-            picked.sort(key=lambda x: (roles_here.index(x["role"]), x["rank"]))
-            for qr in picked:
-                context = qr["attribution"].split(", ", 1)[1] if ", " in qr["attribution"] else ""
-                add_quote(doc, qr["role"], qr["quote"], context)
-                used.add(qr["segment_id"])
-        v = vignettes[(vignettes["code"] == theme) & ~vignettes["segment_id"].isin(used)]
-        if len(v):
-            best = v.sort_values(["rank", "confidence", "n_chars"], ascending=[True, False, False], kind="stable").iloc[0]
-            used.add(best["segment_id"])
-            add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", best["quote"], best["attribution"])
+        doc.add_paragraph(theme_note(here))
+        for qr in here.quotes:
+            context = qr["attribution"].split(", ", 1)[1] if ", " in qr["attribution"] else ""
+            add_quote(doc, qr["role"], qr["quote"], context)
+        if here.vignette is not None:
+            add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", here.vignette["quote"],
+                         here.vignette["attribution"])
 
     # ------------------------------------------------------------- roles
     doc.add_heading(f"3. How the emphasis differed between {w['roles']}", level=1)
