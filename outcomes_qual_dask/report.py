@@ -68,7 +68,7 @@ def _part_stats(seg_path: str, cod_path: str, k: int, seed: int, theme_order) ->
     from outcomes_qual.analysis.consultation import quote_candidates
 
     seg = pd.read_parquet(seg_path, columns=["segment_id", "question", "role", "text"], engine="pyarrow")
-    cols = [c for c in ("segment_id", "code", "confidence", "status") if c in _columns_of(cod_path)]
+    cols = [c for c in ("segment_id", "code", "confidence", "status", "method") if c in _columns_of(cod_path)]
     cod = pd.read_parquet(cod_path, columns=cols, engine="pyarrow")
     # a segment's codings are in its own part, so per-part distinct counts add up
     return quote_candidates(seg, cod, k=k, seed=seed, theme_order=theme_order), len(cod), int(cod["segment_id"].nunique())

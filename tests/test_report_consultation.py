@@ -229,3 +229,19 @@ def test_cli_workers_only_for_an_engine_output(tmp_path, capsys):
     assert code == 2
     assert "--workers/--scheduler apply to a report from an autocode --workers output folder" in capsys.readouterr().err
     assert not (tmp_path / "rep").exists()
+
+
+def test_quote_candidates_reviewed_first_then_most_confident_never_rejected():
+    from outcomes_qual.report.consultation_report import pick_quotes
+
+    answer = "Being asked what matters to me made the difference, and the plan now says it in my own words. "
+    seg = pd.DataFrame({"segment_id": [f"r{i}:q1" for i in range(1, 6)], "question": "q1", "role": "Individual",
+                        "text": [answer + f"Answer {i}." for i in range(1, 6)]})
+    cod = pd.DataFrame({"segment_id": [f"r{i}:q1" for i in range(1, 6)], "code": "culture_shift",
+                        "coder": "outcomes_qual", "method": "ensemble", "confidence": [0.55, 0.95, 0.99, 0.62, 0.78],
+                        "status": ["accepted", "suggested", "rejected", "suggested", "suggested"]})
+    for seed in (0, 1, 2):  # whatever the seeded key says
+        got = quote_candidates(seg, cod, k=3, seed=seed)
+        assert got["segment_id"].tolist() == ["r1:q1", "r2:q1", "r5:q1"], seed
+        assert got["reviewed"].tolist() == [True, False, False]
+        assert [q["segment_id"] for q in pick_quotes(got, "q1", "culture_shift", 2)] == ["r1:q1", "r2:q1"]

@@ -49,6 +49,7 @@ import pandas as pd
 
 from ._columns import ROLE_THEME_TEST_COLUMNS
 from ._common import order_codes, order_roles, wilson_interval
+from .quotes import CONFIDENCE_STEP, is_reviewed, trusted_codings
 from .role_theme import role_by_theme
 from .stats import adjust_pvalues, contingency_test
 
@@ -79,7 +80,8 @@ COMPARISON_COLUMNS: tuple[str, ...] = ("code", "group", "n", "base", "share", "c
                                        "p_value", "p_adjusted", "significant")
 
 #: Columns of quote candidates.
-QUOTE_CANDIDATE_COLUMNS: tuple[str, ...] = ("question", "code", "role", "key", "segment_id", "text", "confidence")
+QUOTE_CANDIDATE_COLUMNS: tuple[str, ...] = ("question", "code", "role", "key", "segment_id", "text", "confidence",
+                                            "reviewed")
 
 #: Words in a respondent type (or an organisation field) that mean the response came from an organisation.
 _ORGANISATION_WORDS = re.compile(r"organi[sz]ation|association|charity|council|forum|network|partnership|group|body|trust",
@@ -306,7 +308,9 @@ def seeded_key(segment_ids, seed: int = 0) -> np.ndarray:
 
 
 def best_theme(codings: pd.DataFrame, theme_order=None) -> pd.Series:
-    """Each coded segment's best theme: the theme of its most confident coding (ties: codebook order).
+    """Each coded segment's best theme: a person's (made or accepted) before a suggestion's, then the most confident.
+
+    Ties go to codebook order.
 
     Examples
     --------
@@ -324,9 +328,11 @@ def best_theme(codings: pd.DataFrame, theme_order=None) -> pd.Series:
     conf = pd.to_numeric(cod["confidence"], errors="coerce").fillna(0.5) if "confidence" in cod else 0.5
     order = {t: i for i, t in enumerate(theme_order or [])}
     frame = pd.DataFrame({"segment_id": cod["segment_id"].astype(str).to_numpy(), "theme": theme.to_numpy(),
-                          "conf": np.asarray(conf, dtype=float) if not np.isscalar(conf) else conf})
+                          "conf": np.asarray(conf, dtype=float) if not np.isscalar(conf) else conf,
+                          "reviewed": (cod["reviewed"] if "reviewed" in cod else is_reviewed(cod)).astype(bool).to_numpy()})
     frame["rank"] = frame["theme"].map(lambda t: order.get(t, len(order)))
-    frame = frame.sort_values(["segment_id", "conf", "rank", "theme"], ascending=[True, False, True, True], kind="stable")
+    frame = frame.sort_values(["segment_id", "reviewed", "conf", "rank", "theme"],
+                              ascending=[True, False, False, True, True], kind="stable")
     first = frame.drop_duplicates("segment_id")
     return pd.Series(first["theme"].to_numpy(), index=first["segment_id"].to_numpy(), dtype=object)
 
@@ -336,23 +342,31 @@ def quote_candidates(segments: pd.DataFrame, codings: pd.DataFrame, *, k: int = 
     """The ``k`` quote candidates per (question, theme, respondent type) of one partition (or all answers).
 
     An answer is a candidate for the theme of its best code (:func:`best_theme`)
-    when its length is within [``min_chars``, ``max_chars``]; candidates are
-    ranked by :func:`seeded_key`. Combining partitions' candidates with
-    :func:`top_candidates` gives what one pass over every answer gives.
+    when its length is within [``min_chars``, ``max_chars``]. Answers whose
+    coding with the theme a person made or accepted come first (``reviewed``,
+    :func:`~outcomes_qual.analysis.quotes.is_reviewed`), then unreviewed ones,
+    most confident first in steps of 0.1; within those, candidates are ranked by
+    :func:`seeded_key`. Rejected codings, and unreviewed suggestions under a
+    theme a person rejected on the answer, never make a candidate. Combining
+    partitions' candidates with :func:`top_candidates` gives what one pass over
+    every answer gives.
     """
     if not len(segments) or not len(codings):
-        return pd.DataFrame(columns=list(QUOTE_CANDIDATE_COLUMNS)).astype({"key": "int64", "confidence": float})
+        return _no_candidates()
+    codings = trusted_codings(codings)
     best = best_theme(codings, theme_order)
     seg = segments[segments["segment_id"].astype(str).isin(best.index)]
     text = seg["text"].fillna("").astype(str).map(lambda t: " ".join(t.split()))
     seg = seg[(text.str.len() >= min_chars) & (text.str.len() <= max_chars)]
     if not len(seg):
-        return pd.DataFrame(columns=list(QUOTE_CANDIDATE_COLUMNS)).astype({"key": "int64", "confidence": float})
+        return _no_candidates()
     sid = seg["segment_id"].astype(str)
-    conf = (codings.assign(theme=codings["code"].astype(str).str.split("/", n=1).str[0],
-                           conf=pd.to_numeric(codings.get("confidence", pd.Series(np.nan, index=codings.index)),
-                                              errors="coerce"))
-            .groupby(["segment_id", "theme"])["conf"].max())
+    per = (codings.assign(segment_id=codings["segment_id"].astype(str),
+                          theme=codings["code"].astype(str).str.split("/", n=1).str[0],
+                          conf=pd.to_numeric(codings.get("confidence", pd.Series(np.nan, index=codings.index)),
+                                             errors="coerce"))
+           .groupby(["segment_id", "theme"]).agg(conf=("conf", "max"), reviewed=("reviewed", "max")))
+    conf, reviewed = per["conf"], per["reviewed"]
     themes = sid.map(best).to_numpy()
     out = pd.DataFrame({
         "question": seg["question"].astype(str).to_numpy(),
@@ -361,16 +375,34 @@ def quote_candidates(segments: pd.DataFrame, codings: pd.DataFrame, *, k: int = 
         "key": seeded_key(sid, seed),
         "segment_id": sid.to_numpy(),
         "text": text.loc[seg.index].to_numpy(),
-        "confidence": [float(conf.get((s, t), np.nan)) for s, t in zip(sid, themes)],
+        "confidence": [float(conf.get((s, t), np.nan)) for s, t in zip(sid, themes, strict=True)],
+        "reviewed": [bool(reviewed.get((s, t), False)) for s, t in zip(sid, themes, strict=True)],
     })
     return top_candidates(out, k)
 
 
+def _no_candidates() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(QUOTE_CANDIDATE_COLUMNS)).astype({"key": "int64", "confidence": float,
+                                                                        "reviewed": bool})
+
+
+def rank_candidates(candidates: pd.DataFrame, by=("question", "code", "role")) -> pd.DataFrame:
+    """Candidates sorted by ``by``, then reviewed first, then by confidence step (0.1, unreviewed only), then key."""
+    if "reviewed" not in candidates:
+        candidates = candidates.assign(reviewed=False)
+    reviewed = candidates["reviewed"].astype(bool)
+    conf = pd.to_numeric(candidates["confidence"], errors="coerce").fillna(0.5).clip(0, 1).to_numpy(dtype=float)
+    step = np.where(reviewed, 1.0, np.floor(conf / CONFIDENCE_STEP + 1e-9) * CONFIDENCE_STEP)
+    out = candidates.assign(_unreviewed=~reviewed, _step=-step)
+    out = out.sort_values([*by, "_unreviewed", "_step", "key"], kind="stable")
+    return out.drop(columns=["_unreviewed", "_step"])
+
+
 def top_candidates(candidates: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Keep the ``k`` smallest keys per (question, theme, respondent type), sorted."""
-    out = candidates.sort_values(["question", "code", "role", "key"], kind="stable")
+    """Keep the ``k`` first per (question, theme, respondent type) in :func:`rank_candidates` order."""
+    out = rank_candidates(candidates)
     out = out.groupby(["question", "code", "role"], sort=False).head(k).reset_index(drop=True)
-    return out[list(QUOTE_CANDIDATE_COLUMNS)].astype({"key": "int64", "confidence": float})
+    return out[list(QUOTE_CANDIDATE_COLUMNS)].astype({"key": "int64", "confidence": float, "reviewed": bool})
 
 
 # ----------------------------------------------------------------- one process

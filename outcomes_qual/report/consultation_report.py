@@ -38,6 +38,7 @@ import pandas as pd
 from ..analysis.consultation import (
     consultation_tables,
     order_types,
+    rank_candidates,
     question_key_order,
     type_label,
 )
@@ -102,14 +103,18 @@ def _quote_names(counts) -> list[str]:
 def pick_quotes(sample: pd.DataFrame, question: str, code: str, n: int) -> list[dict]:
     """Up to ``n`` sampled answers to ``question`` whose best code is ``code``, one respondent type at a time.
 
-    Types take turns (those with the smallest seeded key first), so the quotes
-    show different kinds of respondent when the sample has them.
+    Within a type, answers whose coding a person made or accepted come first,
+    then the most confident unreviewed ones, then the seeded key
+    (:func:`~outcomes_qual.analysis.consultation.rank_candidates`). Types take
+    turns, the type whose first answer ranks first leading, so the quotes show
+    different kinds of respondent when the sample has them.
     """
-    q = sample[(sample["question"] == question) & (sample["code"] == code)].sort_values("key", kind="stable")
+    q = sample[(sample["question"] == question) & (sample["code"] == code)]
     if not len(q):
         return []
+    q = rank_candidates(q, by=()).reset_index(drop=True)
     by_type = {r: g.to_dict("records") for r, g in q.groupby("role", sort=False)}
-    order = sorted(by_type, key=lambda r: by_type[r][0]["key"])
+    order = list(by_type)  # groupby keeps first-seen order: the type of the best-ranked answer first
     out = []
     while len(out) < n and any(by_type.values()):
         for r in order:
