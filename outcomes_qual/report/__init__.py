@@ -176,13 +176,22 @@ def write_report(
     exported = {k: v for k, v in tables.items() if k not in _INTERNAL_TABLES}
     settings = run_settings(seed=seed, coding_method=coding_method, topics=topics)
     exported["run_settings"] = settings
-    for name, p in write_csvs(exported, out_dir / "tables").items():
+    for p in write_csvs(exported, out_dir / "tables").values():
         written[str(p.relative_to(out_dir))] = p
     xlsx = write_workbook(exported, out_dir / "tables.xlsx")
     step("tables.xlsx")
     report = write_docx(
-        out_dir / "report.docx", corpus=corpus, tables=tables, figures=figures, codebook=codebook, topics=topics,
-        agreement=agreement, coding_method=coding_method, title=title, ai_use=ai_use, settings=settings,
+        out_dir / "report.docx",
+        corpus=corpus,
+        tables=tables,
+        figures=figures,
+        codebook=codebook,
+        topics=topics,
+        agreement=agreement,
+        coding_method=coding_method,
+        title=title,
+        ai_use=ai_use,
+        settings=settings,
         counted=counted,
     )
     step("report.docx")

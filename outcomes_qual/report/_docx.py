@@ -77,8 +77,7 @@ def _cell_text(cell, text: str, *, bold: bool = False, colour=None, size: float 
         run.font.color.rgb = RGBColor.from_string(colour)
 
 
-def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_last: bool = False, band_rows=(),
-              bold_rows=()):
+def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_last: bool = False, band_rows=(), bold_rows=()):
     """Add a Word table with a shaded, repeating header row; return it."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -88,8 +87,14 @@ def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_las
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for j, h in enumerate(header):
         cell = table.rows[0].cells[j]
-        _cell_text(cell, h, bold=True, colour="FFFFFF", size=8.5 if len(header) <= 6 else 7.5,
-                   align=WD_ALIGN_PARAGRAPH.CENTER if j >= numeric_from else None)
+        _cell_text(
+            cell,
+            h,
+            bold=True,
+            colour="FFFFFF",
+            size=8.5 if len(header) <= 6 else 7.5,
+            align=WD_ALIGN_PARAGRAPH.CENTER if j >= numeric_from else None,
+        )
         _set_cell_fill(cell, HEADER_FILL)
     _repeat_header(table.rows[0])
     for i, values in enumerate(rows):
@@ -97,8 +102,12 @@ def add_table(doc, header, rows, *, widths=None, numeric_from: int = 1, bold_las
         last = (bold_last and i == len(rows) - 1) or i in bold_rows
         band = i in band_rows
         for j, v in enumerate(values):
-            _cell_text(cells[j], "" if v is None else v, bold=last or band,
-                       align=WD_ALIGN_PARAGRAPH.CENTER if j >= numeric_from and not band else None)
+            _cell_text(
+                cells[j],
+                "" if v is None else v,
+                bold=last or band,
+                align=WD_ALIGN_PARAGRAPH.CENTER if j >= numeric_from and not band else None,
+            )
             if band or last:
                 _set_cell_fill(cells[j], BAND_FILL)
         if band:
@@ -159,19 +168,26 @@ def fit_words(widths_cm, header, rows, *, header_size: float = 8.5, body_size: f
     ``max_word`` characters) needs is widened; the width comes from columns
     with room to spare, in proportion to their spare room.
     """
+    if len(widths_cm) != len(header):
+        raise ValueError(f"widths_cm: expected one width per column ({len(header)}), got {len(widths_cm)}")
     scale = min(1.0, TEXT_WIDTH_CM / sum(widths_cm))
     widths = [w * scale for w in widths_cm]
     need = []
     for j, h in enumerate(header):
-        body = [word_width_cm(w, body_size) for r in rows if j < len(r) and r[j] is not None
-                for w in _WORD.findall(str(r[j])) if len(w) <= max_word]
+        body = [
+            word_width_cm(w, body_size)
+            for r in rows
+            if j < len(r) and r[j] is not None
+            for w in _WORD.findall(str(r[j]))
+            if len(w) <= max_word
+        ]
         need.append(max([word_width_cm(h, header_size), *body]))
-    short = sum(max(0.0, n - w) for n, w in zip(need, widths))
-    spare = [max(0.0, w - n) for n, w in zip(need, widths)]
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    spare = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
     if short <= 0 or sum(spare) <= 0:
         return widths
     take = min(1.0, short / sum(spare))
-    return [max(n, w) if n > w else w - take * sp for n, w, sp in zip(need, widths, spare)]
+    return [max(n, w) if n > w else w - take * sp for n, w, sp in zip(need, widths, spare, strict=True)]
 
 
 def set_widths(table, widths_cm) -> None:

@@ -19,8 +19,10 @@ Examples
 >>> info = ai_use(codings, machine="outcomes_qual", against="ana", n_boot=0, toolkit_version="0.1.0")
 >>> info.n_units, info.validated, info.methods
 (2, True, ['keyword'])
->>> print(ai_use_paragraphs(info)[0])
-Turns were coded automatically by outcomes_qual 0.1.0 (coder name “outcomes_qual”) by keyword and phrase matching. It made 3 coding decisions on 3 turns. outcomes_qual works offline: no text was sent to an external service and no model was downloaded.
+>>> print(ai_use_paragraphs(info)[0])  # doctest: +NORMALIZE_WHITESPACE
+Turns were coded automatically by outcomes_qual 0.1.0 (coder name “outcomes_qual”) by keyword and phrase
+matching. It made 3 coding decisions on 3 turns. outcomes_qual works offline: no text was sent to an external
+service and no model was downloaded.
 >>> ai_use(codings, machine="outcomes_qual", n_boot=0).validated
 False
 """
@@ -54,8 +56,10 @@ _METHOD_WORDS = {
     "semantic": "similarity to the code definitions and examples",
     "supervised": "a classifier trained on human codings",
     "reader": "a language model reading each turn against the codebook (the reader coder, docs/reader.md)",
-    "ensemble": ("the toolkit's ensemble coder (keyword matching combined with semantic similarity and a "
-                 "theme classifier trained on the codebook's texts)"),
+    "ensemble": (
+        "the toolkit's ensemble coder (keyword matching combined with semantic similarity and a "
+        "theme classifier trained on the codebook's texts)"
+    ),
 }
 
 
@@ -135,8 +139,7 @@ def autocode_description(settings: dict[str, object]) -> str:
     >>> autocode_description({"method": "ensemble", "backend": "lsa"})
     'autocode: method=ensemble; backend=lsa'
     """
-    clean = {str(k).replace("=", " ").replace(";", ","): str(v).replace(";", ",")
-             for k, v in settings.items() if v is not None}
+    clean = {str(k).replace("=", " ").replace(";", ","): str(v).replace(";", ",") for k, v in settings.items() if v is not None}
     return AUTOCODE_ACTION_PREFIX + " " + "; ".join(f"{k}={v}" for k, v in clean.items())
 
 
@@ -159,7 +162,7 @@ def recorded_settings(actions: pd.DataFrame | None, *, machine: str) -> dict[str
         log = log[log["actor"].astype(str) == str(machine)]
     if not len(log):
         return {}
-    text = str(log["description"].iloc[-1])[len(AUTOCODE_ACTION_PREFIX):]
+    text = str(log["description"].iloc[-1])[len(AUTOCODE_ACTION_PREFIX) :]
     out = {}
     for part in text.split(";"):
         key, sep, value = part.strip().partition("=")
@@ -190,23 +193,32 @@ def _review(codings: pd.DataFrame, machine: str) -> tuple[dict, pd.DataFrame | N
     if "status" not in codings.columns:
         return {"n_suggestions": len(mine)}, None, False
     status = mine["status"].astype(object).fillna("suggested")
-    reviewer = mine["reviewed_by"].astype(object).fillna("(not recorded)") if "reviewed_by" in mine else \
-        pd.Series("(not recorded)", index=mine.index, dtype=object)
+    reviewer = (
+        mine["reviewed_by"].astype(object).fillna("(not recorded)")
+        if "reviewed_by" in mine
+        else pd.Series("(not recorded)", index=mine.index, dtype=object)
+    )
     machine_codes = mine.groupby("segment_id")["code"].agg(set).to_dict()
     others = codings[codings["coder"].astype(str) != machine]
     own = others[others["status"].astype(object).fillna("") != "rejected"] if "status" in others else others
     own_codes = {(s, c): set(g["code"]) for (s, c), g in own.groupby(["segment_id", "coder"])}
-    changed = pd.Series(False, index=mine.index)
-    for i, rec in mine[status == "rejected"].iterrows():
-        theirs = own_codes.get((rec["segment_id"], reviewer[i]), set())
-        changed[i] = bool(theirs - machine_codes.get(rec["segment_id"], set()))
+    rejected = mine[status == "rejected"]
+    gave_another = {  # the reviewer rejected a suggestion and gave another code on that turn
+        i: bool(own_codes.get((sid, who), set()) - machine_codes.get(sid, set()))
+        for i, sid, who in zip(rejected.index, rejected["segment_id"], reviewer.loc[rejected.index], strict=True)
+    }
+    changed = pd.Series([gave_another.get(i, False) for i in mine.index], index=mine.index, dtype=bool)
     rows = []
     for name in sorted(set(reviewer[status != "suggested"])):
         at = (reviewer == name) & (status != "suggested")
-        rows.append((name, int((at & (status == "accepted")).sum()), int((at & (status == "rejected")).sum()),
-                     int((at & changed).sum())))
-    review = pd.DataFrame.from_records(rows, columns=list(REVIEW_SUMMARY_COLUMNS)) if rows else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in REVIEW_SUMMARY_COLUMNS})
+        rows.append(
+            (name, int((at & (status == "accepted")).sum()), int((at & (status == "rejected")).sum()), int((at & changed).sum()))
+        )
+    review = (
+        pd.DataFrame.from_records(rows, columns=list(REVIEW_SUMMARY_COLUMNS))
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in REVIEW_SUMMARY_COLUMNS})
+    )
     counts = {
         "n_suggestions": len(mine),
         "n_accepted": int((status == "accepted").sum()),
@@ -281,8 +293,7 @@ def ai_use(
         raise InputError(f"machine: no codings by {machine!r}; coders in the codings: {coders}")
     mine = codings[codings["coder"].astype(str) == machine]
     methods = sorted(set(mine["method"].dropna().astype(str))) if "method" in mine else []
-    found = {**recorded_settings(actions, machine=machine), **{k: str(v) for k, v in (settings or {}).items()
-                                                                if v is not None}}
+    found = {**recorded_settings(actions, machine=machine), **{k: str(v) for k, v in (settings or {}).items() if v is not None}}
     model, recorded = found.get("model"), "model" in found
     if model is None and (not methods or set(methods) & set(EMBEDDING_METHODS)) and found.get("backend") != "lsa":
         model = installed_embedding_model()
@@ -308,27 +319,46 @@ def ai_use(
     info.review, info.review_recorded = review, recorded_review
     if against is not None:
         if against not in people(codings):
-            raise InputError(f"against: no codings by {against!r}, nor any reviewed by them; coders and reviewers "
-                             f"in the codings: {people(codings)}")
+            raise InputError(
+                f"against: no codings by {against!r}, nor any reviewed by them; coders and reviewers "
+                f"in the codings: {people(codings)}"
+            )
         codes = None
         if codebook is not None:
             codes = codebook.theme_keys() if level == "theme" else codebook.keys()
-        table = validate(codings, machine=machine, against=against, units=units, level=level, codes=codes,
-                         n_boot=n_boot, random_state=random_state)
+        table = validate(
+            codings,
+            machine=machine,
+            against=against,
+            units=units,
+            level=level,
+            codes=codes,
+            n_boot=n_boot,
+            random_state=random_state,
+        )
         info.against, info.agreement = against, table
         first = table.iloc[0]  # any code's decided + undecided units are the sample's turns
         info.n_units = int(first["n_units"] + first["n_undecided"]) if len(table) > 1 else int(first["n_units"])
         info.n_undecided = int(table["n_undecided"].iloc[-1])
         if units is None and "reviewed_by" in codings.columns:
             own = set(codings.loc[codings["coder"].astype(str) == against, "segment_id"].astype(str))
-            seen = set(codings.loc[codings["reviewed_by"].astype(object).fillna("").astype(str) == against,
-                                   "segment_id"].astype(str))
+            seen = set(
+                codings.loc[codings["reviewed_by"].astype(object).fillna("").astype(str) == against, "segment_id"].astype(str)
+            )
             info.n_units_review_only = len(seen - own)
     return info
 
 
-def ai_use_from_project(project, *, machine: str | None = None, against: str | None = None, units=None,
-                        level: str = "theme", n_boot: int = 1000, random_state: int | None = 0) -> AIUse | None:
+def ai_use_from_project(
+    project,
+    *,
+    machine: str | None = None,
+    against: str | None = None,
+    units=None,
+    level: str = "theme",
+    n_boot: int = 1000,
+    random_state: int | None = 0,
+) -> AIUse | None:
     """:func:`ai_use` for a project (an open :class:`~outcomes_qual.project.Project` or a path).
 
     ``units`` names the sample's segment ids when it is known (default: the
@@ -340,8 +370,9 @@ def ai_use_from_project(project, *, machine: str | None = None, against: str | N
 
     if not isinstance(project, Project):
         with Project.open(project) as proj:
-            return ai_use_from_project(proj, machine=machine, against=against, units=units, level=level,
-                                       n_boot=n_boot, random_state=random_state)
+            return ai_use_from_project(
+                proj, machine=machine, against=against, units=units, level=level, n_boot=n_boot, random_state=random_state
+            )
     codings = project.codings()
     if machine is None:
         machine = machine_coder(codings)
@@ -349,17 +380,30 @@ def ai_use_from_project(project, *, machine: str | None = None, against: str | N
             return None
     coders = sorted(set(codings["coder"]))
     if machine not in coders:
-        raise InputError(f"machine: no codings by {machine!r} in the project; coders in it: {coders or 'none'}",
-                         path=project.path)
+        raise InputError(
+            f"machine: no codings by {machine!r} in the project; coders in it: {coders or 'none'}", path=project.path
+        )
     if against is not None and against not in people(codings):
-        raise InputError(f"against: no codings by {against!r} in the project, nor any reviewed by them; coders and "
-                         f"reviewers in it: {people(codings) or 'none'}", path=project.path)
+        raise InputError(
+            f"against: no codings by {against!r} in the project, nor any reviewed by them; coders and "
+            f"reviewers in it: {people(codings) or 'none'}",
+            path=project.path,
+        )
     mine = codings[codings["coder"] == machine]
     versions = sorted({int(v) for v in mine["codebook_version"].dropna()})
-    codebook = project.codebook(versions[-1]) if versions else (
-        project.codebook() if len(project.codebook_versions()) else None)
-    return ai_use(codings, machine=machine, against=against, codebook=codebook, project_codebook_versions=versions,
-                  actions=project.actions(), units=units, level=level, n_boot=n_boot, random_state=random_state)
+    codebook = project.codebook(versions[-1]) if versions else (project.codebook() if len(project.codebook_versions()) else None)
+    return ai_use(
+        codings,
+        machine=machine,
+        against=against,
+        codebook=codebook,
+        project_codebook_versions=versions,
+        actions=project.actions(),
+        units=units,
+        level=level,
+        n_boot=n_boot,
+        random_state=random_state,
+    )
 
 
 # ------------------------------------------------------------------ words
@@ -389,78 +433,109 @@ def ai_use_paragraphs(info: AIUse, *, unit: str = "turn", material: str = "these
     ``material`` what a person would have sampled.
     """
     how = " and ".join(_METHOD_WORDS.get(m, m) for m in info.methods) or "a method the codings do not record"
-    first = (f"{unit.capitalize()}s were coded automatically by outcomes_qual {info.toolkit_version} (coder name “{info.machine}”) "
-             f"by {how}. It made {_plural(info.n_machine_codings, 'coding decision')} on "
-             f"{_plural(info.n_machine_turns, unit)}.")
+    first = (
+        f"{unit.capitalize()}s were coded automatically by outcomes_qual {info.toolkit_version} (coder name “{info.machine}”) "
+        f"by {how}. It made {_plural(info.n_machine_codings, 'coding decision')} on "
+        f"{_plural(info.n_machine_turns, unit)}."
+    )
     if info.codebook_name:
-        first = first[:-1] + (f" against the “{info.codebook_name}” codebook (version {info.codebook_version}"
-                              + (f"; project codebook version {', '.join(map(str, info.project_codebook_versions))}"
-                                 if info.project_codebook_versions else "") + ").")
+        first = first[:-1] + (
+            f" against the “{info.codebook_name}” codebook (version {info.codebook_version}"
+            + (
+                f"; project codebook version {', '.join(map(str, info.project_codebook_versions))}"
+                if info.project_codebook_versions
+                else ""
+            )
+            + ")."
+        )
     hidden = ("coder", "outcomes_qual") + (("codebook",) if info.codebook_name else ())
     shown = {k: v for k, v in info.settings.items() if k not in hidden}
     if shown:
         first += " Settings recorded when the coding was run: " + ", ".join(f"{k} {v}" for k, v in shown.items()) + "."
     if info.embedding_model and not info.embedding_model_recorded:  # a recorded model is among the settings
-        first += (f" The sentence-embedding model installed with this copy of the toolkit is {info.embedding_model}; "
-                  "the codings do not record whether they were made with it.")
+        first += (
+            f" The sentence-embedding model installed with this copy of the toolkit is {info.embedding_model}; "
+            "the codings do not record whether they were made with it."
+        )
     if "reader" in info.methods:  # the turns went to a model server the evaluator ran (or allowed)
-        first += (f" The turns were sent{' pseudonymised' if info.settings.get('pseudonymised') == 'yes' else ''} "
-                  f"to the model {info.settings.get('model', '(not recorded)')} on the server "
-                  f"{info.settings.get('server', '(not recorded)')}; its suggestions are not reviewed codings.")
+        first += (
+            f" The turns were sent{' pseudonymised' if info.settings.get('pseudonymised') == 'yes' else ''} "
+            f"to the model {info.settings.get('model', '(not recorded)')} on the server "
+            f"{info.settings.get('server', '(not recorded)')}; its suggestions are not reviewed codings."
+        )
     else:
         first += " outcomes_qual works offline: no text was sent to an external service and no model was downloaded."
     paras = [first]
-    if info.validated:
+    if info.validated and info.agreement is not None:
         row = info.agreement.iloc[-1]
         n_codes = len(info.agreement) - 1
         what = "theme" if info.level == "theme" else "code"
         did = "coded or reviewed" if info.n_units_review_only else "coded"
-        sample = (f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, unit)}, "
-                  f"and the machine's coding of the same {unit}s was compared with theirs, {what} by {what} "
-                  f"({_plural(n_codes, what)}; a {unit} neither coded with a {what} counts as agreement that it is absent).")
+        sample = (
+            f"To check the automated coding, {info.against} {did} a sample of {_plural(info.n_units, unit)}, "
+            f"and the machine's coding of the same {unit}s was compared with theirs, {what} by {what} "
+            f"({_plural(n_codes, what)}; a {unit} neither coded with a {what} counts as agreement that it is absent)."
+        )
         if info.n_undecided:
             verb = "was" if info.n_undecided == 1 else "were"
-            sample += (f" {_plural(info.n_undecided, f'(turn, {what}) decision')} {verb}"
-                       f" left out because the machine's suggestion was still pending on a {unit} {info.against} had "
-                       "reviewed (undecided, not a “no”).")
+            sample += (
+                f" {_plural(info.n_undecided, f'(turn, {what}) decision')} {verb}"
+                f" left out because the machine's suggestion was still pending on a {unit} {info.against} had "
+                "reviewed (undecided, not a “no”)."
+            )
         if info.n_units_review_only:
-            sample += (f" {_plural(info.n_units_review_only, unit)} of the sample entered it only through "
-                       f"{info.against}'s review of the machine's suggestions, so agreement on those was not blind.")
+            sample += (
+                f" {_plural(info.n_units_review_only, unit)} of the sample entered it only through "
+                f"{info.against}'s review of the machine's suggestions, so agreement on those was not blind."
+            )
         paras.append(sample)
-        stats_text = (f"Across all {what}s, the machine and {info.against} agreed on "
-                      f"{_with_ci(row, 'percent_agreement', pct=True)} of decisions; Cohen's kappa was "
-                      f"{_with_ci(row, 'cohen_kappa')} and Krippendorff's alpha {_with_ci(row, 'krippendorff_alpha')}; "
-                      f"Gwet's AC1 was {_num(row['gwet_ac1'])}. Of the codes the machine gave "
-                      f"on these {unit}s, {_num(100 * row['precision'], 0) if not pd.isna(row['precision']) else 'none'}"
-                      f"{'%' if not pd.isna(row['precision']) else ''} were also given by {info.against} (precision); "
-                      f"it found {_num(100 * row['recall'], 0) if not pd.isna(row['recall']) else 'none'}"
-                      f"{'%' if not pd.isna(row['recall']) else ''} of theirs (recall).")
+        stats_text = (
+            f"Across all {what}s, the machine and {info.against} agreed on "
+            f"{_with_ci(row, 'percent_agreement', pct=True)} of decisions; Cohen's kappa was "
+            f"{_with_ci(row, 'cohen_kappa')} and Krippendorff's alpha {_with_ci(row, 'krippendorff_alpha')}; "
+            f"Gwet's AC1 was {_num(row['gwet_ac1'])}. Of the codes the machine gave "
+            f"on these {unit}s, {_num(100 * row['precision'], 0) if not pd.isna(row['precision']) else 'none'}"
+            f"{'%' if not pd.isna(row['precision']) else ''} were also given by {info.against} (precision); "
+            f"it found {_num(100 * row['recall'], 0) if not pd.isna(row['recall']) else 'none'}"
+            f"{'%' if not pd.isna(row['recall']) else ''} of theirs (recall)."
+        )
         if info.n_boot:
-            stats_text += (f" Intervals are 95% percentile bootstrap intervals from {info.n_boot} resamples of the "
-                           f"{unit}s (seed {info.random_state}).")
-        stats_text += (" As a rough guide, kappa from 0.41 to 0.60 is often described as moderate agreement and "
-                       "from 0.61 to 0.80 as substantial; with a small sample the intervals are wide.")
+            stats_text += (
+                f" Intervals are 95% percentile bootstrap intervals from {info.n_boot} resamples of the "
+                f"{unit}s (seed {info.random_state})."
+            )
+        stats_text += (
+            " As a rough guide, kappa from 0.41 to 0.60 is often described as moderate agreement and "
+            "from 0.61 to 0.80 as substantial; with a small sample the intervals are wide."
+        )
         paras.append(stats_text)
     else:
-        paras.append("The automated coding was not validated against a person: nobody on the evaluation team coded a "
-                     f"sample of {material} for comparison, so how well it agrees with a human analyst on this "
-                     "material is not known. Its codes should be read as a first pass for the team to check.")
+        paras.append(
+            "The automated coding was not validated against a person: nobody on the evaluation team coded a "
+            f"sample of {material} for comparison, so how well it agrees with a human analyst on this "
+            "material is not known. Its codes should be read as a first pass for the team to check."
+        )
     if info.review_recorded:
         n_reviewed = info.n_accepted + info.n_rejected
         if n_reviewed:
-            text = (f"After the automated coding, people reviewed {_plural(n_reviewed, 'suggestion')} of "
-                    f"{info.n_suggestions}: {info.n_accepted} accepted and {info.n_rejected} rejected"
-                    + (f" ({info.n_changed} of them replaced by a different code on the same {unit})"
-                       if info.n_changed else "") + f"; {info.n_pending} {'was' if info.n_pending == 1 else 'were'} "
-                    "not reviewed.")
+            text = (
+                f"After the automated coding, people reviewed {_plural(n_reviewed, 'suggestion')} of "
+                f"{info.n_suggestions}: {info.n_accepted} accepted and {info.n_rejected} rejected"
+                + (f" ({info.n_changed} of them replaced by a different code on the same {unit})" if info.n_changed else "")
+                + f"; {info.n_pending} {'was' if info.n_pending == 1 else 'were'} "
+                "not reviewed."
+            )
             if info.review is not None and len(info.review):
                 who = [f"{r.reviewer} accepted {r.accepted} and rejected {r.rejected}" for r in info.review.itertuples()]
                 text += " By reviewer: " + "; ".join(who) + "."
         else:
-            text = (f"None of the machine's {info.n_suggestions} suggestions was reviewed by a person before this "
-                    "report was written.")
-        text += " " + (info.counted_text or "The findings count accepted suggestions and those not yet reviewed; "
-                                            "rejected suggestions are left out.")
+            text = (
+                f"None of the machine's {info.n_suggestions} suggestions was reviewed by a person before this report was written."
+            )
+        text += " " + (
+            info.counted_text
+            or "The findings count accepted suggestions and those not yet reviewed; rejected suggestions are left out."
+        )
         paras.append(text)
     return paras
 
@@ -471,9 +546,16 @@ NOT_DEFINED = "n/a"
 
 def ai_use_table(info: AIUse, codebook=None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the per-code agreement table for the appendix (empty rows when not validated)."""
-    header = ["Theme" if info.level == "theme" else "Code", "Turns coded: machine / person", "% agreement (95% CI)",
-              "Kappa (95% CI)", "Alpha (95% CI)", "AC1", "F1"]
-    if not info.validated:
+    header = [
+        "Theme" if info.level == "theme" else "Code",
+        "Turns coded: machine / person",
+        "% agreement (95% CI)",
+        "Kappa (95% CI)",
+        "Alpha (95% CI)",
+        "AC1",
+        "F1",
+    ]
+    if not info.validated or info.agreement is None:
         return header, []
 
     def label(code: str) -> str:
@@ -490,14 +572,30 @@ def ai_use_table(info: AIUse, codebook=None) -> tuple[list[str], list[list[str]]
     rows = []
     for _, r in info.agreement.iterrows():
         counts = f"{int(r['n_machine'])} / {int(r['n_human'])}"
-        rows.append([label(str(r["code"])), counts, ci(r, "percent_agreement", pct=True), ci(r, "cohen_kappa"),
-                     ci(r, "krippendorff_alpha"), _num(r["gwet_ac1"]).replace("undefined", NOT_DEFINED),
-                     _num(r["f1"]).replace("undefined", NOT_DEFINED)])
+        rows.append(
+            [
+                label(str(r["code"])),
+                counts,
+                ci(r, "percent_agreement", pct=True),
+                ci(r, "cohen_kappa"),
+                ci(r, "krippendorff_alpha"),
+                _num(r["gwet_ac1"]).replace("undefined", NOT_DEFINED),
+                _num(r["f1"]).replace("undefined", NOT_DEFINED),
+            ]
+        )
     return header, rows
 
 
-def add_ai_use_appendix(doc, info: AIUse, *, heading: str, table_number: int | None = None, codebook=None,
-                        unit: str = "turn", material: str = "these transcripts") -> None:
+def add_ai_use_appendix(
+    doc,
+    info: AIUse,
+    *,
+    heading: str,
+    table_number: int | None = None,
+    codebook=None,
+    unit: str = "turn",
+    material: str = "these transcripts",
+) -> None:
     """Write the appendix into a python-docx ``doc``: heading, paragraphs, and the per-code table when validated."""
     from ._docx import add_caption, add_table
 
@@ -513,7 +611,9 @@ def add_ai_use_appendix(doc, info: AIUse, *, heading: str, table_number: int | N
         add_table(doc, header, rows, bold_last=True, widths=[3.2, 2.4, 2.6, 2.6, 2.6, 1.5, 1.5])
         if any(NOT_DEFINED in cell for row in rows for cell in row):
             note = doc.add_paragraph()
-            note.add_run(f"{NOT_DEFINED}: not defined, because neither coder (or only one) used the code in the sample, "
-                         "so chance agreement cannot be separated out.").italic = True
+            note.add_run(
+                f"{NOT_DEFINED}: not defined, because neither coder (or only one) used the code in the sample, "
+                "so chance agreement cannot be separated out."
+            ).italic = True
     if info.review_recorded:
         doc.add_paragraph(paras[-1])

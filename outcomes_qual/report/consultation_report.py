@@ -1,4 +1,4 @@
-"""The consultation report: who responded, each question's themes, differences, non-response, methods.
+r"""The consultation report: who responded, each question's themes, differences, non-response, methods.
 
 Written from :func:`outcomes_qual.analysis.consultation.consultation_tables`
 (counts only), so the same report comes from a corpus in memory
@@ -14,9 +14,9 @@ Examples
 >>> from outcomes_qual.analysis.consultation import consultation_counts
 >>> from outcomes_qual.ingest.consultation import parse_consultation_csv
 >>> corpus = parse_consultation_csv(
-...     "respondent_id,respondent_type,authority,Q1. What works?\\n"
-...     "r1,Individual,Glanafon,Being asked what matters to me made all the difference to how I was supported.\\n"
-...     "r2,Unpaid carer,Strathlinn,Short breaks.\\n", "nc")
+...     "respondent_id,respondent_type,authority,Q1. What works?\n"
+...     "r1,Individual,Glanafon,Being asked what matters to me made all the difference to how I was supported.\n"
+...     "r2,Unpaid carer,Strathlinn,Short breaks.\n", "nc")
 >>> codings = pd.DataFrame({"segment_id": ["r1:q1", "r2:q1"], "code": ["culture_shift", "time"]})
 >>> with tempfile.TemporaryDirectory() as d:
 ...     out = write_consultation_report(consultation_counts(corpus, codings), None, Path(d))
@@ -38,8 +38,8 @@ import pandas as pd
 from ..analysis.consultation import (
     consultation_tables,
     order_types,
-    rank_candidates,
     question_key_order,
+    rank_candidates,
     type_label,
 )
 from ..analysis.quotes import scrub_names, trim_quote
@@ -91,7 +91,7 @@ def _q_short(key: str, text: str) -> str:
 
 
 def _q_title(key: str, text: str, sep: str = ": ") -> str:
-    """"Q1: What works?" (or "Q1" when the wording is not known)."""
+    """A question's heading: "Q1: What works?" (or "Q1" when the wording is not known)."""
     body = _q_short(key, text)
     return f"{str(key).upper()}{sep}{body}" if body else str(key).upper()
 
@@ -115,7 +115,7 @@ def pick_quotes(sample: pd.DataFrame, question: str, code: str, n: int) -> list[
     q = rank_candidates(q, by=()).reset_index(drop=True)
     by_type = {r: g.to_dict("records") for r, g in q.groupby("role", sort=False)}
     order = list(by_type)  # groupby keeps first-seen order: the type of the best-ranked answer first
-    out = []
+    out: list[dict] = []
     while len(out) < n and any(by_type.values()):
         for r in order:
             if by_type[r] and len(out) < n:
@@ -136,12 +136,12 @@ def question_theme_figure(table: pd.DataFrame, stem: Path, *, codebook=None) -> 
     ax.imshow(100 * mat.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(questions)), [f"{q.upper()}\n(n={int(base[q])})" for q in questions], fontsize=9)
     ax.set_yticks(range(len(codes)), [_label(codebook, c) for c in codes], fontsize=9)
+    shares = mat.to_numpy(dtype=float)
     for i in range(len(codes)):
         for j in range(len(questions)):
-            v = mat.iloc[i, j]
-            if pd.notna(v):
-                ax.text(j, i, f"{100 * v:.0f}%", ha="center", va="center", fontsize=8,
-                        color="white" if v > 0.6 else "black")
+            v = shares[i, j]
+            if not np.isnan(v):
+                ax.text(j, i, f"{100 * v:.0f}%", ha="center", va="center", fontsize=8, color="white" if v > 0.6 else "black")
     ax.set_title("Share of each question's answers that raised each theme (%)", fontsize=11, pad=10)
     fig.tight_layout()
     return _save(fig, stem)
@@ -156,17 +156,25 @@ def _who_responded(doc, tables, counts, n_table) -> None:
     n_org, n_ind = int(as_.get("organisation", 0)), int(as_.get("individual", 0))
     auth = prof[(prof["by"] == "authority") & (prof["value"] != "unknown")]
     regions = prof[(prof["by"] == "region") & (prof["value"] != "unknown")]
-    text = (f"{count_words(n, 'respondent')} answered the consultation: "
-            f"{count_words(n_org, 'organisation')} and {count_words(n_ind, 'individual')}. By respondent type: "
-            + join_words(f"{r.label} {int(r.n)} ({percent(100 * r.share)})" for r in types.itertuples()) + ".")
+    text = (
+        f"{count_words(n, 'respondent')} answered the consultation: "
+        f"{count_words(n_org, 'organisation')} and {count_words(n_ind, 'individual')}. By respondent type: "
+        + join_words(f"{r.label} {int(r.n)} ({percent(100 * r.share)})" for r in types.itertuples())
+        + "."
+    )
     if len(auth):
         text += f" Responses came from {count_words(len(auth), 'local authority', 'local authorities')}"
-        text += (f" in {join_words(regions['label'])}." if len(regions) else ".")
+        text += f" in {join_words(regions['label'])}." if len(regions) else "."
     doc.add_paragraph(text)
     add_caption(doc, f"Table {n_table}: respondents by type, organisation or individual, authority and region")
-    rows, bands = [], []
-    names = {"respondent_type": "Respondent type", "responding_as": "Responding as", "authority": "Local authority",
-             "region": "Region"}
+    rows: list[list[object]] = []
+    bands: list[int] = []
+    names = {
+        "respondent_type": "Respondent type",
+        "responding_as": "Responding as",
+        "authority": "Local authority",
+        "region": "Region",
+    }
     for by in ("respondent_type", "responding_as", "authority", "region"):
         block = prof[prof["by"] == by]
         if not len(block):
@@ -180,8 +188,10 @@ def _who_responded(doc, tables, counts, n_table) -> None:
 def _methods(doc, tables, counts, codebook, coding_method, agreement, settings) -> None:
     n_q = len(tables["nonresponse_by_question"])
     if codebook is not None:
-        cb = (f"the “{codebook.name}” codebook (version {codebook.version}; {count_words(len(codebook.themes()), 'theme')}, "
-              "listed in Appendix A)")
+        cb = (
+            f"the “{codebook.name}” codebook (version {codebook.version}; {count_words(len(codebook.themes()), 'theme')}, "
+            "listed in Appendix A)"
+        )
     else:
         cb = "the analysis's thematic codebook"
     how = _CODER_WORDS.get(str(coding_method), str(coding_method)) if coding_method else None
@@ -218,21 +228,28 @@ def _question_sections(doc, tables, counts, codebook, counter, *, themes_quoted:
         nr = non.loc[key] if key in non.index else None
         lead = f"{count_words(answered, 'respondent')} answered this question"
         if nr is not None:
-            lead += (f" and {int(nr['n_nonresponse'])} of {int(nr['n_respondents'])} left it empty or gave a "
-                     f"non-response ({percent(100 * nr['share_nonresponse'])})")
+            lead += (
+                f" and {int(nr['n_nonresponse'])} of {int(nr['n_respondents'])} left it empty or gave a "
+                f"non-response ({percent(100 * nr['share_nonresponse'])})"
+            )
         ranked = block[block["n"] > 0].sort_values(["n", "code"], ascending=[False, True], kind="stable")
         if len(ranked):
-            top = join_words(f"{_lower_label(codebook, r.code)} ({percent(100 * r.share)})"
-                             for r in ranked.head(3).itertuples())
+            top = join_words(f"{_lower_label(codebook, r.code)} ({percent(100 * r.share)})" for r in ranked.head(3).itertuples())
             lead += f". The themes raised most were {top}."
         else:
             lead += ". No answer to it was coded with a theme."
         doc.add_paragraph(lead)
-        add_caption(doc, f"Table {counter()}: {key.upper()}, respondents who raised each theme "
-                         f"(out of {count_words(answered, 'respondent')} who answered)")
-        add_table(doc, ["Theme", "Respondents raising it", "% of those who answered [95% CI]"],
-                  [[_label(codebook, r.code), int(r.n), _pct_ci(r.share, r.ci_low, r.ci_high)] for r in block.itertuples()],
-                  widths=[6.4, 4.4, 5.6])
+        add_caption(
+            doc,
+            f"Table {counter()}: {key.upper()}, respondents who raised each theme "
+            f"(out of {count_words(answered, 'respondent')} who answered)",
+        )
+        add_table(
+            doc,
+            ["Theme", "Respondents raising it", "% of those who answered [95% CI]"],
+            [[_label(codebook, r.code), int(r.n), _pct_ci(r.share, r.ci_low, r.ci_high)] for r in block.itertuples()],
+            widths=[6.4, 4.4, 5.6],
+        )
         shown = False
         for r in ranked.head(themes_quoted).itertuples():
             picked = pick_quotes(sample, key, r.code, quotes_per_theme)
@@ -257,8 +274,11 @@ def _type_section(doc, tables, counts, codebook, counter) -> None:
     if summary["test"] == "none":
         doc.add_paragraph("Only one respondent type (or one theme) is present, so respondent types cannot be compared.")
     else:
-        name = {"chi2": "chi-square test", "monte_carlo_chi2": "Monte Carlo exact test",
-                "fisher_exact": "Fisher's exact test"}.get(summary["test"], "test")
+        name = {
+            "chi2": "chi-square test",
+            "monte_carlo_chi2": "Monte Carlo exact test",
+            "fisher_exact": "Fisher's exact test",
+        }.get(summary["test"], "test")
         verdict = "differed between" if summary["p_value"] < 0.05 else "did not differ clearly between"
         doc.add_paragraph(
             f"Taken together, the themes respondents raised {verdict} respondent types ({name} of type by theme, "
@@ -269,8 +289,10 @@ def _type_section(doc, tables, counts, codebook, counter) -> None:
         )
         for line in plain_differences(t, cells, codebook, labels):
             doc.add_paragraph(line, style="List Bullet")
-    add_caption(doc, f"Table {counter()}: share of each respondent type who raised each theme "
-                     "(adjusted residual in brackets; * beyond ±1.96)")
+    add_caption(
+        doc,
+        f"Table {counter()}: share of each respondent type who raised each theme (adjusted residual in brackets; * beyond ±1.96)",
+    )
     rows = []
     for code in dict.fromkeys(t["code"]):
         c = t[t["code"] == code].set_index("respondent_type")
@@ -310,9 +332,11 @@ def plain_differences(table: pd.DataFrame, cells: pd.DataFrame, codebook, labels
             return join_words(f"{_lower_label(codebook, x.code)}" for x in rows.itertuples())
 
         def shares(rows, r=r):
-            return "; ".join(f"{percent(100 * share.get((r, x.code), np.nan))} of them, against "
-                             f"{percent(100 * share.get(('all', x.code), np.nan))} of all respondents"
-                             for x in rows.itertuples())
+            return "; ".join(
+                f"{percent(100 * share.get((r, x.code), np.nan))} of them, against "
+                f"{percent(100 * share.get(('all', x.code), np.nan))} of all respondents"
+                for x in rows.itertuples()
+            )
 
         who = type_label(r, labels)
         who = who if who.lower().endswith(("respondents", "s")) else f"{who} respondents"
@@ -323,8 +347,10 @@ def plain_differences(table: pd.DataFrame, cells: pd.DataFrame, codebook, labels
             parts.append(f"raised {items(less)} less often ({shares(less)})")
         out.append(f"{who} " + " and ".join(parts) + ".")
     if not out:
-        out.append("No respondent type stood out: every type raised each theme about as often as the pattern of the "
-                   "other types would predict.")
+        out.append(
+            "No respondent type stood out: every type raised each theme about as often as the pattern of the "
+            "other types would predict."
+        )
     return out
 
 
@@ -340,10 +366,21 @@ def _nonresponse_section(doc, tables, counter) -> None:
         f"unanswered was {str(worst['question']).upper()} ({percent(100 * worst['share_nonresponse'])})."
     )
     add_caption(doc, f"Table {counter()}: answers and non-response by question")
-    add_table(doc, ["Question", "Respondents", "Answered", "Empty or non-response", "% non-response"],
-              [[_q_title(r.question, r.question_text), int(r.n_respondents),
-                int(r.n_answered), int(r.n_nonresponse), percent(100 * r.share_nonresponse)] for r in non.itertuples()],
-              widths=[7.2, 2.3, 2.3, 2.6, 2.3])
+    add_table(
+        doc,
+        ["Question", "Respondents", "Answered", "Empty or non-response", "% non-response"],
+        [
+            [
+                _q_title(r.question, r.question_text),
+                int(r.n_respondents),
+                int(r.n_answered),
+                int(r.n_nonresponse),
+                percent(100 * r.share_nonresponse),
+            ]
+            for r in non.itertuples()
+        ],
+        widths=[7.2, 2.3, 2.3, 2.6, 2.3],
+    )
 
 
 def _comparison_section(doc, tables, codebook, counter, *, key: str, by: str, word: str, words: str) -> None:
@@ -354,12 +391,19 @@ def _comparison_section(doc, tables, codebook, counter, *, key: str, by: str, wo
     groups = list(dict.fromkeys(comp[by]))
     per = comp.drop_duplicates("code")
     flagged = per[per["significant"].astype(bool)]
-    text = (f"Table {counter.peek()} compares the share of each {word}'s respondents who raised each theme "
-            f"({join_words(groups)}), with 95% Wilson intervals; each theme was tested separately and the "
-            f"{len(per)} p-values corrected with Holm's method. ")
+    text = (
+        f"Table {counter.peek()} compares the share of each {word}'s respondents who raised each theme "
+        f"({join_words(groups)}), with 95% Wilson intervals; each theme was tested separately and the "
+        f"{len(per)} p-values corrected with Holm's method. "
+    )
     if len(flagged):
-        text += "After correction, the " + words + " differed on " + join_words(
-            f"{_lower_label(codebook, r.code)} (adjusted {format_p(r.p_adjusted)})" for r in flagged.itertuples()) + "."
+        text += (
+            "After correction, the "
+            + words
+            + " differed on "
+            + join_words(f"{_lower_label(codebook, r.code)} (adjusted {format_p(r.p_adjusted)})" for r in flagged.itertuples())
+            + "."
+        )
     else:
         text += f"No difference between {words} survived the correction for multiple comparisons."
     doc.add_paragraph(text)
@@ -370,29 +414,40 @@ def _comparison_section(doc, tables, codebook, counter, *, key: str, by: str, wo
         row = [_label(codebook, code)]
         for g in groups:
             x = c.loc[g]
-            row.append(f"{percent(100 * x['share'])} ({int(x['n'])}/{int(x['base'])})\n"
-                       f"[{100 * x['ci_low']:.0f}–{100 * x['ci_high']:.0f}%]" if x["base"] else "–")
+            row.append(
+                f"{percent(100 * x['share'])} ({int(x['n'])}/{int(x['base'])})\n"
+                f"[{100 * x['ci_low']:.0f}–{100 * x['ci_high']:.0f}%]"
+                if x["base"]
+                else "–"
+            )
         first = c.iloc[0]
-        row.append(f"{first['p_adjusted']:.3f}" + (" *" if bool(first["significant"]) else "")
-                   if pd.notna(first["p_adjusted"]) else "–")
+        row.append(
+            f"{first['p_adjusted']:.3f}" + (" *" if bool(first["significant"]) else "") if pd.notna(first["p_adjusted"]) else "–"
+        )
         rows.append(row)
     add_table(doc, ["Theme"] + groups + ["p (Holm)"], rows)
 
 
 def _emergent_section(doc, topics, codebook, counts) -> None:
     if topics is None or not isinstance(topics, pd.DataFrame) or not len(topics):
-        doc.add_paragraph("Topic modelling was not run for this report, so no emergent themes are listed here (run "
-                          "the report without --no-topics, or autocode --topics-sample N at scale).")
+        doc.add_paragraph(
+            "Topic modelling was not run for this report, so no emergent themes are listed here (run "
+            "the report without --no-topics, or autocode --topics-sample N at scale)."
+        )
         return
     t = topics[topics["topic_id"].astype(int) >= 0] if "topic_id" in topics else topics
     emergent = t[t["emergent"].astype(bool)] if "emergent" in t else t.iloc[0:0]
     size_col = "size" if "size" in t else "n_assigned" if "n_assigned" in t else None
-    text = (f"Grouping the answers by meaning gave {count_words(len(t), 'topic')}; "
-            f"{count_words(len(t) - len(emergent), 'topic')} lay close to a codebook theme and "
-            f"{count_words(len(emergent), 'topic')} did not.")
+    text = (
+        f"Grouping the answers by meaning gave {count_words(len(t), 'topic')}; "
+        f"{count_words(len(t) - len(emergent), 'topic')} lay close to a codebook theme and "
+        f"{count_words(len(emergent), 'topic')} did not."
+    )
     if len(emergent):
-        text += (" Those are listed below as candidate themes for the analysis team to review, name and, if they hold "
-                 "up, add to the codebook.")
+        text += (
+            " Those are listed below as candidate themes for the analysis team to review, name and, if they hold "
+            "up, add to the codebook."
+        )
     else:
         text += " No topic fell outside the codebook: the anticipated themes covered the answers well."
     doc.add_paragraph(text)
@@ -428,9 +483,22 @@ class _TableCounter:
         return self.n + 1
 
 
-def write_consultation_docx(path, tables: dict, counts, *, codebook=None, topics=None, agreement=None,
-                            coding_method: str | None = None, title: str | None = None, ai_use=None, settings=None,
-                            figures: dict | None = None, themes_quoted: int = 3, quotes_per_theme: int = 2) -> Path:
+def write_consultation_docx(
+    path,
+    tables: dict,
+    counts,
+    *,
+    codebook=None,
+    topics=None,
+    agreement=None,
+    coding_method: str | None = None,
+    title: str | None = None,
+    ai_use=None,
+    settings=None,
+    figures: dict | None = None,
+    themes_quoted: int = 3,
+    quotes_per_theme: int = 2,
+) -> Path:
     """Write the consultation report (a .docx) from :func:`consultation_tables` and return its path.
 
     Parameters
@@ -477,7 +545,8 @@ def write_consultation_docx(path, tables: dict, counts, *, codebook=None, topics
     n_q = len(tables["nonresponse_by_question"]) or tables["question_by_theme"]["question"].nunique()
     sub = doc.add_paragraph().add_run(
         f"Analysis of {count_words(counts.n_answers, 'answer')} from {count_words(counts.n_respondents, 'respondent')} "
-        f"to {count_words(n_q, 'open question')} · {_dt.date.today():%d %B %Y} · produced with outcomes_qual")
+        f"to {count_words(n_q, 'open question')} · {_dt.date.today():%d %B %Y} · produced with outcomes_qual"
+    )
     sub.italic = True
     sub.font.color.rgb = RGBColor.from_string("595959")
 
@@ -486,20 +555,25 @@ def write_consultation_docx(path, tables: dict, counts, *, codebook=None, topics
     prof = tables["respondents_profile"]
     as_ = prof[prof["by"] == "responding_as"].set_index("value")["n"]
     doc.add_paragraph(
-        f"{count_words(counts.n_respondents, 'respondent')} took part ({count_words(int(as_.get('organisation', 0)), 'organisation')} "
+        f"{count_words(counts.n_respondents, 'respondent')} took part "
+        f"({count_words(int(as_.get('organisation', 0)), 'organisation')} "
         f"and {count_words(int(as_.get('individual', 0)), 'individual')}). For each question, the themes raised most "
-        "(share of those who answered it):")
+        "(share of those who answered it):"
+    )
     qt = tables["question_by_theme"]
     for key in question_key_order(qt["question"]):
         block = qt[(qt["question"] == key) & (qt["n"] > 0)].sort_values(["n", "code"], ascending=[False, True], kind="stable")
         p = doc.add_paragraph(style="List Bullet")
         text = str(qt.loc[qt["question"] == key, "question_text"].iloc[0])
         p.add_run(f"{_q_title(key, text, ' (')}{')' if _q_short(key, text) else ''}: ").bold = True
-        p.add_run(join_words(f"{_lower_label(codebook, r.code)} ({percent(100 * r.share)})" for r in block.head(3).itertuples())
-                  or "no theme coded")
+        p.add_run(
+            join_words(f"{_lower_label(codebook, r.code)} ({percent(100 * r.share)})" for r in block.head(3).itertuples())
+            or "no theme coded"
+        )
     doc.add_paragraph("How respondent types differed (Section 4 gives the figures and the test):")
-    for line in plain_differences(tables["respondent_type_by_theme"], tables["respondent_type_theme_test"], codebook,
-                                  counts.type_labels):
+    for line in plain_differences(
+        tables["respondent_type_by_theme"], tables["respondent_type_theme_test"], codebook, counts.type_labels
+    ):
         doc.add_paragraph(line, style="List Bullet")
 
     doc.add_heading("1. Who responded", level=1)
@@ -507,24 +581,25 @@ def write_consultation_docx(path, tables: dict, counts, *, codebook=None, topics
     doc.add_heading("2. How the answers were analysed", level=1)
     _methods(doc, tables, counts, codebook, coding_method, agreement, settings)
     doc.add_heading("3. Responses question by question", level=1)
-    doc.add_paragraph("For each question: how many answered, the themes their answers raised, and quotes from "
-                      "the themes raised most.")
+    doc.add_paragraph(
+        "For each question: how many answered, the themes their answers raised, and quotes from the themes raised most."
+    )
     if "question_theme" in figures:
-        add_figure(doc, figures["question_theme"], "Figure 1: share of each question's answers that raised each theme",
-                   width_cm=15.0)
-    _question_sections(doc, tables, counts, codebook, counter, themes_quoted=themes_quoted,
-                       quotes_per_theme=quotes_per_theme)
+        add_figure(
+            doc, figures["question_theme"], "Figure 1: share of each question's answers that raised each theme", width_cm=15.0
+        )
+    _question_sections(doc, tables, counts, codebook, counter, themes_quoted=themes_quoted, quotes_per_theme=quotes_per_theme)
     doc.add_heading("4. Differences between respondent types", level=1)
     _type_section(doc, tables, counts, codebook, counter)
     doc.add_heading("5. Non-response by question", level=1)
     _nonresponse_section(doc, tables, counter)
     doc.add_heading("6. Comparison of authorities", level=1)
-    _comparison_section(doc, tables, codebook, counter, key="authority_comparison", by="authority",
-                        word="local authority", words="authorities")
+    _comparison_section(
+        doc, tables, codebook, counter, key="authority_comparison", by="authority", word="local authority", words="authorities"
+    )
     if "region_comparison" in tables:
         doc.add_heading("Regions", level=2)
-        _comparison_section(doc, tables, codebook, counter, key="region_comparison", by="region", word="region",
-                            words="regions")
+        _comparison_section(doc, tables, codebook, counter, key="region_comparison", by="region", word="region", words="regions")
     doc.add_heading("7. Emergent themes", level=1)
     _emergent_section(doc, topics, codebook, counts)
 
@@ -536,12 +611,20 @@ def write_consultation_docx(path, tables: dict, counts, *, codebook=None, topics
         "Every table behind this report is in tables.xlsx (one sheet per table) and in tables/*.csv: "
         "question_by_theme, respondent_type_by_theme, nonresponse_by_question, respondents_profile, "
         "respondent_type_theme_test, authority_comparison and run_settings among them. No table holds a respondent's "
-        "name, id or organisation name.")
+        "name, id or organisation name."
+    )
     if ai_use is not None:
         from .ai_use import add_ai_use_appendix
 
-        add_ai_use_appendix(doc, ai_use, heading=AI_USE_HEADING, table_number=counter() if ai_use.validated else None,
-                            codebook=codebook, unit="answer", material="these answers")
+        add_ai_use_appendix(
+            doc,
+            ai_use,
+            heading=AI_USE_HEADING,
+            table_number=counter() if ai_use.validated else None,
+            codebook=codebook,
+            unit="answer",
+            material="these answers",
+        )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
@@ -549,9 +632,19 @@ def write_consultation_docx(path, tables: dict, counts, *, codebook=None, topics
     return path
 
 
-def write_consultation_report(counts, codebook, out_dir, *, topics=None, agreement=None, coding_method: str | None = None,
-                              title: str | None = None, ai_use=None, seed: int | None = None,
-                              topics_backend: str | None = None) -> dict[str, Path]:
+def write_consultation_report(
+    counts,
+    codebook,
+    out_dir,
+    *,
+    topics=None,
+    agreement=None,
+    coding_method: str | None = None,
+    title: str | None = None,
+    ai_use=None,
+    seed: int | None = None,
+    topics_backend: str | None = None,
+) -> dict[str, Path]:
     """Write the consultation report for ``counts`` into ``out_dir``.
 
     Writes ``report.docx``, ``tables.xlsx``, ``tables/*.csv`` (``question_by_theme``,
@@ -585,8 +678,9 @@ def write_consultation_report(counts, codebook, out_dir, *, topics=None, agreeme
     tables = consultation_tables(counts, codebook)
     settings = run_settings(seed=seed, coding_method=coding_method, topics=topics if hasattr(topics, "topics") else None)
     if topics_backend and "topics_backend" not in set(settings["setting"]):
-        settings = pd.concat([settings, pd.DataFrame({"setting": ["topics_backend"], "value": [topics_backend]})],
-                             ignore_index=True)
+        settings = pd.concat(
+            [settings, pd.DataFrame({"setting": ["topics_backend"], "value": [topics_backend]})], ignore_index=True
+        )
     if ai_use is not None and ai_use.validated:
         tables["ai_validation"] = ai_use.agreement
     exported = {k: v for k, v in tables.items() if k not in INTERNAL_TABLES}
@@ -608,7 +702,17 @@ def write_consultation_report(counts, codebook, out_dir, *, topics=None, agreeme
         figures["question_theme"] = paths[0]
         for p in paths:
             written[str(p.relative_to(out_dir))] = p
-    report = write_consultation_docx(out_dir / "report.docx", tables, counts, codebook=codebook, topics=topic_frame,
-                                     agreement=agreement, coding_method=coding_method, title=title, ai_use=ai_use,
-                                     settings=settings, figures=figures)
+    report = write_consultation_docx(
+        out_dir / "report.docx",
+        tables,
+        counts,
+        codebook=codebook,
+        topics=topic_frame,
+        agreement=agreement,
+        coding_method=coding_method,
+        title=title,
+        ai_use=ai_use,
+        settings=settings,
+        figures=figures,
+    )
     return {"report": report, "xlsx": xlsx, "tables": out_dir / "tables", "figures": fig_dir, **written}

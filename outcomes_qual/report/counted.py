@@ -75,8 +75,9 @@ class Counted:
         return self.n_decided / self.n_counted if self.n_counted else float("nan")
 
 
-def count_codings(codings: pd.DataFrame, selection: str = DEFAULT_SELECTION, *,
-                  threshold: float = DEFAULT_THRESHOLD) -> tuple[pd.DataFrame, Counted]:
+def count_codings(
+    codings: pd.DataFrame, selection: str = DEFAULT_SELECTION, *, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[pd.DataFrame, Counted]:
     """The codings the findings count, and what was counted (:class:`Counted`).
 
     Parameters
@@ -98,18 +99,17 @@ def count_codings(codings: pd.DataFrame, selection: str = DEFAULT_SELECTION, *,
     if not 0 <= float(threshold) <= 1:
         raise InputError(f"threshold: expected a confidence between 0 and 1, got {threshold}")
     if "status" not in codings.columns:
-        raise InputError(f"codings: a status column is needed to choose {selection!r} codings, got "
-                         f"{list(codings.columns)}")
+        raise InputError(f"codings: a status column is needed to choose {selection!r} codings, got {list(codings.columns)}")
     status = codings["status"].astype(object).fillna("accepted").astype(str)
     code = codings["code"].astype(str)
     sid = codings["segment_id"].astype(str)
-    rejected_themes = set(zip(sid[(status == "rejected") & ~code.str.contains("/")],
-                              code[(status == "rejected") & ~code.str.contains("/")]))
+    theme_rejected = (status == "rejected") & ~code.str.contains("/")
+    rejected_themes = set(zip(sid[theme_rejected], code[theme_rejected], strict=True))
     pending = status == "suggested"
-    theme_no = pending & pd.Series([(s, c.split("/")[0]) in rejected_themes for s, c in zip(sid, code)],
-                                   index=codings.index, dtype=bool)
-    confidence = pd.to_numeric(codings.get("confidence", pd.Series(index=codings.index, dtype=float)),
-                               errors="coerce")
+    theme_no = pending & pd.Series(
+        [(s, c.split("/")[0]) in rejected_themes for s, c in zip(sid, code, strict=True)], index=codings.index, dtype=bool
+    )
+    confidence = pd.to_numeric(codings.get("confidence", pd.Series(index=codings.index, dtype=float)), errors="coerce")
     decided = status == "accepted"
     if selection == "decided":
         keep_pending = pd.Series(False, index=codings.index)
@@ -120,9 +120,14 @@ def count_codings(codings: pd.DataFrame, selection: str = DEFAULT_SELECTION, *,
     keep = decided | keep_pending
     kept_conf = confidence[keep_pending].dropna()
     counted = Counted(
-        selection=selection, threshold=float(threshold), n_counted=int(keep.sum()), n_decided=int(decided.sum()),
-        n_pending_counted=int(keep_pending.sum()), n_pending_left_out=int((pending & ~keep_pending).sum()),
-        n_theme_rejected=int(theme_no.sum()), n_rejected=int((status == "rejected").sum()),
+        selection=selection,
+        threshold=float(threshold),
+        n_counted=int(keep.sum()),
+        n_decided=int(decided.sum()),
+        n_pending_counted=int(keep_pending.sum()),
+        n_pending_left_out=int((pending & ~keep_pending).sum()),
+        n_theme_rejected=int(theme_no.sum()),
+        n_rejected=int((status == "rejected").sum()),
         min_confidence=float(kept_conf.min()) if len(kept_conf) else None,
     )
     return codings[keep].reset_index(drop=True), counted
@@ -142,19 +147,31 @@ def counted_sentence(counted: Counted) -> str:
     pct = f" ({100 * counted.share_reviewed:.0f}%)" if counted.n_counted else ""
     who = f"{counted.n_decided}{pct} decided by a person (suggestions they accepted and codes they gave themselves)"
     many = counted.n_theme_rejected != 1
-    theme = (f" {counted.n_theme_rejected} unreviewed suggestion{'s' if many else ''} under a theme a person "
-             f"rejected on the same turn {'are' if many else 'is'} left out as well.") if counted.n_theme_rejected else ""
+    theme = (
+        (
+            f" {counted.n_theme_rejected} unreviewed suggestion{'s' if many else ''} under a theme a person "
+            f"rejected on the same turn {'are' if many else 'is'} left out as well."
+        )
+        if counted.n_theme_rejected
+        else ""
+    )
     if counted.selection == "decided":
-        return (f"The findings count only what a person decided: {counted.n_counted} codings (suggestions they "
-                f"accepted and codes they gave themselves); {counted.n_pending_left_out} suggestions of the "
-                "automated coding that no one has reviewed yet, and every rejected coding, are left out.")
+        return (
+            f"The findings count only what a person decided: {counted.n_counted} codings (suggestions they "
+            f"accepted and codes they gave themselves); {counted.n_pending_left_out} suggestions of the "
+            "automated coding that no one has reviewed yet, and every rejected coding, are left out."
+        )
     if counted.selection == "confident":
-        return (f"The findings count {counted.n_counted} codings: {who} and {counted.n_pending_counted} suggestions "
-                "of the automated coding that no one has reviewed yet, each with a confidence of at least "
-                f"{counted.threshold:.2f}; {counted.n_pending_left_out - counted.n_theme_rejected} less confident "
-                "unreviewed suggestions and "
-                "every rejected coding are left out." + theme)
+        return (
+            f"The findings count {counted.n_counted} codings: {who} and {counted.n_pending_counted} suggestions "
+            "of the automated coding that no one has reviewed yet, each with a confidence of at least "
+            f"{counted.threshold:.2f}; {counted.n_pending_left_out - counted.n_theme_rejected} less confident "
+            "unreviewed suggestions and "
+            "every rejected coding are left out." + theme
+        )
     low = f" down to a confidence of {counted.min_confidence:.2f}" if counted.min_confidence is not None else ""
-    return (f"The findings count {counted.n_counted} codings: {who} and {counted.n_pending_counted} suggestions of "
-            f"the automated coding that no one has reviewed yet, of any confidence{low}; rejected codings are left "
-            "out." + theme)
+    return (
+        f"The findings count {counted.n_counted} codings: {who} and {counted.n_pending_counted} suggestions of "
+        f"the automated coding that no one has reviewed yet, of any confidence{low}; rejected codings are left "
+        "out." + theme
+    )

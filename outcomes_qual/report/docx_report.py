@@ -86,24 +86,24 @@ def join_words(words) -> str:
 
 
 def count_words(n: int, one: str, many: str | None = None) -> str:
-    """"1 participant", "3 participants"."""
+    """A count with its noun: "1 participant", "3 participants"."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def format_p(p: float) -> str:
-    """"p < 0.001", "p = 0.03"."""
+    """A p-value for prose: "p < 0.001", "p = 0.03"."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "p not computed"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
 def _signed(value: float) -> str:
-    """"+1.2", "-0.4", "0.0" (no negative zero)."""
+    """A signed residual: "+1.2", "-0.4", "0.0" (no negative zero)."""
     return "0.0" if abs(value) < 0.05 else f"{value:+.1f}"
 
 
 def _possessive(noun: str) -> str:
-    """"Seniors'", "Other staff's", "The R1 faculty group's"."""
+    """The possessive of a noun: "Seniors'", "Other staff's", "The R1 faculty group's"."""
     return noun + ("'" if noun.endswith("s") else "'s")
 
 
@@ -116,10 +116,14 @@ def _words(corpus) -> dict[str, str]:
     """
     roles = analysed_participants(corpus)["role"].astype(str)
     if has_social_care_roles(roles):
-        return {"role": "role", "roles": "roles", "Role": "Role", "staff": "Staff",
-                "title": "Outcomes-focused practice: what staff told us"}
-    return {"role": "group", "roles": "groups", "Role": "Group", "staff": "Participants",
-            "title": "What participants told us"}
+        return {
+            "role": "role",
+            "roles": "roles",
+            "Role": "Role",
+            "staff": "Staff",
+            "title": "Outcomes-focused practice: what staff told us",
+        }
+    return {"role": "group", "roles": "groups", "Role": "Group", "staff": "Participants", "title": "What participants told us"}
 
 
 def _label(codebook, code: str) -> str:
@@ -154,8 +158,7 @@ def _methods_text(corpus, tables, codebook, coding_method, agreement, words=None
     methods = tr["method"].fillna("other").astype(str).value_counts()
     order = [m for m in _METHOD_WORDS if m in methods] + sorted(m for m in methods.index if m not in _METHOD_WORDS)
     sessions = join_words(
-        count_words(int(methods[m]), *_METHOD_WORDS.get(m, (m.replace("_", " "), m.replace("_", " ") + "s")))
-        for m in order
+        count_words(int(methods[m]), *_METHOD_WORDS.get(m, (m.replace("_", " "), m.replace("_", " ") + "s"))) for m in order
     )
     auths = sorted(str(a) for a in tr["authority"].dropna().unique())
     parts = analysed_participants(corpus)
@@ -176,8 +179,10 @@ def _methods_text(corpus, tables, codebook, coding_method, agreement, words=None
     if codebook is not None:
         n_themes = len(codebook.themes())
         n_sub = len(codebook) - n_themes
-        cb = (f"the “{codebook.name}” codebook (version {codebook.version}; {count_words(n_themes, 'theme')} and "
-              f"{count_words(n_sub, 'sub-code')}, listed in Appendix A)")
+        cb = (
+            f"the “{codebook.name}” codebook (version {codebook.version}; {count_words(n_themes, 'theme')} and "
+            f"{count_words(n_sub, 'sub-code')}, listed in Appendix A)"
+        )
     else:
         cb = "the evaluation's thematic codebook"
     how = _CODER_WORDS.get(str(coding_method), str(coding_method)) if coding_method else None
@@ -201,8 +206,10 @@ def _methods_text(corpus, tables, codebook, coding_method, agreement, words=None
 
 def _agreement_sentence(agreement) -> str:
     if agreement is None:
-        return ("Agreement between this coding and a human analyst was not measured for this report, so the "
-                "coding should be read as a first pass for the evaluation team to check.")
+        return (
+            "Agreement between this coding and a human analyst was not measured for this report, so the "
+            "coding should be read as a first pass for the evaluation team to check."
+        )
     if isinstance(agreement, str):
         return agreement
     if isinstance(agreement, (int, float)):
@@ -217,8 +224,13 @@ def _agreement_sentence(agreement) -> str:
             agreement["n_turns"] = n_turns
     if isinstance(agreement, dict):
         parts = []
-        names = {"cohen_kappa": "Cohen's kappa", "krippendorff_alpha": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1",
-                 "macro_f1": "macro-F1", "f1": "F1"}
+        names = {
+            "cohen_kappa": "Cohen's kappa",
+            "krippendorff_alpha": "Krippendorff's alpha",
+            "gwet_ac1": "Gwet's AC1",
+            "macro_f1": "macro-F1",
+            "f1": "F1",
+        }
         for key, name in names.items():
             v = agreement.get(key)
             if v is not None and not (isinstance(v, float) and math.isnan(v)):
@@ -234,9 +246,11 @@ def _agreement_sentence(agreement) -> str:
             over = f" over {int(n)} {unit or 'unit'}s"
         if parts and agreement.get("against"):  # a validation table (outcomes_qual.agreement.validate)
             sample = f"{int(agreement['n_turns'])} turns" if agreement.get("n_turns") else "turns"
-            return (f"Measured agreement with a human analyst ({agreement['against']}) on a sample of {sample}, "
-                    f"{agreement.get('level', 'code')} by {agreement.get('level', 'code')}: {join_words(parts)}; "
-                    "Appendix D gives the details.")
+            return (
+                f"Measured agreement with a human analyst ({agreement['against']}) on a sample of {sample}, "
+                f"{agreement.get('level', 'code')} by {agreement.get('level', 'code')}: {join_words(parts)}; "
+                "Appendix D gives the details."
+            )
         if parts:
             return f"Measured agreement with a human analyst{over}: {join_words(parts)}."
     return "Agreement with a human analyst was measured; see the agreement table supplied with this report."
@@ -285,12 +299,15 @@ def _role_breakdown_rows(tables, code):
         s = seg[(seg["code"] == code) & (seg["role"] == role)].iloc[0]
         p = ppl[(ppl["code"] == code) & (ppl["role"] == role)]
         p = p.iloc[0] if len(p) else None
-        rows.append([
-            role_heading(role),
-            f"{int(s['n'])} of {int(s['base'])}", percent(s["percent"]),
-            f"{int(p['n'])} of {int(p['base'])}" if p is not None else "–",
-            percent(p["percent"]) if p is not None else "–",
-        ])
+        rows.append(
+            [
+                role_heading(role),
+                f"{int(s['n'])} of {int(s['base'])}",
+                percent(s["percent"]),
+                f"{int(p['n'])} of {int(p['base'])}" if p is not None else "–",
+                percent(p["percent"]) if p is not None else "–",
+            ]
+        )
     return rows
 
 
@@ -300,7 +317,7 @@ def _subcode_sentence(tables, code, codebook) -> str:
     sub = sub.sort_values("n", ascending=False, kind="stable").head(4)
     if not len(sub):
         return ""
-    items = [f"{_lower_label(codebook, c)} ({count_words(int(n), 'turn')})" for c, n in zip(sub["code"], sub["n"])]
+    items = [f"{_lower_label(codebook, c)} ({count_words(int(n), 'turn')})" for c, n in zip(sub["code"], sub["n"], strict=True)]
     return f"Within this theme the most frequent sub-codes were {join_words(items)}."
 
 
@@ -311,11 +328,9 @@ def _emphasis_paragraphs(tables, codebook, words=None) -> list[str]:
     seg = tables["role_by_theme"]
     out = []
     if summary["test"] == "none":
-        return [f"Only one {w['role']} (or one theme) is present, so the emphasis of different {w['roles']} cannot "
-                "be compared."]
+        return [f"Only one {w['role']} (or one theme) is present, so the emphasis of different {w['roles']} cannot be compared."]
     name = {"chi2": "chi-square test", "monte_carlo_chi2": "Monte Carlo exact test", "fisher_exact": "Fisher's exact test"}
-    verdict = (f"differed between {w['roles']}" if summary["p_value"] < 0.05
-               else f"did not differ clearly between {w['roles']}")
+    verdict = f"differed between {w['roles']}" if summary["p_value"] < 0.05 else f"did not differ clearly between {w['roles']}"
     out.append(
         f"Taken together, the mix of themes {verdict} ({name.get(summary['test'], 'test')} of role by theme, "
         f"χ²({int(summary['dof'])}) = {summary['statistic']:.1f}, {format_p(summary['p_value'])}, "
@@ -341,11 +356,15 @@ def _emphasis_paragraphs(tables, codebook, words=None) -> list[str]:
             text += "."
         else:
             lean = c.sort_values("adjusted_residual", ascending=False).iloc[0]
-            text = (f"{_possessive(who)} emphasis was close to the overall pattern; they leaned most towards "
-                    f"{_lower_label(codebook, lean['code'])} ({lean['adjusted_residual']:+.1f}).")
+            text = (
+                f"{_possessive(who)} emphasis was close to the overall pattern; they leaned most towards "
+                f"{_lower_label(codebook, lean['code'])} ({lean['adjusted_residual']:+.1f})."
+            )
         if top is not None and top["n"] > 0:
-            text += (f" Their most frequent theme was {_lower_label(codebook, top['code'])}, raised in "
-                     f"{percent(top['percent'])} of their turns.")
+            text += (
+                f" Their most frequent theme was {_lower_label(codebook, top['code'])}, raised in "
+                f"{percent(top['percent'])} of their turns."
+            )
         out.append(text)
     return out
 
@@ -360,8 +379,7 @@ def summary_differences(tables, codebook, words=None) -> list[str]:
     w = words or {"role": "role", "roles": "roles"}
     cells = tables["role_theme_test"]
     if tables["role_theme_test_summary"].iloc[0]["test"] == "none" or not len(cells):
-        return [f"Only one {w['role']} (or one theme) is present, so the emphasis of different {w['roles']} cannot be "
-                "compared."]
+        return [f"Only one {w['role']} (or one theme) is present, so the emphasis of different {w['roles']} cannot be compared."]
     seg = tables["role_by_theme"]
     share = seg[seg["level"] == "theme"].set_index(["role", "code"])["percent"]
     out = []
@@ -371,17 +389,22 @@ def summary_differences(tables, codebook, words=None) -> list[str]:
         less = c[c["adjusted_residual"] < -1.96].sort_values("adjusted_residual")
 
         def say(rows, role=role):
-            return join_words(f"{_lower_label(codebook, r.code)} ({percent(share.get((role, r.code), float('nan')))} "
-                              f"of their turns, against {percent(share.get(('all', r.code), float('nan')))} of all turns)"
-                              for r in rows.itertuples())
+            return join_words(
+                f"{_lower_label(codebook, r.code)} ({percent(share.get((role, r.code), float('nan')))} "
+                f"of their turns, against {percent(share.get(('all', r.code), float('nan')))} of all turns)"
+                for r in rows.itertuples()
+            )
 
         parts = ([f"raised {say(more)} more often than the other {w['roles']}"] if len(more) else []) + (
-            [f"raised {say(less)} less often"] if len(less) else [])
+            [f"raised {say(less)} less often"] if len(less) else []
+        )
         if parts:
             out.append(f"{upper_first(role_plural(role))} " + " and ".join(parts) + ".")
     if not out:
-        out.append(f"No {w['role']} stood out: each raised every theme about as often as the other {w['roles']} would "
-                   "lead one to expect.")
+        out.append(
+            f"No {w['role']} stood out: each raised every theme about as often as the other {w['roles']} would "
+            "lead one to expect."
+        )
     return out
 
 
@@ -402,11 +425,13 @@ def _authority_paragraphs(tables, codebook, *, figure_no: int | None = None, tab
 
     def shares(code):
         sub = comp[comp["code"] == code]
-        return join_words(f"{a} {percent(100 * s)}" for a, s in zip(sub["authority"], sub["share"]))
+        return join_words(f"{a} {percent(100 * s)}" for a, s in zip(sub["authority"], sub["share"], strict=True))
 
     if len(flagged):
-        items = [f"{_lower_label(codebook, r.code)} ({shares(r.code)}; adjusted {format_p(r.p_adjusted)})"
-                 for r in flagged.itertuples()]
+        items = [
+            f"{_lower_label(codebook, r.code)} ({shares(r.code)}; adjusted {format_p(r.p_adjusted)})"
+            for r in flagged.itertuples()
+        ]
         out.append(f"After correction, the authorities differed on {join_words(items)}.")
     else:
         spread = comp.groupby("code")["share"].agg(lambda s: s.max() - s.min()).sort_values(ascending=False)
@@ -415,8 +440,14 @@ def _authority_paragraphs(tables, codebook, *, figure_no: int | None = None, tab
             p_adj = per.set_index("code").loc[code, "p_adjusted"]
             bases = sorted(int(b) for b in comp.drop_duplicates("authority")["base"] if b > 0)[:2]
             mdd = 100 * 1.96 * math.sqrt(0.25 * sum(1 / b for b in bases)) if len(bases) == 2 else float("nan")
-            caveat = (f"; with groups of this size, differences smaller than about {mdd:.0f} percentage points "
-                      "cannot be told apart from chance") if not math.isnan(mdd) else ""
+            caveat = (
+                (
+                    f"; with groups of this size, differences smaller than about {mdd:.0f} percentage points "
+                    "cannot be told apart from chance"
+                )
+                if not math.isnan(mdd)
+                else ""
+            )
             out.append(
                 "No difference between authorities survived the correction for multiple comparisons. The largest "
                 f"gap was on {_lower_label(codebook, code)} ({shares(code)}; adjusted {format_p(p_adj)}){caveat}."
@@ -436,7 +467,7 @@ def _topic_role_counts(frame, topic_id) -> dict[str, float]:
         if not num:
             return {}
         col = next((c for c in ("n_participants", "n", "n_segments", "n_turns", "count", "size") if c in num), num[0])
-        return {str(r): float(v) for r, v in zip(sub["role"], sub[col])}
+        return {str(r): float(v) for r, v in zip(sub["role"], sub[col], strict=True)}
     if "topic_id" in f.columns:
         f = f.set_index("topic_id")
     if topic_id not in f.index:
@@ -468,10 +499,12 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
     if not len(emergent):
         doc.add_paragraph("No topic fell outside the codebook: the anticipated themes covered the talk well.")
     seg = corpus.analysed_segments()
-    texts = list(zip(seg["text"].astype(str), seg["role"].astype(str)))
+    texts = list(zip(seg["text"].astype(str), seg["role"].astype(str), strict=True))
 
-    label_to_role = {role_label(r).lower(): r for r in ("practitioner", "senior", "manager", "mentor", "other",
-                                                          "unknown", "facilitator", *seg["role"].astype(str))}
+    label_to_role = {
+        role_label(r).lower(): r
+        for r in ("practitioner", "senior", "manager", "mentor", "other", "unknown", "facilitator", *seg["role"].astype(str))
+    }
 
     def split_quote(quote: str) -> tuple[str, str]:
         """Role and text of a topic quote, which may come as "Senior: text" or "R1 faculty: text"."""
@@ -499,12 +532,16 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
             who = " Raised by " + join_words(role_count(int(roles[k]), k) for k in ranked) + "."
         reach = ""
         if hasattr(r, "n_groups") and hasattr(r, "n_participants"):
-            reach = (f" It came up in {count_words(int(r.n_groups), 'transcript')}, from "
-                     f"{count_words(int(r.n_participants), 'participant')}.")
+            reach = (
+                f" It came up in {count_words(int(r.n_groups), 'transcript')}, from "
+                f"{count_words(int(r.n_participants), 'participant')}."
+            )
         near = ""
         if hasattr(r, "nearest_code") and isinstance(r.nearest_code, str) and r.nearest_code:
-            near = (f" Its nearest codebook theme, {_lower_label(codebook, r.nearest_code)}, was only a loose match "
-                    f"(similarity {float(r.similarity):.2f}).")
+            near = (
+                f" Its nearest codebook theme, {_lower_label(codebook, r.nearest_code)}, was only a loose match "
+                f"(similarity {float(r.similarity):.2f})."
+            )
         doc.add_paragraph(f"This topic gathers {count_words(int(r.size), 'turn')}.{reach}{who}{near}")
         for q in (getattr(r, "quote_1", None), getattr(r, "quote_2", None), getattr(r, "quote_3", None)):
             if isinstance(q, str) and q.strip():
@@ -514,17 +551,31 @@ def _emergent_section(doc, topics, corpus, names, codebook) -> None:
         rows = []
         for r in t.itertuples():
             words = r.top_words if isinstance(r.top_words, str) else ", ".join(map(str, r.top_words))
-            near = _label(codebook, r.nearest_code) if isinstance(getattr(r, "nearest_code", None), str) and r.nearest_code else "–"
+            near = (
+                _label(codebook, r.nearest_code) if isinstance(getattr(r, "nearest_code", None), str) and r.nearest_code else "–"
+            )
             if len(words) > 75:
                 words = words[:75].rsplit(",", 1)[0] + ", …"
-            rows.append([str(r.label), words, int(r.size), near,
-                         f"{float(r.similarity):.2f}" if pd.notna(getattr(r, "similarity", None)) else "–",
-                         "yes" if bool(getattr(r, "emergent", False)) else "no"])
+            rows.append(
+                [
+                    str(r.label),
+                    words,
+                    int(r.size),
+                    near,
+                    f"{float(r.similarity):.2f}" if pd.notna(getattr(r, "similarity", None)) else "–",
+                    "yes" if bool(getattr(r, "emergent", False)) else "no",
+                ]
+            )
         para = doc.add_paragraph()
         run = para.add_run("All topics, with the codebook theme each lies nearest to:")
         run.font.size = Pt(10)
-        add_table(doc, ["Topic", "Key words", "Turns", "Nearest theme", "Similarity", "Emergent"], rows,
-                  numeric_from=2, widths=[2.9, 5.0, 1.3, 2.8, 2.2, 2.2])
+        add_table(
+            doc,
+            ["Topic", "Key words", "Turns", "Nearest theme", "Similarity", "Emergent"],
+            rows,
+            numeric_from=2,
+            widths=[2.9, 5.0, 1.3, 2.8, 2.2, 2.2],
+        )
 
 
 def add_codebook_appendix(doc, codebook, *, heading: str = "Appendix A. Codebook") -> None:
@@ -537,13 +588,13 @@ def add_codebook_appendix(doc, codebook, *, heading: str = "Appendix A. Codebook
             f"The “{codebook.name}” codebook (version {codebook.version}): themes in bold, sub-codes beneath them. "
             "The key is how the code appears in tables.xlsx and the CSV files."
         )
-        rows, bands = [], []
+        rows: list[list[str]] = []
+        bands: list[int] = []
         for c in codebook:
             if c.depth == 0:
                 bands.append(len(rows))
             rows.append([("    " * c.depth) + c.label, c.key, c.definition])
-        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99,
-                          widths=[3.8, 4.3, 8.3])
+        table = add_table(doc, ["Theme / sub-code", "Key", "Definition"], rows, numeric_from=99, widths=[3.8, 4.3, 8.3])
         for i in bands:
             for j, cell in enumerate(table.rows[i + 1].cells):
                 _set_cell_fill(cell, BAND_FILL)
@@ -647,12 +698,10 @@ def write_docx(
         counted_text = counted_sentence(counted)
         doc.add_paragraph(counted_text)
     if len(raised):
-        doc.add_paragraph(
-            f"{w['staff']} in {count_words(n_tr, 'transcript')} talked about the themes below, most widely first."
-        )
+        doc.add_paragraph(f"{w['staff']} in {count_words(n_tr, 'transcript')} talked about the themes below, most widely first.")
         for r in raised.itertuples():
             p = doc.add_paragraph(style="List Bullet")
-            p.add_run(f"{_label(codebook, r.theme)}: ").bold = True
+            p.add_run(f"{_label(codebook, str(r.theme))}: ").bold = True
             p.add_run(f"{r.description}.")
     doc.add_paragraph(f"How the {w['roles']} differed (Section 3 gives the test and the figures):")
     for text in summary_differences(tables, codebook, w):
@@ -660,11 +709,15 @@ def write_docx(
 
     # the quotes and vignettes each theme shows, chosen once: the methods say how many a person reviewed
     quotes = tables["exemplar_quotes"]
-    role_order = list(dict.fromkeys(tables["role_by_theme"]["role"])) + order_roles(quotes["role"].unique(),
-                                                                                    role_ranks(corpus))
-    shown = choose_shown(quotes, tables["vignette_candidates"], [t for t, n in zip(summary["theme"], summary["n_turns"],
-                                                                                   strict=True) if n > 0],
-                         role_order, quotes_per_role=quotes_per_role, max_quotes=max_quotes)
+    role_order = list(dict.fromkeys(tables["role_by_theme"]["role"])) + order_roles(quotes["role"].unique(), role_ranks(corpus))
+    shown = choose_shown(
+        quotes,
+        tables["vignette_candidates"],
+        [t for t, n in zip(summary["theme"], summary["n_turns"], strict=True) if n > 0],
+        role_order,
+        quotes_per_role=quotes_per_role,
+        max_quotes=max_quotes,
+    )
 
     # ----------------------------------------------------------- methods
     doc.add_heading("1. Methods and participants", level=1)
@@ -680,8 +733,9 @@ def write_docx(
         doc.add_paragraph(methods_paragraph(settings))
     _participant_tables(doc, tables, counter)
     if "participants" in figures:
-        add_figure(doc, figures["participants"], f"Figure {counter.next_figure()}: participants by {w['role']} and method",
-                   width_cm=12.5)
+        add_figure(
+            doc, figures["participants"], f"Figure {counter.next_figure()}: participants by {w['role']} and method", width_cm=12.5
+        )
 
     # ----------------------------------------------------------- findings
     doc.add_heading("2. Findings by theme", level=1)
@@ -693,19 +747,30 @@ def write_docx(
     n_fg = int((corpus.transcripts["method"] == "focus_group").sum())
     n_all_turns = len(corpus.analysed_segments())
     n_people = int(analysed_participants(corpus)["participant_id"].nunique())
-    add_caption(doc, f"Table {n}: reach of each theme (out of {count_words(n_fg, 'focus group')}, "
-                     f"{count_words(n_tr, 'transcript')}, {count_words(n_people, 'participant')} and "
-                     f"{count_words(n_all_turns, 'turn')})")
+    add_caption(
+        doc,
+        f"Table {n}: reach of each theme (out of {count_words(n_fg, 'focus group')}, "
+        f"{count_words(n_tr, 'transcript')}, {count_words(n_people, 'participant')} and "
+        f"{count_words(n_all_turns, 'turn')})",
+    )
     add_table(
-        doc, ["Theme", "Focus groups", "Transcripts", "Participants", "Turns (% of all)", "Raised most by"],
-        [[_label(codebook, r.theme), int(r.n_groups), int(r.n_transcripts), int(r.n_participants),
-          f"{int(r.n_turns)} ({percent(100 * r.n_turns / max(n_all_turns, 1))})",
-          (role_plural(r.top_role) if r.top_role else (f"all {w['roles']} alike" if r.n_turns else "–"))]
-         for r in summary.itertuples()],
+        doc,
+        ["Theme", "Focus groups", "Transcripts", "Participants", "Turns (% of all)", "Raised most by"],
+        [
+            [
+                _label(codebook, r["theme"]),
+                int(r["n_groups"]),
+                int(r["n_transcripts"]),
+                int(r["n_participants"]),
+                f"{int(r['n_turns'])} ({percent(100 * r['n_turns'] / max(n_all_turns, 1))})",
+                (role_plural(r["top_role"]) if r["top_role"] else (f"all {w['roles']} alike" if r["n_turns"] else "–")),
+            ]
+            for r in summary.to_dict("records")
+        ],
         widths=[3.4, 2.3, 2.3, 2.5, 2.6, 3.3],
     )
     for i, r in enumerate(summary.itertuples(), start=1):
-        theme = r.theme
+        theme = str(r.theme)
         doc.add_heading(f"2.{i} {_label(codebook, theme)}", level=2)
         if codebook is not None and theme in codebook and codebook[theme].definition:
             p = doc.add_paragraph()
@@ -717,9 +782,18 @@ def write_docx(
         doc.add_paragraph(f"{_label(codebook, theme)} was {r.description}. " + _subcode_sentence(tables, theme, codebook))
         n = counter.next_table()
         add_caption(doc, f"Table {n}: {_label(codebook, theme)}, by {w['role']}")
-        add_table(doc, [w["Role"], "Turns raising it", f"% of {w['role']}'s turns", "Participants raising it",
-                        f"% of {w['role']}'s participants"], _role_breakdown_rows(tables, theme),
-                  widths=[3.2, 3.0, 2.8, 3.6, 3.4])
+        add_table(
+            doc,
+            [
+                w["Role"],
+                "Turns raising it",
+                f"% of {w['role']}'s turns",
+                "Participants raising it",
+                f"% of {w['role']}'s participants",
+            ],
+            _role_breakdown_rows(tables, theme),
+            widths=[3.2, 3.0, 2.8, 3.6, 3.4],
+        )
         here = shown.get(theme)
         if here is None or not here.n_shown:
             continue
@@ -730,16 +804,18 @@ def write_docx(
             context = qr["attribution"].split(", ", 1)[1] if ", " in qr["attribution"] else ""
             add_quote(doc, qr["role"], qr["quote"], context)
         if here.vignette is not None:
-            add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", here.vignette["quote"],
-                         here.vignette["attribution"])
+            add_vignette(doc, f"Case vignette: {_label(codebook, theme)}", here.vignette["quote"], here.vignette["attribution"])
 
     # ------------------------------------------------------------- roles
     doc.add_heading(f"3. How the emphasis differed between {w['roles']}", level=1)
     paras = _emphasis_paragraphs(tables, codebook, w)
     doc.add_paragraph(paras[0])
     if "heatmap" in figures:
-        add_figure(doc, figures["heatmap"], f"Figure {counter.next_figure()}: share of each {w['role']}'s turns that raised "
-                   "each theme (count in brackets)")
+        add_figure(
+            doc,
+            figures["heatmap"],
+            f"Figure {counter.next_figure()}: share of each {w['role']}'s turns that raised each theme (count in brackets)",
+        )
     for text in paras[1:]:
         doc.add_paragraph(text)
     cells = tables["role_theme_test"]
@@ -750,9 +826,15 @@ def write_docx(
         rows = []
         for code in dict.fromkeys(cells["code"]):
             c = cells[cells["code"] == code].set_index("role")
-            rows.append([_label(codebook, code)] + [
-                f"{_signed(c.loc[role, 'adjusted_residual'])}{'*' if abs(c.loc[role, 'adjusted_residual']) > 1.96 else ''}"
-                if role in c.index else "–" for role in roles])
+            rows.append(
+                [_label(codebook, code)]
+                + [
+                    f"{_signed(c.loc[role, 'adjusted_residual'])}{'*' if abs(c.loc[role, 'adjusted_residual']) > 1.96 else ''}"
+                    if role in c.index
+                    else "–"
+                    for role in roles
+                ]
+            )
         add_table(doc, ["Theme"] + [role_heading(r) for r in roles], rows)
 
     # -------------------------------------------------------- authorities
@@ -765,8 +847,12 @@ def write_docx(
     auths = list(dict.fromkeys(comp["authority"]))
     if len(auths) >= 2:
         if "authorities" in figures:
-            add_figure(doc, figures["authorities"], f"Figure {counter.next_figure()}: share of participants who "
-                       "raised each theme, by authority, with 95% confidence intervals")
+            add_figure(
+                doc,
+                figures["authorities"],
+                f"Figure {counter.next_figure()}: share of participants who "
+                "raised each theme, by authority, with 95% confidence intervals",
+            )
         n = counter.next_table()
         add_caption(doc, f"Table {n}: participants who raised each theme, by authority")
         rows = []
@@ -775,11 +861,16 @@ def write_docx(
             row = [_label(codebook, code)]
             for a in auths:
                 x = c.loc[a]
-                row.append(f"{percent(100 * x['share'])} ({int(x['n'])}/{int(x['base'])})\n"
-                           f"[{100 * x['ci_low']:.0f}–{100 * x['ci_high']:.0f}%]")
+                row.append(
+                    f"{percent(100 * x['share'])} ({int(x['n'])}/{int(x['base'])})\n"
+                    f"[{100 * x['ci_low']:.0f}–{100 * x['ci_high']:.0f}%]"
+                )
             first = c.iloc[0]
-            row.append(f"{first['p_adjusted']:.3f}" + (" *" if bool(first["significant"]) else "")
-                       if pd.notna(first["p_adjusted"]) else "–")
+            row.append(
+                f"{first['p_adjusted']:.3f}" + (" *" if bool(first["significant"]) else "")
+                if pd.notna(first["p_adjusted"])
+                else "–"
+            )
             rows.append(row)
         add_table(doc, ["Theme"] + auths + ["p (Holm)"], rows)
 
@@ -796,8 +887,11 @@ def write_docx(
     if codes:
         doc.add_paragraph("Number of turns coded with both themes (the diagonal gives each theme's own count).")
         mat = co.pivot(index="code_a", columns="code_b", values="n_turns").reindex(index=codes, columns=codes)
-        add_table(doc, ["Theme"] + [_label(codebook, c) for c in codes],
-                  [[_label(codebook, a)] + [int(v) for v in mat.loc[a]] for a in codes])
+        add_table(
+            doc,
+            ["Theme"] + [_label(codebook, c) for c in codes],
+            [[_label(codebook, a)] + [int(v) for v in mat.loc[a]] for a in codes],
+        )
     doc.add_heading("Appendix C. Data files", level=1)
     doc.add_paragraph(
         "Every table behind this report is in tables.xlsx (one sheet per table) and in tables/*.csv; figures are in "
@@ -806,10 +900,15 @@ def write_docx(
     if ai_use is not None:
         from .ai_use import add_ai_use_appendix
 
-        add_ai_use_appendix(doc, ai_use, heading=AI_USE_HEADING,
-                            table_number=counter.next_table() if ai_use.validated else None, codebook=codebook)
+        add_ai_use_appendix(
+            doc,
+            ai_use,
+            heading=AI_USE_HEADING,
+            table_number=counter.next_table() if ai_use.validated else None,
+            codebook=codebook,
+        )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    doc.save(str(path))
     logger.info("wrote %s", path)
     return path

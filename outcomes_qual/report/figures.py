@@ -86,13 +86,14 @@ def role_theme_heatmap(table: pd.DataFrame, stem: Path, *, codebook=None, value:
     im = ax.imshow(values, cmap="viridis", vmin=0, vmax=vmax, aspect="auto")
     ax.set_xticks(range(len(roles)), [f"{role_heading(r)}\n(n={int(base[r])})" for r in roles], fontsize=9)
     ax.set_yticks(range(len(codes)), [textwrap.fill(_code_label(c, codebook), 24) for c in codes], fontsize=9)
+    counts = n.to_numpy(dtype=float)
     for i in range(len(codes)):
         for j in range(len(roles)):
             v = values[i, j]
             if np.isnan(v):
                 continue
             colour = "white" if v < 0.6 * vmax else "black"
-            ax.text(j, i, f"{v:.0f}%\n({int(n.iloc[i, j])})", ha="center", va="center", fontsize=8, color=colour)
+            ax.text(j, i, f"{v:.0f}%\n({int(counts[i, j])})", ha="center", va="center", fontsize=8, color=colour)
     ax.set_title(f"Share of each {who}'s {unit_word} that raised each theme (%)", fontsize=11, pad=10)
     ax.tick_params(length=0)
     for side in ax.spines.values():
@@ -122,8 +123,13 @@ def authority_figure(comparison: pd.DataFrame, stem: Path, *, codebook=None) -> 
         hi = 100 * sub["ci_high"].to_numpy(dtype=float)
         base = int(sub["base"].max()) if len(sub) else 0
         ax.bar(
-            x - 0.4 + width * (k + 0.5), share, width * 0.92, color=OKABE_ITO[k % len(OKABE_ITO)],
-            label=f"{auth} (n={base})", yerr=np.nan_to_num(np.clip(np.vstack([share - lo, hi - share]), 0, None)), capsize=3,
+            x - 0.4 + width * (k + 0.5),
+            share,
+            width * 0.92,
+            color=OKABE_ITO[k % len(OKABE_ITO)],
+            label=f"{auth} (n={base})",
+            yerr=np.nan_to_num(np.clip(np.vstack([share - lo, hi - share]), 0, None)),
+            capsize=3,
             error_kw={"elinewidth": 1, "ecolor": "#333333"},
         )
     sig = data.drop_duplicates("code").set_index("code")["significant"].reindex(codes).fillna(False)
@@ -135,8 +141,9 @@ def authority_figure(comparison: pd.DataFrame, stem: Path, *, codebook=None) -> 
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(auths), 4))
     if sig.any():
-        fig.text(0.01, -0.02, "* difference between authorities significant after correction for multiple tests",
-                 fontsize=8, ha="left")
+        fig.text(
+            0.01, -0.02, "* difference between authorities significant after correction for multiple tests", fontsize=8, ha="left"
+        )
     return _save(fig, stem)
 
 
@@ -158,7 +165,9 @@ def participants_by_role_figure(participants: pd.DataFrame, stem: Path) -> list[
     bottom = np.zeros(len(roles))
     for k, m in enumerate(methods):
         vals = counts[m].to_numpy(dtype=float)
-        ax.bar(range(len(roles)), vals, 0.6, bottom=bottom, color=OKABE_ITO[k % len(OKABE_ITO)], label=method_label(m).capitalize())
+        ax.bar(
+            range(len(roles)), vals, 0.6, bottom=bottom, color=OKABE_ITO[k % len(OKABE_ITO)], label=method_label(m).capitalize()
+        )
         bottom += vals
     totals = data.groupby("role")["participant_id"].nunique().reindex(roles).fillna(0)
     for i, t in enumerate(totals):

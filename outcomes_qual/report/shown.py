@@ -94,16 +94,16 @@ def choose_shown(
             roles_here += [r for r in dict.fromkeys(q["role"]) if r not in roles_here]
             for rank in range(1, quotes_per_role + 1):
                 taken = {str(x["segment_id"]) for x in shown.quotes}
-                hits = []
+                hits: list[pd.Series] = []
                 for role in roles_here:
                     hit = q[(q["role"] == role) & (q["rank"] >= rank) & ~q["segment_id"].astype(str).isin(used | taken)]
                     if len(hit):
                         hits.append(hit.iloc[0])
                 if rank > 1:  # beyond each role's first quote the limit may bite: reviewed ones first
                     hits.sort(key=lambda x: not _is_reviewed(x))
-                for hit in hits:
+                for row in hits:
                     if rank == 1 or len(shown.quotes) < max_quotes:
-                        shown.quotes.append(hit)
+                        shown.quotes.append(row)
             shown.quotes.sort(key=lambda x: (roles_here.index(x["role"]), x["rank"]))
             used.update(str(x["segment_id"]) for x in shown.quotes)
         v = vignettes[(vignettes["code"] == theme) & ~vignettes["segment_id"].astype(str).isin(used)]
@@ -152,11 +152,15 @@ def theme_note(shown: ThemeQuotes) -> str:
     if r == n:
         return f"All {n} quotes shown under this theme{vig} come from codings a person made or accepted."
     if r == 0:
-        return (f"None of the {n} quotes shown under this theme{vig} comes from a coding a person made or accepted: "
-                "they are the automated coding's most confident suggestions that no one has reviewed yet.")
+        return (
+            f"None of the {n} quotes shown under this theme{vig} comes from a coding a person made or accepted: "
+            "they are the automated coding's most confident suggestions that no one has reviewed yet."
+        )
     reviewed = f"{r} {_verb(r)} from {'a coding' if r == 1 else 'codings'} a person made or accepted"
-    return (f"Of the {n} quotes shown under this theme{vig}, {reviewed} and {n - r} from the automated coding's "
-            "most confident suggestions that no one has reviewed yet.")
+    return (
+        f"Of the {n} quotes shown under this theme{vig}, {reviewed} and {n - r} from the automated coding's "
+        "most confident suggestions that no one has reviewed yet."
+    )
 
 
 def methods_note(shown: dict[str, ThemeQuotes]) -> str:
@@ -168,18 +172,25 @@ def methods_note(shown: dict[str, ThemeQuotes]) -> str:
     >>> methods_note({"time": ThemeQuotes([row, machine]), "partners": ThemeQuotes([row])}).split("; ")[1]
     'a case vignette is a turn whose strongest code is its theme. 2 of the 3 quotes shown come from reviewed codings.'
     """
-    rule = ("Quotes and case vignettes were drawn first from codings a person made or accepted, then from the "
-            "automated coding's most confident unreviewed suggestions, never from a rejected coding; a case vignette is "
-            "a turn whose strongest code is its theme.")
+    rule = (
+        "Quotes and case vignettes were drawn first from codings a person made or accepted, then from the "
+        "automated coding's most confident unreviewed suggestions, never from a rejected coding; a case vignette is "
+        "a turn whose strongest code is its theme."
+    )
     n = sum(s.n_shown for s in shown.values())
     r = sum(s.n_reviewed for s in shown.values())
     if not n:
         return rule
     if r == n:
-        count = f"All {n} quotes shown come from reviewed codings." if n > 1 else "The one quote shown comes from a reviewed coding."
+        count = (
+            f"All {n} quotes shown come from reviewed codings." if n > 1 else "The one quote shown comes from a reviewed coding."
+        )
     elif r == 0:
-        count = f"None of the {n} quotes shown comes from a reviewed coding." if n > 1 else \
-            "The one quote shown comes from an unreviewed suggestion."
+        count = (
+            f"None of the {n} quotes shown comes from a reviewed coding."
+            if n > 1
+            else "The one quote shown comes from an unreviewed suggestion."
+        )
     else:
         count = f"{r} of the {n} quotes shown {_verb(r)} from {'a reviewed coding' if r == 1 else 'reviewed codings'}."
     return f"{rule} {count}"

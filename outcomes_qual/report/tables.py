@@ -156,6 +156,6 @@ def build_tables(corpus, codings: pd.DataFrame, codebook, *, k: int = 3, topics=
             frame = tables[name]
             if "segment_id" in frame.columns and "question" not in frame.columns:
                 frame = frame.copy()
-                frame.insert(frame.columns.get_loc("segment_id") + 1, "question", frame["segment_id"].map(question_of))
+                frame.insert(list(frame.columns).index("segment_id") + 1, "question", frame["segment_id"].map(question_of))
                 tables[name] = frame
     return {name: _drop_private(frame) for name, frame in tables.items()}
