@@ -24,8 +24,25 @@ logger = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"'”’)]*|$)\s*")
 _ROLE_WORDS = {
-    "practitioner", "senior", "manager", "mentor", "facilitator", "interviewer", "moderator", "speaker",
-    "participant", "other", "unknown", "social", "worker", "team", "leader", "p", "f", "m", "s",
+    "practitioner",
+    "senior",
+    "manager",
+    "mentor",
+    "facilitator",
+    "interviewer",
+    "moderator",
+    "speaker",
+    "participant",
+    "other",
+    "unknown",
+    "social",
+    "worker",
+    "team",
+    "leader",
+    "p",
+    "f",
+    "m",
+    "s",
 }
 
 #: Preferred quote length (characters) for scoring; quotes outside [min_chars, max_chars] are trimmed or skipped.
@@ -239,9 +256,9 @@ def exemplar_quotes(
     names = personal_names(pd.concat([seg.get("speaker", pd.Series(dtype=object))])) if redact_names else []
     seg = analysed(seg, include_facilitator=include_facilitator, roles=roles)
     cod = codings.copy()
-    evidence = {}
+    evidence: dict[str, list[str]] = {}
     if "evidence" in cod:
-        for sid, ev in zip(cod["segment_id"], cod["evidence"]):
+        for sid, ev in zip(cod["segment_id"], cod["evidence"], strict=True):
             if isinstance(ev, str) and ev:
                 evidence.setdefault(sid, []).extend(t.strip() for t in re.split(r"[;,|]", ev) if t.strip())
     pairs = coded_pairs(seg, cod, level=level, coder=coder)
@@ -261,7 +278,8 @@ def exemplar_quotes(
         long_enough = group[group["clean_len"] >= min_chars]
         cand = (long_enough if len(long_enough) else group[group["clean_len"] >= 15]).copy()
         cand = cand.sort_values(["score", "segment_id"], ascending=[False, True])
-        chosen, seen_people, seen_tr = [], set(), set()
+        chosen: list[dict] = []
+        seen_people, seen_tr = set(), set()
         pool = cand.to_dict("records")
         while pool and len(chosen) < k:
             best = max(
@@ -295,6 +313,7 @@ def exemplar_quotes(
         code_rank = {c: i for i, c in enumerate(order_codes(out["code"], codebook))}
         role_rank = {r: i for i, r in enumerate(order_roles(out["role"], role_ranks(seg)))}
         out = out.sort_values(
-            ["code", "role", "rank"], key=lambda s: s.map(code_rank) if s.name == "code" else s.map(role_rank) if s.name == "role" else s
+            ["code", "role", "rank"],
+            key=lambda s: s.map(code_rank) if s.name == "code" else s.map(role_rank) if s.name == "role" else s,
         ).reset_index(drop=True)
     return out
