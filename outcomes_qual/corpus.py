@@ -95,7 +95,7 @@ class Corpus:
         authority: str | None = None,
         department: str | None = None,
     ) -> "Corpus":
-        """Build a one-transcript corpus from ``(speaker, role, text)`` turns.
+        r"""Build a one-transcript corpus from ``(speaker, role, text)`` turns.
 
         The plain text is the turns' texts joined by newlines. Handy for tests
         and notebooks; readers build corpora from files.
@@ -104,9 +104,10 @@ class Corpus:
         --------
         >>> c = Corpus.from_turns("t", [("A", "manager", "Hello."), ("B", "senior", "Hi.")])
         >>> c.texts["t"]
-        'Hello.\\nHi.'
+        'Hello.\nHi.'
         """
-        parts, rows, pos = [], [], 0
+        parts: list[str] = []
+        rows, pos = [], 0
         for i, (speaker, role, text) in enumerate(turns, start=1):
             if parts:
                 pos += 1
@@ -244,10 +245,10 @@ class Corpus:
         schema.check_columns(self.segments, schema.SEGMENT_COLUMNS, name="segments")
         schema.check_columns(self.transcripts, schema.TRANSCRIPT_COLUMNS, name="transcripts")
         schema.check_columns(self.participants, schema.PARTICIPANT_COLUMNS, name="participants")
-        for row in self.segments.itertuples(index=False):
-            text = self.texts[row.transcript_id]
-            got = text[int(row.start_char) : int(row.end_char)]
-            assert got == row.text, f"{row.segment_id}: offsets give {got!r}, text is {row.text!r}"
+        offsets = self.segments[["segment_id", "transcript_id", "start_char", "end_char", "text"]]
+        for sid, tid, start, end, seg_text in offsets.itertuples(index=False, name=None):
+            got = self.texts[tid][int(start) : int(end)]
+            assert got == seg_text, f"{sid}: offsets give {got!r}, text is {seg_text!r}"
         ids = self.segments["segment_id"]
         assert ids.is_unique, f"segment_id not unique: {ids[ids.duplicated()].tolist()[:5]}"
 

@@ -110,8 +110,7 @@ def run_demo(
     if topics:
         from .topics import find_topics
 
-        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed,
-                             backend="light" if light else "auto")
+        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed, backend="light" if light else "auto")
     paths = write_report(corpus, codings, codebook, out, topics=result, coding_method=method, seed=seed, progress=False)
     paths["project"] = write_project(out / "study.sqlite", corpus, codebook, codings)
     from .report.checks import check_no_names
@@ -120,9 +119,16 @@ def run_demo(
     return {"corpus": corpus, "codings": codings, "topics": result, "paths": paths}
 
 
-def run_consultation_demo(out: Path, *, topics: bool = True, method: str = "ensemble",
-                          export: Path = SAMPLE / "consultation_sample.csv", codebook_path: Path = CODEBOOK,
-                          seed: int = 0, light: bool = False) -> dict:
+def run_consultation_demo(
+    out: Path,
+    *,
+    topics: bool = True,
+    method: str = "ensemble",
+    export: Path = SAMPLE / "consultation_sample.csv",
+    codebook_path: Path = CODEBOOK,
+    seed: int = 0,
+    light: bool = False,
+) -> dict:
     """The consultation route on the sample export: read, code, find topics, write the consultation report.
 
     Returns a dict with the ``corpus``, ``codings``, ``counts``
@@ -143,8 +149,7 @@ def run_consultation_demo(out: Path, *, topics: bool = True, method: str = "ense
     if topics:
         from .topics import find_topics
 
-        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed,
-                             backend="light" if light else "auto")
+        result = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed, backend="light" if light else "auto")
     counts = consultation_counts(corpus, codings, codebook=codebook, seed=seed)
     paths = write_consultation_report(counts, codebook, out, topics=result, coding_method=method, seed=seed)
     return {"corpus": corpus, "codings": codings, "counts": counts, "paths": paths}
@@ -158,9 +163,12 @@ def consultation_lines(counts) -> list[str]:
     prof = tables["respondents_profile"]
     types = prof[prof["by"] == "respondent_type"]
     non = tables["nonresponse_by_question"]
-    lines = [f"respondents: {counts.n_respondents} (" + ", ".join(f"{r.label} {int(r.n)}" for r in types.itertuples()) + ")",
-             f"answers: {counts.n_answers} coded, {int(non['n_nonresponse'].sum())} empty or non-response, "
-             f"{len(non)} questions"]
+    lines = [
+        f"respondents: {counts.n_respondents} ("
+        + ", ".join(f"{label} {int(n)}" for label, n in types[["label", "n"]].itertuples(index=False, name=None))
+        + ")",
+        f"answers: {counts.n_answers} coded, {int(non['n_nonresponse'].sum())} empty or non-response, {len(non)} questions",
+    ]
     q = tables["question_by_theme"]
     tops = []
     for key in question_key_order(q["question"]):
@@ -191,22 +199,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m outcomes_qual.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
     parser.add_argument("--no-topics", dest="topics", action="store_false", help="skip topic modelling")
-    parser.add_argument("--method", default="ensemble", choices=("keyword", "semantic", "ensemble"),
-                        help="auto-coding method (default: ensemble)")
+    parser.add_argument(
+        "--method", default="ensemble", choices=("keyword", "semantic", "ensemble"), help="auto-coding method (default: ensemble)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed of coding and topic modelling (default 0)")
-    parser.add_argument("--light", action="store_true",
-                        help="use the light scikit-learn path (LSA, k-means) even with the embeddings extra")
-    parser.add_argument("--sample", default=str(SAMPLE), help="folder of transcripts with roster.csv and names.csv "
-                        "(default: the shipped transcripts_sample/)")
+    parser.add_argument(
+        "--light", action="store_true", help="use the light scikit-learn path (LSA, k-means) even with the embeddings extra"
+    )
+    parser.add_argument(
+        "--sample",
+        default=str(SAMPLE),
+        help="folder of transcripts with roster.csv and names.csv (default: the shipped transcripts_sample/)",
+    )
     parser.add_argument("--time", dest="show_time", action="store_true", help="print how long the run took")
-    parser.add_argument("--consultation", action="store_true",
-                        help="the consultation route: the sample consultation export and a consultation report")
+    parser.add_argument(
+        "--consultation",
+        action="store_true",
+        help="the consultation route: the sample consultation export and a consultation report",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     start = time.perf_counter()
     if args.consultation:
-        result = run_consultation_demo(Path(args.out), topics=args.topics, method=args.method, seed=args.seed,
-                                       light=args.light)
+        result = run_consultation_demo(Path(args.out), topics=args.topics, method=args.method, seed=args.seed, light=args.light)
         for line in consultation_lines(result["counts"]):
             print(line)
         paths = result["paths"]
@@ -216,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.show_time:
             print(f"done in {time.perf_counter() - start:.0f} s")
         return 0
-    result = run_demo(Path(args.out), topics=args.topics, method=args.method, sample=Path(args.sample), seed=args.seed,
-                      light=args.light)
+    result = run_demo(
+        Path(args.out), topics=args.topics, method=args.method, sample=Path(args.sample), seed=args.seed, light=args.light
+    )
     for line in summary_lines(result["corpus"], result["codings"], result["topics"]):
         print(line)
     paths = result["paths"]

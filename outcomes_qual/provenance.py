@@ -110,7 +110,7 @@ def run_settings(*, seed=None, coding_method: str | None = None, topics=None, ex
 
 
 def _torch_threads() -> int | None:
-    """torch's intra-op thread count when torch is already imported (never imports it)."""
+    """Torch's intra-op thread count when torch is already imported (never imports it)."""
     torch = sys.modules.get("torch")
     if torch is None:
         return None
@@ -129,9 +129,11 @@ def methods_paragraph(settings) -> str:
     >>> s = pd.DataFrame({"setting": ["seed", "topics_backend", "version_python", "version_numpy"],
     ...                   "value": ["0", "light", "3.11.9", "2.0.0"]})
     >>> methods_paragraph(s)
-    'Reproducibility: the analysis used random seed 0, topic backend light, with Python 3.11.9, numpy 2.0.0. The same transcripts, codebook, seed and versions give the same tables on the same machine (the run_settings table lists every setting); see the README on the spread between machines.'
+    'Reproducibility: the analysis used random seed 0, topic backend light, with Python 3.11.9, numpy 2.0.0. The same
+    transcripts, codebook, seed and versions give the same tables on the same machine (the run_settings table lists every
+    setting); see the README on the spread between machines.'
     """
-    values = dict(zip(settings["setting"].astype(str), settings["value"].astype(str)))
+    values = dict(zip(settings["setting"].astype(str), settings["value"].astype(str), strict=True))
     parts = [f"random seed {values.get('seed', 'not set')}"]
     if "coding_method" in values:
         parts.append(f"coding method {values['coding_method']}")
@@ -140,7 +142,9 @@ def methods_paragraph(settings) -> str:
     if "topics_backend" in values:
         parts.append(f"topic backend {values['topics_backend']}")
     versions = ", ".join(
-        f"{'Python' if k == 'version_python' else k[len('version_'):]} {v}" for k, v in values.items() if k.startswith("version_")
+        f"{'Python' if k == 'version_python' else k[len('version_') :]} {v}"
+        for k, v in values.items()
+        if k.startswith("version_")
     )
     return (
         f"Reproducibility: the analysis used {', '.join(parts)}, with {versions}. The same transcripts, codebook, "

@@ -78,12 +78,12 @@ __all__ = [
 
 
 def neutralise(value: Any) -> Any:
-    """``value`` made safe for a spreadsheet cell (text only; anything else is returned as is).
+    r"""``value`` made safe for a spreadsheet cell (text only; anything else is returned as is).
 
     Examples
     --------
-    >>> neutralise("+cmd|' /C calc'!A0"), neutralise("\\tx"), neutralise("plain")
-    ("'+cmd|' /C calc'!A0", "'\\tx", 'plain')
+    >>> neutralise("+cmd|' /C calc'!A0"), neutralise("\tx"), neutralise("plain")
+    ("'+cmd|' /C calc'!A0", "'\tx", 'plain')
     """
     if isinstance(value, str) and _NEEDS_ESCAPE.match(value):
         return "'" + value
@@ -140,9 +140,9 @@ def restore_frame(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path_or_buf, **kwargs):
-    """Write ``frame`` to CSV with every text cell neutralised.
+    r"""Write ``frame`` to CSV with every text cell neutralised.
 
-    ``index=False``, ``lineterminator="\\n"`` and UTF-8 are the defaults;
+    ``index=False``, ``lineterminator="\n"`` and UTF-8 are the defaults;
     other keyword arguments go to :meth:`pandas.DataFrame.to_csv`. Returns
     ``path_or_buf``.
     """

@@ -1,4 +1,4 @@
-"""Text normalisation shared by readers, the project file and REFI exchange.
+r"""Text normalisation shared by readers, the project file and REFI exchange.
 
 All character offsets in outcomes_qual index *normalised* text: Unicode NFC,
 LF line ends, no byte-order mark, counted in code points (Python ``str``
@@ -6,8 +6,8 @@ indices).
 
 Examples
 --------
->>> normalise_text("\\ufeffCaf\\u0065\\u0301\\r\\nok\\r")
-'Café\\nok\\n'
+>>> normalise_text("\ufeffCaf\u0065\u0301\r\nok\r")
+'Café\nok\n'
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import unicodedata
 
 
 def normalise_text(text: str) -> str:
-    """Return ``text`` as NFC with LF line ends and no leading BOM.
+    r"""Return ``text`` as NFC with LF line ends and no leading BOM.
 
     Parameters
     ----------
@@ -28,8 +28,8 @@ def normalise_text(text: str) -> str:
 
     Examples
     --------
-    >>> normalise_text("a\\r\\nb")
-    'a\\nb'
+    >>> normalise_text("a\r\nb")
+    'a\nb'
     """
     if text.startswith("\ufeff"):
         text = text[1:]

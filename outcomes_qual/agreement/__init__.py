@@ -1,5 +1,7 @@
-"""Inter-coder agreement: Cohen's kappa, Krippendorff's alpha, Gwet's AC1 per code, per turn or participant;
-validation of the auto-coder against a person's coded sample."""
+"""Inter-coder agreement, and validation of the auto-coder against a person's coded sample.
+
+Cohen's kappa, Krippendorff's alpha and Gwet's AC1 per code, per turn or participant.
+"""
 
 from .stats import cohen_kappa, gwet_ac1, krippendorff_alpha, percent_agreement, positive_agreement, prevalence
 from .tables import AGREEMENT_COLUMNS, DISAGREEMENT_COLUMNS, agreement, disagreements

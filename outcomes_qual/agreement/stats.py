@@ -34,7 +34,7 @@ def _as_matrix(ratings) -> np.ndarray:
 
 
 def _counts(r: np.ndarray, categories: Sequence[float]) -> np.ndarray:
-    """units x categories matrix of how many coders gave each category."""
+    """Units x categories matrix of how many coders gave each category."""
     if not len(categories):
         return np.zeros((r.shape[0], 0))
     return np.stack([(r == c).sum(axis=1) for c in categories], axis=1).astype(float)

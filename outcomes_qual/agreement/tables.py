@@ -94,8 +94,9 @@ def _coder_sets(frames: Sequence[pd.DataFrame], *, level: str) -> dict[str, set[
             raise InputError(f"{name}: expected a DataFrame of codings, got {type(frame).__name__}")
         missing = [c for c in ("segment_id", "code") if c not in frame.columns]
         if missing:
-            raise InputError(f"{name}: missing column(s) {missing}; expected at least segment_id, code and coder, "
-                             f"got {list(frame.columns)}")
+            raise InputError(
+                f"{name}: missing column(s) {missing}; expected at least segment_id, code and coder, got {list(frame.columns)}"
+            )
         if "status" in frame.columns:
             frame = frame[frame["status"].astype(object).fillna("") != "rejected"]
         frame = frame[frame["segment_id"].notna() & frame["code"].notna()]
@@ -103,8 +104,11 @@ def _coder_sets(frames: Sequence[pd.DataFrame], *, level: str) -> dict[str, set[
         if level == "theme":
             codes = codes.str.split("/").str[0]
         coders = frame["coder"].astype(str) if "coder" in frame.columns else pd.Series("", index=frame.index)
-        cleaned.append(pd.DataFrame({"segment_id": frame["segment_id"].astype(str).to_numpy(),
-                                     "code": codes.to_numpy(), "coder": coders.to_numpy()}))
+        cleaned.append(
+            pd.DataFrame(
+                {"segment_id": frame["segment_id"].astype(str).to_numpy(), "code": codes.to_numpy(), "coder": coders.to_numpy()}
+            )
+        )
     raters: dict[str, set[tuple[str, str]]] = {}
     if len(cleaned) == 1:
         frame = cleaned[0]
@@ -114,8 +118,8 @@ def _coder_sets(frames: Sequence[pd.DataFrame], *, level: str) -> dict[str, set[
                 f"agreement needs at least two coders; the codings name one coder only ({names or 'none'}): "
                 "pass a second codings table or a table whose coder column has several coders"
             )
-        for name, group in frame.groupby("coder", sort=True):
-            raters[name] = set(zip(group["segment_id"], group["code"]))
+        for coder, group in frame.groupby("coder", sort=True):
+            raters[str(coder)] = set(zip(group["segment_id"], group["code"], strict=True))
         return raters
     for i, frame in enumerate(cleaned, start=1):
         names = sorted(set(frame["coder"]) - {""})
@@ -123,7 +127,7 @@ def _coder_sets(frames: Sequence[pd.DataFrame], *, level: str) -> dict[str, set[
         base, k = name, 2
         while name in raters:
             name, k = f"{base}_{k}", k + 1
-        raters[name] = set(zip(frame["segment_id"], frame["code"]))
+        raters[name] = set(zip(frame["segment_id"], frame["code"], strict=True))
     return raters
 
 
@@ -145,8 +149,9 @@ def _units(segments: pd.DataFrame, unit: str, include_facilitator: bool) -> tupl
         raise InputError(f"segments: unit='participant' needs a participant_id column, got {list(segments.columns)}")
     people = seg["participant_id"]
     if people.isna().any():
-        logger.warning("segments: %d turn(s) have no participant_id and are left out of participant units",
-                       int(people.isna().sum()))
+        logger.warning(
+            "segments: %d turn(s) have no participant_id and are left out of participant units", int(people.isna().sum())
+        )
     keep = people.notna().to_numpy()
     return pd.Series(people[keep].astype(str).to_numpy(), index=ids[keep].to_numpy()), all_ids
 
@@ -158,13 +163,11 @@ def _check_overlap(raters, all_ids: set[str]) -> None:
     if n_coded and all(not ({sid for sid, _ in pairs} & all_ids) for pairs in raters.values()):
         example = sorted(set().union(*outside.values()))[:5]
         raise InputError(
-            f"none of the codings refer to a turn in segments (e.g. {example}); is it the segments table of the "
-            "same corpus?"
+            f"none of the codings refer to a turn in segments (e.g. {example}); is it the segments table of the same corpus?"
         )
     for name, ids in outside.items():
         if ids:
-            logger.info("codings of %r on %d turn(s) outside segments are left out (units come from segments)",
-                        name, len(ids))
+            logger.info("codings of %r on %d turn(s) outside segments are left out (units come from segments)", name, len(ids))
 
 
 def _matrices(raters, unit_of: pd.Series, all_ids: set[str], codes: Sequence[str] | None):
@@ -376,19 +379,21 @@ def disagreements(
         ca, cb = a.get(sid, set()), b.get(sid, set())
         if ca == cb:
             continue
-        rows.append({
-            "segment_id": sid,
-            "transcript_id": rec.get("transcript_id"),
-            "turn": rec.get("turn"),
-            "role": rec.get("role"),
-            "coder_a": name_a,
-            "coder_b": name_b,
-            "codes_a": "; ".join(sorted(ca)),
-            "codes_b": "; ".join(sorted(cb)),
-            "only_a": "; ".join(sorted(ca - cb)),
-            "only_b": "; ".join(sorted(cb - ca)),
-            "text": rec.get("text"),
-        })
+        rows.append(
+            {
+                "segment_id": sid,
+                "transcript_id": rec.get("transcript_id"),
+                "turn": rec.get("turn"),
+                "role": rec.get("role"),
+                "coder_a": name_a,
+                "coder_b": name_b,
+                "codes_a": "; ".join(sorted(ca)),
+                "codes_b": "; ".join(sorted(cb)),
+                "only_a": "; ".join(sorted(ca - cb)),
+                "only_b": "; ".join(sorted(cb - ca)),
+                "text": rec.get("text"),
+            }
+        )
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DISAGREEMENT_COLUMNS})
     return pd.DataFrame(rows, columns=list(DISAGREEMENT_COLUMNS))

@@ -164,8 +164,9 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
         raise InputError(f"codings: expected a DataFrame of codings, got {type(codings).__name__}")
     missing = [c for c in ("segment_id", "code", "coder") if c not in codings.columns]
     if missing:
-        raise InputError(f"codings: missing column(s) {missing}; expected at least segment_id, code and coder, "
-                         f"got {list(codings.columns)}")
+        raise InputError(
+            f"codings: missing column(s) {missing}; expected at least segment_id, code and coder, got {list(codings.columns)}"
+        )
     if level not in LEVELS:
         raise InputError(f"level: expected one of {list(LEVELS)}, got {level!r}")
     if str(machine) == str(against):
@@ -184,8 +185,7 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     reviewers = sorted(set(reviewer) - {""})
     if str(against) not in known and str(against) not in reviewers:
         also = f"; reviewers: {reviewers}" if reviewers else ""
-        raise InputError(f"against: no codings by {against!r}, nor any reviewed by them; coders in the codings: "
-                         f"{known}{also}")
+        raise InputError(f"against: no codings by {against!r}, nor any reviewed by them; coders in the codings: {known}{also}")
     is_machine = (coder == str(machine)).to_numpy()
     is_human = (coder == str(against)).to_numpy()
     reviewed = (reviewer == str(against)).to_numpy() & ~is_human
@@ -194,7 +194,7 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     pending = is_machine & (status == "suggested").to_numpy()
     # a theme the person rejected on a turn (their own coding or a reviewed one): "no" to it and its sub-codes
     raw = frame["code"].astype(str)
-    theme_no = ((reviewed | is_human) & (status == "rejected").to_numpy() & ~raw.str.contains("/").to_numpy())
+    theme_no = (reviewed | is_human) & (status == "rejected").to_numpy() & ~raw.str.contains("/").to_numpy()
 
     if units is not None:
         if isinstance(units, (str, bytes)):
@@ -217,17 +217,17 @@ def _prepare(codings, *, machine, against, units, segments, level, codes, includ
     human_mask = own | (accepted if include_reviews else False)
     machine_sets: dict[str, set[str]] = {u: set() for u in unit_ids}
     human_sets: dict[str, set[str]] = {u: set() for u in unit_ids}
-    for s, c in zip(sid[is_machine], code[is_machine]):
+    for s, c in zip(sid[is_machine], code[is_machine], strict=True):
         if s in unit_set:
             machine_sets[s].add(c)
-    for s, c in zip(sid[human_mask], code[human_mask]):
+    for s, c in zip(sid[human_mask], code[human_mask], strict=True):
         if s in unit_set:
             human_sets[s].add(c)
     undecided: dict[str, set[str]] = {u: set() for u in unit_ids}
     if include_reviews:
         reviewed_turns = set(sid[reviewed]) & unit_set
-        rejected_themes = {(s, c) for s, c in zip(sid[theme_no], raw[theme_no])}
-        for s, c, r in zip(sid[pending], code[pending], raw[pending]):
+        rejected_themes = {(s, c) for s, c in zip(sid[theme_no], raw[theme_no], strict=True)}
+        for s, c, r in zip(sid[pending], code[pending], raw[pending], strict=True):
             if s in reviewed_turns and c not in human_sets[s] and (s, r.split("/")[0]) not in rejected_themes:
                 undecided[s].add(c)
     outside = set(sid[is_human]) - unit_set
@@ -325,7 +325,7 @@ def _bootstrap(m: np.ndarray, h: np.ndarray, d: np.ndarray, rows: list[dict], n_
 
 
 def _indicators(unit_ids, machine_sets, human_sets, code_list, undecided) -> tuple[np.ndarray, ...]:
-    """codes x units: machine gave it, person gave it, the decision is made (not left pending)."""
+    """Codes x units: machine gave it, person gave it, the decision is made (not left pending)."""
     shape = (len(code_list), len(unit_ids))
     m = np.array([[c in machine_sets[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(shape)
     h = np.array([[c in human_sets[u] for u in unit_ids] for c in code_list], dtype=bool).reshape(shape)
@@ -412,8 +412,16 @@ def validate(
     True
     """
     unit_ids, machine_sets, human_sets, code_list, undecided = _prepare(
-        codings, machine=machine, against=against, units=units, segments=segments, level=level, codes=codes,
-        include_reviews=include_reviews, include_facilitator=include_facilitator)
+        codings,
+        machine=machine,
+        against=against,
+        units=units,
+        segments=segments,
+        level=level,
+        codes=codes,
+        include_reviews=include_reviews,
+        include_facilitator=include_facilitator,
+    )
     m, h, d = _indicators(unit_ids, machine_sets, human_sets, code_list, undecided)
     rows = [_row(c, m[k], h[k], d[k]) for k, c in enumerate(code_list)]
     rows.append(_row("all", m, h, d))
@@ -457,15 +465,32 @@ def validation_units(
     [['a', 'time', 'partners', 'time', 'partners', '', False], ['b', '', 'time', '', 'time', '', False]]
     """
     unit_ids, machine_sets, human_sets, code_list, undecided = _prepare(
-        codings, machine=machine, against=against, units=units, segments=segments, level=level, codes=codes,
-        include_reviews=include_reviews, include_facilitator=include_facilitator)
+        codings,
+        machine=machine,
+        against=against,
+        units=units,
+        segments=segments,
+        level=level,
+        codes=codes,
+        include_reviews=include_reviews,
+        include_facilitator=include_facilitator,
+    )
     keep = set(code_list)
     rows = []
     for u in unit_ids:
         open_ = undecided[u] & keep
         mset, hset = (machine_sets[u] & keep) - open_, (human_sets[u] & keep) - open_
-        rows.append((u, "; ".join(sorted(mset)), "; ".join(sorted(hset)), "; ".join(sorted(mset - hset)),
-                     "; ".join(sorted(hset - mset)), "; ".join(sorted(open_)), mset == hset))
+        rows.append(
+            (
+                u,
+                "; ".join(sorted(mset)),
+                "; ".join(sorted(hset)),
+                "; ".join(sorted(mset - hset)),
+                "; ".join(sorted(hset - mset)),
+                "; ".join(sorted(open_)),
+                mset == hset,
+            )
+        )
     frame = pd.DataFrame.from_records(rows, columns=list(VALIDATION_UNIT_COLUMNS))
     frame["agree"] = frame["agree"].astype(bool)
     return frame
@@ -518,8 +543,16 @@ def confusion_counts(
     [['partners', 'time', 1], ['time', 'none', 1]]
     """
     unit_ids, machine_sets, human_sets, code_list, undecided = _prepare(
-        codings, machine=machine, against=against, units=units, segments=segments, level=level, codes=codes,
-        include_reviews=include_reviews, include_facilitator=include_facilitator)
+        codings,
+        machine=machine,
+        against=against,
+        units=units,
+        segments=segments,
+        level=level,
+        codes=codes,
+        include_reviews=include_reviews,
+        include_facilitator=include_facilitator,
+    )
     keep = set(code_list)
     counts: dict[tuple[str, str], int] = {}
     for u in unit_ids:
@@ -542,8 +575,7 @@ def confusion_matrix(table: pd.DataFrame, codes: Sequence[str] | None = None) ->
     >>> confusion_matrix(long).values.tolist()
     [[0, 2], [1, 0]]
     """
-    labels = list(codes) if codes is not None else sorted(
-        (set(table["human_code"]) | set(table["machine_code"])) - {NONE_LABEL})
+    labels = list(codes) if codes is not None else sorted((set(table["human_code"]) | set(table["machine_code"])) - {NONE_LABEL})
     labels = [*labels, NONE_LABEL]
     mat = table.pivot_table(index="human_code", columns="machine_code", values="n_units", aggfunc="sum", fill_value=0)
     mat = mat.reindex(index=labels, columns=labels, fill_value=0).astype(int)
@@ -592,22 +624,34 @@ def review_agreement(
     """
     from .tables import AGREEMENT_COLUMNS
 
-    table = validate(codings, machine=machine, against=against, level=level, codes=codes, n_boot=n_bootstrap,
-                     random_state=random_state)
+    table = validate(
+        codings, machine=machine, against=against, level=level, codes=codes, n_boot=n_bootstrap, random_state=random_state
+    )
     rows = []
     for r in table.to_dict("records"):
         n, both = r["n_units"], r["n_both"]
         either = r["n_machine"] + r["n_human"]
-        rows.append({
-            "code": r["code"], "unit": "segment", "n_units": n,
-            "percent_agreement": r["percent_agreement"], "cohen_kappa": r["cohen_kappa"],
-            "krippendorff_alpha": r["krippendorff_alpha"], "gwet_ac1": r["gwet_ac1"],
-            "prevalence": either / (2 * n) if n else np.nan, "positive_agreement": r["f1"],
-            "n_coded": either - both, "n_coders": 2, "coders": f"{machine}, {against}",
-            "cohen_kappa_ci_low": r["cohen_kappa_ci_low"], "cohen_kappa_ci_high": r["cohen_kappa_ci_high"],
-            "krippendorff_alpha_ci_low": r["krippendorff_alpha_ci_low"],
-            "krippendorff_alpha_ci_high": r["krippendorff_alpha_ci_high"],
-            "note": "; ".join(x for x in (r["note"], f"{r['n_undecided']} undecided (pending) left out"
-                                          if r["n_undecided"] else "") if x),
-        })
+        rows.append(
+            {
+                "code": r["code"],
+                "unit": "segment",
+                "n_units": n,
+                "percent_agreement": r["percent_agreement"],
+                "cohen_kappa": r["cohen_kappa"],
+                "krippendorff_alpha": r["krippendorff_alpha"],
+                "gwet_ac1": r["gwet_ac1"],
+                "prevalence": either / (2 * n) if n else np.nan,
+                "positive_agreement": r["f1"],
+                "n_coded": either - both,
+                "n_coders": 2,
+                "coders": f"{machine}, {against}",
+                "cohen_kappa_ci_low": r["cohen_kappa_ci_low"],
+                "cohen_kappa_ci_high": r["cohen_kappa_ci_high"],
+                "krippendorff_alpha_ci_low": r["krippendorff_alpha_ci_low"],
+                "krippendorff_alpha_ci_high": r["krippendorff_alpha_ci_high"],
+                "note": "; ".join(
+                    x for x in (r["note"], f"{r['n_undecided']} undecided (pending) left out" if r["n_undecided"] else "") if x
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))

@@ -26,6 +26,7 @@ from ._columns import (
     ROLE_THEME_TEST_COLUMNS,
     THEME_SUMMARY_COLUMNS,
 )
+from ._common import is_study_group, order_roles, role_label, role_ranks, wilson_interval
 from .authorities import authority_comparison
 from .cooccurrence import theme_cooccurrence
 from .participants import participant_breakdown
@@ -33,7 +34,6 @@ from .quotes import attribution, authority_aliases, exemplar_quotes, trim_quote
 from .role_theme import role_by_theme, role_theme_matrix, role_theme_test
 from .stats import ContingencyTest, adjust_pvalues, contingency_test
 from .summary import theme_summary
-from ._common import is_study_group, order_roles, role_label, role_ranks, wilson_interval
 
 __all__ = [
     "AUTHORITY_COLUMNS",

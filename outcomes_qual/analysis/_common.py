@@ -135,7 +135,7 @@ def role_heading(role: str) -> str:
 
 
 def role_count(n: int, role: str) -> str:
-    """"3 seniors", "1 senior", "3 in the R1 faculty group" (running text).
+    """Count a role in running text: "3 seniors", "1 senior", "3 in the R1 faculty group".
 
     Examples
     --------
@@ -250,7 +250,7 @@ def coded_pairs(
         cod = themes
     else:
         cod = pd.concat([cod, themes], ignore_index=True)
-    cod = cod.groupby(["segment_id", "code"], as_index=False, sort=False)["confidence"].max()
+    cod = cod.groupby(["segment_id", "code"], sort=False)["confidence"].max().reset_index()
     out = cod.merge(seg, on="segment_id", how="inner")
     return out.reset_index(drop=True)
 
@@ -277,8 +277,10 @@ def order_roles(roles, ranks: dict | None = None) -> list[str]:
     roles = list(dict.fromkeys(str(r) for r in roles))
     ranks = ranks or {}
     first = [r for r in schema.ROLES if r in roles and r not in _LAST_ROLES]
-    groups = sorted((r for r in roles if r not in schema.ROLES),
-                    key=lambda r: (0, float(ranks[r]), "") if _rank_ok(ranks.get(r)) else (1, 0.0, _natural(r)))
+    groups = sorted(
+        (r for r in roles if r not in schema.ROLES),
+        key=lambda r: (0, float(ranks[r]), "") if _rank_ok(ranks.get(r)) else (1, 0.0, _natural(r)),
+    )
     return first + groups + [r for r in _LAST_ROLES if r in roles]
 
 

@@ -101,8 +101,13 @@ def authority_comparison(
         for i, a in enumerate(authorities):
             rows.append(
                 {
-                    "code": code, "authority": a, "n": int(n[i]), "base": int(b[i]),
-                    "share": n[i] / b[i] if b[i] else np.nan, "ci_low": float(lo[i]), "ci_high": float(hi[i]),
+                    "code": code,
+                    "authority": a,
+                    "n": int(n[i]),
+                    "base": int(b[i]),
+                    "share": n[i] / b[i] if b[i] else np.nan,
+                    "ci_low": float(lo[i]),
+                    "ci_high": float(hi[i]),
                 }
             )
     out = pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""Consultation analysis: who responded, themes per question and respondent type, non-response.
+r"""Consultation analysis: who responded, themes per question and respondent type, non-response.
 
 A consultation corpus (:func:`outcomes_qual.ingest.read_consultation`) has one
 segment per answer (respondent x question) with a ``question`` column; its
@@ -24,9 +24,9 @@ Examples
 --------
 >>> from outcomes_qual.ingest.consultation import parse_consultation_csv
 >>> corpus = parse_consultation_csv(
-...     "respondent_id,respondent_type,authority,Q1. What works?,Q2. What gets in the way?\\n"
-...     "r1,Individual,Glanafon,Being asked what matters to me.,The forms.\\n"
-...     "r2,Unpaid carer,Strathlinn,Short breaks.,N/A\\n", "nc")
+...     "respondent_id,respondent_type,authority,Q1. What works?,Q2. What gets in the way?\n"
+...     "r1,Individual,Glanafon,Being asked what matters to me.,The forms.\n"
+...     "r2,Unpaid carer,Strathlinn,Short breaks.,N/A\n", "nc")
 >>> codings = pd.DataFrame({"segment_id": ["r1:q1", "r1:q2", "r2:q1"],
 ...                         "code": ["culture_shift", "systems_barriers", "time"]})
 >>> tables = consultation_tables(consultation_counts(corpus, codings))
@@ -76,16 +76,28 @@ TYPE_THEME_COLUMNS: tuple[str, ...] = ("respondent_type", "label", "code", "n", 
 PROFILE_COLUMNS: tuple[str, ...] = ("by", "value", "label", "n", "share")
 
 #: Columns of a comparison (authority or region) table.
-COMPARISON_COLUMNS: tuple[str, ...] = ("code", "group", "n", "base", "share", "ci_low", "ci_high", "test", "statistic",
-                                       "p_value", "p_adjusted", "significant")
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "code",
+    "group",
+    "n",
+    "base",
+    "share",
+    "ci_low",
+    "ci_high",
+    "test",
+    "statistic",
+    "p_value",
+    "p_adjusted",
+    "significant",
+)
 
 #: Columns of quote candidates.
-QUOTE_CANDIDATE_COLUMNS: tuple[str, ...] = ("question", "code", "role", "key", "segment_id", "text", "confidence",
-                                            "reviewed")
+QUOTE_CANDIDATE_COLUMNS: tuple[str, ...] = ("question", "code", "role", "key", "segment_id", "text", "confidence", "reviewed")
 
 #: Words in a respondent type (or an organisation field) that mean the response came from an organisation.
-_ORGANISATION_WORDS = re.compile(r"organi[sz]ation|association|charity|council|forum|network|partnership|group|body|trust",
-                                 re.IGNORECASE)
+_ORGANISATION_WORDS = re.compile(
+    r"organi[sz]ation|association|charity|council|forum|network|partnership|group|body|trust", re.IGNORECASE
+)
 
 #: Label of a respondent type that was not given.
 UNKNOWN_TYPE_LABEL = "Type not given"
@@ -160,7 +172,9 @@ def question_key_order(keys) -> list[str]:
     >>> question_key_order(["q10", "q2", "q1"])
     ['q1', 'q2', 'q10']
     """
-    return sorted(dict.fromkeys(str(k) for k in keys), key=lambda k: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", k)])
+    return sorted(
+        dict.fromkeys(str(k) for k in keys), key=lambda k: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", k)]
+    )
 
 
 def question_wording(paths) -> dict[str, str]:
@@ -271,7 +285,7 @@ def type_labels(profile: pd.DataFrame) -> dict[str, str]:
     rows = profile[profile["by"] == "type_label"]
     out: dict[str, str] = {}
     best: dict[str, int] = {}
-    for value, n in sorted(zip(rows["value"], rows["n"]), key=lambda x: (-int(x[1]), str(x[0]))):
+    for value, n in sorted(zip(rows["value"], rows["n"], strict=True), key=lambda x: (-int(x[1]), str(x[0]))):
         key, _, raw = str(value).partition("|")
         if raw and best.get(key, -1) < int(n):
             out[key], best[key] = raw, int(n)
@@ -303,8 +317,10 @@ def seeded_key(segment_ids, seed: int = 0) -> np.ndarray:
     (True, True)
     """
     salt = str(int(seed)).encode()
-    return np.array([int.from_bytes(hashlib.blake2b(str(s).encode(), digest_size=8, key=salt).digest(), "big") >> 1
-                     for s in segment_ids], dtype=np.int64)
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(str(s).encode(), digest_size=8, key=salt).digest(), "big") >> 1 for s in segment_ids],
+        dtype=np.int64,
+    )
 
 
 def best_theme(codings: pd.DataFrame, theme_order=None) -> pd.Series:
@@ -327,18 +343,32 @@ def best_theme(codings: pd.DataFrame, theme_order=None) -> pd.Series:
     theme = cod["code"].astype(str).str.split("/", n=1).str[0]
     conf = pd.to_numeric(cod["confidence"], errors="coerce").fillna(0.5) if "confidence" in cod else 0.5
     order = {t: i for i, t in enumerate(theme_order or [])}
-    frame = pd.DataFrame({"segment_id": cod["segment_id"].astype(str).to_numpy(), "theme": theme.to_numpy(),
-                          "conf": np.asarray(conf, dtype=float) if not np.isscalar(conf) else conf,
-                          "reviewed": (cod["reviewed"] if "reviewed" in cod else is_reviewed(cod)).astype(bool).to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "segment_id": cod["segment_id"].astype(str).to_numpy(),
+            "theme": theme.to_numpy(),
+            "conf": np.asarray(conf, dtype=float) if not np.isscalar(conf) else conf,
+            "reviewed": (cod["reviewed"] if "reviewed" in cod else is_reviewed(cod)).astype(bool).to_numpy(),
+        }
+    )
     frame["rank"] = frame["theme"].map(lambda t: order.get(t, len(order)))
-    frame = frame.sort_values(["segment_id", "reviewed", "conf", "rank", "theme"],
-                              ascending=[True, False, False, True, True], kind="stable")
+    frame = frame.sort_values(
+        ["segment_id", "reviewed", "conf", "rank", "theme"], ascending=[True, False, False, True, True], kind="stable"
+    )
     first = frame.drop_duplicates("segment_id")
     return pd.Series(first["theme"].to_numpy(), index=first["segment_id"].to_numpy(), dtype=object)
 
 
-def quote_candidates(segments: pd.DataFrame, codings: pd.DataFrame, *, k: int = 3, seed: int = 0, theme_order=None,
-                     min_chars: int = 60, max_chars: int = 600) -> pd.DataFrame:
+def quote_candidates(
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    *,
+    k: int = 3,
+    seed: int = 0,
+    theme_order=None,
+    min_chars: int = 60,
+    max_chars: int = 600,
+) -> pd.DataFrame:
     """The ``k`` quote candidates per (question, theme, respondent type) of one partition (or all answers).
 
     An answer is a candidate for the theme of its best code (:func:`best_theme`)
@@ -361,29 +391,34 @@ def quote_candidates(segments: pd.DataFrame, codings: pd.DataFrame, *, k: int = 
     if not len(seg):
         return _no_candidates()
     sid = seg["segment_id"].astype(str)
-    per = (codings.assign(segment_id=codings["segment_id"].astype(str),
-                          theme=codings["code"].astype(str).str.split("/", n=1).str[0],
-                          conf=pd.to_numeric(codings.get("confidence", pd.Series(np.nan, index=codings.index)),
-                                             errors="coerce"))
-           .groupby(["segment_id", "theme"]).agg(conf=("conf", "max"), reviewed=("reviewed", "max")))
+    per = (
+        codings.assign(
+            segment_id=codings["segment_id"].astype(str),
+            theme=codings["code"].astype(str).str.split("/", n=1).str[0],
+            conf=pd.to_numeric(codings.get("confidence", pd.Series(np.nan, index=codings.index)), errors="coerce"),
+        )
+        .groupby(["segment_id", "theme"])
+        .agg(conf=("conf", "max"), reviewed=("reviewed", "max"))
+    )
     conf, reviewed = per["conf"], per["reviewed"]
     themes = sid.map(best).to_numpy()
-    out = pd.DataFrame({
-        "question": seg["question"].astype(str).to_numpy(),
-        "code": themes,
-        "role": _clean_values(seg["role"], "unknown").to_numpy(),
-        "key": seeded_key(sid, seed),
-        "segment_id": sid.to_numpy(),
-        "text": text.loc[seg.index].to_numpy(),
-        "confidence": [float(conf.get((s, t), np.nan)) for s, t in zip(sid, themes, strict=True)],
-        "reviewed": [bool(reviewed.get((s, t), False)) for s, t in zip(sid, themes, strict=True)],
-    })
+    out = pd.DataFrame(
+        {
+            "question": seg["question"].astype(str).to_numpy(),
+            "code": themes,
+            "role": _clean_values(seg["role"], "unknown").to_numpy(),
+            "key": seeded_key(sid, seed),
+            "segment_id": sid.to_numpy(),
+            "text": text.loc[seg.index].to_numpy(),
+            "confidence": [float(conf.get((s, t), np.nan)) for s, t in zip(sid, themes, strict=True)],
+            "reviewed": [bool(reviewed.get((s, t), False)) for s, t in zip(sid, themes, strict=True)],
+        }
+    )
     return top_candidates(out, k)
 
 
 def _no_candidates() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(QUOTE_CANDIDATE_COLUMNS)).astype({"key": "int64", "confidence": float,
-                                                                        "reviewed": bool})
+    return pd.DataFrame(columns=list(QUOTE_CANDIDATE_COLUMNS)).astype({"key": "int64", "confidence": float, "reviewed": bool})
 
 
 def rank_candidates(candidates: pd.DataFrame, by=("question", "code", "role")) -> pd.DataFrame:
@@ -411,13 +446,16 @@ def consultation_counts(corpus, codings: pd.DataFrame, *, codebook=None, k: int 
     from ..ingest.consultation import nonresponse_by_question
 
     if not is_consultation(corpus):
-        raise ValueError("corpus: expected a consultation corpus (segments with a 'question' column, as "
-                         "read_consultation gives), got segments without one")
+        raise ValueError(
+            "corpus: expected a consultation corpus (segments with a 'question' column, as "
+            "read_consultation gives), got segments without one"
+        )
     seg = corpus.segment_context()
     for col in ("region",):
         if col not in seg and col in corpus.participants:
-            seg[col] = seg["participant_id"].map(corpus.participants.drop_duplicates("participant_id")
-                                                 .set_index("participant_id")[col])
+            seg[col] = seg["participant_id"].map(
+                corpus.participants.drop_duplicates("participant_id").set_index("participant_id")[col]
+            )
     groups = {}
     for name, (by, unit) in GROUP_TABLES.items():
         if by not in seg:
@@ -429,16 +467,28 @@ def consultation_counts(corpus, codings: pd.DataFrame, *, codebook=None, k: int 
     quotes = quote_candidates(seg, codings, k=k, seed=seed, theme_order=theme_order)
     resp = corpus.participants.copy()
     profile = profile_counts(resp)
-    orgs = sorted({str(o).strip() for o in resp.get("organisation", pd.Series(dtype=object)).dropna()
-                   if str(o).strip().lower() not in _UNKNOWN})
+    orgs = sorted(
+        {
+            str(o).strip()
+            for o in resp.get("organisation", pd.Series(dtype=object)).dropna()
+            if str(o).strip().lower() not in _UNKNOWN
+        }
+    )
     wording = question_wording(corpus.transcripts.get("source_path", pd.Series(dtype=object)).tolist())
     return ConsultationCounts(
-        groups=groups, profile=profile, type_labels=type_labels(profile),
-        nonresponse=nonresponse_by_question(corpus), quotes=quotes, question_text=wording, organisations=orgs,
-        n_respondents=len(corpus.participants), n_answers=len(corpus.segments),
+        groups=groups,
+        profile=profile,
+        type_labels=type_labels(profile),
+        nonresponse=nonresponse_by_question(corpus),
+        quotes=quotes,
+        question_text=wording,
+        organisations=orgs,
+        n_respondents=len(corpus.participants),
+        n_answers=len(corpus.segments),
         coders=sorted(set(codings["coder"].dropna().astype(str))) if "coder" in codings else [],
         methods=sorted(set(codings["method"].dropna().astype(str))) if "method" in codings else [],
-        n_codings=len(codings), n_coded=int(codings["segment_id"].nunique()),
+        n_codings=len(codings),
+        n_coded=int(codings["segment_id"].nunique()),
     )
 
 
@@ -453,8 +503,7 @@ def _with_interval(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
     return frame
 
 
-def group_theme_test(table: pd.DataFrame, *, by: str = "role", alpha: float = 0.05, min_expected: float = 5.0,
-                     random_state=0):
+def group_theme_test(table: pd.DataFrame, *, by: str = "role", alpha: float = 0.05, min_expected: float = 5.0, random_state=0):
     """The theme x group test of :func:`outcomes_qual.analysis.role_theme_test`, from a counts table alone.
 
     Returns the :class:`~outcomes_qual.analysis.ContingencyTest` with ``cells``
@@ -474,16 +523,32 @@ def group_theme_test(table: pd.DataFrame, *, by: str = "role", alpha: float = 0.
         for g in res.observed.columns:
             adj = float(res.adjusted_residuals.loc[code, g])
             direction = "over" if adj > crit else "under" if adj < -crit else ""
-            rows.append({"code": code, "role": g, "observed": int(res.observed.loc[code, g]),
-                         "expected": float(res.expected.loc[code, g]), "residual": float(res.residuals.loc[code, g]),
-                         "adjusted_residual": adj, "direction": direction if np.isfinite(adj) else ""})
+            rows.append(
+                {
+                    "code": code,
+                    "role": g,
+                    "observed": int(res.observed.loc[code, g]),
+                    "expected": float(res.expected.loc[code, g]),
+                    "residual": float(res.residuals.loc[code, g]),
+                    "adjusted_residual": adj,
+                    "direction": direction if np.isfinite(adj) else "",
+                }
+            )
     cells = pd.DataFrame(rows, columns=list(ROLE_THEME_TEST_COLUMNS))
     res.cells = cells.rename(columns={"role": by}) if by != "role" else cells
     return res
 
 
-def comparison(table: pd.DataFrame, *, by: str, confidence: float = 0.95, correction: str = "holm", alpha: float = 0.05,
-               min_expected: float = 5.0, random_state=0) -> pd.DataFrame:
+def comparison(
+    table: pd.DataFrame,
+    *,
+    by: str,
+    confidence: float = 0.95,
+    correction: str = "holm",
+    alpha: float = 0.05,
+    min_expected: float = 5.0,
+    random_state=0,
+) -> pd.DataFrame:
     """Share of each group's respondents raising each theme, one test per theme, corrected (from counts).
 
     The same values as :func:`outcomes_qual.analysis.authority_comparison`
@@ -501,13 +566,29 @@ def comparison(table: pd.DataFrame, *, by: str, confidence: float = 0.95, correc
         tests.append((res.test, res.statistic, res.p_value))
         lo, hi = wilson_interval(n, b, confidence=confidence)
         for i, g in enumerate(groups):
-            rows.append({"code": code, "group": g, "n": int(n[i]), "base": int(b[i]),
-                         "share": n[i] / b[i] if b[i] else np.nan, "ci_low": float(lo[i]), "ci_high": float(hi[i])})
+            rows.append(
+                {
+                    "code": code,
+                    "group": g,
+                    "n": int(n[i]),
+                    "base": int(b[i]),
+                    "share": n[i] / b[i] if b[i] else np.nan,
+                    "ci_low": float(lo[i]),
+                    "ci_high": float(hi[i]),
+                }
+            )
     if not rows:
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
     out = pd.DataFrame(rows)
-    per = pd.DataFrame({"code": codes, "test": [t[0] for t in tests], "statistic": [t[1] for t in tests],
-                        "p_value": [t[2] for t in tests], "p_adjusted": adjust_pvalues([t[2] for t in tests], method=correction)})
+    per = pd.DataFrame(
+        {
+            "code": codes,
+            "test": [t[0] for t in tests],
+            "statistic": [t[1] for t in tests],
+            "p_value": [t[2] for t in tests],
+            "p_adjusted": adjust_pvalues([t[2] for t in tests], method=correction),
+        }
+    )
     per["significant"] = per["p_adjusted"].fillna(1.0) < alpha
     return out.merge(per, on="code", how="left")[list(COMPARISON_COLUMNS)]
 
@@ -528,9 +609,12 @@ def consultation_tables(counts: ConsultationCounts, codebook=None, *, confidence
     prof = counts.profile[counts.profile["by"] != "type_label"].copy()
     total = counts.n_respondents or int(prof.loc[prof["by"] == "respondent_type", "n"].sum())
     order_by = {b: i for i, b in enumerate(("respondent_type", "responding_as", "authority", "region"))}
-    prof["label"] = [type_label(v, labels) if b == "respondent_type" else
-                     ("Not given" if str(v) == "unknown" else str(v).capitalize() if b == "responding_as" else str(v))
-                     for b, v in zip(prof["by"], prof["value"])]
+    prof["label"] = [
+        type_label(v, labels)
+        if b == "respondent_type"
+        else ("Not given" if str(v) == "unknown" else str(v).capitalize() if b == "responding_as" else str(v))
+        for b, v in zip(prof["by"], prof["value"], strict=True)
+    ]
     prof["share"] = prof["n"] / total if total else np.nan
     prof["_b"] = prof["by"].map(order_by)
     prof["_u"] = prof["value"].astype(str).isin(["unknown"])
@@ -557,8 +641,10 @@ def consultation_tables(counts: ConsultationCounts, codebook=None, *, confidence
     non = counts.nonresponse.copy()
     non["question_text"] = non["question"].map(lambda k: counts.question_text.get(k, str(k).upper()))
     tables["nonresponse_by_question"] = non
-    for name, by, out in (("authority_by_theme", "authority", "authority_comparison"),
-                          ("region_by_theme", "region", "region_comparison")):
+    for name, by, out in (
+        ("authority_by_theme", "authority", "authority_comparison"),
+        ("region_by_theme", "region", "region_comparison"),
+    ):
         if name in counts.groups:
             g = counts.groups[name]
             if g.loc[g[by] != "all", by].nunique() >= 2 or out == "authority_comparison":

@@ -8,7 +8,8 @@ Examples
 >>> cod = pd.DataFrame({"segment_id": ["1", "1", "2", "3"],
 ...                     "code": ["time", "systems_barriers/paperwork_and_it", "time", "systems_barriers"]})
 >>> theme_cooccurrence(seg, cod).values.tolist()
-[['systems_barriers', 'systems_barriers', 2, 1.0], ['systems_barriers', 'time', 1, 0.3333333333333333], ['time', 'systems_barriers', 1, 0.3333333333333333], ['time', 'time', 2, 1.0]]
+[['systems_barriers', 'systems_barriers', 2, 1.0], ['systems_barriers', 'time', 1, 0.3333333333333333], ['time',
+'systems_barriers', 1, 0.3333333333333333], ['time', 'time', 2, 1.0]]
 """
 
 from __future__ import annotations

@@ -30,8 +30,25 @@ logger = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"'”’)]*|$)\s*")
 _ROLE_WORDS = {
-    "practitioner", "senior", "manager", "mentor", "facilitator", "interviewer", "moderator", "speaker",
-    "participant", "other", "unknown", "social", "worker", "team", "leader", "p", "f", "m", "s",
+    "practitioner",
+    "senior",
+    "manager",
+    "mentor",
+    "facilitator",
+    "interviewer",
+    "moderator",
+    "speaker",
+    "participant",
+    "other",
+    "unknown",
+    "social",
+    "worker",
+    "team",
+    "leader",
+    "p",
+    "f",
+    "m",
+    "s",
 }
 
 #: Preferred quote length (characters) for scoring; quotes outside [min_chars, max_chars] are trimmed or skipped.

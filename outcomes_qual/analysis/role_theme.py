@@ -142,8 +142,10 @@ def role_theme_matrix(table: pd.DataFrame, *, value: str = "percent", include_al
     data = table if include_all else table[table["role"] != ALL_ROLES]
     codes = list(dict.fromkeys(data["code"]))
     roles = list(dict.fromkeys(data["role"]))
-    return data.pivot(index="code", columns="role", values=value).reindex(index=codes, columns=roles).rename_axis(
-        index=None, columns=None
+    return (
+        data.pivot(index="code", columns="role", values=value)
+        .reindex(index=codes, columns=roles)
+        .rename_axis(index=None, columns=None)
     )
 
 
@@ -196,8 +198,15 @@ def role_theme_test(
     from scipy.stats import norm
 
     table = role_by_theme(
-        segments, codings, unit=unit, level=level, codebook=codebook, roles=roles,
-        include_facilitator=include_facilitator, coder=coder, role_order=role_order,
+        segments,
+        codings,
+        unit=unit,
+        level=level,
+        codebook=codebook,
+        roles=roles,
+        include_facilitator=include_facilitator,
+        coder=coder,
+        role_order=role_order,
     )
     if level == "code":
         table = table[table["level"] == "code"]

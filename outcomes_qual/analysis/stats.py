@@ -93,7 +93,7 @@ def monte_carlo_p(observed: np.ndarray, *, n_resamples: int = 9999, random_state
     rows = np.repeat(np.arange(r), observed.sum(axis=1))
     cols = np.repeat(np.arange(c), observed.sum(axis=0))
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / n
-    stat = _pearson(observed, expected)
+    stat = float(_pearson(observed, expected))
     rng = np.random.default_rng(random_state)
     hits, done = 0, 0
     batch = max(1, min(n_resamples, 2_000_000 // max(n, 1)))

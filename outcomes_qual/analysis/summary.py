@@ -64,7 +64,7 @@ def describe_reach(by_method: dict[str, tuple[int, int]]) -> str:
     """
     only_other = [m for m, (_k, n) in by_method.items() if n] == ["other"]
     parts = [_reach(k, n, "transcript" if only_other else m) for m, (k, n) in by_method.items() if n]
-    shown = [p for p, (k, n) in zip(parts, [v for v in by_method.values() if v[1]]) if k]
+    shown = [p for p, (k, n) in zip(parts, [v for v in by_method.values() if v[1]], strict=True) if k]
     return _join(shown or parts)
 
 
@@ -131,9 +131,7 @@ def theme_summary(
         p = pairs[pairs["code"] == theme]
         label = codebook.label(theme) if codebook is not None else theme.replace("_", " ").capitalize()
         tr = p.drop_duplicates("transcript_id")
-        by_method = {
-            m: (int((tr["method"].fillna("other").astype(str) == m).sum()), int(method_totals[m])) for m in method_order
-        }
+        by_method = {m: (int((tr["method"].fillna("other").astype(str) == m).sum()), int(method_totals[m])) for m in method_order}
         n_turns = int(p["segment_id"].nunique())
         n_people = int(p["participant_id"].nunique())
         all_rates = (p.groupby("role")["segment_id"].nunique() / role_turns).reindex(role_turns.index).fillna(0.0)

@@ -23,7 +23,8 @@ Examples
 ...     ("Bob", "senior", "Megan's fine. Honestly it works."),
 ... ])
 >>> find_candidates(c)[["candidate", "count", "n_turns", "category_guess"]].values.tolist()
-[['Ann', 0, 0, 'participant'], ['Bob', 0, 0, 'participant'], ['Megan', 2, 2, 'person'], ['Cwm', 1, 1, 'place'], ['Cwm Eithin', 1, 1, 'place'], ['Eithin', 1, 1, 'unknown'], ['Mrs Pugh', 1, 1, 'person'], ['Pugh', 1, 1, 'person']]
+[['Ann', 0, 0, 'participant'], ['Bob', 0, 0, 'participant'], ['Megan', 2, 2, 'person'], ['Cwm', 1, 1, 'place'], ['Cwm
+Eithin', 1, 1, 'place'], ['Eithin', 1, 1, 'unknown'], ['Mrs Pugh', 1, 1, 'person'], ['Pugh', 1, 1, 'person']]
 """
 
 from __future__ import annotations
@@ -64,19 +65,75 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
 )
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-_SENTENCE_END = set("\n.!?…:;\"“‘([{–—•*")
+_SENTENCE_END = set('\n.!?…:;"“‘([{–—•*')
 _SUFFIXES = ("ly", "ness", "ment", "tion", "sion", "ful", "less", "ous", "ive", "able", "ible", "ing", "ed")
 _PERSON_BEFORE = {
-    "with", "called", "named", "told", "asked", "tell", "ask", "and", "son", "daughter", "mum", "mam",
-    "dad", "husband", "wife", "brother", "sister", "partner", "nan", "gran", "grandson", "granddaughter",
-    "neighbour", "carer", "friend", "for", "like", "visit", "visited", "saw", "see", "met", "meet",
+    "with",
+    "called",
+    "named",
+    "told",
+    "asked",
+    "tell",
+    "ask",
+    "and",
+    "son",
+    "daughter",
+    "mum",
+    "mam",
+    "dad",
+    "husband",
+    "wife",
+    "brother",
+    "sister",
+    "partner",
+    "nan",
+    "gran",
+    "grandson",
+    "granddaughter",
+    "neighbour",
+    "carer",
+    "friend",
+    "for",
+    "like",
+    "visit",
+    "visited",
+    "saw",
+    "see",
+    "met",
+    "meet",
 }
 _PERSON_AFTER = {"said", "says", "told", "asked", "was", "is", "has", "had", "who", "wants", "wanted"}
 _PLACE_BEFORE = {"in", "at", "from", "near", "around", "across", "outside", "towards", "via"}
 _PLACE_AFTER = {
-    "council", "school", "hospital", "road", "street", "lane", "avenue", "close", "estate", "park", "centre",
-    "surgery", "ward", "house", "court", "primary", "comprehensive", "college", "library", "chapel", "church",
-    "valley", "village", "town", "county", "borough", "office", "team", "hub",
+    "council",
+    "school",
+    "hospital",
+    "road",
+    "street",
+    "lane",
+    "avenue",
+    "close",
+    "estate",
+    "park",
+    "centre",
+    "surgery",
+    "ward",
+    "house",
+    "court",
+    "primary",
+    "comprehensive",
+    "college",
+    "library",
+    "chapel",
+    "church",
+    "valley",
+    "village",
+    "town",
+    "county",
+    "borough",
+    "office",
+    "team",
+    "hub",
 }
 
 
@@ -188,12 +245,13 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
 
     seg = corpus.segments
     for tid, text in corpus.texts.items():
-        rows = seg[seg["transcript_id"] == tid].sort_values("start_char")
-        starts = rows["start_char"].astype(int).tolist()
-        ends = rows["end_char"].astype(int).tolist()
-        ids = rows["segment_id"].tolist()
+        t_seg = seg[seg["transcript_id"] == tid].sort_values("start_char")
+        starts = t_seg["start_char"].astype(int).tolist()
+        ends = t_seg["end_char"].astype(int).tolist()
+        ids = t_seg["segment_id"].tolist()
 
-        def segment_at(pos: int):
+        # the closures below are called only within this transcript's iteration; its values are bound here
+        def segment_at(pos: int, starts: list[int] = starts, ends: list[int] = ends, ids: list = ids):
             i = bisect.bisect_right(starts, pos) - 1
             if i >= 0 and pos < ends[i]:
                 return ids[i]
@@ -201,21 +259,19 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
 
         tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
         qualified: list[bool] = []
-        for start, end, word in tokens:
+        for start, _end, word in tokens:
             base = _strip_possessive(word)
             ok = False
             if _is_cap(base) and len(base) > 1 and not _non_name(base):
                 if _sentence_initial(text, start):
-                    ok = (
-                        not is_common_word(base)
-                        and base.casefold() not in lowercase
-                        and not base.casefold().endswith(_SUFFIXES)
-                    )
+                    ok = not is_common_word(base) and base.casefold() not in lowercase and not base.casefold().endswith(_SUFFIXES)
                 else:
                     ok = not is_common_word(base)
             qualified.append(ok)
 
-        def record(key: str, form: str, start: int, end: int, reason: str, prev: str, nxt: str) -> None:
+        def record(
+            key: str, form: str, start: int, end: int, reason: str, prev: str, nxt: str, tid: str = tid, text: str = text
+        ) -> None:
             count[key] += 1
             sid = segment_at(start)
             if sid is not None:
@@ -293,22 +349,22 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
 
     participant_keys: set[str] = set()
     part_of_participant: set[str] = set()
-    for name, reason, tid in people:
+    for name, reason, person_tid in people:
         key = name if is_initials(name) else name_key(name)
-        tokens = [t for t in split_label(name) if not is_title(t)]
-        if len(tokens) > 1:
-            part_of_participant.update(name_key(t) for t in tokens)
+        parts = [t for t in split_label(name) if not is_title(t)]
+        if len(parts) > 1:
+            part_of_participant.update(name_key(t) for t in parts)
         participant_keys.add(key)
         reasons[key].add(reason)
         forms[key][name] += 1
-        if tid is not None:
-            tids[key].add(tid)
+        if person_tid is not None:
+            tids[key].add(person_tid)
     for key in participant_keys - set(count):
         # count occurrences of the participant's name in the texts
         name = forms[key].most_common(1)[0][0]
         matcher = NameMatcher([(name, "", {"full_only": True})])
         for tid, text in corpus.texts.items():
-            for start, end, matched, _, _ in matcher.finditer(text):
+            for start, end, _matched, _, _ in matcher.finditer(text):
                 count[key] += 1
                 tids[key].add(tid)
                 if key not in example:
@@ -325,9 +381,9 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
     listed_keys: set[str] = set()
     frame = names_frame(names)
     for n in frame["name"]:
-        tokens = split_label(n)
+        parts = split_label(n)
         listed_keys.add(name_key(n))
-        listed_keys.add(name_key(" ".join(t for t in tokens if not is_title(t))))
+        listed_keys.add(name_key(" ".join(t for t in parts if not is_title(t))))
 
     rows = []
     for key in set(count) | participant_keys:
@@ -342,7 +398,13 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
             why.add("part of a participant's name")
         if key in authority_keys:
             why.add("authority or department")
-        if key in count and key not in mid_sentence and key not in participant_keys and key not in part_of_participant and not listed:
+        if (
+            key in count
+            and key not in mid_sentence
+            and key not in participant_keys
+            and key not in part_of_participant
+            and not listed
+        ):
             why.add("only at sentence start")
         if key in participant_keys or key in part_of_participant:
             guess = "participant"
@@ -351,9 +413,18 @@ def find_candidates(corpus: Corpus, *, roster=None, names=None) -> pd.DataFrame:
         else:
             c = cues.get(key, Counter())
             guess = "place" if c["place"] > c["person"] else "person" if c["person"] else "unknown"
-        order = ["speaker label", "roster", "speakers header", "part of a participant's name",
-                 "authority or department", "title",
-                 "capitalised pair", "capitalised", "only at sentence start", "listed"]
+        order = [
+            "speaker label",
+            "roster",
+            "speakers header",
+            "part of a participant's name",
+            "authority or department",
+            "title",
+            "capitalised pair",
+            "capitalised",
+            "only at sentence start",
+            "listed",
+        ]
         why_sorted = [r for r in order if r in why] + sorted(r for r in why if r not in order)
         rows.append(
             {

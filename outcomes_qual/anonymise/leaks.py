@@ -1,4 +1,4 @@
-"""Leak check: scan written outputs for real names.
+r"""Leak check: scan written outputs for real names.
 
 :func:`scan_for_names` reads what a colleague would receive, in the formats
 the toolkit writes, and lists every occurrence of a name (in any of the
@@ -24,7 +24,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "quotes.csv").write_text("role,quote\\nSenior,Llyr's plan worked\\n", encoding="utf-8")
+>>> _ = (d / "quotes.csv").write_text("role,quote\nSenior,Llyr's plan worked\n", encoding="utf-8")
 >>> scan_for_names([d], ["Llŷr"])[["member", "name", "matched"]].values.tolist()
 [['', 'Llŷr', 'Llyr']]
 """
@@ -53,8 +53,26 @@ logger = logging.getLogger(__name__)
 LEAK_COLUMNS: tuple[str, ...] = ("file", "member", "name", "matched", "context")
 
 TEXT_SUFFIXES: frozenset[str] = frozenset(
-    {".csv", ".tsv", ".txt", ".md", ".json", ".jsonl", ".html", ".htm", ".xml", ".qde", ".qdc",
-     ".yaml", ".yml", ".svg", ".rels", ".vtt", ".srt", ".log"}
+    {
+        ".csv",
+        ".tsv",
+        ".txt",
+        ".md",
+        ".json",
+        ".jsonl",
+        ".html",
+        ".htm",
+        ".xml",
+        ".qde",
+        ".qdc",
+        ".yaml",
+        ".yml",
+        ".svg",
+        ".rels",
+        ".vtt",
+        ".srt",
+        ".log",
+    }
 )
 ZIP_SUFFIXES: frozenset[str] = frozenset({".docx", ".xlsx", ".pptx", ".qdpx", ".zip", ".odt", ".ods"})
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -89,7 +107,7 @@ def _name_list(names) -> list[tuple[str, bool]]:
         frame = names_frame(names)
         return [
             (str(n), not is_place_category(c, r))
-            for n, c, r in zip(frame["name"], frame["category"], frame["replacement"])
+            for n, c, r in zip(frame["name"], frame["category"], frame["replacement"], strict=True)
         ]
     return [(str(n), True) for n in names if str(n).strip() and not is_generic_label(str(n))]
 
@@ -111,7 +129,7 @@ def _docx_text(data: bytes) -> str:
 def _xml_text(data: bytes, *, text: bool = True) -> str:
     """All text (unless ``text=False``) and attribute values of an XML document, one per line."""
     root = ET.fromstring(data)
-    out = []
+    out: list[str] = []
     for el in root.iter():
         out.extend(v for v in el.attrib.values() if v)
         if text and el.text and el.text.strip():
@@ -211,8 +229,17 @@ def _member_texts(path: Path, suffix: str, data: bytes, member: str = "") -> Ite
 
 #: SQLite files (a project and its WAL) are not scanned: a project holds the name mapping by design,
 #: and reading it outside SQLite would drop this process's locks on it (lost writes elsewhere).
-SQLITE_SUFFIXES: tuple[str, ...] = (".sqlite", ".sqlite3", ".db", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal",
-                                    ".db-wal", ".db-shm", ".db-journal")
+SQLITE_SUFFIXES: tuple[str, ...] = (
+    ".sqlite",
+    ".sqlite3",
+    ".db",
+    ".sqlite-wal",
+    ".sqlite-shm",
+    ".sqlite-journal",
+    ".db-wal",
+    ".db-shm",
+    ".db-journal",
+)
 
 
 def _iter_files(paths: Iterable) -> Iterator[Path]:
@@ -295,13 +322,14 @@ def assert_no_names(paths, names) -> None:
     >>> assert_no_names(p, ["Peter"])
     Traceback (most recent call last):
     ...
-    outcomes_qual.anonymise.leaks.NameLeakError: NAME LEAK: 1 occurrence(s) of real names in 1 file(s): ...t.txt: 'Peter' in 'Peter rang'
+    outcomes_qual.anonymise.leaks.NameLeakError: NAME LEAK: 1 occurrence(s) of real names in 1 file(s): ...t.txt: 'Peter' in
+    'Peter rang'
     """
     leaks = scan_for_names(paths, names)
     if len(leaks):
         shown = [
-            f"{r.file}{'!' + r.member if r.member else ''}: {r.matched!r} in {r.context!r}"
-            for r in leaks.head(5).itertuples()
+            f"{r['file']}{'!' + r['member'] if r['member'] else ''}: {r['matched']!r} in {r['context']!r}"
+            for r in leaks.head(5).to_dict("records")
         ]
         more = f" (and {len(leaks) - 5} more)" if len(leaks) > 5 else ""
         raise NameLeakError(

@@ -38,6 +38,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -60,7 +61,7 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?")
 
 # --------------------------------------------------------------------------- names lists
 def read_names(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a names list CSV (``name`` plus ``replacement`` and/or ``category``).
+    r"""Read a names list CSV (``name`` plus ``replacement`` and/or ``category``).
 
     Parameters
     ----------
@@ -84,10 +85,10 @@ def read_names(path: str | os.PathLike) -> pd.DataFrame:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "names.csv"
-    >>> _ = p.write_text("name,category\\nLlŷr,child\\nPeter,parent\\n", encoding="utf-8")
+    >>> _ = p.write_text("name,category\nLlŷr,child\nPeter,parent\n", encoding="utf-8")
     >>> read_names(p).values.tolist()
     [['Llŷr', '', 'child'], ['Peter', '', 'parent']]
-    >>> _ = p.write_text("name,category\\n,child\\n", encoding="utf-8")
+    >>> _ = p.write_text("name,category\n,child\n", encoding="utf-8")
     >>> read_names(p)
     Traceback (most recent call last):
     ...
@@ -154,9 +155,7 @@ def read_names(path: str | os.PathLike) -> pd.DataFrame:
 
 def _check_name(name: str, *, path=None, line=None) -> None:
     if not _NAME_OK.match(name) or len(name) > 100:
-        raise InputError(
-            f"bad name {name!r}; expected letters, spaces, hyphens, apostrophes or dots", path=path, line=line
-        )
+        raise InputError(f"bad name {name!r}; expected letters, spaces, hyphens, apostrophes or dots", path=path, line=line)
 
 
 def names_frame(names) -> pd.DataFrame:
@@ -204,9 +203,9 @@ def names_frame(names) -> pd.DataFrame:
         listed = [unicodedata.normalize("NFC", " ".join(str(n).split())) for n in names]
         for n in listed:
             _check_name(n)
-        return pd.DataFrame(
-            {"name": listed, "replacement": [""] * len(listed), "category": ["person"] * len(listed)}
-        ).astype(object)
+        return pd.DataFrame({"name": listed, "replacement": [""] * len(listed), "category": ["person"] * len(listed)}).astype(
+            object
+        )
     raise TypeError(f"names: expected a path, a DataFrame, a list of names or None, got {type(names).__name__}")
 
 
@@ -298,7 +297,8 @@ def name_variants(name: str, *, full_only: bool = False, person: bool = True) ->
     Examples
     --------
     >>> [v.text for v in name_variants("Mrs Megan Jones")]
-    ['Megan Jones', 'Megan', 'Jones', 'Mrs Megan Jones', 'Mr Jones', 'Mrs Jones', 'Ms Jones', 'Miss Jones', 'Mx Jones', 'Dr Jones']
+    ['Megan Jones', 'Megan', 'Jones', 'Mrs Megan Jones', 'Mr Jones', 'Mrs Jones', 'Ms Jones', 'Miss Jones', 'Mx Jones', 'Dr
+    Jones']
     >>> [v.text for v in name_variants("Burnbrae Primary", person=False)]
     ['Burnbrae Primary']
     >>> name_variants("BH")
@@ -406,6 +406,14 @@ _LEFT = r"(?<!\w)(?<!\w-)"
 _RIGHT = r"(?!\w)(?!-\w)"
 
 
+def _first_word(text: str) -> str:
+    """The folded first word (a run of letters) of a name's form; a ValueError naming it when it has none."""
+    m = _LETTERS.search(text)
+    if m is None:
+        raise ValueError(f"a name to find needs a letter; got {text!r}")
+    return fold_text(m.group(0))
+
+
 class NameMatcher:
     """Find and replace every form of a set of names in text.
 
@@ -427,22 +435,20 @@ class NameMatcher:
     """
 
     def __init__(self, entries: Sequence):
-        self.forms: list[tuple[Variant, str, object]] = []
+        self.forms: list[tuple[Variant, str, Any]] = []  # the tag is any object the caller gave
         claimed: dict[str, int] = {}
         for entry in entries:
             name, replacement = entry[0], entry[1]
             options = entry[2] if len(entry) > 2 else {}
             tag = options.get("tag")
-            for variant in name_variants(
-                name, full_only=options.get("full_only", False), person=options.get("person", True)
-            ):
+            for variant in name_variants(name, full_only=options.get("full_only", False), person=options.get("person", True)):
                 key = variant.text if variant.case_sensitive else name_key(variant.text)
                 if key in claimed:
                     continue
                 claimed[key] = len(self.forms)
                 self.forms.append((variant, replacement, tag))
         # words a name can start with: matching is only tried where such a word begins
-        self._first_words = {fold_text(_LETTERS.search(v.text).group(0)) for v, _, _ in self.forms}
+        self._first_words = {_first_word(v.text) for v, _, _ in self.forms}
         order = sorted(range(len(self.forms)), key=lambda i: (-len(self.forms[i][0].text), i))
         pieces = [f"(?P<f{i}>{variant_pattern(self.forms[i][0].text)})" for i in order]
         self.regex = re.compile(_LEFT + "(?:" + "|".join(pieces) + ")" + _RIGHT) if pieces else None
@@ -462,7 +468,10 @@ class NameMatcher:
             m = self.regex.match(folded, word.start())
             if m is None:
                 continue
-            variant, replacement, tag = self.forms[int(m.lastgroup[1:])]
+            group = m.lastgroup
+            if group is None:  # every alternative is a named group f<i>; never reached
+                continue
+            variant, replacement, tag = self.forms[int(group[1:])]
             matched = text[m.start() : m.end()]
             if variant.case_sensitive and matched != variant.text:
                 continue
@@ -471,7 +480,7 @@ class NameMatcher:
             done = m.end()
             yield m.start(), m.end(), matched, replacement, tag
 
-    def sub(self, text: str) -> tuple[str, list[tuple[str, str, object]]]:
+    def sub(self, text: str) -> tuple[str, list[tuple[str, str, Any]]]:
         """Return ``text`` with every name replaced, and the list of (matched, replacement, tag)."""
         if self.regex is None:
             return text, []

@@ -39,8 +39,8 @@ import pandas as pd
 
 from .. import schema
 from ..corpus import Corpus
-from .wordlists import is_title
 from .names import NameMatcher, is_generic_label, is_initials, name_key, names_frame, split_label
+from .wordlists import is_title
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +71,20 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 _HEADER_PAREN = re.compile(r"([^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,3})[ \t]*\(([A-Z]{1,3})\)")
-_HEADER_EQ = re.compile(r"(?m)(?:^|[,;:][ \t]*)([A-Z]{1,3})[ \t]*(?:=|–|-|:)[ \t]*([^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,3})")
+_HEADER_EQ = re.compile(
+    r"(?m)(?:^|[,;:][ \t]*)([A-Z]{1,3})[ \t]*(?:=|–|-|:)[ \t]*([^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,3})"
+)
 
 
 def parse_speakers_header(text: str) -> list[tuple[str, str]]:
-    """Return ``(initials, full name)`` pairs from a ``SPEAKERS:`` header.
+    r"""Return ``(initials, full name)`` pairs from a ``SPEAKERS:`` header.
 
     Understands ``Full Name (XX), job...`` and ``XX = Full Name`` (or ``XX - ``,
     ``XX: ``), one or more per line.
 
     Examples
     --------
-    >>> parse_speakers_header("SPEAKERS: Ann Bell (AB), Lead\\nCD = Carys Dee\\n")
+    >>> parse_speakers_header("SPEAKERS: Ann Bell (AB), Lead\nCD = Carys Dee\n")
     [('AB', 'Ann Bell'), ('CD', 'Carys Dee')]
     """
     pairs: list[tuple[str, str]] = []
@@ -159,8 +161,14 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
         key = (str(row["transcript_id"]), str(row["speaker"]))
         if key not in seen:
             seen.add(key)
-            records.append({"transcript_id": row["transcript_id"], "speaker": row["speaker"],
-                            "participant_id": row["participant_id"], "role": row["role"]})
+            records.append(
+                {
+                    "transcript_id": row["transcript_id"],
+                    "speaker": row["speaker"],
+                    "participant_id": row["participant_id"],
+                    "role": row["role"],
+                }
+            )
 
     headers = {tid: parse_speakers_header(_header_text(corpus, tid)) for tid in corpus.texts}
     # every name token of every participant, to tell whether a participant_id is safe to show
@@ -212,9 +220,7 @@ def _participant_entities(corpus: Corpus) -> list[_Entity]:
             if initials == bare or any(name_key(full) == name_key(n) for n in names):
                 names.extend([full, initials])
         names = list(dict.fromkeys(names))
-        entities.append(
-            _Entity(speaker, f"[{label} {pseudo}]", "participant", "speaker", tid, pid, pseudo, names)
-        )
+        entities.append(_Entity(speaker, f"[{label} {pseudo}]", "participant", "speaker", tid, pid, pseudo, names))
     # header names that match no speaker are still people in that transcript
     counters: dict[str, int] = {}
     for tid, pairs in headers.items():
@@ -239,7 +245,7 @@ PLACE_WORDS: frozenset[str] = frozenset(
 )
 
 
-def is_place_category(category: str, replacement: str = "") -> bool:
+def is_place_category(category: str | None, replacement: str | None = "") -> bool:
     """Return True when a category (or, without one, a replacement such as ``[School 1]``) names a place.
 
     Examples
@@ -300,7 +306,7 @@ def _listed_entities(names) -> list[_Entity]:
 
 
 def _chunks(text: str, bounds: list[int]) -> list[tuple[int, int]]:
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataFrame]:
@@ -338,7 +344,7 @@ def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataF
     participants = _participant_entities(corpus)
     listed = _listed_entities(names)
     entities = participants + listed
-    for i, e in enumerate(entities):
+    for e in entities:
         e.n_replaced = 0
 
     by_tid: dict[str, list[int]] = {}
@@ -381,16 +387,18 @@ def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataF
 
     seg["start_char"] = new_start
     seg["end_char"] = new_end
-    seg["text"] = [new_texts[str(t)][a:b] for t, a, b in zip(seg["transcript_id"], new_start, new_end)]
+    seg["text"] = [new_texts[str(t)][a:b] for t, a, b in zip(seg["transcript_id"], new_start, new_end, strict=True)]
 
     speaker_map = {(e.transcript_id, e.original): e.pseudonym_id for e in participants if e.original}
     pid_map = {e.participant_id: e.pseudonym_id for e in participants if e.participant_id is not None}
-    seg["speaker"] = [speaker_map.get((str(t), str(s)), s) for t, s in zip(seg["transcript_id"], seg["speaker"])]
+    seg["speaker"] = [speaker_map.get((str(t), str(s)), s) for t, s in zip(seg["transcript_id"], seg["speaker"], strict=True)]
     seg["participant_id"] = [pid_map.get(p, p) if isinstance(p, str) else p for p in seg["participant_id"]]
 
     part = corpus.participants.copy()
     if len(part):
-        part["speaker"] = [speaker_map.get((str(t), str(s)), s) for t, s in zip(part["transcript_id"], part["speaker"])]
+        part["speaker"] = [
+            speaker_map.get((str(t), str(s)), s) for t, s in zip(part["transcript_id"], part["speaker"], strict=True)
+        ]
         part["participant_id"] = [pid_map.get(p, p) if isinstance(p, str) else p for p in part["participant_id"]]
         for col in NAME_COLUMNS:
             if col in part.columns:
@@ -398,9 +406,7 @@ def pseudonymise_corpus(corpus: Corpus, *, names=None) -> tuple[Corpus, pd.DataF
         # free-text roster columns (notes, team...) may mention people too
         extra = [c for c in part.columns if c not in schema.PARTICIPANT_COLUMNS and c not in NAME_COLUMNS]
         if extra:
-            everyone = NameMatcher(
-                [(n, e.replacement, {"person": e.person}) for e in entities for n in e.names]
-            )
+            everyone = NameMatcher([(n, e.replacement, {"person": e.person}) for e in entities for n in e.names])
             for col in extra:
                 part[col] = [everyone.sub(v)[0] if isinstance(v, str) else v for v in part[col]]
 

@@ -26,9 +26,38 @@ NAME_LIKE_STOP_WORDS: frozenset[str] = frozenset({"bill", "will", "mill", "con",
 
 #: Function words (scikit-learn's list without the name-like ones, plus a few).
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS - NAME_LIKE_STOP_WORDS) | frozenset(
-    {"i", "im", "ive", "id", "ill", "dont", "didnt", "doesnt", "isnt", "wasnt", "arent",
-     "werent", "wont", "wouldnt", "shouldnt", "havent", "hadnt", "lets", "thats", "theres",
-     "theyre", "youre", "weve", "were", "yous", "ye", "aye", "nah", "yep", "yup"}
+    {
+        "i",
+        "im",
+        "ive",
+        "id",
+        "ill",
+        "dont",
+        "didnt",
+        "doesnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "havent",
+        "hadnt",
+        "lets",
+        "thats",
+        "theres",
+        "theyre",
+        "youre",
+        "weve",
+        "were",
+        "yous",
+        "ye",
+        "aye",
+        "nah",
+        "yep",
+        "yup",
+    }
 )
 
 _CONVERSATIONAL = """
@@ -119,8 +148,30 @@ DOMAIN_WORDS: frozenset[str] = frozenset(_DOMAIN.split())
 
 #: Titles that may precede a surname ("Mrs Jones"); matched with or without a dot.
 TITLES: tuple[str, ...] = (
-    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame", "Lady", "Lord",
-    "Cllr", "Councillor", "Rev", "Father", "Sister", "Nurse", "Auntie", "Aunty", "Uncle", "Nana", "Nain", "Taid",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Mx",
+    "Dr",
+    "Prof",
+    "Professor",
+    "Sir",
+    "Dame",
+    "Lady",
+    "Lord",
+    "Cllr",
+    "Councillor",
+    "Rev",
+    "Father",
+    "Sister",
+    "Nurse",
+    "Auntie",
+    "Aunty",
+    "Uncle",
+    "Nana",
+    "Nain",
+    "Taid",
 )
 
 _TITLE_KEYS = frozenset(t.lower() for t in TITLES)
@@ -132,14 +183,29 @@ GENERIC_LABEL_WORDS: frozenset[str] = frozenset(
     facilitators interviewer interviewee moderator researcher research participant participants
     respondent respondents speaker speakers person chair host co-host unknown other others
     social worker workers team leader member staff group all everyone audience voice male
-    female man woman and"""
-    .split()
+    female man woman and""".split()
 )
 
 #: Words of SPEAKERS headers and transcript metadata that are not names.
 HEADER_WORDS: frozenset[str] = frozenset(
-    {"speakers", "speaker", "date", "title", "transcript", "present", "attendees", "method", "authority",
-     "department", "location", "venue", "duration", "recorded", "group", "interview"}
+    {
+        "speakers",
+        "speaker",
+        "date",
+        "title",
+        "transcript",
+        "present",
+        "attendees",
+        "method",
+        "authority",
+        "department",
+        "location",
+        "venue",
+        "duration",
+        "recorded",
+        "group",
+        "interview",
+    }
 )
 
 
@@ -228,6 +294,5 @@ EVERYDAY_NAME_WORDS: frozenset[str] = frozenset(
     bishop mason hunter fisher porter carter marsh moss lane brook brooks field fields page
     bell hall long short little bird fox wolf lamb stone rivers waters ford north south west
     hart love hardy wise sharp hale rush fry wall banks booth chance chase gold golding
-    grant hay lord major miles pace penny ransom rowe shaw sterling strong vale wells"""
-    .split()
+    grant hay lord major miles pace penny ransom rowe shaw sterling strong vale wells""".split()
 )

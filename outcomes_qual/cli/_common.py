@@ -27,14 +27,28 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, project: bool = True
 
 def add_roster_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--roster``, ``--strict`` and the consultation options ``--questions`` and ``--attributes``."""
-    parser.add_argument("--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)")
-    parser.add_argument("--strict", action="store_true", help="make speaker problems errors: a speaker missing from the roster, a roster speaker "
-                        "never found in their transcript, a transcript collapsed into one turn; and any doubt about a consultation's columns")
-    parser.add_argument("--questions", action="append", metavar="COLUMN",
-                        help="consultation exports: the question columns (headers or keys such as q1; repeat the option "
-                             "or separate with commas); no other column is read as a question")
-    parser.add_argument("--attributes", action="append", metavar="COLUMN",
-                        help="consultation exports: the respondent attribute columns; no other column is kept as an attribute")
+    parser.add_argument(
+        "--roster", metavar="ROSTER.csv", help="participant roster (transcript, speaker, participant_id, role, ...)"
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="make speaker problems errors: a speaker missing from the roster, a roster speaker "
+        "never found in their transcript, a transcript collapsed into one turn; and any doubt about a consultation's columns",
+    )
+    parser.add_argument(
+        "--questions",
+        action="append",
+        metavar="COLUMN",
+        help="consultation exports: the question columns (headers or keys such as q1; repeat the option "
+        "or separate with commas); no other column is read as a question",
+    )
+    parser.add_argument(
+        "--attributes",
+        action="append",
+        metavar="COLUMN",
+        help="consultation exports: the respondent attribute columns; no other column is kept as an attribute",
+    )
 
 
 def consultation_options(args: argparse.Namespace) -> dict:

@@ -31,16 +31,31 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--workers``, ``--scheduler``, ``--partition-rows``, ``--fit-max`` and ``--no-progress``."""
     group = parser.add_argument_group(
         "at scale on Dask (needs outcomes_qual[scale]; --out FILE.csv or FILE.parquet writes the codings, "
-        "--out DIR the codings and segments as Parquet parts and the tables)")
+        "--out DIR the codings and segments as Parquet parts and the tables)"
+    )
     where = group.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes")
     where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="use an existing Dask cluster")
-    group.add_argument("--partition-rows", type=int, default=5_000, metavar="N",
-                       help="respondents per partition (default 5000; does not change the results)")
-    group.add_argument("--fit-max", type=int, default=100_000, metavar="N",
-                       help="fit the coder on every segment up to N, else on a stratified sample of N (default 100000)")
-    group.add_argument("--topics-sample", type=int, metavar="N",
-                       help="also find topics: fit on a stratified sample of N segments, assign the rest (light backend)")
+    group.add_argument(
+        "--partition-rows",
+        type=int,
+        default=5_000,
+        metavar="N",
+        help="respondents per partition (default 5000; does not change the results)",
+    )
+    group.add_argument(
+        "--fit-max",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="fit the coder on every segment up to N, else on a stratified sample of N (default 100000)",
+    )
+    group.add_argument(
+        "--topics-sample",
+        type=int,
+        metavar="N",
+        help="also find topics: fit on a stratified sample of N segments, assign the rest (light backend)",
+    )
     group.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 
@@ -56,13 +71,15 @@ def run_scale(args: argparse.Namespace) -> int:
     if args.train:
         raise InputError("--workers/--scheduler do not support --train yet; run without them to learn from codings")
     if not args.out or args.out == "-":
-        raise InputError("--workers/--scheduler need --out CODINGS.csv, CODINGS.parquet or DIR (a folder for "
-                         "the codings Parquet and tables)")
+        raise InputError(
+            "--workers/--scheduler need --out CODINGS.csv, CODINGS.parquet or DIR (a folder for the codings Parquet and tables)"
+        )
     as_file = Path(args.out).suffix.lower() in FILE_SUFFIXES
     if as_file:
         if Path(args.out).is_dir():
-            raise InputError("--out names a file (.csv or .parquet) but is an existing folder; remove it or choose "
-                             "another name", path=args.out)
+            raise InputError(
+                "--out names a file (.csv or .parquet) but is an existing folder; remove it or choose another name", path=args.out
+            )
         if getattr(args, "topics_sample", None):
             raise InputError("--topics-sample writes a topics/ folder: give --out DIR, not a file", path=args.out)
         refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook) if p)])
@@ -95,11 +112,24 @@ def run_scale(args: argparse.Namespace) -> int:
     run_dir = target.parent / f".{target.name}.run-{uuid.uuid4().hex[:8]}" if as_file else target
     try:
         result = oqd.autocode_at_scale(
-            args.inputs, codebook, out=run_dir, method=args.method, backend=args.backend, model_path=args.model,
-            coder=args.coder, include_facilitator=args.include_facilitator, roster=args.roster,
-            workers=args.workers, scheduler=args.scheduler, partition_rows=args.partition_rows, fit_max=args.fit_max,
-            progress=args.progress, on_start=started, topics_sample=getattr(args, "topics_sample", None),
-            questions=getattr(args, "questions", None), attributes=getattr(args, "attributes", None),
+            args.inputs,
+            codebook,
+            out=run_dir,
+            method=args.method,
+            backend=args.backend,
+            model_path=args.model,
+            coder=args.coder,
+            include_facilitator=args.include_facilitator,
+            roster=args.roster,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            partition_rows=args.partition_rows,
+            fit_max=args.fit_max,
+            progress=args.progress,
+            on_start=started,
+            topics_sample=getattr(args, "topics_sample", None),
+            questions=getattr(args, "questions", None),
+            attributes=getattr(args, "attributes", None),
             strict=getattr(args, "strict", False),
         )
         if as_file:
@@ -115,12 +145,18 @@ def run_scale(args: argparse.Namespace) -> int:
         print(str(report), file=sys.stderr)
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    print(f"{result.n_codings} codings ({args.method}) on {result.n_segments} segments in {result.n_partitions} partitions; "
-          f"coder fitted on {result.fitted_on} segments", file=sys.stderr)
+    print(
+        f"{result.n_codings} codings ({args.method}) on {result.n_segments} segments in {result.n_partitions} partitions; "
+        f"coder fitted on {result.fitted_on} segments",
+        file=sys.stderr,
+    )
     if result.topics is not None:
         t = result.topics
-        print(f"topics: {len(t.topics) - 1} fitted on {t.n_sample} sampled segments; {t.unassigned_share:.1%} of "
-              f"{t.n_segments} segments unassigned; {t.out}/topics.csv", file=sys.stderr)
+        print(
+            f"topics: {len(t.topics) - 1} fitted on {t.n_sample} sampled segments; {t.unassigned_share:.1%} of "
+            f"{t.n_segments} segments unassigned; {t.out}/topics.csv",
+            file=sys.stderr,
+        )
     if as_file:
         print(f"wrote {target}", file=sys.stderr)
     else:

@@ -39,18 +39,30 @@ def run_scale_report(args: argparse.Namespace) -> int:
     folder = Path(args.inputs[0])
     out = Path(args.out)
     resolved = out.resolve()
-    if resolved == folder.resolve() or any(resolved == (folder / n).resolve() or (folder / n).resolve() in resolved.parents
-                                           for n in _ENGINE_FOLDERS):
-        raise InputError("--out would write into the engine's own output (its segments, codings or tables); choose a "
-                         "new folder such as OUT_FOLDER/report", path=out)
-    for flag, value in (("--codings", args.codings), ("--train", args.train), ("--project", args.project),
-                        ("--validate-against", args.validate_against), ("--agreement", args.agreement)):
+    if resolved == folder.resolve() or any(
+        resolved == (folder / n).resolve() or (folder / n).resolve() in resolved.parents for n in _ENGINE_FOLDERS
+    ):
+        raise InputError(
+            "--out would write into the engine's own output (its segments, codings or tables); choose a "
+            "new folder such as OUT_FOLDER/report",
+            path=out,
+        )
+    for flag, value in (
+        ("--codings", args.codings),
+        ("--train", args.train),
+        ("--project", args.project),
+        ("--validate-against", args.validate_against),
+        ("--agreement", args.agreement),
+    ):
         if value:
-            raise InputError(f"{flag} does not apply to an autocode --workers output folder: its codings are in "
-                             f"{folder / 'codings'}")
+            raise InputError(
+                f"{flag} does not apply to an autocode --workers output folder: its codings are in {folder / 'codings'}"
+            )
     if not args.codebook:
-        raise InputError("--codebook is required with an autocode --workers output folder (the codebook the answers "
-                         "were coded with)", path=folder)
+        raise InputError(
+            "--codebook is required with an autocode --workers output folder (the codebook the answers were coded with)",
+            path=folder,
+        )
     try:
         import outcomes_qual_dask as oqd
 
@@ -68,8 +80,16 @@ def run_scale_report(args: argparse.Namespace) -> int:
             logging.getLogger(name).setLevel(logging.WARNING)
     codebook = load_codebook(args.codebook)
     names = getattr(args, "names", None)
-    paths = report_from_scale_output(folder, out, codebook=codebook, title=args.title, seed=args.seed, names=names,
-                                     workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None))
+    paths = report_from_scale_output(
+        folder,
+        out,
+        codebook=codebook,
+        title=args.title,
+        seed=args.seed,
+        names=names,
+        workers=getattr(args, "workers", None),
+        scheduler=getattr(args, "scheduler", None),
+    )
     if names:
         from ..report.checks import check_no_names
 

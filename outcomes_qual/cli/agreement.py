@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -57,29 +58,53 @@ def register(subparsers) -> None:
             "A person against the auto-coder works the same way."
         ),
     )
-    parser.add_argument("codings", nargs="*", metavar="CODINGS.csv",
-                        help="codings tables (segment_id, code, coder), one per coder or one with several coders")
-    parser.add_argument("--segments", metavar="SEGMENTS.csv",
-                        help="the units: segment_id (participant_id for --unit participant; role); required with CSVs")
-    parser.add_argument("--project", metavar="P.sqlite",
-                        help="read the codings of --coders from a project instead of CSVs; units default to every "
-                             "turn of the transcripts those coders coded")
-    parser.add_argument("--coders", nargs="+", metavar="NAME",
-                        help="with --project: the coders to compare; an auto-coder and a person are compared as "
-                             "`outcomes-qual validate` does (the turns the person coded or reviewed, accepted "
-                             "suggestions as theirs, pending ones on reviewed turns undecided)")
-    parser.add_argument("--unit", choices=("segment", "participant"), default="segment",
-                        help="unit of agreement (default: segment, i.e. turn)")
+    parser.add_argument(
+        "codings",
+        nargs="*",
+        metavar="CODINGS.csv",
+        help="codings tables (segment_id, code, coder), one per coder or one with several coders",
+    )
+    parser.add_argument(
+        "--segments",
+        metavar="SEGMENTS.csv",
+        help="the units: segment_id (participant_id for --unit participant; role); required with CSVs",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="P.sqlite",
+        help="read the codings of --coders from a project instead of CSVs; units default to every "
+        "turn of the transcripts those coders coded",
+    )
+    parser.add_argument(
+        "--coders",
+        nargs="+",
+        metavar="NAME",
+        help="with --project: the coders to compare; an auto-coder and a person are compared as "
+        "`outcomes-qual validate` does (the turns the person coded or reviewed, accepted "
+        "suggestions as theirs, pending ones on reviewed turns undecided)",
+    )
+    parser.add_argument(
+        "--unit", choices=("segment", "participant"), default="segment", help="unit of agreement (default: segment, i.e. turn)"
+    )
     parser.add_argument("--codes", nargs="+", metavar="CODE", help="only these codes (a code nobody used still gets a row)")
-    parser.add_argument("--level", choices=("code", "theme"), default="code",
-                        help="compare code keys as given, or roll sub-codes up to themes")
-    parser.add_argument("--boot", "--bootstrap", dest="bootstrap", type=int, default=0, metavar="N",
-                        help="95%% bootstrap confidence intervals for kappa and alpha from N resamples (e.g. 1000)")
+    parser.add_argument(
+        "--level", choices=("code", "theme"), default="code", help="compare code keys as given, or roll sub-codes up to themes"
+    )
+    parser.add_argument(
+        "--boot",
+        "--bootstrap",
+        dest="bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="95%% bootstrap confidence intervals for kappa and alpha from N resamples (e.g. 1000)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument("--include-facilitator", action="store_true", help="count facilitator turns as units")
     parser.add_argument("--out", required=True, metavar="agreement.csv", help="where to write the agreement table")
-    parser.add_argument("--disagreements", metavar="D.csv",
-                        help="also write the turns where two coders differ (with both codes and the text)")
+    parser.add_argument(
+        "--disagreements", metavar="D.csv", help="also write the turns where two coders differ (with both codes and the text)"
+    )
     add_anonymise_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -92,12 +117,18 @@ def _machine_and_person(args: argparse.Namespace, everything: pd.DataFrame) -> t
     if not machines or len(machines) == len(args.coders):
         return None
     if len(args.coders) != 2:
-        raise InputError(f"--coders: {machines} made machine codings; compare the machine with one person at a time "
-                         "(--coders MACHINE PERSON), or use `outcomes-qual validate`", path=args.project)
+        raise InputError(
+            f"--coders: {machines} made machine codings; compare the machine with one person at a time "
+            "(--coders MACHINE PERSON), or use `outcomes-qual validate`",
+            path=args.project,
+        )
     if args.unit != "segment" or args.segments or args.include_facilitator:
-        raise InputError("with an auto-coder among --coders the units are the turns the person coded or reviewed; "
-                         "--unit participant, --segments and --include-facilitator do not apply (for a given sample "
-                         "use `outcomes-qual validate --segments`)", path=args.project)
+        raise InputError(
+            "with an auto-coder among --coders the units are the turns the person coded or reviewed; "
+            "--unit participant, --segments and --include-facilitator do not apply (for a given sample "
+            "use `outcomes-qual validate --segments`)",
+            path=args.project,
+        )
     person = next(c for c in args.coders if c not in machines)
     return machines[0], person
 
@@ -121,30 +152,53 @@ def _review_run(args: argparse.Namespace, machine: str, person: str) -> int:
         else:
             segments = proj.segments()
     if person not in people(codings):
-        raise InputError(f"no codings by {person!r} in the project, nor any reviewed by them; coders and reviewers "
-                         f"in it: {people(codings)}", path=args.project)
-    table = review_agreement(codings, machine=machine, against=person, level=args.level, codes=codes,
-                             n_bootstrap=args.bootstrap, random_state=args.seed)
+        raise InputError(
+            f"no codings by {person!r} in the project, nor any reviewed by them; coders and reviewers in it: {people(codings)}",
+            path=args.project,
+        )
+    table = review_agreement(
+        codings,
+        machine=machine,
+        against=person,
+        level=args.level,
+        codes=codes,
+        n_bootstrap=args.bootstrap,
+        random_state=args.seed,
+    )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     write_csv(table.round(DECIMALS), args.out)
     overall = table.iloc[-1]
     units = validation_units(codings, machine=machine, against=person, level=args.level, codes=codes)
     n_turns = len(units)
-    print(f"wrote {args.out}: {len(table) - 1} code(s); {machine} against {person} on the {n_turns} turn(s) "
-          f"{person} coded or reviewed (as `outcomes-qual validate`: accepted suggestions are {person}'s codings, "
-          f"pending ones on reviewed turns are undecided); overall kappa {_f3(overall['cohen_kappa'])}, "
-          f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])} over {overall['n_units']} "
-          f"decisions")
+    print(
+        f"wrote {args.out}: {len(table) - 1} code(s); {machine} against {person} on the {n_turns} turn(s) "
+        f"{person} coded or reviewed (as `outcomes-qual validate`: accepted suggestions are {person}'s codings, "
+        f"pending ones on reviewed turns are undecided); overall kappa {_f3(overall['cohen_kappa'])}, "
+        f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])} over {overall['n_units']} "
+        f"decisions"
+    )
     if args.disagreements:
         differ = units[~units["agree"]]
         seg = segments.assign(segment_id=segments["segment_id"].astype(str)).set_index("segment_id")
         rows = []
-        for r in differ.itertuples(index=False):
-            rec = seg.loc[r.segment_id] if r.segment_id in seg.index else {}
-            rows.append({"segment_id": r.segment_id, "transcript_id": rec.get("transcript_id"),
-                         "turn": rec.get("turn"), "role": rec.get("role"), "coder_a": machine, "coder_b": person,
-                         "codes_a": r.machine_codes, "codes_b": r.human_codes, "only_a": r.only_machine,
-                         "only_b": r.only_human, "text": rec.get("text")})
+        cols = ["segment_id", "machine_codes", "human_codes", "only_machine", "only_human"]
+        for sid, machine_codes, human_codes, only_machine, only_human in differ[cols].itertuples(index=False, name=None):
+            rec: pd.Series | dict[str, Any] = seg.loc[sid] if sid in seg.index else {}
+            rows.append(
+                {
+                    "segment_id": sid,
+                    "transcript_id": rec.get("transcript_id"),
+                    "turn": rec.get("turn"),
+                    "role": rec.get("role"),
+                    "coder_a": machine,
+                    "coder_b": person,
+                    "codes_a": machine_codes,
+                    "codes_b": human_codes,
+                    "only_a": only_machine,
+                    "only_b": only_human,
+                    "text": rec.get("text"),
+                }
+            )
         from ..agreement import DISAGREEMENT_COLUMNS
 
         diff = pd.DataFrame(rows, columns=list(DISAGREEMENT_COLUMNS))
@@ -161,8 +215,7 @@ def _from_project(args: argparse.Namespace) -> tuple[list[pd.DataFrame], pd.Data
     if args.codings:
         raise InputError("give either CODINGS.csv files or --project, not both", path=args.project)
     if not args.coders or len(args.coders) < 2:
-        raise InputError(f"--project needs --coders with two or more names, got {args.coders or 'none'}",
-                         path=args.project)
+        raise InputError(f"--project needs --coders with two or more names, got {args.coders or 'none'}", path=args.project)
     with Project.open(args.project) as proj:
         codings = proj.codings(coder=args.coders)
         if args.anonymise:  # the disagreement table quotes turns: participants' names pseudonymised
@@ -185,8 +238,7 @@ def run(args: argparse.Namespace) -> int:
     """Compute agreement and write the CSV(s); return the exit code."""
     from ..agreement import agreement, disagreements
 
-    check_outputs({"--out": args.out, "--disagreements": args.disagreements},
-                  [*args.codings, args.segments, args.project])
+    check_outputs({"--out": args.out, "--disagreements": args.disagreements}, [*args.codings, args.segments, args.project])
     seg_required = ("segment_id", "participant_id") if args.unit == "participant" else ("segment_id",)
     if args.project and not args.codings and args.coders and len(args.coders) >= 2:
         from ..project import Project
@@ -215,9 +267,16 @@ def run(args: argparse.Namespace) -> int:
         if col in segments.columns:
             segments[col] = pd.to_numeric(segments[col], errors="coerce")
     try:
-        table = agreement(*frames, segments=segments, unit=args.unit, codes=args.codes, level=args.level,
-                          include_facilitator=args.include_facilitator, n_bootstrap=args.bootstrap,
-                          random_state=args.seed)
+        table = agreement(
+            *frames,
+            segments=segments,
+            unit=args.unit,
+            codes=args.codes,
+            level=args.level,
+            include_facilitator=args.include_facilitator,
+            n_bootstrap=args.bootstrap,
+            random_state=args.seed,
+        )
     except InputError as err:
         source = args.project or ", ".join(args.codings)
         raise InputError(f"{err} (codings: {source}; segments: {args.segments or args.project})") from None
@@ -226,14 +285,21 @@ def run(args: argparse.Namespace) -> int:
     overall = table.iloc[-1]
     per_code = table.iloc[0]["n_units"] if len(table) > 1 else 0  # every code is judged on every unit
     # the "all" row pools every (unit, code) decision: its n_units is units x codes, not units per code
-    print(f"wrote {args.out}: {len(table) - 1} code(s) x {per_code} {args.unit} unit(s) "
-          f"({overall['n_units']} decisions pooled in 'all'), "
-          f"coders {overall['coders']}; overall kappa {_f3(overall['cohen_kappa'])}, "
-          f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])}")
+    print(
+        f"wrote {args.out}: {len(table) - 1} code(s) x {per_code} {args.unit} unit(s) "
+        f"({overall['n_units']} decisions pooled in 'all'), "
+        f"coders {overall['coders']}; overall kappa {_f3(overall['cohen_kappa'])}, "
+        f"alpha {_f3(overall['krippendorff_alpha'])}, AC1 {_f3(overall['gwet_ac1'])}"
+    )
     if args.disagreements:
-        frame = pd.concat(frames, ignore_index=True) if len(frames) == 1 else None
-        diff = disagreements(*(frames if frame is None else [frame]), segments=segments, codes=args.codes,
-                             level=args.level, include_facilitator=args.include_facilitator)
+        single = pd.concat(frames, ignore_index=True) if len(frames) == 1 else None
+        diff = disagreements(
+            *(frames if single is None else [single]),
+            segments=segments,
+            codes=args.codes,
+            level=args.level,
+            include_facilitator=args.include_facilitator,
+        )
         if args.names and not args.project and args.anonymise:
             from ..anonymise import pseudonymise_text
 

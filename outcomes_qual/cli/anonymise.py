@@ -65,7 +65,8 @@ def register(subparsers) -> None:
 
 def _input_files(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
     """Return (input files, input directories), resolved."""
-    files, dirs = [], []
+    files: list[Path] = []
+    dirs: list[Path] = []
     for raw in list(args.inputs) + [p for p in (args.roster, args.names, getattr(args, "project", None)) if p]:
         p = Path(raw).resolve()
         if p.is_dir():
@@ -151,7 +152,7 @@ def _write_copies(anon, mapping, out: Path, mapping_path: Path) -> list[Path]:
     roster = anon.participants.copy()
     roster.insert(0, "transcript", roster.pop("transcript_id"))
     roster["speaker"] = [
-        f"{ROLE_LABELS.get(str(r), 'Participant')} {s}" for r, s in zip(roster["role"], roster["speaker"])
+        f"{ROLE_LABELS.get(str(r), 'Participant')} {s}" for r, s in zip(roster["role"], roster["speaker"], strict=True)
     ]
     keep = [c for c in roster.columns if c not in ("role_raw",)]
     roster_path = out / "roster.csv"

@@ -46,8 +46,11 @@ def register(subparsers) -> None:
         help="coder to use (default: ensemble of keyword + semantic, + supervised with --train)",
     )
     parser.add_argument("--train", metavar="CODINGS.csv", help="human codings (segment_id, code) to learn from")
-    parser.add_argument("--train-from-reviews", action="store_true",
-                        help="with --project: learn from the project's reviewed turns (accepted, rejected and hand-made codings)")
+    parser.add_argument(
+        "--train-from-reviews",
+        action="store_true",
+        help="with --project: learn from the project's reviewed turns (accepted, rejected and hand-made codings)",
+    )
     parser.add_argument(
         "--backend",
         choices=("auto", "lsa", "sentence-transformers"),
@@ -55,11 +58,16 @@ def register(subparsers) -> None:
         help="embedding backend (auto: sentence-transformers when installed, else the light TF-IDF/LSA)",
     )
     parser.add_argument("--model", metavar="DIR", help="local sentence-transformers model directory (never downloaded)")
-    parser.add_argument("--coder", default=None,
-                        help="value of the coder column (default: outcomes_qual; with --reader, reader:MODEL)")
+    parser.add_argument(
+        "--coder", default=None, help="value of the coder column (default: outcomes_qual; with --reader, reader:MODEL)"
+    )
     parser.add_argument("--include-facilitator", action="store_true", help="code facilitator turns too")
-    parser.add_argument("--out", metavar="CODINGS.csv", help="where to write the codings: CSV, or Parquet when it ends in .parquet ('-' for CSV on stdout); "
-                        "optional with --project")
+    parser.add_argument(
+        "--out",
+        metavar="CODINGS.csv",
+        help="where to write the codings: CSV, or Parquet when it ends in .parquet ('-' for CSV on stdout); "
+        "optional with --project",
+    )
     add_scale_arguments(parser)
     add_reader_arguments(parser)
     parser.set_defaults(func=run)
@@ -78,7 +86,9 @@ def read_training_codings(path: str | Path) -> pd.DataFrame:
         frame = frame.rename(columns={"id": "segment_id"})
     missing = [c for c in ("segment_id", "code") if c not in frame.columns]
     if missing:
-        raise InputError(f"missing column(s) {missing}; expected at least ['segment_id', 'code'], got {list(frame.columns)}", path=path)
+        raise InputError(
+            f"missing column(s) {missing}; expected at least ['segment_id', 'code'], got {list(frame.columns)}", path=path
+        )
     frame = frame[(frame["segment_id"] != "") & (frame["code"] != "")]
     if "status" in frame.columns:
         frame = frame[frame["status"] != "rejected"]
@@ -99,12 +109,19 @@ def coder_settings_text(settings: dict | None) -> dict:
     """
     if not settings:
         return {}
-    out = {"settings chosen by": settings.get("source"),
-           "settings": ", ".join(f"{k} {float(settings[k]):g}" for k in ("semantic_weight", "keyword_weight", "margin", "C",
-                                                                          "review_weight") if k in settings)}
+    out = {
+        "settings chosen by": settings.get("source"),
+        "settings": ", ".join(
+            f"{k} {float(settings[k]):g}"
+            for k in ("semantic_weight", "keyword_weight", "margin", "C", "review_weight")
+            if k in settings
+        ),
+    }
     if "cv_top1" in settings:
-        out["held-out agreement"] = (f"top-1 {settings['cv_top1']:.2f}, macro-F1 {settings['cv_macro_f1']:.2f} over "
-                                     f"{settings['cv_turns']} turns (cross-validated: each turn coded by a coder that had not learned it)")
+        out["held-out agreement"] = (
+            f"top-1 {settings['cv_top1']:.2f}, macro-F1 {settings['cv_macro_f1']:.2f} over "
+            f"{settings['cv_turns']} turns (cross-validated: each turn coded by a coder that had not learned it)"
+        )
     return out
 
 
@@ -121,14 +138,19 @@ def _settings_description(args: argparse.Namespace, codebook, train, coder_setti
             from ..report.ai_use import installed_embedding_model
 
             model = f"local model {Path(args.model).name}" if args.model else installed_embedding_model()
-    return autocode_description({
-        "method": args.method, "backend": backend, "model": model,
-        "codebook": f"{codebook.name} version {codebook.version}",
-        "trained on": f"{len(train)} human codings" if train is not None else None,
-        **coder_settings_text(coder_settings),
-        "include facilitator": "yes" if args.include_facilitator else None,
-        "coder": args.coder, "outcomes_qual": outcomes_qual_version(),
-    })
+    return autocode_description(
+        {
+            "method": args.method,
+            "backend": backend,
+            "model": model,
+            "codebook": f"{codebook.name} version {codebook.version}",
+            "trained on": f"{len(train)} human codings" if train is not None else None,
+            **coder_settings_text(coder_settings),
+            "include facilitator": "yes" if args.include_facilitator else None,
+            "coder": args.coder,
+            "outcomes_qual": outcomes_qual_version(),
+        }
+    )
 
 
 def _reader_description(args, codebook, est) -> str:
@@ -136,8 +158,14 @@ def _reader_description(args, codebook, est) -> str:
     from ..report.ai_use import autocode_description, outcomes_qual_version
     from ._reader import audit_settings
 
-    return autocode_description({**audit_settings(est), "codebook": f"{codebook.name} version {codebook.version}",
-                                 "coder": est.coder_, "outcomes_qual": outcomes_qual_version()})
+    return autocode_description(
+        {
+            **audit_settings(est),
+            "codebook": f"{codebook.name} version {codebook.version}",
+            "coder": est.coder_,
+            "outcomes_qual": outcomes_qual_version(),
+        }
+    )
 
 
 def _write_reader_sidecars(est, out, stream) -> None:
@@ -159,8 +187,16 @@ def _autocode(args, corpus, codebook, train) -> pd.DataFrame:
     from ..coding import autocode
 
     try:
-        return autocode(corpus, codebook, method=args.method, train=train, backend=args.backend, model_path=args.model,
-                        include_facilitator=args.include_facilitator, coder=args.coder)
+        return autocode(
+            corpus,
+            codebook,
+            method=args.method,
+            train=train,
+            backend=args.backend,
+            model_path=args.model,
+            include_facilitator=args.include_facilitator,
+            coder=args.coder,
+        )
     except ValueError as err:
         if isinstance(err, InputError):
             raise
@@ -193,8 +229,9 @@ def _write_codings(codings: pd.DataFrame, out: Path) -> None:
             try:
                 codings.to_parquet(tmp, index=False)
             except ImportError as err:
-                raise InputError(f"--out {out.name}: writing Parquet needs pyarrow ({err}); "
-                                 "install outcomes_qual[scale] or give a .csv path") from None
+                raise InputError(
+                    f"--out {out.name}: writing Parquet needs pyarrow ({err}); install outcomes_qual[scale] or give a .csv path"
+                ) from None
         else:
             write_csv(codings, tmp)
         os.replace(tmp, out)
@@ -237,7 +274,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.out and not args.project:
         raise InputError("give --out CODINGS.csv (or --project P.sqlite to store the suggestions there)")
     if args.out:
-        refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)])
+        refuse_output_over_inputs(
+            args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)]
+        )
     codebook = load_codebook(args.codebook)
     train = read_training_codings(args.train) if args.train else None
     if getattr(args, "train_from_reviews", False):
@@ -281,18 +320,26 @@ def run(args: argparse.Namespace) -> int:
             # A turn this coder already coded with this code (suggested, accepted or rejected) is
             # not suggested again, so re-running autocode neither doubles nor revives suggestions.
             held = proj.codings(coder=sorted(set(codings["coder"])))
-            held = set(zip(held["segment_id"], held["code"], held["coder"]))
-            fresh = codings[[k not in held for k in zip(codings["segment_id"], codings["code"], codings["coder"])]]
+            held_keys = set(zip(held["segment_id"], held["code"], held["coder"], strict=True))
+            fresh = codings[
+                [k not in held_keys for k in zip(codings["segment_id"], codings["code"], codings["coder"], strict=True)]
+            ]
             if len(fresh):  # one action in the audit log that records the settings (read by the AI-use appendix)
-                description = (_settings_description(args, codebook, train, codings.attrs.get("coder_settings"))
-                               if est is None else _reader_description(args, codebook, est))
+                description = (
+                    _settings_description(args, codebook, train, codings.attrs.get("coder_settings"))
+                    if est is None
+                    else _reader_description(args, codebook, est)
+                )
                 with proj.batch(description, actor=args.coder):
                     ids = proj.add_codings(fresh, codebook=codebook)
             else:
                 ids = []
         skipped = len(codings) - len(fresh)
-        print(f"stored {len(ids)} suggested codings in {args.project}"
-              + (f" ({skipped} already there, not added again)" if skipped else ""), file=stream)
+        print(
+            f"stored {len(ids)} suggested codings in {args.project}"
+            + (f" ({skipped} already there, not added again)" if skipped else ""),
+            file=stream,
+        )
     seg = corpus.segments
     n_coded = codings["segment_id"].nunique()
     n_fac = int((seg["role"] == "facilitator").sum()) if not args.include_facilitator else 0

@@ -91,11 +91,13 @@ def register(subparsers) -> None:
     p.add_argument("--search", metavar="TEXT", help="code every turn that matches TEXT")
     p.add_argument("--regex", action="store_true", help="TEXT is a regular expression")
     p.add_argument("--case", action="store_true", help="match case exactly")
-    p.add_argument("--spread", choices=("turn", "match"), default="turn",
-                   help="code the whole turn (default) or only the matched text")
+    p.add_argument(
+        "--spread", choices=("turn", "match"), default="turn", help="code the whole turn (default) or only the matched text"
+    )
     p.add_argument("--preview", action="store_true", help="list the matching turns; code nothing")
-    p.add_argument("--span", nargs=3, metavar=("TRANSCRIPT", "START", "END"),
-                   help="code characters START:END of TRANSCRIPT's text")
+    p.add_argument(
+        "--span", nargs=3, metavar=("TRANSCRIPT", "START", "END"), help="code characters START:END of TRANSCRIPT's text"
+    )
     add_project_argument(p)
     p.set_defaults(func=run_code)
 
@@ -110,7 +112,9 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("memo", help="write a memo on the project, a code, transcript, segment, participant or coding")
     p.add_argument("target_type", choices=("project", "code", "transcript", "segment", "participant", "coding"))
-    p.add_argument("target_id", metavar="TARGET_ID", help="the code key, transcript, segment, participant or coding id ('-' for the project)")
+    p.add_argument(
+        "target_id", metavar="TARGET_ID", help="the code key, transcript, segment, participant or coding id ('-' for the project)"
+    )
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--author", required=True)
     add_project_argument(p)
@@ -172,11 +176,16 @@ def run_add(args: argparse.Namespace) -> int:
         same = [t for t, text in corpus.texts.items() if have.get(t) == text]
         changed = sorted(t for t, text in corpus.texts.items() if t in have and have[t] != text)
         if changed:
-            raise InputError(f"transcript(s) {changed[:5]} are already in the project with different text; "
-                             "rename the new file(s) or use a new project", path=args.project)
+            raise InputError(
+                f"transcript(s) {changed[:5]} are already in the project with different text; "
+                "rename the new file(s) or use a new project",
+                path=args.project,
+            )
         if same:
-            print(f"skipped {len(same)} transcript(s) already in the project: {', '.join(same[:5])}"
-                  + (" ..." if len(same) > 5 else ""))
+            print(
+                f"skipped {len(same)} transcript(s) already in the project: {', '.join(same[:5])}"
+                + (" ..." if len(same) > 5 else "")
+            )
             corpus = corpus.subset([t for t in corpus.texts if t not in set(same)])
         if len(corpus.transcripts):
             proj.add_corpus(corpus)
@@ -188,8 +197,10 @@ def run_add(args: argparse.Namespace) -> int:
     counts = counts_report(corpus) if len(corpus.transcripts) else ""
     if counts:
         print(counts)
-    print(f"added {len(corpus.transcripts)} transcript(s), {len(corpus.segments)} turn(s) to {args.project}; "
-          f"it now holds {s['transcripts']} transcript(s), {s['segments']} turn(s)")
+    print(
+        f"added {len(corpus.transcripts)} transcript(s), {len(corpus.segments)} turn(s) to {args.project}; "
+        f"it now holds {s['transcripts']} transcript(s), {s['segments']} turn(s)"
+    )
     return 1 if failures else 0
 
 
@@ -240,14 +251,12 @@ def run_code(args: argparse.Namespace) -> int:
                     print(f"{rec.segment_id}\t{rec.role}\t{rec.preview}")
                 print(f"{len(found)} turn(s) match {args.search!r}; run without --preview to code them as {code!r}")
                 return 0
-            ids = proj.code_matches(args.search, code, coder=args.coder, regex=args.regex, case=args.case,
-                                    spread=args.spread)
+            ids = proj.code_matches(args.search, code, coder=args.coder, regex=args.regex, case=args.case, spread=args.spread)
             print(f"{len(found)} turn(s) match {args.search!r}; {len(ids)} new coding(s) as {code!r} by {args.coder}")
         elif args.span:
             tid, start, end = args.span
             ids = proj.code_span(tid, _int(start, "START"), _int(end, "END"), code, coder=args.coder)
-            print(f"coded {tid}[{start}:{end}] as {code!r} ({len(ids)} turn(s); coding id(s) "
-                  f"{', '.join(map(str, ids))})")
+            print(f"coded {tid}[{start}:{end}] as {code!r} ({len(ids)} turn(s); coding id(s) {', '.join(map(str, ids))})")
         else:
             cid = proj.code_segment(args.args[0], code, coder=args.coder)
             print(f"coded {args.args[0]} as {code!r} by {args.coder} (coding id {cid})")
@@ -269,8 +278,7 @@ def run_review(args: argparse.Namespace) -> int:
             if args.code:
                 sugg = sugg[sugg["code"] == args.code]
             ids += sugg["coding_id"].tolist()
-        n = proj.accept(ids, reviewer=args.reviewer) if args.action == "accept" else \
-            proj.reject(ids, reviewer=args.reviewer)
+        n = proj.accept(ids, reviewer=args.reviewer) if args.action == "accept" else proj.reject(ids, reviewer=args.reviewer)
     print(f"{args.action}ed {n} coding(s)")
     return 0
 
@@ -303,8 +311,10 @@ def run_info(args: argparse.Namespace) -> int:
     with Project.open(args.project) as proj:
         s = proj.summary()
         coders = proj.codings()["coder"].value_counts()
-    print(f"{args.project}: {s['transcripts']} transcript(s), {s['participants']} participant(s), "
-          f"{s['segments']} turn(s), {s['codebook_versions']} codebook version(s), {s['memos']} memo(s)")
+    print(
+        f"{args.project}: {s['transcripts']} transcript(s), {s['participants']} participant(s), "
+        f"{s['segments']} turn(s), {s['codebook_versions']} codebook version(s), {s['memos']} memo(s)"
+    )
     print(f"codings: {s['codings']} ({s['suggested']} suggested, {s['accepted']} accepted, {s['rejected']} rejected)")
     for coder, n in coders.items():
         print(f"  {coder}: {n}")
@@ -324,8 +334,9 @@ def _pseudonymise_tables(corpus, tables: dict, names) -> tuple[dict, pd.DataFram
     from ..interop.project_io import anonymise_for_export
 
     anon, codings, memos, mapping = anonymise_for_export(corpus, tables["codings"], tables["memos"], names=names)
-    tables.update(transcripts=anon.transcripts, participants=anon.participants, segments=anon.segments,
-                  codings=codings, memos=memos)
+    tables.update(
+        transcripts=anon.transcripts, participants=anon.participants, segments=anon.segments, codings=codings, memos=memos
+    )
     table = mapping[["original", "replacement"]].dropna()
     table = table[table["original"].astype(str).str.strip() != ""]
     if len(table):

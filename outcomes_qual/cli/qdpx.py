@@ -85,6 +85,7 @@ def _check_out(path: str, overwrite: bool) -> Path:
 
 
 def run_export_qdpx(args: argparse.Namespace) -> int:
+    """Export a project as a REFI-QDA project (.qdpx); print what was written; return the exit code."""
     from ..codebook import Codebook
     from ..interop import export_qdpx
     from ..interop.project_io import anonymise_for_export
@@ -116,6 +117,7 @@ def run_export_qdpx(args: argparse.Namespace) -> int:
 
 
 def run_export_qdc(args: argparse.Namespace) -> int:
+    """Export a codebook as a REFI-QDA codebook (.qdc); print what was written; return the exit code."""
     from ..codebook import load_codebook
     from ..interop import export_qdc
 
@@ -127,6 +129,7 @@ def run_export_qdc(args: argparse.Namespace) -> int:
 
 
 def run_import_qdpx(args: argparse.Namespace) -> int:
+    """Import a REFI-QDA project (.qdpx) into a project file; print what was added; return the exit code."""
     from ..interop.project_io import import_qdpx_to_project
 
     summary = import_qdpx_to_project(args.input, args.project, crlf=args.crlf, align_turns=args.align_turns)
@@ -142,6 +145,7 @@ def run_import_qdpx(args: argparse.Namespace) -> int:
 
 
 def run_import_qdc(args: argparse.Namespace) -> int:
+    """Import a REFI-QDA codebook (.qdc) as a YAML codebook; print what was written; return the exit code."""
     from ..codebook import load_codebook, save_codebook
     from ..interop import import_qdc
 

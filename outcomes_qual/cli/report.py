@@ -43,32 +43,61 @@ def register(subparsers) -> None:
     )
     _common.add_input_arguments(p)
     p.add_argument("--codebook", metavar="CODEBOOK.yaml", help="thematic codebook (default with --project: the project's)")
-    p.add_argument("--codings", metavar="CODINGS.csv|decided|confident|all",
-                   help="existing codings (segment_id, code, ...); skips auto-coding. With --project, which of the "
-                        "project's codings the findings count: decided (accepted suggestions and people's codings), "
-                        "confident (default: decided plus unreviewed suggestions at or above --review-threshold) or "
-                        "all (every coding not rejected)")
-    p.add_argument("--review-threshold", type=float, default=0.5, metavar="P",
-                   help="with --codings confident: lowest confidence of an unreviewed suggestion that counts "
-                        "(default 0.5, the auto-coders' review threshold)")
+    p.add_argument(
+        "--codings",
+        metavar="CODINGS.csv|decided|confident|all",
+        help="existing codings (segment_id, code, ...); skips auto-coding. With --project, which of the "
+        "project's codings the findings count: decided (accepted suggestions and people's codings), "
+        "confident (default: decided plus unreviewed suggestions at or above --review-threshold) or "
+        "all (every coding not rejected)",
+    )
+    p.add_argument(
+        "--review-threshold",
+        type=float,
+        default=0.5,
+        metavar="P",
+        help="with --codings confident: lowest confidence of an unreviewed suggestion that counts "
+        "(default 0.5, the auto-coders' review threshold)",
+    )
     p.add_argument("--method", choices=CODING_METHODS, default="ensemble", help="auto-coding method (default: ensemble)")
-    p.add_argument("--train", metavar="CODINGS.csv",
-                   help="human codings of some turns: needed by --method supervised, added to the ensemble")
-    p.add_argument("--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods")
-    p.add_argument("--validate-against", metavar="NAME",
-                   help="a person who coded or reviewed a sample (with --project): the appendix on automated coding "
-                        "reports the machine's agreement with them")
-    p.add_argument("--machine-coder", metavar="NAME",
-                   help="the auto-coder's name in the codings (default: the one coder with non-manual methods)")
-    p.add_argument("--boot", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples for the validation's 95%% intervals (default 1000)")
+    p.add_argument(
+        "--train", metavar="CODINGS.csv", help="human codings of some turns: needed by --method supervised, added to the ensemble"
+    )
+    p.add_argument(
+        "--agreement", metavar="AGREEMENT.csv", help="agreement table (from `outcomes-qual agreement`) quoted in the methods"
+    )
+    p.add_argument(
+        "--validate-against",
+        metavar="NAME",
+        help="a person who coded or reviewed a sample (with --project): the appendix on automated coding "
+        "reports the machine's agreement with them",
+    )
+    p.add_argument(
+        "--machine-coder",
+        metavar="NAME",
+        help="the auto-coder's name in the codings (default: the one coder with non-manual methods)",
+    )
+    p.add_argument(
+        "--boot",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples for the validation's 95%% intervals (default 1000)",
+    )
     p.add_argument("--no-topics", dest="topics", action="store_false", help="skip emergent-topic modelling")
     p.add_argument(
-        "--topic-backend", choices=("auto", "bertopic", "light"), default="auto",
+        "--topic-backend",
+        choices=("auto", "bertopic", "light"),
+        default="auto",
         help="topic modelling backend (default auto: BERTopic when the embeddings extra is installed)",
     )
-    p.add_argument("--seed", type=int, default=0, metavar="N",
-                   help="random seed of coding and topic modelling, recorded in the report (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="random seed of coding and topic modelling, recorded in the report (default 0)",
+    )
     p.add_argument("--title", help="report title")
     p.add_argument("--alias-authorities", action="store_true", help='show authorities as "Authority A", "Authority B"...')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -80,8 +109,13 @@ def register(subparsers) -> None:
 
     scale = p.add_argument_group("from an autocode --workers output folder (INPUT is that folder; needs outcomes_qual[scale])")
     where = scale.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="compute the tables on a local Dask cluster of N workers "
-                       "(default: Dask's threaded scheduler in this process, partition by partition)")
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="compute the tables on a local Dask cluster of N workers "
+        "(default: Dask's threaded scheduler in this process, partition by partition)",
+    )
     where.add_argument("--scheduler", metavar="tcp://HOST:8786", help="compute the tables on an existing Dask cluster")
     p.set_defaults(func=run)
 
@@ -153,9 +187,12 @@ def _project_codings(args):
         return None, None  # nothing coded yet: the report codes the corpus itself
     codings, counted = count_codings(codings, args.selection, threshold=args.review_threshold)
     if not len(codings):
-        raise InputError(f"--codings {args.selection}: none of the project's codings counts ({counted.n_rejected} "
-                         f"rejected, {counted.n_pending_left_out} unreviewed suggestion(s) left out); review some, or "
-                         "choose --codings confident or all", path=args.project)
+        raise InputError(
+            f"--codings {args.selection}: none of the project's codings counts ({counted.n_rejected} "
+            f"rejected, {counted.n_pending_left_out} unreviewed suggestion(s) left out); review some, or "
+            "choose --codings confident or all",
+            path=args.project,
+        )
     logger.info("report counts %d coding(s) (%s)", counted.n_counted, args.selection)
     return codings, counted
 
@@ -178,8 +215,12 @@ def _ai_use(args, codings, codebook, method):
 
         backend = None if method == "keyword" else resolve_backend("auto")
         model = installed_embedding_model() if backend == "sentence-transformers" else None
-        settings = {"method": method, "backend": backend, "model": model,
-                    "trained on": f"human codings in {Path(args.train).name}" if args.train else None}
+        settings = {
+            "method": method,
+            "backend": backend,
+            "model": model,
+            "trained on": f"human codings in {Path(args.train).name}" if args.train else None,
+        }
         if not len(codings):
             return None
         machine = str(codings["coder"].iloc[0]) if "coder" in codings else "outcomes_qual"
@@ -214,8 +255,9 @@ def _reader_ai_use(args, codings, codebook, against):
         everything = pd.concat([codings.drop(columns=["uncertain"], errors="ignore"), held], ignore_index=True)
     elif against:
         raise InputError("--validate-against with --reader needs --project (where the person's coding is)")
-    return ai_use(everything, machine=est.coder_, against=against, codebook=codebook,
-                  settings=audit_settings(est), n_boot=args.boot)
+    return ai_use(
+        everything, machine=est.coder_, against=against, codebook=codebook, settings=audit_settings(est), n_boot=args.boot
+    )
 
 
 def _reader_codings(args, corpus, codebook) -> pd.DataFrame:
@@ -249,8 +291,17 @@ def _consultation_report(args, corpus, codings, codebook, out, *, topics, agreem
             seg["authority"] = seg["transcript_id"].map(corpus.transcripts.set_index("transcript_id")["authority"])
             corpus = type(corpus)(corpus.transcripts, corpus.participants, seg, corpus.texts, corpus.problems)
     counts = consultation_counts(corpus, codings, codebook=codebook, seed=args.seed)
-    return write_consultation_report(counts, codebook, out, topics=topics, agreement=agreement, coding_method=method,
-                                     title=args.title, ai_use=info, seed=args.seed)
+    return write_consultation_report(
+        counts,
+        codebook,
+        out,
+        topics=topics,
+        agreement=agreement,
+        coding_method=method,
+        title=args.title,
+        ai_use=info,
+        seed=args.seed,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -260,8 +311,10 @@ def run(args: argparse.Namespace) -> int:
     if wants_scale_report(args):  # the folder autocode --workers wrote: the report from its Parquet parts
         return run_scale_report(args)
     if args.workers is not None or args.scheduler:
-        raise InputError("--workers/--scheduler apply to a report from an autocode --workers output folder; INPUT is "
-                         "not one (it needs segments/ and codings/ Parquet parts)")
+        raise InputError(
+            "--workers/--scheduler apply to a report from an autocode --workers output folder; INPUT is "
+            "not one (it needs segments/ and codings/ Parquet parts)"
+        )
     from tqdm import tqdm
 
     from ..report import write_report
@@ -277,15 +330,19 @@ def run(args: argparse.Namespace) -> int:
                 path=out,
             )
     if args.validate_against and not (args.project or args.codings):
-        raise InputError("--validate-against needs --project (or --codings holding the person's codings too): "
-                         "codings made here have no human sample to compare with")
+        raise InputError(
+            "--validate-against needs --project (or --codings holding the person's codings too): "
+            "codings made here have no human sample to compare with"
+        )
     from ..report.counted import DEFAULT_SELECTION, SELECTIONS
 
     args.selection = DEFAULT_SELECTION
     if args.codings in SELECTIONS:
         if not args.project:
-            raise InputError(f"--codings {args.codings} chooses among a project's codings: it needs --project "
-                             "(to read a CSV file of that name, write ./" + args.codings + ")")
+            raise InputError(
+                f"--codings {args.codings} chooses among a project's codings: it needs --project "
+                "(to read a CSV file of that name, write ./" + args.codings + ")"
+            )
         args.selection, args.codings = args.codings, None
 
     from ._reader import wants_reader
@@ -334,19 +391,28 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix_str("topics")
             from ..topics import find_topics
 
-            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend,
-                                 random_state=args.seed)
+            topics = find_topics(corpus, codebook=codebook, codings=codings, backend=args.topic_backend, random_state=args.seed)
         bar.update(1)
         bar.set_postfix_str("writing")
         from ..analysis.consultation import is_consultation
 
         if is_consultation(corpus):  # a consultation export: the consultation report
-            paths = _consultation_report(args, corpus, codings, codebook, out, topics=topics, agreement=agreement,
-                                         method=method, info=info)
+            paths = _consultation_report(
+                args, corpus, codings, codebook, out, topics=topics, agreement=agreement, method=method, info=info
+            )
         else:
             paths = write_report(
-                corpus, codings, codebook, out, topics=topics, agreement=agreement, coding_method=method,
-                title=args.title, ai_use=info, alias_authorities=args.alias_authorities, seed=args.seed,
+                corpus,
+                codings,
+                codebook,
+                out,
+                topics=topics,
+                agreement=agreement,
+                coding_method=method,
+                title=args.title,
+                ai_use=info,
+                alias_authorities=args.alias_authorities,
+                seed=args.seed,
                 counted=counted,
             )
         bar.update(1)

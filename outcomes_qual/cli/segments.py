@@ -73,8 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(counts, file=stream)
     print(
         f"{len(corpus.transcripts)} transcripts, {len(corpus.participants)} participants, "
-        f"{len(seg)} turns ({role_text})"
-        + (f"; {n_files_failed} problem(s) reported above" if n_files_failed else ""),
+        f"{len(seg)} turns ({role_text})" + (f"; {n_files_failed} problem(s) reported above" if n_files_failed else ""),
         file=stream,
     )
     return 1 if failures else 0

@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from .autocode import read_training_codings
 
     if args.out != "-":
-        refuse_output_over_inputs(args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)])
+        refuse_output_over_inputs(
+            args.out, [*args.inputs, *(p for p in (args.roster, args.codebook, args.train, args.project) if p)]
+        )
     if args.n < 1:
         raise InputError(f"-n: expected a positive number of turns, got {args.n}")
     codebook = load_codebook(args.codebook)
@@ -51,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     corpus = load_corpus(args)
     segments = corpus.segments
     try:
-        picks = suggest_next(segments, codebook, coded=coded, n=args.n, strategy=args.strategy, backend=args.backend, model_path=args.model)
+        picks = suggest_next(
+            segments, codebook, coded=coded, n=args.n, strategy=args.strategy, backend=args.backend, model_path=args.model
+        )
     except ValueError as err:
         raise InputError(str(err)) from None
     cols = [c for c in ("segment_id", "role", "text") if c in segments.columns]

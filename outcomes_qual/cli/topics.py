@@ -36,7 +36,9 @@ def register(subparsers) -> None:
     )
     add_input_arguments(parser)
     parser.add_argument("--codebook", metavar="CODEBOOK.yaml", help="codebook whose themes turns are matched to")
-    parser.add_argument("--codings", metavar="CODINGS.csv", help="codings table (segment_id, code[, confidence]) to use instead of matching")
+    parser.add_argument(
+        "--codings", metavar="CODINGS.csv", help="codings table (segment_id, code[, confidence]) to use instead of matching"
+    )
     parser.add_argument(
         "--backend",
         choices=("auto", "light", "bertopic"),
@@ -45,7 +47,9 @@ def register(subparsers) -> None:
         "auto (default): bertopic when installed",
     )
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (same seed, same topics; default 0)")
-    parser.add_argument("--min-topic-size", type=int, metavar="N", help="smallest emergent topic (default: 1 in 50 turns, 5 to 60)")
+    parser.add_argument(
+        "--min-topic-size", type=int, metavar="N", help="smallest emergent topic (default: 1 in 50 turns, 5 to 60)"
+    )
     add_anonymise_arguments(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="directory for the tables and figures")
     parser.set_defaults(func=run)
@@ -92,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
         f"{s['n_outliers']} turns unassigned."
     )
     for row in result.emergent_topics().itertuples(index=False):
-        print(f"  emergent topic {row.topic_id}: {row.label} ({row.size} turns, {row.n_groups} groups, {row.n_participants} people)")
+        print(
+            f"  emergent topic {row.topic_id}: {row.label} ({row.size} turns, {row.n_groups} groups, {row.n_participants} people)"
+        )
     for path in paths:
         print(f"wrote {path}")
     if failures:

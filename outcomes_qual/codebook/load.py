@@ -1,4 +1,4 @@
-"""Load, validate and save codebooks written in YAML.
+r"""Load, validate and save codebooks written in YAML.
 
 The format (documented in ``docs/codebook_format.md``)::
 
@@ -40,7 +40,7 @@ Examples
 ... ''')
 >>> cb.keys()
 ['time', 'time/deadlines']
->>> loads_codebook("codes:\\n  - key: time\\n    label: Time\\n", path="cb.yaml")
+>>> loads_codebook("codes:\n  - key: time\n    label: Time\n", path="cb.yaml")
 Traceback (most recent call last):
 ...
 outcomes_qual.errors.InputError: cb.yaml:2: code 'time': missing required field 'definition'
@@ -99,10 +99,11 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node, deep=True),
-)
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    return loader.construct_mapping(node, deep=True)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 class _DuplicateKey(Exception):
@@ -149,7 +150,9 @@ def _parse_code(raw: Any, *, parent_key: str | None, path, seen_line: int | None
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InputError(f"code {shown!r}: missing required field {field!r}", path=path, line=line)
         if not isinstance(value, (str, int, float)):
-            raise InputError(f"code {shown!r}: {field!r} must be text, got {type(value).__name__}", path=path, line=_line(raw, field))
+            raise InputError(
+                f"code {shown!r}: {field!r} must be text, got {type(value).__name__}", path=path, line=_line(raw, field)
+            )
     name = str(name).strip()
     explicit_parent = raw.get("parent")
     if explicit_parent is not None and parent_key is not None:
@@ -168,7 +171,9 @@ def _parse_code(raw: Any, *, parent_key: str | None, path, seen_line: int | None
     color = raw.get("color")
     if color is not None:
         if not isinstance(color, str) or not _COLOR.match(color.strip()):
-            raise InputError(f"code {name!r}: color must be '#RRGGBB' or '#RGB', got {color!r}", path=path, line=_line(raw, "color"))
+            raise InputError(
+                f"code {name!r}: color must be '#RRGGBB' or '#RGB', got {color!r}", path=path, line=_line(raw, "color")
+            )
         color = color.strip().lower()
         if len(color) == 4:
             color = "#" + "".join(ch * 2 for ch in color[1:])
@@ -189,7 +194,11 @@ def _parse_code(raw: Any, *, parent_key: str | None, path, seen_line: int | None
     if children is None:
         return
     if not isinstance(children, list):
-        raise InputError(f"code {name!r}: 'children' must be a list of codes, got {type(children).__name__}", path=path, line=_line(raw, "children"))
+        raise InputError(
+            f"code {name!r}: 'children' must be a list of codes, got {type(children).__name__}",
+            path=path,
+            line=_line(raw, "children"),
+        )
     if explicit_parent is not None:
         # children of a code placed by 'parent:' are resolved after placement
         for child in children:
@@ -222,7 +231,7 @@ def _resolve_parents(items: list, *, path) -> list[Code]:
         if i in full_keys:
             return full_keys[i]
         if i in trail:
-            names = " -> ".join(items[j][0].key for j in trail[trail.index(i):] + (i,))
+            names = " -> ".join(items[j][0].key for j in trail[trail.index(i) :] + (i,))
             raise InputError(f"cycle in parents: {names}", path=path, line=items[i][2])
         p = parent_of[i]
         own = items[i][0].key
@@ -252,7 +261,9 @@ def _order_and_check(codes: list[Code], *, path) -> tuple[Code, ...]:
         seen[code.key] = code
     for code in codes:
         if code.parent is not None and code.parent not in seen:
-            raise InputError(f"code {code.key!r}: parent {code.parent!r} is not a code in this codebook", path=path, line=code.line)
+            raise InputError(
+                f"code {code.key!r}: parent {code.parent!r} is not a code in this codebook", path=path, line=code.line
+            )
     # parents before children, otherwise keeping the file's order
     order = {c.key: i for i, c in enumerate(codes)}
 
@@ -302,7 +313,11 @@ def loads_codebook(text: str, *, path: str | os.PathLike | None = None) -> Codeb
         raise InputError(f"expected a mapping with a 'codes' list at the top, got {type(data).__name__}", path=shown, line=1)
     unknown = [k for k in data if k not in TOP_FIELDS and k not in (_LINE, _LINES)]
     if unknown:
-        raise InputError(f"unknown top-level field {unknown[0]!r}; expected some of {list(TOP_FIELDS)}", path=shown, line=_line(data, unknown[0]))
+        raise InputError(
+            f"unknown top-level field {unknown[0]!r}; expected some of {list(TOP_FIELDS)}",
+            path=shown,
+            line=_line(data, unknown[0]),
+        )
     raw_codes = data.get("codes")
     if not isinstance(raw_codes, list) or not raw_codes:
         raise InputError("'codes' must be a non-empty list of codes", path=shown, line=_line(data, "codes"))
@@ -325,16 +340,24 @@ def loads_codebook(text: str, *, path: str | os.PathLike | None = None) -> Codeb
 
 
 def _training_path(data: dict, *, path, shown) -> Path | None:
-    """The codebook's training corpus: the ``training:`` key (relative to the codebook), else ``<stem>.training.jsonl`` beside it."""
+    """The codebook's training corpus.
+
+    The ``training:`` key (relative to the codebook), else ``<stem>.training.jsonl`` beside it.
+    """
     raw = data.get("training")
     if raw is not None:
         if not isinstance(raw, str) or not raw.strip():
-            raise InputError(f"'training' must be the path of a JSON Lines corpus, got {raw!r}", path=shown, line=_line(data, "training"))
+            raise InputError(
+                f"'training' must be the path of a JSON Lines corpus, got {raw!r}", path=shown, line=_line(data, "training")
+            )
         base = Path(path).parent if path is not None else Path.cwd()
         found = (base / raw).resolve() if not Path(raw).is_absolute() else Path(raw)
         if not found.is_file():
-            raise InputError(f"training corpus {raw!r} not found (looked for {found.name} beside the codebook)", path=shown,
-                             line=_line(data, "training"))
+            raise InputError(
+                f"training corpus {raw!r} not found (looked for {found.name} beside the codebook)",
+                path=shown,
+                line=_line(data, "training"),
+            )
         return found
     if path is None:
         return None

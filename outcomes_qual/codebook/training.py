@@ -101,7 +101,8 @@ def parse_training_lines(lines: Iterable[str], codebook: Codebook, *, path: str 
     """
     keys = set(codebook.keys())
     shown = os.fspath(path)
-    rows, seen = [], {}
+    rows = []
+    seen: dict[str, int] = {}
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -119,8 +120,11 @@ def parse_training_lines(lines: Iterable[str], codebook: Codebook, *, path: str 
             raise InputError(f"'codes' must be a list of code keys, got {codes!r}", path=shown, line=n)
         for c in codes:
             if c not in keys:
-                raise InputError(f"unknown code {c!r}; expected a key of codebook {codebook.name!r} such as {sorted(keys)[:2]}",
-                                 path=shown, line=n)
+                raise InputError(
+                    f"unknown code {c!r}; expected a key of codebook {codebook.name!r} such as {sorted(keys)[:2]}",
+                    path=shown,
+                    line=n,
+                )
         key = _norm(text)
         if key in seen:
             raise InputError(f"duplicate text: the same turn is on line {seen[key]}", path=shown, line=n)

@@ -23,7 +23,31 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:['\u2019][a-z]+)?")
 _VOWEL = re.compile(r"[aeiouy]")
-_KEEP = frozenset({"this", "was", "has", "is", "us", "its", "bus", "gas", "yes", "news", "less", "process", "access", "focus", "status", "bias", "thus", "crisis", "basis", "analysis", "series"})
+_KEEP = frozenset(
+    {
+        "this",
+        "was",
+        "has",
+        "is",
+        "us",
+        "its",
+        "bus",
+        "gas",
+        "yes",
+        "news",
+        "less",
+        "process",
+        "access",
+        "focus",
+        "status",
+        "bias",
+        "thus",
+        "crisis",
+        "basis",
+        "analysis",
+        "series",
+    }
+)
 
 _LY_BASES = ("al", "ful", "ous", "ive", "ent", "ant", "ct", "ck", "ate", "ear", "ain")
 

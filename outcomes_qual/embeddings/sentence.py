@@ -270,7 +270,7 @@ class SentenceEmbedder(Embedder):
                 )
             encoded = np.asarray(encoded, dtype=np.float32)
             with _LOCK:
-                for row, k in zip(encoded, order):
+                for row, k in zip(encoded, order, strict=True):
                     out[missing[todo[k]]] = row
                     _VECTOR_CACHE[(key, todo[k])] = row
                 while len(_VECTOR_CACHE) > EMBEDDING_CACHE_SIZE:

@@ -1,4 +1,4 @@
-"""Read transcripts of focus groups and interviews into a tidy :class:`~outcomes_qual.corpus.Corpus`.
+r"""Read transcripts of focus groups and interviews into a tidy :class:`~outcomes_qual.corpus.Corpus`.
 
 One reader per format behind one entry point that picks by extension and
 content:
@@ -23,7 +23,7 @@ Examples
 --------
 >>> import pathlib, tempfile
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "fg1.txt").write_text("Method: focus group\\n\\nFacilitator: Hello.\\nSENIOR: Hi.\\n")
+>>> _ = (d / "fg1.txt").write_text("Method: focus group\n\nFacilitator: Hello.\nSENIOR: Hi.\n")
 >>> corpus = read_corpus([d])
 >>> corpus.segments[["segment_id", "role", "text"]].values.tolist()
 [['fg1:001', 'facilitator', 'Hello.'], ['fg1:002', 'senior', 'Hi.']]
@@ -32,11 +32,11 @@ Examples
 """
 
 from ._consult_report import ReadReport
-from .consultation import nonresponse_by_question, read_consultation
 from ._read import iter_input_files, read_corpus, read_transcript
+from .checks import CollapsedTranscriptError, MissingSpeakersError, UnknownSpeakersError, transcript_counts
+from .consultation import nonresponse_by_question, read_consultation
 from .detect import detect_format
 from .roles import normalise_method, normalise_role, role_from_label
-from .checks import CollapsedTranscriptError, MissingSpeakersError, UnknownSpeakersError, transcript_counts
 from .roster import apply_roster, read_roster
 
 __all__ = [

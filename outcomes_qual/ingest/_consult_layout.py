@@ -39,19 +39,44 @@ from ..errors import InputError
 
 #: Headers (canonical) that name the respondent id column, in order of preference.
 ID_COLUMNS: tuple[str, ...] = (
-    "respondent_id", "respondent", "response_id", "responseid", "respondentid", "id", "respondent_number", "ref",
-    "participant_id", "record_id", "submission_id", "case_id",
+    "respondent_id",
+    "respondent",
+    "response_id",
+    "responseid",
+    "respondentid",
+    "id",
+    "respondent_number",
+    "ref",
+    "participant_id",
+    "record_id",
+    "submission_id",
+    "case_id",
 )
 
 #: Headers (canonical) that name a long layout's respondent id column (not ``id`` or
 #: ``response_id``: in a table of answers those name the answer, not who gave it).
 LONG_ID_COLUMNS: tuple[str, ...] = (
-    "respondent_id", "respondent", "respondentid", "respondent_number", "participant_id", "participant", "record_id",
-    "submission_id", "case_id",
+    "respondent_id",
+    "respondent",
+    "respondentid",
+    "respondent_number",
+    "participant_id",
+    "participant",
+    "record_id",
+    "submission_id",
+    "case_id",
 )
 
 #: Headers (canonical) of a long layout's question id column.
-QUESTION_ID_COLUMNS: tuple[str, ...] = ("question_id", "questionid", "qid", "question_key", "question_code", "question_number", "item_id")
+QUESTION_ID_COLUMNS: tuple[str, ...] = (
+    "question_id",
+    "questionid",
+    "qid",
+    "question_key",
+    "question_code",
+    "question_number",
+    "item_id",
+)
 
 #: Headers (canonical) of a long layout's question text column.
 QUESTION_TEXT_COLUMNS: tuple[str, ...] = ("question", "question_text", "questiontext", "question_label", "prompt", "item_text")
@@ -217,8 +242,13 @@ class ColumnProfile:
         spread = f"{self.n_distinct} distinct in {self.n_filled} cells"
         if kind in ("free_text", "short_text"):
             return f"{kind.replace('_', ' ')} ({self.mean_words:.1f} words on average, {spread})"
-        return {"empty": "no values", "numbers": "numbers", "dates": "dates", "yes_no": "yes/no",
-                "categories": f"few repeated values ({spread})"}[kind]
+        return {
+            "empty": "no values",
+            "numbers": "numbers",
+            "dates": "dates",
+            "yes_no": "yes/no",
+            "categories": f"few repeated values ({spread})",
+        }[kind]
 
 
 #: Cells this long on average (words) are answers even when they repeat: no category is a sentence.
@@ -283,14 +313,20 @@ def decide_column(header: str, profile: ColumnProfile) -> ColumnDecision:
     what = profile.describe()
     if kind == "empty":
         if hint == "question":
-            return ColumnDecision(header, "question", f"header looks like a question; no answers in the {profile.n_cells} row(s) the columns were decided on")
+            return ColumnDecision(
+                header,
+                "question",
+                f"header looks like a question; no answers in the {profile.n_cells} row(s) the columns were decided on",
+            )
         return ColumnDecision(header, "unread", f"no values in the {profile.n_cells} row(s) the columns were decided on")
     if kind in ("numbers", "dates", "yes_no", "categories"):
         reason = what
         doubt = None
         if hint == "question":
-            doubt = (f"column {header!r}: the header looks like a question but the cells are {reason}; "
-                     "read as an attribute (a closed question): pass it to questions to read it as answers")
+            doubt = (
+                f"column {header!r}: the header looks like a question but the cells are {reason}; "
+                "read as an attribute (a closed question): pass it to questions to read it as answers"
+            )
         return ColumnDecision(header, "attribute", reason, doubt)
     if kind == "free_text" and hint == "attribute" and profile.mean_words < 6:
         # names of organisations and the like: a few words each, under an attribute's name
@@ -298,8 +334,10 @@ def decide_column(header: str, profile: ColumnProfile) -> ColumnDecision:
     if kind == "free_text":
         doubt = None
         if hint == "attribute":
-            doubt = (f"column {header!r}: the header names an attribute but the cells are free text ({what}); "
-                     "read as a question: pass it to attributes to keep it as an attribute")
+            doubt = (
+                f"column {header!r}: the header names an attribute but the cells are free text ({what}); "
+                "read as a question: pass it to attributes to keep it as an attribute"
+            )
         elif profile.n_filled < 3 and hint is None:
             doubt = f"column {header!r}: only {profile.n_filled} answer(s) to judge from; read as a question"
         return ColumnDecision(header, "question", what, doubt)
@@ -309,7 +347,9 @@ def decide_column(header: str, profile: ColumnProfile) -> ColumnDecision:
     if hint == "attribute":
         return ColumnDecision(header, "attribute", f"header names an attribute ({what})")
     return ColumnDecision(
-        header, "unread", f"neither question nor attribute: {what}",
+        header,
+        "unread",
+        f"neither question nor attribute: {what}",
         f"column {header!r}: {what}: neither free-text answers nor a few repeated values; not read "
         "(pass it to questions or attributes)",
     )
@@ -320,7 +360,7 @@ def _match_columns(wanted, headers, *, what: str, path, extra_keys=None) -> list
     canon = [canonical(h) for h in headers]
     keys = [question_key(h) for h in headers]
     out: list[int] = []
-    missing = []
+    missing: list = []
 
     def hits_of(w):
         cw, kw = canonical(w), question_key(w)
@@ -339,7 +379,9 @@ def _match_columns(wanted, headers, *, what: str, path, extra_keys=None) -> list
             if i not in out:
                 out.append(i)
     if missing:
-        raise InputError(f"{what}: expected columns of the header {list(headers)}, got {missing} which are not there", path=path, line=1)
+        raise InputError(
+            f"{what}: expected columns of the header {list(headers)}, got {missing} which are not there", path=path, line=1
+        )
     return out
 
 
@@ -371,7 +413,8 @@ def unique_keys(headers_or_ids) -> list[str]:
     >>> unique_keys(["Q1. What?", "Q1 (continued)", "N2"])
     ['q1', 'q1_2', 'n2']
     """
-    out, seen = [], {}
+    out: list[str] = []
+    seen: dict[str, int] = {}
     for h in headers_or_ids:
         key = question_key(h)
         if key in seen:
@@ -447,10 +490,19 @@ class ConsultationLayout:
                 d = decide_column(h, profile_column(cells[i] if i < len(cells) else None for cells in rows))
             else:
                 hint = header_hint(h)
-                d = ColumnDecision(h, hint or "question", f"header only ({'looks like a question' if hint == 'question' else 'attribute name' if hint else 'no rows read'})")
+                d = ColumnDecision(
+                    h,
+                    hint or "question",
+                    "header only ("
+                    + ("looks like a question" if hint == "question" else "attribute name" if hint else "no rows read")
+                    + ")",
+                )
             if want_q is not None and d.role == "question":
-                d = ColumnDecision(h, "attribute" if d.doubt is None and header_hint(h) == "attribute" else "unread",
-                                   f"not named in questions ({d.reason})")
+                d = ColumnDecision(
+                    h,
+                    "attribute" if d.doubt is None and header_hint(h) == "attribute" else "unread",
+                    f"not named in questions ({d.reason})",
+                )
             if want_a is not None and d.role == "attribute":
                 d = ColumnDecision(h, "unread", f"not named in attributes ({d.reason})")
             if want_q is not None and want_a is not None:
@@ -458,17 +510,22 @@ class ConsultationLayout:
             decisions.append(d)
         if not have_rows and questions is None and any(header_hint(headers[i]) == "question" for i in rest):
             # headers only: where some headers look like questions, the others are attributes (as before content profiling)
-            decisions = [ColumnDecision(d.column, "attribute", "header only (not like a question)")
-                         if d.role == "question" and header_hint(d.column) != "question" else d for d in decisions]
+            decisions = [
+                ColumnDecision(d.column, "attribute", "header only (not like a question)")
+                if d.role == "question" and header_hint(d.column) != "question"
+                else d
+                for d in decisions
+            ]
         q_idx = [i for i, d in enumerate(decisions) if d.role == "question"]
         if not q_idx:
             raise InputError(
                 f"expected at least one open-question column (free text) besides the id and attributes, got {list(headers)}"
                 + (" (pass questions to name them)" if questions is None else ""),
-                path=path, line=1,
+                path=path,
+                line=1,
             )
         keys = unique_keys(headers[i] for i in q_idx)
-        qmap = dict(zip(keys, q_idx))
+        qmap = dict(zip(keys, q_idx, strict=True))
         key_of = {i: k for k, i in qmap.items()}
         attrs: dict[str, int] = {}
         final = []
@@ -507,9 +564,32 @@ class ConsultationLayout:
 
 
 #: Names an attribute may not take (segment columns and the question columns).
-_RESERVED = frozenset({"segment_id", "transcript_id", "turn", "speaker", "participant_id", "role", "text", "start_char",
-                       "end_char", "start_s", "end_s", "question", "question_text", "respondent_id", "method", "n_turns",
-                       "source_path", "format", "date", "nonresponse", "n_questions", "n_answered"})
+_RESERVED = frozenset(
+    {
+        "segment_id",
+        "transcript_id",
+        "turn",
+        "speaker",
+        "participant_id",
+        "role",
+        "text",
+        "start_char",
+        "end_char",
+        "start_s",
+        "end_s",
+        "question",
+        "question_text",
+        "respondent_id",
+        "method",
+        "n_turns",
+        "source_path",
+        "format",
+        "date",
+        "nonresponse",
+        "n_questions",
+        "n_answered",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -536,6 +616,7 @@ class LongLayout:
         ans = next((canon.index(c) for c in ANSWER_COLUMNS if c in canon), None)
         if ans is None or (qid is None and qtext is None):
             return None
+        id_index: int | None
         if id_column is not None:
             id_index = find_id_column(headers, path=path, id_column=id_column)
         else:
@@ -552,7 +633,9 @@ class LongLayout:
                 raise InputError(f"attributes: {bad} are the id, question or answer column, not attributes", path=path, line=1)
         wanted = None
         if questions is not None:
-            wanted = tuple(dict.fromkeys([*map(str, questions), *(p.strip() for q in questions for p in str(q).split(",") if p.strip())]))
+            wanted = tuple(
+                dict.fromkeys([*map(str, questions), *(p.strip() for q in questions for p in str(q).split(",") if p.strip())])
+            )
         return cls(headers, id_index, qid, qtext, ans, others, wanted, filt)
 
     def wants(self, qid: str | None, qtext: str | None, key: str) -> bool:

@@ -15,7 +15,8 @@ Examples
 >>> from outcomes_qual.ingest._consult_layout import LongLayout
 >>> layout = LongLayout.detect(["respondent_id", "question_id", "answer", "sector"])
 >>> col = LongCollector(layout)
->>> col.add([(2, ["r1", "Q1", "More time.", "NHS"]), (3, ["r2", "Q1", "Less paper.", "Council"]), (4, ["r1", "Q2", "N/A", "NHS"])])
+>>> col.add([(2, ["r1", "Q1", "More time.", "NHS"]), (3, ["r2", "Q1", "Less paper.", "Council"]),
+...          (4, ["r1", "Q2", "N/A", "NHS"])])
 >>> [(rid, answers) for _, rid, _, answers in col.records()]
 [('r1', {'q1': 'More time.', 'q2': 'N/A'}), ('r2', {'q1': 'Less paper.'})]
 >>> col.attribute_decisions()[0][:2]
@@ -47,6 +48,8 @@ class LongCollector:
 
     def _key(self, qid: str | None, qtext: str | None) -> str:
         ident = qid if qid is not None else qtext
+        if ident is None:  # the caller skips a row with neither
+            raise ValueError("a question needs an id or a text")
         key = self._key_of.get(ident)
         if key is None:
             base = question_key(ident)
@@ -65,13 +68,23 @@ class LongCollector:
             self.n_rows += 1
             cells = list(cells)
             if len(cells) != n_cols:
-                self.problems.append(InputError(f"row {rownum}: expected {n_cols} fields (as in the header), got {len(cells)}; row skipped",
-                                                path=self.path, line=rownum))
+                self.problems.append(
+                    InputError(
+                        f"row {rownum}: expected {n_cols} fields (as in the header), got {len(cells)}; row skipped",
+                        path=self.path,
+                        line=rownum,
+                    )
+                )
                 continue
             rid = cell_text(cells[lay.id_index])
             if rid is None:
-                self.problems.append(InputError(f"row {rownum}: no respondent id in column {lay.headers[lay.id_index]!r}; row skipped",
-                                                path=self.path, line=rownum))
+                self.problems.append(
+                    InputError(
+                        f"row {rownum}: no respondent id in column {lay.headers[lay.id_index]!r}; row skipped",
+                        path=self.path,
+                        line=rownum,
+                    )
+                )
                 continue
             qid = cell_text(cells[lay.qid_index]) if lay.qid_index is not None else None
             qtext = cell_text(cells[lay.qtext_index]) if lay.qtext_index is not None else None
@@ -88,9 +101,14 @@ class LongCollector:
                 self.text_mismatch[key] += 1
             r = self.respondents.setdefault(rid, {"row": rownum, "attrs": {}, "answers": {}, "rows": {}})
             if key in r["answers"]:
-                self.problems.append(InputError(
-                    f"row {rownum}: respondent {rid!r} answers question {q['id'] or key!r} again (first on row {r['rows'][key]}); row skipped",
-                    path=self.path, line=rownum))
+                self.problems.append(
+                    InputError(
+                        f"row {rownum}: respondent {rid!r} answers question {q['id'] or key!r} again "
+                        f"(first on row {r['rows'][key]}); row skipped",
+                        path=self.path,
+                        line=rownum,
+                    )
+                )
                 continue
             r["answers"][key] = cells[lay.answer_index]
             r["rows"][key] = rownum
@@ -105,7 +123,8 @@ class LongCollector:
     def attribute_decisions(self) -> list[tuple[str, str, str, str | None, int]]:
         """Per other column: (name, ``attribute`` or ``unread``, why, doubt, column index)."""
         lay = self.layout
-        out, taken = [], set()
+        out: list[tuple[str, str, str, str | None, int]] = []
+        taken: set[str] = set()
         for i in lay.others:
             header = lay.headers[i]
             name = attribute_name(header)
@@ -119,14 +138,23 @@ class LongCollector:
             if lay.attribute_filter is not None:
                 doubt = None
                 if n_conf:
-                    doubt = f"column {header!r}: named in attributes but varies within {n_conf} respondent(s); their first value kept"
+                    doubt = (
+                        f"column {header!r}: named in attributes but varies within {n_conf} respondent(s); their first value kept"
+                    )
                 out.append((name, "attribute", "named in attributes", doubt, i))
                 taken.add(name)
                 continue
             if n_conf:
-                out.append((name, "unread", f"varies within {n_conf} respondent(s), so not a respondent attribute",
-                            f"column {header!r}: varies within {n_conf} respondent(s): not read as an attribute "
-                            "(pass it to attributes to keep each respondent's first value)", i))
+                out.append(
+                    (
+                        name,
+                        "unread",
+                        f"varies within {n_conf} respondent(s), so not a respondent attribute",
+                        f"column {header!r}: varies within {n_conf} respondent(s): not read as an attribute "
+                        "(pass it to attributes to keep each respondent's first value)",
+                        i,
+                    )
+                )
             elif not has_values:
                 out.append((name, "unread", "empty column", None, i))
             else:
@@ -136,8 +164,10 @@ class LongCollector:
 
     def doubts(self) -> list[str]:
         """Doubts from the rows: question texts that differ for one question id."""
-        return [f"question {self.questions[k]['id']!r}: {n} row(s) give another question text than the first; the first is kept"
-                for k, n in self.text_mismatch.items()]
+        return [
+            f"question {self.questions[k]['id']!r}: {n} row(s) give another question text than the first; the first is kept"
+            for k, n in self.text_mismatch.items()
+        ]
 
     def records(self, attributes: dict | None = None):
         """Yield ``(row_number, respondent_id, attributes, answers)`` per respondent, in order of first appearance.

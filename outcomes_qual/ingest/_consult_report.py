@@ -90,7 +90,10 @@ class ReadReport:
             )
             out.append(f"  respondent id: {self.id_column!r}; question: {qcols}; answer: {self.answer_column!r}")
         else:
-            out = [f"{where}: wide layout (one row per respondent), {self.n_rows} row(s); columns decided on the first {self.sampled_rows}"]
+            out = [
+                f"{where}: wide layout (one row per respondent), {self.n_rows} row(s); "
+                f"columns decided on the first {self.sampled_rows}"
+            ]
             out.append(f"  respondent id: {self.id_column!r}")
         out.append(f"  {len(self.questions)} question(s), answered / non-response / blank:")
         for q in self.questions:
@@ -98,7 +101,9 @@ class ReadReport:
             about = q.reason if self.layout == "wide" else ""
             if q.text != q.column:
                 about = f"{text!r}" + (f"; {about}" if about else "")
-            out.append(f"    {q.key} <- {q.column!r}: {q.n_answered} / {q.n_nonresponse} / {q.n_blank}" + (f"  {about}" if about else ""))
+            out.append(
+                f"    {q.key} <- {q.column!r}: {q.n_answered} / {q.n_nonresponse} / {q.n_blank}" + (f"  {about}" if about else "")
+            )
         if self.attributes:
             out.append(f"  {len(self.attributes)} attribute column(s):")
             for name, col in self.attributes.items():
@@ -133,7 +138,8 @@ class ReadReport:
         >>> ReadReport(path="x.csv", layout="wide", id_column="id", doubts=["column 'a': unsure"]).raise_for_doubts()
         Traceback (most recent call last):
         ...
-        outcomes_qual.errors.InputError: x.csv: strict: 1 doubt about the columns: column 'a': unsure; name the columns with questions/attributes (--questions/--attributes)
+        outcomes_qual.errors.InputError: x.csv: strict: 1 doubt about the columns: column 'a': unsure; name the columns with
+        questions/attributes (--questions/--attributes)
         """
         if self.doubts:
             n = len(self.doubts)

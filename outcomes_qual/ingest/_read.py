@@ -1,10 +1,10 @@
-"""Entry points: read one transcript, or a batch of files and directories.
+r"""Entry points: read one transcript, or a batch of files and directories.
 
 Examples
 --------
 >>> import pathlib, tempfile
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "fg1.txt").write_text("Facilitator: What helps?\\nPractitioner 1: Time to talk.\\n")
+>>> _ = (d / "fg1.txt").write_text("Facilitator: What helps?\nPractitioner 1: Time to talk.\n")
 >>> _ = (d / "README.md").write_text("# not a transcript")
 >>> corpus = read_corpus([d])
 >>> corpus.segments[["segment_id", "speaker", "role"]].values.tolist()
@@ -77,9 +77,16 @@ def _reader(fmt: str, consultation: dict | None = None):
     raise ValueError(f"unknown format {fmt!r}")  # pragma: no cover
 
 
-def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None, speakers=(), questions=None,
-                    attributes=None, strict: bool = False) -> Corpus:
-    """Read one transcript file into a :class:`~outcomes_qual.corpus.Corpus`.
+def read_transcript(
+    path: str | os.PathLike,
+    *,
+    transcript_id: str | None = None,
+    speakers=(),
+    questions=None,
+    attributes=None,
+    strict: bool = False,
+) -> Corpus:
+    r"""Read one transcript file into a :class:`~outcomes_qual.corpus.Corpus`.
 
     The format is picked by extension and content (:func:`detect_format`):
     labelled plain text (incl. Otter and Rev exports), WebVTT, SRT, .docx,
@@ -116,7 +123,7 @@ def read_transcript(path: str | os.PathLike, *, transcript_id: str | None = None
     --------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "int1.txt"
-    >>> _ = p.write_text("Interviewer: What matters?\\nSP: Relationships.\\n")
+    >>> _ = p.write_text("Interviewer: What matters?\nSP: Relationships.\n")
     >>> read_transcript(p).segments[["speaker", "role", "text"]].values.tolist()
     [['Interviewer', 'facilitator', 'What matters?'], ['SP', 'senior', 'Relationships.']]
     """
@@ -263,13 +270,14 @@ def read_corpus(
         from .roster import _as_roster
 
         roster_frame = _as_roster(roster_frame)
-        for t, sp in zip(roster_frame["transcript"], roster_frame["speaker"]):
+        for t, sp in zip(roster_frame["transcript"], roster_frame["speaker"], strict=True):
             named.setdefault(str(t).lower(), []).append(str(sp))
     for p in iter_input_files(paths, exclude=exclude):
         spath = os.fspath(p)
         try:
-            c = read_transcript(p, speakers=named.get(p.stem.lower(), ()), questions=questions, attributes=attributes,
-                                strict=strict)
+            c = read_transcript(
+                p, speakers=named.get(p.stem.lower(), ()), questions=questions, attributes=attributes, strict=strict
+            )
         except CollapsedTranscriptError:
             raise  # strict: a collapsed transcript stops the batch, as an unknown speaker does
         except InputError as err:
@@ -300,7 +308,7 @@ def read_corpus(
     corpus = Corpus.concat(corpora)
     corpus.problems = problems
     if not corpora:
-        logger.warning("no transcripts could be read from %s", ", ".join(map(os.fspath, paths)))
+        logger.warning("no transcripts could be read from %s", ", ".join(os.fspath(p) for p in paths))
     if roster_frame is not None and corpora:
         from .roster import apply_roster
 

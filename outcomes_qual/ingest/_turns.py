@@ -1,4 +1,4 @@
-"""Shared turn building: header metadata, trailers, merging and the corpus tables.
+r"""Shared turn building: header metadata, trailers, merging and the corpus tables.
 
 Every reader ends here. A reader finds *turns* as character spans of a
 transcript's normalised plain text (for plain text files, the file's own
@@ -10,7 +10,7 @@ Examples
 --------
 >>> text, turns = compose([("Ann", "Hello.", None, None), ("Ann", "Again.", None, None), ("Bob", "Hi.", 1.0, 2.0)])
 >>> text
-'Ann: Hello. Again.\\nBob: Hi.'
+'Ann: Hello. Again.\nBob: Hi.'
 >>> [(t.speaker, text[t.start:t.end]) for t in turns]
 [('Ann', 'Hello. Again.'), ('Bob', 'Hi.')]
 """
@@ -93,9 +93,7 @@ HEADER_KEYS: dict[str, str | None] = {
 }
 
 _HEADER_LINE = re.compile(r"^[\s#*_>-]*(?P<key>[A-Za-z][A-Za-z /&_-]{0,30}?)[\s*_]*:[\s*_]*(?P<value>.*?)[\s*_]*$")
-_SPEAKER_ENTRY = re.compile(
-    r"(?P<name>[^\W\d_][\w.'’-]*(?:[ \t]+[^\W\d_][\w.'’-]*){0,3})[ \t]*\((?P<paren>[^()\n]{1,40})\)"
-)
+_SPEAKER_ENTRY = re.compile(r"(?P<name>[^\W\d_][\w.'’-]*(?:[ \t]+[^\W\d_][\w.'’-]*){0,3})[ \t]*\((?P<paren>[^()\n]{1,40})\)")
 _INITIALS = re.compile(r"^[A-Z][A-Z.]{0,4}\d?$")
 
 _END_MARKER = re.compile(
@@ -248,11 +246,11 @@ class Turn:
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink ``[start, end)`` past surrounding whitespace.
+    r"""Shrink ``[start, end)`` past surrounding whitespace.
 
     Examples
     --------
-    >>> trim_span("  ab \\n", 0, 6)
+    >>> trim_span("  ab \n", 0, 6)
     (2, 4)
     """
     while start < end and text[start].isspace():

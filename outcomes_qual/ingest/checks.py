@@ -86,11 +86,11 @@ class CollapsedTranscriptError(UnknownSpeakersError):
 
 
 def word_count(text: str) -> int:
-    """Number of whitespace-separated words in ``text``.
+    r"""Number of whitespace-separated words in ``text``.
 
     Examples
     --------
-    >>> word_count("We plan  together.\\nYes.")
+    >>> word_count("We plan  together.\nYes.")
     4
     """
     return len(str(text).split())
@@ -129,11 +129,12 @@ def transcript_counts(corpus) -> pd.DataFrame:
     >>> from outcomes_qual.corpus import Corpus
     >>> c = Corpus.from_turns("fg1", [("Facilitator", "facilitator", "What helps?"), ("Ann", "unknown", "Time to talk.")])
     >>> transcript_counts(c).to_dict("records")
-    [{'transcript_id': 'fg1', 'format': 'inline', 'turns': 2, 'speakers': 2, 'words': 5, 'largest_turn_words': 3, 'largest_turn_share': 0.6, 'collapsed': False}]
+    [{'transcript_id': 'fg1', 'format': 'inline', 'turns': 2, 'speakers': 2, 'words': 5, 'largest_turn_words': 3,
+    'largest_turn_share': 0.6, 'collapsed': False}]
     """
     seg = corpus.segments
     rows = []
-    fmt = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"]))
+    fmt = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"], strict=True))
     groups = {t: g for t, g in seg.groupby("transcript_id", sort=False)} if len(seg) else {}
     for tid in corpus.transcripts["transcript_id"]:
         g = groups.get(tid)
@@ -161,8 +162,8 @@ def check_collapse(corpus, *, path: str | None = None, strict: bool = False) -> 
     Only transcripts read from labelled formats (:data:`LABELLED_FORMATS`) are checked.
     """
     out: list[CollapsedTranscriptError] = []
-    fmt = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"]))
-    src = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["source_path"]))
+    fmt = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"], strict=True))
+    src = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["source_path"], strict=True))
     for tid, g in corpus.segments.groupby("transcript_id", sort=False):
         if fmt.get(tid) not in LABELLED_FORMATS:
             continue
@@ -211,10 +212,12 @@ def format_counts(counts: pd.DataFrame, *, limit: int = 40) -> str:
     shown = counts if len(counts) <= limit else counts[(counts.index < limit) | counts["collapsed"]]
     width = max(len("transcript"), *(len(str(t)) for t in shown["transcript_id"]))
     lines = [f"{'transcript':<{width}}  turns  speakers  words  largest turn"]
-    for r in shown.itertuples(index=False):
-        line = (f"{str(r.transcript_id):<{width}}  {r.turns:>5}  {r.speakers:>8}  {r.words:>5}  "
-                f"{100 * r.largest_turn_share:>11.0f}%")
-        if r.collapsed:
+    for r in shown.to_dict("records"):
+        line = (
+            f"{str(r['transcript_id']):<{width}}  {r['turns']:>5}  {r['speakers']:>8}  {r['words']:>5}  "
+            f"{100 * r['largest_turn_share']:>11.0f}%"
+        )
+        if r["collapsed"]:
             line += "  <- collapsed?"
         lines.append(line)
     if len(shown) < len(counts):

@@ -1,4 +1,4 @@
-"""Consultation exports, wide or long: every answer read, or a clear refusal.
+r"""Consultation exports, wide or long: every answer read, or a clear refusal.
 
 Two layouts, told apart from the header (:mod:`._consult_layout`):
 
@@ -47,18 +47,19 @@ row 1) and the rest is read.
 
 Examples
 --------
->>> data = ("respondent_id,respondent_type,authority,Q1. What works?,Q2. What would you change?\\n"
-...         "r1,Individual,Glanafon,Being asked what matters.,N/A\\n"
-...         "r2,Team manager,Strathlinn,Fewer forms.,More time with families.\\n")
+>>> data = ("respondent_id,respondent_type,authority,Q1. What works?,Q2. What would you change?\n"
+...         "r1,Individual,Glanafon,Being asked what matters.,N/A\n"
+...         "r2,Team manager,Strathlinn,Fewer forms.,More time with families.\n")
 >>> corpus = parse_consultation_csv(data, "nc")
 >>> corpus.segments[["segment_id", "question", "role", "text"]].values.tolist()
-[['r1:q1', 'q1', 'individual', 'Being asked what matters.'], ['r2:q1', 'q1', 'manager', 'Fewer forms.'], ['r2:q2', 'q2', 'manager', 'More time with families.']]
+[['r1:q1', 'q1', 'individual', 'Being asked what matters.'], ['r2:q1', 'q1', 'manager', 'Fewer forms.'], ['r2:q2', 'q2',
+'manager', 'More time with families.']]
 >>> nonresponse_by_question(corpus)[["question", "n_respondents", "n_answered", "n_nonresponse"]].values.tolist()
 [['q1', 2, 2, 0], ['q2', 2, 1, 1]]
->>> long = ("respondent_id,question_id,question,answer\\n"
-...         "r1,N2,Why did you try it?,It was recommended.\\n"
-...         "r2,N2,Why did you try it?,N/A\\n"
-...         "r1,open_7,Anything else?,Cost matters to us.\\n")
+>>> long = ("respondent_id,question_id,question,answer\n"
+...         "r1,N2,Why did you try it?,It was recommended.\n"
+...         "r2,N2,Why did you try it?,N/A\n"
+...         "r1,open_7,Anything else?,Cost matters to us.\n")
 >>> corpus = parse_consultation_csv(long, "lg")
 >>> corpus.segments[["segment_id", "question", "question_text"]].values.tolist()
 [['r1:n2', 'n2', 'Why did you try it?'], ['r1:open_7', 'open_7', 'Anything else?']]
@@ -104,8 +105,26 @@ logger = logging.getLogger(__name__)
 #: Answers that are counted as non-response, not coded (compared lower-case, trimmed, without a final full stop).
 NON_RESPONSES: frozenset[str] = frozenset(
     {
-        "", "n/a", "na", "n.a", "n.a.", "n / a", "no comment", "no comments", "none", "nothing", "nil",
-        "-", "--", "---", ".", "no", "no response", "not answered", "nothing to add", "no further comments",
+        "",
+        "n/a",
+        "na",
+        "n.a",
+        "n.a.",
+        "n / a",
+        "no comment",
+        "no comments",
+        "none",
+        "nothing",
+        "nil",
+        "-",
+        "--",
+        "---",
+        ".",
+        "no",
+        "no response",
+        "not answered",
+        "nothing to add",
+        "no further comments",
     }
 )
 
@@ -113,7 +132,13 @@ NON_RESPONSES: frozenset[str] = frozenset(
 NONRESPONSE_COLUMNS: tuple[str, ...] = ("question", "n_respondents", "n_answered", "n_nonresponse", "share_nonresponse")
 
 #: Segment columns a consultation adds after :data:`outcomes_qual.schema.SEGMENT_COLUMNS` (then its other attributes).
-CONSULTATION_SEGMENT_COLUMNS: tuple[str, ...] = (*schema.QUESTION_COLUMNS, "respondent_type", "organisation", "authority", "region")
+CONSULTATION_SEGMENT_COLUMNS: tuple[str, ...] = (
+    *schema.QUESTION_COLUMNS,
+    "respondent_type",
+    "organisation",
+    "authority",
+    "region",
+)
 
 #: Columns of the ``respondents`` (transcripts) rows besides the transcript columns.
 RESPONDENT_EXTRA_COLUMNS: tuple[str, ...] = ("respondent_id", "n_questions", "n_answered", "nonresponse", "nonresponse_marked")
@@ -184,25 +209,50 @@ def melt_records(records, questions, attr_names, *, stem: str, path=None, questi
                 pos += 2
             n_answered += 1
             row = {
-                "segment_id": f"{rid}:{qkey}", "transcript_id": tid, "turn": n_answered, "speaker": rid,
-                "participant_id": tid, "role": role, "text": body, "start_char": pos, "end_char": pos + len(body),
-                "start_s": np.nan, "end_s": np.nan, "question": qkey, "question_text": question_texts.get(qkey, qkey),
+                "segment_id": f"{rid}:{qkey}",
+                "transcript_id": tid,
+                "turn": n_answered,
+                "speaker": rid,
+                "participant_id": tid,
+                "role": role,
+                "text": body,
+                "start_char": pos,
+                "end_char": pos + len(body),
+                "start_s": np.nan,
+                "end_s": np.nan,
+                "question": qkey,
+                "question_text": question_texts.get(qkey, qkey),
             }
             for name in attr_names:
                 row[name] = attrs.get(name)
             seg_rows.append(row)
             pos += len(body)
         resp = {
-            "transcript_id": tid, "source_path": path, "format": fmt, "method": "other",
-            "authority": attrs.get("authority"), "department": attrs.get("department"), "date": None,
-            "n_turns": n_answered, "respondent_id": rid, "n_questions": len(questions), "n_answered": n_answered,
-            "nonresponse": "|".join(skipped), "nonresponse_marked": "|".join(marked), "role": role,
+            "transcript_id": tid,
+            "source_path": path,
+            "format": fmt,
+            "method": "other",
+            "authority": attrs.get("authority"),
+            "department": attrs.get("department"),
+            "date": None,
+            "n_turns": n_answered,
+            "respondent_id": rid,
+            "n_questions": len(questions),
+            "n_answered": n_answered,
+            "nonresponse": "|".join(skipped),
+            "nonresponse_marked": "|".join(marked),
+            "role": role,
         }
         for name in attr_names:
             resp.setdefault(name, attrs.get(name))
         resp_rows.append(resp)
     seg_cols = [*schema.SEGMENT_COLUMNS, *schema.QUESTION_COLUMNS, *attr_names]
-    resp_cols = [*schema.TRANSCRIPT_COLUMNS, *RESPONDENT_EXTRA_COLUMNS, "role", *[a for a in attr_names if a not in ("authority", "department")]]
+    resp_cols = [
+        *schema.TRANSCRIPT_COLUMNS,
+        *RESPONDENT_EXTRA_COLUMNS,
+        "role",
+        *[a for a in attr_names if a not in ("authority", "department")],
+    ]
     return pd.DataFrame(seg_rows, columns=seg_cols), pd.DataFrame(resp_rows, columns=resp_cols)
 
 
@@ -230,32 +280,50 @@ def melt_rows(rows, layout: ConsultationLayout, *, stem: str, path=None):
     ids : dict
         respondent id -> row number, for the caller's duplicate check across chunks.
     """
-    problems, ids, records = [], {}, []
+    problems, records = [], []
+    ids: dict[str, int] = {}
     n_cols = len(layout.headers)
     for rownum, cells in rows:
         cells = list(cells)
         if len(cells) != n_cols:
-            problems.append(InputError(f"row {rownum}: expected {n_cols} fields (as in the header), got {len(cells)}; row skipped", path=path, line=rownum))
+            problems.append(
+                InputError(
+                    f"row {rownum}: expected {n_cols} fields (as in the header), got {len(cells)}; row skipped",
+                    path=path,
+                    line=rownum,
+                )
+            )
             continue
         rid = _cell(cells[layout.id_index])
         if rid is None:
-            problems.append(InputError(f"row {rownum}: no respondent id in column {layout.headers[layout.id_index]!r}; row skipped", path=path, line=rownum))
+            problems.append(
+                InputError(
+                    f"row {rownum}: no respondent id in column {layout.headers[layout.id_index]!r}; row skipped",
+                    path=path,
+                    line=rownum,
+                )
+            )
             continue
         if rid in ids:
-            problems.append(InputError(f"row {rownum}: respondent id {rid!r} repeats (first in row {ids[rid]}); row skipped", path=path, line=rownum))
+            problems.append(
+                InputError(
+                    f"row {rownum}: respondent id {rid!r} repeats (first in row {ids[rid]}); row skipped", path=path, line=rownum
+                )
+            )
             continue
         ids[rid] = rownum
         attrs = {name: _cell(cells[i]) for name, i in layout.attributes.items()}
         records.append((rownum, rid, attrs, {k: cells[i] for k, i in layout.questions.items()}))
-    segments, respondents = melt_records(records, list(layout.questions), layout.attribute_names, stem=stem, path=path,
-                                         question_texts=layout.question_texts)
+    segments, respondents = melt_records(
+        records, list(layout.questions), layout.attribute_names, stem=stem, path=path, question_texts=layout.question_texts
+    )
     return segments, respondents, problems, ids
 
 
 def _corpus_from(segments: pd.DataFrame, respondents: pd.DataFrame, problems, attr_names) -> Corpus:
     texts: dict[str, str] = {}
     for tid, group in segments.groupby("transcript_id", sort=False):
-        texts[tid] = "\n\n".join(group["text"])
+        texts[str(tid)] = "\n\n".join(group["text"])
     participants = pd.DataFrame(
         {
             "participant_id": respondents["transcript_id"],
@@ -270,7 +338,9 @@ def _corpus_from(segments: pd.DataFrame, respondents: pd.DataFrame, problems, at
     for name in attr_names:
         if name not in participants:
             participants[name] = respondents[name]
-    participants = participants.reindex(columns=[*schema.PARTICIPANT_COLUMNS, *[a for a in attr_names if a not in schema.PARTICIPANT_COLUMNS]])
+    participants = participants.reindex(
+        columns=[*schema.PARTICIPANT_COLUMNS, *[a for a in attr_names if a not in schema.PARTICIPANT_COLUMNS]]
+    )
     for tid in respondents["transcript_id"]:
         texts.setdefault(tid, "")  # a respondent who answered nothing: counted, no text
     return Corpus(
@@ -284,15 +354,20 @@ def _corpus_from(segments: pd.DataFrame, respondents: pd.DataFrame, problems, at
 
 def _question_counts(segments, respondents, questions, columns, texts, reasons) -> list[QuestionCount]:
     answered = segments["question"].value_counts()
+
     def split(col):
         s = respondents[col].fillna("").astype(str)
         return s[s != ""].str.split("|").explode().value_counts()
+
     non, marked = split("nonresponse"), split("nonresponse_marked")
     out = []
     for k in questions:
         m = int(marked.get(k, 0))
-        out.append(QuestionCount(k, columns.get(k, k), texts.get(k, k), reasons.get(k, ""), int(answered.get(k, 0)), m,
-                                 int(non.get(k, 0)) - m))
+        out.append(
+            QuestionCount(
+                k, columns.get(k, k), texts.get(k, k), reasons.get(k, ""), int(answered.get(k, 0)), m, int(non.get(k, 0)) - m
+            )
+        )
     return out
 
 
@@ -302,18 +377,26 @@ def wide_report(layout: ConsultationLayout, segments, respondents, *, path, n_ro
     qcols = {k: layout.headers[i] for k, i in layout.questions.items()}
     reasons = {k: dec[layout.headers[i]].reason for k, i in layout.questions.items()}
     return ReadReport(
-        path=path, layout="wide", id_column=layout.headers[layout.id_index],
+        path=path,
+        layout="wide",
+        id_column=layout.headers[layout.id_index],
         questions=_question_counts(segments, respondents, list(layout.questions), qcols, layout.question_texts, reasons),
         attributes={n: layout.headers[layout.attributes[n]] for n in layout.attribute_names},
         attribute_reasons={n: dec[layout.headers[layout.attributes[n]]].reason for n in layout.attribute_names},
         unread=[(d.column or "(no header)", d.reason) for d in layout.decisions if d.role == "unread"],
-        doubts=layout.doubts, n_rows=n_rows, n_respondents=len(respondents), n_problems=n_problems, sampled_rows=sampled_rows,
+        doubts=layout.doubts,
+        n_rows=n_rows,
+        n_respondents=len(respondents),
+        n_problems=n_problems,
+        sampled_rows=sampled_rows,
     )
 
 
 def _finish(segments, respondents, problems, attr_names, path, report: ReadReport, strict: bool) -> Corpus:
     if not len(respondents):
-        raise InputError("has a header but no respondent rows could be read" + (f" ({problems[0].message})" if problems else ""), path=path)
+        raise InputError(
+            "has a header but no respondent rows could be read" + (f" ({problems[0].message})" if problems else ""), path=path
+        )
     for p in problems:
         logger.warning("%s", p)
     logger.info("%s", report)
@@ -349,8 +432,9 @@ def _chunks(rows, size):
     yield chunk
 
 
-def parse_consultation_csv(text: str, stem: str, *, path=None, questions=None, attributes=None, id_column=None,
-                           strict: bool = False) -> Corpus:
+def parse_consultation_csv(
+    text: str, stem: str, *, path=None, questions=None, attributes=None, id_column=None, strict: bool = False
+) -> Corpus:
     """Return the corpus of a consultation CSV (wide or long) given its text (see the module doc).
 
     Raises
@@ -362,8 +446,16 @@ def parse_consultation_csv(text: str, stem: str, *, path=None, questions=None, a
     header, rows = _csv_rows(normalise_text(text))
     if header is None:
         raise InputError("empty file", path=path)
-    return _read_stream(header, ((header, c) for c in _chunks(rows, 50_000)), stem=stem, path=path, questions=questions,
-                        attributes=attributes, id_column=id_column, strict=strict)
+    return _read_stream(
+        header,
+        ((header, c) for c in _chunks(rows, 50_000)),
+        stem=stem,
+        path=path,
+        questions=questions,
+        attributes=attributes,
+        id_column=id_column,
+        strict=strict,
+    )
 
 
 def iter_table_rows(path, *, chunk_rows: int = 50_000):
@@ -390,7 +482,7 @@ def iter_table_rows(path, *, chunk_rows: int = 50_000):
         row = 2
         for batch in pf.iter_batches(batch_size=chunk_rows):
             cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            out = [(row + k, cells) for k, cells in enumerate(zip(*cols))]
+            out = [(row + k, cells) for k, cells in enumerate(zip(*cols, strict=True))]
             row += batch.num_rows
             yield header, out
         return
@@ -400,16 +492,18 @@ def iter_table_rows(path, *, chunk_rows: int = 50_000):
         try:
             wb = openpyxl.load_workbook(spath, read_only=True, data_only=True)
         except Exception as err:  # openpyxl raises zip, key and value errors for a broken file
-            raise InputError(f"not a readable .xlsx workbook ({str(err).splitlines()[0] if str(err) else type(err).__name__})", path=spath) from None
+            raise InputError(
+                f"not a readable .xlsx workbook ({str(err).splitlines()[0] if str(err) else type(err).__name__})", path=spath
+            ) from None
         try:
             ws = wb.worksheets[0]
             it = ws.iter_rows(values_only=True)
-            header = next(it, None)
-            if header is None:
+            first = next(it, None)
+            if first is None:
                 raise InputError("empty sheet", path=spath)
-            while header and header[-1] is None:
-                header = header[:-1]
-            header = list(header)
+            while first and first[-1] is None:
+                first = first[:-1]
+            header = list(first)
             chunk = []
             for k, cells in enumerate(it, start=2):
                 cells = list(cells)
@@ -443,13 +537,20 @@ def _pyarrow_parquet(path):
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise InputError("reading Parquet needs pyarrow: install outcomes_qual[scale] (or pip install pyarrow)", path=path) from None
+        raise InputError(
+            "reading Parquet needs pyarrow: install outcomes_qual[scale] (or pip install pyarrow)", path=path
+        ) from None
     return pq
 
 
 def head_rows(chunks, n: int = SAMPLE_ROWS):
-    """Split a stream of ``(header, rows)`` chunks into (header, the first ``n`` rows, the buffered chunks, the rest of the stream)."""
-    header, sample, buffered = None, [], []
+    """Split a stream of ``(header, rows)`` chunks.
+
+    Returns (header, the first ``n`` rows, the buffered chunks, the rest of the stream).
+    """
+    header = None
+    sample: list = []
+    buffered: list = []
     for h, chunk in chunks:
         header = h
         buffered.append((h, chunk))
@@ -487,13 +588,17 @@ def long_result(collector: LongCollector, *, stem: str, path=None):
     segments, respondents = melt_records(collector.records(attrs), keys, attr_names, stem=stem, path=path, question_texts=texts)
     cols = {k: (q["id"] if q["id"] is not None else q["text"]) for k, q in collector.questions.items()}
     report = ReadReport(
-        path=path, layout="long", id_column=lay.headers[lay.id_index],
+        path=path,
+        layout="long",
+        id_column=lay.headers[lay.id_index],
         questions=_question_counts(segments, respondents, keys, cols, texts, {}),
         attributes={n: lay.headers[attrs[n]] for n in attr_names},
         attribute_reasons={name: why for name, role, why, _d, _i in decisions if role == "attribute"},
         unread=[(lay.headers[i], why) for _n, role, why, _d, i in decisions if role == "unread"],
         doubts=[d for *_x, d, _i in decisions if d] + collector.doubts(),
-        n_rows=collector.n_rows, n_respondents=len(respondents), n_problems=len(collector.problems),
+        n_rows=collector.n_rows,
+        n_respondents=len(respondents),
+        n_problems=len(collector.problems),
         question_column=lay.headers[lay.qid_index] if lay.qid_index is not None else None,
         question_text_column=lay.headers[lay.qtext_index] if lay.qtext_index is not None else None,
         answer_column=lay.headers[lay.answer_index],
@@ -510,8 +615,11 @@ def _read_stream(header, chunks, *, stem, path, questions, attributes, id_column
         for _, chunk in chunks:
             collector.add(chunk)
         if not collector.respondents:
-            raise InputError("has a header but no answer rows could be read"
-                             + (f" ({collector.problems[0].message})" if collector.problems else ""), path=path)
+            raise InputError(
+                "has a header but no answer rows could be read"
+                + (f" ({collector.problems[0].message})" if collector.problems else ""),
+                path=path,
+            )
         segments, respondents, attr_names, report = long_result(collector, stem=stem, path=path)
         return _finish(segments, respondents, collector.problems, attr_names, path, report, strict)
     header, sample, buffered, rest = head_rows(chunks)
@@ -520,7 +628,8 @@ def _read_stream(header, chunks, *, stem, path, questions, attributes, id_column
     layout = ConsultationLayout.detect(header, sample, path=path, questions=questions, attributes=attributes, id_column=id_column)
     if strict and layout.doubts:
         ReadReport(path=path, layout="wide", id_column="", doubts=layout.doubts).raise_for_doubts()
-    seg_parts, resp_parts, problems, seen = [], [], [], {}
+    seg_parts, resp_parts, problems = [], [], []
+    seen: dict[str, int] = {}
     n_rows = 0
 
     def stream():
@@ -533,7 +642,13 @@ def _read_stream(header, chunks, *, stem, path, questions, attributes, id_column
         for rownum, cells in chunk:
             rid = _cell(cells[layout.id_index]) if len(cells) > layout.id_index else None
             if rid is not None and rid in seen and len(cells) == len(layout.headers):
-                problems.append(InputError(f"row {rownum}: respondent id {rid!r} repeats (first in row {seen[rid]}); row skipped", path=path, line=rownum))
+                problems.append(
+                    InputError(
+                        f"row {rownum}: respondent id {rid!r} repeats (first in row {seen[rid]}); row skipped",
+                        path=path,
+                        line=rownum,
+                    )
+                )
                 continue
             fresh.append((rownum, cells))
         seg, resp, probs, ids = melt_rows(fresh, layout, stem=stem, path=path)
@@ -546,14 +661,16 @@ def _read_stream(header, chunks, *, stem, path, questions, attributes, id_column
     problems.sort(key=lambda p: p.line or 0)
     segments = pd.concat(seg_parts, ignore_index=True)
     respondents = pd.concat(resp_parts, ignore_index=True)
-    report = wide_report(layout, segments, respondents, path=path, n_rows=n_rows, n_problems=len(problems),
-                         sampled_rows=len(sample))
+    report = wide_report(
+        layout, segments, respondents, path=path, n_rows=n_rows, n_problems=len(problems), sampled_rows=len(sample)
+    )
     return _finish(segments, respondents, problems, layout.attribute_names, path, report, strict)
 
 
-def read_consultation(path, *, questions=None, attributes=None, id_column=None, transcript_prefix: str | None = None,
-                      strict: bool = False) -> Corpus:
-    """Read a consultation export (CSV, XLSX or Parquet; wide or long) into a corpus.
+def read_consultation(
+    path, *, questions=None, attributes=None, id_column=None, transcript_prefix: str | None = None, strict: bool = False
+) -> Corpus:
+    r"""Read a consultation export (CSV, XLSX or Parquet; wide or long) into a corpus.
 
     Parameters
     ----------
@@ -592,11 +709,11 @@ def read_consultation(path, *, questions=None, attributes=None, id_column=None, 
     --------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
-    >>> _ = p.write_text("respondent_id,Years teaching,N2\\nr1,12,Students asked for it.\\nr2,3,I had no choice at all.\\n")
+    >>> _ = p.write_text("respondent_id,Years teaching,N2\nr1,12,Students asked for it.\nr2,3,I had no choice at all.\n")
     >>> corpus = read_consultation(p)
     >>> corpus.segments[["segment_id", "years_teaching"]].values.tolist()
     [['r1:n2', '12'], ['r2:n2', '3']]
-    >>> print("\\n".join(corpus.reads[0].lines()[2:4]))
+    >>> print("\n".join(corpus.reads[0].lines()[2:4]))
       1 question(s), answered / non-response / blank:
         n2 <- 'N2': 2 / 0 / 0  free text (5.0 words on average, 2 distinct in 2 cells)
     >>> corpus.reads[0].doubts
@@ -613,8 +730,9 @@ def read_consultation(path, *, questions=None, attributes=None, id_column=None, 
         yield first
         yield from chunks
 
-    return _read_stream(first[0], stream(), stem=stem, path=spath, questions=questions, attributes=attributes,
-                        id_column=id_column, strict=strict)
+    return _read_stream(
+        first[0], stream(), stem=stem, path=spath, questions=questions, attributes=attributes, id_column=id_column, strict=strict
+    )
 
 
 def looks_like_consultation(header) -> bool:
@@ -674,8 +792,15 @@ def nonresponse_by_question(data, *, questions=None) -> pd.DataFrame:
     for q in order:
         a, n = int(answered.get(q, 0)), int(non.get(q, 0))
         total = a + n
-        rows.append({"question": q, "n_respondents": total, "n_answered": a, "n_nonresponse": n,
-                     "share_nonresponse": n / total if total else np.nan})
+        rows.append(
+            {
+                "question": q,
+                "n_respondents": total,
+                "n_answered": a,
+                "n_nonresponse": n,
+                "share_nonresponse": n / total if total else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=list(NONRESPONSE_COLUMNS))
 
 

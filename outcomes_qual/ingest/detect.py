@@ -1,12 +1,12 @@
-"""Pick a reader by extension and content; decode text files safely.
+r"""Pick a reader by extension and content; decode text files safely.
 
 Examples
 --------
->>> detect_format("notes.txt", b"WEBVTT\\n\\n00:00.000 --> 00:01.000\\nAnn: hi\\n")
+>>> detect_format("notes.txt", b"WEBVTT\n\n00:00.000 --> 00:01.000\nAnn: hi\n")
 'vtt'
->>> detect_format("fg1.txt", b"Ann: hello\\n")
+>>> detect_format("fg1.txt", b"Ann: hello\n")
 'txt'
->>> decode_bytes(b"caf\\xe9", path="x.txt")
+>>> decode_bytes(b"caf\xe9", path="x.txt")
 'café'
 """
 
@@ -48,11 +48,11 @@ _SRT_START = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", 
 
 
 def is_binary(data: bytes) -> bool:
-    """Return True when ``data`` looks like a binary (non-text) file.
+    r"""Return True when ``data`` looks like a binary (non-text) file.
 
     Examples
     --------
-    >>> is_binary(b"\\x00\\x01\\x02PNG"), is_binary("Ann: hello".encode())
+    >>> is_binary(b"\x00\x01\x02PNG"), is_binary("Ann: hello".encode())
     (True, False)
     """
     head = data[:8192]

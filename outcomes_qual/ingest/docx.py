@@ -34,8 +34,19 @@ logger = logging.getLogger(__name__)
 _TIME_HEADERS = {"time", "timestamp", "time stamp", "start", "start time", "timecode", "tc", "in", "begin"}
 _END_HEADERS = {"end", "end time", "out", "stop"}
 _SPEAKER_HEADERS = {"speaker", "name", "who", "participant", "person", "speaker name", "role", "label"}
-_TEXT_HEADERS = {"text", "transcript", "speech", "utterance", "content", "dialogue", "what was said", "words",
-                 "comment", "response", "transcription"}
+_TEXT_HEADERS = {
+    "text",
+    "transcript",
+    "speech",
+    "utterance",
+    "content",
+    "dialogue",
+    "what was said",
+    "words",
+    "comment",
+    "response",
+    "transcription",
+}
 _TIME_CELL = re.compile(r"^\s*\[?\s*((?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?)\s*\]?\s*$")
 
 
@@ -106,7 +117,12 @@ def _classify_table(rows: list[list[str]]):
     header = [_norm(c) for c in rows[0]]
     cols = {}
     for k, h in enumerate(header):
-        for name, names in (("time", _TIME_HEADERS), ("end", _END_HEADERS), ("speaker", _SPEAKER_HEADERS), ("text", _TEXT_HEADERS)):
+        for name, names in (
+            ("time", _TIME_HEADERS),
+            ("end", _END_HEADERS),
+            ("speaker", _SPEAKER_HEADERS),
+            ("text", _TEXT_HEADERS),
+        ):
             if h in names and name not in cols:
                 cols[name] = k
     body = rows
@@ -120,25 +136,26 @@ def _classify_table(rows: list[list[str]]):
         cols = {"time": 0, "speaker": 1, "text": 2}
     else:
         return "text", [" | ".join(c for c in r if c) for r in rows]
+
+    def get(row: list[str], name: str) -> str:
+        k = cols.get(name)
+        return row[k] if k is not None and k < len(row) else ""
+
     out = []
     for r in body:
-        def get(name):
-            k = cols.get(name)
-            return r[k] if k is not None and k < len(r) else ""
-
-        text = get("text")
+        text = get(r, "text")
         if not text:
             continue
         times = []
         for name in ("time", "end"):
-            m = _TIME_CELL.match(get(name))
+            m = _TIME_CELL.match(get(r, name))
             times.append(parse_time(m.group(1)) if m else None)
-        out.append((get("speaker").rstrip(":").strip() or None, text, times[0], times[1]))
+        out.append((get(r, "speaker").rstrip(":").strip() or None, text, times[0], times[1]))
     return "turns", out
 
 
 def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None = None, speakers=()) -> Corpus:
-    """Return a one-transcript corpus from a .docx file.
+    r"""Return a one-transcript corpus from a .docx file.
 
     ``speakers``, the roster's speakers for this transcript, are labels at the
     start of a paragraph whatever their case (see
@@ -162,9 +179,9 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "int1.docx"; doc.save(f)
     >>> corpus = read_docx(f, "int1")
     >>> corpus.texts["int1"]
-    'Method: interview\\n\\nInterviewer: What changed?\\nAnn: We ask more.\\nAnd we listen.'
+    'Method: interview\n\nInterviewer: What changed?\nAnn: We ask more.\nAnd we listen.'
     >>> corpus.segments[["speaker", "role", "text"]].values.tolist()
-    [['Interviewer', 'facilitator', 'What changed?'], ['Ann', 'unknown', 'We ask more.\\nAnd we listen.']]
+    [['Interviewer', 'facilitator', 'What changed?'], ['Ann', 'unknown', 'We ask more.\nAnd we listen.']]
     """
     import docx  # python-docx, a core dependency
 
@@ -174,8 +191,7 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
             data = fh.read()
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InputError(
-            "is not a valid .docx (Word) file: it is not a zip archive "
-            "(an old .doc renamed? save it as .docx)",
+            "is not a valid .docx (Word) file: it is not a zip archive (an old .doc renamed? save it as .docx)",
             path=spath,
         )
     try:
@@ -200,8 +216,13 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
 
     paras = [p[0] if kind == "para" else "" for kind, p in items]
     roster = speakers if isinstance(speakers, RosterLabels) else RosterLabels(speakers)
-    style = detect_style([p[0].split("\n", 1)[0] for kind, p in items
-                          if kind == "para" and p[1] is None and not roster.match(p[0].split("\n", 1)[0])])
+    style = detect_style(
+        [
+            p[0].split("\n", 1)[0]
+            for kind, p in items
+            if kind == "para" and p[1] is None and not roster.match(p[0].split("\n", 1)[0])
+        ]
+    )
     # classify every item as (label or None, text, start_s, end_s, role named beside the label)
     units: list[tuple[str | None, str, float | None, float | None, str | None]] = []
     for kind, payload in items:
@@ -229,7 +250,8 @@ def read_docx(path: str | os.PathLike, transcript_id: str, *, data: bytes | None
     meta = parse_header(header_lines)
     cut = trailer_start([u[1] if u[0] is None else "" for u in units], first, last)
     body = units[first:cut]
-    resolved, roles, current, pending_s = [], {}, None, None
+    resolved, current, pending_s = [], None, None
+    roles: dict[str, str] = {}
     for label, text, start_s, end_s, named_role in body:
         if label is not None:
             key = label.replace(".", "") if style == "paren" else label

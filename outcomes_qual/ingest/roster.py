@@ -48,7 +48,14 @@ ROSTER_REQUIRED: tuple[str, ...] = ("transcript", "speaker")
 #: Columns a roster may have that fill the schema's participant columns.
 ROSTER_KNOWN: tuple[str, ...] = ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")
 
-_ALIASES = {"transcript_id": "transcript", "file": "transcript", "speaker_label": "speaker", "label": "speaker", "id": "participant_id", "participant": "participant_id"}
+_ALIASES = {
+    "transcript_id": "transcript",
+    "file": "transcript",
+    "speaker_label": "speaker",
+    "label": "speaker",
+    "id": "participant_id",
+    "participant": "participant_id",
+}
 
 
 def _canon(col: str) -> str:
@@ -66,7 +73,7 @@ def _objects(values) -> pd.Series:
 
 
 def read_roster(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a roster CSV into a DataFrame with canonical column names.
+    r"""Read a roster CSV into a DataFrame with canonical column names.
 
     ``role`` is mapped by :func:`~outcomes_qual.ingest.roles.study_role`: a
     social-care role the built-in vocabulary knows becomes one of
@@ -91,7 +98,7 @@ def read_roster(path: str | os.PathLike) -> pd.DataFrame:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "roster.csv"
-    >>> _ = p.write_text("Transcript,Speaker,Role\\nfg1,Ann,SP\\n")
+    >>> _ = p.write_text("Transcript,Speaker,Role\nfg1,Ann,SP\n")
     >>> read_roster(p)[["transcript", "speaker", "role"]].values.tolist()
     [['fg1', 'Ann', 'senior']]
     """
@@ -146,7 +153,7 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
     frame = frame.copy()
     for col in frame.columns:
         frame[col] = _objects(None if _blank(v) else (v.strip() if isinstance(v, str) else v) for v in frame[col])
-    for k, (t, s) in enumerate(zip(frame["transcript"], frame["speaker"])):
+    for k, (t, s) in enumerate(zip(frame["transcript"], frame["speaker"], strict=True)):
         if t is None or s is None:
             which = "transcript" if t is None else "speaker"
             raise InputError(f"row has no {which}; every roster row needs transcript and speaker", path=path, line=lines[k])
@@ -164,9 +171,9 @@ def _tidy(frame: pd.DataFrame, *, path: str, lines: list[int]) -> pd.DataFrame:
     if "method" in frame:
         frame["method"] = _objects(None if _blank(m) else normalise_method(m) for m in frame["method"])
     key = frame["transcript"].str.lower() + "\x00" + frame["speaker"].str.lower()
-    dup = key.duplicated()
-    if dup.any():
-        k = int(np.flatnonzero(dup.to_numpy())[0])
+    repeated = key.duplicated()
+    if repeated.any():
+        k = int(np.flatnonzero(repeated.to_numpy())[0])
         raise InputError(
             f"transcript {frame['transcript'].iloc[k]!r} speaker {frame['speaker'].iloc[k]!r} appears twice in the roster",
             path=path,
@@ -201,7 +208,7 @@ def _missing_speakers(roster, index, used, transcripts, *, strict: bool) -> list
     for (tid, _), k in index.items():
         if k not in used:
             missing.setdefault(tid, []).append(roster["speaker"].iloc[k])
-    src = dict(zip(transcripts["transcript_id"], transcripts["source_path"]))
+    src = dict(zip(transcripts["transcript_id"], transcripts["source_path"], strict=True))
     out = []
     for tid, names in missing.items():
         err = MissingSpeakersError(
@@ -260,7 +267,7 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
     skip = {s.lower() for s in skip_transcripts}
     unknown: dict[str, tuple[str, int]] = {}  # lower-case id -> (as written, first line)
     index: dict[tuple[str, str], int] = {}
-    for k, (t, s) in enumerate(zip(roster["transcript"], roster["speaker"])):
+    for k, (t, s) in enumerate(zip(roster["transcript"], roster["speaker"], strict=True)):
         tid = t if t in known.values() else known.get(t.lower())
         if tid is None:
             if t.lower() not in skip:
@@ -286,15 +293,15 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
     used: set[int] = set()
     for i, row in participants.iterrows():
         tid, speaker = row["transcript_id"], str(row["speaker"])
-        k = index.get((tid, speaker.lower()))
-        if k is None:
-            k = index.get((tid, _initials(speaker).lower())) if len(speaker.split()) > 1 else None
-        if k is None:
+        hit = index.get((tid, speaker.lower()))
+        if hit is None:
+            hit = index.get((tid, _initials(speaker).lower())) if len(speaker.split()) > 1 else None
+        if hit is None:
             if role_from_label(speaker) != "facilitator":
                 unmatched.append((tid, speaker))
             continue
-        used.add(k)
-        r = roster.iloc[k]
+        used.add(hit)
+        r = roster.iloc[hit]
         pid = r.get("participant_id")
         participants.at[i, "participant_id"] = pid if not _blank(pid) else default_participant_id(tid, speaker)
         for col in ("role", "authority", "department", "method"):
@@ -321,8 +328,8 @@ def apply_roster(corpus: Corpus, roster, *, strict: bool = False, skip_transcrip
         participants[col] = participants[col].where(participants[col].notna(), fill).astype(object)
 
     segments = corpus.segments.copy()
-    key = dict(zip(zip(participants["transcript_id"], participants["speaker"]), participants.index))
-    rows = [key[(t, s)] for t, s in zip(segments["transcript_id"], segments["speaker"])]
+    key = dict(zip(zip(participants["transcript_id"], participants["speaker"], strict=True), participants.index, strict=True))
+    rows = [key[(t, s)] for t, s in zip(segments["transcript_id"], segments["speaker"], strict=True)]
     segments["participant_id"] = participants.loc[rows, "participant_id"].to_numpy() if rows else []
     segments["role"] = participants.loc[rows, "role"].to_numpy() if rows else []
 

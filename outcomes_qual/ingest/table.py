@@ -1,4 +1,4 @@
-"""CSV or JSONL of already segmented text: survey and consultation responses.
+r"""CSV or JSONL of already segmented text: survey and consultation responses.
 
 Columns (headers matched without regard to case or spaces): ``text``
 (required; also ``response``, ``answer``, ``comment``), ``id`` (also
@@ -18,7 +18,7 @@ named by its id.
 
 Examples
 --------
->>> corpus = parse_table("id,text,role\\nr1,More say in my care.,\\nr2,Forms take too long.,Social worker\\n", "survey")
+>>> corpus = parse_table("id,text,role\nr1,More say in my care.,\nr2,Forms take too long.,Social worker\n", "survey")
 >>> corpus.segments[["segment_id", "speaker", "role", "text", "start_char"]].values.tolist()
 [['r1', 'r1', 'unknown', 'More say in my care.', 0], ['r2', 'r2', 'practitioner', 'Forms take too long.', 22]]
 """
@@ -31,6 +31,7 @@ import json
 import logging
 import math
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -58,13 +59,34 @@ _ALIASES = {
     "respondent": "speaker",
     "name": "speaker",
 }
-_KNOWN = {"id", "text", "speaker", "role", "participant_id", "transcript_id", "turn", "start_s", "end_s",
-          "start_char", "end_char", "authority", "department", "method", "question", "question_text"}
+_KNOWN = {
+    "id",
+    "text",
+    "speaker",
+    "role",
+    "participant_id",
+    "transcript_id",
+    "turn",
+    "start_s",
+    "end_s",
+    "start_char",
+    "end_char",
+    "authority",
+    "department",
+    "method",
+    "question",
+    "question_text",
+}
 
 
 def _canon(col: str) -> str:
     c = re.sub(r"[\s\-]+", "_", str(col).strip().lower())
     return _ALIASES.get(c, c)
+
+
+def _mode_or_none(values: pd.Series) -> Any:
+    """The most common value (the first in sort order on a tie), or None when every value is missing."""
+    return values.dropna().mode().iloc[0] if values.notna().any() else None
 
 
 def _rows_csv(text: str, path) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -79,8 +101,10 @@ def _rows_csv(text: str, path) -> tuple[list[str], list[tuple[int, dict]]]:
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(columns):
-            raise InputError(f"expected {len(columns)} fields (as in the header), got {len(row)}", path=path, line=reader.line_num)
-        rows.append((reader.line_num, dict(zip(columns, map(restore, row)))))  # undo write_csv's neutralising
+            raise InputError(
+                f"expected {len(columns)} fields (as in the header), got {len(row)}", path=path, line=reader.line_num
+            )
+        rows.append((reader.line_num, dict(zip(columns, map(restore, row), strict=True))))  # undo write_csv's neutralising
     return columns, rows
 
 
@@ -139,9 +163,7 @@ def parse_table(text: str, transcript_id: str, *, path: str | None = None, fmt: 
         hint = ""
         if "speaker" in columns and "transcript_id" in columns:
             hint = " (this looks like a roster: pass it with --roster / roster=)"
-        raise InputError(
-            f"expected a 'text' column (and usually 'id'), got {columns}{hint}", path=path, line=1
-        )
+        raise InputError(f"expected a 'text' column (and usually 'id'), got {columns}{hint}", path=path, line=1)
     if not rows:
         raise InputError("has a header but no rows", path=path)
     extras = [c for c in columns if c not in _KNOWN]
@@ -237,7 +259,7 @@ def parse_table(text: str, transcript_id: str, *, path: str | None = None, fmt: 
     participants = participants.reindex(columns=[*schema.PARTICIPANT_COLUMNS, *keep_extra])
     transcripts = pd.DataFrame(tr_rows).reindex(columns=list(schema.TRANSCRIPT_COLUMNS))
     for col in ("method", "authority", "department"):
-        per_t = participants.groupby("transcript_id")[col].agg(lambda s: s.dropna().mode().iloc[0] if s.notna().any() else None)
+        per_t = participants.groupby("transcript_id")[col].agg(_mode_or_none)
         transcripts[col] = transcripts["transcript_id"].map(per_t).astype(object)
     transcripts["date"] = None
     return Corpus(transcripts, participants, segments, texts)

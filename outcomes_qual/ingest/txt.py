@@ -1,4 +1,4 @@
-"""Plain-text transcripts with speaker labels.
+r"""Plain-text transcripts with speaker labels.
 
 Label styles (one per file: the style with most label lines wins):
 
@@ -17,9 +17,9 @@ resources or links section after the last turn) is dropped.
 
 Examples
 --------
->>> corpus = parse_txt("Authority: Northvale\\n\\nAnn: We plan together.\\nBob: Yes.\\n\\nMore from Bob.", "fg1")
+>>> corpus = parse_txt("Authority: Northvale\n\nAnn: We plan together.\nBob: Yes.\n\nMore from Bob.", "fg1")
 >>> corpus.segments[["speaker", "text", "start_char", "end_char"]].values.tolist()
-[['Ann', 'We plan together.', 27, 44], ['Bob', 'Yes.\\n\\nMore from Bob.', 50, 70]]
+[['Ann', 'We plan together.', 27, 44], ['Bob', 'Yes.\n\nMore from Bob.', 50, 70]]
 >>> corpus.transcripts.loc[0, "authority"]
 'Northvale'
 """
@@ -63,23 +63,121 @@ _LEAD_TIME = re.compile(rf"\[(?P<time>{_TIME})\][ \t]*")
 #: Words and phrases that start lines like labels (``Note:``, ``[Laughter]``) but are not speakers.
 NOT_SPEAKERS: frozenset[str] = frozenset(
     {
-        "note", "notes", "nb", "ps", "pps", "example", "examples", "e.g", "eg", "i.e", "ie", "re", "subject",
-        "tel", "telephone", "email", "e-mail", "web", "website", "http", "https", "www", "source", "sources",
-        "ref", "see", "warning", "update", "edit", "action", "actions", "item", "agenda", "agenda item",
-        "summary", "comment", "comments", "questions", "answers", "feedback", "key point", "key points",
-        "point", "points", "outcome", "outcomes", "aim", "aims", "goal", "goals", "step", "steps", "stage",
-        "stages", "tip", "tips", "learning", "key learning", "lesson", "lessons", "result", "results",
-        "conclusion", "conclusions", "background", "purpose", "context", "response", "responses", "end",
-        "inaudible", "laughter", "laughs", "laughing", "crosstalk", "cross talk", "cross-talk", "pause",
-        "long pause", "silence", "unclear", "overlapping", "overlap", "music", "applause", "break", "noise",
-        "background noise", "interruption", "indistinct", "redacted", "name", "names", "coughs", "sighs",
-        "child", "parent", "mother", "father", "son", "daughter", "carer", "place", "school", "address",
-        "recording", "recording starts", "recording ends",
+        "note",
+        "notes",
+        "nb",
+        "ps",
+        "pps",
+        "example",
+        "examples",
+        "e.g",
+        "eg",
+        "i.e",
+        "ie",
+        "re",
+        "subject",
+        "tel",
+        "telephone",
+        "email",
+        "e-mail",
+        "web",
+        "website",
+        "http",
+        "https",
+        "www",
+        "source",
+        "sources",
+        "ref",
+        "see",
+        "warning",
+        "update",
+        "edit",
+        "action",
+        "actions",
+        "item",
+        "agenda",
+        "agenda item",
+        "summary",
+        "comment",
+        "comments",
+        "questions",
+        "answers",
+        "feedback",
+        "key point",
+        "key points",
+        "point",
+        "points",
+        "outcome",
+        "outcomes",
+        "aim",
+        "aims",
+        "goal",
+        "goals",
+        "step",
+        "steps",
+        "stage",
+        "stages",
+        "tip",
+        "tips",
+        "learning",
+        "key learning",
+        "lesson",
+        "lessons",
+        "result",
+        "results",
+        "conclusion",
+        "conclusions",
+        "background",
+        "purpose",
+        "context",
+        "response",
+        "responses",
+        "end",
+        "inaudible",
+        "laughter",
+        "laughs",
+        "laughing",
+        "crosstalk",
+        "cross talk",
+        "cross-talk",
+        "pause",
+        "long pause",
+        "silence",
+        "unclear",
+        "overlapping",
+        "overlap",
+        "music",
+        "applause",
+        "break",
+        "noise",
+        "background noise",
+        "interruption",
+        "indistinct",
+        "redacted",
+        "name",
+        "names",
+        "coughs",
+        "sighs",
+        "child",
+        "parent",
+        "mother",
+        "father",
+        "son",
+        "daughter",
+        "carer",
+        "place",
+        "school",
+        "address",
+        "recording",
+        "recording starts",
+        "recording ends",
     }
 )
 
 #: Lower-case particles allowed inside a name label ("Ellen de Vries").
-NAME_PARTICLES: frozenset[str] = frozenset({"de", "van", "von", "der", "den", "da", "di", "du", "le", "la", "al", "el", "bin", "ap", "ab"})
+NAME_PARTICLES: frozenset[str] = frozenset(
+    {"de", "van", "von", "der", "den", "da", "di", "du", "le", "la", "al", "el", "bin", "ap", "ab"}
+)
 
 
 def _name_word(word: str) -> bool:
@@ -326,8 +424,8 @@ def find_turns(text: str, *, path: str | None = None, speakers=()) -> tuple[Meta
     for i, line in enumerate(lines):
         m = roster_marks.get(i) or (match_label(line, style) if style != "roster" else None)
         if m:
-            if i not in roster_marks and roster and roster.canonical(m.label):
-                m = LabelMatch(roster.canonical(m.label), m.rest, m.time_s, m.role)
+            if i not in roster_marks and roster and (canon := roster.canonical(m.label)):
+                m = LabelMatch(canon, m.rest, m.time_s, m.role)
             marks.append((i, m))
     # "Facilitator: Jane Doe" inside the leading header block names the
     # facilitator; it is metadata, not a turn
@@ -361,7 +459,7 @@ def find_turns(text: str, *, path: str | None = None, speakers=()) -> tuple[Meta
 
 
 def parse_txt(text: str, transcript_id: str, *, path: str | None = None, speakers=()) -> Corpus:
-    """Return a one-transcript corpus from a labelled plain-text transcript.
+    r"""Return a one-transcript corpus from a labelled plain-text transcript.
 
     ``text`` must already be normalised (:func:`outcomes_qual.text.normalise_text`);
     offsets index it. ``speakers``, the roster's speakers for this
@@ -369,7 +467,7 @@ def parse_txt(text: str, transcript_id: str, *, path: str | None = None, speaker
 
     Examples
     --------
-    >>> c = parse_txt("Facilitator: Why?\\nnR1-01: Workload.\\nNR1-02 - Time, mostly.", "fg3", speakers=["nR1-01", "nR1-02"])
+    >>> c = parse_txt("Facilitator: Why?\nnR1-01: Workload.\nNR1-02 - Time, mostly.", "fg3", speakers=["nR1-01", "nR1-02"])
     >>> c.segments[["speaker", "text"]].values.tolist()
     [['Facilitator', 'Why?'], ['nR1-01', 'Workload.'], ['nR1-02', 'Time, mostly.']]
     """

@@ -1,4 +1,4 @@
-"""WebVTT and SRT captions: Zoom ``Name: text`` cues, Teams ``<v Name>`` voice tags.
+r"""WebVTT and SRT captions: Zoom ``Name: text`` cues, Teams ``<v Name>`` voice tags.
 
 Cues are grouped into turns: consecutive cues by the same speaker merge
 (their texts joined by a space) and a cue without a speaker continues the
@@ -26,7 +26,7 @@ Examples
 ... '''
 >>> corpus = parse_subtitles(vtt, "fg1")
 >>> corpus.texts["fg1"]
-'Helen: Shall we start?\\nPractitioner 1: Yes. It helps.'
+'Helen: Shall we start?\nPractitioner 1: Yes. It helps.'
 >>> corpus.segments[["speaker", "role", "start_s", "end_s"]].values.tolist()
 [['Helen', 'unknown', 1.0, 3.5], ['Practitioner 1', 'practitioner', 4.0, 8.25]]
 """
@@ -73,7 +73,7 @@ def _split_speakers(payload: str, roster: RosterLabels | None = None) -> list[tu
     """Return ``(speaker or None, text)`` pieces of one cue's payload."""
     voices = list(_VOICE.finditer(payload))
     if voices:
-        pieces = []
+        pieces: list[tuple[str | None, str]] = []
         head = payload[: voices[0].start()]
         if _TAG.sub("", head).strip():
             pieces.append((None, head))
@@ -81,20 +81,20 @@ def _split_speakers(payload: str, roster: RosterLabels | None = None) -> list[tu
             stop = voices[k + 1].start() if k + 1 < len(voices) else len(payload)
             name = (m.group("name") or "").strip() or None
             pieces.append((name, payload[m.end() : stop]))
-        out = []
+        out: list[tuple[str | None, str]] = []
         for name, text in pieces:
             name = html.unescape(name) if name else None
             out.append(((roster.canonical(name) or name) if roster and name else name, _clean(text)))
         return out
     text = _clean(payload)
-    m = roster.match(text) if roster else None
-    if m:
-        return [(m.label, text[m.rest :].strip())]
+    label_match = roster.match(text) if roster else None
+    if label_match:
+        return [(label_match.label, text[label_match.rest :].strip())]
     for pattern in (_BRACKET, _ZOOM):
-        m = pattern.match(text)
-        if m and _plausible_speaker(m.group("label")):
-            label = m.group("label").strip()
-            return [((roster.canonical(label) if roster else None) or label, m.group("text").strip())]
+        found = pattern.match(text)
+        if found and _plausible_speaker(found.group("label")):
+            label = found.group("label").strip()
+            return [((roster.canonical(label) if roster else None) or label, found.group("text").strip())]
     return [(None, text)]
 
 

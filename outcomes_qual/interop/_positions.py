@@ -1,4 +1,4 @@
-"""Re-basing REFI-QDA character positions onto normalised text.
+r"""Re-basing REFI-QDA character positions onto normalised text.
 
 REFI positions are code points into a source's plain text, but tools differ
 on line ends: most count the CR of a CRLF as a character, one writes CRLF
@@ -8,9 +8,9 @@ and maps positions in either convention onto the toolkit's normalised text
 
 Examples
 --------
->>> src = SourceText.from_bytes("Ann: Hi\\r\\nBo: Caf\\u00e9\\r\\n".encode("utf-8"))
+>>> src = SourceText.from_bytes("Ann: Hi\r\nBo: Caf\u00e9\r\n".encode("utf-8"))
 >>> src.text
-'Ann: Hi\\nBo: Café\\n'
+'Ann: Hi\nBo: Café\n'
 >>> pmap = src.position_map([(5, 7), (13, 17)], convention="auto")
 >>> pmap.convention, [src.text[pmap(s):pmap(e)] for s, e in [(5, 7), (13, 17)]]
 ('raw', ['Hi', 'Café'])

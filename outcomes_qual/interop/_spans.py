@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from difflib import SequenceMatcher
 
 import pandas as pd
@@ -38,7 +39,7 @@ def _blocks(old: str, new: str) -> list[tuple[bool, int, int, int, int]]:
         if tag == "equal" and i2 - i1 < 4 and not marks[k - 1] and not marks[k + 1]:
             marks[k] = False
     blocks: list[list] = []
-    for eq, (_tag, i1, i2, j1, j2) in zip(marks, ops):
+    for eq, (_tag, i1, i2, j1, j2) in zip(marks, ops, strict=True):
         if blocks and not eq and not blocks[-1][0]:
             blocks[-1][2], blocks[-1][4] = i2, j2
         else:
@@ -46,7 +47,7 @@ def _blocks(old: str, new: str) -> list[tuple[bool, int, int, int, int]]:
     return [tuple(b) for b in blocks]
 
 
-def _mapper(old: str, new: str):
+def _mapper(old: str, new: str) -> Callable[..., int]:
     blocks = _blocks(old, new)
 
     def move(p: int, *, end: bool) -> int:
@@ -59,7 +60,7 @@ def _mapper(old: str, new: str):
         else:
             if p >= len(old):
                 return len(new)
-            for eq, i1, i2, j1, j2 in blocks:
+            for eq, i1, i2, j1, _j2 in blocks:
                 if i1 <= p < i2:
                     return j1 + (p - i1) if eq else j1
         return len(new) if end else 0
@@ -78,16 +79,18 @@ def rebase_codings(codings: pd.DataFrame, old: Corpus, new: Corpus) -> pd.DataFr
     out = codings.copy()
     old_seg = old.segments.set_index("segment_id")
     new_seg = new.segments.set_index("segment_id")
+    old_start, old_end, old_text = (old_seg[c].to_dict() for c in ("start_char", "end_char", "text"))
+    new_start, new_text = (new_seg[c].to_dict() for c in ("start_char", "text"))
     starts, ends = list(out["start_char"]), list(out["end_char"])
-    cache: dict[str, object] = {}
-    for i, (sid, s, e) in enumerate(zip(out["segment_id"], starts, ends)):
+    cache: dict[str, Callable[..., int]] = {}
+    for i, (sid, s, e) in enumerate(zip(out["segment_id"], starts, ends, strict=True)):
         if is_missing(s) or is_missing(e) or sid not in old_seg.index or sid not in new_seg.index:
             continue
-        o0, o1 = int(old_seg.at[sid, "start_char"]), int(old_seg.at[sid, "end_char"])
-        n0 = int(new_seg.at[sid, "start_char"])
+        o0, o1 = int(old_start[sid]), int(old_end[sid])
+        n0 = int(new_start[sid])
         s, e = max(int(s), o0), min(int(e), o1)
         if sid not in cache:
-            cache[sid] = _mapper(str(old_seg.at[sid, "text"]), str(new_seg.at[sid, "text"]))
+            cache[sid] = _mapper(str(old_text[sid]), str(new_text[sid]))
         move = cache[sid]
         ns, ne = n0 + move(s - o0, end=False), n0 + move(e - o0, end=True)
         starts[i], ends[i] = ns, max(ne, ns + 1) if e > s else ne

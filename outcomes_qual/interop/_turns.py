@@ -1,4 +1,4 @@
-"""Finding speaker turns in a plain-text source that came without them.
+r"""Finding speaker turns in a plain-text source that came without them.
 
 Sources exported by this toolkit carry their turns as case selections; other
 tools' sources are plain text. A line that starts with a speaker label
@@ -8,10 +8,10 @@ non-empty line.
 
 Examples
 --------
->>> text = "Interviewer: How is it going?\\nSam (manager): Better.\\nMuch better.\\n"
+>>> text = "Interviewer: How is it going?\nSam (manager): Better.\nMuch better.\n"
 >>> [(t.speaker, t.role_hint, text[t.start:t.end]) for t in find_turns(text)]
-[('Interviewer', None, 'How is it going?'), ('Sam', 'manager', 'Better.\\nMuch better.')]
->>> [(t.speaker, text2[t.start:t.end]) for text2 in ["One line.\\n\\nAnother."] for t in find_turns(text2)]
+[('Interviewer', None, 'How is it going?'), ('Sam', 'manager', 'Better.\nMuch better.')]
+>>> [(t.speaker, text2[t.start:t.end]) for text2 in ["One line.\n\nAnother."] for t in find_turns(text2)]
 [(None, 'One line.'), (None, 'Another.')]
 """
 
@@ -28,9 +28,7 @@ _LABEL = re.compile(
 )
 
 #: Speaker labels that name the person asking the questions.
-FACILITATOR_LABELS = frozenset(
-    {"facilitator", "interviewer", "moderator", "int", "i", "q", "researcher", "chair", "host"}
-)
+FACILITATOR_LABELS = frozenset({"facilitator", "interviewer", "moderator", "int", "i", "q", "researcher", "chair", "host"})
 
 
 @dataclass
@@ -82,4 +80,4 @@ def is_facilitator_label(speaker: str | None) -> bool:
     >>> is_facilitator_label("Interviewer"), is_facilitator_label("Sam")
     (True, False)
     """
-    return bool(speaker) and speaker.strip().lower().rstrip(".") in FACILITATOR_LABELS
+    return bool(speaker and speaker.strip().lower().rstrip(".") in FACILITATOR_LABELS)

@@ -17,6 +17,7 @@ import math
 import numbers
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ VALUE_ELEMENTS = {
 }
 
 
-def is_missing(value: object) -> bool:
+def is_missing(value: Any) -> bool:
     """True for ``None``, NaN, ``pd.NA``/``NaT`` and blank strings."""
     if value is None:
         return True
@@ -98,7 +99,7 @@ def value_element_name(type_of_variable: str) -> str:
     return VALUE_ELEMENTS[type_of_variable]
 
 
-def format_value(value: object, type_of_variable: str) -> str:
+def format_value(value: Any, type_of_variable: str) -> str:
     """``value`` as the lexical form its XSD type expects."""
     if type_of_variable == "Boolean":
         return "true" if bool(value) else "false"

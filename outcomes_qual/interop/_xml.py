@@ -27,6 +27,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from ..errors import InputError
@@ -109,11 +110,11 @@ class _Refused(Exception):
     pass
 
 
-def _refuse_doctype(*_args) -> None:
+def _refuse_doctype(*_args) -> NoReturn:
     raise _Refused("the XML declares a DTD (<!DOCTYPE>); DTDs and entities are not allowed in REFI-QDA files")
 
 
-def _refuse_entity(*_args) -> None:
+def _refuse_entity(*_args) -> NoReturn:
     raise _Refused("the XML declares an entity (<!ENTITY>); entity expansion is not allowed in REFI-QDA files")
 
 
@@ -157,7 +158,7 @@ def parse_xml(data: bytes, *, path: str) -> ET.Element:
         raise InputError(f"malformed XML: {err}", path=path) from None
 
 
-def xml_datetime(value: object) -> str | None:
+def xml_datetime(value: Any) -> str | None:
     """Format ``value`` as an ``xsd:dateTime`` in UTC (``None`` when missing or unreadable).
 
     Examples
@@ -226,11 +227,11 @@ def unique_name(name: str, used: set[str]) -> str:
 
 
 def xml_safe(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot carry (form feeds, vertical tabs, NUL...).
+    r"""``text`` without the characters XML 1.0 cannot carry (form feeds, vertical tabs, NUL...).
 
     Examples
     --------
-    >>> xml_safe("line\\x0bbreak\\x00")
+    >>> xml_safe("line\x0bbreak\x00")
     'line break'
     """
     return _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)

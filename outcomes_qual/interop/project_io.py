@@ -41,6 +41,7 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -73,8 +74,9 @@ def _map_codings(codings: pd.DataFrame, imported_segments: pd.DataFrame, project
             t0, t1 = int(t["start_char"]), int(t["end_char"])
             a, b = max(s, t0), min(e, t1)
             whole = a <= t0 and b >= t1
-            rows.append({**rec, "segment_id": t["segment_id"],
-                         "start_char": None if whole else a, "end_char": None if whole else b})
+            rows.append(
+                {**rec, "segment_id": t["segment_id"], "start_char": None if whole else a, "end_char": None if whole else b}
+            )
     out = pd.DataFrame(rows, columns=codings.columns)
     for col in ("start_char", "end_char"):
         out[col] = pd.array([None if is_missing(v) else int(v) for v in out[col]], dtype="Int64")
@@ -108,7 +110,7 @@ def add_import_to_project(result: QdpxImport, project, *, align_turns: bool = Fa
     corpus = result.corpus
     reused = [t for t in corpus.texts if t in existing]
     aligned: list[str] = []
-    own_segments = project.segments() if reused else None
+    own_segments = project.segments() if reused else pd.DataFrame()
     for tid in reused:
         if existing[tid] == corpus.texts[tid]:
             continue
@@ -169,8 +171,14 @@ def add_import_to_project(result: QdpxImport, project, *, align_turns: bool = Fa
     return summary
 
 
-def import_qdpx_to_project(qdpx: str | os.PathLike, project_path: str | os.PathLike, *, crlf: str = "auto",
-                           align_turns: bool = False, result: QdpxImport | None = None) -> dict[str, object]:
+def import_qdpx_to_project(
+    qdpx: str | os.PathLike,
+    project_path: str | os.PathLike,
+    *,
+    crlf: str = "auto",
+    align_turns: bool = False,
+    result: QdpxImport | None = None,
+) -> dict[str, Any]:
     """Import ``qdpx`` into the project at ``project_path`` (created if missing), all or nothing.
 
     ``crlf`` is passed to :func:`import_qdpx`, ``align_turns`` to
@@ -254,9 +262,9 @@ def anonymise_for_export(corpus, codings: pd.DataFrame, memos: pd.DataFrame | No
             memos["text"] = [t if is_missing(t) else pseudonymise_text(str(t), table) for t in memos["text"]]
         old_p, new_p = corpus.participants, anon.participants
         if len(old_p) == len(new_p):
-            pid_map = dict(zip(old_p["participant_id"].astype(str), new_p["participant_id"].astype(str)))
+            pid_map = dict(zip(old_p["participant_id"].astype(str), new_p["participant_id"].astype(str), strict=True))
             memos["target_id"] = [
                 pid_map.get(str(t), t) if ttype == "participant" else t
-                for ttype, t in zip(memos["target_type"], memos["target_id"])
+                for ttype, t in zip(memos["target_type"], memos["target_id"], strict=True)
             ]
     return anon, codings, memos, mapping

@@ -41,6 +41,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..codebook import Code, Codebook
 from ..errors import InputError
@@ -140,12 +141,12 @@ def format_description(code: Code) -> str:
     return f"{definition}\n\n" + "\n".join(lines) if definition else "\n".join(lines)
 
 
-def parse_description(text: str | None) -> tuple[str, dict[str, object]]:
-    """Split a description into the definition and the labelled block's fields.
+def parse_description(text: str | None) -> tuple[str, dict[str, Any]]:
+    r"""Split a description into the definition and the labelled block's fields.
 
     Examples
     --------
-    >>> parse_description("Pressure.\\r\\n\\r\\nKeywords:\\r\\n- rush\\r\\nKey: time/rush")
+    >>> parse_description("Pressure.\r\n\r\nKeywords:\r\n- rush\r\nKey: time/rush")
     ('Pressure.', {'keywords': ('rush',), 'key': 'time/rush'})
     >>> parse_description("Just a definition.")
     ('Just a definition.', {})
@@ -162,7 +163,7 @@ def parse_description(text: str | None) -> tuple[str, dict[str, object]]:
         start += 1
     if start >= len(lines) or (start > 0 and lines[start - 1].strip()):
         return "\n".join(lines).strip(), {}
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     lists: dict[str, list[str]] = {}
     current: str | None = None
     for line in lines[start:]:
@@ -388,9 +389,7 @@ def parse_codes(codes_elem: ET.Element | None, *, path: str, name: str, descript
                 raise InputError(f"code GUID {node.guid} is used by more than one <Code>", path=path)
             key_by_guid[node.guid] = key
             definition = " ".join(definition.split()) or f"No definition came with the code {node.name!r}."
-            codes.append(
-                Code(key=key, label=" ".join(node.name.split()), definition=definition, color=node.color, **extra)
-            )
+            codes.append(Code(key=key, label=" ".join(node.name.split()), definition=definition, color=node.color, **extra))
             walk(node.children, key)
 
     walk(nodes, None)

@@ -53,8 +53,10 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -119,7 +121,7 @@ def variable_guid(name: str) -> str:
 
 
 def turn_description(row) -> str:
-    """``Turn 3 (fg1:003)``, with ``, 12.5-20.25 s`` when the turn has times (read back on import).
+    r"""``Turn 3 (fg1:003)``, with ``, 12.5-20.25 s`` when the turn has times (read back on import).
 
     A consultation answer adds a second line, ``Question q2: <the question as
     written>``, so the question survives the round trip.
@@ -130,10 +132,11 @@ def turn_description(row) -> str:
     >>> turn_description(NS(turn=3, segment_id="fg1:003", start_s=12.5, end_s=20.25))
     'Turn 3 (fg1:003), 12.5-20.25 s'
     >>> turn_description(NS(turn=1, segment_id="r1:n2", question="n2", question_text="Why did you try it?"))
-    'Turn 1 (r1:n2)\\nQuestion n2: Why did you try it?'
+    'Turn 1 (r1:n2)\nQuestion n2: Why did you try it?'
     """
     text = f"Turn {int(row.turn)} ({row.segment_id})"
-    start, end = getattr(row, "start_s", None), getattr(row, "end_s", None)
+    start: Any = getattr(row, "start_s", None)
+    end: Any = getattr(row, "end_s", None)
     if not is_missing(start) and not is_missing(end):
         text += f", {float(start):g}-{float(end):g} s"
     question = getattr(row, "question", None)
@@ -144,7 +147,7 @@ def turn_description(row) -> str:
     return text
 
 
-def _int_or_none(value: object) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     return None if is_missing(value) else int(value)
 
 
@@ -172,7 +175,7 @@ def _prepare_codings(codings: pd.DataFrame, corpus: Corpus, summary: ExportSumma
     segs = corpus.segments
     where = {
         sid: (tid, int(a), int(b))
-        for sid, tid, a, b in zip(segs["segment_id"], segs["transcript_id"], segs["start_char"], segs["end_char"])
+        for sid, tid, a, b in zip(segs["segment_id"], segs["transcript_id"], segs["start_char"], segs["end_char"], strict=True)
     }
     known = df["segment_id"].isin(list(where))
     for sid in df.loc[~known, "segment_id"].unique():
@@ -188,8 +191,7 @@ def _prepare_codings(codings: pd.DataFrame, corpus: Corpus, summary: ExportSumma
         text = corpus.texts[tid]
         if not (0 <= start < end <= len(text)):
             summary.skipped.append(
-                f"coding {row.segment_id}/{row.code}: span {start}-{end} is outside the text "
-                f"(0-{len(text)}); not exported"
+                f"coding {row.segment_id}/{row.code}: span {start}-{end} is outside the text (0-{len(text)}); not exported"
             )
             continue
         coder = "unknown" if is_missing(row.coder) else str(row.coder)
@@ -205,9 +207,7 @@ def _prepare_codings(codings: pd.DataFrame, corpus: Corpus, summary: ExportSumma
                 "coding_id": getattr(row, "coding_id", None),
             }
         )
-    out = pd.DataFrame(
-        rows, columns=["transcript_id", "segment_id", "code", "coder", "start", "end", "created_at", "coding_id"]
-    )
+    out = pd.DataFrame(rows, columns=["transcript_id", "segment_id", "code", "coder", "start", "end", "created_at", "coding_id"])
     return out.drop_duplicates(["transcript_id", "start", "end", "coder", "code"]).reset_index(drop=True)
 
 
@@ -305,7 +305,9 @@ def export_qdpx(
     """
     path = Path(path)
     summary = ExportSummary(path=str(path))
-    stamp = xml_datetime(timestamp) if timestamp is not None else xml_datetime(_dt.datetime.now(_dt.timezone.utc))
+    stamp = xml_datetime(timestamp if timestamp is not None else _dt.datetime.now(_dt.timezone.utc))
+    if stamp is None:
+        raise ValueError(f"timestamp: expected a date and time, got {timestamp!r}")
     for tid, text in corpus.texts.items():
         if normalise_text(text) != text:
             raise ValueError(f"transcript {tid!r}: text is not normalised (NFC, LF, no BOM); build it with normalise_text")
@@ -374,11 +376,7 @@ def export_qdpx(
     # ------------------------------------------------------------- codebook
     if len(codebook):  # the schema wants at least one <Code> inside <Codes>
         book = _sub(root, "CodeBook")
-        book.append(
-            build_codes(
-                codebook, PROJECT_NS, note_refs={k: v for (t, k), v in notes_for.items() if t == "code"}
-            )
-        )
+        book.append(build_codes(codebook, PROJECT_NS, note_refs={k: v for (t, k), v in notes_for.items() if t == "code"}))
     summary.n_codes = len(codebook)
 
     # ------------------------------------------------------------ variables
@@ -415,26 +413,27 @@ def export_qdpx(
     seg = corpus.segments.copy()
     if len(seg):
         seg["participant_id"] = [_participant_id(r) for r in seg.itertuples(index=False)]
-    turns_of: dict[str, list[str]] = defaultdict(list)
+    turns_of: dict[Hashable, list] = defaultdict(list)
     for row in seg.itertuples(index=False):
         turns_of[row.participant_id].append(row.segment_id)
     case_ids = list(dict.fromkeys(list(part["participant_id"]) + list(turns_of)))
     if case_ids:
         cases_el = _sub(root, "Cases")
         first = part.drop_duplicates("participant_id").set_index("participant_id") if len(part) else None
-        tr_values = (
-            {(t, c): v for c in tr_vars for t, v in zip(tr["transcript_id"], tr[c])} if len(tr) else None
-        )
+        tr_values = {(t, c): v for c in tr_vars for t, v in zip(tr["transcript_id"], tr[c], strict=True)} if len(tr) else None
         for pid in case_ids:
             case = _sub(cases_el, "Case", {"guid": case_guid(pid), "name": pid})
             if first is not None and pid in first.index:
                 rows = part[part["participant_id"] == pid]
-                values = {}
+                values: dict[str, Any] = {}
                 for c in part_vars:
                     present = [v for v in rows[c].tolist() if not is_missing(v)]
                     distinct = list(dict.fromkeys(map(str, present)))
-                    if len(distinct) > 1 and c in tr_vars and tr_values is not None and all(
-                        str(v) == str(tr_values.get((t, c))) for t, v in zip(rows["transcript_id"], rows[c])
+                    if (
+                        len(distinct) > 1
+                        and c in tr_vars
+                        and tr_values is not None
+                        and all(str(v) == str(tr_values.get((t, c))) for t, v in zip(rows["transcript_id"], rows[c], strict=True))
                     ):
                         # Differs by transcript exactly as the transcripts do: the
                         # TextSource's own value carries it (read back on import).
@@ -467,7 +466,7 @@ def export_qdpx(
     if corpus.texts:
         sources_el = _sub(root, "Sources")
         tr_by_id = tr.drop_duplicates("transcript_id").set_index("transcript_id") if len(tr) else None
-        seg_by_tid: dict[str, list] = defaultdict(list)
+        seg_by_tid: dict[Hashable, list] = defaultdict(list)
         for row in seg.itertuples(index=False):
             seg_by_tid[row.transcript_id].append(row)
         for tid, text in corpus.texts.items():
@@ -506,8 +505,7 @@ def export_qdpx(
                     _sub(sel, "NoteRef", {"targetGUID": nguid})
                 items.append((int(row.start_char), int(row.end_char), 0, sel))
             for (start, end, coder), grp in groups.get(tid, {}).items():
-                stamps = [when(r["created_at"]) for r in grp]
-                stamps = [s for s in stamps if s]
+                stamps = [s for r in grp if (s := when(r["created_at"]))]
                 sel = ET.Element(
                     _Q("PlainTextSelection"),
                     {
@@ -554,7 +552,12 @@ def export_qdpx(
         logger.info("%s: %s", path, msg)
     logger.info(
         "wrote %s: %d sources, %d cases, %d codes, %d codings, %d memos",
-        path, summary.n_sources, summary.n_cases, summary.n_codes, summary.n_codings, summary.n_memos,
+        path,
+        summary.n_sources,
+        summary.n_cases,
+        summary.n_codes,
+        summary.n_codings,
+        summary.n_memos,
     )
     return summary
 

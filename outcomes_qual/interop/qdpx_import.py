@@ -37,6 +37,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -137,6 +138,12 @@ class _Reader:
     # ------------------------------------------------------------ helpers
     def error(self, message: str) -> InputError:
         return InputError(message, path=self.where)
+
+    @overload
+    def guid(self, elem: ET.Element, attr: str = ..., *, required: Literal[True] = ...) -> str: ...
+
+    @overload
+    def guid(self, elem: ET.Element, attr: str = ..., *, required: bool) -> str | None: ...
 
     def guid(self, elem: ET.Element, attr: str = "guid", *, required: bool = True) -> str | None:
         raw = elem.get(attr)
@@ -263,7 +270,9 @@ class _Reader:
                 self.skipped.append(f"{what}: text was not UTF-8; read as {st.encoding}")
         else:
             rich = elem.get("richTextPath")
-            self.skipped.append(f"{what}: no plain text (plainTextPath or PlainTextContent)" + (f"; rich text {rich!r} not read" if rich else ""))
+            self.skipped.append(
+                f"{what}: no plain text (plainTextPath or PlainTextContent)" + (f"; rich text {rich!r} not read" if rich else "")
+            )
             return None
         for c in children(elem, "Coding"):
             self.skipped.append(f"{what}: a coding of the whole source ({c.get('guid')}) was not imported")
@@ -288,12 +297,13 @@ class _Reader:
             name = (s.get("name") or "").strip() or Path(s.get("plainTextPath") or s.get("path") or g).stem
             if kind == "TextSource":
                 src = self.text_source(s, name, variables)
-            elif kind == "PDFSource" and child(s, "Representation") is not None:
-                rep = child(s, "Representation")
+            elif kind == "PDFSource" and (rep := child(s, "Representation")) is not None:
                 src = self.text_source(rep, name, variables)
                 n_regions = len(children(s, "PDFSelection"))
                 if n_regions:
-                    self.skipped.append(f"PDF {name!r}: {n_regions} region selection(s) skipped; its text representation was kept")
+                    self.skipped.append(
+                        f"PDF {name!r}: {n_regions} region selection(s) skipped; its text representation was kept"
+                    )
                 if src is not None:
                     src.guid = g
                     self.skipped_guids.add(self.guid(rep))
@@ -323,24 +333,27 @@ class _Reader:
         pmap = src.st.position_map(spans, convention=self.crlf)
         for s in src.selections:
             if not pmap.fits(s.start, s.end):
+                crlf_note = ""
+                if chr(13) in src.st.raw:
+                    crlf_note = ", counting CRLF as " + ("two" if pmap.convention == "raw" else "one")
                 raise self.error(
                     f"selection {s.guid} in source {src.name!r} spans {s.start}-{s.end}, outside the text "
-                    f"(0-{pmap.basis_len} code points{', counting CRLF as ' + ('two' if pmap.convention == 'raw' else 'one') if chr(13) in src.st.raw else ''})"
+                    f"(0-{pmap.basis_len} code points{crlf_note})"
                 )
             s.start, s.end = pmap(s.start), pmap(s.end)
         if pmap.convention == "collapsed":
             logger.info("%s: source %r counts CRLF as one character", self.where, src.name)
 
     def notes(self, users: dict[str, str]) -> dict[str, tuple[str, str, str | None, str | None]]:
-        out = {}
+        out: dict[str, tuple[str, str, str | None, str | None]] = {}
         el = child(self.root, "Notes")
         if el is None:
             return out
         for n in children(el, "Note"):
             g = self.guid(n)
             text = child_text(n, "PlainTextContent")
-            if text is None and n.get("plainTextPath"):
-                data = self.read_member_text(n.get("plainTextPath"), f"note {n.get('name')!r}")
+            if text is None and (member := n.get("plainTextPath")):
+                data = self.read_member_text(member, f"note {n.get('name')!r}")
                 text = SourceText.from_bytes(data).text if data is not None else None
             user = self.guid(n, "creatingUser", required=False)
             out[g] = (
@@ -438,7 +451,9 @@ def import_qdpx(path: str | os.PathLike, *, crlf: str = "auto", limits: Limits |
             qde_name = top[0]
         root = parse_xml(zf.read(qde_name), path=f"{path}!{qde_name}")
         if local(root.tag) != "Project":
-            raise InputError(f"{qde_name}: expected a <Project> root (urn:QDA-XML:project:1.0), got <{local(root.tag)}>", path=path)
+            raise InputError(
+                f"{qde_name}: expected a <Project> root (urn:QDA-XML:project:1.0), got <{local(root.tag)}>", path=path
+            )
         reader = _Reader(path, zf, root, crlf=crlf)
         return _build(reader)
 
@@ -470,7 +485,7 @@ def _build(r: _Reader) -> QdpxImport:
         return users.get(g)
 
     # --------------------------------------------------------------- cases
-    cases = []
+    cases: list[dict[str, Any]] = []
     cases_el = child(root, "Cases")
     used_pids: set[str] = set()
     for c in children(cases_el, "Case") if cases_el is not None else []:
@@ -479,33 +494,35 @@ def _build(r: _Reader) -> QdpxImport:
         values = r.variable_values(c, variables)
         sel_refs, src_refs = [], []
         for ref in children(c, "SelectionRef"):
-            t = r.guid(ref, "targetGUID")
-            if t in sel_by_guid:
-                sel_refs.append(t)
-            elif t in r.skipped_guids:
+            target = r.guid(ref, "targetGUID")
+            if target in sel_by_guid:
+                sel_refs.append(target)
+            elif target in r.skipped_guids:
                 r.skipped.append(f"case {name!r}: a selection in a skipped source is not kept")
             else:
                 raise r.error(f"case {name!r}: <SelectionRef> refers to unknown selection GUID {ref.get('targetGUID')}")
         for ref in children(c, "SourceRef"):
-            t = r.guid(ref, "targetGUID")
-            if t in src_by_guid:
-                src_refs.append(t)
-            elif t not in r.skipped_guids:
+            target = r.guid(ref, "targetGUID")
+            if target in src_by_guid:
+                src_refs.append(target)
+            elif target not in r.skipped_guids:
                 raise r.error(f"case {name!r}: <SourceRef> refers to unknown source GUID {ref.get('targetGUID')}")
         if children(c, "CodeRef"):
             r.skipped.append(f"case {name!r}: its code references (case classification) were not imported")
-        cases.append({"guid": g, "pid": unique_name(name, used_pids), "name": name, "values": values, "sels": sel_refs, "srcs": src_refs})
+        cases.append(
+            {"guid": g, "pid": unique_name(name, used_pids), "name": name, "values": values, "sels": sel_refs, "srcs": src_refs}
+        )
     case_of_sel: dict[str, dict] = {}
-    for case in cases:
-        for t in case["sels"]:
-            case_of_sel.setdefault(t, case)
+    for known in cases:
+        for target in known["sels"]:
+            case_of_sel.setdefault(target, known)
     cases_of_src: dict[str, list[dict]] = defaultdict(list)
-    for case in cases:
-        for t in case["srcs"]:
-            cases_of_src[t].append(case)
-    case_by_name = {}
-    for case in cases:
-        case_by_name.setdefault(case["name"].casefold(), case)
+    for known in cases:
+        for target in known["srcs"]:
+            cases_of_src[target].append(known)
+    case_by_name: dict[str, dict[str, Any]] = {}
+    for known in cases:
+        case_by_name.setdefault(known["name"].casefold(), known)
 
     # ------------------------------------------------------------ corpus
     used_tids: set[str] = set()
@@ -525,7 +542,7 @@ def _build(r: _Reader) -> QdpxImport:
         role, raw_role = _norm_role(role_val)
         if role == "unknown" and is_facilitator_label(speaker):
             role = "facilitator"
-        row = {"participant_id": pid, "transcript_id": tid, "speaker": speaker or pid, "role": role}
+        row: dict[str, Any] = {"participant_id": pid, "transcript_id": tid, "speaker": speaker or pid, "role": role}
         if "speaker" in lower:
             sp = values.pop(lower["speaker"])
             row["speaker"] = speaker or (str(sp) if sp is not None else pid)
@@ -561,7 +578,9 @@ def _build(r: _Reader) -> QdpxImport:
             last_end = -1
             for s in turn_sels:
                 if s.start < last_end:
-                    r.skipped.append(f"source {src.name!r}: case selection {s.start}-{s.end} overlaps the previous turn; not a turn")
+                    r.skipped.append(
+                        f"source {src.name!r}: case selection {s.start}-{s.end} overlaps the previous turn; not a turn"
+                    )
                     continue
                 if s.end <= s.start:
                     continue
@@ -570,8 +589,17 @@ def _build(r: _Reader) -> QdpxImport:
                 m = _TURN_TIMES.match(first.strip())
                 times = (float(m.group(1)), float(m.group(2))) if m else (np.nan, np.nan)
                 q = _TURN_QUESTION.match(more.strip())
-                turns.append({"start": s.start, "end": s.end, "speaker": s.name or case["name"], "case": case,
-                              "hint": None, "times": times, "question": (q.group(1), q.group(2)) if q else None})
+                turns.append(
+                    {
+                        "start": s.start,
+                        "end": s.end,
+                        "speaker": s.name or case["name"],
+                        "case": case,
+                        "hint": None,
+                        "times": times,
+                        "question": (q.group(1), q.group(2)) if q else None,
+                    }
+                )
                 last_end = s.end
         else:
             linked = cases_of_src.get(src.guid, [])
@@ -579,26 +607,35 @@ def _build(r: _Reader) -> QdpxImport:
             speakers = {t.speaker for t in found if t.speaker}
             only_case = linked[0] if len(linked) == 1 else None
             respondents = [sp for sp in speakers if not is_facilitator_label(sp)]
-            for t in found:
+            for turn in found:
                 case = None
                 if turn_sels:  # the case whose selections cover most of this turn
                     cover: dict[str, int] = defaultdict(int)
                     for s in turn_sels:
-                        overlap = min(s.end, t.end) - max(s.start, t.start)
+                        overlap = min(s.end, turn.end) - max(s.start, turn.start)
                         if overlap > 0:
                             cover[case_of_sel[s.guid]["guid"]] += overlap
                     if cover:
-                        best = max(cover, key=cover.get)
+                        best = max(cover, key=lambda k: cover[k])
                         case = next(c for c in cases if c["guid"] == best)
-                if case is None and t.speaker:
-                    case = case_by_name.get(t.speaker.casefold())
+                if case is None and turn.speaker:
+                    case = case_by_name.get(turn.speaker.casefold())
                 if case is None and only_case is not None:
-                    if t.speaker is None or (len(respondents) == 1 and t.speaker == respondents[0]):
+                    if turn.speaker is None or (len(respondents) == 1 and turn.speaker == respondents[0]):
                         case = only_case
-                turns.append({"start": t.start, "end": t.end, "speaker": t.speaker or (case["name"] if case else "unknown"), "case": case, "hint": t.role_hint})
+                turns.append(
+                    {
+                        "start": turn.start,
+                        "end": turn.end,
+                        "speaker": turn.speaker or (case["name"] if case else "unknown"),
+                        "case": case,
+                        "hint": turn.role_hint,
+                    }
+                )
             if linked and not any(t["case"] for t in turns):
                 r.skipped.append(
-                    f"source {src.name!r}: could not tell which speaker is case {linked[0]['name']!r}; its attributes were not applied"
+                    f"source {src.name!r}: could not tell which speaker is case {linked[0]['name']!r}; "
+                    "its attributes were not applied"
                 )
         rows = []
         for i, t in enumerate(turns, start=1):
@@ -656,7 +693,7 @@ def _build(r: _Reader) -> QdpxImport:
             hits = _overlapping(rows, s.start, s.end)
             if not hits:
                 r.skipped.append(
-                    f"source {src.name!r}: selection {s.start}-{s.end} ({src.st.text[s.start:s.end][:40]!r}) covers no turn; "
+                    f"source {src.name!r}: selection {s.start}-{s.end} ({src.st.text[s.start : s.end][:40]!r}) covers no turn; "
                     f"{len(s.codings)} coding(s) skipped"
                 )
                 continue
@@ -705,9 +742,9 @@ def _build(r: _Reader) -> QdpxImport:
     book = child(root, "CodeBook")
     if book is not None:
         for code_el in iter_local(book, "Code"):
-            g = canonical_guid(code_el.get("guid"))
+            book_g = canonical_guid(code_el.get("guid"))
             for n in r.note_refs(code_el):
-                add_memo(n, "code", key_by_guid.get(g), f"code {code_el.get('name')!r}")
+                add_memo(n, "code", key_by_guid.get(book_g) if book_g else None, f"code {code_el.get('name')!r}")
     for src in sources:
         tid = tid_by_src[src.guid]
         for n in src.notes:
@@ -754,16 +791,16 @@ def _build(r: _Reader) -> QdpxImport:
             # Keep integers and booleans as such when some participants lack a value.
             kind = r.variable_types.get(col)
             raw = [row.get(col) for row in part_rows.values()]
-            values = [v for v in raw if not _missing(v)]
-            if kind == "Integer" and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            present = [v for v in raw if not _missing(v)]
+            if kind == "Integer" and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
                 part_df[col] = pd.array([None if _missing(v) else v for v in raw], dtype="Int64")
-            elif kind == "Boolean" and all(isinstance(v, bool) for v in values):
+            elif kind == "Boolean" and all(isinstance(v, bool) for v in present):
                 part_df[col] = pd.array([None if _missing(v) else v for v in raw], dtype="boolean")
     else:
         part_df = schema.empty_frame(part_cols)
     tr_cols = list(schema.TRANSCRIPT_COLUMNS)
-    for t in transcripts:
-        for k in t:
+    for tr_row in transcripts:
+        for k in tr_row:
             if k not in tr_cols:
                 tr_cols.append(k)
     tr_df = pd.DataFrame(transcripts, columns=tr_cols) if transcripts else schema.empty_frame(tr_cols)

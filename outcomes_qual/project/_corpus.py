@@ -6,12 +6,14 @@ Mixed into :class:`outcomes_qual.project.Project`; see there for examples.
 from __future__ import annotations
 
 import bisect
-
 import json
 import logging
 import os
+import sqlite3
 from collections import Counter
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,11 +30,22 @@ _ROSTER_ATTRS = ("participant_id", "role", "authority", "department", "method")
 class CorpusMixin:
     """Adding and reading the corpus of a :class:`~outcomes_qual.project.Project`."""
 
-    def add_corpus(self, corpus: Corpus) -> None:
-        """Add a corpus's transcripts (with text), participants and segments.
+    if TYPE_CHECKING:  # provided by Project (store.py)
+        path: Path
 
-        Line ends are stored as ``\\n`` (a ``\\r\\n`` or lone ``\\r`` in a text
-        becomes ``\\n`` and segment offsets move with it), so that offsets are
+        @property
+        def conn(self) -> sqlite3.Connection:
+            """The open SQLite connection."""
+
+        def _transaction(self, kind: str, description: str, actor: str | None = None) -> AbstractContextManager[Any]: ...
+
+        def _record_change(self, tx: Any, table: str, key_column: str, key: Any, column: str, old: Any) -> None: ...
+
+    def add_corpus(self, corpus: Corpus) -> None:
+        r"""Add a corpus's transcripts (with text), participants and segments.
+
+        Line ends are stored as ``\n`` (a ``\r\n`` or lone ``\r`` in a text
+        becomes ``\n`` and segment offsets move with it), so that offsets are
         those of the text a browser shows; the corpus given is not modified.
 
         Raises
@@ -66,13 +79,11 @@ class CorpusMixin:
             unknown = sorted(set(frame["transcript_id"].astype(str)) - set(tids))
             if unknown:
                 raise InputError(f"corpus.{name}: transcript_id(s) not in corpus.transcripts: {unknown[:5]}")
-        for row in seg.itertuples(index=False):
-            text = corpus.texts[str(row.transcript_id)]
-            if text[int(row.start_char) : int(row.end_char)] != row.text:
-                raise InputError(
-                    f"corpus.segments: offsets of {row.segment_id} ({row.start_char}:{row.end_char}) "
-                    f"do not give its text {str(row.text)[:40]!r}"
-                )
+        offsets = seg[["segment_id", "transcript_id", "start_char", "end_char", "text"]]
+        for sid, tid, start, end, seg_text in offsets.itertuples(index=False, name=None):
+            text = corpus.texts[str(tid)]
+            if text[int(start) : int(end)] != seg_text:
+                raise InputError(f"corpus.segments: offsets of {sid} ({start}:{end}) do not give its text {str(seg_text)[:40]!r}")
 
         texts, seg = _normalise_line_ends(corpus.texts, seg, tids)
 
@@ -99,8 +110,13 @@ class CorpusMixin:
                 conn.execute(
                     "INSERT INTO transcripts(transcript_id, source_path, format, method, authority, department, "
                     "date, n_turns, text, extra, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (tid, *(sql_value(rec[c]) for c in schema.TRANSCRIPT_COLUMNS[1:]), texts[tid],
-                     dump_extra(rec, t_extra), tx.action_id),
+                    (
+                        tid,
+                        *(sql_value(rec[c]) for c in schema.TRANSCRIPT_COLUMNS[1:]),
+                        texts[tid],
+                        dump_extra(rec, t_extra),
+                        tx.action_id,
+                    ),
                 )
             conn.executemany(
                 "INSERT INTO participants(participant_id, transcript_id, speaker, role, authority, department, "
@@ -141,18 +157,9 @@ class CorpusMixin:
         source = None
         if not isinstance(roster, pd.DataFrame):
             source = Path(roster)
-            try:
-                from ..ingest import read_roster  # type: ignore[attr-defined]
-            except ImportError:
-                read_roster = None
-            if read_roster is not None:
-                roster = read_roster(source)
-            else:
-                if not source.is_file():
-                    raise InputError("no such roster file", path=source)
-                from ..safe_tables import read_csv
+            from ..ingest import read_roster
 
-                roster = read_csv(source, dtype=str, keep_default_na=False)
+            roster = read_roster(source)
         roster = roster.rename(columns={"transcript": "transcript_id"})
         for col in ("transcript_id", "speaker"):
             if col not in roster.columns:
@@ -162,12 +169,10 @@ class CorpusMixin:
                     path=source,
                 )
         if "role" in roster.columns:
-            try:
-                from ..ingest.roles import study_role
-            except ImportError:  # pragma: no cover - the ingest package is part of the toolkit
-                study_role = str.strip
-            roster = roster.assign(role=[None if is_missing(r) or r == "" else study_role(str(r))
-                                         for r in roster["role"]])
+            from ..ingest.roles import study_role
+
+            roles: list[Any] = [None if is_missing(r) or r == "" else study_role(str(r)) for r in roster["role"]]
+            roster = roster.assign(role=roles)
         attrs = [c for c in _ROSTER_ATTRS if c in roster.columns]
         extra_cols = [c for c in roster.columns if c not in ("transcript_id", "speaker", *_ROSTER_ATTRS)]
         updated, seg_changes, unmatched = 0, 0, []
@@ -184,7 +189,9 @@ class CorpusMixin:
                     unmatched.append(f"{tid}/{speaker}")
                     continue
                 for pid, *old in rows:
-                    old_vals = dict(zip(("participant_id", "role", "authority", "department", "method", "extra"), old))
+                    old_vals = dict(
+                        zip(("participant_id", "role", "authority", "department", "method", "extra"), old, strict=True)
+                    )
                     changed = False
                     for col in attrs:
                         new = sql_value(rec[col])
@@ -196,7 +203,7 @@ class CorpusMixin:
                             changed = True
                     if extra_cols:
                         merged = load_extra(old_vals["extra"])
-                        merged.update(json.loads(dump_extra(rec, extra_cols)))
+                        merged.update(load_extra(dump_extra(rec, extra_cols)))
                         new_extra = json.dumps(merged, ensure_ascii=False)
                         if merged != load_extra(old_vals["extra"]):
                             self._record_change(tx, "participants", "pid", pid, "extra", old_vals["extra"])
@@ -205,11 +212,10 @@ class CorpusMixin:
                     updated += changed
                 seg_cols = [c for c in ("participant_id", "role") if c in attrs and not is_missing(rec[c])]
                 for sid, *old in conn.execute(
-                    "SELECT segment_id, participant_id, role FROM segments WHERE transcript_id = ? "
-                    "AND lower(speaker) = lower(?)",
+                    "SELECT segment_id, participant_id, role FROM segments WHERE transcript_id = ? AND lower(speaker) = lower(?)",
                     (tid, speaker),
                 ).fetchall():
-                    old_vals = dict(zip(("participant_id", "role"), old))
+                    old_vals = dict(zip(("participant_id", "role"), old, strict=True))
                     for col in seg_cols:
                         new = sql_value(rec[col])
                         if new != old_vals[col]:
@@ -220,7 +226,9 @@ class CorpusMixin:
         if unmatched:
             logger.warning(
                 "%s: %d roster row(s) match no speaker in the project: %s",
-                source or "roster", len(unmatched), ", ".join(unmatched[:10]) + (" ..." if len(unmatched) > 10 else ""),
+                source or "roster",
+                len(unmatched),
+                ", ".join(unmatched[:10]) + (" ..." if len(unmatched) > 10 else ""),
             )
         return updated
 
@@ -230,7 +238,7 @@ class CorpusMixin:
             return schema.empty_frame(columns)
         records, extra_names = [], []
         for row in rows:
-            rec = dict(zip(columns, row[:-1]))
+            rec = dict(zip(columns, row[:-1], strict=True))
             extra = load_extra(row[-1])
             for k in extra:
                 if k not in extra_names:
@@ -272,17 +280,16 @@ class CorpusMixin:
         return Corpus(self.transcripts(), self.participants(), self.segments(), self.texts())
 
 
-
 def _normalise_line_ends(texts: dict, segments: pd.DataFrame, tids) -> tuple[dict, pd.DataFrame]:
-    """Texts with ``\\r\\n`` and lone ``\\r`` as ``\\n``, and segments with their offsets and text moved to match.
+    r"""Texts with ``\r\n`` and lone ``\r`` as ``\n``, and segments with their offsets and text moved to match.
 
     Examples
     --------
     >>> seg = pd.DataFrame({"transcript_id": ["t", "t"], "start_char": [3, 10], "end_char": [8, 13],
-    ...                     "text": ["ab\\r\\nc", "xyz"]})
-    >>> texts, out = _normalise_line_ends({"t": "A:\\rab\\r\\nc\\r\\nxyz"}, seg, ["t"])
+    ...                     "text": ["ab\r\nc", "xyz"]})
+    >>> texts, out = _normalise_line_ends({"t": "A:\rab\r\nc\r\nxyz"}, seg, ["t"])
     >>> texts["t"], out[["start_char", "end_char", "text"]].values.tolist()
-    ('A:\\nab\\nc\\nxyz', [[3, 7, 'ab\\nc'], [8, 11, 'xyz']])
+    ('A:\nab\nc\nxyz', [[3, 7, 'ab\nc'], [8, 11, 'xyz']])
     """
     changed = {t: texts[t] for t in tids if "\r" in texts[t]}
     if not changed:
@@ -295,6 +302,8 @@ def _normalise_line_ends(texts: dict, segments: pd.DataFrame, tids) -> tuple[dic
         rows = segments["transcript_id"].astype(str) == tid
         for col in ("start_char", "end_char"):
             segments.loc[rows, col] = [int(v) - bisect.bisect_left(crs, int(v)) for v in segments.loc[rows, col]]
-        segments.loc[rows, "text"] = [out_texts[tid][int(a):int(b)] for a, b in
-                                      zip(segments.loc[rows, "start_char"], segments.loc[rows, "end_char"])]
+        segments.loc[rows, "text"] = [
+            out_texts[tid][int(a) : int(b)]
+            for a, b in zip(segments.loc[rows, "start_char"], segments.loc[rows, "end_char"], strict=True)
+        ]
     return out_texts, segments

@@ -168,14 +168,12 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 #: Version 1 is the first layout; version 2 records who reviewed a coding, and when;
 #: version 3 keeps the pseudonymisation mapping (never exported); version 4 caches the reader coder's
 #: answers (outcomes_qual.coding.reader_cache).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _script(_V1), 2: _script(_V2), 3: _script(_V3),
-                                                              4: _script(_V4)}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _script(_V1), 2: _script(_V2), 3: _script(_V3), 4: _script(_V4)}
 
 
 def _corrupt(path: Path, err: Exception) -> InputError:
     return InputError(
-        f"cannot read the project file ({err}); it may be truncated or corrupt. "
-        "Restore it from a backup; it was not modified",
+        f"cannot read the project file ({err}); it may be truncated or corrupt. Restore it from a backup; it was not modified",
         path=path,
     )
 

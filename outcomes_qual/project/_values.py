@@ -15,6 +15,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,7 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def dump_extra(row: dict[str, Any], columns: list[str]) -> str | None:
+def dump_extra(row: Mapping[Any, Any], columns: list[str]) -> str | None:
     """JSON object of ``row``'s ``columns`` (in order), or None when there are none."""
     if not columns:
         return None
@@ -106,14 +107,15 @@ def codebook_from_data(data: dict[str, Any]) -> Codebook:
             key=c["key"],
             label=c["label"],
             definition=c["definition"],
-            **{f: tuple(c.get(f) or ()) for f in _CODE_LIST_FIELDS},
+            include=tuple(c.get("include") or ()),
+            exclude=tuple(c.get("exclude") or ()),
+            keywords=tuple(c.get("keywords") or ()),
+            examples=tuple(c.get("examples") or ()),
             color=c.get("color"),
         )
         for c in data["codes"]
     )
-    return Codebook(
-        name=data["name"], codes=codes, description=data.get("description", ""), version=data.get("version", "1")
-    )
+    return Codebook(name=data["name"], codes=codes, description=data.get("description", ""), version=data.get("version", "1"))
 
 
 def codebook_hash(data: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Manual coding in a project: code a segment or a span, or every turn a text search finds.
+r"""Manual coding in a project: code a segment or a span, or every turn a text search finds.
 
 These methods are mixed into :class:`outcomes_qual.project.Project`. A person's
 coding is stored with method ``"manual"`` and status ``"accepted"`` (it is a
@@ -13,7 +13,7 @@ matches with :meth:`search`, then code them with :meth:`code_matches`.
 Examples
 --------
 >>> compile_query("time*").pattern
-'(?<!\\\\w)time\\\\w*(?!\\\\w)'
+'(?<!\\w)time\\w*(?!\\w)'
 >>> bool(compile_query("home visit").search("After the Home  visit we"))
 True
 >>> bool(compile_query("time").search("sometimes"))
@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -104,11 +108,30 @@ def _preview(text: str, start: int, end: int) -> str:
 class ManualCodingMixin:
     """Manual coding methods of :class:`~outcomes_qual.project.Project`."""
 
+    if TYPE_CHECKING:  # provided by Project (store.py)
+        path: Path
+
+        @property
+        def conn(self) -> sqlite3.Connection:
+            """The open SQLite connection."""
+
+        def _transaction(self, kind: str, description: str, actor: str | None = None) -> AbstractContextManager[Any]: ...
+
+        def _insert_codings(self, records: list[tuple]) -> list[int]: ...
+
     def _manual_records(self, tx, rows, code, coder, *, method="manual", evidence=None):
         frame = pd.DataFrame(
             [
-                {"segment_id": sid, "code": code, "coder": coder, "method": method, "confidence": 1.0,
-                 "evidence": evidence, "start_char": start, "end_char": end}
+                {
+                    "segment_id": sid,
+                    "code": code,
+                    "coder": coder,
+                    "method": method,
+                    "confidence": 1.0,
+                    "evidence": evidence,
+                    "start_char": start,
+                    "end_char": end,
+                }
                 for sid, start, end in rows
             ],
             columns=[*schema.CODING_COLUMNS, "start_char", "end_char"],
@@ -119,8 +142,8 @@ class ManualCodingMixin:
         return {
             (sid, s, e)
             for sid, s, e in self.conn.execute(
-                "SELECT segment_id, start_char, end_char FROM codings WHERE code = ? AND coder = ? "
-                "AND status != 'rejected'", (code, coder),
+                "SELECT segment_id, start_char, end_char FROM codings WHERE code = ? AND coder = ? AND status != 'rejected'",
+                (code, coder),
             )
         }
 
@@ -139,7 +162,8 @@ class ManualCodingMixin:
         with self._transaction("code_segment", desc, actor=coder) as tx:
             existing = self.conn.execute(
                 "SELECT coding_id FROM codings WHERE segment_id = ? AND code = ? AND coder = ? AND start_char IS NULL "
-                "AND status != 'rejected' ORDER BY coding_id LIMIT 1", (str(segment_id), code, coder),
+                "AND status != 'rejected' ORDER BY coding_id LIMIT 1",
+                (str(segment_id), code, coder),
             ).fetchone()
             if existing:
                 tx.noop = True
@@ -163,14 +187,14 @@ class ManualCodingMixin:
         start_char, end_char = int(start_char), int(end_char)
         desc = f"code_span: {coder} coded {transcript_id}[{start_char}:{end_char}] as {code!r}"
         with self._transaction("code_span", desc, actor=coder) as tx:
-            row = self.conn.execute("SELECT length(text) FROM transcripts WHERE transcript_id = ?",
-                                    (str(transcript_id),)).fetchone()
+            row = self.conn.execute(
+                "SELECT length(text) FROM transcripts WHERE transcript_id = ?", (str(transcript_id),)
+            ).fetchone()
             if row is None:
                 raise InputError(f"code_span: transcript {transcript_id!r} is not in the project", path=self.path)
             if not 0 <= start_char < end_char <= row[0]:
                 raise InputError(
-                    f"code_span: expected 0 <= start_char < end_char <= {row[0]} (the text's length), "
-                    f"got {start_char}:{end_char}"
+                    f"code_span: expected 0 <= start_char < end_char <= {row[0]} (the text's length), got {start_char}:{end_char}"
                 )
             hits = self.conn.execute(
                 "SELECT segment_id, max(start_char, ?), min(end_char, ?), start_char, end_char FROM segments "
@@ -178,14 +202,17 @@ class ManualCodingMixin:
                 (start_char, end_char, str(transcript_id), end_char, start_char),
             ).fetchall()
             if not hits:
-                raise InputError(f"code_span: {transcript_id}[{start_char}:{end_char}] overlaps no turn "
-                                 "(it lies in a speaker label or between turns)")
+                raise InputError(
+                    f"code_span: {transcript_id}[{start_char}:{end_char}] overlaps no turn "
+                    "(it lies in a speaker label or between turns)"
+                )
             # a span this coder already has with this code is not stored twice (a whole turn is stored unspanned)
-            have = {}
+            have: dict[tuple, int] = {}
             for cid, sid, s, e in self.conn.execute(
                 "SELECT coding_id, segment_id, start_char, end_char FROM codings WHERE code = ? AND coder = ? "
                 "AND status != 'rejected' AND segment_id IN (SELECT segment_id FROM segments "
-                "WHERE transcript_id = ?)", (code, coder, str(transcript_id)),
+                "WHERE transcript_id = ?)",
+                (code, coder, str(transcript_id)),
             ):
                 have.setdefault((sid, s, e), int(cid))
             new, ids = [], []
@@ -201,8 +228,7 @@ class ManualCodingMixin:
             ids += self._insert_codings(self._manual_records(tx, new, code, coder))
         return sorted(ids)
 
-    def search(self, query: str, *, regex: bool = False, case: bool = False,
-               include_facilitator: bool = False) -> pd.DataFrame:
+    def search(self, query: str, *, regex: bool = False, case: bool = False, include_facilitator: bool = False) -> pd.DataFrame:
         """Preview the turns a text search finds (:data:`SEARCH_COLUMNS`), in transcript order.
 
         ``preview`` shows the first match in brackets with some context;
@@ -218,14 +244,24 @@ class ManualCodingMixin:
             if not matches:
                 continue
             m = matches[0]
-            rows.append((sid, tid, turn, role, len(matches), start + m.start(), start + m.end(),
-                         _preview(text, m.start(), m.end()), text))
+            rows.append(
+                (sid, tid, turn, role, len(matches), start + m.start(), start + m.end(), _preview(text, m.start(), m.end()), text)
+            )
         if not rows:
             return schema.empty_frame(SEARCH_COLUMNS)
         return pd.DataFrame.from_records(rows, columns=list(SEARCH_COLUMNS))
 
-    def code_matches(self, query: str, code: str, *, coder: str, regex: bool = False, case: bool = False,
-                     spread: str = "turn", include_facilitator: bool = False) -> list[int]:
+    def code_matches(
+        self,
+        query: str,
+        code: str,
+        *,
+        coder: str,
+        regex: bool = False,
+        case: bool = False,
+        spread: str = "turn",
+        include_facilitator: bool = False,
+    ) -> list[int]:
         """Code every turn a text search finds; return the new coding ids.
 
         Parameters
@@ -249,14 +285,17 @@ class ManualCodingMixin:
         desc = f"code_matches: {coder} coded turns matching {query!r} as {code!r}"
         with self._transaction("code_matches", desc, actor=coder) as tx:
             done = self._already_coded(code, coder)
-            rows = []
-            for rec in found.itertuples(index=False):
+            rows: list[tuple[str, int | None, int | None]] = []
+            for sid, match_start, text in found[["segment_id", "match_start", "text"]].itertuples(index=False, name=None):
+                cand: list[tuple[str, int | None, int | None]]
                 if spread == "turn":
-                    cand = [(rec.segment_id, None, None)]
+                    cand = [(sid, None, None)]
                 else:
-                    seg_start = int(rec.match_start) - pattern.search(rec.text).start()
-                    cand = [(rec.segment_id, seg_start + m.start(), seg_start + m.end())
-                            for m in pattern.finditer(rec.text)]
+                    first = pattern.search(text)
+                    if first is None:  # search() found the turn by this pattern; never reached
+                        continue
+                    seg_start = int(match_start) - first.start()
+                    cand = [(sid, seg_start + m.start(), seg_start + m.end()) for m in pattern.finditer(text)]
                 rows.extend(c for c in cand if c not in done)
             if not rows:
                 tx.noop = True
@@ -265,18 +304,19 @@ class ManualCodingMixin:
         logger.info("%s: %s (%d turn(s), %d new coding(s))", self.path, desc, len(found), len(ids))
         return ids
 
-    def review(self, *, status: str | None = "suggested", coder: str | None = None,
-               code: str | None = None) -> pd.DataFrame:
+    def review(self, *, status: str | None = "suggested", coder: str | None = None, code: str | None = None) -> pd.DataFrame:
         """Codings to review with their turn's role and text (:data:`REVIEW_COLUMNS`), least confident first.
 
         ``quote`` is the coded span, or the whole turn. Speakers appear by
         role only. Pass the ``coding_id`` values a reviewer agrees with to
         :meth:`accept` and the others to :meth:`reject`.
         """
-        sql = ("SELECT c.coding_id, c.segment_id, s.role, c.code, c.coder, c.method, c.confidence, c.evidence, "
-               "c.status, CASE WHEN c.start_char IS NULL THEN s.text ELSE substr(t.text, c.start_char + 1, "
-               "c.end_char - c.start_char) END FROM codings c JOIN segments s USING (segment_id) "
-               "JOIN transcripts t ON t.transcript_id = s.transcript_id")
+        sql = (
+            "SELECT c.coding_id, c.segment_id, s.role, c.code, c.coder, c.method, c.confidence, c.evidence, "
+            "c.status, CASE WHEN c.start_char IS NULL THEN s.text ELSE substr(t.text, c.start_char + 1, "
+            "c.end_char - c.start_char) END FROM codings c JOIN segments s USING (segment_id) "
+            "JOIN transcripts t ON t.transcript_id = s.transcript_id"
+        )
         where, params = [], []
         for col, value in (("c.status", status), ("c.coder", coder), ("c.code", code)):
             if value is not None:

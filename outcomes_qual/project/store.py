@@ -55,6 +55,7 @@ from .. import schema
 from ..codebook.model import Codebook
 from ..errors import InputError
 from . import _schema
+from ._corpus import CorpusMixin
 from ._values import (
     codebook_data,
     codebook_from_data,
@@ -64,7 +65,6 @@ from ._values import (
     now,
     sql_value,
 )
-from ._corpus import CorpusMixin
 from .manual import ManualCodingMixin
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,14 @@ def _coding_rows(records: list[tuple]) -> Iterator[tuple]:
     yield from records
 
 
+def _inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT on ``cur`` just added."""
+    rowid = cur.lastrowid
+    if rowid is None:  # sqlite3 sets it after every successful INSERT
+        raise RuntimeError("the INSERT gave no rowid")
+    return rowid
+
+
 class StaleCodingError(InputError):
     """A review refused because the coding's status is no longer what the reviewer saw (``expect=``)."""
 
@@ -135,7 +143,7 @@ class Project(CorpusMixin, ManualCodingMixin):
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn
         self.path = path
         self._batch: _Tx | None = None
         #: Id of the action the last committed write of this object made (None after a no-op).
@@ -196,6 +204,7 @@ class Project(CorpusMixin, ManualCodingMixin):
 
     @property
     def conn(self) -> sqlite3.Connection:
+        """The open SQLite connection; an error naming the file once the project is closed."""
         if self._conn is None:
             raise InputError("the project is closed; open it again with Project.open", path=self.path)
         return self._conn
@@ -250,7 +259,7 @@ class Project(CorpusMixin, ManualCodingMixin):
                 "INSERT INTO actions(kind, description, actor, created_at) VALUES (?, ?, ?, ?)",
                 (kind, description, actor, now()),
             )
-            tx = _Tx(cur.lastrowid)
+            tx = _Tx(_inserted_id(cur))
             yield tx
             if kind == "batch" and not tx.noop:  # a batch that changed nothing is not logged
                 tx.noop = not conn.execute(
@@ -259,7 +268,8 @@ class Project(CorpusMixin, ManualCodingMixin):
                     "OR EXISTS (SELECT 1 FROM memos WHERE action_id = :a) "
                     "OR EXISTS (SELECT 1 FROM transcripts WHERE action_id = :a) "
                     "OR EXISTS (SELECT 1 FROM codebooks WHERE action_id = :a) "
-                    "OR EXISTS (SELECT 1 FROM name_mappings WHERE action_id = :a)", {"a": tx.action_id},
+                    "OR EXISTS (SELECT 1 FROM name_mappings WHERE action_id = :a)",
+                    {"a": tx.action_id},
                 ).fetchone()[0]
             if tx.noop:
                 conn.execute("DELETE FROM actions WHERE action_id = ?", (tx.action_id,))
@@ -271,8 +281,7 @@ class Project(CorpusMixin, ManualCodingMixin):
 
     def _record_change(self, tx: _Tx, table: str, key_column: str, key: Any, column: str, old: Any) -> None:
         self.conn.execute(
-            "INSERT INTO changes(action_id, table_name, key_column, row_key, column_name, old_value) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO changes(action_id, table_name, key_column, row_key, column_name, old_value) VALUES (?, ?, ?, ?, ?, ?)",
             (tx.action_id, table, key_column, key, column, old),
         )
 
@@ -319,7 +328,7 @@ class Project(CorpusMixin, ManualCodingMixin):
             "INSERT INTO codebooks(name, content_hash, data, created_at, action_id) VALUES (?, ?, ?, ?, ?)",
             (codebook.name, digest, json.dumps(data, ensure_ascii=False), now(), tx.action_id),
         )
-        return int(cur.lastrowid)
+        return _inserted_id(cur)
 
     def add_codebook(self, codebook: Codebook) -> int:
         """Store a codebook version; return its version id (an identical codebook returns the existing id)."""
@@ -362,18 +371,21 @@ class Project(CorpusMixin, ManualCodingMixin):
                 "SELECT version, name, data, content_hash, created_at FROM codebooks ORDER BY version"
             )
         ]
-        return pd.DataFrame.from_records(rows, columns=list(CODEBOOK_VERSION_COLUMNS)) if rows else \
-            schema.empty_frame(CODEBOOK_VERSION_COLUMNS)
+        return (
+            pd.DataFrame.from_records(rows, columns=list(CODEBOOK_VERSION_COLUMNS))
+            if rows
+            else schema.empty_frame(CODEBOOK_VERSION_COLUMNS)
+        )
 
     # ------------------------------------------------------------ codings
-    def _prepare_codings(self, tx: _Tx, frame: pd.DataFrame, codebook: Codebook | int | None,
-                         status: str) -> list[tuple]:
+    def _prepare_codings(self, tx: _Tx, frame: pd.DataFrame, codebook: Codebook | int | None, status: str) -> list[tuple]:
         try:
             schema.check_columns(frame, ("segment_id", "code", "coder"), name="codings")
         except ValueError as err:
             raise InputError(str(err)) from None
         if status not in schema.CODING_STATUSES:
             raise InputError(f"status: expected one of {list(schema.CODING_STATUSES)}, got {status!r}")
+        version: int | None
         if isinstance(codebook, Codebook):
             version = self._add_codebook(tx, codebook)
         elif codebook is None:
@@ -396,8 +408,9 @@ class Project(CorpusMixin, ManualCodingMixin):
         for i, rec in enumerate(frame.to_dict("records")):
             sid, code, coder = (None if is_missing(rec[c]) else str(rec[c]) for c in ("segment_id", "code", "coder"))
             if not sid or not code or not coder:
-                raise InputError(f"codings row {i}: segment_id, code and coder must not be empty, got {sid!r}, "
-                                 f"{code!r}, {coder!r}")
+                raise InputError(
+                    f"codings row {i}: segment_id, code and coder must not be empty, got {sid!r}, {code!r}, {coder!r}"
+                )
             if sid not in segs:
                 unknown_seg.append(sid)
                 continue
@@ -407,9 +420,9 @@ class Project(CorpusMixin, ManualCodingMixin):
             row_status = rec.get("status")
             row_status = status if is_missing(row_status) else str(row_status)
             if row_status not in schema.CODING_STATUSES:
-                raise InputError(f"codings row {i}: status must be one of {list(schema.CODING_STATUSES)}, "
-                                 f"got {row_status!r}")
-            start, end = rec.get("start_char"), rec.get("end_char")
+                raise InputError(f"codings row {i}: status must be one of {list(schema.CODING_STATUSES)}, got {row_status!r}")
+            start: Any = rec.get("start_char")
+            end: Any = rec.get("end_char")
             if is_missing(start) != is_missing(end):
                 raise InputError(f"codings row {i}: give both start_char and end_char or neither")
             if not is_missing(start):
@@ -426,21 +439,34 @@ class Project(CorpusMixin, ManualCodingMixin):
                 start = end = None
             created = rec.get("created_at")
             created = stamp if is_missing(created) else str(created)
-            records.append((
-                sid, code, coder,
-                sql_value(rec.get("method")) or "manual",
-                sql_value(rec.get("confidence")),
-                sql_value(rec.get("evidence")),
-                start, end, row_status, created, version, tx.action_id,
-            ))
+            records.append(
+                (
+                    sid,
+                    code,
+                    coder,
+                    sql_value(rec.get("method")) or "manual",
+                    sql_value(rec.get("confidence")),
+                    sql_value(rec.get("evidence")),
+                    start,
+                    end,
+                    row_status,
+                    created,
+                    version,
+                    tx.action_id,
+                )
+            )
         if unknown_seg:
             raise InputError(
                 f"codings: {len(set(unknown_seg))} segment_id(s) not in the project, e.g. "
-                f"{sorted(set(unknown_seg))[:5]}; add the transcripts first", path=self.path)
+                f"{sorted(set(unknown_seg))[:5]}; add the transcripts first",
+                path=self.path,
+            )
         if unknown_code:
             raise InputError(
                 f"codings: code(s) {sorted(set(unknown_code))[:8]} not in codebook version {version}; "
-                f"known codes start {sorted(keys)[:6]}", path=self.path)
+                f"known codes start {sorted(keys or ())[:6]}",
+                path=self.path,
+            )
         return records
 
     def _insert_codings(self, records: list[tuple]) -> list[int]:
@@ -451,11 +477,12 @@ class Project(CorpusMixin, ManualCodingMixin):
                 "status, created_at, codebook_version, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
-            ids.append(int(cur.lastrowid))
+            ids.append(_inserted_id(cur))
         return ids
 
-    def add_codings(self, codings: pd.DataFrame, *, codebook: Codebook | int | None = None,
-                    status: str = "suggested") -> list[int]:
+    def add_codings(
+        self, codings: pd.DataFrame, *, codebook: Codebook | int | None = None, status: str = "suggested"
+    ) -> list[int]:
         """Store codings from any coder (machine or person); return their coding ids.
 
         Parameters
@@ -488,8 +515,12 @@ class Project(CorpusMixin, ManualCodingMixin):
         logger.info("%s: %s", self.path, desc)
         return ids
 
-    def codings(self, *, status: str | Iterable[str] | None = None, coder: str | Iterable[str] | None = None,
-                ) -> pd.DataFrame:
+    def codings(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        coder: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
         """Codings as a DataFrame (:data:`PROJECT_CODING_COLUMNS`), oldest first.
 
         Parameters
@@ -514,8 +545,7 @@ class Project(CorpusMixin, ManualCodingMixin):
             frame[col] = pd.array([None if is_missing(v) else int(v) for v in frame[col]], dtype="Int64")
         return frame
 
-    def _set_status(self, ids: Iterable[Any] | int, status: str, reviewer: str | None,
-                    expect: str | None = None) -> int:
+    def _set_status(self, ids: Iterable[Any] | int, status: str, reviewer: str | None, expect: str | None = None) -> int:
         ids = list(dict.fromkeys(_ids(ids)))
         if not ids:
             return 0
@@ -524,10 +554,11 @@ class Project(CorpusMixin, ManualCodingMixin):
             conn = self.conn
             rows = []
             for k in range(0, len(ids), _CHUNK):
-                part = ids[k:k + _CHUNK]
+                part = ids[k : k + _CHUNK]
                 rows += conn.execute(
                     "SELECT coding_id, status, reviewed_by, reviewed_at FROM codings "
-                    f"WHERE coding_id IN ({', '.join('?' * len(part))})", part
+                    f"WHERE coding_id IN ({', '.join('?' * len(part))})",
+                    part,
                 ).fetchall()
             missing = sorted(set(ids) - {r[0] for r in rows})
             if missing:
@@ -544,8 +575,10 @@ class Project(CorpusMixin, ManualCodingMixin):
                     continue
                 for col, value in (("status", old), ("reviewed_by", old_by), ("reviewed_at", old_at)):
                     self._record_change(tx, "codings", "coding_id", cid, col, value)
-                conn.execute("UPDATE codings SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE coding_id = ?",
-                             (status, reviewer, stamp, cid))
+                conn.execute(
+                    "UPDATE codings SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE coding_id = ?",
+                    (status, reviewer, stamp, cid),
+                )
                 changed += 1
             tx.noop = changed == 0
         return changed
@@ -567,8 +600,7 @@ class Project(CorpusMixin, ManualCodingMixin):
         return self._set_status(ids, "rejected", reviewer, expect)
 
     # ------------------------------------------------------------ memos
-    def add_memo(self, target_type: str, target_id: Any, text: str, *, author: str,
-                 created_at: str | None = None) -> int:
+    def add_memo(self, target_type: str, target_id: Any, text: str, *, author: str, created_at: str | None = None) -> int:
         """Attach a memo to the project, a code, transcript, segment, participant or coding; return its id.
 
         Raises
@@ -600,7 +632,7 @@ class Project(CorpusMixin, ManualCodingMixin):
                 "INSERT INTO memos(target_type, target_id, text, author, created_at, action_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (target_type, target, str(text), str(author), created_at or now(), tx.action_id),
             )
-        return int(cur.lastrowid)
+        return _inserted_id(cur)
 
     def memos(self) -> pd.DataFrame:
         """Memos (:data:`MEMO_COLUMNS`), oldest first."""
@@ -626,8 +658,9 @@ class Project(CorpusMixin, ManualCodingMixin):
         if latest is not None and latest[0] == data:
             return
         with self._transaction("set_name_mapping", f"set_name_mapping: {len(mapping)} name(s)") as tx:
-            self.conn.execute("INSERT INTO name_mappings(data, created_at, action_id) VALUES (?, ?, ?)",
-                              (data, now(), tx.action_id))
+            self.conn.execute(
+                "INSERT INTO name_mappings(data, created_at, action_id) VALUES (?, ?, ?)", (data, now(), tx.action_id)
+            )
 
     def name_mapping(self) -> pd.DataFrame:
         """The latest pseudonymisation mapping (an empty frame when none was stored)."""
@@ -656,7 +689,8 @@ class Project(CorpusMixin, ManualCodingMixin):
             "UNION SELECT a.action_id, a.actor, a.description FROM codings c JOIN actions a USING (action_id) "
             "JOIN segments s USING (segment_id) JOIN transcripts t ON t.transcript_id = s.transcript_id "
             "WHERE t.action_id = :aid AND c.action_id != :aid AND a.undone_at IS NULL "
-            "ORDER BY 1 LIMIT 1", {"aid": aid},
+            "ORDER BY 1 LIMIT 1",
+            {"aid": aid},
         ).fetchone()
 
     def undo(self, *, actor: str | None = None, action_id: int | None = None) -> str | None:
@@ -685,8 +719,7 @@ class Project(CorpusMixin, ManualCodingMixin):
         """
         with self._transaction("undo", "undo", actor=actor) as tx:
             conn = self.conn
-            sql = ("SELECT action_id, description FROM actions WHERE undone_at IS NULL AND kind != 'undo' "
-                   "AND action_id != ?")
+            sql = "SELECT action_id, description FROM actions WHERE undone_at IS NULL AND kind != 'undo' AND action_id != ?"
             params: list[Any] = [tx.action_id]
             if actor is not None:
                 sql += " AND actor = ?"
@@ -703,10 +736,13 @@ class Project(CorpusMixin, ManualCodingMixin):
             if later is not None:
                 raise InputError(
                     f"cannot undo #{aid} ({description}): a later action #{later[0]} by {later[1] or 'someone'} "
-                    f"({later[2]}) changed the same coding(s); undo that one first or leave both", path=self.path)
+                    f"({later[2]}) changed the same coding(s); undo that one first or leave both",
+                    path=self.path,
+                )
             for table, key_col, key, col, old in conn.execute(
                 "SELECT table_name, key_column, row_key, column_name, old_value FROM changes "
-                "WHERE action_id = ? ORDER BY change_id DESC", (aid,)
+                "WHERE action_id = ? ORDER BY change_id DESC",
+                (aid,),
             ).fetchall():
                 conn.execute(f"UPDATE {table} SET {col} = ? WHERE {key_col} = ?", (old, key))
             conn.execute("DELETE FROM memos WHERE action_id = ?", (aid,))
@@ -715,7 +751,6 @@ class Project(CorpusMixin, ManualCodingMixin):
             conn.execute("DELETE FROM codebooks WHERE action_id = ?", (aid,))
             conn.execute("DELETE FROM transcripts WHERE action_id = ?", (aid,))
             conn.execute("UPDATE actions SET undone_at = ? WHERE action_id = ?", (now(), aid))
-            conn.execute("UPDATE actions SET description = ? WHERE action_id = ?",
-                         (f"undo #{aid}: {description}", tx.action_id))
+            conn.execute("UPDATE actions SET description = ? WHERE action_id = ?", (f"undo #{aid}: {description}", tx.action_id))
         logger.info("%s: undid %s", self.path, description)
         return description

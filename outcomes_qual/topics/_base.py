@@ -28,7 +28,7 @@ Examples
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +140,7 @@ def reassign_outliers(embeddings: np.ndarray, labels: np.ndarray, *, threshold: 
     return labels
 
 
-def centroids(embeddings: np.ndarray, labels: np.ndarray, clusters: Sequence[int]) -> np.ndarray:
+def centroids(embeddings: np.ndarray, labels: np.ndarray, clusters: Sequence[Hashable]) -> np.ndarray:
     """L2-normalised mean embedding of each cluster in ``clusters``.
 
     Examples

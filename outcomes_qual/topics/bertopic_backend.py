@@ -68,14 +68,22 @@ class BERTopicBackend(TopicBackend):
         outlier_threshold: float,
         embedder=None,
     ) -> Clustering:
+        """Cluster with BERTopic (UMAP + HDBSCAN), or k-means when there are too few turns for UMAP.
+
+        See :meth:`TopicBackend.cluster` for the arguments.
+        """
         X = np.asarray(embeddings, dtype=np.float32)
         n = len(X)
         docs = list(texts)
         if n < max(2 * int(min_topic_size), 30):
             logger.info("bertopic: %d turns is too few for UMAP + HDBSCAN; using k-means on the same embeddings", n)
             out = LightBackend(random_state=self.random_state).cluster(
-                X, docs, min_topic_size=min_topic_size, max_topics=max_topics,
-                reduce_outliers=reduce_outliers, outlier_threshold=outlier_threshold,
+                X,
+                docs,
+                min_topic_size=min_topic_size,
+                max_topics=max_topics,
+                reduce_outliers=reduce_outliers,
+                outlier_threshold=outlier_threshold,
             )
             out.details["fallback"] = "kmeans (too few turns for UMAP)"
             return out
@@ -133,8 +141,14 @@ class BERTopicBackend(TopicBackend):
         labels = np.array([remap.get(c, -1) for c in labels.tolist()], dtype=int)
         logger.info(
             "bertopic: %d clusters; %d of %d turns were outliers before reduction, %d after",
-            len(kept), n_out, n, int((labels == -1).sum()),
+            len(kept),
+            n_out,
+            n,
+            int((labels == -1).sum()),
         )
-        details = {"umap_n_neighbors": min(15, n - 1), "hdbscan_min_cluster_size": int(min_topic_size),
-                   "hdbscan_min_samples": min_samples}
+        details = {
+            "umap_n_neighbors": min(15, n - 1),
+            "hdbscan_min_cluster_size": int(min_topic_size),
+            "hdbscan_min_samples": min_samples,
+        }
         return Clustering(labels, n_out, details, model)

@@ -72,13 +72,15 @@ def plot_topic_sizes(result):
     n = len(topics)
     fig = Figure(figsize=(8, max(2.5, 0.38 * n + 1.4)))
     ax = fig.add_subplot()
-    kinds = ["unassigned" if t < 0 else ("emergent" if e else "codebook")
-             for t, e in zip(topics["topic_id"], topics["emergent"])]
+    kinds = [
+        "unassigned" if t < 0 else ("emergent" if e else "codebook")
+        for t, e in zip(topics["topic_id"], topics["emergent"], strict=True)
+    ]
     y = np.arange(n)
     ax.barh(y, topics["size"], color=[COLOURS[k] for k in kinds])
     ax.set_yticks(y, [_topic_name(r) for r in topics.itertuples(index=False)], fontsize=8)
     ax.invert_yaxis()
-    for yi, size in zip(y, topics["size"]):
+    for yi, size in zip(y, topics["size"], strict=True):
         ax.text(size, yi, f" {size}", va="center", fontsize=7)
     ax.set_xlabel("turns")
     ax.set_title("Topics in the corpus: turns per topic\n(orange: emergent, not covered by the codebook)", fontsize=10)
@@ -101,9 +103,7 @@ def plot_topic_by_role(result):
     tbr = result.topic_by_role[result.topic_by_role["topic_id"] >= 0]
     topics = result.topics[result.topics["topic_id"] >= 0]
     roles = list(dict.fromkeys(tbr["role"]))
-    grid = tbr.pivot(index="topic_id", columns="role", values="share_segments").reindex(
-        index=topics["topic_id"], columns=roles
-    )
+    grid = tbr.pivot(index="topic_id", columns="role", values="share_segments").reindex(index=topics["topic_id"], columns=roles)
     values = 100 * grid.to_numpy(dtype=float)
     fig = Figure(figsize=(1.2 * max(len(roles), 2) + 4.5, max(2.5, 0.38 * len(topics) + 1.6)))
     ax = fig.add_subplot()
@@ -112,10 +112,11 @@ def plot_topic_by_role(result):
         top = np.nanmax(values) if np.isfinite(values).any() else 0
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
-                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
-                        color="black" if v > 0.6 * top else "white")
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="black" if v > 0.6 * top else "white")
         fig.colorbar(im, ax=ax, label="% of the role's turns")
-    names = [(("* " if e else "") + _topic_name(r)) for r, e in zip(topics.itertuples(index=False), topics["emergent"])]
+    names = [
+        (("* " if e else "") + _topic_name(r)) for r, e in zip(topics.itertuples(index=False), topics["emergent"], strict=True)
+    ]
     ax.set_yticks(range(len(topics)), names, fontsize=8)
     ax.set_xticks(range(len(roles)), [str(r).capitalize() for r in roles], fontsize=8)
     ax.set_title("Who raised each topic: % of each role's turns\n(* emergent topic)", fontsize=10)

@@ -68,6 +68,10 @@ class LightBackend(TopicBackend):
         outlier_threshold: float,
         embedder=None,
     ) -> Clustering:
+        """Cluster by k-means, k chosen by silhouette; clusters under ``min_topic_size`` become outliers (``-1``).
+
+        See :meth:`TopicBackend.cluster` for the arguments.
+        """
         X = np.asarray(embeddings, dtype=float)
         n = len(X)
         n_distinct = len(np.unique(X.round(6), axis=0))
@@ -105,6 +109,9 @@ class LightBackend(TopicBackend):
         labels = np.array([remap.get(c, -1) for c in labels.tolist()], dtype=int)
         logger.info(
             "light topics: k=%d by silhouette (%s); %d outliers before reduction, %d after",
-            k, ", ".join(f"{c}:{s:.3f}" for c, s in scores.items()), n_out, int((labels == -1).sum()),
+            k,
+            ", ".join(f"{c}:{s:.3f}" for c, s in scores.items()),
+            n_out,
+            int((labels == -1).sum()),
         )
         return Clustering(labels, n_out, {"k": k, "silhouette": scores})

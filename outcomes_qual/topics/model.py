@@ -100,8 +100,9 @@ def merge_clusters(
     first: dict[int, int] = {}
     for g in groups.tolist():
         first.setdefault(g, len(first))
-    remap = {c: first[g] for c, g in zip(clusters, groups.tolist())}
+    remap = {c: first[g] for c, g in zip(clusters, groups.tolist(), strict=True)}
     return np.array([remap.get(c, -1) for c in labels.tolist()], dtype=int)
+
 
 #: What each topic came from.
 TOPIC_KINDS: tuple[str, ...] = ("codebook", "cluster", "outliers")
@@ -338,23 +339,35 @@ class TopicModel(BaseEstimator):
             sims = E @ tv.T
             best = sims.argmax(axis=1)
             hit = sims[np.arange(n), best] >= thr["match"]
-            for i in np.flatnonzero(hit):
-                assigned[i] = theme_keys[best[i]]
+            for i in np.flatnonzero(hit).tolist():
+                assigned[i] = theme_keys[int(best[i])]
                 sources[i] = "codebook"
         # codings without a codebook: code vectors are the coded turns' centroids
         if known_codes is not None and not code_keys:
             code_keys = sorted({a for a in assigned if a is not None})
-            code_vectors = centroids(E, np.array([a if a is not None else "" for a in assigned], dtype=object),
-                                     code_keys) if code_keys else np.zeros((0, E.shape[1]))
+            code_vectors = (
+                centroids(E, np.array([a if a is not None else "" for a in assigned], dtype=object), code_keys)
+                if code_keys
+                else np.zeros((0, E.shape[1]))
+            )
 
         t0 = time.perf_counter()
         # 3. emergent step
         rest = np.flatnonzero(assigned == None)  # noqa: E711 - object array
         mts = int(self.min_topic_size) if self.min_topic_size else default_min_topic_size(len(rest))
-        clustering = backend.cluster(
-            E[rest], [texts[i] for i in rest], min_topic_size=mts, max_topics=int(self.max_topics),
-            reduce_outliers=bool(self.reduce_outliers), outlier_threshold=thr["outlier"], embedder=embedder,
-        ) if len(rest) else None
+        clustering = (
+            backend.cluster(
+                E[rest],
+                [texts[i] for i in rest],
+                min_topic_size=mts,
+                max_topics=int(self.max_topics),
+                reduce_outliers=bool(self.reduce_outliers),
+                outlier_threshold=thr["outlier"],
+                embedder=embedder,
+            )
+            if len(rest)
+            else None
+        )
         if clustering is not None and thr["merge"] < 1:
             n_before = len(set(clustering.labels.tolist()) - {-1})
             clustering.labels = merge_clusters(
@@ -387,7 +400,7 @@ class TopicModel(BaseEstimator):
         self.n_topics_ = len(raw)
         self.sizes_ = sizes[order] if len(raw) else np.zeros(0, dtype=int)
         self.topic_kinds_ = [raw[t][0] for t in order]
-        self.topic_codes_ = [raw[t][1] if raw[t][0] == "codebook" else None for t in order]
+        self.topic_codes_ = [str(raw[t][1]) if raw[t][0] == "codebook" else None for t in order]
         self.centroids_ = centroids(E, self.labels_, list(range(self.n_topics_)))
         self.doc_similarity_ = np.array(
             [float(E[i] @ self.centroids_[t]) if t >= 0 else np.nan for i, t in enumerate(self.labels_)]
@@ -402,14 +415,16 @@ class TopicModel(BaseEstimator):
         # of a social-work corpus is somewhat like every code, so raw cosines
         # say more about the domain than about a topic.
         self.mean_embedding_ = E.mean(axis=0)
-        nearest, sim = [], np.full(self.n_topics_, np.nan)
+        nearest: list[str | None] = []
+        sim = np.full(self.n_topics_, np.nan)
         centred_codes = _unit(code_vectors - self.mean_embedding_) if len(code_keys) else code_vectors
         for t in range(self.n_topics_):
             if len(code_keys):
                 centre = _unit(E[self.labels_ == t].mean(axis=0) - self.mean_embedding_)
                 s = centred_codes @ centre
-                if self.topic_kinds_[t] == "codebook" and self.topic_codes_[t] in code_keys:
-                    j = code_keys.index(self.topic_codes_[t])
+                code = self.topic_codes_[t]
+                if self.topic_kinds_[t] == "codebook" and code is not None and code in code_keys:
+                    j = code_keys.index(code)
                 else:
                     j = int(np.argmax(s))
                 nearest.append(code_keys[j])
@@ -419,15 +434,20 @@ class TopicModel(BaseEstimator):
         self.nearest_code_ = nearest
         self.similarity_ = sim
         self.emergent_ = np.array(
-            [kind == "cluster" and not (s >= thr["emergent"]) for kind, s in zip(self.topic_kinds_, sim)], dtype=bool
+            [kind == "cluster" and not (s >= thr["emergent"]) for kind, s in zip(self.topic_kinds_, sim, strict=True)], dtype=bool
         )
         timings["describe_s"] = time.perf_counter() - t0
         self.timings_ = {k: round(v, 3) for k, v in timings.items()}
         logger.info("topic model timings: %s", self.timings_)
         logger.info(
             "topics (%s, %s embeddings): %d turns -> %d codebook topics, %d clusters (%d emergent), %d outliers",
-            self.backend_, self.embedding_, n, self.topic_kinds_.count("codebook"),
-            self.topic_kinds_.count("cluster"), int(self.emergent_.sum()), int((self.labels_ == -1).sum()),
+            self.backend_,
+            self.embedding_,
+            n,
+            self.topic_kinds_.count("codebook"),
+            self.topic_kinds_.count("cluster"),
+            int(self.emergent_.sum()),
+            int((self.labels_ == -1).sum()),
         )
         return self
 

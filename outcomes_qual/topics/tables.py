@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,7 +157,7 @@ def _load_codings(codings) -> pd.DataFrame | None:
     return codings
 
 
-def known_themes(codings: pd.DataFrame, segment_ids: Sequence[str], *, min_confidence: float = 0.5) -> list[str | None]:
+def known_themes(codings: pd.DataFrame, segment_ids: Iterable[str], *, min_confidence: float = 0.5) -> list[str | None]:
     """The theme each segment was coded with (highest confidence), or ``None``.
 
     Rejected codings (``status == "rejected"``) and codings below
@@ -182,7 +182,7 @@ def known_themes(codings: pd.DataFrame, segment_ids: Sequence[str], *, min_confi
         c = c.assign(_conf=1.0)
     c = c.assign(_theme=c["code"].astype(str).str.split("/").str[0], _sid=c["segment_id"].astype(str))
     c = c.sort_values("_conf", ascending=False, kind="stable").drop_duplicates("_sid")
-    best = dict(zip(c["_sid"], c["_theme"]))
+    best = dict(zip(c["_sid"], c["_theme"], strict=True))
     return [best.get(str(s)) for s in segment_ids]
 
 
@@ -214,10 +214,10 @@ def representative_quotes(members: pd.DataFrame, *, k: int = 3) -> list[str]:
     """
     if not len(members):
         return []
-    m = members.assign(_n=members["text"].astype(str).str.split().str.len())
+    m = members.assign(_n=members["text"].astype(str).map(lambda s: len(s.split())))
     m = m.assign(_ok=m["_n"].between(8, QUOTE_MAX_WORDS), _sim=m["similarity"].fillna(-1.0))
     m = m.sort_values(["_ok", "_sim"], ascending=[False, False], kind="stable")
-    chosen: list[int] = []
+    chosen: list[Hashable] = []
     for distinct in (("participant_id", "transcript_id"), ("participant_id",), ()):
         for idx, row in m.iterrows():
             if len(chosen) >= k:
@@ -227,7 +227,7 @@ def representative_quotes(members: pd.DataFrame, *, k: int = 3) -> list[str]:
             if any(row[col] in set(m.loc[chosen, col]) for col in distinct):
                 continue
             chosen.append(idx)
-    return [f"{_role_title(m.at[i, 'role'])}: {_shorten(m.at[i, 'text'])}" for i in chosen]
+    return [f"{_role_title(m.at[i, 'role'])}: {_shorten(str(m.at[i, 'text']))}" for i in chosen]
 
 
 # ---------------------------------------------------------------------- tables
@@ -300,8 +300,9 @@ def _topics_table(model: TopicModel, used: pd.DataFrame) -> pd.DataFrame:
     if not rows:
         return schema.empty_frame(schema.TOPIC_COLUMNS)
     out = pd.DataFrame(rows, columns=list(schema.TOPIC_COLUMNS))
-    return out.astype({"topic_id": int, "size": int, "n_groups": int, "n_participants": int,
-                       "similarity": float, "emergent": bool})
+    return out.astype(
+        {"topic_id": int, "size": int, "n_groups": int, "n_participants": int, "similarity": float, "emergent": bool}
+    )
 
 
 def select_segments(
@@ -408,7 +409,7 @@ def find_topics(
     roles = [r for r in schema.ROLES if r in set(seg["role"])] + sorted(set(seg["role"]) - set(schema.ROLES))
     authorities = sorted(set(seg["authority"].astype(str)))
     assignments = seg[list(ASSIGNMENT_COLUMNS)].copy()
-    summary = dict(counts)
+    summary: dict[str, Any] = dict(counts)
     summary.update(
         backend=model.backend_,
         embedding=model.embedding_,

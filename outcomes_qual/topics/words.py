@@ -123,7 +123,7 @@ def analyse(text: str, *, max_n: int = 3) -> list[str]:
     toks = tokenize(text)
     content = [t not in STOP_WORDS and len(t) > 1 for t in toks]
     filler = [t in FILLER_WORDS for t in toks]
-    out = [t for t, c in zip(toks, content) if c]
+    out = [t for t, c in zip(toks, content, strict=True) if c]
     for n in range(2, max_n + 1):
         for i in range(len(toks) - n + 1):
             if not (content[i] and content[i + n - 1]):
@@ -224,9 +224,7 @@ def make_label(words: Iterable[str], *, n: int = 3) -> str:
     return " / ".join(words) if words else "(no words)"
 
 
-def topic_terms(
-    texts: Sequence[str], labels: Sequence[int], *, n: int = 10
-) -> dict[int, list[str]]:
+def topic_terms(texts: Sequence[str], labels: Sequence[int] | np.ndarray, *, n: int = 10) -> dict[int, list[str]]:
     """Top terms per topic label by c-TF-IDF over all topics together.
 
     Parameters
@@ -248,21 +246,18 @@ def topic_terms(
     >>> topic_terms(texts, [0, 0, 1, 1], n=2)
     {0: ['agency staff', 'leave'], 1: ['panel forms', 'paperwork']}
     """
-    labels = np.asarray(labels)
-    classes = sorted(set(labels.tolist()))
+    lab = np.asarray(labels)
+    classes = sorted(set(lab.tolist()))
     if not len(texts):
         return {c: [] for c in classes}
-    docs = [" \n ".join(texts[i] for i in np.flatnonzero(labels == c)) for c in classes]
+    docs = [" \n ".join(texts[i] for i in np.flatnonzero(lab == c).tolist()) for c in classes]
     try:
         per_doc = CountVectorizer(analyzer=analyse, min_df=1)
         df = np.asarray((per_doc.fit_transform(texts) > 0).sum(axis=0)).ravel()
     except ValueError:  # no term in any text
         return {c: [] for c in classes}
     min_df = 2 if len(texts) >= 30 else 1
-    vocab = [
-        t for t, f in zip(per_doc.get_feature_names_out(), df)
-        if f >= min_df and (" " not in t or f >= 2)
-    ]
+    vocab = [t for t, f in zip(per_doc.get_feature_names_out(), df, strict=True) if f >= min_df and (" " not in t or f >= 2)]
     if not vocab:
         return {c: [] for c in classes}
     vec = CountVectorizer(analyzer=analyse, vocabulary=vocab)
