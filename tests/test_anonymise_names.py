@@ -131,3 +131,9 @@ def test_matcher_priority_and_tags():
     assert [t for *_, t in m.finditer("Ann Jones and Mrs Bell")] == [1, 0]
     assert not NameMatcher([])
     assert NameMatcher([]).sub("x") == ("x", [])
+
+
+def test_a_name_form_without_letters_is_refused_by_name():
+    # before: AttributeError from the first-word index ('NoneType' object has no attribute 'group')
+    with pytest.raises(ValueError, match=r"a name to find needs a letter; got '123'"):
+        NameMatcher([("123", "[Place 1]", {"person": False})])

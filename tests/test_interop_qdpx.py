@@ -449,3 +449,11 @@ def test_round_trip_property(tmp_path_factory, turns, data):
         return sorted(out)
 
     assert coded(got.corpus, got.codings) == coded(corpus, cod)
+
+
+def test_an_unreadable_timestamp_is_refused_by_argument(tmp_path):
+    corpus = make_corpus()
+    out = tmp_path / "bad.qdpx"
+    with pytest.raises(ValueError, match=r"timestamp: expected a date and time, got 'next tuesday'"):
+        export_qdpx(corpus, make_codings(corpus), CB, out, timestamp="next tuesday")
+    assert not out.exists()
