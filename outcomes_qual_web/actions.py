@@ -87,7 +87,8 @@ def _int_field(form, name: str) -> int:
 def _coding(proj, coding_id: int) -> tuple:
     row = proj.conn.execute(
         "SELECT c.coding_id, c.segment_id, c.code, c.status, c.start_char, c.end_char, s.transcript_id "
-        "FROM codings c JOIN segments s USING (segment_id) WHERE c.coding_id = ?", (coding_id,)
+        "FROM codings c JOIN segments s USING (segment_id) WHERE c.coding_id = ?",
+        (coding_id,),
     ).fetchone()
     if row is None:
         raise BadRequest(f"coding {coding_id} is not in the project", status=404)
@@ -99,8 +100,9 @@ def _seen(form) -> str:
     """The status the page showed (field ``seen``; pages only offer these buttons on suggestions)."""
     seen = _text_field(form, "seen", max_len=20, required=False) or "suggested"
     if seen != "suggested":
-        raise BadRequest(f"coding was {seen!r} on your page: only suggestions are accepted, rejected or changed; "
-                         "reload the page", status=409)
+        raise BadRequest(
+            f"coding was {seen!r} on your page: only suggestions are accepted, rejected or changed; reload the page", status=409
+        )
     return seen
 
 
@@ -139,8 +141,16 @@ def do_code_span(proj, form, coder: str) -> str:
     start, end = _int_field(form, "start"), _int_field(form, "end")
     code = _text_field(form, "code")
     ids = proj.code_span(tid, start, end, code, coder=coder)
-    sids = [r[0] for r in proj.conn.execute(
-        f"SELECT segment_id FROM codings WHERE coding_id IN ({','.join('?' * len(ids))})", list(ids))] if ids else []
+    sids = (
+        [
+            r[0]
+            for r in proj.conn.execute(
+                f"SELECT segment_id FROM codings WHERE coding_id IN ({','.join('?' * len(ids))})", list(ids)
+            )
+        ]
+        if ids
+        else []
+    )
     return f"coded {data.code_label(proj, code)} on {data.turn_name(proj, sids)} (characters {start}-{end})"
 
 
@@ -199,8 +209,7 @@ def do_agree(proj, form, coder: str) -> str:
         raise BadRequest("too many or too long codes")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
         raise BadRequest(f"turn {sid!r} is not in the project", status=404)
-    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {CONSENSUS}: {', '.join(codes)}",
-                    actor=coder):
+    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {CONSENSUS}: {', '.join(codes)}", actor=coder):
         for code in dict.fromkeys(c.strip() for c in codes):
             proj.code_segment(sid, code, coder=CONSENSUS)
     labels = ", ".join(data.code_label(proj, c) for c in dict.fromkeys(c.strip() for c in codes))
@@ -222,8 +231,9 @@ def _agree_no_code(proj, sid: str, coder: str, consensus: str = "consensus") -> 
 
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
         raise BadRequest(f"turn {sid!r} is not in the project", status=404)
-    rows = proj.conn.execute("SELECT coding_id, code, coder FROM codings WHERE segment_id = ? AND status != 'rejected' "
-                             "ORDER BY coding_id", (sid,)).fetchall()
+    rows = proj.conn.execute(
+        "SELECT coding_id, code, coder FROM codings WHERE segment_id = ? AND status != 'rejected' ORDER BY coding_id", (sid,)
+    ).fetchall()
     codes = list(dict.fromkeys(code for _, code, by in rows if by != consensus))
     earlier = [cid for cid, _, by in rows if by == consensus]
     if not codes and not earlier:
@@ -232,8 +242,9 @@ def _agree_no_code(proj, sid: str, coder: str, consensus: str = "consensus") -> 
         if earlier:
             proj.reject(earlier, reviewer=coder)
         if codes:
-            proj.add_codings(pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus,
-                                           "method": "manual"}), status="rejected")
+            proj.add_codings(
+                pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus, "method": "manual"}), status="rejected"
+            )
     return f"agreed coding of {sid} recorded as {consensus}: no code applies"
 
 

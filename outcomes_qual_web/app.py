@@ -75,8 +75,10 @@ def transcript_link(transcript_id: str) -> str:
 
 
 def _templates() -> Environment:
-    env = Environment(loader=PackageLoader("outcomes_qual_web", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(
+        loader=PackageLoader("outcomes_qual_web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f}%"
     env.filters["conf"] = lambda v: "?" if v is None else f"{v:.2f}"
     env.filters["num"] = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
@@ -95,12 +97,22 @@ async def _not_found(request: Request, exc: HTTPException):
 
 async def _server_error(request: Request, exc: Exception):
     logger.exception("error serving %s", request.url.path)
-    return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong on the server; nothing was "
-                        "written by this request. The server's log has the details.</p>", status_code=500)
+    return HTMLResponse(
+        "<!doctype html><title>Error</title><p>Something went wrong on the server; nothing was "
+        "written by this request. The server's log has the details.</p>",
+        status_code=500,
+    )
 
 
-def create_app(project_path, *, token: str | None = None, host: str = "127.0.0.1", show_names: bool = False,
-               allowed_hosts=None, embed: bool = False) -> Starlette:
+def create_app(
+    project_path,
+    *,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    show_names: bool = False,
+    allowed_hosts=None,
+    embed: bool = False,
+) -> Starlette:
     """Build the review app for one project file.
 
     Parameters

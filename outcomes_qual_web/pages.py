@@ -33,8 +33,12 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     html = env.get_template(template).render(
         version=int(latest.fetchone()[0]),
         request_path=_target(request),
-        coder=session.coder, csrf=session.csrf, flash=flash, project_name=request.app.state.project.name,
-        show_names=request.app.state.show_names, **context,
+        coder=session.coder,
+        csrf=session.csrf,
+        flash=flash,
+        project_name=request.app.state.project.name,
+        show_names=request.app.state.show_names,
+        **context,
     )
     return HTMLResponse(html, status_code=status)
 
@@ -115,8 +119,14 @@ async def transcript(request: Request):
     if got is None:
         return render_error(request, f"transcript {tid!r} is not in the project", 404)
     view, codes = got
-    return render(request, "transcript.html", t=view, codes=codes, labels=_labels(codes),
-                  themes=[c for c in codes if c.shortcut is not None])
+    return render(
+        request,
+        "transcript.html",
+        t=view,
+        codes=codes,
+        labels=_labels(codes),
+        themes=[c for c in codes if c.shortcut is not None],
+    )
 
 
 async def queue(request: Request):
@@ -139,9 +149,18 @@ async def queue(request: Request):
     colors = _colors(codes)
     for item in items:
         item["color"] = colors.get(item["code"].split("/")[0], data.PALETTE[0])
-    return render(request, "queue.html", items=items, codes=codes, coders=coders, by=by, total=total,
-                  labels=_labels(codes),
-                  themes=[c for c in codes if c.shortcut is not None], limit=limit)
+    return render(
+        request,
+        "queue.html",
+        items=items,
+        codes=codes,
+        coders=coders,
+        by=by,
+        total=total,
+        labels=_labels(codes),
+        themes=[c for c in codes if c.shortcut is not None],
+        limit=limit,
+    )
 
 
 async def codebook(request: Request):
@@ -155,15 +174,15 @@ async def codebook(request: Request):
         memos = memos[memos["target_type"] == "code"]
         by_code: dict[str, list] = {}
         for m in memos.itertuples():
-            by_code.setdefault(m.target_id, []).append({"text": m.text, "author": m.author,
-                                                        "created_at": m.created_at})
+            by_code.setdefault(m.target_id, []).append({"text": m.text, "author": m.author, "created_at": m.created_at})
         return cb, codes, by_code
 
     cb, codes, memos = await _read(request, read)
     if q:
         needle = q.lower()
-        codes = [c for c in codes if needle in " ".join(
-            [c.key, c.label, c.definition, *c.include, *c.exclude, *c.examples]).lower()]
+        codes = [
+            c for c in codes if needle in " ".join([c.key, c.label, c.definition, *c.include, *c.exclude, *c.examples]).lower()
+        ]
     return render(request, "codebook.html", codebook=cb, codes=codes, q=q, memos=memos)
 
 
@@ -213,9 +232,20 @@ async def agreement(request: Request):
         coders, codes, result, chosen, (a, b), error = await _read(request, read)
     except InputError as err:
         return render_error(request, str(err), 400)
-    return render(request, "agreement.html", coders=coders, a=a, b=b, level=level, result=result,
-                  chosen=chosen, error=error, labels=_labels(codes),
-                  themes=[c for c in codes if c.depth == 0], codes=codes)
+    return render(
+        request,
+        "agreement.html",
+        coders=coders,
+        a=a,
+        b=b,
+        level=level,
+        result=result,
+        chosen=chosen,
+        error=error,
+        labels=_labels(codes),
+        themes=[c for c in codes if c.depth == 0],
+        codes=codes,
+    )
 
 
 #: The app's icon (also linked from every page), so browsers asking for /favicon.ico get one, not a 404.
@@ -229,6 +259,5 @@ async def favicon(request: Request):
 
 async def version(request: Request):
     """GET /api/version: the id of the project's latest action, so a page can tell that others have written."""
-    latest = await _read(request, lambda proj: proj.conn.execute(
-        "SELECT coalesce(max(action_id), 0) FROM actions").fetchone()[0])
+    latest = await _read(request, lambda proj: proj.conn.execute("SELECT coalesce(max(action_id), 0) FROM actions").fetchone()[0])
     return JSONResponse({"version": int(latest)})

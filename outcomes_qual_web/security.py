@@ -66,8 +66,10 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9._~-]{8,200}$")
 _CODER_RE = re.compile(r"^[\w][\w .@'-]{0,39}$", re.UNICODE)
 
 #: Content-Security-Policy of every response: nothing from outside, no inline script.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+)
 
 #: Pages that may frame the app when it is embedded in a notebook: Jupyter on this machine (opened at
 #: localhost or 127.0.0.1) and VS Code's notebook outputs (a ``vscode-webview:`` page).
@@ -126,8 +128,10 @@ def check_coder_name(name: str | None, *, machines=(), existing=()) -> tuple[str
         return None, f"{valid!r} is a machine coder's name (reserved); sign in with your own name"
     for other in existing:
         if other != valid and name_key(other) == key:
-            return None, (f"too close to the coder name {other!r} already in the project; sign in as exactly "
-                          f"{other!r} or choose another name")
+            return None, (
+                f"too close to the coder name {other!r} already in the project; sign in as exactly "
+                f"{other!r} or choose another name"
+            )
     return valid, None
 
 
@@ -245,8 +249,7 @@ def _cookie_headers(name: str, value: str, embed: bool) -> list[tuple[bytes, byt
     """
     out = [(b"set-cookie", f"{name}={value}; Path=/; HttpOnly; SameSite=Lax".encode("latin-1"))]
     if embed:
-        out.append((b"set-cookie",
-                    f"{name}_x={value}; Path=/; HttpOnly; SameSite=None; Secure; Partitioned".encode("latin-1")))
+        out.append((b"set-cookie", f"{name}_x={value}; Path=/; HttpOnly; SameSite=None; Secure; Partitioned".encode("latin-1")))
     return out
 
 
@@ -260,10 +263,18 @@ def _body_too_large() -> str:
 
 async def _plain(send, status: int, message: str, headers: list | None = None) -> None:
     body = message.encode("utf-8")
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"), *(headers or []),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -322,8 +333,9 @@ class Guard:
                 return await send({"type": "websocket.close", "code": 1008})
             return None
         if not self._host_ok(scope):
-            return await _plain(send, 400, "Bad request: unexpected Host header (this server only answers "
-                                           "to the address it was started on).")
+            return await _plain(
+                send, 400, "Bad request: unexpected Host header (this server only answers to the address it was started on)."
+            )
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return await _plain(send, 413, _body_too_large())
@@ -332,18 +344,27 @@ class Guard:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         if self.token is not None and "token" in query:
             if not hmac.compare_digest(query["token"].encode(), self.token.encode()):
-                return await _plain(send, 401, "Unauthorised: this link's access token is wrong; use the link "
-                                               "the server printed.")
+                return await _plain(
+                    send, 401, "Unauthorised: this link's access token is wrong; use the link the server printed."
+                )
             rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
             raw = scope.get("raw_path") or quote(scope.get("path", "/")).encode()
             location = safe_next(raw.decode("latin-1")) + (f"?{rest}" if rest else "")
-            return await _plain(send, 303, "Signed in; continue to " + location, [
-                (b"location", location.encode("latin-1", "replace")),
-                *_cookie_headers(token_name, self.token, self.embed),
-            ])
+            return await _plain(
+                send,
+                303,
+                "Signed in; continue to " + location,
+                [
+                    (b"location", location.encode("latin-1", "replace")),
+                    *_cookie_headers(token_name, self.token, self.embed),
+                ],
+            )
         if not self._token_ok(_cookie(cookies, token_name), scope):
-            return await _plain(send, 401, "Unauthorised: this server needs its access token. Open the link "
-                                           "it printed (http://HOST:PORT/?token=...).")
+            return await _plain(
+                send,
+                401,
+                "Unauthorised: this server needs its access token. Open the link it printed (http://HOST:PORT/?token=...).",
+            )
         if scope.get("method") not in ("GET", "HEAD"):
             # read the body here, counting bytes as they arrive (a chunked body has no Content-Length)
             chunks, size = [], 0
