@@ -215,7 +215,6 @@ class CoderPlugin(_WorkerPlugin):
         _CODERS.pop(self.token, None)
 
 
-
 def codings_meta(extra: list[str]) -> pd.DataFrame:
     """Empty codings partition: coding columns, then context and attribute columns."""
     cols = {c: pd.Series(dtype="string") for c in schema.MACHINE_CODING_COLUMNS}
