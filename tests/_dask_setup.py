@@ -24,5 +24,6 @@ def local_cluster():
     """Two worker processes of one thread, bound to 127.0.0.1, no dashboard, 2 GiB each (use as a context manager)."""
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                        memory_limit="2GiB")
+    return LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, memory_limit="2GiB"
+    )

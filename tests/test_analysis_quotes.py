@@ -55,7 +55,15 @@ def test_selection_diversity_and_attribution():
     corpus, codings = corpus_and_codings()
     q = exemplar_quotes(corpus, codings, k=3)
     assert list(q.columns) == [
-        "code", "role", "rank", "segment_id", "transcript_id", "quote", "attribution", "confidence", "n_chars",
+        "code",
+        "role",
+        "rank",
+        "segment_id",
+        "transcript_id",
+        "quote",
+        "attribution",
+        "confidence",
+        "n_chars",
     ]
     assert set(q["code"]) == {"systems_barriers"}
     prac = q[q["role"] == "practitioner"]

@@ -72,8 +72,17 @@ def test_apply_writes_pseudonymised_copies_mapping_and_round_trips(inputs, capsy
     out = inputs / "anon"
     before = _snapshot(inputs / "in")
     rc = main(
-        ["anonymise", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--names", str(inputs / "names.csv"),
-         "--apply", "--out", str(out)]
+        [
+            "anonymise",
+            str(inputs / "in"),
+            "--roster",
+            str(inputs / "roster.csv"),
+            "--names",
+            str(inputs / "names.csv"),
+            "--apply",
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     assert _snapshot(inputs / "in") == before  # originals untouched

@@ -19,8 +19,7 @@ from outcomes_qual.anonymise import scan_for_names
 from outcomes_qual.cli import main
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("outcomes_qual.report") is None
-    or importlib.util.find_spec("outcomes_qual.interop") is None,
+    importlib.util.find_spec("outcomes_qual.report") is None or importlib.util.find_spec("outcomes_qual.interop") is None,
     reason="the report and REFI export commands are not present in this checkout",
 )
 
@@ -87,8 +86,17 @@ Cwm Eithin,place,
 
 #: Every real name in the corpus: participants (roster) and listed third parties.
 REAL_NAMES = [
-    "Ceri", "Gareth", "Nia", "Siân Hughes", "Dafydd", "Alison Craig", "Graham",
-    "Llŷr", "Megan Jones", "Mrs Pritchard", "Cwm Eithin",
+    "Ceri",
+    "Gareth",
+    "Nia",
+    "Siân Hughes",
+    "Dafydd",
+    "Alison Craig",
+    "Graham",
+    "Llŷr",
+    "Megan Jones",
+    "Mrs Pritchard",
+    "Cwm Eithin",
 ]
 
 
@@ -114,8 +122,23 @@ CODEBOOK = Path(__file__).resolve().parents[1] / "codebooks" / "outcomes_practic
 def report_dir(inputs):
     out = inputs / "report"
     rc = main(
-        ["report", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--codebook", str(CODEBOOK),
-         "--method", "keyword", "--topic-backend", "light", "--quiet", "--names", str(inputs / "names.csv"), "--out", str(out)]
+        [
+            "report",
+            str(inputs / "in"),
+            "--roster",
+            str(inputs / "roster.csv"),
+            "--codebook",
+            str(CODEBOOK),
+            "--method",
+            "keyword",
+            "--topic-backend",
+            "light",
+            "--quiet",
+            "--names",
+            str(inputs / "names.csv"),
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     return out
@@ -149,7 +172,9 @@ def project(inputs):
     assert main(["project", "init", str(path)]) == 0
     assert main(["project", "add", "--roster", str(inputs / "roster.csv"), "--project", str(path), str(inputs / "in")]) == 0
     # code spans that contain names, and whole turns, so selections carry names into the export
-    assert main(["project", "code", "--coder", "kim", "--search", "Llŷr", "--spread", "match", "--project", str(path), "time"]) == 0
+    assert (
+        main(["project", "code", "--coder", "kim", "--search", "Llŷr", "--spread", "match", "--project", str(path), "time"]) == 0
+    )
     assert main(["project", "code", "--coder", "kim", "--search", "Pritchard", "--project", str(path), "partners"]) == 0
     return path
 
@@ -181,8 +206,20 @@ def test_topics_outputs_hold_no_names(inputs):
         pytest.skip("the topics command is not present in this checkout")
     out = inputs / "topics"
     rc = main(
-        ["topics", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--codebook", str(CODEBOOK),
-         "--backend", "light", "--names", str(inputs / "names.csv"), "--out", str(out)]
+        [
+            "topics",
+            str(inputs / "in"),
+            "--roster",
+            str(inputs / "roster.csv"),
+            "--codebook",
+            str(CODEBOOK),
+            "--backend",
+            "light",
+            "--names",
+            str(inputs / "names.csv"),
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     assert (out / "topics.csv").is_file()

@@ -70,8 +70,9 @@ def test_predict_follows_the_rule_and_flags_uncertain(ens):
 def test_keyword_damping_counts_corpus_share():
     from outcomes_qual.coding import KeywordCoder
 
-    many = pd.DataFrame({"segment_id": [f"d{i}" for i in range(40)],
-                         "text": ["The forms again."] * 30 + ["No time, the deadline."] * 10})
+    many = pd.DataFrame(
+        {"segment_id": [f"d{i}" for i in range(40)], "text": ["The forms again."] * 30 + ["No time, the deadline."] * 10}
+    )
     plain = KeywordCoder(codebook=CB).fit(many)
     damped = KeywordCoder(codebook=CB, df_damping=(0.05, 0.5)).fit(many)
     # "forms" is in 75% of the turns: past the upper bound, it counts for nothing

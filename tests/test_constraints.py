@@ -67,7 +67,9 @@ def test_make_install_installs_jupyter_and_the_docs_tools():
     assert [_norm(r.split(">")[0]) for r in optional["notebooks"]] == ["jupyterlab", "notebook"]
 
 
-@pytest.mark.parametrize("dist", ["jupyterlab", "notebook", "nbconvert", "sphinx", "pydata-sphinx-theme", "numpydoc", "myst-parser"])
+@pytest.mark.parametrize(
+    "dist", ["jupyterlab", "notebook", "nbconvert", "sphinx", "pydata-sphinx-theme", "numpydoc", "myst-parser"]
+)
 def test_installed_at_the_pinned_version(dist):
     """After `make install` JupyterLab and the docs tools are there, at the pins (CI fails without them)."""
     try:

@@ -215,10 +215,25 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 TOKENS = st.sampled_from(
-    list("Ann Bob:[]()<>\n\r\t -0123456789.,{}\"'é’*_#") + [
-        "\x00", "WEBVTT\n\n", "00:00:01.000 --> 00:00:02.000\n", "00:00:0x.000 --> 1\n", "Ann: ", "<v Bob>", "</v>",
-        "(AB) ", "[Manager] ", "Speaker 1 (00:01):", "Ann  0:03\n", "END OF TRANSCRIPT\n", "id,text\n",
-        '{"id": 1, "text": "x"}\n', "SPEAKERS: Jo Bloggs (JB), SP\n", "Authority: X\n", "Useful links\n",
+    list("Ann Bob:[]()<>\n\r\t -0123456789.,{}\"'é’*_#")
+    + [
+        "\x00",
+        "WEBVTT\n\n",
+        "00:00:01.000 --> 00:00:02.000\n",
+        "00:00:0x.000 --> 1\n",
+        "Ann: ",
+        "<v Bob>",
+        "</v>",
+        "(AB) ",
+        "[Manager] ",
+        "Speaker 1 (00:01):",
+        "Ann  0:03\n",
+        "END OF TRANSCRIPT\n",
+        "id,text\n",
+        '{"id": 1, "text": "x"}\n',
+        "SPEAKERS: Jo Bloggs (JB), SP\n",
+        "Authority: X\n",
+        "Useful links\n",
     ]
 )
 

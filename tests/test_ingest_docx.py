@@ -77,7 +77,11 @@ def test_transcript_table_with_header(tmp_path):
     table = doc.add_table(rows=1, cols=3)
     for cell, h in zip(table.rows[0].cells, ["Time", "Speaker", "Text"]):
         cell.text = h
-    for row in [("00:00:05", "Manager", "Let's start."), ("00:01:10", "", "First item."), ("[00:02:00]", "Practitioner 1", "Fine.")]:
+    for row in [
+        ("00:00:05", "Manager", "Let's start."),
+        ("00:01:10", "", "First item."),
+        ("[00:02:00]", "Practitioner 1", "Fine."),
+    ]:
         cells = table.add_row().cells
         for cell, value in zip(cells, row):
             cell.text = value
@@ -153,7 +157,9 @@ PARAS = st.lists(st.sampled_from(["we", "plan", "Forms", "café", "it's", "time"
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.tuples(st.sampled_from(["Ann", "Bob Jones", "Manager 1", None]), PARAS, st.booleans()), min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(st.sampled_from(["Ann", "Bob Jones", "Manager 1", None]), PARAS, st.booleans()), min_size=1, max_size=8)
+)
 def test_docx_offsets_property(tmp_path_factory, rows):
     doc = docx.Document()
     doc.add_paragraph("Title line")

@@ -40,7 +40,11 @@ def test_every_roster_row_matches_a_speaker(sample):
     assert set(zip(roster["transcript"], roster["speaker"])) == got
     # every participant id comes from the roster, none is generated
     assert corpus.participants["participant_id"].isin(roster["participant_id"]).all()
-    extras = [c for c in roster.columns if c not in ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")]
+    extras = [
+        c
+        for c in roster.columns
+        if c not in ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")
+    ]
     assert list(corpus.participants.columns) == [*schema.PARTICIPANT_COLUMNS, *extras]
 
 

@@ -15,10 +15,7 @@ HEAVY = ("torch", "sentence_transformers", "bertopic", "umap", "hdbscan", "matpl
 
 
 def test_import_is_light_in_a_fresh_process():
-    code = (
-        "import sys, json, outcomes_qual; "
-        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
-    )
+    code = f"import sys, json, outcomes_qual; print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
 

@@ -69,8 +69,15 @@ def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     corpus, codings = build()
     agreement = pd.DataFrame(
-        {"code": ["time", "all"], "unit": "segment", "n_units": [21, 21], "percent_agreement": [0.9, 0.86],
-         "cohen_kappa": [0.7, 0.64], "krippendorff_alpha": [0.7, 0.63], "gwet_ac1": [0.8, 0.75]}
+        {
+            "code": ["time", "all"],
+            "unit": "segment",
+            "n_units": [21, 21],
+            "percent_agreement": [0.9, 0.86],
+            "cohen_kappa": [0.7, 0.64],
+            "krippendorff_alpha": [0.7, 0.63],
+            "gwet_ac1": [0.8, 0.75],
+        }
     )
     paths = write_report(corpus, codings, CODEBOOK, out, agreement=agreement, title="Mini evaluation")
     return paths, docx.Document(paths["report"])
@@ -98,21 +105,34 @@ def test_headings(written):
     _, doc = written
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert heads[0] == "Mini evaluation"
-    for h in ("Summary", "1. Methods and participants", "2. Findings by theme", "2.1 Time", "2.2 Systems barriers",
-              "2.3 Culture shift", "3. How the emphasis differed between roles", "4. Comparison of authorities",
-              "5. Emergent themes", "Appendix A. Codebook"):
+    for h in (
+        "Summary",
+        "1. Methods and participants",
+        "2. Findings by theme",
+        "2.1 Time",
+        "2.2 Systems barriers",
+        "2.3 Culture shift",
+        "3. How the emphasis differed between roles",
+        "4. Comparison of authorities",
+        "5. Emergent themes",
+        "Appendix A. Codebook",
+    ):
         assert h in heads
 
 
 def test_methods_paragraph_from_data(written):
     _, doc = written
     body = " ".join(texts(doc))
-    assert ("This report draws on 2 focus groups and 1 one-to-one interview in 2 local authorities "
-            "(Glanafon and Strathlinn), with 7 participants: 3 practitioners, 3 seniors and 1 manager.") in body
+    assert (
+        "This report draws on 2 focus groups and 1 one-to-one interview in 2 local authorities "
+        "(Glanafon and Strathlinn), with 7 participants: 3 practitioners, 3 seniors and 1 manager."
+    ) in body
     assert "The transcripts hold 21 participant turns" in body
     assert "by hand by the evaluation team" in body
-    assert "Measured agreement with a human analyst over 21 segments: Cohen's kappa 0.64, Krippendorff's alpha 0.63, " \
-           "Gwet's AC1 0.75 and 86% agreement." in body
+    assert (
+        "Measured agreement with a human analyst over 21 segments: Cohen's kappa 0.64, Krippendorff's alpha 0.63, "
+        "Gwet's AC1 0.75 and 86% agreement." in body
+    )
 
 
 def test_participant_tables(written):
@@ -190,18 +210,34 @@ def test_emergent_section_from_topics_and_aliases(tmp_path):
     topics = SimpleNamespace(
         topics=pd.DataFrame(
             {
-                "topic_id": [0, 1], "label": ["agency cover", "time"], "size": [5, 9], "n_groups": [2, 3],
-                "share_groups": [0.67, 1.0], "n_participants": [4, 7], "share_participants": [0.57, 1.0],
+                "topic_id": [0, 1],
+                "label": ["agency cover", "time"],
+                "size": [5, 9],
+                "n_groups": [2, 3],
+                "share_groups": [0.67, 1.0],
+                "n_participants": [4, 7],
+                "share_participants": [0.57, 1.0],
                 "top_words": ["agency, cover, locum", "time, week"],
-                "quote_1": ["There is never enough time in the week", "x"], "quote_2": [None, None],
-                "quote_3": [None, None], "nearest_code": ["time", "time"], "similarity": [0.21, 0.8],
+                "quote_1": ["There is never enough time in the week", "x"],
+                "quote_2": [None, None],
+                "quote_3": [None, None],
+                "nearest_code": ["time", "time"],
+                "similarity": [0.21, 0.8],
                 "emergent": [True, False],
             }
         ),
-        topic_by_role=pd.DataFrame({"topic_id": [0, 0], "label": "agency cover", "emergent": True,
-                                    "role": ["practitioner", "senior"], "n_segments": [4, 1],
-                                    "share_segments": [0.8, 0.2], "n_participants": [3, 1],
-                                    "share_participants": [0.75, 0.25]}),
+        topic_by_role=pd.DataFrame(
+            {
+                "topic_id": [0, 0],
+                "label": "agency cover",
+                "emergent": True,
+                "role": ["practitioner", "senior"],
+                "n_segments": [4, 1],
+                "share_segments": [0.8, 0.2],
+                "n_participants": [3, 1],
+                "share_participants": [0.75, 0.25],
+            }
+        ),
         topic_by_authority=pd.DataFrame({"topic_id": [0], "authority": ["Glanafon"], "n_segments": [5]}),
     )
     paths = write_report(corpus, codings, CODEBOOK, tmp_path, topics=topics, alias_authorities=True)
@@ -239,7 +275,7 @@ def test_degenerate_inputs_still_give_a_report(tmp_path):
 # ---------------------------------------------------------------- issue 21.9: the report's rough edges
 def _summary(doc):
     texts = [p.text for p in doc.paragraphs]
-    return texts[texts.index("Summary") + 1: texts.index("1. Methods and participants")]
+    return texts[texts.index("Summary") + 1 : texts.index("1. Methods and participants")]
 
 
 def test_summary_states_role_differences_in_plain_words(written):
@@ -289,18 +325,30 @@ def test_long_tables_keep_their_last_rows_together():
 def test_vignette_is_a_turn_whose_strongest_theme_is_the_theme():
     from outcomes_qual.report.tables import build_tables
 
-    hybrid = ("Since we went hybrid I hardly see the team; working from home means the duty room is empty and the "
-              "emails pile up, and I miss the chat in the office that used to sort things out before lunch. Some "
-              "colleagues say the new approach is just another initiative, but mostly it is the hybrid working that "
-              "changed how the week feels for all of us here.")
-    pushback = ("Some of the older hands still say strengths-based practice is a fad that will pass when the money goes, "
-                "and they push back in every team meeting when we try to write outcomes in the family's own words "
-                "instead of the old service list. It takes patience to bring them round, case by case and supervision "
-                "by supervision, and some never come round at all.")
-    c = Corpus.from_turns("fg", [("F", "facilitator", "What gets in the way?"), ("Ann", "practitioner", hybrid),
-                                 ("Bob", "senior", pushback)], authority="Glanafon")
-    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:002", "fg:003"], "code": ["time", "resistance", "resistance"],
-                        "confidence": [0.9, 0.35, 0.8]})
+    hybrid = (
+        "Since we went hybrid I hardly see the team; working from home means the duty room is empty and the "
+        "emails pile up, and I miss the chat in the office that used to sort things out before lunch. Some "
+        "colleagues say the new approach is just another initiative, but mostly it is the hybrid working that "
+        "changed how the week feels for all of us here."
+    )
+    pushback = (
+        "Some of the older hands still say strengths-based practice is a fad that will pass when the money goes, "
+        "and they push back in every team meeting when we try to write outcomes in the family's own words "
+        "instead of the old service list. It takes patience to bring them round, case by case and supervision "
+        "by supervision, and some never come round at all."
+    )
+    c = Corpus.from_turns(
+        "fg",
+        [("F", "facilitator", "What gets in the way?"), ("Ann", "practitioner", hybrid), ("Bob", "senior", pushback)],
+        authority="Glanafon",
+    )
+    cod = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:002", "fg:003"],
+            "code": ["time", "resistance", "resistance"],
+            "confidence": [0.9, 0.35, 0.8],
+        }
+    )
     v = build_tables(c, cod, None)["vignette_candidates"]
     assert v[v["code"] == "resistance"]["segment_id"].tolist() == ["fg:003"]
     assert v[v["code"] == "time"]["segment_id"].tolist() == ["fg:002"]

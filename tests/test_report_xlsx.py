@@ -10,9 +10,20 @@ from outcomes_qual.report.xlsx import sheet_name
 from test_report_docx import CODEBOOK, NAMES, build
 
 EXPECTED_SHEETS = [
-    "participants_by_method_role", "participants_by_authority_role", "role_by_theme", "role_by_theme_participants",
-    "role_by_theme_groups", "role_by_code", "role_theme_test", "role_theme_test_summary", "theme_summary",
-    "exemplar_quotes", "vignette_candidates", "authority_comparison", "theme_cooccurrence", "codebook",
+    "participants_by_method_role",
+    "participants_by_authority_role",
+    "role_by_theme",
+    "role_by_theme_participants",
+    "role_by_theme_groups",
+    "role_by_code",
+    "role_theme_test",
+    "role_theme_test_summary",
+    "theme_summary",
+    "exemplar_quotes",
+    "vignette_candidates",
+    "authority_comparison",
+    "theme_cooccurrence",
+    "codebook",
 ]
 
 

@@ -156,9 +156,7 @@ def test_speaker_labels_match_roster(sample_dir, roster, transcript):
 def test_focus_groups_have_many_turns_and_four_to_eight_participants(sample_dir, roster, transcript):
     speakers = turns(sample_dir, transcript)
     assert len(speakers) >= 40
-    participants = {
-        r["speaker"] for r in roster if r["transcript"] == transcript and r["role"] not in FACILITATOR_ROLES
-    }
+    participants = {r["speaker"] for r in roster if r["transcript"] == transcript and r["role"] not in FACILITATOR_ROLES}
     assert 4 <= len(participants) <= 8
     # everyone speaks more than once: a conversation, not a round of statements
     assert all(speakers.count(s) >= 2 for s in participants)
@@ -236,7 +234,13 @@ def test_names_list(sample_dir, roster):
         names = list(csv.DictReader(handle))
     assert list(names[0]) == ["name", "replacement", "category"]
     assert {n["category"] for n in names} <= {
-        "child", "parent", "carer", "service_user", "colleague", "professional", "place",
+        "child",
+        "parent",
+        "carer",
+        "service_user",
+        "colleague",
+        "professional",
+        "place",
     }
     text = "\n".join(corpus_text(sample_dir, t) for t in TRANSCRIPTS)
     missing = [n["name"] for n in names if n["name"] not in text]
@@ -249,9 +253,7 @@ def test_names_list(sample_dir, roster):
 @pytest.mark.parametrize("authority", ["glanafon", "strathlinn"])
 def test_uncovered_topic_recurs_in_both_authorities(sample_dir, authority):
     for phrase in UNCOVERED:
-        hits = [
-            t for t in TRANSCRIPTS if t.startswith(authority) and phrase in corpus_text(sample_dir, t).lower()
-        ]
+        hits = [t for t in TRANSCRIPTS if t.startswith(authority) and phrase in corpus_text(sample_dir, t).lower()]
         assert len(hits) >= 3, phrase
 
 

@@ -9,7 +9,7 @@ from outcomes_qual.codebook import Code, Codebook
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.project import Project
 
-XSS_TEXT = "Look: <script>window.__xss = 1</script> and <img src=x onerror=\"window.__xss = 2\"> in a turn."
+XSS_TEXT = 'Look: <script>window.__xss = 1</script> and <img src=x onerror="window.__xss = 2"> in a turn.'
 
 TURNS_FG1 = [
     ("Facilitator", "facilitator", "What has changed in how you work?"),
@@ -23,22 +23,40 @@ TURNS_FG2 = [
     ("Di Hall", "practitioner", "Health colleagues still send the old referral forms."),
     ("Ed Moss", "manager", "Café déjà vu 🙂: the GP surgery calls us every week."),
 ]
-PIDS = {"Ann Jones": "GA-P01", "Bo Evans": "GA-M01", "Cy Price": "GA-S01", "Di Hall": "ST-P01",
-        "Ed Moss": "ST-M01", "Facilitator": None}
+PIDS = {
+    "Ann Jones": "GA-P01",
+    "Bo Evans": "GA-M01",
+    "Cy Price": "GA-S01",
+    "Di Hall": "ST-P01",
+    "Ed Moss": "ST-M01",
+    "Facilitator": None,
+}
 
-CODEBOOK = Codebook("test", (
-    Code("systems_barriers", "Systems and barriers", "Systems, forms and IT that get in the way.",
-         include=("forms, IT",), exclude=("staffing",), keywords=("forms", "IT system"),
-         examples=("The form takes all day.",), color="#1f77b4"),
-    Code("systems_barriers/paperwork_and_it", "Paperwork and IT", "Forms and recording systems.",
-         keywords=("form",)),
-    Code("culture_shift", "Culture shift", "Asking what matters; strengths-based practice.",
-         keywords=("what matters",), color="#2ca02c"),
-    Code("time", "Time", "Not enough time; caseloads and deadlines.", keywords=("time", "caseloads"),
-         color="#d62728"),
-    Code("partners", "Partners", "Health, police, schools and other agencies.", keywords=("health", "GP"),
-         color="#9467bd"),
-))
+CODEBOOK = Codebook(
+    "test",
+    (
+        Code(
+            "systems_barriers",
+            "Systems and barriers",
+            "Systems, forms and IT that get in the way.",
+            include=("forms, IT",),
+            exclude=("staffing",),
+            keywords=("forms", "IT system"),
+            examples=("The form takes all day.",),
+            color="#1f77b4",
+        ),
+        Code("systems_barriers/paperwork_and_it", "Paperwork and IT", "Forms and recording systems.", keywords=("form",)),
+        Code(
+            "culture_shift",
+            "Culture shift",
+            "Asking what matters; strengths-based practice.",
+            keywords=("what matters",),
+            color="#2ca02c",
+        ),
+        Code("time", "Time", "Not enough time; caseloads and deadlines.", keywords=("time", "caseloads"), color="#d62728"),
+        Code("partners", "Partners", "Health, police, schools and other agencies.", keywords=("health", "GP"), color="#9467bd"),
+    ),
+)
 
 #: The machine's suggestions: (segment_id, code, confidence, keywords that fired).
 SUGGESTIONS = [
@@ -64,10 +82,19 @@ def build_project(path) -> dict[str, int]:
         proj.add_corpus(_corpus("fg1", TURNS_FG1, "Glanafon"))
         proj.add_corpus(_corpus("fg2", TURNS_FG2, "Strathlinn"))
         version = proj.add_codebook(CODEBOOK)
-        frame = pd.DataFrame([
-            {"segment_id": s, "code": c, "coder": "machine", "method": "keyword", "confidence": p,
-             "evidence": f"keywords: {k}"} for s, c, p, k in SUGGESTIONS
-        ])
+        frame = pd.DataFrame(
+            [
+                {
+                    "segment_id": s,
+                    "code": c,
+                    "coder": "machine",
+                    "method": "keyword",
+                    "confidence": p,
+                    "evidence": f"keywords: {k}",
+                }
+                for s, c, p, k in SUGGESTIONS
+            ]
+        )
         ids = proj.add_codings(frame, codebook=version)
     return {(s, c): i for (s, c, _, _), i in zip(SUGGESTIONS, ids)}
 

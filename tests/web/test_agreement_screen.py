@@ -20,8 +20,7 @@ def _progress(html: str) -> dict[tuple[str, str], str]:
     """(transcript, coder) -> "reviewed / suggested / not coded" from the home page."""
     out = {}
     for tid, cell in re.findall(r'<a href="/t/([^"]+)">.*?</a></td>(.*?)</tr>', html, re.S):
-        for name, nums in re.findall(r'<span class="pname">([^<]+)</span>.*?<span class="pnum">([^<]+)</span>',
-                                     cell, re.S):
+        for name, nums in re.findall(r'<span class="pname">([^<]+)</span>.*?<span class="pnum">([^<]+)</span>', cell, re.S):
             out[(tid, name)] = nums
     return out
 
@@ -68,8 +67,7 @@ def test_agreed_coding_can_be_no_code(project_file):
     assert html.count('value="(no code)"> no code applies') == 2
     r = ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": ["(no code)", "time"]})
     assert r.status_code == 400 and "not both" in r.text
-    r = ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": "(no code)",
-                                        "as_coder": "consensus"})
+    r = ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": "(no code)", "as_coder": "consensus"})
     assert r.status_code == 200 and "no code applies" in r.text
     with Project.open(path) as proj:
         agreed = proj.codings(coder="consensus")

@@ -19,8 +19,16 @@ from outcomes_qual.project import Project
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("OUTCOMES_QUAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _unavailable(reason: str):
@@ -126,21 +134,32 @@ def test_review_in_the_browser_is_stored_exactly(browser, server, project_file):
 
     with Project.open(path) as proj:
         c = proj.codings().set_index("coding_id")
-        assert (c.loc[ids[("fg1:002", "systems_barriers")], ["status", "reviewed_by"]].tolist()
-                == ["accepted", "ana"])
+        assert c.loc[ids[("fg1:002", "systems_barriers")], ["status", "reviewed_by"]].tolist() == ["accepted", "ana"]
         assert c.loc[ids[("fg1:002", "time")], ["status", "reviewed_by"]].tolist() == ["rejected", "ana"]
         assert c.loc[ids[("fg1:004", "time")], ["status", "reviewed_by"]].tolist() == ["rejected", "ana"]
         mine = proj.codings(coder="ana")
-        got = [(r.segment_id, r.code, r.status, None if r.start_char is None or r.start_char != r.start_char
-                else int(r.start_char), None if r.end_char != r.end_char or r.end_char is None else int(r.end_char))
-               for r in mine.astype(object).where(mine.notna(), None).itertuples()]
-        assert got == [("fg1:004", "partners", "accepted", None, None),
-                       ("fg1:003", "culture_shift", "accepted", start, end)]
+        got = [
+            (
+                r.segment_id,
+                r.code,
+                r.status,
+                None if r.start_char is None or r.start_char != r.start_char else int(r.start_char),
+                None if r.end_char != r.end_char or r.end_char is None else int(r.end_char),
+            )
+            for r in mine.astype(object).where(mine.notna(), None).itertuples()
+        ]
+        assert got == [("fg1:004", "partners", "accepted", None, None), ("fg1:003", "culture_shift", "accepted", start, end)]
         assert proj.memos()[["target_id", "text", "author"]].values.tolist() == [
-            ["fg1:003", "Strengths-based <em>shift</em>.", "ana"]]
+            ["fg1:003", "Strengths-based <em>shift</em>.", "ana"]
+        ]
         log = proj.actions().tail(5)
         assert log[["kind", "actor"]].values.tolist() == [
-            ["accepted", "ana"], ["rejected", "ana"], ["batch", "ana"], ["code_span", "ana"], ["add_memo", "ana"]]
+            ["accepted", "ana"],
+            ["rejected", "ana"],
+            ["batch", "ana"],
+            ["code_span", "ana"],
+            ["add_memo", "ana"],
+        ]
     # undo with the key u: the memo goes
     with page.expect_navigation():
         page.keyboard.press("u")
@@ -178,7 +197,7 @@ def test_two_coders_at_once_both_keep_their_codings(browser, server, project_fil
     # ben codes from the codebook panel: search it, open the code, code the selection with it
     b.fill("#codebook-filter", "agencies")
     assert b.locator("#codebook-list details.code:visible").count() == 1
-    b.click('#codebook-list details.code:visible summary')
+    b.click("#codebook-list details.code:visible summary")
     with b.expect_navigation():
         b.click('#codebook-list button.code-with[data-code="partners"]')
     # ana's page learns that the project changed (ben's coding) and says so
@@ -247,8 +266,10 @@ def notebook_page():
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
-            body = f'<!doctype html><title>notebook</title><iframe id="review" src="{holder["src"]}" ' \
-                   f'width="1000" height="700"></iframe>'.encode()
+            body = (
+                f'<!doctype html><title>notebook</title><iframe id="review" src="{holder["src"]}" '
+                f'width="1000" height="700"></iframe>'.encode()
+            )
             self.send_response(200)
             self.send_header("content-type", "text/html; charset=utf-8")
             self.send_header("content-length", str(len(body)))
@@ -269,10 +290,10 @@ def notebook_page():
         srv.server_close()
 
 
-@pytest.mark.parametrize("app_host, notebook_host", [("localhost", "127.0.0.1"), ("127.0.0.1", "localhost"),
-                                                     ("localhost", "localhost")])
-def test_notebook_frame_signs_in_and_writes_when_cross_site(browser, project_file, notebook_page, app_host,
-                                                            notebook_host):
+@pytest.mark.parametrize(
+    "app_host, notebook_host", [("localhost", "127.0.0.1"), ("127.0.0.1", "localhost"), ("localhost", "localhost")]
+)
+def test_notebook_frame_signs_in_and_writes_when_cross_site(browser, project_file, notebook_page, app_host, notebook_host):
     """review(proj) in Jupyter opened at another host name than the frame's: the frame is cross-site."""
     from outcomes_qual_web import BackgroundServer
 

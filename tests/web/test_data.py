@@ -24,8 +24,7 @@ def test_pieces_join_back_to_the_text(text, marks):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="ab form IT\n", max_size=60), st.lists(st.sampled_from(["form", "IT", "a b", "forms"]),
-                                                               max_size=3))
+@given(st.text(alphabet="ab form IT\n", max_size=60), st.lists(st.sampled_from(["form", "IT", "a b", "forms"]), max_size=3))
 def test_highlight_ranges_are_sorted_disjoint_and_inside(text, terms):
     ranges = highlight_ranges(text, terms)
     assert all(0 <= s < e <= len(text) for s, e in ranges)
@@ -53,14 +52,25 @@ def test_safe_next_never_leaves_the_server(target):
     assert all(ord(c) >= 32 for c in out)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil", "javascript:alert(1)",
-                                    "/t/x\r\nSet-Cookie: a=b"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/\\evil", "javascript:alert(1)", "/t/x\r\nSet-Cookie: a=b"]
+)
 def test_safe_next_refuses(target):
     assert safe_next(target) == "/"
 
 
-@pytest.mark.parametrize("name, expected", [("ana", "ana"), ("Ana  B.", "Ana B."), ("o'brien-smith", "o'brien-smith"),
-                                            ("", None), ("<x>", None), ("a" * 41, None), (" ", None),
-                                            ("Siân", "Siân")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("ana", "ana"),
+        ("Ana  B.", "Ana B."),
+        ("o'brien-smith", "o'brien-smith"),
+        ("", None),
+        ("<x>", None),
+        ("a" * 41, None),
+        (" ", None),
+        ("Siân", "Siân"),
+    ],
+)
 def test_coder_names(name, expected):
     assert valid_coder_name(name) == expected
