@@ -71,11 +71,21 @@ NONRESPONSES: tuple[str, ...] = ("", "N/A", "No comment", "-", "none", "n/a")
 TYPES: tuple[str, ...] = ("Individual", "Unpaid carer", "Organisation", "Practitioner", "Team manager")
 TYPE_WEIGHTS = np.array([0.42, 0.13, 0.15, 0.22, 0.08])
 AUTHORITIES: tuple[str, ...] = ("Glanafon", "Strathlinn", "Dunmore", "Abercarn", "Kelvinbrae", "Tremadoc")
-REGIONS = {"Glanafon": "Wales", "Abercarn": "Wales", "Tremadoc": "Wales",
-           "Strathlinn": "Scotland", "Dunmore": "Scotland", "Kelvinbrae": "Scotland"}
+REGIONS = {
+    "Glanafon": "Wales",
+    "Abercarn": "Wales",
+    "Tremadoc": "Wales",
+    "Strathlinn": "Scotland",
+    "Dunmore": "Scotland",
+    "Kelvinbrae": "Scotland",
+}
 ORGANISATIONS: tuple[str, ...] = (
-    "Carers Together", "Hillside Housing Association", "Valley Advocacy Project", "North Coast Care Providers Forum",
-    "Riverside Community Trust", "Older People's Voice",
+    "Carers Together",
+    "Hillside Housing Association",
+    "Valley Advocacy Project",
+    "North Coast Care Providers Forum",
+    "Riverside Community Trust",
+    "Older People's Voice",
 )
 
 
@@ -129,7 +139,9 @@ def make_consultation(n_respondents: int, *, seed: int = 0, start: int = 0, nonr
     return pd.DataFrame(rows)
 
 
-def write_consultation_parquet(path, n_answers: int, *, seed: int = 0, chunk_respondents: int = 20_000, row_group_respondents: int = 20_000) -> int:
+def write_consultation_parquet(
+    path, n_answers: int, *, seed: int = 0, chunk_respondents: int = 20_000, row_group_respondents: int = 20_000
+) -> int:
     """Write a consultation of about ``n_answers`` answers (respondents x questions) to one Parquet file, in chunks.
 
     Returns the number of respondents written.

@@ -41,15 +41,24 @@ def main() -> int:
     print(f"Training corpus: writer's labels against a blind second labelling, {len(rows)} random turns")
     print(f"{'theme':22s} {'kappa':>6s} {'writer':>7s} {'second':>7s} {'both':>5s}")
     for j, t in enumerate(themes):
-        print(f"{t:22s} {cohen_kappa_score(A[:, j], B[:, j]):6.2f} {A[:, j].sum():7d} {B[:, j].sum():7d} {(A[:, j] & B[:, j]).sum():5d}")
+        print(
+            f"{t:22s} {cohen_kappa_score(A[:, j], B[:, j]):6.2f} {A[:, j].sum():7d} {B[:, j].sum():7d} {(A[:, j] & B[:, j]).sum():5d}"
+        )
     none_a, none_b = (A.sum(axis=1) == 0).astype(int), (B.sum(axis=1) == 0).astype(int)
     print(f"{'no theme':22s} {cohen_kappa_score(none_a, none_b):6.2f} {none_a.sum():7d} {none_b.sum():7d}")
     same = (A == B).all(axis=1)
-    pairs = [(a, b) for r in rows for t in themes
-             for a in [[c for c in r["writer"] if c.startswith(t + "/")]] for b in [[c for c in r["second"] if c.startswith(t + "/")]]
-             if a and b]
-    print(f"same themes: {int(same.sum())} of {len(rows)}; same sub-code where both chose one of the same theme: "
-          f"{sum(a == b for a, b in pairs)} of {len(pairs)}; dropped from the corpus: {sum(r['dropped'] for r in rows)}")
+    pairs = [
+        (a, b)
+        for r in rows
+        for t in themes
+        for a in [[c for c in r["writer"] if c.startswith(t + "/")]]
+        for b in [[c for c in r["second"] if c.startswith(t + "/")]]
+        if a and b
+    ]
+    print(
+        f"same themes: {int(same.sum())} of {len(rows)}; same sub-code where both chose one of the same theme: "
+        f"{sum(a == b for a, b in pairs)} of {len(pairs)}; dropped from the corpus: {sum(r['dropped'] for r in rows)}"
+    )
     return 0
 
 

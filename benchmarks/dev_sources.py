@@ -166,9 +166,7 @@ def _load_offsets(name: str, base: Path) -> pd.DataFrame:
         full = texts[obj["source"]]
         start, end = int(obj["start"]), int(obj["end"])
         if not 0 <= start < end <= len(full):
-            raise ValueError(
-                f"{gold_path.name}, line {n}: offsets {start}:{end} are outside {ref} ({len(full)} characters)"
-            )
+            raise ValueError(f"{gold_path.name}, line {n}: offsets {start}:{end} are outside {ref} ({len(full)} characters)")
         raw = full[start:end]
         digest = hashlib.sha1(raw.encode("utf-8")).hexdigest()
         if digest != obj["sha1"]:

@@ -41,8 +41,16 @@ SECOND_CODER = DATA_DIR / "dev_second_coder.jsonl"
 SOURCES = ("webinar", "scw_videos")
 
 #: Columns of the printed table, declared once.
-COLUMNS = ("pair", "n_units", "percent_agreement", "cohen_kappa", "cohen_kappa_ci_low", "cohen_kappa_ci_high",
-           "krippendorff_alpha", "gwet_ac1")
+COLUMNS = (
+    "pair",
+    "n_units",
+    "percent_agreement",
+    "cohen_kappa",
+    "cohen_kappa_ci_low",
+    "cohen_kappa_ci_high",
+    "krippendorff_alpha",
+    "gwet_ac1",
+)
 
 
 def as_codings(pairs, coder: str) -> pd.DataFrame:
@@ -70,8 +78,10 @@ def main(argv=None) -> int:
         coder = EnsembleCoder(codebook=cb, coder="machine").fit(seg)
         machine.append(coder.predict(seg[seg["segment_id"].isin(ids)])[["segment_id", "code", "coder"]])
         first += [(s, t) for s, t in zip(gold["segment_id"], gold["themes"]) if s in set(ids)]
-    codings = pd.concat([as_codings(first, "analyst_1"), as_codings([(r["id"], r["themes"]) for r in second], "analyst_2"),
-                         *machine], ignore_index=True)
+    codings = pd.concat(
+        [as_codings(first, "analyst_1"), as_codings([(r["id"], r["themes"]) for r in second], "analyst_2"), *machine],
+        ignore_index=True,
+    )
     rows = []
     for a, b in (("analyst_2", "analyst_1"), ("machine", "analyst_1"), ("machine", "analyst_2")):
         v = validate(codings, machine=a, against=b, units=ids, codes=themes, n_boot=args.boot, random_state=0)

@@ -84,7 +84,18 @@ def run_source(name, gold, cb, backend, sizes, seeds):
     sizes = [n for n in sizes if len(seg) - n >= 10]
     rows = []
     k0, f0 = score_remainder(base, seg, Y, themes, set())
-    rows.append(dict(source=name, order="zero-shot", n_coded=0, n_scored=len(seg), kappa_mean=k0, kappa_sd=0.0, macro_f1_mean=f0, macro_f1_sd=0.0))
+    rows.append(
+        dict(
+            source=name,
+            order="zero-shot",
+            n_coded=0,
+            n_scored=len(seg),
+            kappa_mean=k0,
+            kappa_sd=0.0,
+            macro_f1_mean=f0,
+            macro_f1_sd=0.0,
+        )
+    )
     for order in ("random", "suggested"):
         for n in [s for s in sizes if s > 0]:
             ks, fs = [], []
@@ -104,8 +115,18 @@ def run_source(name, gold, cb, backend, sizes, seeds):
                 k, f = score_remainder(coder, seg, Y, themes, set(ids))
                 ks.append(k)
                 fs.append(f)
-            rows.append(dict(source=name, order=order, n_coded=n, n_scored=len(seg) - n, kappa_mean=np.mean(ks),
-                             kappa_sd=np.std(ks), macro_f1_mean=np.mean(fs), macro_f1_sd=np.std(fs)))
+            rows.append(
+                dict(
+                    source=name,
+                    order=order,
+                    n_coded=n,
+                    n_scored=len(seg) - n,
+                    kappa_mean=np.mean(ks),
+                    kappa_sd=np.std(ks),
+                    macro_f1_mean=np.mean(fs),
+                    macro_f1_sd=np.std(fs),
+                )
+            )
     rows.append(ceiling(name, gold, seg, Y, themes, base))
     return rows
 
@@ -124,9 +145,16 @@ def ceiling(name, gold, seg, Y, themes, base, folds: int = 5) -> dict:
         sub = seg.iloc[test]
         P[test] = theme_labels(coder.predict(sub), sub["segment_id"], themes)
     n_train = int(round(len(ids) * (folds - 1) / folds))
-    return dict(source=name, order=f"{folds}-fold (learned from the rest)", n_coded=n_train, n_scored=len(ids),
-                kappa_mean=float(cohen_kappa_score(Y.ravel(), P.ravel())), kappa_sd=0.0,
-                macro_f1_mean=proto.macro_f1(Y, P), macro_f1_sd=0.0)
+    return dict(
+        source=name,
+        order=f"{folds}-fold (learned from the rest)",
+        n_coded=n_train,
+        n_scored=len(ids),
+        kappa_mean=float(cohen_kappa_score(Y.ravel(), P.ravel())),
+        kappa_sd=0.0,
+        macro_f1_mean=proto.macro_f1(Y, P),
+        macro_f1_sd=0.0,
+    )
 
 
 def main(argv=None) -> int:
@@ -153,7 +181,9 @@ def main(argv=None) -> int:
     if args.markdown:
         print("\n| source | order | coded | kappa (sd) | macro-F1 (sd) |\n|---|---|---|---|---|")
         for r in table.itertuples():
-            print(f"| {r.source} | {r.order} | {r.n_coded} | {r.kappa_mean:.2f} ({r.kappa_sd:.2f}) | {r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f}) |")
+            print(
+                f"| {r.source} | {r.order} | {r.n_coded} | {r.kappa_mean:.2f} ({r.kappa_sd:.2f}) | {r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f}) |"
+            )
     return 0
 
 

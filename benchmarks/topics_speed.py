@@ -103,12 +103,26 @@ def main(argv=None) -> int:
     rows = [r for r in rows if r is not None]
     if not rows:
         return 1
-    cols = ["backend", "turns", "modelled", "topics", "emergent", "outliers_before", "outliers_after",
-            "planted_in_emergent", "find_topics_s", "end_to_end_s", "process_wall_s", "peak_rss_mb"]
+    cols = [
+        "backend",
+        "turns",
+        "modelled",
+        "topics",
+        "emergent",
+        "outliers_before",
+        "outliers_after",
+        "planted_in_emergent",
+        "find_topics_s",
+        "end_to_end_s",
+        "process_wall_s",
+        "peak_rss_mb",
+    ]
     print_table(rows, cols)
-    print("end_to_end_s: corpus + find_topics + writing tables and figures; process_wall_s: the whole child "
-          "process (imports, model loading); peak_rss_mb: the child's peak resident memory; "
-          "planted_in_emergent: share of the planted uncovered subject's turns placed in emergent topics")
+    print(
+        "end_to_end_s: corpus + find_topics + writing tables and figures; process_wall_s: the whole child "
+        "process (imports, model loading); peak_rss_mb: the child's peak resident memory; "
+        "planted_in_emergent: share of the planted uncovered subject's turns placed in emergent topics"
+    )
     return 0
 
 

@@ -50,11 +50,18 @@ def main() -> None:
         codings, ids = sample(n)
         for level in ("theme", "code"):
             start = time.perf_counter()
-            table = validate(codings, machine="outcomes_qual", against="ana", units=ids, level=level,
-                             n_boot=args.boot)
+            table = validate(codings, machine="outcomes_qual", against="ana", units=ids, level=level, n_boot=args.boot)
             seconds = time.perf_counter() - start
-            rows.append({"turns": n, "level": level, "codes": len(table) - 1, "resamples": args.boot,
-                         "seconds": f"{seconds:.1f}", "kappa (all)": f"{table['cohen_kappa'].iloc[-1]:.2f}"})
+            rows.append(
+                {
+                    "turns": n,
+                    "level": level,
+                    "codes": len(table) - 1,
+                    "resamples": args.boot,
+                    "seconds": f"{seconds:.1f}",
+                    "kappa (all)": f"{table['cohen_kappa'].iloc[-1]:.2f}",
+                }
+            )
     print_table(rows, ["turns", "level", "codes", "resamples", "seconds", "kappa (all)"])
 
 
