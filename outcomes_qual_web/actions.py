@@ -25,6 +25,7 @@ A browser posting a form is redirected back (``next``); a script sending
 from __future__ import annotations
 
 import logging
+from typing import Literal, overload
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -58,7 +59,12 @@ class BadRequest(Exception):
         self.status = status
 
 
+@overload
+def _text_field(form, name: str, *, max_len: int = ..., required: Literal[True] = ...) -> str: ...
+@overload
+def _text_field(form, name: str, *, max_len: int = ..., required: bool) -> str | None: ...
 def _text_field(form, name: str, *, max_len: int = MAX_ID, required: bool = True) -> str | None:
+    """Field ``name`` of ``form`` as text (stripped, unless it may be long like a memo); None when optional and empty."""
     value = form.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -107,6 +113,7 @@ def _seen(form) -> str:
 
 
 def do_accept(proj, form, coder: str) -> str:
+    """Accept suggestion ``coding_id`` as ``coder``."""
     cid = _int_field(form, "coding_id")
     _, sid, code, *_ = _coding(proj, cid)
     proj.accept([cid], reviewer=coder, expect=_seen(form))
@@ -114,6 +121,7 @@ def do_accept(proj, form, coder: str) -> str:
 
 
 def do_reject(proj, form, coder: str) -> str:
+    """Reject suggestion ``coding_id`` as ``coder``."""
     cid = _int_field(form, "coding_id")
     _, sid, code, *_ = _coding(proj, cid)
     proj.reject([cid], reviewer=coder, expect=_seen(form))
@@ -121,6 +129,7 @@ def do_reject(proj, form, coder: str) -> str:
 
 
 def do_change(proj, form, coder: str) -> str:
+    """Change suggestion ``coding_id`` to ``code``: reject it and code the turn (or its span) with ``code``, one action."""
     cid = _int_field(form, "coding_id")
     code = _text_field(form, "code")
     seen = _seen(form)
@@ -137,6 +146,7 @@ def do_change(proj, form, coder: str) -> str:
 
 
 def do_code_span(proj, form, coder: str) -> str:
+    """Code characters ``start``-``end`` of transcript ``transcript_id`` with ``code``."""
     tid = _text_field(form, "transcript_id")
     start, end = _int_field(form, "start"), _int_field(form, "end")
     code = _text_field(form, "code")
@@ -155,6 +165,7 @@ def do_code_span(proj, form, coder: str) -> str:
 
 
 def do_code_turn(proj, form, coder: str) -> str:
+    """Code the whole turn ``segment_id`` with ``code``."""
     sid = _text_field(form, "segment_id")
     code = _text_field(form, "code")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
@@ -164,12 +175,15 @@ def do_code_turn(proj, form, coder: str) -> str:
 
 
 def do_memo(proj, form, coder: str) -> str:
+    """Add a memo (``text``) on a segment, code, transcript or the project."""
     target_type = _text_field(form, "target_type")
     if target_type not in ("segment", "code", "transcript", "project"):
         raise BadRequest(f"target_type must be segment, code, transcript or project, got {target_type!r}")
     target = _text_field(form, "target_id", required=target_type != "project")
     text = _text_field(form, "text", max_len=MAX_MEMO)
     proj.add_memo(target_type, target, text, author=coder)
+    if target is None:  # only a project memo may have no target
+        return f"memo saved on {target_type}"
     if target_type == "segment":
         return f"memo saved on {data.turn_name(proj, target)}"
     if target_type == "code":
@@ -194,6 +208,7 @@ def do_undo(proj, form, coder: str, session=None) -> str:
 
 
 def do_agree(proj, form, coder: str) -> str:
+    """Record the agreed codes of turn ``segment_id`` as ``consensus`` (or that no code applies)."""
     sid = _text_field(form, "segment_id")
     as_coder = _text_field(form, "as_coder", max_len=40, required=False)
     if as_coder is not None and as_coder != CONSENSUS:
@@ -306,7 +321,8 @@ async def write(request: Request):
     if as_json:
         return JSONResponse({"ok": True, "message": message})
     session.flash = message
-    return RedirectResponse(safe_next(form.get("next") if isinstance(form.get("next"), str) else None), 303)
+    nxt = form.get("next")
+    return RedirectResponse(safe_next(nxt if isinstance(nxt, str) else None), 303)
 
 
 def _refuse(request: Request, message: str, status: int, as_json: bool):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from outcomes_qual.analysis import role_by_theme, role_ranks
 from outcomes_qual.agreement import agreement, disagreements
+from outcomes_qual.analysis import role_by_theme, role_ranks
 from outcomes_qual.errors import InputError
 from outcomes_qual.project import Project
 
@@ -43,14 +43,24 @@ def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", l
     codings = proj.codings(status="accepted" if status == "accepted" else ["accepted", "suggested"])
     ranks = role_ranks(proj.participants())  # the study's groups in roster order
     table = role_by_theme(
-        proj.segments(), codings, unit=unit, level=level, codebook=codebook, role_order=sorted(ranks, key=ranks.get)
+        proj.segments(),
+        codings,
+        unit=unit,
+        level=level,
+        codebook=codebook,
+        role_order=sorted(ranks, key=lambda role: ranks[role]),
     )
     roles = list(dict.fromkeys(table["role"]))
     rows = []
     for code, part in table.groupby("code", sort=False):
         cells = {
-            r.role: {"n": int(r.n), "base": int(r.base), "percent": _num(r.percent), "share": _num(r.share_of_code)}
-            for r in part.itertuples()
+            r["role"]: {
+                "n": int(r["n"]),
+                "base": int(r["base"]),
+                "percent": _num(r["percent"]),
+                "share": _num(r["share_of_code"]),
+            }
+            for r in part.to_dict("records")
         }
         label = codebook.label(code) if codebook is not None else code
         rows.append({"code": code, "label": label, "cells": [cells.get(r) for r in roles]})
@@ -131,13 +141,13 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
         seg = proj.segments().set_index("segment_id")
         mine = {machine: "machine", person: "human"}
         listed = []
-        for r in units[~units["agree"]].itertuples(index=False):
-            rec = seg.loc[r.segment_id]
-            sets = {"machine": r.machine_codes, "human": r.human_codes}
-            only = {"machine": r.only_machine, "human": r.only_human}
+        for r in units[~units["agree"]].to_dict("records"):
+            rec = seg.loc[r["segment_id"]]
+            sets = {"machine": r["machine_codes"], "human": r["human_codes"]}
+            only = {"machine": r["only_machine"], "human": r["only_human"]}
             listed.append(
                 {
-                    "segment_id": r.segment_id,
+                    "segment_id": r["segment_id"],
                     "transcript_id": rec["transcript_id"],
                     "turn": int(rec["turn"]),
                     "role": rec["role"],
@@ -151,24 +161,24 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
         cb_labels = codebook.label if codebook is not None else (lambda k: k)
         rows = [
             {
-                "code": r.code,
-                "n_units": int(r.n_units),
-                "percent_agreement": _num(r.percent_agreement),
-                "label": f"All {level}s, pooled" if r.code == "all" else cb_labels(r.code),
-                "cohen_kappa": _num(r.cohen_kappa),
-                "gwet_ac1": _num(r.gwet_ac1),
-                "n_coded": int(r.n_coded),
-                "note": r.note if isinstance(r.note, str) else "",
+                "code": r["code"],
+                "n_units": int(r["n_units"]),
+                "percent_agreement": _num(r["percent_agreement"]),
+                "label": f"All {level}s, pooled" if r["code"] == "all" else cb_labels(r["code"]),
+                "cohen_kappa": _num(r["cohen_kappa"]),
+                "gwet_ac1": _num(r["gwet_ac1"]),
+                "n_coded": int(r["n_coded"]),
+                "note": r["note"] if isinstance(r["note"], str) else "",
             }
-            for r in table.itertuples()
+            for r in table.to_dict("records")
         ]
-        tids = sorted(set(seg.loc[units["segment_id"], "transcript_id"]))
+        transcripts = sorted(set(seg.loc[units["segment_id"], "transcript_id"]))
         return {
             "coder_a": coder_a,
             "coder_b": coder_b,
             "rows": rows,
             "disagreements": listed,
-            "transcripts": tids,
+            "transcripts": transcripts,
             "n_units": len(units),
             "machine": machine,
             "person": person,
@@ -186,11 +196,11 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
     if missing:
         raise InputError(f"no codings by {missing} in the project")
     segments = proj.segments()
-    tids = None
-    for c in (coder_a, coder_b):
-        sids = set(codings.loc[codings["coder"] == c, "segment_id"])
-        t = set(segments.loc[segments["segment_id"].isin(sids), "transcript_id"])
-        tids = t if tids is None else tids & t
+    coded = [  # the transcripts each coder coded
+        set(segments.loc[segments["segment_id"].isin(set(codings.loc[codings["coder"] == c, "segment_id"])), "transcript_id"])
+        for c in (coder_a, coder_b)
+    ]
+    tids = coded[0] & coded[1]
     segments = segments[segments["transcript_id"].isin(tids)].reset_index(drop=True)
     if segments.empty:
         raise InputError(f"{coder_a} and {coder_b} have not coded any transcript in common")
@@ -205,30 +215,30 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
 
     rows = [
         {
-            "code": r.code,
-            "label": label(r.code),
-            "n_units": int(r.n_units),
-            "percent_agreement": _num(r.percent_agreement),
-            "cohen_kappa": _num(r.cohen_kappa),
-            "gwet_ac1": _num(r.gwet_ac1),
-            "n_coded": int(r.n_coded),
-            "note": r.note if isinstance(r.note, str) else "",
+            "code": r["code"],
+            "label": label(r["code"]),
+            "n_units": int(r["n_units"]),
+            "percent_agreement": _num(r["percent_agreement"]),
+            "cohen_kappa": _num(r["cohen_kappa"]),
+            "gwet_ac1": _num(r["gwet_ac1"]),
+            "n_coded": int(r["n_coded"]),
+            "note": r["note"] if isinstance(r["note"], str) else "",
         }
-        for r in table.itertuples()
+        for r in table.to_dict("records")
     ]
     listed = [
         {
-            "segment_id": r.segment_id,
-            "transcript_id": r.transcript_id,
-            "turn": int(r.turn),
-            "role": r.role,
-            "codes_a": list(r.codes_a) if not isinstance(r.codes_a, str) else r.codes_a.split(";"),
-            "codes_b": list(r.codes_b) if not isinstance(r.codes_b, str) else r.codes_b.split(";"),
-            "only_a": list(r.only_a) if not isinstance(r.only_a, str) else [x for x in r.only_a.split(";") if x],
-            "only_b": list(r.only_b) if not isinstance(r.only_b, str) else [x for x in r.only_b.split(";") if x],
-            "text": r.text,
+            "segment_id": r["segment_id"],
+            "transcript_id": r["transcript_id"],
+            "turn": int(r["turn"]),
+            "role": r["role"],
+            "codes_a": _code_list(r["codes_a"], drop_empty=False),
+            "codes_b": _code_list(r["codes_b"], drop_empty=False),
+            "only_a": _code_list(r["only_a"]),
+            "only_b": _code_list(r["only_b"]),
+            "text": r["text"],
         }
-        for r in diff.itertuples()
+        for r in diff.to_dict("records")
     ]
     agreed = _agreed(proj, [d["segment_id"] for d in listed], level=level)
     for d in listed:
@@ -243,6 +253,13 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
         "transcripts": sorted(tids),
         "n_units": len(analysed),
     }
+
+
+def _code_list(value, *, drop_empty: bool = True) -> list[str]:
+    """A disagreement's codes as a list: a sequence as it is, a string split on ``;`` (empty pieces dropped when asked)."""
+    if not isinstance(value, str):
+        return list(value)
+    return [x for x in value.split(";") if x] if drop_empty else value.split(";")
 
 
 def _agreed(proj: Project, segment_ids: list[str], *, level: str) -> dict[str, list[str]]:

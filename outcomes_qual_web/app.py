@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
@@ -51,6 +50,7 @@ class ProjectFile:
         return message
 
     def get(self) -> Project:
+        """The calling thread's connection to the project (opened on first use)."""
         proj = getattr(self._local, "project", None)
         if proj is None:
             proj = Project.open(self.path, check=False)
@@ -87,9 +87,9 @@ def _templates() -> Environment:
     return env
 
 
-async def _not_found(request: Request, exc: HTTPException):
+async def _not_found(request: Request, exc: Exception):
     status = getattr(exc, "status_code", 404)
-    message = {404: "no such page", 405: "this address does not take that method"}.get(status, str(exc.detail))
+    message = {404: "no such page", 405: "this address does not take that method"}.get(status, str(getattr(exc, "detail", exc)))
     if getattr(request.state, "session", None) is None:
         return PlainTextResponse(message, status_code=status)
     return pages.render_error(request, message, status)

@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from types import SimpleNamespace
 
 from outcomes_qual.analysis import is_study_group
@@ -130,7 +131,8 @@ def marked_pieces(
     Examples
     --------
     >>> marked_pieces("abcdef", [(1, 3)], [(2, 5, "time", "#d62728")])
-    [('a', False, ()), ('b', True, ()), ('c', True, (('time', '#d62728'),)), ('de', False, (('time', '#d62728'),)), ('f', False, ())]
+    [('a', False, ()), ('b', True, ()), ('c', True, (('time', '#d62728'),)),
+     ('de', False, (('time', '#d62728'),)), ('f', False, ())]
     """
     n = len(text)
     cuts = {0, n}
@@ -140,7 +142,7 @@ def marked_pieces(
         cuts.update((min(max(s, 0), n), min(max(e, 0), n)))
     bounds = sorted(cuts)
     out: list[tuple[str, bool, tuple]] = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         ev = any(s <= a and b <= e for s, e in evidence)
         codes = tuple(dict.fromkeys((code, color) for s, e, code, color in coded if s <= a and b <= e))
         if out and out[-1][1] == ev and out[-1][2] == codes:
@@ -189,6 +191,8 @@ def _clip(text: str, n: int, *, keep_end: bool = False) -> str:
 
 @dataclass
 class CodeInfo:
+    """A codebook code as the pages show it: label, depth in the tree, colour, definition and (themes) shortcut key."""
+
     key: str
     label: str
     depth: int
@@ -256,7 +260,7 @@ def home(proj: Project) -> dict:
     rows = conn.execute(
         "SELECT transcript_id, method, authority, department, n_turns, extra FROM transcripts ORDER BY rowid"
     ).fetchall()
-    roles = {}
+    roles: dict[str, list[tuple[str, int]]] = {}
     for tid, role, n in conn.execute("SELECT transcript_id, role, count(*) FROM segments GROUP BY transcript_id, role"):
         roles.setdefault(tid, []).append((role or "unknown", n))
     analysed = dict(
@@ -308,6 +312,7 @@ def home(proj: Project) -> dict:
 
 
 def transcript_exists(proj: Project, transcript_id: str) -> bool:
+    """True when ``transcript_id`` is in the project."""
     return proj.conn.execute("SELECT 1 FROM transcripts WHERE transcript_id = ?", (transcript_id,)).fetchone() is not None
 
 

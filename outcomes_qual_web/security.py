@@ -189,6 +189,7 @@ class Sessions:
             return session
 
     def create(self) -> Session:
+        """A new session (expired ones are dropped first)."""
         with self._lock:
             self._expire(time.monotonic())
             session = Session(secrets.token_urlsafe(24))
@@ -196,6 +197,7 @@ class Sessions:
             return session
 
     def get_or_create(self, sid: str | None) -> tuple[Session, bool]:
+        """The live session ``sid``, else a new one; and whether it is new."""
         session = self.get(sid)
         return (session, False) if session is not None else (self.create(), True)
 
@@ -326,6 +328,7 @@ class Guard:
         return SESSION_COOKIE + suffix, TOKEN_COOKIE + suffix
 
     async def __call__(self, scope, receive, send):
+        """Check host, token and body size, read a POST's body, attach the session, then add the security headers."""
         if scope["type"] == "lifespan":
             return await self.app(scope, receive, send)
         if scope["type"] != "http":  # websockets and anything else: refused, nothing runs
@@ -382,7 +385,7 @@ class Guard:
             buffered = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
             client_receive = receive
 
-            async def receive():  # noqa: F811 - the app reads the counted body, then waits as usual
+            async def receive():  # the app reads the counted body, then waits as usual
                 return buffered.pop() if buffered else await client_receive()
 
         session = self.sessions.get(_cookie(cookies, session_name))
@@ -417,13 +420,14 @@ def check_csrf(session: Session | None, given: str | None) -> bool:
 
 
 def csrf_in_body(body: bytes, content_type: str) -> str | None:
-    """The ``csrf`` field of a form body, found without parsing the rest of the form.
+    r"""The ``csrf`` field of a form body, found without parsing the rest of the form.
 
     Examples
     --------
     >>> csrf_in_body(b"next=%2F&csrf=a%2Bb&text=x", "application/x-www-form-urlencoded")
     'a+b'
-    >>> csrf_in_body(b'--B\\r\\nContent-Disposition: form-data; name="csrf"\\r\\n\\r\\nabc\\r\\n--B--', "multipart/form-data; boundary=B")
+    >>> body = b'--B\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nabc\r\n--B--'
+    >>> csrf_in_body(body, "multipart/form-data; boundary=B")
     'abc'
     """
     if content_type.startswith("application/x-www-form-urlencoded"):

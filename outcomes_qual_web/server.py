@@ -44,7 +44,8 @@ def resolve_token(host: str, token: str | None) -> str | None:
     >>> resolve_token("127.0.0.1", "abc;defgh")
     Traceback (most recent call last):
     ...
-    outcomes_qual.errors.InputError: --token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ - (so that the link needs no encoding), got 9 character(s) with others
+    outcomes_qual.errors.InputError: --token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ -
+    (so that the link needs no encoding), got 9 character(s) with others
     >>> len(resolve_token("0.0.0.0", None)) >= 20
     True
     """
@@ -156,7 +157,6 @@ class BackgroundServer:
         self.base = f"http://{host}:{self.port}"
         self.url = url_for(host, self.port, token)
         self._server = uvicorn.Server(_config(self.app, host, self.port, log_level))
-        self._server.install_signal_handlers = lambda: None  # not the main thread
         self._thread = threading.Thread(target=self._server.run, name=f"outcomes_qual-web-{self.port}", daemon=True)
 
     def start(self, timeout: float = 20.0) -> "BackgroundServer":
@@ -178,6 +178,7 @@ class BackgroundServer:
 
     @property
     def running(self) -> bool:
+        """True while the server thread runs."""
         return self._thread.is_alive()
 
     def __enter__(self) -> "BackgroundServer":
