@@ -188,6 +188,7 @@ def split_counts(counts: pd.Series, bases: pd.Series, name: str) -> tuple[pd.Ser
 
 
 def group_table(counts: pd.Series, bases: pd.Series, *, by: str, unit: str, codebook) -> pd.DataFrame:
+    """The group x theme table from computed counts and bases (``ROLE_THEME_COLUMNS``, ``role`` renamed to ``by``)."""
     counts = counts.astype(int)
     bases = bases.astype(int)
     groups = order_roles([g for g in bases.index if g != ALL])

@@ -73,7 +73,7 @@ def dask_client(
             logger.info("connected to %s (%d workers)", scheduler, len(c.scheduler_info().get("workers", {})))
             yield c
         return
-    if int(workers) < 1:
+    if workers is None or int(workers) < 1:  # never None here: exactly one of the three is given
         raise ValueError(f"workers: expected a whole number >= 1, got {workers!r}")
     with (
         LocalCluster(

@@ -155,7 +155,7 @@ def melt_row_group(
 
     table = pq.ParquetFile(path).read_row_group(group).slice(offset, length)
     cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    rows = [(first_row + k, cells) for k, cells in enumerate(zip(*cols))]
+    rows = [(first_row + k, cells) for k, cells in enumerate(zip(*cols, strict=True))]
     return _write_melted(rows, layout, stem=stem, path=path, seg_path=Path(seg_path), resp_path=Path(resp_path))
 
 
@@ -265,14 +265,18 @@ def consultation_report(path, layout, seg_dir: Path, resp_dir: Path, parts: list
     from outcomes_qual.ingest._consult_layout import SAMPLE_ROWS
     from outcomes_qual.ingest.consultation import wide_report
 
-    seg = [pd.read_parquet(seg_dir / p, columns=["question"]) for p in parts if (seg_dir / p).exists()]
-    resp = [
+    seg_parts = [pd.read_parquet(seg_dir / p, columns=["question"]) for p in parts if (seg_dir / p).exists()]
+    resp_parts = [
         pd.read_parquet(resp_dir / p, columns=["nonresponse", "nonresponse_marked", "row"])
         for p in parts
         if (resp_dir / p).exists()
     ]
-    seg = pd.concat(seg, ignore_index=True) if seg else pd.DataFrame({"question": []})
-    resp = pd.concat(resp, ignore_index=True) if resp else pd.DataFrame({"nonresponse": [], "nonresponse_marked": [], "row": []})
+    seg = pd.concat(seg_parts, ignore_index=True) if seg_parts else pd.DataFrame({"question": []})
+    resp = (
+        pd.concat(resp_parts, ignore_index=True)
+        if resp_parts
+        else pd.DataFrame({"nonresponse": [], "nonresponse_marked": [], "row": []})
+    )
     n_rows = len(resp) + n_problems
     return wide_report(
         layout, seg, resp, path=os.fspath(path), n_rows=n_rows, n_problems=n_problems, sampled_rows=min(SAMPLE_ROWS, n_rows)
@@ -297,17 +301,20 @@ def drop_repeated_respondents(seg_dir: Path, resp_dir: Path, parts: list[str]) -
     first = ids[~dup].set_index(["source_path", "respondent_id"])["row"]
     problems = []
     for name, group in ids[dup].groupby("part", sort=False):
-        drop_rows = set(zip(group["source_path"], group["respondent_id"], group["row"]))
+        drop_rows = set(zip(group["source_path"], group["respondent_id"], group["row"], strict=True))
         for r in group.itertuples(index=False):
             problems.append(
                 InputError(
-                    f"row {r.row}: respondent id {r.respondent_id!r} repeats (first in row {first[(r.source_path, r.respondent_id)]}); row skipped",
+                    f"row {r.row}: respondent id {r.respondent_id!r} repeats "
+                    f"(first in row {first[(r.source_path, r.respondent_id)]}); row skipped",
                     path=r.source_path,
                     line=int(r.row),
                 )
             )
         resp = pd.read_parquet(resp_dir / name)
-        keep = [(s, i, w) not in drop_rows for s, i, w in zip(resp["source_path"], resp["respondent_id"], resp["row"])]
+        keep = [
+            (s, i, w) not in drop_rows for s, i, w in zip(resp["source_path"], resp["respondent_id"], resp["row"], strict=True)
+        ]
         dropped_tids = set(resp.loc[[not x for x in keep], "transcript_id"])
         _write_part(resp[keep].reset_index(drop=True), resp_dir / name)
         seg = pd.read_parquet(seg_dir / name)

@@ -68,7 +68,7 @@ def _part_stats(seg_path: str, cod_path: str, k: int, seed: int, theme_order) ->
     from outcomes_qual.analysis.consultation import quote_candidates
 
     seg = pd.read_parquet(seg_path, columns=["segment_id", "question", "role", "text"], engine="pyarrow")
-    cols = [c for c in ("segment_id", "code", "confidence", "status") if c in _columns_of(cod_path)]
+    cols: list[str] = [c for c in ("segment_id", "code", "confidence", "status") if c in _columns_of(cod_path)]
     cod = pd.read_parquet(cod_path, columns=cols, engine="pyarrow")
     # a segment's codings are in its own part, so per-part distinct counts add up
     return quote_candidates(seg, cod, k=k, seed=seed, theme_order=theme_order), len(cod), int(cod["segment_id"].nunique())
@@ -174,19 +174,19 @@ def consultation_counts_at_scale(out, *, codebook=None, k: int = 3, seed: int = 
         lazy_groups, lazy_non, lazy_profile, lazy_orgs, lazy_sources, lazy_meta
     )
     per_part = dask.compute(
-        *[dask.delayed(_part_stats)(str(s), str(c), k, seed, theme_order) for s, c in zip(seg_parts, cod_parts)]
+        *[dask.delayed(_part_stats)(str(s), str(c), k, seed, theme_order) for s, c in zip(seg_parts, cod_parts, strict=True)]
     )
-    quotes = [q for q, _, _ in per_part]
+    part_quotes = [q for q, _, _ in per_part]
     coded = [(n, m) for _, n, m in per_part]
     tables = {
         name: group_table(*split_counts(groups, bases, name), by=by, unit=unit, codebook=codebook) for name, by, unit in specs
     }
     profile = profile.reset_index()
     profile = profile.astype({"by": object, "value": object, "n": "int64"})
-    quotes = [q for q in quotes if len(q)]
+    part_quotes = [q for q in part_quotes if len(q)]
     quotes = (
-        top_candidates(pd.concat(quotes, ignore_index=True), k)
-        if quotes
+        top_candidates(pd.concat(part_quotes, ignore_index=True), k)
+        if part_quotes
         else top_candidates(pd.DataFrame(columns=["question", "code", "role", "key", "segment_id", "text", "confidence"]), k)
     )
     organisations = sorted(

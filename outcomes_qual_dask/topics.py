@@ -104,7 +104,7 @@ def topics_at_scale(
 
         shipped = copy.copy(model)  # transform needs the embedder and centroids, not the sample's embeddings
         shipped.backend_model_ = None
-        shipped.embeddings_ = None
+        shipped.embeddings_ = None  # type: ignore[assignment]  # the library types embeddings_ as an array, never None
     token, plugin = make_plugin(shipped)
     client.register_plugin(plugin)
     ddf = dd.read_parquet(os.fspath(segments_dir), columns=["segment_id", "text", "role"], engine="pyarrow")
