@@ -1,6 +1,9 @@
-"""Fixtures for the review web app: a small project file with suggestions, and its server."""
+"""Fixtures for the review web app: a small project file with suggestions, and a headless Chromium."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -96,7 +99,7 @@ def build_project(path) -> dict[str, int]:
             ]
         )
         ids = proj.add_codings(frame, codebook=version)
-    return {(s, c): i for (s, c, _, _), i in zip(SUGGESTIONS, ids)}
+    return {(s, c): i for (s, c, _, _), i in zip(SUGGESTIONS, ids, strict=True)}
 
 
 @pytest.fixture
@@ -104,3 +107,40 @@ def project_file(tmp_path):
     path = tmp_path / "study.sqlite"
     ids = build_project(path)
     return path, ids
+
+
+# --------------------------------------------------------------------- the browser (test_browser*.py)
+CHROMIUM = Path(os.environ.get("OUTCOMES_QUAL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI: browser tests cannot run: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install playwright; its browsers are not needed)")
+    pytest.importorskip("starlette")
+    if not CHROMIUM.is_file():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

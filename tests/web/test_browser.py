@@ -4,54 +4,17 @@ These tests skip with a one-line reason on a machine without Chromium or the
 playwright package; with ``CI=true`` they fail instead, so CI cannot skip
 them silently. ``.ci/run`` installs Chromium with apt-get. Playwright's own
 browser download is never used: Chromium is launched from
-``/usr/bin/chromium`` (or ``OUTCOMES_QUAL_CHROMIUM``).
+``/usr/bin/chromium`` (or ``OUTCOMES_QUAL_CHROMIUM``); the ``browser`` fixture that
+launches it is in ``conftest.py``, shared with ``test_browser_layout.py``.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from outcomes_qual.project import Project
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path(os.environ.get("OUTCOMES_QUAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI: browser tests cannot run: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright; its browsers are not needed)")
-    pytest.importorskip("starlette")
-    if not CHROMIUM.is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -79,7 +42,9 @@ SELECT_JS = """([segment, needle]) => {
   while ((t = walker.nextNode())) { nodes.push([t, full.length]); full += t.data; }
   const a = full.indexOf(needle), b = a + needle.length;
   if (a < 0) throw new Error("not found: " + needle);
-  const find = (pos) => { for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= pos) return [nodes[i][0], pos - nodes[i][1]]; };
+  const find = (pos) => {
+    for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= pos) return [nodes[i][0], pos - nodes[i][1]];
+  };
   const [sn, so] = find(a), [en, eo] = find(b);
   const range = document.createRange(); range.setStart(sn, so); range.setEnd(en, eo);
   const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
@@ -265,7 +230,7 @@ def notebook_page():
     holder = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             body = (
                 f'<!doctype html><title>notebook</title><iframe id="review" src="{holder["src"]}" '
                 f'width="1000" height="700"></iframe>'.encode()

@@ -15,7 +15,7 @@ from outcomes_qual.corpus import Corpus
 from outcomes_qual.project import Project
 
 from .conftest import CODEBOOK
-from .test_browser import browser, select_text, sign_in  # noqa: F401  (browser is a fixture)
+from .test_browser import select_text, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def long_project(tmp_path):
             ),
             codebook=version,
         )
-    return path, {(t, c): i for (t, c, _), i in zip(LONG_SUGGESTIONS, ids)}
+    return path, {(t, c): i for (t, c, _), i in zip(LONG_SUGGESTIONS, ids, strict=True)}
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def small_server(project_file):
 def statuses(path) -> dict[int, str]:
     with Project.open(path) as proj:
         c = proj.codings()
-    return dict(zip(c["coding_id"].astype(int), c["status"]))
+    return dict(zip(c["coding_id"].astype(int), c["status"], strict=True))
 
 
 #: Where an element is, against the window and the sticky header and change bar.
