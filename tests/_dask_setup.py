@@ -14,10 +14,10 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
-from conftest import ROOT  # noqa: E402
+from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _consultation import make_consultation  # noqa: E402, F401  (re-exported for the tests)
+from _consultation import make_consultation  # noqa: F401  (re-exported for the tests)
 
 
 def local_cluster():

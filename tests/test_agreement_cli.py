@@ -176,7 +176,7 @@ def test_project_form_compares_coders_on_the_transcripts_they_coded(files, tmp_p
     from outcomes_qual.project import Project
 
     d, seg, a, b = files
-    fg = Corpus.from_turns("fg", [(s, r, t) for s, r, t in zip(seg["speaker"], seg["role"], seg["text"])])
+    fg = Corpus.from_turns("fg", [(s, r, t) for s, r, t in zip(seg["speaker"], seg["role"], seg["text"], strict=True)])
     other = Corpus.from_turns("other", [("Dee", "senior", "Not double coded.")])
     with Project.create(tmp_path / "p.sqlite") as p:
         p.add_corpus(Corpus.concat([fg, other]))

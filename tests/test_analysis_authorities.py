@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from test_analysis_role_theme import hand_corpus
 
 from outcomes_qual.analysis import authority_comparison, wilson_interval
 from outcomes_qual.analysis.stats import adjust_pvalues
-from test_analysis_role_theme import hand_corpus
 
 
 def test_exact_shares_and_tests():

@@ -193,7 +193,7 @@ def test_typed_counts_match_the_published_tables(shared_dir):
     assert len(published) == 4
     table = participant_breakdown(wales_roster(), rows="method", cols="role", by="department")
     order = ["interview", "focus_group", "meeting", "phone", "total"]  # the published row order
-    for title, by in zip(published, ["adults", "children", "joint", "all"]):
+    for title, by in zip(published, ["adults", "children", "joint", "all"], strict=True):
         block = table[table["by"] == by].set_index("method").loc[order]
         ours = block[["senior", "practitioner", "total"]].values.tolist()
         assert ours == published[title], title

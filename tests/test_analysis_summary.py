@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from test_analysis_role_theme import hand_corpus
 
 from outcomes_qual.analysis import theme_summary
 from outcomes_qual.analysis.summary import describe_reach
-from test_analysis_role_theme import hand_corpus
 
 
 def test_exact_summary():

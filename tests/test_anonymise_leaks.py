@@ -115,7 +115,7 @@ def test_svg_and_png_text(tmp_path):
     fig.savefig(tmp_path / "fig.png", metadata={"Title": "Megan Jones figure"})
     plt.close(fig)
     leaks = scan_for_names(tmp_path, NAMES)
-    assert sorted(zip(leaks["file"].map(lambda f: f.rsplit("/", 1)[-1]), leaks["matched"])) == [
+    assert sorted(zip(leaks["file"].map(lambda f: f.rsplit("/", 1)[-1]), leaks["matched"], strict=True)) == [
         ("fig.png", "Megan Jones"),
         ("fig.svg", "Llŷr"),
     ]

@@ -37,7 +37,7 @@ Nia: But the paperwork takes so much time. The IT system doesn't record outcomes
 Ceri: Supervision helps. Gareth and I reflect on the conversations with our senior every fortnight.
 
 Gareth: And the health partners still send referrals asking for services, not outcomes. Llyr's school was the same.
-""",
+""",  # noqa: E501 - one turn per line, as transcripts are written
     "ga_fg_seniors.txt": """Method: focus group
 
 Facilitator: How is the team responding, Siân?
@@ -49,7 +49,7 @@ Dafydd: The values are right but caseloads leave no time. I told Siân that supe
 Siân Hughes: Megan's case showed it: her mum Megan Jones set the goals herself and the review showed real progress.
 
 Dafydd: Partners in health and housing need to be on board too, or the plan falls apart.
-""",
+""",  # noqa: E501 - one turn per line, as transcripts are written
     "sl_fg_managers.txt": """Method: focus group
 
 Facilitator: What does leadership look like here, Alison?

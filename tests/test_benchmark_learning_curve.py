@@ -1,4 +1,7 @@
-"""benchmarks/learning_curve.py on a tiny inline source (light backend): rows, codings, and that learning leaves the base coder alone."""
+"""benchmarks/learning_curve.py on a tiny inline source (light backend).
+
+Rows, codings, and that learning leaves the base coder alone.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import learning_curve as lc  # noqa: E402
+import learning_curve as lc
 
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder  # noqa: E402
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.coding import EnsembleCoder
 
 CB = Codebook(
     "tiny",

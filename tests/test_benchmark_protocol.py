@@ -11,12 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import _agreement_protocol as proto  # noqa: E402
+import _agreement_protocol as proto
+from test_coding_base import CB
+from test_coding_ensemble import TRAIN
 
-from outcomes_qual.coding import EnsembleCoder, _selection  # noqa: E402
-
-from test_coding_base import CB  # noqa: E402
-from test_coding_ensemble import TRAIN  # noqa: E402
+from outcomes_qual.coding import EnsembleCoder, _selection
 
 TEST_A = pd.DataFrame(
     {

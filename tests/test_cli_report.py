@@ -141,7 +141,7 @@ def test_report_requires_codebook(inputs, tmp_path, capsys):
 
 
 def test_report_autocodes_and_finds_topics(inputs, tmp_path, codebook_path, capsys):
-    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018
+    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018 - the access loads autocode (lazily imported)
     d, roster, _ = inputs
     out = tmp_path / "auto"
     code = main(

@@ -6,11 +6,11 @@ import csv
 
 import pandas as pd
 import pytest
+from test_topics_synthetic import CODEBOOK, make_planted_corpus
 
 from outcomes_qual import schema
 from outcomes_qual.cli import main
 from outcomes_qual.topics import TOPIC_BY_ROLE_COLUMNS
-from test_topics_synthetic import CODEBOOK, make_planted_corpus
 
 NAMES = ["Ffion Hughes", "Gareth Price", "Morag Baird", "Iain Ross", "Siân Lloyd"]
 

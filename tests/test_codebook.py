@@ -6,10 +6,14 @@ import re
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outcomes_qual.codebook import (
     CODEBOOK_COLUMNS,
     CODEBOOK_TABLE_COLUMNS,
+    Code,
+    Codebook,
     codebook_markdown,
     codebook_table,
     dumps_codebook,
@@ -140,8 +144,6 @@ def test_render_table_and_markdown():
 
 
 # ------------------------------------------------------------------ shipped codebook
-
-
 def test_shipped_codebook_structure(codebook_path):
     cb = load_codebook(codebook_path)
     assert cb.theme_keys() == THEMES
@@ -190,11 +192,6 @@ def test_shipped_codebook_copies_no_ten_word_run_from_shared(codebook_path, shar
 
 
 # ------------------------------------------------------------------ property: save/load round trip
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-
 _part = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 _text = (
     st.text(

@@ -116,7 +116,7 @@ def test_contract_clone_fit_predict(coder):
     assert "t:001" not in set(out["segment_id"])
     assert (out["coder"] == "outcomes_qual").all()
     # every sub-code row sits under a theme row of the same segment
-    pairs = set(zip(out["segment_id"], out["code"]))
+    pairs = set(zip(out["segment_id"], out["code"], strict=True))
     for sid, code in pairs:
         if "/" in code:
             assert (sid, code.split("/")[0]) in pairs

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_coding_base import CB, SEGMENTS
 
 from outcomes_qual import schema
-from outcomes_qual.coding import EnsembleCoder, autocode
-from outcomes_qual.coding import _selection
+from outcomes_qual.coding import EnsembleCoder, _selection, autocode
 from outcomes_qual.corpus import Corpus
-
-from test_coding_base import CB, CODINGS, SEGMENTS
 
 #: A tiny training corpus in two batches (written for these tests).
 TRAIN = pd.DataFrame(
@@ -118,15 +116,15 @@ def test_sub_codes_imply_their_theme_and_never_outrank_it():
     coder = EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN).fit(SEGMENTS)
     out = coder.predict(SEGMENTS)
     proba = coder.predict_proba(SEGMENTS)
-    for sid, rows in out.groupby("segment_id"):
-        conf = dict(zip(rows["code"], rows["confidence"]))
+    for _, rows in out.groupby("segment_id"):
+        conf = dict(zip(rows["code"], rows["confidence"], strict=True))
         for code, c in conf.items():
             if "/" in code:
                 theme = code.split("/")[0]
                 assert theme in conf and conf[theme] >= c - 1e-12
     kids = [k for k in coder.codes_ if "/" in k]
     assert (proba["systems_barriers"] >= proba[kids].max(axis=1) - 1e-12).all()
-    assert ("t:002", "systems_barriers/paperwork_and_it") in set(zip(out["segment_id"], out["code"]))
+    assert ("t:002", "systems_barriers/paperwork_and_it") in set(zip(out["segment_id"], out["code"], strict=True))
 
 
 def test_a_training_corpus_is_cross_validated_by_batch():
@@ -167,7 +165,7 @@ def test_enough_coded_turns_re_choose_the_settings_by_cross_validation():
         {"segment_id": [f"g{k % 3}:{k:03d}" for k in range(len(TRAIN))], "text": TRAIN["text"], "role": "practitioner"}
     )
     codings = pd.DataFrame(
-        [(sid, c) for sid, codes in zip(seg["segment_id"], TRAIN["codes"]) for c in (codes or [""])],
+        [(sid, c) for sid, codes in zip(seg["segment_id"], TRAIN["codes"], strict=True) for c in (codes or [""])],
         columns=["segment_id", "code"],
     )
     coder = EnsembleCoder(codebook=CB, backend="lsa").fit(seg, codings)

@@ -77,7 +77,7 @@ EXPECTED = [
 
 
 def rows(codings):
-    return list(zip(codings["segment_id"], codings["code"], codings["evidence"]))
+    return list(zip(codings["segment_id"], codings["code"], codings["evidence"], strict=True))
 
 
 def test_stores_exactly_what_the_stand_in_answered():
@@ -100,7 +100,9 @@ def test_stores_exactly_what_the_stand_in_answered():
 
 
 def test_sub_code_alone_also_gets_its_theme_row():
-    answer = lambda turns: [{"id": "fg1:002", "code": "systems_barriers/it", "evidence": "IT system"}]  # noqa: E731
+    def answer(turns):
+        return [{"id": "fg1:002", "code": "systems_barriers/it", "evidence": "IT system"}]
+
     with StandinServer(answer) as server:
         out = coder(server, batch_size=10).fit().predict(corpus())
     assert rows(out) == [("fg1:002", "systems_barriers", "IT system"), ("fg1:002", "systems_barriers/it", "IT system")]
@@ -117,7 +119,9 @@ def test_faults_are_retried_to_the_same_result(kind):
 
 
 def test_a_batch_that_keeps_failing_is_listed_not_silently_missing():
-    fault = lambda n, turns: "http500" if any(t == "fg1:004" for t, _ in turns) else None  # noqa: E731
+    def fault(n, turns):
+        return "http500" if any(t == "fg1:004" for t, _ in turns) else None
+
     with StandinServer(contract, fault=fault) as server:
         est = coder(server, max_retries=2).fit()
         out = est.predict(corpus())
@@ -217,7 +221,10 @@ def test_api_key_comes_from_the_environment_and_is_never_kept(monkeypatch, tmp_p
 
 def test_cache_rerun_sends_only_the_turns_not_yet_answered(tmp_path):
     cache = tmp_path / "answers.sqlite"
-    fault = lambda n, turns: "http500" if any(t == "fg1:004" for t, _ in turns) else None  # noqa: E731
+
+    def fault(n, turns):
+        return "http500" if any(t == "fg1:004" for t, _ in turns) else None
+
     with StandinServer(contract, fault=fault) as server:
         est = coder(server, cache=cache, max_retries=0).fit()
         first = est.predict(corpus())
@@ -240,10 +247,10 @@ def test_cache_rerun_sends_only_the_turns_not_yet_answered(tmp_path):
 
 def test_turns_with_the_same_words_keep_their_own_answers(tmp_path):
     turns = [("A", "senior", "N/A"), ("B", "senior", "N/A"), ("C", "senior", "   ")]
-    answer = lambda ts: [
-        {"id": sid, "code": "time" if sid == "t:001" else "partners", "evidence": t}  # noqa: E731
-        for sid, t in ts
-    ]
+
+    def answer(ts):
+        return [{"id": sid, "code": "time" if sid == "t:001" else "partners", "evidence": t} for sid, t in ts]
+
     for _ in range(2):  # asked, then from the cache
         with StandinServer(answer) as server:
             est = coder(server, batch_size=10, pseudonymise=False, cache=tmp_path / "c.sqlite").fit()
@@ -335,8 +342,7 @@ def test_a_server_that_refuses_json_object_is_asked_with_the_json_schema():
 
 
 def test_an_older_project_gets_the_cache_table_on_opening(tmp_path):
-    from outcomes_qual.project import Project
-    from outcomes_qual.project import _schema
+    from outcomes_qual.project import Project, _schema
 
     path = tmp_path / "old.sqlite"
     _schema.create_file(path, version=3).close()

@@ -68,7 +68,7 @@ def test_autocode_reader_writes_the_answers_run_settings_and_cache(transcript, t
     assert rc == 0
     codings = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert tuple(codings.columns) == schema.MACHINE_CODING_COLUMNS
-    assert list(zip(codings["segment_id"], codings["code"])) == [
+    assert list(zip(codings["segment_id"], codings["code"], strict=True)) == [
         ("fg1:002", "systems_barriers"),
         ("fg1:003", "partners"),
         ("fg1:004", "time"),
@@ -153,7 +153,10 @@ def test_a_server_that_never_answers_writes_nothing(transcript, tmp_path, codebo
 
 def test_turns_not_coded_are_listed_and_the_exit_code_says_so(transcript, tmp_path, codebook_path, capsys):
     out = tmp_path / "codings.csv"
-    fault = lambda n, turns: "not_json" if any(t == "fg1:004" for t, _ in turns) else None  # noqa: E731
+
+    def fault(n, turns):
+        return "not_json" if any(t == "fg1:004" for t, _ in turns) else None
+
     with StandinServer(answer, fault=fault) as server:
         rc = main(
             [

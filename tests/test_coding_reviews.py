@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from test_cli_project import cli, files, project  # noqa: F401  (fixtures)
 
 from outcomes_qual.cli import main
 from outcomes_qual.coding import REVIEWED_COLUMNS, reviewed_codings
 from outcomes_qual.project import Project
-
-from test_cli_project import cli, files, project  # noqa: F401  (fixtures)
 
 
 def test_reviewed_codings_rule_exact():
@@ -29,7 +28,7 @@ def test_reviewed_codings_rule_exact():
         reviewed_codings(frame.drop(columns="status"))
 
 
-def test_autocode_learns_from_the_projects_reviews(files, project, capsys):  # noqa: F811
+def test_autocode_learns_from_the_projects_reviews(files, project, capsys):  # noqa: F811 - files and project are the fixtures imported above
     p = project
     code, _, err = cli(
         capsys, "autocode", "--project", p, "--codebook", files / "cb.yaml", "--backend", "lsa", "--train-from-reviews"
@@ -61,7 +60,7 @@ def test_autocode_learns_from_the_projects_reviews(files, project, capsys):  # n
     assert len(after) > before and set(after.loc[after.index >= before, "coder"]) == {"model-b"}
 
 
-def test_train_from_reviews_needs_a_project(files, capsys):  # noqa: F811
+def test_train_from_reviews_needs_a_project(files, capsys):  # noqa: F811 - files is the fixture imported above
     code = main(
         [
             "autocode",

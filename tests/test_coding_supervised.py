@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score
+from test_coding_base import CB
 
 from outcomes_qual.coding import CV_AGREEMENT_COLUMNS, SupervisedCoder, cross_validate_agreement
-
-from test_coding_base import CB
 
 TIME = [
     "no time for visits",

@@ -76,6 +76,6 @@ def test_installed_at_the_pinned_version(dist):
         version = importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         if os.environ.get("CI") == "true":
-            raise AssertionError(f"{dist} is not installed: `make install` installs the notebooks and docs extras")
+            raise AssertionError(f"{dist} is not installed: `make install` installs the notebooks and docs extras") from None
         pytest.skip(f"{dist} not installed (make install)")
     assert version == read_pins()[_norm(dist)]

@@ -154,7 +154,10 @@ def test_fit_on_a_stratified_sample_beyond_fit_max(client, tmp_path):
 @pytest.mark.embeddings
 @pytest.mark.slow
 def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
-    """Same codes; confidences equal up to float32 batching noise (each partition is embedded in its own batches: 2.9e-7 measured)."""
+    """Same codes; confidences equal up to float32 batching noise.
+
+    Each partition is embedded in its own batches: 2.9e-7 measured.
+    """
     from outcomes_qual.embeddings import sentence_backend_available
 
     ok, why = sentence_backend_available()
@@ -176,7 +179,9 @@ def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
     )
     got = read_codings(result.out)
     assert result.n_partitions == 5 and len(got) > 50
-    assert list(zip(got["segment_id"], got["code"])) == list(zip(expected["segment_id"], expected["code"]))
+    assert list(zip(got["segment_id"], got["code"], strict=True)) == list(
+        zip(expected["segment_id"], expected["code"], strict=True)
+    )
     assert (got["confidence"] - expected["confidence"]).abs().max() < 1e-5
     assert sorted(client.run(coder_mod.installs, result.coder_token).values()) == [1, 1]
 

@@ -11,18 +11,18 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
-from conftest import CODEBOOK, ROOT  # noqa: E402
+from conftest import CODEBOOK, ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _consultation import make_consultation  # noqa: E402
+from _consultation import make_consultation
 
-from outcomes_qual.analysis.consultation import consultation_counts  # noqa: E402
-from outcomes_qual.cli import main  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.ingest import read_consultation  # noqa: E402
-from outcomes_qual.report.consultation_report import write_consultation_report  # noqa: E402
-from outcomes_qual_dask import autocode_at_scale, read_codings  # noqa: E402
-from outcomes_qual_dask.report import consultation_counts_at_scale, is_scale_output  # noqa: E402
+from outcomes_qual.analysis.consultation import consultation_counts
+from outcomes_qual.cli import main
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.ingest import read_consultation
+from outcomes_qual.report.consultation_report import write_consultation_report
+from outcomes_qual_dask import autocode_at_scale, read_codings
+from outcomes_qual_dask.report import consultation_counts_at_scale, is_scale_output
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from outcomes_qual import demo
 def test_demo_writes_report_without_names(tmp_path, sample_dir, codebook_path, capsys):
     if not (sample_dir / "roster.csv").is_file() or not codebook_path.is_file():
         pytest.skip("sample corpus or codebook missing")
-    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018
+    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018 - the access loads autocode (lazily imported)
     out = tmp_path / "demo"
     assert demo.main(["--out", str(out), "--no-topics", "--method", "keyword"]) == 0
     printed = capsys.readouterr().out.splitlines()

@@ -70,10 +70,10 @@ def test_relative_links_resolve(page):
 def test_docs_site_builds_without_warnings(tmp_path):
     """`make docs` as a test: Sphinx with -W --keep-going, offline, every page and module page written."""
     try:
-        import myst_parser  # noqa: F401
-        import numpydoc  # noqa: F401
-        import pydata_sphinx_theme  # noqa: F401
-        import sphinx  # noqa: F401
+        import myst_parser  # noqa: F401 - imported to check the docs tools are installed
+        import numpydoc  # noqa: F401 - as above
+        import pydata_sphinx_theme  # noqa: F401 - as above
+        import sphinx  # noqa: F401 - as above
     except ImportError as err:
         if os.environ.get("CI") == "true":
             raise AssertionError(f"the docs tools are not installed ({err.name}): make install") from None

@@ -14,9 +14,11 @@ from outcomes_qual.ingest import nonresponse_by_question, read_consultation, rea
 from outcomes_qual.ingest.consultation import is_nonresponse, question_key
 
 CSV = (
-    "Respondent ID,Responding as,Organisation,Local authority,Region,Q1. What works well?,Q2. What gets in the way?,Q3 Anything else?\n"
+    "Respondent ID,Responding as,Organisation,Local authority,Region,"
+    "Q1. What works well?,Q2. What gets in the way?,Q3 Anything else?\n"
     "r1,Individual,,Glanafon,Wales,Being asked what matters to me.,N/A,\n"
-    'r2,Organisation,Carers Together,Strathlinn,Scotland,"Carers are listened to.\nMostly.",The forms and the IT system.,no comment\n'
+    'r2,Organisation,Carers Together,Strathlinn,Scotland,"Carers are listened to.\nMostly.",'
+    "The forms and the IT system.,no comment\n"
     "r3,Team manager,,Glanafon,Wales,-,None,n/a\n"
     "r4,Practitioner,,Strathlinn,Scotland,Supervision helps.,Panels slow us down.,Time.\n"
 )
@@ -190,7 +192,7 @@ def test_offsets_hold_for_any_answers(tmp_path_factory, answers):
     n_answers = sum(
         not is_nonresponse(a) and a.strip() != ""
         for pair in answers
-        for col, a in zip(("Q1. a?", "Q2. b?"), pair)
+        for col, a in zip(("Q1. a?", "Q2. b?"), pair, strict=True)
         if col in read_as_questions
     )
     assert len(corpus.segments) == n_answers == report.n_answers

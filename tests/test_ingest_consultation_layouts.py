@@ -18,9 +18,11 @@ WIDE = (
     "r1,Public research university,Students asked me to keep exams fair.,12,The software flagged a nervous student.,,Yes\n"
     "r2,Community college,Our department made it the default this year.,3,N/A,Privacy worries from my class.,No\n"
     "r3,Public research university,,25,Cost was the main thing we weighed up.,It felt like spying on people at home.,Yes\n"
-    "r4,Private liberal arts college,I wanted to stop answers being shared online.,7,Setting it up took a whole weekend.,None,No\n"
+    "r4,Private liberal arts college,I wanted to stop answers being shared online.,7,"
+    "Setting it up took a whole weekend.,None,No\n"
     "r5,Community college,The exams were online during the closure.,18,,Students lacked cameras and quiet rooms.,No\n"
-    "r6,Public research university,Colleagues recommended it after a cheating case.,1,It made the marking quicker overall.,We trust our students instead.,Yes\n"
+    "r6,Public research university,Colleagues recommended it after a cheating case.,1,"
+    "It made the marking quicker overall.,We trust our students instead.,Yes\n"
 )
 ATTRIBUTE_VALUES = {
     "Public research university",
@@ -115,7 +117,10 @@ def test_long_layout_builds_the_same_corpus_as_wide(tmp_path):
     key = {"n2": "n2", "open_7": "open_7", "why_would_you_not_use_it": "q9"}
     b = base.segments.assign(question=base.segments["question"].map(key))
     cols = ["speaker", "question", "question_text", "text", "institution_type", "years_teaching", "opt_in"]
-    ordered = lambda s: s.sort_values(["speaker", "question"])[cols].values.tolist()  # noqa: E731
+
+    def ordered(s):
+        return s.sort_values(["speaker", "question"])[cols].values.tolist()
+
     assert ordered(got.segments) == ordered(b)
     assert len(got.participants) == 6 and got.participants["speaker"].is_unique
     assert sorted(nonresponse_by_question(got)["n_nonresponse"]) == [1, 2, 2]
@@ -321,7 +326,10 @@ def test_question_survives_refi_qda_export_and_import(tmp_path):
     export_qdpx(corpus, codings, Codebook("c", (Code("time", "Time", "Time."),)), tmp_path / "s.qdpx", timestamp="2026-01-01")
     back = import_qdpx(tmp_path / "s.qdpx").corpus
     cols = ["transcript_id", "start_char", "question", "question_text", "text"]
-    key = lambda s: s.sort_values(["transcript_id", "start_char"])[cols].values.tolist()  # noqa: E731
+
+    def key(s):
+        return s.sort_values(["transcript_id", "start_char"])[cols].values.tolist()
+
     assert key(back.segments) == key(corpus.segments)
 
 
@@ -406,7 +414,7 @@ def test_wide_and_long_give_the_same_segments_for_any_answers(tmp_path_factory, 
     w.check()
     lg.check()
     read = {q.column for q in w.reads[0].questions}
-    expected = sum(bool(a) and a != "N/A" for row in grid for q, a in zip(names, row) if q in read)
+    expected = sum(bool(a) and a != "N/A" for row in grid for q, a in zip(names, row, strict=True) if q in read)
     assert len(w.segments) == expected
     cols = ["segment_id", "transcript_id", "text", "question_text", "start_char", "end_char"]
     if read == set(names):
@@ -480,9 +488,9 @@ def test_published_survey_every_answer_read_in_both_layouts(survey):
     # the same answers, by respondent and question, in both layouts
     a = read_consultation(src).segments
     b = read_consultation(wide_path).segments
-    id_of_text = dict(zip(long["question"], long["question_id"]))
-    assert sorted(zip(a["speaker"], a["question_text"].map(id_of_text), a["text"])) == sorted(
-        zip(b["speaker"], b["question_text"].map(question_id), b["text"])
+    id_of_text = dict(zip(long["question"], long["question_id"], strict=True))
+    assert sorted(zip(a["speaker"], a["question_text"].map(id_of_text), a["text"], strict=True)) == sorted(
+        zip(b["speaker"], b["question_text"].map(question_id), b["text"], strict=True)
     )
 
 

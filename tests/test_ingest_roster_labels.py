@@ -167,7 +167,7 @@ def test_docx_roster_labels(tmp_path):
 def test_docx_table_speaker_cell_takes_roster_spelling(tmp_path):
     doc = docx.Document()
     table = doc.add_table(rows=3, cols=2)
-    for row, (who, said) in zip(table.rows, [("Speaker", "Text"), ("NR1-01", "Yes."), ("nr1-02:", "No.")]):
+    for row, (who, said) in zip(table.rows, [("Speaker", "Text"), ("NR1-01", "Yes."), ("nr1-02:", "No.")], strict=True):
         row.cells[0].text, row.cells[1].text = who, said
     path = tmp_path / "fg2.docx"
     doc.save(path)

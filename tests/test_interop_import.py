@@ -239,11 +239,13 @@ def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
   <Users><User guid="00000000-0000-4000-8000-000000000001" name="x"/></Users>
   <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
   <Cases><Case guid="00000000-0000-4000-8000-0000000000c1" name="Pat">
-    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/><TextValue>Practitioner</TextValue></VariableValue>
+    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
+      <TextValue>Practitioner</TextValue></VariableValue>
     <SelectionRef targetGUID="00000000-0000-4000-8000-0000000000e1"/></Case></Cases>
   <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="int">
     <PlainTextContent>{text}</PlainTextContent>
-    <PlainTextSelection guid="00000000-0000-4000-8000-0000000000e1" name="Better since" startPosition="{s}" endPosition="{s + 12}"/>
+    <PlainTextSelection guid="00000000-0000-4000-8000-0000000000e1" name="Better since"
+      startPosition="{s}" endPosition="{s + 12}"/>
   </TextSource></Sources></Project>"""
     path = tmp_path / "p.qdpx"
     with zipfile.ZipFile(path, "w") as zf:

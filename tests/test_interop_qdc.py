@@ -143,7 +143,8 @@ def test_flat_names_become_a_tree(tmp_path):
     p.write_text(
         f'<CodeBook xmlns="{NS}"><Codes>'
         '<Code guid="{AAAAAAAA-0000-4000-8000-000000000001}" name="Time::Caseloads" isCodable="true"/>'
-        '<Code guid="AAAAAAAA-0000-4000-8000-000000000002" name="Time" isCodable="true"><Description>About time.</Description></Code>'
+        '<Code guid="AAAAAAAA-0000-4000-8000-000000000002" name="Time" isCodable="true">'
+        "<Description>About time.</Description></Code>"
         '<Code guid="aaaaaaaa-0000-4000-8000-000000000003" name="partners.health.gp" isCodable="true"/>'
         '<Code guid="aaaaaaaa-0000-4000-8000-000000000004" name="Dr. Who" isCodable="true"/>'
         "</Codes></CodeBook>"
@@ -237,7 +238,9 @@ def test_import_qdc_of_an_empty_codebook_writes_nothing(tmp_path, capsys):
 def test_codes_without_definition_get_one_that_loads(tmp_path):
     p = tmp_path / "bare.qdc"
     p.write_text(
-        f'<CodeBook xmlns="{NS}"><Codes><Code guid="dddddddd-0000-4000-8000-000000000001" name="Bare" isCodable="true"/></Codes></CodeBook>'
+        f'<CodeBook xmlns="{NS}"><Codes>'
+        '<Code guid="dddddddd-0000-4000-8000-000000000001" name="Bare" isCodable="true"/>'
+        "</Codes></CodeBook>"
     )
     assert main(["import-qdc", str(p), "--out", str(tmp_path / "b.yaml")]) == 0
     assert load_codebook(tmp_path / "b.yaml")["bare"].definition.startswith("No definition")

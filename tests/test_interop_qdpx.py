@@ -353,7 +353,8 @@ def test_cli_export_anonymises_and_round_trips_into_a_new_project(project, tmp_p
         # spans moved with the pseudonymised text: still the same words
         sp = b.codings().dropna(subset=["start_char"])
         quotes = sorted(
-            b.texts()[s.split(":")[0]][int(x) : int(y)] for s, x, y in zip(sp["segment_id"], sp["start_char"], sp["end_char"])
+            b.texts()[s.split(":")[0]][int(x) : int(y)]
+            for s, x, y in zip(sp["segment_id"], sp["start_char"], sp["end_char"], strict=True)
         )
         assert quotes == ["Targets drive the timescales 📈", "what matters"]
         memo = b.memos()["text"].tolist()

@@ -112,7 +112,7 @@ def test_code_matches_spread_match_codes_each_hit(proj):
     ids = proj.code_matches("time", "time", coder="ann", spread="match")
     got = proj.codings().set_index("coding_id").loc[ids]
     text = proj.texts()["fg"]
-    assert [text[s:e] for s, e in zip(got["start_char"], got["end_char"])] == ["Time", "TIME", "time", "time"]
+    assert [text[s:e] for s, e in zip(got["start_char"], got["end_char"], strict=True)] == ["Time", "TIME", "time", "time"]
     with pytest.raises(InputError, match="spread: expected 'turn' or 'match'"):
         proj.code_matches("time", "time", coder="ann", spread="para")
 

@@ -12,8 +12,7 @@ from outcomes_qual import schema
 from outcomes_qual.codebook import Code, Codebook
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.errors import InputError
-from outcomes_qual.project import PROJECT_CODING_COLUMNS, SCHEMA_VERSION, Project
-from outcomes_qual.project import _schema
+from outcomes_qual.project import PROJECT_CODING_COLUMNS, SCHEMA_VERSION, Project, _schema
 
 CB = Codebook(
     "mini",

@@ -48,5 +48,5 @@ def test_version_matches_the_installed_distribution():
 
 def test_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
-        outcomes_qual.nope  # noqa: B018
+        outcomes_qual.nope  # noqa: B018 - the attribute access is what is tested
     from outcomes_qual import read_corpus  # noqa: F401  (from-import goes through __getattr__)

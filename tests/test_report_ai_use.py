@@ -41,17 +41,17 @@ MACHINE = ["time", "systems_barriers", "culture_shift", "time", "time", "culture
 
 def corpus():
     turns = [("Facilitator", "facilitator", "What gets in the way?")]
+    speakers = [("Gwenllian", "practitioner"), ("Rhodri", "senior"), ("Bethan", "manager")] * 3
     turns += [
-        (name, role, TEXT[code])
-        for (name, role), code in zip([("Gwenllian", "practitioner"), ("Rhodri", "senior"), ("Bethan", "manager")] * 3, PLAN)
-    ]
+        (name, role, TEXT[code]) for (name, role), code in zip(speakers, PLAN, strict=False)
+    ]  # the speakers cycle past the plan
     return Corpus.from_turns("fg", turns, authority="Glanafon")
 
 
 def codings():
     ids = [f"fg:{i:03d}" for i in range(2, 10)]
-    rows = [(s, c, "analyst", "manual") for s, c in zip(ids, PLAN)]
-    rows += [(s, c, "outcomes_qual", "keyword") for s, c in zip(ids, MACHINE) if c]
+    rows = [(s, c, "analyst", "manual") for s, c in zip(ids, PLAN, strict=True)]
+    rows += [(s, c, "outcomes_qual", "keyword") for s, c in zip(ids, MACHINE, strict=True) if c]
     return pd.DataFrame(rows, columns=["segment_id", "code", "coder", "method"])
 
 
@@ -160,7 +160,7 @@ def project(tmp_path):
         proj.add_codebook(CODEBOOK)
         machine = pd.DataFrame(
             {
-                "segment_id": [s for s, c in zip(ids, MACHINE) if c],
+                "segment_id": [s for s, c in zip(ids, MACHINE, strict=True) if c],
                 "code": [c for c in MACHINE if c],
                 "coder": "outcomes_qual",
                 "method": "keyword",
@@ -168,7 +168,7 @@ def project(tmp_path):
         )
         with proj.batch("autocode: method=keyword; coder=outcomes_qual", actor="outcomes_qual"):
             cids = proj.add_codings(machine)
-        for sid, code in zip(ids[:4], PLAN[:4]):  # ana codes turns 2-5 herself
+        for sid, code in zip(ids[:4], PLAN[:4], strict=True):  # ana codes turns 2-5 herself
             proj.code_segment(sid, code, coder="ana")
         proj.accept(cids[5:7], reviewer="ana")  # turns 7, 8: right
         proj.reject(cids[4], reviewer="ben")  # turn 6: time where it was systems_barriers
@@ -230,7 +230,8 @@ def test_cli_report_with_validation(project, tmp_path, capsys):
     _, err = capsys.readouterr()
     assert (
         code == 2
-        and "against: no codings by 'zoe' in the project, nor any reviewed by them; coders and reviewers in it: ['ana', 'ben', 'outcomes_qual']"
+        and "against: no codings by 'zoe' in the project, nor any reviewed by them; "
+        "coders and reviewers in it: ['ana', 'ben', 'outcomes_qual']"
         in err
     )
 
@@ -276,7 +277,7 @@ def test_cli_report_from_codings_csv(tmp_path, capsys):
 
     ids = read_corpus([folder]).segments["segment_id"].tolist()
     frame = codings()
-    frame["segment_id"] = frame["segment_id"].map(dict(zip(corpus().segments["segment_id"], ids)))
+    frame["segment_id"] = frame["segment_id"].map(dict(zip(corpus().segments["segment_id"], ids, strict=True)))
     frame.to_csv(tmp_path / "codings.csv", index=False)
     cb = tmp_path / "cb.yaml"
     cb.write_text(

@@ -30,7 +30,9 @@ from outcomes_qual.report.consultation_report import (
 CODEBOOK = load_codebook("codebooks/outcomes_practice.yaml")
 
 ANSWERS = {
-    "culture_shift": "We now start with what matters to the person rather than the service on offer, which is a real change in how we think.",
+    "culture_shift": (
+        "We now start with what matters to the person rather than the service on offer, which is a real change in how we think."
+    ),
     "time": "There is never enough time to sit with a family and listen, because caseloads are far too high every single week.",
     "partners": "The housing officer and the district nurses came to the review and it helped the family feel listened to.",
     "systems_barriers": "The assessment form asks the same questions three times and the recording system will not save a plan.",
@@ -67,7 +69,7 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def codings(corpus):
     rows = []
-    for sid, text in zip(corpus.segments["segment_id"], corpus.segments["text"]):
+    for sid, text in zip(corpus.segments["segment_id"], corpus.segments["text"], strict=True):
         for code, answer in ANSWERS.items():
             if text.startswith(answer[:40]):
                 rows.append({"segment_id": sid, "code": code, "confidence": 0.9, "coder": "outcomes_qual", "method": "keyword"})

@@ -48,8 +48,8 @@ def project(tmp_path, codebook_path):
                 ]
             )
         )
-        proj.accept([i for i, m in zip(ids, MACHINE) if m[3] == "accept"], reviewer="ana")
-        proj.reject([i for i, m in zip(ids, MACHINE) if m[3] == "reject"], reviewer="ana")
+        proj.accept([i for i, m in zip(ids, MACHINE, strict=True) if m[3] == "accept"], reviewer="ana")
+        proj.reject([i for i, m in zip(ids, MACHINE, strict=True) if m[3] == "reject"], reviewer="ana")
         proj.code_segment("fg:006", "time", coder="ana")
         codings = proj.codings()
     return path, codings
@@ -58,7 +58,7 @@ def project(tmp_path, codebook_path):
 def test_count_codings_exact(project):
     _, codings = project
     picked = {sel: count_codings(codings, sel)[0] for sel in ("decided", "confident", "all")}
-    turns = {sel: sorted(set(zip(f["segment_id"], f["code"].str.split("/").str[0]))) for sel, f in picked.items()}
+    turns = {sel: sorted(set(zip(f["segment_id"], f["code"].str.split("/").str[0], strict=True))) for sel, f in picked.items()}
     assert turns["decided"] == [("fg:002", "culture_shift"), ("fg:006", "time")]
     assert turns["confident"] == [("fg:002", "culture_shift"), ("fg:003", "systems_barriers"), ("fg:006", "time")]
     assert sorted(turns["all"]) == sorted(turns["confident"] + [("fg:004", "time")])

@@ -56,7 +56,7 @@ def build(n_fg_turns: int = 3):
                 codes.append(theme)
         c = Corpus.from_turns(tid, turns, method=method, authority=authority)
         corpora.append(c)
-        for sid, code in zip(c.segments["segment_id"][1:], codes):
+        for sid, code in zip(c.segments["segment_id"][1:], codes, strict=True):
             rows.append((sid, code, "analyst", "manual", 1.0, ""))
             if code == "time":
                 rows.append((sid, "time/caseloads", "analyst", "manual", 1.0, ""))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CODEBOOK
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from conftest import CODEBOOK
 from outcomes_qual.cli import main
 from outcomes_qual.safe_tables import (
     TRIGGERS,

@@ -12,6 +12,7 @@ import csv
 import re
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,7 @@ def test_txt_files_exercise_continuations_and_repeated_labels(sample_dir):
         paragraphs = labelled_paragraphs(sample_dir, transcript)
         continuations += sum(1 for speaker, _ in paragraphs if speaker is None)
         labelled = [s for s, _ in paragraphs if s is not None]
-        repeats += sum(1 for a, b in zip(labelled, labelled[1:]) if a == b)
+        repeats += sum(1 for a, b in pairwise(labelled) if a == b)
     assert continuations >= 4
     assert repeats >= 2
 
@@ -270,7 +271,7 @@ def corpus():
 def test_reader_reads_the_whole_sample_without_problems(corpus):
     assert corpus.problems == []
     assert sorted(corpus.transcripts["transcript_id"]) == sorted(TRANSCRIPTS)
-    assert dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"])) == TRANSCRIPTS
+    assert dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"], strict=True)) == TRANSCRIPTS
     sizes = corpus.segments.groupby("transcript_id").size()
     assert all(sizes[t] >= 40 for t in FOCUS_GROUPS)
     assert len(corpus.segments) == 443
@@ -292,7 +293,7 @@ def test_reader_maps_every_speaker_to_a_role(corpus):
         "practitioner": 13,
         "senior": 10,
     }
-    methods = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["method"]))
+    methods = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["method"], strict=True))
     assert {methods[t] for t in FOCUS_GROUPS} == {"focus_group"}
     assert {methods[t] for t in INTERVIEWS} == {"interview"}
 

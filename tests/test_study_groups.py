@@ -62,7 +62,7 @@ def study(tmp_path_factory):
     codings = []
     for tid in PLAN:
         seg = corpus.segments[corpus.segments["transcript_id"] == tid].reset_index(drop=True)
-        for i, r in seg.iterrows():
+        for _, r in seg.iterrows():
             if r["role"] != "facilitator":
                 theme = next(t for t, s in SAYS.items() if r["text"].startswith(s))
                 codings.append((r["segment_id"], theme, "analyst", "manual", 1.0, ""))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 pytest.importorskip("starlette")
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from outcomes_qual_web.data import evidence_terms, highlight_ranges, pieces, queue_priority  # noqa: E402
-from outcomes_qual_web.security import safe_next, valid_coder_name  # noqa: E402
+from outcomes_qual_web.data import evidence_terms, highlight_ranges, pieces, queue_priority
+from outcomes_qual_web.security import safe_next, valid_coder_name
 
 spans = st.lists(st.tuples(st.integers(-5, 60), st.integers(-5, 60)), max_size=6)
 
@@ -28,7 +30,7 @@ def test_pieces_join_back_to_the_text(text, marks):
 def test_highlight_ranges_are_sorted_disjoint_and_inside(text, terms):
     ranges = highlight_ranges(text, terms)
     assert all(0 <= s < e <= len(text) for s, e in ranges)
-    assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
+    assert all(a[1] < b[0] for a, b in pairwise(ranges))
 
 
 def test_evidence_terms_and_highlights():

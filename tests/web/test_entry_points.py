@@ -69,7 +69,7 @@ def test_review_without_the_web_extra_says_what_to_install(monkeypatch):
     for name in [m for m in sys.modules if m == "outcomes_qual_web" or m.startswith("outcomes_qual_web.")]:
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r'needs the web extra \(jinja2 is missing\): pip install "outcomes_qual\[web\]"'):
-        from outcomes_qual_web import review  # noqa: F401
+        from outcomes_qual_web import review  # noqa: F401 - the import is what is tested
 
 
 def test_the_old_review_name_says_where_it_moved_without_importing_the_web_package():

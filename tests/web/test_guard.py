@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from outcomes_qual.corpus import Corpus  # noqa: E402
-from outcomes_qual.errors import InputError  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
-from outcomes_qual_web import BackgroundServer, create_app  # noqa: E402
-from outcomes_qual_web.security import MAX_BODY, Sessions  # noqa: E402
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.errors import InputError
+from outcomes_qual.project import Project
+from outcomes_qual_web import BackgroundServer, create_app
+from outcomes_qual_web.security import MAX_BODY, Sessions
 
 BASE = "http://127.0.0.1"
 JSON = {"X-Requested-With": "fetch"}

@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("starlette")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from outcomes_qual.errors import InputError  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
-from outcomes_qual_web import create_app  # noqa: E402
+from outcomes_qual.errors import InputError
+from outcomes_qual.project import Project
+from outcomes_qual_web import create_app
 
 BASE = "http://127.0.0.1"
 JSON = {"X-Requested-With": "fetch"}
