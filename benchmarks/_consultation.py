@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from _synthetic import _WEIGHTS, TEMPLATES, _fill
 
 #: Question headers, as a consultation export writes them.
@@ -93,7 +92,7 @@ def _answer(question: str, rtype: str, rng: np.random.Generator) -> str:
     fams = QUESTION_FAMILIES[question]
     n = int(rng.integers(1, 4))
     out = []
-    for k in range(n):
+    for _ in range(n):
         voice = VOICE.get(rtype)
         if voice and rng.random() < 0.25:
             out.append(voice[rng.integers(len(voice))])

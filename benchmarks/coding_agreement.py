@@ -35,17 +35,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _agreement_protocol as proto  # noqa: E402
-from dev_sources import available_sources, load_dev_source  # noqa: E402
+import _agreement_protocol as proto
+from dev_sources import available_sources, load_dev_source
 
-from outcomes_qual.agreement import validate  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, theme_labels  # noqa: E402
-from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+from outcomes_qual.agreement import validate
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, theme_labels
+from outcomes_qual.embeddings import sentence_backend_available
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 
@@ -130,7 +131,7 @@ def main(argv=None) -> int:
                 mean_kappa=proto.mean_kappa(Y, P),
             )
         )
-        per_theme.append(dict(source=source, method=method, **dict(zip(themes, proto.per_theme_f1(Y, P)))))
+        per_theme.append(dict(source=source, method=method, **dict(zip(themes, proto.per_theme_f1(Y, P), strict=True))))
 
     default_name = "default (ensemble, trained on the corpus)"
     for name, gold in sources.items():
@@ -154,10 +155,12 @@ def main(argv=None) -> int:
         themed = codings[codings["code"].isin(themes)]
         rows = {sid: i for i, sid in enumerate(seg["segment_id"])}
         conf_all.append(themed["confidence"].to_numpy(dtype=float))
-        correct_all.append(np.array([Y[rows[s], themes.index(c)] for s, c in zip(themed["segment_id"], themed["code"])]))
+        correct_all.append(
+            np.array([Y[rows[s], themes.index(c)] for s, c in zip(themed["segment_id"], themed["code"], strict=True)])
+        )
         # the default coder against the gold coding as a person's sample (outcomes_qual.agreement.validate)
         human = pd.DataFrame(
-            [(sid, t, "gold") for sid, ts in zip(gold["segment_id"], gold["themes"]) for t in ts],
+            [(sid, t, "gold") for sid, ts in zip(gold["segment_id"], gold["themes"], strict=True) for t in ts],
             columns=["segment_id", "code", "coder"],
         )
         both = pd.concat([codings[["segment_id", "code", "coder"]], human], ignore_index=True)
@@ -188,7 +191,10 @@ def main(argv=None) -> int:
     print(f"Coding agreement, codebook {Path(args.codebook).name}, backend {backend}, {args.boot} bootstrap resamples")
     for n, gold in sources.items():
         Y = np.array([[t in g for t in themes] for g in gold["themes"]], dtype=int)
-        print(f"  {n}: {len(gold)} units; gold themes " + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, Y.sum(axis=0)) if c))
+        print(
+            f"  {n}: {len(gold)} units; gold themes "
+            + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, Y.sum(axis=0), strict=True) if c)
+        )
     if settings is not None:
         print("\nSettings of the default coder (chosen inside its training corpus; no test unit entered them):")
         print("  " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in settings.items()))

@@ -32,16 +32,17 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import KFold
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _agreement_protocol as proto  # noqa: E402
-from dev_sources import available_sources, load_dev_source  # noqa: E402
+import _agreement_protocol as proto
+from dev_sources import available_sources, load_dev_source
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, suggest_next, theme_labels  # noqa: E402
-from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import EnsembleCoder, suggest_next, theme_labels
+from outcomes_qual.embeddings import sentence_backend_available
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Columns of the printed table, declared once.
 CURVE_COLUMNS = ("source", "order", "n_coded", "n_scored", "kappa_mean", "kappa_sd", "macro_f1_mean", "macro_f1_sd")
@@ -59,10 +60,10 @@ def score_remainder(coder, seg, Y, themes, coded: set[str]) -> tuple[float, floa
 def gold_codings(gold: pd.DataFrame, ids) -> pd.DataFrame:
     """The gold themes of ``ids`` as codings (a coded unit without themes still counts as coded)."""
     sub = gold[gold["segment_id"].isin(set(ids))]
-    rows = [(sid, t) for sid, themes in zip(sub["segment_id"], sub["themes"]) for t in themes]
+    rows = [(sid, t) for sid, themes in zip(sub["segment_id"], sub["themes"], strict=True) for t in themes]
     frame = pd.DataFrame(rows, columns=["segment_id", "code"])
     # units coded with no theme: present as units through an empty-code row the coder ignores
-    empty = [sid for sid, themes in zip(sub["segment_id"], sub["themes"]) if not themes]
+    empty = [sid for sid, themes in zip(sub["segment_id"], sub["themes"], strict=True) if not themes]
     return pd.concat([frame, pd.DataFrame({"segment_id": empty, "code": ""})], ignore_index=True)
 
 
@@ -181,9 +182,8 @@ def main(argv=None) -> int:
     if args.markdown:
         print("\n| source | order | coded | kappa (sd) | macro-F1 (sd) |\n|---|---|---|---|---|")
         for r in table.itertuples():
-            print(
-                f"| {r.source} | {r.order} | {r.n_coded} | {r.kappa_mean:.2f} ({r.kappa_sd:.2f}) | {r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f}) |"
-            )
+            kappa, f1 = f"{r.kappa_mean:.2f} ({r.kappa_sd:.2f})", f"{r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f})"
+            print(f"| {r.source} | {r.order} | {r.n_coded} | {kappa} | {f1} |")
     return 0
 
 

@@ -43,16 +43,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _agreement_protocol as proto  # noqa: E402
-from dev_sources import DEFAULT_SHARED  # noqa: E402
+import _agreement_protocol as proto
+from dev_sources import DEFAULT_SHARED
 
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, SemanticCoder, theme_labels  # noqa: E402
-from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.coding import EnsembleCoder, SemanticCoder, theme_labels
+from outcomes_qual.embeddings import sentence_backend_available
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STUDY = "studies/exam_proctoring_survey"
 
@@ -100,7 +101,9 @@ def load_study(shared: Path):
 def slugged(codings: pd.DataFrame, keys: dict) -> pd.DataFrame:
     """The study's codes as the codebook's theme keys (codes of other questions dropped)."""
     rows = [
-        (sid, keys[code.split("/")[0]]) for sid, code in zip(codings["segment_id"], codings["code"]) if code.split("/")[0] in keys
+        (sid, keys[code.split("/")[0]])
+        for sid, code in zip(codings["segment_id"], codings["code"], strict=True)
+        if code.split("/")[0] in keys
     ]
     return pd.DataFrame(rows, columns=["segment_id", "code"])
 

@@ -36,12 +36,13 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-from outcomes_qual.coding import ReaderCoder  # noqa: E402
-from outcomes_qual.coding.reader_standin import StandinServer, evidence_span  # noqa: E402
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.coding import ReaderCoder
+from outcomes_qual.coding.reader_standin import StandinServer, evidence_span
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Environment variable naming the shared folder (default: ``shared`` beside the repository).
 SHARED_ENV = "OUTCOMES_QUAL_SHARED"
@@ -183,7 +184,7 @@ def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4, 
                 theme = code.split("/")[0]
                 if not any(c == theme for c in answered.get(sid, [])):
                     expected.add((sid, theme, evidence_span(received[sid])))
-    got = set(zip(stored["segment_id"], stored["code"], stored["evidence"]))
+    got = set(zip(stored["segment_id"], stored["code"], stored["evidence"], strict=True))
     themes = codebook.theme_keys()
     stored_themes = {sid: set(g["code"].str.split("/").str[0]) for sid, g in stored.groupby("segment_id")}
     answered_themes = {sid: [c.split("/")[0] for c in answered.get(sid, []) if c in keys] for sid in segments["segment_id"]}

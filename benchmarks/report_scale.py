@@ -27,11 +27,12 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _measure import print_table
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from _measure import print_table  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 

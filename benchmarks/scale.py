@@ -33,10 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import peak_rss_mb, print_table  # noqa: E402
+from _measure import peak_rss_mb, print_table
+
+HERE = Path(__file__).resolve().parent
 
 CODEBOOK = HERE.parent / "codebooks" / "outcomes_practice.yaml"
 METHODS = {

@@ -1,4 +1,4 @@
-"""How much do the demo's figures move with the seed and with the embedding precision?
+"""How far the demo's figures move with the seed and with the embedding precision.
 
 Usage::
 

@@ -41,7 +41,7 @@ def corpus_from_segments(seg):
 
     parts = []
     for tid, group in seg.groupby("transcript_id", sort=True):
-        turns = list(zip(group["speaker"], group["role"], group["text"]))
+        turns = list(zip(group["speaker"], group["role"], group["text"], strict=True))
         parts.append(Corpus.from_turns(tid, turns, authority=group["authority"].iloc[0]))
     return Corpus.concat(parts)
 
@@ -67,7 +67,7 @@ def run_one(backend: str, n_turns: int) -> dict:
         write_topic_tables(result, tmp)
         write_topic_figures(result, Path(tmp) / "figures")
     t4 = time.perf_counter()
-    planted = dict(zip(seg["segment_id"], seg["planted"]))
+    planted = dict(zip(seg["segment_id"], seg["planted"], strict=True))
     a = result.assignments.assign(planted=result.assignments["segment_id"].map(planted))
     emergent_ids = set(result.topics.loc[result.topics["emergent"], "topic_id"])
     agency = a[a["planted"] == "agency_staff"]

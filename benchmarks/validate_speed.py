@@ -34,8 +34,8 @@ def sample(n_turns: int, seed: int = 0):
     human = rng.random((n_turns, len(codes))) < 0.07
     flip = rng.random((n_turns, len(codes))) < 0.04
     machine = human ^ flip
-    rows = [(ids[i], codes[j], "ana") for i, j in zip(*np.nonzero(human))]
-    rows += [(ids[i], codes[j], "outcomes_qual") for i, j in zip(*np.nonzero(machine))]
+    rows = [(ids[i], codes[j], "ana") for i, j in zip(*np.nonzero(human), strict=True)]
+    rows += [(ids[i], codes[j], "outcomes_qual") for i, j in zip(*np.nonzero(machine), strict=True)]
     return pd.DataFrame(rows, columns=["segment_id", "code", "coder"]), ids
 
 

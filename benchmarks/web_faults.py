@@ -44,12 +44,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _synthetic import make_synthetic_segments  # noqa: E402
-from web_load import Client, free_port, wait_up  # noqa: E402
+from _synthetic import make_synthetic_segments
+from web_load import Client, free_port, wait_up
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.corpus import Corpus  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
@@ -78,7 +78,9 @@ def build_project(path: Path, n_groups: int, n_turns: int, seed: int = 0) -> int
         for g in range(n_groups):
             seg = make_synthetic_segments(n_turns, seed=seed + g, turns_per_transcript=n_turns)
             corpus = Corpus.from_turns(
-                f"fg{g + 1:02d}", list(zip(seg["speaker"], seg["role"], seg["text"])), authority=str(seg["authority"].iloc[0])
+                f"fg{g + 1:02d}",
+                list(zip(seg["speaker"], seg["role"], seg["text"], strict=True)),
+                authority=str(seg["authority"].iloc[0]),
             )
             proj.add_corpus(corpus)
             for r in corpus.segments.itertuples():

@@ -42,11 +42,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _synthetic import make_synthetic_segments  # noqa: E402
+from _synthetic import make_synthetic_segments
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.corpus import Corpus  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
@@ -66,7 +66,7 @@ def build_project(path: Path, n_turns: int, seed: int = 0, n_groups: int = 80) -
         rows = []
         for tid, seg in groups:
             corpus = Corpus.from_turns(
-                tid, list(zip(seg["speaker"], seg["role"], seg["text"])), authority=str(seg["authority"].iloc[0])
+                tid, list(zip(seg["speaker"], seg["role"], seg["text"], strict=True)), authority=str(seg["authority"].iloc[0])
             )
             proj.add_corpus(corpus)
             for r in corpus.segments.itertuples():
