@@ -9,6 +9,8 @@ the settings so chosen. Nothing here chooses anything.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score
 
@@ -64,7 +66,7 @@ def confidence(z: np.ndarray, z_threshold: float, slope: float) -> np.ndarray:
 def reliability(conf: np.ndarray, correct: np.ndarray) -> tuple[list[dict], float]:
     """Reliability rows per confidence bin, and the expected calibration error."""
     rows, ece = [], 0.0
-    for lo, hi in zip(BINS[:-1], BINS[1:]):
+    for lo, hi in pairwise(BINS):
         inside = (conf >= lo) & ((conf < hi) | (hi == 1.0))
         if not inside.any():
             rows.append(dict(bin=f"{lo:.1f}-{hi:.1f}", n=0, mean_confidence=np.nan, precision=np.nan))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from _synthetic import _WEIGHTS, TEMPLATES, _fill
 
 #: Question headers, as a consultation export writes them.
@@ -71,11 +70,21 @@ NONRESPONSES: tuple[str, ...] = ("", "N/A", "No comment", "-", "none", "n/a")
 TYPES: tuple[str, ...] = ("Individual", "Unpaid carer", "Organisation", "Practitioner", "Team manager")
 TYPE_WEIGHTS = np.array([0.42, 0.13, 0.15, 0.22, 0.08])
 AUTHORITIES: tuple[str, ...] = ("Glanafon", "Strathlinn", "Dunmore", "Abercarn", "Kelvinbrae", "Tremadoc")
-REGIONS = {"Glanafon": "Wales", "Abercarn": "Wales", "Tremadoc": "Wales",
-           "Strathlinn": "Scotland", "Dunmore": "Scotland", "Kelvinbrae": "Scotland"}
+REGIONS = {
+    "Glanafon": "Wales",
+    "Abercarn": "Wales",
+    "Tremadoc": "Wales",
+    "Strathlinn": "Scotland",
+    "Dunmore": "Scotland",
+    "Kelvinbrae": "Scotland",
+}
 ORGANISATIONS: tuple[str, ...] = (
-    "Carers Together", "Hillside Housing Association", "Valley Advocacy Project", "North Coast Care Providers Forum",
-    "Riverside Community Trust", "Older People's Voice",
+    "Carers Together",
+    "Hillside Housing Association",
+    "Valley Advocacy Project",
+    "North Coast Care Providers Forum",
+    "Riverside Community Trust",
+    "Older People's Voice",
 )
 
 
@@ -83,7 +92,7 @@ def _answer(question: str, rtype: str, rng: np.random.Generator) -> str:
     fams = QUESTION_FAMILIES[question]
     n = int(rng.integers(1, 4))
     out = []
-    for k in range(n):
+    for _ in range(n):
         voice = VOICE.get(rtype)
         if voice and rng.random() < 0.25:
             out.append(voice[rng.integers(len(voice))])
@@ -129,7 +138,9 @@ def make_consultation(n_respondents: int, *, seed: int = 0, start: int = 0, nonr
     return pd.DataFrame(rows)
 
 
-def write_consultation_parquet(path, n_answers: int, *, seed: int = 0, chunk_respondents: int = 20_000, row_group_respondents: int = 20_000) -> int:
+def write_consultation_parquet(
+    path, n_answers: int, *, seed: int = 0, chunk_respondents: int = 20_000, row_group_respondents: int = 20_000
+) -> int:
     """Write a consultation of about ``n_answers`` answers (respondents x questions) to one Parquet file, in chunks.
 
     Returns the number of respondents written.

@@ -28,7 +28,7 @@ import time
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB (``ru_maxrss``, which Linux gives in kB)."""
+    """Peak resident memory of the calling process in MB (``ru_maxrss``, which Linux gives in kB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 

@@ -31,34 +31,91 @@ SYNTHETIC_COLUMNS: tuple[str, ...] = (
 
 SLOTS: dict[str, list[str]] = {
     "person": [
-        "an older man living alone", "a young mum", "a teenager in foster care", "a carer looking after her husband",
-        "a family with three children", "a woman with early dementia", "a lad leaving care", "a grandfather caring for his grandson",
-        "a couple in their eighties", "a young man with a learning disability", "a dad just out of hospital", "a single parent",
+        "an older man living alone",
+        "a young mum",
+        "a teenager in foster care",
+        "a carer looking after her husband",
+        "a family with three children",
+        "a woman with early dementia",
+        "a lad leaving care",
+        "a grandfather caring for his grandson",
+        "a couple in their eighties",
+        "a young man with a learning disability",
+        "a dad just out of hospital",
+        "a single parent",
     ],
     "service": [
-        "a day centre place", "a home care package", "respite", "a befriending service", "a sitting service",
-        "a residential placement", "direct payments", "a support worker", "meals on wheels", "a community alarm",
+        "a day centre place",
+        "a home care package",
+        "respite",
+        "a befriending service",
+        "a sitting service",
+        "a residential placement",
+        "direct payments",
+        "a support worker",
+        "meals on wheels",
+        "a community alarm",
     ],
     "wish": [
-        "get back to the allotment", "walk the dog again", "see her grandchildren more", "stay in his own home",
-        "go back to college", "feel less lonely", "cook a meal for the family", "get out to church on Sundays",
-        "manage his own money", "go to football with his mates", "sleep through the night", "feel safe at home",
+        "get back to the allotment",
+        "walk the dog again",
+        "see her grandchildren more",
+        "stay in his own home",
+        "go back to college",
+        "feel less lonely",
+        "cook a meal for the family",
+        "get out to church on Sundays",
+        "manage his own money",
+        "go to football with his mates",
+        "sleep through the night",
+        "feel safe at home",
     ],
     "agency": [
-        "the GP", "the school", "the hospital ward", "the health visitor", "the housing officer", "the police",
-        "the district nurses", "the mental health team", "the court", "the children's reporter", "the care provider",
-        "the local charity", "the college", "the community psychiatric nurse",
+        "the GP",
+        "the school",
+        "the hospital ward",
+        "the health visitor",
+        "the housing officer",
+        "the police",
+        "the district nurses",
+        "the mental health team",
+        "the court",
+        "the children's reporter",
+        "the care provider",
+        "the local charity",
+        "the college",
+        "the community psychiatric nurse",
     ],
     "system": [
-        "the new recording system", "the assessment template", "the review form", "the database", "the case management system",
-        "the electronic form", "the care plan template", "the referral form",
+        "the new recording system",
+        "the assessment template",
+        "the review form",
+        "the database",
+        "the case management system",
+        "the electronic form",
+        "the care plan template",
+        "the referral form",
     ],
     "duration": [
-        "a couple of weeks", "three months", "six months", "a year", "two years", "most of a morning", "an hour and a half",
-        "twenty minutes", "a whole afternoon",
+        "a couple of weeks",
+        "three months",
+        "six months",
+        "a year",
+        "two years",
+        "most of a morning",
+        "an hour and a half",
+        "twenty minutes",
+        "a whole afternoon",
     ],
     "count": ["twenty", "twenty-five", "thirty", "eighteen", "thirty-two", "fifteen"],
-    "team": ["our team", "the duty team", "the older people's team", "the children's team", "the hospital team", "the locality team"],
+    "team": [
+        "our team",
+        "the duty team",
+        "the older people's team",
+        "the children's team",
+        "the hospital team",
+        "the locality team",
+    ],
     "feeling": ["frustrated", "relieved", "proud", "worn out", "hopeful", "anxious", "more confident", "cautious"],
 }
 
@@ -166,7 +223,9 @@ def _fill(template: str, rng: np.random.Generator) -> str:
     return out[0].upper() + out[1:]
 
 
-def make_synthetic_segments(n_turns: int, *, seed: int = 0, turns_per_transcript: int = 60, with_themes: bool = False) -> pd.DataFrame:
+def make_synthetic_segments(
+    n_turns: int, *, seed: int = 0, turns_per_transcript: int = 60, with_themes: bool = False
+) -> pd.DataFrame:
     """Return ``n_turns`` synthetic turns as a segments table.
 
     Parameters
@@ -205,7 +264,11 @@ def make_synthetic_segments(n_turns: int, *, seed: int = 0, turns_per_transcript
             n_sent = 1 if fam == "filler" else int(rng.integers(1, 4))
             sentences = []
             for k in range(n_sent):
-                f = fam if k == 0 or rng.random() < 0.6 else families[rng.choice(len(families) - 1, p=probs[:-1] / probs[:-1].sum())]
+                f = (
+                    fam
+                    if k == 0 or rng.random() < 0.6
+                    else families[rng.choice(len(families) - 1, p=probs[:-1] / probs[:-1].sum())]
+                )
                 pool = TEMPLATES[f]
                 sentences.append(_fill(pool[rng.integers(len(pool))], rng))
             text = " ".join(sentences)

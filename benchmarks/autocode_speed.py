@@ -91,10 +91,14 @@ def main(argv=None) -> int:
     by = {r["method"]: r for r in rows}
     if "ensemble-sentence" in by and "embed-only" in by:
         ratio = by["ensemble-sentence"]["autocode_s"] / by["embed-only"]["autocode_s"]
-        print(f"default coder / embedding alone: {ratio:.2f}x (target: at most 1.5x; the head is trained at first use "
-              "and cached, so run the script twice to time the usual case)")
-    print("autocode_s: the autocode call (fit + predict, model loading included); "
-          "process_wall_s: the whole child process; peak_rss_mb: the child's peak resident memory")
+        print(
+            f"default coder / embedding alone: {ratio:.2f}x (target: at most 1.5x; the head is trained at first use "
+            "and cached, so run the script twice to time the usual case)"
+        )
+    print(
+        "autocode_s: the autocode call (fit + predict, model loading included); "
+        "process_wall_s: the whole child process; peak_rss_mb: the child's peak resident memory"
+    )
     return 0
 
 

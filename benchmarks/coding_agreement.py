@@ -35,17 +35,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _agreement_protocol as proto  # noqa: E402
-from dev_sources import available_sources, load_dev_source  # noqa: E402
+import _agreement_protocol as proto
+from dev_sources import available_sources, load_dev_source
 
-from outcomes_qual.agreement import validate  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, theme_labels  # noqa: E402
-from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+from outcomes_qual.agreement import validate
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import EnsembleCoder, KeywordCoder, SemanticCoder, theme_labels
+from outcomes_qual.embeddings import sentence_backend_available
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 
@@ -62,8 +63,9 @@ REVIEW_THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 def read_gold_jsonl(path: Path) -> pd.DataFrame:
     """An extra gold source from JSONL (``id``, ``text``, ``themes``)."""
     frame = pd.read_json(path, lines=True, dtype={"id": str})
-    return pd.DataFrame({"segment_id": frame["id"].astype(str), "text": frame["text"],
-                         "themes": frame["themes"].apply(lambda t: list(t or []))})
+    return pd.DataFrame(
+        {"segment_id": frame["id"].astype(str), "text": frame["text"], "themes": frame["themes"].apply(lambda t: list(t or []))}
+    )
 
 
 def coder_outputs(coder, seg: pd.DataFrame, themes: list[str]):
@@ -95,15 +97,20 @@ def main(argv=None) -> int:
     for g in args.gold:
         sources[Path(g).stem] = read_gold_jsonl(Path(g))
     if not sources:
-        print("no dev source found: the dev sources need ../shared beside the repository "
-              "(or pass --gold FILE.jsonl with id, text and themes)", file=sys.stderr)
+        print(
+            "no dev source found: the dev sources need ../shared beside the repository "
+            "(or pass --gold FILE.jsonl with id, text and themes)",
+            file=sys.stderr,
+        )
         return 2
     cb = load_codebook(args.codebook)
     themes = cb.theme_keys()
     st_ok, why = sentence_backend_available()
     backend = "sentence-transformers" if st_ok else "lsa"
     if not st_ok:
-        print(f"note: sentence-transformers unavailable ({why}); the default ensemble uses the light LSA backend", file=sys.stderr)
+        print(
+            f"note: sentence-transformers unavailable ({why}); the default ensemble uses the light LSA backend", file=sys.stderr
+        )
 
     summary, per_theme, validations, kept, conf_all, correct_all = [], [], [], {}, [], []
     settings = None
@@ -111,9 +118,20 @@ def main(argv=None) -> int:
     def record(source, method, Y, P, top):
         kept[(source, method)] = (Y, P, top)
         (t_lo, t_hi), (f_lo, f_hi) = proto.bootstrap_ci(Y, P, top, n_boot=args.boot)
-        summary.append(dict(source=source, method=method, top1=proto.top1(Y, top), top1_lo=t_lo, top1_hi=t_hi,
-                            macro_f1=proto.macro_f1(Y, P), f1_lo=f_lo, f1_hi=f_hi, mean_kappa=proto.mean_kappa(Y, P)))
-        per_theme.append(dict(source=source, method=method, **dict(zip(themes, proto.per_theme_f1(Y, P)))))
+        summary.append(
+            dict(
+                source=source,
+                method=method,
+                top1=proto.top1(Y, top),
+                top1_lo=t_lo,
+                top1_hi=t_hi,
+                macro_f1=proto.macro_f1(Y, P),
+                f1_lo=f_lo,
+                f1_hi=f_hi,
+                mean_kappa=proto.mean_kappa(Y, P),
+            )
+        )
+        per_theme.append(dict(source=source, method=method, **dict(zip(themes, proto.per_theme_f1(Y, P), strict=True))))
 
     default_name = "default (ensemble, trained on the corpus)"
     for name, gold in sources.items():
@@ -137,13 +155,24 @@ def main(argv=None) -> int:
         themed = codings[codings["code"].isin(themes)]
         rows = {sid: i for i, sid in enumerate(seg["segment_id"])}
         conf_all.append(themed["confidence"].to_numpy(dtype=float))
-        correct_all.append(np.array([Y[rows[s], themes.index(c)] for s, c in zip(themed["segment_id"], themed["code"])]))
+        correct_all.append(
+            np.array([Y[rows[s], themes.index(c)] for s, c in zip(themed["segment_id"], themed["code"], strict=True)])
+        )
         # the default coder against the gold coding as a person's sample (outcomes_qual.agreement.validate)
-        human = pd.DataFrame([(sid, t, "gold") for sid, ts in zip(gold["segment_id"], gold["themes"]) for t in ts],
-                             columns=["segment_id", "code", "coder"])
+        human = pd.DataFrame(
+            [(sid, t, "gold") for sid, ts in zip(gold["segment_id"], gold["themes"], strict=True) for t in ts],
+            columns=["segment_id", "code", "coder"],
+        )
         both = pd.concat([codings[["segment_id", "code", "coder"]], human], ignore_index=True)
-        v = validate(both, machine=default.coder, against="gold", units=seg["segment_id"].tolist(), codes=themes,
-                     n_boot=args.boot, random_state=0)
+        v = validate(
+            both,
+            machine=default.coder,
+            against="gold",
+            units=seg["segment_id"].tolist(),
+            codes=themes,
+            n_boot=args.boot,
+            random_state=0,
+        )
         validations.append(v[v["code"] == "all"].assign(source=name))
 
     # the second dev source as the issue defines it: the webinar and the videos together
@@ -162,7 +191,10 @@ def main(argv=None) -> int:
     print(f"Coding agreement, codebook {Path(args.codebook).name}, backend {backend}, {args.boot} bootstrap resamples")
     for n, gold in sources.items():
         Y = np.array([[t in g for t in themes] for g in gold["themes"]], dtype=int)
-        print(f"  {n}: {len(gold)} units; gold themes " + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, Y.sum(axis=0)) if c))
+        print(
+            f"  {n}: {len(gold)} units; gold themes "
+            + ", ".join(f"{t} {int(c)}" for t, c in zip(themes, Y.sum(axis=0), strict=True) if c)
+        )
     if settings is not None:
         print("\nSettings of the default coder (chosen inside its training corpus; no test unit entered them):")
         print("  " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in settings.items()))
@@ -174,30 +206,45 @@ def main(argv=None) -> int:
     if conf_all:
         conf, correct = np.concatenate(conf_all), np.concatenate(correct_all)
         rows, ece = proto.reliability(conf, correct)
-        print(f"\nCalibration of the default coder's theme confidence on the test sets ({len(conf)} suggested themes): "
-              f"expected calibration error {ece:.3f}")
+        print(
+            f"\nCalibration of the default coder's theme confidence on the test sets ({len(conf)} suggested themes): "
+            f"expected calibration error {ece:.3f}"
+        )
         with pd.option_context(*[x for kv in fmt.items() for x in kv]):
             print(pd.DataFrame(rows).to_string(index=False))
-        cov = [dict(review_below=t, kept=float((conf >= t).mean()), precision_kept=float(correct[conf >= t].mean()) if (conf >= t).any() else np.nan,
-                    sent_to_review=int((conf < t).sum())) for t in REVIEW_THRESHOLDS]
+        cov = [
+            dict(
+                review_below=t,
+                kept=float((conf >= t).mean()),
+                precision_kept=float(correct[conf >= t].mean()) if (conf >= t).any() else np.nan,
+                sent_to_review=int((conf < t).sum()),
+            )
+            for t in REVIEW_THRESHOLDS
+        ]
         print("\nWhat each review threshold buys (suggestions at or above it kept; the rest marked uncertain):")
         with pd.option_context(*[x for kv in fmt.items() for x in kv]):
             print(pd.DataFrame(cov).to_string(index=False))
     if validations:
         v = pd.concat(validations, ignore_index=True)
-        print("\nThe default coder validated against the gold coding (outcomes_qual.agreement.validate, every "
-              "(unit, theme) decision, 95% bootstrap intervals):")
+        print(
+            "\nThe default coder validated against the gold coding (outcomes_qual.agreement.validate, every "
+            "(unit, theme) decision, 95% bootstrap intervals):"
+        )
         for r in v.itertuples():
-            print(f"  {r.source}: {r.n_units} decisions; agreement {r.percent_agreement:.2f} "
-                  f"[{r.percent_agreement_ci_low:.2f}, {r.percent_agreement_ci_high:.2f}], kappa {r.cohen_kappa:.2f} "
-                  f"[{r.cohen_kappa_ci_low:.2f}, {r.cohen_kappa_ci_high:.2f}], alpha {r.krippendorff_alpha:.2f} "
-                  f"[{r.krippendorff_alpha_ci_low:.2f}, {r.krippendorff_alpha_ci_high:.2f}], AC1 {r.gwet_ac1:.2f}")
+            print(
+                f"  {r.source}: {r.n_units} decisions; agreement {r.percent_agreement:.2f} "
+                f"[{r.percent_agreement_ci_low:.2f}, {r.percent_agreement_ci_high:.2f}], kappa {r.cohen_kappa:.2f} "
+                f"[{r.cohen_kappa_ci_low:.2f}, {r.cohen_kappa_ci_high:.2f}], alpha {r.krippendorff_alpha:.2f} "
+                f"[{r.krippendorff_alpha_ci_low:.2f}, {r.krippendorff_alpha_ci_high:.2f}], AC1 {r.gwet_ac1:.2f}"
+            )
     if args.markdown:
         print("\n| source | method | top-1 [95% CI] | macro-F1 [95% CI] | mean kappa |")
         print("|---|---|---|---|---|")
         for r in table.itertuples():
-            print(f"| {r.source} | {r.method} | {r.top1:.2f} [{r.top1_lo:.2f}, {r.top1_hi:.2f}] | "
-                  f"{r.macro_f1:.2f} [{r.f1_lo:.2f}, {r.f1_hi:.2f}] | {r.mean_kappa:.2f} |")
+            print(
+                f"| {r.source} | {r.method} | {r.top1:.2f} [{r.top1_lo:.2f}, {r.top1_hi:.2f}] | "
+                f"{r.macro_f1:.2f} [{r.f1_lo:.2f}, {r.f1_hi:.2f}] | {r.mean_kappa:.2f} |"
+            )
     return 0
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = Path(__file__).resolve().parent / "data" / "corpus_second_coder.jsonl"
 
@@ -41,15 +42,23 @@ def main() -> int:
     print(f"Training corpus: writer's labels against a blind second labelling, {len(rows)} random turns")
     print(f"{'theme':22s} {'kappa':>6s} {'writer':>7s} {'second':>7s} {'both':>5s}")
     for j, t in enumerate(themes):
-        print(f"{t:22s} {cohen_kappa_score(A[:, j], B[:, j]):6.2f} {A[:, j].sum():7d} {B[:, j].sum():7d} {(A[:, j] & B[:, j]).sum():5d}")
+        kappa = cohen_kappa_score(A[:, j], B[:, j])
+        print(f"{t:22s} {kappa:6.2f} {A[:, j].sum():7d} {B[:, j].sum():7d} {(A[:, j] & B[:, j]).sum():5d}")
     none_a, none_b = (A.sum(axis=1) == 0).astype(int), (B.sum(axis=1) == 0).astype(int)
     print(f"{'no theme':22s} {cohen_kappa_score(none_a, none_b):6.2f} {none_a.sum():7d} {none_b.sum():7d}")
     same = (A == B).all(axis=1)
-    pairs = [(a, b) for r in rows for t in themes
-             for a in [[c for c in r["writer"] if c.startswith(t + "/")]] for b in [[c for c in r["second"] if c.startswith(t + "/")]]
-             if a and b]
-    print(f"same themes: {int(same.sum())} of {len(rows)}; same sub-code where both chose one of the same theme: "
-          f"{sum(a == b for a, b in pairs)} of {len(pairs)}; dropped from the corpus: {sum(r['dropped'] for r in rows)}")
+    pairs = [
+        (a, b)
+        for r in rows
+        for t in themes
+        for a in [[c for c in r["writer"] if c.startswith(t + "/")]]
+        for b in [[c for c in r["second"] if c.startswith(t + "/")]]
+        if a and b
+    ]
+    print(
+        f"same themes: {int(same.sum())} of {len(rows)}; same sub-code where both chose one of the same theme: "
+        f"{sum(a == b for a, b in pairs)} of {len(pairs)}; dropped from the corpus: {sum(r['dropped'] for r in rows)}"
+    )
     return 0
 
 

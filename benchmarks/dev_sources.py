@@ -70,7 +70,7 @@ def _shared_dir(shared: str | Path | None) -> Path:
 
 
 def clean_span(raw: str) -> str:
-    """Turn a raw slice of a reference file into unit text.
+    r"""Turn a raw slice of a reference file into unit text.
 
     Lines holding only a timestamp are dropped and runs of whitespace
     (including the line breaks between caption lines) become one space.
@@ -87,9 +87,9 @@ def clean_span(raw: str) -> str:
 
     Examples
     --------
-    >>> clean_span("we sit down\\n\\n00:08\\n\\nand we look")
+    >>> clean_span("we sit down\n\n00:08\n\nand we look")
     'we sit down and we look'
-    >>> clean_span("  one   two\\n2:59 pm\\nthree ")
+    >>> clean_span("  one   two\n2:59 pm\nthree ")
     'one two three'
     """
     kept = [line for line in raw.split("\n") if not _TIMESTAMP_LINE.match(line)]
@@ -166,9 +166,7 @@ def _load_offsets(name: str, base: Path) -> pd.DataFrame:
         full = texts[obj["source"]]
         start, end = int(obj["start"]), int(obj["end"])
         if not 0 <= start < end <= len(full):
-            raise ValueError(
-                f"{gold_path.name}, line {n}: offsets {start}:{end} are outside {ref} ({len(full)} characters)"
-            )
+            raise ValueError(f"{gold_path.name}, line {n}: offsets {start}:{end} are outside {ref} ({len(full)} characters)")
         raw = full[start:end]
         digest = hashlib.sha1(raw.encode("utf-8")).hexdigest()
         if digest != obj["sha1"]:

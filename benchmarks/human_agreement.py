@@ -24,15 +24,16 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dev_sources import DATA_DIR, available_sources, load_dev_source  # noqa: E402
+from dev_sources import DATA_DIR, available_sources, load_dev_source
 
-from outcomes_qual.agreement import validate  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder  # noqa: E402
+from outcomes_qual.agreement import validate
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import EnsembleCoder
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The second coder's themes for a sample of the second source's units.
 SECOND_CODER = DATA_DIR / "dev_second_coder.jsonl"
@@ -41,8 +42,16 @@ SECOND_CODER = DATA_DIR / "dev_second_coder.jsonl"
 SOURCES = ("webinar", "scw_videos")
 
 #: Columns of the printed table, declared once.
-COLUMNS = ("pair", "n_units", "percent_agreement", "cohen_kappa", "cohen_kappa_ci_low", "cohen_kappa_ci_high",
-           "krippendorff_alpha", "gwet_ac1")
+COLUMNS = (
+    "pair",
+    "n_units",
+    "percent_agreement",
+    "cohen_kappa",
+    "cohen_kappa_ci_low",
+    "cohen_kappa_ci_high",
+    "krippendorff_alpha",
+    "gwet_ac1",
+)
 
 
 def as_codings(pairs, coder: str) -> pd.DataFrame:
@@ -69,9 +78,11 @@ def main(argv=None) -> int:
         seg = gold[["segment_id", "text"]].assign(role="unknown")
         coder = EnsembleCoder(codebook=cb, coder="machine").fit(seg)
         machine.append(coder.predict(seg[seg["segment_id"].isin(ids)])[["segment_id", "code", "coder"]])
-        first += [(s, t) for s, t in zip(gold["segment_id"], gold["themes"]) if s in set(ids)]
-    codings = pd.concat([as_codings(first, "analyst_1"), as_codings([(r["id"], r["themes"]) for r in second], "analyst_2"),
-                         *machine], ignore_index=True)
+        first += [(s, t) for s, t in zip(gold["segment_id"], gold["themes"], strict=True) if s in set(ids)]
+    codings = pd.concat(
+        [as_codings(first, "analyst_1"), as_codings([(r["id"], r["themes"]) for r in second], "analyst_2"), *machine],
+        ignore_index=True,
+    )
     rows = []
     for a, b in (("analyst_2", "analyst_1"), ("machine", "analyst_1"), ("machine", "analyst_2")):
         v = validate(codings, machine=a, against=b, units=ids, codes=themes, n_boot=args.boot, random_state=0)

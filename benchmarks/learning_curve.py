@@ -32,16 +32,17 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import KFold
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _agreement_protocol as proto  # noqa: E402
-from dev_sources import available_sources, load_dev_source  # noqa: E402
+import _agreement_protocol as proto
+from dev_sources import available_sources, load_dev_source
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, suggest_next, theme_labels  # noqa: E402
-from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.coding import EnsembleCoder, suggest_next, theme_labels
+from outcomes_qual.embeddings import sentence_backend_available
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Columns of the printed table, declared once.
 CURVE_COLUMNS = ("source", "order", "n_coded", "n_scored", "kappa_mean", "kappa_sd", "macro_f1_mean", "macro_f1_sd")
@@ -59,10 +60,10 @@ def score_remainder(coder, seg, Y, themes, coded: set[str]) -> tuple[float, floa
 def gold_codings(gold: pd.DataFrame, ids) -> pd.DataFrame:
     """The gold themes of ``ids`` as codings (a coded unit without themes still counts as coded)."""
     sub = gold[gold["segment_id"].isin(set(ids))]
-    rows = [(sid, t) for sid, themes in zip(sub["segment_id"], sub["themes"]) for t in themes]
+    rows = [(sid, t) for sid, themes in zip(sub["segment_id"], sub["themes"], strict=True) for t in themes]
     frame = pd.DataFrame(rows, columns=["segment_id", "code"])
     # units coded with no theme: present as units through an empty-code row the coder ignores
-    empty = [sid for sid, themes in zip(sub["segment_id"], sub["themes"]) if not themes]
+    empty = [sid for sid, themes in zip(sub["segment_id"], sub["themes"], strict=True) if not themes]
     return pd.concat([frame, pd.DataFrame({"segment_id": empty, "code": ""})], ignore_index=True)
 
 
@@ -84,7 +85,18 @@ def run_source(name, gold, cb, backend, sizes, seeds):
     sizes = [n for n in sizes if len(seg) - n >= 10]
     rows = []
     k0, f0 = score_remainder(base, seg, Y, themes, set())
-    rows.append(dict(source=name, order="zero-shot", n_coded=0, n_scored=len(seg), kappa_mean=k0, kappa_sd=0.0, macro_f1_mean=f0, macro_f1_sd=0.0))
+    rows.append(
+        dict(
+            source=name,
+            order="zero-shot",
+            n_coded=0,
+            n_scored=len(seg),
+            kappa_mean=k0,
+            kappa_sd=0.0,
+            macro_f1_mean=f0,
+            macro_f1_sd=0.0,
+        )
+    )
     for order in ("random", "suggested"):
         for n in [s for s in sizes if s > 0]:
             ks, fs = [], []
@@ -104,8 +116,18 @@ def run_source(name, gold, cb, backend, sizes, seeds):
                 k, f = score_remainder(coder, seg, Y, themes, set(ids))
                 ks.append(k)
                 fs.append(f)
-            rows.append(dict(source=name, order=order, n_coded=n, n_scored=len(seg) - n, kappa_mean=np.mean(ks),
-                             kappa_sd=np.std(ks), macro_f1_mean=np.mean(fs), macro_f1_sd=np.std(fs)))
+            rows.append(
+                dict(
+                    source=name,
+                    order=order,
+                    n_coded=n,
+                    n_scored=len(seg) - n,
+                    kappa_mean=np.mean(ks),
+                    kappa_sd=np.std(ks),
+                    macro_f1_mean=np.mean(fs),
+                    macro_f1_sd=np.std(fs),
+                )
+            )
     rows.append(ceiling(name, gold, seg, Y, themes, base))
     return rows
 
@@ -124,9 +146,16 @@ def ceiling(name, gold, seg, Y, themes, base, folds: int = 5) -> dict:
         sub = seg.iloc[test]
         P[test] = theme_labels(coder.predict(sub), sub["segment_id"], themes)
     n_train = int(round(len(ids) * (folds - 1) / folds))
-    return dict(source=name, order=f"{folds}-fold (learned from the rest)", n_coded=n_train, n_scored=len(ids),
-                kappa_mean=float(cohen_kappa_score(Y.ravel(), P.ravel())), kappa_sd=0.0,
-                macro_f1_mean=proto.macro_f1(Y, P), macro_f1_sd=0.0)
+    return dict(
+        source=name,
+        order=f"{folds}-fold (learned from the rest)",
+        n_coded=n_train,
+        n_scored=len(ids),
+        kappa_mean=float(cohen_kappa_score(Y.ravel(), P.ravel())),
+        kappa_sd=0.0,
+        macro_f1_mean=proto.macro_f1(Y, P),
+        macro_f1_sd=0.0,
+    )
 
 
 def main(argv=None) -> int:
@@ -153,7 +182,8 @@ def main(argv=None) -> int:
     if args.markdown:
         print("\n| source | order | coded | kappa (sd) | macro-F1 (sd) |\n|---|---|---|---|---|")
         for r in table.itertuples():
-            print(f"| {r.source} | {r.order} | {r.n_coded} | {r.kappa_mean:.2f} ({r.kappa_sd:.2f}) | {r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f}) |")
+            kappa, f1 = f"{r.kappa_mean:.2f} ({r.kappa_sd:.2f})", f"{r.macro_f1_mean:.2f} ({r.macro_f1_sd:.2f})"
+            print(f"| {r.source} | {r.order} | {r.n_coded} | {kappa} | {f1} |")
     return 0
 
 

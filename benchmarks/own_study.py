@@ -43,16 +43,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _agreement_protocol as proto  # noqa: E402
-from dev_sources import DEFAULT_SHARED  # noqa: E402
+import _agreement_protocol as proto
+from dev_sources import DEFAULT_SHARED
 
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder, SemanticCoder, theme_labels  # noqa: E402
-from outcomes_qual.embeddings import sentence_backend_available  # noqa: E402
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.coding import EnsembleCoder, SemanticCoder, theme_labels
+from outcomes_qual.embeddings import sentence_backend_available
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STUDY = "studies/exam_proctoring_survey"
 
@@ -67,6 +68,7 @@ def words(key: str) -> str:
 
 def question_codebook(codes: list[str], question: str) -> tuple[Codebook, dict]:
     """The question's codebook from its code names (themes first, each followed by its sub-codes), and theme name -> key."""
+
     def slug(part: str) -> str:
         out = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in part.lower()).strip("_-") or "code"
         return out if out[0].isalnum() else "c" + out
@@ -98,8 +100,11 @@ def load_study(shared: Path):
 
 def slugged(codings: pd.DataFrame, keys: dict) -> pd.DataFrame:
     """The study's codes as the codebook's theme keys (codes of other questions dropped)."""
-    rows = [(sid, keys[code.split("/")[0]]) for sid, code in zip(codings["segment_id"], codings["code"])
-            if code.split("/")[0] in keys]
+    rows = [
+        (sid, keys[code.split("/")[0]])
+        for sid, code in zip(codings["segment_id"], codings["code"], strict=True)
+        if code.split("/")[0] in keys
+    ]
     return pd.DataFrame(rows, columns=["segment_id", "code"])
 
 
@@ -134,8 +139,13 @@ def run(answers, primary, secondary, *, seeds: int, backend: str):
             train = qa["respondent_id"].isin(half).to_numpy()
             coded = seg[train]
             codings = gold[gold["segment_id"].isin(set(coded["segment_id"]))]
-            codings = pd.concat([codings, pd.DataFrame({"segment_id": sorted(set(coded["segment_id"]) - set(codings["segment_id"])),
-                                                        "code": ""})], ignore_index=True)
+            codings = pd.concat(
+                [
+                    codings,
+                    pd.DataFrame({"segment_id": sorted(set(coded["segment_id"]) - set(codings["segment_id"])), "code": ""}),
+                ],
+                ignore_index=True,
+            )
             test = seg[~train]
             if not len(test):
                 continue
@@ -186,23 +196,43 @@ def main(argv=None) -> int:
     rows.append(dict(row="zero-shot (codebook of code names only)", n_scored=n, top1=t, macro_f1=f, top1_sd=0.0, macro_f1_sd=0.0))
     t, f, n = pooled(nearest)
     rows.append(dict(row="baseline: nearest code name (zero-shot)", n_scored=n, top1=t, macro_f1=f, top1_sd=0.0, macro_f1_sd=0.0))
-    for name, parts in (("after coding half: default coder, other half", learned),
-                        ("after coding half: always the coded half's most frequent theme", majority)):
+    for name, parts in (
+        ("after coding half: default coder, other half", learned),
+        ("after coding half: always the coded half's most frequent theme", majority),
+    ):
         per_seed = []
         for s in range(args.seeds):
             got = [p[1:] for p in parts if p[0] == s]
             if got:
                 per_seed.append(pooled(got))
         ts, fs = [p[0] for p in per_seed], [p[1] for p in per_seed]
-        rows.append(dict(row=name, n_scored=per_seed[0][2] if per_seed else 0, top1=float(np.mean(ts)), macro_f1=float(np.mean(fs)),
-                         top1_sd=float(np.std(ts)), macro_f1_sd=float(np.std(fs))))
+        rows.append(
+            dict(
+                row=name,
+                n_scored=per_seed[0][2] if per_seed else 0,
+                top1=float(np.mean(ts)),
+                macro_f1=float(np.mean(fs)),
+                top1_sd=float(np.std(ts)),
+                macro_f1_sd=float(np.std(fs)),
+            )
+        )
     if ceiling:
         t, f, n = pooled(ceiling)
-        rows.append(dict(row="second human coder vs primary (answers both coded)", n_scored=n, top1=t, macro_f1=f,
-                         top1_sd=0.0, macro_f1_sd=0.0))
+        rows.append(
+            dict(
+                row="second human coder vs primary (answers both coded)",
+                n_scored=n,
+                top1=t,
+                macro_f1=f,
+                top1_sd=0.0,
+                macro_f1_sd=0.0,
+            )
+        )
     table = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    print(f"Own-study benchmark: {STUDY} ({answers['question_id'].nunique()} questions, {len(answers)} answers), "
-          f"backend {backend}, {args.seeds} random halves")
+    print(
+        f"Own-study benchmark: {STUDY} ({answers['question_id'].nunique()} questions, {len(answers)} answers), "
+        f"backend {backend}, {args.seeds} random halves"
+    )
     with pd.option_context("display.width", 200, "display.float_format", "{:.2f}".format, "display.max_colwidth", 80):
         print(table.to_string(index=False))
     return 0

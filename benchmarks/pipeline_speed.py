@@ -40,7 +40,7 @@ def write_transcripts(seg, folder: Path) -> None:
     for i, tid in enumerate(ids):
         group = seg[seg["transcript_id"] == tid]
         header = f"Focus group {i + 1}\nAuthority: {group['authority'].iloc[0]}\nMethod: focus group\n\n"
-        body = "\n\n".join(f"{sp}: {text}" for sp, text in zip(group["speaker"], group["text"]))
+        body = "\n\n".join(f"{sp}: {text}" for sp, text in zip(group["speaker"], group["text"], strict=True))
         (folder / f"{tid}.txt").write_text(header + body + "\n", encoding="utf-8")
 
 

@@ -36,12 +36,13 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-from outcomes_qual.coding import ReaderCoder  # noqa: E402
-from outcomes_qual.coding.reader_standin import StandinServer, evidence_span  # noqa: E402
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.coding import ReaderCoder
+from outcomes_qual.coding.reader_standin import StandinServer, evidence_span
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Environment variable naming the shared folder (default: ``shared`` beside the repository).
 SHARED_ENV = "OUTCOMES_QUAL_SHARED"
@@ -102,8 +103,9 @@ def load_study(shared=None, *, n_themes: int | None = 17, n_turns: int | None = 
         codes += [Code(c, c.split("/", 1)[1].replace("_", " "), c.replace("_", " ")) for c in subs]
     codebook = Codebook("exam_proctoring_survey", tuple(codes))
     answered = {sid: list(dict.fromkeys(g["code"])) for sid, g in primary.groupby("segment_id", sort=False)}
-    segments = pd.DataFrame({"segment_id": responses["segment_id"], "text": responses["answer"],
-                             "role": "respondent"}).reset_index(drop=True)
+    segments = pd.DataFrame(
+        {"segment_id": responses["segment_id"], "text": responses["answer"], "role": "respondent"}
+    ).reset_index(drop=True)
     assert keep <= set(codebook.keys())
     return segments, codebook, answered
 
@@ -122,14 +124,31 @@ def _autocode_cli(segments, codebook, url, *, batch_size, concurrency):
         seg_path, cb_path, out = Path(tmp) / "segments.csv", Path(tmp) / "codebook.yaml", Path(tmp) / "codings.csv"
         segments[["segment_id", "text"]].rename(columns={"segment_id": "id"}).to_csv(seg_path, index=False)
         save_codebook(codebook, cb_path)
-        rc = cli(["autocode", str(seg_path), "--codebook", str(cb_path), "--out", str(out), "--reader", url,
-                  "--reader-model", "stand-in", "--reader-batch-size", str(batch_size), "--reader-concurrency",
-                  str(concurrency), "--reader-backoff", "0.01"])
+        rc = cli(
+            [
+                "autocode",
+                str(seg_path),
+                "--codebook",
+                str(cb_path),
+                "--out",
+                str(out),
+                "--reader",
+                url,
+                "--reader-model",
+                "stand-in",
+                "--reader-batch-size",
+                str(batch_size),
+                "--reader-concurrency",
+                str(concurrency),
+                "--reader-backoff",
+                "0.01",
+            ]
+        )
         if rc != 0:
             raise RuntimeError(f"autocode --reader exited with {rc}")
         stored = pd.read_csv(out, dtype={"segment_id": str, "code": str, "evidence": str}, keep_default_na=False)
         settings = pd.read_csv(Path(tmp) / "codings.run_settings.csv", dtype=str).set_index("setting")["value"]
-    stats = {k[len("reader_"):]: v for k, v in settings.items() if k.startswith("reader_")}
+    stats = {k[len("reader_") :]: v for k, v in settings.items() if k.startswith("reader_")}
     for key in ("dropped_unknown_code", "not_coded_turns", "retries"):
         stats[key] = int(stats[key])
     for key in ("seconds", "turns_per_second"):
@@ -143,16 +162,15 @@ def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4, 
     keys = set(codebook.keys())
 
     def answer(turns):
-        return [{"id": sid, "code": code, "evidence": evidence_span(t)} for sid, t in turns
-                for code in answered.get(sid, [])]
+        return [{"id": sid, "code": code, "evidence": evidence_span(t)} for sid, t in turns for code in answered.get(sid, [])]
 
     with StandinServer(answer, fault=fault) as server:
         if via == "cli":
-            stored, stats = _autocode_cli(segments, codebook, server.url, batch_size=batch_size,
-                                          concurrency=concurrency)
+            stored, stats = _autocode_cli(segments, codebook, server.url, batch_size=batch_size, concurrency=concurrency)
         else:
-            est = ReaderCoder(codebook=codebook, url=server.url, model="stand-in", batch_size=batch_size,
-                              concurrency=concurrency, backoff=0.01).fit()
+            est = ReaderCoder(
+                codebook=codebook, url=server.url, model="stand-in", batch_size=batch_size, concurrency=concurrency, backoff=0.01
+            ).fit()
             stored = est.predict(segments)
             stats = est.run_stats_
         n_requests = len(server.requests)
@@ -166,7 +184,7 @@ def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4, 
                 theme = code.split("/")[0]
                 if not any(c == theme for c in answered.get(sid, [])):
                     expected.add((sid, theme, evidence_span(received[sid])))
-    got = set(zip(stored["segment_id"], stored["code"], stored["evidence"]))
+    got = set(zip(stored["segment_id"], stored["code"], stored["evidence"], strict=True))
     themes = codebook.theme_keys()
     stored_themes = {sid: set(g["code"].str.split("/").str[0]) for sid, g in stored.groupby("segment_id")}
     answered_themes = {sid: [c.split("/")[0] for c in answered.get(sid, []) if c in keys] for sid in segments["segment_id"]}
@@ -181,13 +199,21 @@ def run(shared=None, *, n_themes=17, n_turns=340, batch_size=10, concurrency=4, 
         tp = len(truth & pred)
         f1s.append(2 * tp / (len(truth) + len(pred)))
     return {
-        "turns": len(segments), "themes": len(themes), "codes": len(codebook),
+        "turns": len(segments),
+        "themes": len(themes),
+        "codes": len(codebook),
         "turns_with_answer": len(with_answer),
-        "top1": round(top1, 4), "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else float("nan"),
-        "rows_expected": len(expected), "rows_stored": len(got), "rows_exact": len(expected & got),
+        "top1": round(top1, 4),
+        "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else float("nan"),
+        "rows_expected": len(expected),
+        "rows_stored": len(got),
+        "rows_exact": len(expected & got),
         "stored_outside_codebook": int((~stored["code"].isin(keys)).sum()),
-        "dropped_unknown_code": stats["dropped_unknown_code"], "not_coded_turns": stats["not_coded_turns"],
-        "requests": n_requests, "retries": stats["retries"], "seconds": stats["seconds"],
+        "dropped_unknown_code": stats["dropped_unknown_code"],
+        "not_coded_turns": stats["not_coded_turns"],
+        "requests": n_requests,
+        "retries": stats["retries"],
+        "seconds": stats["seconds"],
         "turns_per_second": stats["turns_per_second"],
     }
 
@@ -200,14 +226,24 @@ def main(argv=None) -> int:
     parser.add_argument("--all", action="store_true", help="every answer, the whole code list")
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--via", choices=("cli", "api"), default="cli",
-                        help="through `outcomes-qual autocode --reader` (default) or the ReaderCoder API")
+    parser.add_argument(
+        "--via",
+        choices=("cli", "api"),
+        default="cli",
+        help="through `outcomes-qual autocode --reader` (default) or the ReaderCoder API",
+    )
     args = parser.parse_args(argv)
     if not study_available(args.shared):
         print(f"skipped: {shared_dir(args.shared) / STUDY} is not there")
         return 0
-    figures = run(args.shared, n_themes=None if args.all else args.themes, n_turns=None if args.all else args.turns,
-                  batch_size=args.batch_size, concurrency=args.concurrency, via=args.via)
+    figures = run(
+        args.shared,
+        n_themes=None if args.all else args.themes,
+        n_turns=None if args.all else args.turns,
+        batch_size=args.batch_size,
+        concurrency=args.concurrency,
+        via=args.via,
+    )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for key, value in figures.items():
         print(f"{key:>24}: {value}")

@@ -27,11 +27,12 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _measure import print_table
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from _measure import print_table  # noqa: E402
 
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
 
@@ -75,10 +76,16 @@ def measure(cmd: list[str], *, env: dict) -> dict:
     thread.join()
     wall = time.perf_counter() - t0
     if proc.returncode:
-        print(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.strip().splitlines()[-1] if err.strip() else ''}",
-              file=sys.stderr)
-    return {"wall_s": round(wall, 1), "peak_tree_mb": round(peak["tree"]), "peak_one_mb": round(peak["one"]),
-            "processes": peak["n"], "rc": proc.returncode}
+        print(
+            f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.strip().splitlines()[-1] if err.strip() else ''}", file=sys.stderr
+        )
+    return {
+        "wall_s": round(wall, 1),
+        "peak_tree_mb": round(peak["tree"]),
+        "peak_one_mb": round(peak["one"]),
+        "processes": peak["n"],
+        "rc": proc.returncode,
+    }
 
 
 def main(argv=None) -> int:
@@ -101,9 +108,24 @@ def main(argv=None) -> int:
                 write_consultation_parquet(src, n * len(QUESTIONS), seed=11)
             out = work / f"coded_{n}"
             if not (out / "codings").is_dir():
-                setup = measure(_cli("autocode", str(src), "--codebook", str(CODEBOOK), "--method", "keyword",
-                                     "--workers", "2", "--partition-rows", str(args.partition_rows), "--no-progress",
-                                     "--out", str(out)), env=env)
+                setup = measure(
+                    _cli(
+                        "autocode",
+                        str(src),
+                        "--codebook",
+                        str(CODEBOOK),
+                        "--method",
+                        "keyword",
+                        "--workers",
+                        "2",
+                        "--partition-rows",
+                        str(args.partition_rows),
+                        "--no-progress",
+                        "--out",
+                        str(out),
+                    ),
+                    env=env,
+                )
                 print(f"set-up: autocode --workers 2 on {n} respondents: {setup['wall_s']} s", file=sys.stderr)
             for variant in args.variants:
                 rep = work / f"report_{n}_{variant}"

@@ -33,20 +33,27 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import peak_rss_mb, print_table  # noqa: E402
+from _measure import peak_rss_mb, print_table
+
+HERE = Path(__file__).resolve().parent
 
 CODEBOOK = HERE.parent / "codebooks" / "outcomes_practice.yaml"
-METHODS = {"keyword": ("keyword", "lsa"), "ensemble-lsa": ("ensemble", "lsa"), "ensemble-st": ("ensemble", "sentence-transformers")}
+METHODS = {
+    "keyword": ("keyword", "lsa"),
+    "ensemble-lsa": ("ensemble", "lsa"),
+    "ensemble-st": ("ensemble", "sentence-transformers"),
+}
 
 
 def _worker_stats():
     from outcomes_qual_dask import coder
 
-    return {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "install_s": round(sum(coder._INSTALL_SECONDS.values()), 2)}
+    return {
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "install_s": round(sum(coder._INSTALL_SECONDS.values()), 2),
+    }
 
 
 def run_single(path: Path, method: str, backend: str) -> dict:
@@ -67,9 +74,16 @@ def run_single(path: Path, method: str, backend: str) -> dict:
     role_by_theme(seg.assign(role=seg["authority"]), codings, codebook=cb, unit="participants")
     nonresponse_by_question(corpus)
     t3 = time.perf_counter()
-    return {"segments": len(corpus.segments), "codings": len(codings), "ingest_s": round(t1 - t0, 1),
-            "code_s": round(t2 - t1, 1), "tables_s": round(t3 - t2, 1), "wall_s": round(t3 - t0, 1),
-            "peak_main_mb": peak_rss_mb(), "peak_worker_mb": None}
+    return {
+        "segments": len(corpus.segments),
+        "codings": len(codings),
+        "ingest_s": round(t1 - t0, 1),
+        "code_s": round(t2 - t1, 1),
+        "tables_s": round(t3 - t2, 1),
+        "wall_s": round(t3 - t0, 1),
+        "peak_main_mb": peak_rss_mb(),
+        "peak_worker_mb": None,
+    }
 
 
 def run_dask(path: Path, method: str, backend: str, workers: int, partition_rows: int) -> dict:
@@ -78,13 +92,18 @@ def run_dask(path: Path, method: str, backend: str, workers: int, partition_rows
     from outcomes_qual_dask import autocode_at_scale
 
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out, LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, memory_limit="4GiB"
-    ) as cluster, Client(cluster) as client:
+    with (
+        tempfile.TemporaryDirectory() as out,
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, memory_limit="4GiB"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         t_up = time.perf_counter() - t0
         with get_task_stream(client) as ts:
-            result = autocode_at_scale(path, CODEBOOK, out=out, method=method, backend=backend, client=client,
-                                       partition_rows=partition_rows)
+            result = autocode_at_scale(
+                path, CODEBOOK, out=out, method=method, backend=backend, client=client, partition_rows=partition_rows
+            )
         stats = client.run(_worker_stats)
         wall = time.perf_counter() - t0
         durations: dict[str, list[float]] = {}
@@ -96,12 +115,17 @@ def run_dask(path: Path, method: str, backend: str, workers: int, partition_rows
         n_tasks = sum(len(v) for v in durations.values())
         busy = sum(sum(v) for v in durations.values())
     return {
-        "segments": result.n_segments, "codings": result.n_codings, "partitions": result.n_partitions,
-        "startup_s": round(t_up, 1), **{k: round(v, 1) for k, v in result.timings.items() if k != "total_s"},
-        "wall_s": round(wall, 1), "peak_main_mb": peak_rss_mb(),
+        "segments": result.n_segments,
+        "codings": result.n_codings,
+        "partitions": result.n_partitions,
+        "startup_s": round(t_up, 1),
+        **{k: round(v, 1) for k, v in result.timings.items() if k != "total_s"},
+        "wall_s": round(wall, 1),
+        "peak_main_mb": peak_rss_mb(),
         "peak_worker_mb": max(s["peak_rss_mb"] for s in stats.values()),
         "install_s": max(s["install_s"] for s in stats.values()),
-        "tasks": n_tasks, "task_busy_s": round(busy, 1),
+        "tasks": n_tasks,
+        "task_busy_s": round(busy, 1),
         "task_groups": {k: [len(v), round(sum(v), 2)] for k, v in sorted(durations.items(), key=lambda kv: -sum(kv[1]))[:6]},
     }
 
@@ -145,7 +169,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--methods", nargs="+", default=["keyword"], choices=list(METHODS))
     ap.add_argument("--engines", nargs="+", default=["single", "dask2"])
-    ap.add_argument("--partition-rows", type=int, default=1_000, help="respondents per partition (default 1000, about 4,500 answers)")
+    ap.add_argument(
+        "--partition-rows", type=int, default=1_000, help="respondents per partition (default 1000, about 4,500 answers)"
+    )
     ap.add_argument("--data", help="folder for the generated Parquet (default: a temporary folder)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--engine", help=argparse.SUPPRESS)
@@ -165,11 +191,25 @@ def main() -> None:
     for n in args.sizes:
         t = time.perf_counter()
         path = make_input(n, folder)
-        print(f"# {n:,} answer cells -> {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"# {n:,} answer cells -> {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
         for method in args.methods:
             for engine in args.engines:
-                cmd = [sys.executable, __file__, "--one", "--engine", engine, "--method", method, "--input", str(path),
-                       "--partition-rows", str(args.partition_rows)]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    "--engine",
+                    engine,
+                    "--method",
+                    method,
+                    "--input",
+                    str(path),
+                    "--partition-rows",
+                    str(args.partition_rows),
+                ]
                 t = time.perf_counter()
                 proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if proc.returncode != 0:
@@ -179,8 +219,22 @@ def main() -> None:
                 row = {"answers": n, "method": method, "engine": engine, "process_s": round(time.perf_counter() - t, 1), **row}
                 print(json.dumps(row), flush=True)
                 rows.append(row)
-    cols = ["answers", "method", "engine", "segments", "partitions", "wall_s", "process_s", "ingest_s", "fit_s", "ship_s", "code_s",
-            "tables_s", "peak_main_mb", "peak_worker_mb"]
+    cols = [
+        "answers",
+        "method",
+        "engine",
+        "segments",
+        "partitions",
+        "wall_s",
+        "process_s",
+        "ingest_s",
+        "fit_s",
+        "ship_s",
+        "code_s",
+        "tables_s",
+        "peak_main_mb",
+        "peak_worker_mb",
+    ]
     print()
     print_table([{c: r.get(c) for c in cols} for r in rows], cols)
     dask_rows = [r for r in rows if r["engine"].startswith("dask")]
@@ -188,11 +242,23 @@ def main() -> None:
         print("\nprojection from the measured task cost (docs/scale.md):")
         prow = []
         for r in dask_rows:
-            prow.append({"answers": r["answers"], "method": r["method"], "partitions": r["partitions"], "tasks": r["tasks"],
-                         "task_busy_s": r["task_busy_s"], "per_partition_s": round(r["task_busy_s"] / max(r["partitions"], 1), 2),
-                         "model_install_s": r["install_s"], "fit_s": r["fit_s"], "ship_s": r["ship_s"],
-                         "fixed_s": round(r["wall_s"] - r["task_busy_s"] / min(2, max(r["partitions"], 1)), 1),
-                         "measured_2": r["wall_s"], "proj_8": round(project(r, 8), 1), "proj_32": round(project(r, 32), 1)})
+            prow.append(
+                {
+                    "answers": r["answers"],
+                    "method": r["method"],
+                    "partitions": r["partitions"],
+                    "tasks": r["tasks"],
+                    "task_busy_s": r["task_busy_s"],
+                    "per_partition_s": round(r["task_busy_s"] / max(r["partitions"], 1), 2),
+                    "model_install_s": r["install_s"],
+                    "fit_s": r["fit_s"],
+                    "ship_s": r["ship_s"],
+                    "fixed_s": round(r["wall_s"] - r["task_busy_s"] / min(2, max(r["partitions"], 1)), 1),
+                    "measured_2": r["wall_s"],
+                    "proj_8": round(project(r, 8), 1),
+                    "proj_32": round(project(r, 32), 1),
+                }
+            )
         print_table(prow, list(prow[0]))
     if tmp is not None:
         tmp.cleanup()

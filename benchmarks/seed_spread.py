@@ -1,4 +1,4 @@
-"""How much do the demo's figures move with the seed and with the embedding precision?
+"""How far the demo's figures move with the seed and with the embedding precision.
 
 Usage::
 
@@ -47,11 +47,14 @@ def run_seeds(seeds: list[int], light: bool) -> list[dict]:
         themes = codings.assign(theme=codings["code"].astype(str).str.split("/").str[0])
         themes = themes[themes["segment_id"].isin(analysed)].drop_duplicates(["segment_id", "theme"])
         counts = themes["theme"].value_counts()
-        topics = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed,
-                             backend="light" if light else "auto")
+        topics = find_topics(corpus, codebook=codebook, codings=codings, random_state=seed, backend="light" if light else "auto")
         t = topics.topics[topics.topics["topic_id"] >= 0]
-        row = {"precision": default_precision(), "seed": seed, "topics": len(t),
-               "emergent": int(t["emergent"].astype(bool).sum())}
+        row = {
+            "precision": default_precision(),
+            "seed": seed,
+            "topics": len(t),
+            "emergent": int(t["emergent"].astype(bool).sum()),
+        }
         row.update({theme: int(counts.get(theme, 0)) for theme in THEMES})
         labels = t.loc[t["emergent"].astype(bool), "label"].astype(str).tolist()
         row["emergent_labels"] = "; ".join(labels)
@@ -62,8 +65,7 @@ def run_seeds(seeds: list[int], light: bool) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"],
-                        choices=("float32", "bfloat16"))
+    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"], choices=("float32", "bfloat16"))
     parser.add_argument("--light", action="store_true", help="the light path (LSA, k-means): precision does not apply")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -73,9 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     rows = []
-    for precision in (["float32"] if args.light else args.precisions):
-        env = dict(os.environ, OUTCOMES_QUAL_PRECISION=precision, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-                   MPLBACKEND="Agg")
+    for precision in ["float32"] if args.light else args.precisions:
+        env = dict(os.environ, OUTCOMES_QUAL_PRECISION=precision, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MPLBACKEND="Agg")
         cmd = [sys.executable, __file__, "--one", "--seeds", *map(str, args.seeds)] + (["--light"] if args.light else [])
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode:
@@ -94,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("range over seeds (min-max):")
     figures = ["topics", "emergent", *THEMES]
-    spread = frame.groupby("precision", sort=False)[figures].agg(lambda s: f"{s.min()}-{s.max()}" if s.min() != s.max()
-                                                                  else f"{s.min()}")
+    spread = frame.groupby("precision", sort=False)[figures].agg(
+        lambda s: f"{s.min()}-{s.max()}" if s.min() != s.max() else f"{s.min()}"
+    )
     print(spread.to_string())
     return 0
 

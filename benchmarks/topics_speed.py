@@ -41,7 +41,7 @@ def corpus_from_segments(seg):
 
     parts = []
     for tid, group in seg.groupby("transcript_id", sort=True):
-        turns = list(zip(group["speaker"], group["role"], group["text"]))
+        turns = list(zip(group["speaker"], group["role"], group["text"], strict=True))
         parts.append(Corpus.from_turns(tid, turns, authority=group["authority"].iloc[0]))
     return Corpus.concat(parts)
 
@@ -67,7 +67,7 @@ def run_one(backend: str, n_turns: int) -> dict:
         write_topic_tables(result, tmp)
         write_topic_figures(result, Path(tmp) / "figures")
     t4 = time.perf_counter()
-    planted = dict(zip(seg["segment_id"], seg["planted"]))
+    planted = dict(zip(seg["segment_id"], seg["planted"], strict=True))
     a = result.assignments.assign(planted=result.assignments["segment_id"].map(planted))
     emergent_ids = set(result.topics.loc[result.topics["emergent"], "topic_id"])
     agency = a[a["planted"] == "agency_staff"]
@@ -103,12 +103,26 @@ def main(argv=None) -> int:
     rows = [r for r in rows if r is not None]
     if not rows:
         return 1
-    cols = ["backend", "turns", "modelled", "topics", "emergent", "outliers_before", "outliers_after",
-            "planted_in_emergent", "find_topics_s", "end_to_end_s", "process_wall_s", "peak_rss_mb"]
+    cols = [
+        "backend",
+        "turns",
+        "modelled",
+        "topics",
+        "emergent",
+        "outliers_before",
+        "outliers_after",
+        "planted_in_emergent",
+        "find_topics_s",
+        "end_to_end_s",
+        "process_wall_s",
+        "peak_rss_mb",
+    ]
     print_table(rows, cols)
-    print("end_to_end_s: corpus + find_topics + writing tables and figures; process_wall_s: the whole child "
-          "process (imports, model loading); peak_rss_mb: the child's peak resident memory; "
-          "planted_in_emergent: share of the planted uncovered subject's turns placed in emergent topics")
+    print(
+        "end_to_end_s: corpus + find_topics + writing tables and figures; process_wall_s: the whole child "
+        "process (imports, model loading); peak_rss_mb: the child's peak resident memory; "
+        "planted_in_emergent: share of the planted uncovered subject's turns placed in emergent topics"
+    )
     return 0
 
 

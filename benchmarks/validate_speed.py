@@ -34,8 +34,8 @@ def sample(n_turns: int, seed: int = 0):
     human = rng.random((n_turns, len(codes))) < 0.07
     flip = rng.random((n_turns, len(codes))) < 0.04
     machine = human ^ flip
-    rows = [(ids[i], codes[j], "ana") for i, j in zip(*np.nonzero(human))]
-    rows += [(ids[i], codes[j], "outcomes_qual") for i, j in zip(*np.nonzero(machine))]
+    rows = [(ids[i], codes[j], "ana") for i, j in zip(*np.nonzero(human), strict=True)]
+    rows += [(ids[i], codes[j], "outcomes_qual") for i, j in zip(*np.nonzero(machine), strict=True)]
     return pd.DataFrame(rows, columns=["segment_id", "code", "coder"]), ids
 
 
@@ -50,11 +50,18 @@ def main() -> None:
         codings, ids = sample(n)
         for level in ("theme", "code"):
             start = time.perf_counter()
-            table = validate(codings, machine="outcomes_qual", against="ana", units=ids, level=level,
-                             n_boot=args.boot)
+            table = validate(codings, machine="outcomes_qual", against="ana", units=ids, level=level, n_boot=args.boot)
             seconds = time.perf_counter() - start
-            rows.append({"turns": n, "level": level, "codes": len(table) - 1, "resamples": args.boot,
-                         "seconds": f"{seconds:.1f}", "kappa (all)": f"{table['cohen_kappa'].iloc[-1]:.2f}"})
+            rows.append(
+                {
+                    "turns": n,
+                    "level": level,
+                    "codes": len(table) - 1,
+                    "resamples": args.boot,
+                    "seconds": f"{seconds:.1f}",
+                    "kappa (all)": f"{table['cohen_kappa'].iloc[-1]:.2f}",
+                }
+            )
     print_table(rows, ["turns", "level", "codes", "resamples", "seconds", "kappa (all)"])
 
 

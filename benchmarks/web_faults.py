@@ -44,12 +44,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _synthetic import make_synthetic_segments  # noqa: E402
-from web_load import Client, free_port, wait_up  # noqa: E402
+from _synthetic import make_synthetic_segments
+from web_load import Client, free_port, wait_up
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.corpus import Corpus  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
@@ -77,23 +77,30 @@ def build_project(path: Path, n_groups: int, n_turns: int, seed: int = 0) -> int
         rows = []
         for g in range(n_groups):
             seg = make_synthetic_segments(n_turns, seed=seed + g, turns_per_transcript=n_turns)
-            corpus = Corpus.from_turns(f"fg{g + 1:02d}", list(zip(seg["speaker"], seg["role"], seg["text"])),
-                                       authority=str(seg["authority"].iloc[0]))
+            corpus = Corpus.from_turns(
+                f"fg{g + 1:02d}",
+                list(zip(seg["speaker"], seg["role"], seg["text"], strict=True)),
+                authority=str(seg["authority"].iloc[0]),
+            )
             proj.add_corpus(corpus)
             for r in corpus.segments.itertuples():
                 if r.role != "facilitator":
                     for code in rng.choice(themes, size=3, replace=False):
                         rows.append((r.segment_id, code, float(rng.uniform(0.05, 0.99))))
         frame = pd.DataFrame(rows, columns=["segment_id", "code", "confidence"]).assign(
-            coder="outcomes_qual", method="ensemble", evidence="keywords: time")
+            coder="outcomes_qual", method="ensemble", evidence="keywords: time"
+        )
         proj.add_codings(frame, codebook=version)
     return len(rows)
 
 
 def start(path: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "outcomes_qual", "serve", str(path), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "outcomes_qual", "serve", str(path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     wait_up(port, proc)
     return proc
 
@@ -111,18 +118,24 @@ def main(argv=None) -> int:
         n_sugg = build_project(path, args.groups, args.turns)
         with Project.open(path) as proj:
             ids = proj.codings(status="suggested")["coding_id"].tolist()
-        print(f"project: {args.groups} groups of {args.turns} turns, {n_sugg} suggestions; {args.coders} coders "
-              f"for {args.seconds:.0f} s, a second process opening the project every {args.open_every:g} s, "
-              f"SIGKILL of the server at {args.seconds * 2 / 3:.0f} s and at the end")
+        print(
+            f"project: {args.groups} groups of {args.turns} turns, {n_sugg} suggestions; {args.coders} coders "
+            f"for {args.seconds:.0f} s, a second process opening the project every {args.open_every:g} s, "
+            f"SIGKILL of the server at {args.seconds * 2 / 3:.0f} s and at the end"
+        )
         port = free_port()
         server = {"proc": start(path, port)}
-        shares = [ids[k::args.coders] for k in range(args.coders)]
+        shares = [ids[k :: args.coders] for k in range(args.coders)]
         acked = [dict(accepts=[], memos=[], refused=0, failed=0) for _ in range(args.coders)]
         t_start = time.monotonic()
         stop_at = t_start + args.seconds
-        opener = subprocess.Popen([sys.executable, "-c", textwrap.dedent(OPENER), str(path), str(args.open_every),
-                                   str(time.time() + args.seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        opener = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(OPENER), str(path), str(args.open_every), str(time.time() + args.seconds)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
 
         def coder(k: int) -> None:
             name, res, client = f"coder{k + 1}", acked[k], None
@@ -138,14 +151,11 @@ def main(argv=None) -> int:
                     cid = next(todo, None) if i % 2 else None
                     if cid is not None:  # when its share of suggestions runs out, the coder writes memos
                         status, _ = client.request("POST", "/action/accept", {"coding_id": cid}, headers)
-                        (res["accepts"].append(cid) if status == 200 else res.__setitem__("refused",
-                                                                                          res["refused"] + 1))
+                        (res["accepts"].append(cid) if status == 200 else res.__setitem__("refused", res["refused"] + 1))
                     else:
                         text = f"{name} memo {i}"
-                        status, _ = client.request("POST", "/action/memo", {"target_type": "project",
-                                                                            "text": text}, headers)
-                        (res["memos"].append(text) if status == 200 else res.__setitem__("refused",
-                                                                                         res["refused"] + 1))
+                        status, _ = client.request("POST", "/action/memo", {"target_type": "project", "text": text}, headers)
+                        (res["memos"].append(text) if status == 200 else res.__setitem__("refused", res["refused"] + 1))
                 except Exception:  # the server was killed mid-request: not acknowledged, sign in again
                     res["failed"] += 1
                     client = None
@@ -173,17 +183,25 @@ def main(argv=None) -> int:
             memos = set(proj.memos()["text"])
         n_acc = sum(len(r["accepts"]) for r in acked)
         n_memo = sum(len(r["memos"]) for r in acked)
-        found_acc = sum(int(((c.loc[r["accepts"], "status"] == "accepted")
-                             & (c.loc[r["accepts"], "reviewed_by"] == f"coder{k + 1}")).sum())
-                        for k, r in enumerate(acked) if r["accepts"])
+        found_acc = sum(
+            int(((c.loc[r["accepts"], "status"] == "accepted") & (c.loc[r["accepts"], "reviewed_by"] == f"coder{k + 1}")).sum())
+            for k, r in enumerate(acked)
+            if r["accepts"]
+        )
         found_memo = sum(len(set(r["memos"]) & memos) for r in acked)
-        print(f"server SIGKILLed at {killed_at:.1f} s, serving again at {restarted_at:.1f} s, SIGKILLed at the end; "
-              f"the second process opened the project {opens} times")
-        print(f"acknowledged writes: {n_acc + n_memo} ({n_acc} accepts, {n_memo} memos); "
-              f"found in the file: {found_acc + found_memo} ({found_acc} accepts, {found_memo} memos); "
-              f"missing: {n_acc + n_memo - found_acc - found_memo}")
-        print(f"requests without an answer (server killed): {sum(r['failed'] for r in acked)}; "
-              f"refused: {sum(r['refused'] for r in acked)}; integrity_check: {integrity}")
+        print(
+            f"server SIGKILLed at {killed_at:.1f} s, serving again at {restarted_at:.1f} s, SIGKILLed at the end; "
+            f"the second process opened the project {opens} times"
+        )
+        print(
+            f"acknowledged writes: {n_acc + n_memo} ({n_acc} accepts, {n_memo} memos); "
+            f"found in the file: {found_acc + found_memo} ({found_acc} accepts, {found_memo} memos); "
+            f"missing: {n_acc + n_memo - found_acc - found_memo}"
+        )
+        print(
+            f"requests without an answer (server killed): {sum(r['failed'] for r in acked)}; "
+            f"refused: {sum(r['refused'] for r in acked)}; integrity_check: {integrity}"
+        )
     return 0 if found_acc + found_memo == n_acc + n_memo else 1
 
 

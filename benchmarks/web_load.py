@@ -42,11 +42,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _synthetic import make_synthetic_segments  # noqa: E402
+from _synthetic import make_synthetic_segments
 
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.corpus import Corpus  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "codebooks" / "outcomes_practice.yaml"
@@ -65,8 +65,9 @@ def build_project(path: Path, n_turns: int, seed: int = 0, n_groups: int = 80) -
         version = proj.add_codebook(codebook)
         rows = []
         for tid, seg in groups:
-            corpus = Corpus.from_turns(tid, list(zip(seg["speaker"], seg["role"], seg["text"])),
-                                       authority=str(seg["authority"].iloc[0]))
+            corpus = Corpus.from_turns(
+                tid, list(zip(seg["speaker"], seg["role"], seg["text"], strict=True)), authority=str(seg["authority"].iloc[0])
+            )
             proj.add_corpus(corpus)
             for r in corpus.segments.itertuples():
                 if r.role == "facilitator":
@@ -74,7 +75,8 @@ def build_project(path: Path, n_turns: int, seed: int = 0, n_groups: int = 80) -
                 for code in rng.choice(themes, size=3, replace=False):
                     rows.append((r.segment_id, code, float(rng.uniform(0.05, 0.99))))
         frame = pd.DataFrame(rows, columns=["segment_id", "code", "confidence"]).assign(
-            coder="outcomes_qual", method="ensemble", evidence="keywords: time")
+            coder="outcomes_qual", method="ensemble", evidence="keywords: time"
+        )
         proj.add_codings(frame, codebook=version)
     return "long_fg", len(rows)
 
@@ -147,9 +149,20 @@ def time_view(port: int, tid: str) -> dict:
     if not CHROMIUM.is_file():
         return out
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{port}/coder")
         page.fill("#coder-input", "viewer")
@@ -176,25 +189,35 @@ def main(argv=None) -> int:
         path = Path(tmp) / "load.sqlite"
         t0 = time.perf_counter()
         tid, n_sugg = build_project(path, args.turns)
-        print(f"project: {args.turns}-turn transcript + 80 groups of 120 turns, {n_sugg} suggestions "
-              f"(built in {time.perf_counter() - t0:.1f} s)")
+        print(
+            f"project: {args.turns}-turn transcript + 80 groups of 120 turns, {n_sugg} suggestions "
+            f"(built in {time.perf_counter() - t0:.1f} s)"
+        )
         with Project.open(path) as proj:
             ids = proj.codings(status="suggested")["coding_id"].tolist()
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "outcomes_qual", "serve", str(path), "--port", str(port)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "outcomes_qual", "serve", str(path), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             wait_up(port, proc)
             view = time_view(port, tid)
-            print(f"transcript view, {args.turns} turns: server answer {view['http_median_s'] * 1000:.0f} ms "
-                  f"(median of 5, {view['html_mb']:.1f} MB of HTML)", end="")
+            print(
+                f"transcript view, {args.turns} turns: server answer {view['http_median_s'] * 1000:.0f} ms "
+                f"(median of 5, {view['html_mb']:.1f} MB of HTML)",
+                end="",
+            )
             if "browser_load_median_s" in view:
-                print(f"; in headless Chromium until load {view['browser_load_median_s'] * 1000:.0f} ms "
-                      f"(median of 3, {view['turns_rendered']} turns)")
+                print(
+                    f"; in headless Chromium until load {view['browser_load_median_s'] * 1000:.0f} ms "
+                    f"(median of 3, {view['turns_rendered']} turns)"
+                )
             else:
                 print("; no Chromium/playwright here, browser time not measured")
 
-            shares = [ids[k::args.coders] for k in range(args.coders)]
+            shares = [ids[k :: args.coders] for k in range(args.coders)]
             results = [dict(lat=[], ok=[], errors=[]) for _ in range(args.coders)]
             stop_at = time.monotonic() + args.seconds
 
@@ -207,8 +230,12 @@ def main(argv=None) -> int:
                         break
                     t = time.perf_counter()
                     try:
-                        status, body = client.request("POST", "/action/accept", {"coding_id": cid},
-                                                      {"X-Requested-With": "fetch", "X-CSRF-Token": client.csrf})
+                        status, body = client.request(
+                            "POST",
+                            "/action/accept",
+                            {"coding_id": cid},
+                            {"X-Requested-With": "fetch", "X-CSRF-Token": client.csrf},
+                        )
                     except Exception as err:  # counted, not fatal
                         res["errors"].append(f"{cid}: {err!r}")
                         client = Client(port)
@@ -243,12 +270,16 @@ def main(argv=None) -> int:
             got = c.loc[r["ok"], ["status", "reviewed_by"]] if r["ok"] else c.iloc[:0]
             lost += int(((got["status"] != "accepted") | (got["reviewed_by"] != f"coder{k + 1}")).sum())
         stored = int((c["status"] == "accepted").sum())
-        print(f"load: {args.coders} coders for {elapsed:.1f} s: {n_ok} accepts answered 200 "
-              f"({n_ok / elapsed:.0f}/s), {len(errors)} errors, {lost} lost writes; "
-              f"{stored} accepted codings stored")
+        print(
+            f"load: {args.coders} coders for {elapsed:.1f} s: {n_ok} accepts answered 200 "
+            f"({n_ok / elapsed:.0f}/s), {len(errors)} errors, {lost} lost writes; "
+            f"{stored} accepted codings stored"
+        )
         if len(lat):
-            print(f"latency per accept: p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms, "
-                  f"max {lat.max():.1f} ms")
+            print(
+                f"latency per accept: p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms, "
+                f"max {lat.max():.1f} ms"
+            )
         left = sum(len(sh) for sh in shares) - sum(len(r["lat"]) + 0 for r in results)
         if left <= 0:
             print("note: the coders ran out of suggestions before the time was up")

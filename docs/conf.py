@@ -12,13 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import outcomes_qual  # noqa: E402
+import outcomes_qual
 
 project = "outcomes_qual"
 author = "outcomes_qual contributors"
@@ -38,7 +37,7 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "api/generated/*.*.*.rst", "img/*.py"]
 
 # Markdown (the user guide pages are plain GitHub Markdown)
-myst_heading_anchors = 3          # [text](page.md#a-heading) links resolve
+myst_heading_anchors = 3  # [text](page.md#a-heading) links resolve
 myst_enable_extensions = ["deflist"]
 
 # API reference: one page per public module, members from its __all__
@@ -46,7 +45,7 @@ autosummary_generate = True
 autosummary_ignore_module_all = False
 autosummary_imported_members = True
 autodoc_member_order = "bysource"
-autodoc_typehints = "none"         # the numpydoc Parameters sections say the types
+autodoc_typehints = "none"  # the numpydoc Parameters sections say the types
 autodoc_inherit_docstrings = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -78,6 +77,7 @@ def _skip_third_party(app, what, name, obj, skip, options):
 def setup(app):
     """Register the hook above."""
     app.connect("autodoc-skip-member", _skip_third_party)
+
 
 html_theme = "pydata_sphinx_theme"
 html_title = "outcomes_qual"

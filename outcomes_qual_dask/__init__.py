@@ -20,4 +20,12 @@ Results equal the single-process run's on the same input, whatever the partition
 from ._deps import INSTALL_HINT, ScaleExtraMissing, require_scale
 from .engine import ScaleResult, autocode_at_scale, read_codings, write_codings_file
 
-__all__ = ["INSTALL_HINT", "ScaleExtraMissing", "ScaleResult", "autocode_at_scale", "read_codings", "require_scale", "write_codings_file"]
+__all__ = [
+    "INSTALL_HINT",
+    "ScaleExtraMissing",
+    "ScaleResult",
+    "autocode_at_scale",
+    "read_codings",
+    "require_scale",
+    "write_codings_file",
+]

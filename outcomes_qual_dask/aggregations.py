@@ -40,8 +40,9 @@ def _theme_pairs(part: pd.DataFrame, by: str, key: str) -> pd.DataFrame:
     if "status" in part:
         part = part[part["status"].fillna("") != "rejected"]
     themes = part["code"].astype(str).str.split("/", n=1).str[0]
-    out = pd.DataFrame({"code": themes.to_numpy(), by: part[by].fillna("unknown").astype(str).to_numpy(),
-                        key: part[key].astype(str).to_numpy()})
+    out = pd.DataFrame(
+        {"code": themes.to_numpy(), by: part[by].fillna("unknown").astype(str).to_numpy(), key: part[key].astype(str).to_numpy()}
+    )
     return out.drop_duplicates()
 
 
@@ -64,8 +65,9 @@ def _base_counts(part: pd.DataFrame, by: str, key: str, facilitator: bool) -> pd
     return pd.concat([out, total], ignore_index=True)
 
 
-def group_by_theme(codings, segments, *, by: str = "role", unit: str = "segments", codebook=None,
-                   include_facilitator: bool = False) -> pd.DataFrame:
+def group_by_theme(
+    codings, segments, *, by: str = "role", unit: str = "segments", codebook=None, include_facilitator: bool = False
+) -> pd.DataFrame:
     """Count, per theme and value of ``by``, the units that raised the theme (Dask aggregation).
 
     Parameters
@@ -125,12 +127,22 @@ def _many_pair_counts(part: pd.DataFrame, specs, include_facilitator: bool) -> p
         ng = max(len(groups), 1)
         triples = np.unique((unit_ids.astype(np.int64) * ng + group_ids) * nt + theme)
         cells, n = np.unique(triples % (ng * nt), return_counts=True)
-        frame = pd.DataFrame({"table": name, "code": np.asarray(themes)[cells % nt] if len(cells) else [],
-                              "group": np.asarray(groups)[cells // nt] if len(cells) else [], "n": n.astype(np.int64)})
+        frame = pd.DataFrame(
+            {
+                "table": name,
+                "code": np.asarray(themes)[cells % nt] if len(cells) else [],
+                "group": np.asarray(groups)[cells // nt] if len(cells) else [],
+                "n": n.astype(np.int64),
+            }
+        )
         per_code = np.unique(unit_ids.astype(np.int64) * nt + theme) % nt
         t, n_all = np.unique(per_code, return_counts=True)
-        frames += [frame, pd.DataFrame({"table": name, "code": np.asarray(themes)[t] if len(t) else [], "group": ALL,
-                                        "n": n_all.astype(np.int64)})]
+        frames += [
+            frame,
+            pd.DataFrame(
+                {"table": name, "code": np.asarray(themes)[t] if len(t) else [], "group": ALL, "n": n_all.astype(np.int64)}
+            ),
+        ]
     out = pd.concat(frames, ignore_index=True)
     return out.astype({"table": object, "code": object, "group": object, "n": "int64"})
 
@@ -154,8 +166,14 @@ def many_group_counts(codings, segments, specs, *, include_facilitator: bool = F
     specs = [(name, by, unit_key(unit)) for name, by, unit in specs]
     ccols = list(dict.fromkeys(["segment_id", "code", "role", *[b for _, b, _ in specs], *[k for _, _, k in specs]]))
     scols = list(dict.fromkeys(["role", *[b for _, b, _ in specs], *[k for _, _, k in specs]]))
-    cmeta = pd.DataFrame({"table": pd.Series(dtype=object), "code": pd.Series(dtype=object), "group": pd.Series(dtype=object),
-                          "n": pd.Series(dtype="int64")})
+    cmeta = pd.DataFrame(
+        {
+            "table": pd.Series(dtype=object),
+            "code": pd.Series(dtype=object),
+            "group": pd.Series(dtype=object),
+            "n": pd.Series(dtype="int64"),
+        }
+    )
     bmeta = pd.DataFrame({"table": pd.Series(dtype=object), "group": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
     counts = codings[ccols].map_partitions(_many_pair_counts, specs, include_facilitator, meta=cmeta)
     bases = segments[scols].map_partitions(_many_base_counts, specs, include_facilitator, meta=bmeta)
@@ -170,6 +188,7 @@ def split_counts(counts: pd.Series, bases: pd.Series, name: str) -> tuple[pd.Ser
 
 
 def group_table(counts: pd.Series, bases: pd.Series, *, by: str, unit: str, codebook) -> pd.DataFrame:
+    """The group x theme table from computed counts and bases (``ROLE_THEME_COLUMNS``, ``role`` renamed to ``by``)."""
     counts = counts.astype(int)
     bases = bases.astype(int)
     groups = order_roles([g for g in bases.index if g != ALL])
@@ -183,9 +202,18 @@ def group_table(counts: pd.Series, bases: pd.Series, *, by: str, unit: str, code
         for g in [*groups, ALL]:
             n = int(counts.get((code, g), 0))
             b = base_all if g == ALL else int(bases.get(g, 0))
-            rows.append({"code": code, "level": "theme" if "/" not in code else "code", "role": g, "unit": unit, "n": n,
-                         "base": b, "percent": 100.0 * n / b if b else np.nan,
-                         "share_of_code": 100.0 * n / total if total else np.nan})
+            rows.append(
+                {
+                    "code": code,
+                    "level": "theme" if "/" not in code else "code",
+                    "role": g,
+                    "unit": unit,
+                    "n": n,
+                    "base": b,
+                    "percent": 100.0 * n / b if b else np.nan,
+                    "share_of_code": 100.0 * n / total if total else np.nan,
+                }
+            )
     table = pd.DataFrame(rows, columns=list(ROLE_THEME_COLUMNS))
     return table.rename(columns={"role": by}) if by != "role" else table
 
@@ -200,9 +228,14 @@ def nonresponse_counts(respondents, segments):
     """Lazy (non-responses per question, answers per question) behind :func:`nonresponse_table`."""
     meta = pd.DataFrame({"question": pd.Series(dtype=object), "n": pd.Series(dtype="int64")})
     non = respondents[["nonresponse"]].map_partitions(_nonresponse_part, meta=meta).groupby("question").n.sum(split_out=1)
-    answered = segments[["question"]].map_partitions(
-        lambda p: p["question"].astype(str).value_counts().rename("n").rename_axis("question").reset_index(), meta=meta
-    ).groupby("question").n.sum(split_out=1)
+    answered = (
+        segments[["question"]]
+        .map_partitions(
+            lambda p: p["question"].astype(str).value_counts().rename("n").rename_axis("question").reset_index(), meta=meta
+        )
+        .groupby("question")
+        .n.sum(split_out=1)
+    )
     return non, answered
 
 
@@ -219,10 +252,21 @@ def nonresponse_table(non, answered=None, *, questions=None) -> pd.DataFrame:
         import dask
 
         non, answered = dask.compute(*nonresponse_counts(non, answered))
-    order = list(questions) if questions is not None else sorted(set(map(str, answered.index)) | set(map(str, non.index)), key=_natural)
+    order = (
+        list(questions)
+        if questions is not None
+        else sorted(set(map(str, answered.index)) | set(map(str, non.index)), key=_natural)
+    )
     rows = []
     for q in order:
         a, n = int(answered.get(q, 0)), int(non.get(q, 0))
-        rows.append({"question": q, "n_respondents": a + n, "n_answered": a, "n_nonresponse": n,
-                     "share_nonresponse": n / (a + n) if a + n else np.nan})
+        rows.append(
+            {
+                "question": q,
+                "n_respondents": a + n,
+                "n_answered": a,
+                "n_nonresponse": n,
+                "share_nonresponse": n / (a + n) if a + n else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=list(NONRESPONSE_COLUMNS))

@@ -24,8 +24,15 @@ def describe_target(*, workers: int | None = None, scheduler: str | None = None)
 
 
 @contextlib.contextmanager
-def dask_client(*, workers: int | None = None, scheduler: str | None = None, client=None, threads_per_worker: int = 1,
-                memory_limit: str | int = "4GiB", dashboard: bool = True):
+def dask_client(
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client=None,
+    threads_per_worker: int = 1,
+    memory_limit: str | int = "4GiB",
+    dashboard: bool = True,
+):
     """Yield a ``distributed.Client``: the one given, one on ``scheduler``, or a new ``LocalCluster(workers)``.
 
     A cluster started here binds 127.0.0.1 only and is closed on exit; a
@@ -52,8 +59,10 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None, cli
     """
     given = [x is not None for x in (workers, scheduler, client)]
     if sum(given) != 1:
-        raise ValueError("give exactly one of workers=N, scheduler='tcp://HOST:8786' or client=Client, "
-                         f"got workers={workers!r}, scheduler={scheduler!r}, client={client!r}")
+        raise ValueError(
+            "give exactly one of workers=N, scheduler='tcp://HOST:8786' or client=Client, "
+            f"got workers={workers!r}, scheduler={scheduler!r}, client={client!r}"
+        )
     if client is not None:
         yield client
         return
@@ -64,14 +73,17 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None, cli
             logger.info("connected to %s (%d workers)", scheduler, len(c.scheduler_info().get("workers", {})))
             yield c
         return
-    if int(workers) < 1:
+    if workers is None or int(workers) < 1:  # never None here: exactly one of the three is given
         raise ValueError(f"workers: expected a whole number >= 1, got {workers!r}")
-    with LocalCluster(
-        n_workers=int(workers),
-        threads_per_worker=threads_per_worker,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0" if dashboard else None,
-        memory_limit=memory_limit,
-    ) as cluster, Client(cluster) as c:
+    with (
+        LocalCluster(
+            n_workers=int(workers),
+            threads_per_worker=threads_per_worker,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0" if dashboard else None,
+            memory_limit=memory_limit,
+        ) as cluster,
+        Client(cluster) as c,
+    ):
         yield c

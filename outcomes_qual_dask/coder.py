@@ -22,7 +22,8 @@ Examples
 >>> import pandas as pd
 >>> seg = pd.DataFrame({"segment_id": [f"r{i}:q1" for i in range(6)], "text": ["x"] * 6,
 ...                     "question": ["q1", "q1", "q1", "q1", "q2", "q2"]})
->>> stratified_sample(seg, 3, by="question")["segment_id"].tolist() == stratified_sample(seg.iloc[::-1], 3, by="question")["segment_id"].tolist()
+>>> ids = stratified_sample(seg, 3, by="question")["segment_id"].tolist()
+>>> ids == stratified_sample(seg.iloc[::-1], 3, by="question")["segment_id"].tolist()
 True
 >>> len(stratified_sample(seg, 3, by="question"))
 3
@@ -92,18 +93,18 @@ def allocate(sizes: pd.Series, n: int) -> dict:
     if total == 0:
         return {}
     exact = sizes.astype(float) * n / total
-    base = np.floor(exact).astype(int)
+    base = (exact // 1).astype(int)  # the floor, kept as a Series indexed like ``sizes``
     left = int(n - base.sum())
     order = (exact - base).sort_values(ascending=False, kind="stable").index[:left]
     base[order] += 1
-    return {k: int(min(v, sizes[k])) for k, v in base.items()}
+    return {k: int(v) for k, v in base.clip(upper=sizes).items()}  # at most each stratum's size
 
 
 _MODEL_TAG = "outcomes_qual.sentence_model"
 
 
 def _loaded_models() -> dict[int, str]:
-    """id -> model path of the sentence-transformers models this process has loaded (none without the extra)."""
+    """Object id -> model path of the sentence-transformers models this process has loaded (none without the extra)."""
     import sys
 
     sentence = sys.modules.get("outcomes_qual.embeddings.sentence")
@@ -197,7 +198,7 @@ def make_plugin(coder) -> tuple[str, "CoderPlugin"]:
 try:  # the plugin class needs distributed; the rest of this module does not
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
 except ImportError:  # pragma: no cover - the scale extra is missing
-    _WorkerPlugin = object
+    _WorkerPlugin = object  # type: ignore[assignment,misc]  # a plain base class stands in for distributed's
 
 
 class CoderPlugin(_WorkerPlugin):
@@ -209,11 +210,12 @@ class CoderPlugin(_WorkerPlugin):
         self.name = f"outcomes-qual-coder-{token}"
 
     def setup(self, worker):
+        """Install the coder on ``worker`` (called by distributed when the worker starts or joins)."""
         install(self.token, self.payload)
 
     def teardown(self, worker):
+        """Drop the coder from this process (called by distributed when the plugin or the worker goes)."""
         _CODERS.pop(self.token, None)
-
 
 
 def codings_meta(extra: list[str]) -> pd.DataFrame:

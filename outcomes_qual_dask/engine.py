@@ -82,7 +82,6 @@ class ScaleResult:
     topics: TopicsAtScale | None = None  # when topics were asked for
     reads: list = field(default_factory=list)  # ReadReport per consultation file
 
-
     @property
     def codings_path(self) -> Path:
         """The folder of codings Parquet parts."""
@@ -229,23 +228,64 @@ def autocode_at_scale(
     out = Path(out)
     consult, other = split_inputs(inputs)
     if consult and other:
-        raise InputError("give consultation exports or transcripts in one run, not both "
-                         f"(consultations: {', '.join(map(str, consult[:3]))}; transcripts: {', '.join(map(str, other[:3]))})")
+        raise InputError(
+            "give consultation exports or transcripts in one run, not both "
+            f"(consultations: {', '.join(map(str, consult[:3]))}; transcripts: {', '.join(map(str, other[:3]))})"
+        )
     if not consult and not other:
         raise InputError(f"no consultation or transcript files found in {', '.join(map(str, inputs))}")
     with dask_client(workers=workers, scheduler=scheduler, client=client) as c:
         if on_start is not None:
             on_start(c)
-        return _run(c, consult, other, cb, out=out, method=method, backend=backend, model_path=model_path, coder=coder,
-                    include_facilitator=include_facilitator, random_state=random_state, roster=roster,
-                    partition_rows=int(partition_rows), files_per_part=int(files_per_part), fit_max=int(fit_max),
-                    progress=progress, topics_sample=topics_sample, topics_backend=topics_backend,
-                    questions=questions, attributes=attributes, strict=strict)
+        return _run(
+            c,
+            consult,
+            other,
+            cb,
+            out=out,
+            method=method,
+            backend=backend,
+            model_path=model_path,
+            coder=coder,
+            include_facilitator=include_facilitator,
+            random_state=random_state,
+            roster=roster,
+            partition_rows=int(partition_rows),
+            files_per_part=int(files_per_part),
+            fit_max=int(fit_max),
+            progress=progress,
+            topics_sample=topics_sample,
+            topics_backend=topics_backend,
+            questions=questions,
+            attributes=attributes,
+            strict=strict,
+        )
 
 
-def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, include_facilitator, random_state, roster,
-         partition_rows, files_per_part, fit_max, progress, topics_sample=None, topics_backend="light",
-         questions=None, attributes=None, strict=False) -> ScaleResult:
+def _run(
+    c,
+    consult,
+    other,
+    cb,
+    *,
+    out,
+    method,
+    backend,
+    model_path,
+    coder,
+    include_facilitator,
+    random_state,
+    roster,
+    partition_rows,
+    files_per_part,
+    fit_max,
+    progress,
+    topics_sample=None,
+    topics_backend="light",
+    questions=None,
+    attributes=None,
+    strict=False,
+) -> ScaleResult:
     from outcomes_qual.coding import make_coder
 
     timings: dict[str, float] = {}
@@ -261,8 +301,17 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         k = 0
         for path in consult:
             try:
-                n, probs, layout, report = ingest_consultation(c, path, seg_dir, resp_dir, first_part=k, chunk_rows=partition_rows,
-                                                               questions=questions, attributes=attributes, strict=strict)
+                n, probs, layout, report = ingest_consultation(
+                    c,
+                    path,
+                    seg_dir,
+                    resp_dir,
+                    first_part=k,
+                    chunk_rows=partition_rows,
+                    questions=questions,
+                    attributes=attributes,
+                    strict=strict,
+                )
             except InputError as err:
                 problems.append(err)
                 continue
@@ -288,8 +337,15 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         t1 = time.perf_counter()
         has_question = bool(consult)
         fit_seg = fit_frame(seg_dir, fit_max=fit_max, by="question" if has_question else "role")
-        est = make_coder(method, cb, backend=backend, model_path=model_path, include_facilitator=include_facilitator,
-                         coder=coder, random_state=random_state)
+        est = make_coder(
+            method,
+            cb,
+            backend=backend,
+            model_path=model_path,
+            include_facilitator=include_facilitator,
+            coder=coder,
+            random_state=random_state,
+        )
         est.fit(fit_seg)
         n_fit = len(fit_seg)
         del fit_seg
@@ -306,8 +362,9 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         n_segments = count_rows(seg_dir)
         with atomic_dir(out / "codings") as tmp_codings:
             codings = segments.map_partitions(code_partition, token, extra, meta=codings_meta(extra))
-            job = codings.to_parquet(os.fspath(tmp_codings), write_index=False, compute=False, engine="pyarrow",
-                                     name_function=part_name)
+            job = codings.to_parquet(
+                os.fspath(tmp_codings), write_index=False, compute=False, engine="pyarrow", name_function=part_name
+            )
             future = c.compute(job)
             if progress:
                 from distributed import progress as show_progress
@@ -325,28 +382,51 @@ def _run(c, consult, other, cb, *, out, method, backend, model_path, coder, incl
         codings = read_parts(out / "codings")
         segments = read_parts(out / "segments")
         n_codings = count_rows(out / "codings")
-        tables = compute_tables(codings, segments, out / "respondents" if consult else None, codebook=cb,
-                                include_facilitator=include_facilitator)
+        tables = compute_tables(
+            codings, segments, out / "respondents" if consult else None, codebook=cb, include_facilitator=include_facilitator
+        )
         with atomic_dir(out / "tables") as tmp:
             for name, table in tables.items():
                 write_csv(table, tmp / f"{name}.csv")
-        atomic_write_csv(pd.DataFrame([{"file": p.path, "line": p.line, "message": p.message} for p in problems],
-                                      columns=["file", "line", "message"]), out / "problems.csv")
+        atomic_write_csv(
+            pd.DataFrame(
+                [{"file": p.path, "line": p.line, "message": p.message} for p in problems], columns=["file", "line", "message"]
+            ),
+            out / "problems.csv",
+        )
         timings["tables_s"] = time.perf_counter() - t3
         topics = None
         if topics_sample:
             from .topics import topics_at_scale
 
             t4 = time.perf_counter()
-            topics = topics_at_scale(c, out / "segments", out=out, codebook=cb, sample_size=int(topics_sample),
-                                     backend=topics_backend, random_state=random_state)
+            topics = topics_at_scale(
+                c,
+                out / "segments",
+                out=out,
+                codebook=cb,
+                sample_size=int(topics_sample),
+                backend=topics_backend,
+                random_state=random_state,
+            )
             timings["topics_s"] = time.perf_counter() - t4
         timings["total_s"] = time.perf_counter() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return ScaleResult(out=out, n_segments=n_segments, n_codings=n_codings, n_partitions=n_parts, problems=problems,
-                       tables=tables, timings=timings, fitted_on=n_fit, dashboard_link=getattr(c, "dashboard_link", None),
-                       coder_token=token, topics=topics, reads=reads)
+    return ScaleResult(
+        out=out,
+        n_segments=n_segments,
+        n_codings=n_codings,
+        n_partitions=n_parts,
+        problems=problems,
+        tables=tables,
+        timings=timings,
+        fitted_on=n_fit,
+        dashboard_link=getattr(c, "dashboard_link", None),
+        coder_token=token,
+        topics=topics,
+        reads=reads,
+    )
 
 
 def _move_parts(src: Path, dst: Path) -> None:
@@ -354,8 +434,9 @@ def _move_parts(src: Path, dst: Path) -> None:
         os.replace(f, dst / f.name)
 
 
-def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=None,
-                   include_facilitator: bool = False) -> dict[str, pd.DataFrame]:
+def compute_tables(
+    codings, segments, respondents_dir: Path | None, *, codebook=None, include_facilitator: bool = False
+) -> dict[str, pd.DataFrame]:
     """The group x theme tables (and non-response per question) from the codings and segments partitions."""
     import dask
 
@@ -369,8 +450,9 @@ def compute_tables(codings, segments, respondents_dir: Path | None, *, codebook=
 
         non = nonresponse_counts(read_parts(respondents_dir, columns=["nonresponse"]), segments)
     (counts, bases), non = dask.compute(lazy, non)
-    tables = {name: group_table(*split_counts(counts, bases, name), by=by, unit=unit, codebook=codebook)
-              for name, by, unit in specs}
+    tables = {
+        name: group_table(*split_counts(counts, bases, name), by=by, unit=unit, codebook=codebook) for name, by, unit in specs
+    }
     if non is not None:
         tables["nonresponse_by_question"] = nonresponse_table(*non)
     return tables
@@ -387,8 +469,13 @@ def read_codings(out: str | os.PathLike) -> pd.DataFrame:
 FILE_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
 
 
-def write_codings_file(out: str | os.PathLike, target: str | os.PathLike, *,
-                       columns: tuple[str, ...] = schema.MACHINE_CODING_COLUMNS, batch_rows: int = 50_000) -> Path:
+def write_codings_file(
+    out: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    columns: tuple[str, ...] = schema.MACHINE_CODING_COLUMNS,
+    batch_rows: int = 50_000,
+) -> Path:
     """Write the codings of the run in ``out`` to one file, ``target`` (``.csv`` or ``.parquet``).
 
     The Parquet parts are read one record batch at a time (at most ``batch_rows``

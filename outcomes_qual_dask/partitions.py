@@ -147,18 +147,31 @@ def _rownums(rows, resp, layout):
     return [by_id[r] for r in resp["respondent_id"]]
 
 
-def melt_row_group(path: str, group: int, offset: int, length: int, first_row: int, layout, stem: str, seg_path: str, resp_path: str) -> dict:
+def melt_row_group(
+    path: str, group: int, offset: int, length: int, first_row: int, layout, stem: str, seg_path: str, resp_path: str
+) -> dict:
     """Dask task: read rows ``offset:offset+length`` of row group ``group`` of a Parquet consultation, write its parts."""
     import pyarrow.parquet as pq
 
     table = pq.ParquetFile(path).read_row_group(group).slice(offset, length)
     cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    rows = [(first_row + k, cells) for k, cells in enumerate(zip(*cols))]
+    rows = [(first_row + k, cells) for k, cells in enumerate(zip(*cols, strict=True))]
     return _write_melted(rows, layout, stem=stem, path=path, seg_path=Path(seg_path), resp_path=Path(resp_path))
 
 
-def ingest_consultation(client, path, seg_dir: Path, resp_dir: Path, *, first_part: int = 0, chunk_rows: int = 20_000,
-                        questions=None, attributes=None, id_column=None, strict: bool = False):
+def ingest_consultation(
+    client,
+    path,
+    seg_dir: Path,
+    resp_dir: Path,
+    *,
+    first_part: int = 0,
+    chunk_rows: int = 20_000,
+    questions=None,
+    attributes=None,
+    id_column=None,
+    strict: bool = False,
+):
     """Write a consultation export as segments and respondents parts; return (parts written, problems, layout, long report).
 
     Wide: Parquet row groups are melted by Dask tasks in parallel; CSV and
@@ -188,8 +201,11 @@ def ingest_consultation(client, path, seg_dir: Path, resp_dir: Path, *, first_pa
         for _, chunk in iter_table_rows(path, chunk_rows=chunk_rows):
             collector.add(chunk)
         if not collector.respondents:
-            raise InputError("has a header but no answer rows could be read"
-                             + (f" ({collector.problems[0].message})" if collector.problems else ""), path=spath)
+            raise InputError(
+                "has a header but no answer rows could be read"
+                + (f" ({collector.problems[0].message})" if collector.problems else ""),
+                path=spath,
+            )
         seg, resp, _names, report = long_result(collector, stem=stem, path=spath)
         if strict:
             report.raise_for_doubts()
@@ -210,8 +226,21 @@ def ingest_consultation(client, path, seg_dir: Path, resp_dir: Path, *, first_pa
             n = meta.row_group(g).num_rows
             for off in range(0, n, chunk_rows):
                 length = min(chunk_rows, n - off)
-                futures.append(client.submit(melt_row_group, spath, g, off, length, row + off, layout, stem,
-                                             os.fspath(seg_dir / part_name(k)), os.fspath(resp_dir / part_name(k)), pure=False))
+                futures.append(
+                    client.submit(
+                        melt_row_group,
+                        spath,
+                        g,
+                        off,
+                        length,
+                        row + off,
+                        layout,
+                        stem,
+                        os.fspath(seg_dir / part_name(k)),
+                        os.fspath(resp_dir / part_name(k)),
+                        pure=False,
+                    )
+                )
                 k += 1
             row += n
         results = client.gather(futures)
@@ -219,8 +248,11 @@ def ingest_consultation(client, path, seg_dir: Path, resp_dir: Path, *, first_pa
         for _, chunk in iter_table_rows(path, chunk_rows=chunk_rows):
             if not chunk:
                 continue
-            results.append(_write_melted(chunk, layout, stem=stem, path=spath,
-                                         seg_path=seg_dir / part_name(k), resp_path=resp_dir / part_name(k)))
+            results.append(
+                _write_melted(
+                    chunk, layout, stem=stem, path=spath, seg_path=seg_dir / part_name(k), resp_path=resp_dir / part_name(k)
+                )
+            )
             k += 1
     problems = [InputError(m, path=p, line=ln) for r in results for (m, p, ln) in r["problems"]]
     if k == first_part:
@@ -233,13 +265,22 @@ def consultation_report(path, layout, seg_dir: Path, resp_dir: Path, parts: list
     from outcomes_qual.ingest._consult_layout import SAMPLE_ROWS
     from outcomes_qual.ingest.consultation import wide_report
 
-    seg = [pd.read_parquet(seg_dir / p, columns=["question"]) for p in parts if (seg_dir / p).exists()]
-    resp = [pd.read_parquet(resp_dir / p, columns=["nonresponse", "nonresponse_marked", "row"]) for p in parts if (resp_dir / p).exists()]
-    seg = pd.concat(seg, ignore_index=True) if seg else pd.DataFrame({"question": []})
-    resp = pd.concat(resp, ignore_index=True) if resp else pd.DataFrame({"nonresponse": [], "nonresponse_marked": [], "row": []})
+    seg_parts = [pd.read_parquet(seg_dir / p, columns=["question"]) for p in parts if (seg_dir / p).exists()]
+    resp_parts = [
+        pd.read_parquet(resp_dir / p, columns=["nonresponse", "nonresponse_marked", "row"])
+        for p in parts
+        if (resp_dir / p).exists()
+    ]
+    seg = pd.concat(seg_parts, ignore_index=True) if seg_parts else pd.DataFrame({"question": []})
+    resp = (
+        pd.concat(resp_parts, ignore_index=True)
+        if resp_parts
+        else pd.DataFrame({"nonresponse": [], "nonresponse_marked": [], "row": []})
+    )
     n_rows = len(resp) + n_problems
-    return wide_report(layout, seg, resp, path=os.fspath(path), n_rows=n_rows, n_problems=n_problems,
-                       sampled_rows=min(SAMPLE_ROWS, n_rows))
+    return wide_report(
+        layout, seg, resp, path=os.fspath(path), n_rows=n_rows, n_problems=n_problems, sampled_rows=min(SAMPLE_ROWS, n_rows)
+    )
 
 
 def drop_repeated_respondents(seg_dir: Path, resp_dir: Path, parts: list[str]) -> list[InputError]:
@@ -260,13 +301,20 @@ def drop_repeated_respondents(seg_dir: Path, resp_dir: Path, parts: list[str]) -
     first = ids[~dup].set_index(["source_path", "respondent_id"])["row"]
     problems = []
     for name, group in ids[dup].groupby("part", sort=False):
-        drop_rows = set(zip(group["source_path"], group["respondent_id"], group["row"]))
+        drop_rows = set(zip(group["source_path"], group["respondent_id"], group["row"], strict=True))
         for r in group.itertuples(index=False):
-            problems.append(InputError(
-                f"row {r.row}: respondent id {r.respondent_id!r} repeats (first in row {first[(r.source_path, r.respondent_id)]}); row skipped",
-                path=r.source_path, line=int(r.row)))
+            problems.append(
+                InputError(
+                    f"row {r.row}: respondent id {r.respondent_id!r} repeats "
+                    f"(first in row {first[(r.source_path, r.respondent_id)]}); row skipped",
+                    path=r.source_path,
+                    line=int(r.row),
+                )
+            )
         resp = pd.read_parquet(resp_dir / name)
-        keep = [(s, i, w) not in drop_rows for s, i, w in zip(resp["source_path"], resp["respondent_id"], resp["row"])]
+        keep = [
+            (s, i, w) not in drop_rows for s, i, w in zip(resp["source_path"], resp["respondent_id"], resp["row"], strict=True)
+        ]
         dropped_tids = set(resp.loc[[not x for x in keep], "transcript_id"])
         _write_part(resp[keep].reset_index(drop=True), resp_dir / name)
         seg = pd.read_parquet(seg_dir / name)
@@ -292,21 +340,29 @@ def read_transcript_batch(paths: list[str], seg_path: str, roster=None) -> dict:
     return {"segments": len(seg), "problems": [(p.message, p.path, p.line) for p in corpus.problems]}
 
 
-def ingest_transcripts(client, paths, seg_dir: Path, *, roster=None, files_per_part: int = 20, first_part: int = 0) -> tuple[int, list[InputError]]:
+def ingest_transcripts(
+    client, paths, seg_dir: Path, *, roster=None, files_per_part: int = 20, first_part: int = 0
+) -> tuple[int, list[InputError]]:
     """Read transcripts in parallel, ``files_per_part`` files per task and part; return (parts, problems)."""
     from outcomes_qual.ingest import iter_input_files, read_roster
 
     roster_frame = read_roster(roster) if roster is not None and not isinstance(roster, pd.DataFrame) else roster
     files = [os.fspath(p) for p in iter_input_files(paths, exclude=[roster] if isinstance(roster, (str, os.PathLike)) else [])]
     batches = [files[i : i + files_per_part] for i in range(0, len(files), files_per_part)]
-    futures = [client.submit(read_transcript_batch, b, os.fspath(seg_dir / part_name(first_part + k)), roster_frame, pure=False)
-               for k, b in enumerate(batches)]
+    futures = [
+        client.submit(read_transcript_batch, b, os.fspath(seg_dir / part_name(first_part + k)), roster_frame, pure=False)
+        for k, b in enumerate(batches)
+    ]
     results = client.gather(futures)
     problems = [InputError(m, path=p, line=ln) for r in results for (m, p, ln) in r["problems"]]
     if roster_frame is not None:
         stems = {Path(f).stem.lower() for f in files}
         unread = sorted({str(t) for t in roster_frame["transcript"] if str(t).lower() not in stems})
         if unread:
-            problems.append(InputError(f"roster names {len(unread)} transcript(s) that were not read: {unread[:10]}",
-                                       path=roster if isinstance(roster, (str, os.PathLike)) else None))
+            problems.append(
+                InputError(
+                    f"roster names {len(unread)} transcript(s) that were not read: {unread[:10]}",
+                    path=roster if isinstance(roster, (str, os.PathLike)) else None,
+                )
+            )
     return len(batches), problems

@@ -68,7 +68,7 @@ def _part_stats(seg_path: str, cod_path: str, k: int, seed: int, theme_order) ->
     from outcomes_qual.analysis.consultation import quote_candidates
 
     seg = pd.read_parquet(seg_path, columns=["segment_id", "question", "role", "text"], engine="pyarrow")
-    cols = [c for c in ("segment_id", "code", "confidence", "status", "method") if c in _columns_of(cod_path)]
+    cols: list[str] = [c for c in ("segment_id", "code", "confidence", "status", "method") if c in _columns_of(cod_path)]
     cod = pd.read_parquet(cod_path, columns=cols, engine="pyarrow")
     # a segment's codings are in its own part, so per-part distinct counts add up
     return quote_candidates(seg, cod, k=k, seed=seed, theme_order=theme_order), len(cod), int(cod["segment_id"].nunique())
@@ -128,25 +128,38 @@ def consultation_counts_at_scale(out, *, codebook=None, k: int = 3, seed: int = 
 
     out = Path(out)
     if not is_scale_output(out):
-        raise InputError("not an autocode --workers output folder (expected segments/ and codings/ Parquet parts)",
-                         path=out)
+        raise InputError("not an autocode --workers output folder (expected segments/ and codings/ Parquet parts)", path=out)
     seg_dir, cod_dir, resp_dir = out / "segments", out / "codings", out / "respondents"
     seg_cols, cod_cols = _columns(seg_dir), _columns(cod_dir)
     if "question" not in seg_cols or not resp_dir.is_dir() or not _parts(resp_dir):
-        raise InputError("this output holds transcripts, not a consultation (no question column or respondents/); "
-                         "write the transcript report from the transcripts with outcomes-qual report INPUT", path=out)
+        raise InputError(
+            "this output holds transcripts, not a consultation (no question column or respondents/); "
+            "write the transcript report from the transcripts with outcomes-qual report INPUT",
+            path=out,
+        )
     seg_parts, cod_parts = _parts(seg_dir), _parts(cod_dir)
     if [p.name for p in seg_parts] != [p.name for p in cod_parts]:
         raise InputError("segments/ and codings/ hold different parts; the output is incomplete (rerun autocode)", path=out)
     specs = [(name, by, unit) for name, (by, unit) in GROUP_TABLES.items() if by in seg_cols and by in cod_cols]
-    ccols = [c for c in dict.fromkeys(["segment_id", "code", "role", "participant_id", "transcript_id", "status",
-                                       *[b for _, b, _ in specs]]) if c in cod_cols]
-    scols = [c for c in dict.fromkeys(["segment_id", "role", "participant_id", "transcript_id", "question",
-                                       *[b for _, b, _ in specs]]) if c in seg_cols]
+    ccols = [
+        c
+        for c in dict.fromkeys(
+            ["segment_id", "code", "role", "participant_id", "transcript_id", "status", *[b for _, b, _ in specs]]
+        )
+        if c in cod_cols
+    ]
+    scols = [
+        c
+        for c in dict.fromkeys(["segment_id", "role", "participant_id", "transcript_id", "question", *[b for _, b, _ in specs]])
+        if c in seg_cols
+    ]
     codings = _read(cod_dir, ccols)
     segments = _read(seg_dir, scols)
-    resp_cols = [c for c in ("role", "respondent_type", "organisation", "authority", "region", "nonresponse",
-                             "source_path") if c in _columns(resp_dir)]
+    resp_cols = [
+        c
+        for c in ("role", "respondent_type", "organisation", "authority", "region", "nonresponse", "source_path")
+        if c in _columns(resp_dir)
+    ]
     respondents = _read(resp_dir, resp_cols)
     lazy_groups = many_group_counts(codings, segments, specs)
     lazy_non = nonresponse_counts(respondents, segments)
@@ -158,26 +171,45 @@ def consultation_counts_at_scale(out, *, codebook=None, k: int = 3, seed: int = 
     meta_cols = [c for c in ("coder", "method") if c in cod_cols]
     lazy_meta = {c: _read(cod_dir, [c])[c].dropna().astype(str).unique() for c in meta_cols}
     (groups, bases), non, profile, orgs, sources, meta = dask.compute(
-        lazy_groups, lazy_non, lazy_profile, lazy_orgs, lazy_sources, lazy_meta)
-    per_part = dask.compute(*[dask.delayed(_part_stats)(str(s), str(c), k, seed, theme_order)
-                              for s, c in zip(seg_parts, cod_parts)])
-    quotes = [q for q, _, _ in per_part]
+        lazy_groups, lazy_non, lazy_profile, lazy_orgs, lazy_sources, lazy_meta
+    )
+    per_part = dask.compute(
+        *[dask.delayed(_part_stats)(str(s), str(c), k, seed, theme_order) for s, c in zip(seg_parts, cod_parts, strict=True)]
+    )
+    part_quotes = [q for q, _, _ in per_part]
     coded = [(n, m) for _, n, m in per_part]
-    tables = {name: group_table(*split_counts(groups, bases, name), by=by, unit=unit, codebook=codebook)
-              for name, by, unit in specs}
+    tables = {
+        name: group_table(*split_counts(groups, bases, name), by=by, unit=unit, codebook=codebook) for name, by, unit in specs
+    }
     profile = profile.reset_index()
     profile = profile.astype({"by": object, "value": object, "n": "int64"})
-    quotes = [q for q in quotes if len(q)]
-    quotes = top_candidates(pd.concat(quotes, ignore_index=True), k) if quotes else top_candidates(
-        pd.DataFrame(columns=["question", "code", "role", "key", "segment_id", "text", "confidence"]), k)
-    organisations = sorted({str(o).strip() for o in (orgs if orgs is not None else [])
-                            if str(o).strip() and str(o).strip().lower() not in ("nan", "none", "unknown")})
+    part_quotes = [q for q in part_quotes if len(q)]
+    quotes = (
+        top_candidates(pd.concat(part_quotes, ignore_index=True), k)
+        if part_quotes
+        else top_candidates(pd.DataFrame(columns=["question", "code", "role", "key", "segment_id", "text", "confidence"]), k)
+    )
+    organisations = sorted(
+        {
+            str(o).strip()
+            for o in (orgs if orgs is not None else [])
+            if str(o).strip() and str(o).strip().lower() not in ("nan", "none", "unknown")
+        }
+    )
     return ConsultationCounts(
-        groups=tables, profile=profile, type_labels=type_labels(profile), nonresponse=nonresponse_table(*non),
-        quotes=quotes, question_text=question_wording(list(sources) if sources is not None else []),
-        organisations=organisations, n_respondents=count_rows(resp_dir), n_answers=count_rows(seg_dir),
-        coders=sorted(meta.get("coder", [])), methods=sorted(meta.get("method", [])),
-        n_codings=int(sum(c[0] for c in coded)), n_coded=int(sum(c[1] for c in coded)),
+        groups=tables,
+        profile=profile,
+        type_labels=type_labels(profile),
+        nonresponse=nonresponse_table(*non),
+        quotes=quotes,
+        question_text=question_wording(list(sources) if sources is not None else []),
+        organisations=organisations,
+        n_respondents=count_rows(resp_dir),
+        n_answers=count_rows(seg_dir),
+        coders=sorted(meta.get("coder", [])),
+        methods=sorted(meta.get("method", [])),
+        n_codings=int(sum(c[0] for c in coded)),
+        n_coded=int(sum(c[1] for c in coded)),
     )
 
 
@@ -195,15 +227,32 @@ def scale_ai_use(counts, *, codebook=None, settings=None):
     if methods and set(methods) - {"keyword"} and found.get("backend") != "lsa":
         model = installed_embedding_model()
     coders = list(counts.coders)
-    return AIUse(machine=", ".join(coders) or "outcomes_qual", toolkit_version=outcomes_qual_version(), methods=methods,
-                 settings=found, embedding_model=model, codebook_name=getattr(codebook, "name", None),
-                 codebook_version=None if codebook is None else str(getattr(codebook, "version", "")) or None,
-                 n_machine_codings=counts.n_codings,
-                 n_machine_turns=counts.n_coded)
+    return AIUse(
+        machine=", ".join(coders) or "outcomes_qual",
+        toolkit_version=outcomes_qual_version(),
+        methods=methods,
+        settings=found,
+        embedding_model=model,
+        codebook_name=getattr(codebook, "name", None),
+        codebook_version=None if codebook is None else str(getattr(codebook, "version", "")) or None,
+        n_machine_codings=counts.n_codings,
+        n_machine_turns=counts.n_coded,
+    )
 
 
-def report_from_scale_output(out, report_dir, *, codebook=None, title: str | None = None, seed: int = 0, k: int = 3,
-                             names=None, workers: int | None = None, scheduler: str | None = None, client=None) -> dict:
+def report_from_scale_output(
+    out,
+    report_dir,
+    *,
+    codebook=None,
+    title: str | None = None,
+    seed: int = 0,
+    k: int = 3,
+    names=None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client=None,
+) -> dict:
     """Write the consultation report of an ``autocode --workers`` output folder into ``report_dir``.
 
     Parameters
@@ -236,8 +285,7 @@ def report_from_scale_output(out, report_dir, *, codebook=None, title: str | Non
 
     out = Path(out)
     use_cluster = workers is not None or scheduler is not None or client is not None
-    with (dask_client(workers=workers, scheduler=scheduler, client=client) if use_cluster
-          else contextlib.nullcontext()):
+    with dask_client(workers=workers, scheduler=scheduler, client=client) if use_cluster else contextlib.nullcontext():
         counts = consultation_counts_at_scale(out, codebook=codebook, k=k, seed=seed)
     if names is not None and len(counts.quotes):
         from outcomes_qual.anonymise import pseudonymise_text
@@ -249,5 +297,14 @@ def report_from_scale_output(out, report_dir, *, codebook=None, title: str | Non
     if (out / "topics.csv").is_file():
         topics = pd.read_csv(out / "topics.csv")
     info = scale_ai_use(counts, codebook=codebook, settings={"method": method})
-    return write_consultation_report(counts, codebook, report_dir, topics=topics, coding_method=method, title=title,
-                                     ai_use=info, seed=seed, topics_backend="light" if topics is not None else None)
+    return write_consultation_report(
+        counts,
+        codebook,
+        report_dir,
+        topics=topics,
+        coding_method=method,
+        title=title,
+        ai_use=info,
+        seed=seed,
+        topics_backend="light" if topics is not None else None,
+    )

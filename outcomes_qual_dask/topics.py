@@ -31,7 +31,14 @@ logger = logging.getLogger(__name__)
 
 #: Columns of ``topics.csv``: one row per topic, plus ``topic_id == -1`` for unassigned segments.
 TOPIC_SCALE_COLUMNS: tuple[str, ...] = (
-    "topic_id", "label", "kind", "nearest_code", "emergent", "n_sample", "n_assigned", "share",
+    "topic_id",
+    "label",
+    "kind",
+    "nearest_code",
+    "emergent",
+    "n_sample",
+    "n_assigned",
+    "share",
 )
 
 
@@ -54,8 +61,9 @@ def _assign_partition(part: pd.DataFrame, token: str) -> pd.DataFrame:
     return pd.DataFrame({"segment_id": seg["segment_id"].astype(str).to_numpy(), "topic_id": labels.astype("int64")})
 
 
-def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: int = 20_000, backend: str = "light",
-                    random_state: int = 0) -> TopicsAtScale:
+def topics_at_scale(
+    client, segments_dir, *, out, codebook=None, sample_size: int = 20_000, backend: str = "light", random_state: int = 0
+) -> TopicsAtScale:
     """Fit topics on a stratified sample of the segments in ``segments_dir``; assign the rest partition by partition.
 
     Parameters
@@ -96,7 +104,7 @@ def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: in
 
         shipped = copy.copy(model)  # transform needs the embedder and centroids, not the sample's embeddings
         shipped.backend_model_ = None
-        shipped.embeddings_ = None
+        shipped.embeddings_ = None  # type: ignore[assignment]  # the library types embeddings_ as an array, never None
     token, plugin = make_plugin(shipped)
     client.register_plugin(plugin)
     ddf = dd.read_parquet(os.fspath(segments_dir), columns=["segment_id", "text", "role"], engine="pyarrow")
@@ -111,16 +119,34 @@ def topics_at_scale(client, segments_dir, *, out, codebook=None, sample_size: in
         n_total = int(counts.sum())
         rows = []
         for t in range(model.n_topics_):
-            rows.append({"topic_id": t, "label": model.topic_labels_.get(t, ""), "kind": model.topic_kinds_[t],
-                         "nearest_code": model.nearest_code_[t] if model.nearest_code_ else None,
-                         "emergent": bool(model.emergent_[t]), "n_sample": int(model.sizes_[t]),
-                         "n_assigned": int(counts.get(t, 0)), "share": int(counts.get(t, 0)) / n_total if n_total else np.nan})
+            rows.append(
+                {
+                    "topic_id": t,
+                    "label": model.topic_labels_.get(t, ""),
+                    "kind": model.topic_kinds_[t],
+                    "nearest_code": model.nearest_code_[t] if model.nearest_code_ else None,
+                    "emergent": bool(model.emergent_[t]),
+                    "n_sample": int(model.sizes_[t]),
+                    "n_assigned": int(counts.get(t, 0)),
+                    "share": int(counts.get(t, 0)) / n_total if n_total else np.nan,
+                }
+            )
         n_un = int(counts.get(-1, 0))
-        rows.append({"topic_id": -1, "label": "(unassigned)", "kind": "outlier", "nearest_code": None, "emergent": False,
-                     "n_sample": int((model.labels_ == -1).sum()), "n_assigned": n_un,
-                     "share": n_un / n_total if n_total else np.nan})
+        rows.append(
+            {
+                "topic_id": -1,
+                "label": "(unassigned)",
+                "kind": "outlier",
+                "nearest_code": None,
+                "emergent": False,
+                "n_sample": int((model.labels_ == -1).sum()),
+                "n_assigned": n_un,
+                "share": n_un / n_total if n_total else np.nan,
+            }
+        )
         table = pd.DataFrame(rows, columns=list(TOPIC_SCALE_COLUMNS))
         atomic_write_csv(table, tmp / "topics.csv")
-    logger.info("topics: %d fitted on %d sampled segments; %d of %d segments unassigned",
-                model.n_topics_, len(sample), n_un, n_total)
+    logger.info(
+        "topics: %d fitted on %d sampled segments; %d of %d segments unassigned", model.n_topics_, len(sample), n_un, n_total
+    )
     return TopicsAtScale(table, len(sample), n_total, n_un / n_total if n_total else float("nan"), out / "topics")

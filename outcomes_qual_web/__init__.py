@@ -21,6 +21,7 @@ from __future__ import annotations
 _MISSING = None
 try:  # pragma: no cover - depends on the environment
     import jinja2  # noqa: F401
+
     try:
         import python_multipart  # noqa: F401
     except ImportError:
@@ -32,8 +33,7 @@ except ImportError as err:  # pragma: no cover
 
 if _MISSING is not None:  # pragma: no cover
     raise ImportError(
-        f"the review web app needs the web extra ({_MISSING.name} is missing): "
-        'pip install "outcomes_qual[web]"'
+        f'the review web app needs the web extra ({_MISSING.name} is missing): pip install "outcomes_qual[web]"'
     ) from _MISSING
 
 from .app import create_app  # noqa: E402

@@ -25,6 +25,7 @@ A browser posting a form is redirected back (``next``); a script sending
 from __future__ import annotations
 
 import logging
+from typing import Literal, overload
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -58,7 +59,12 @@ class BadRequest(Exception):
         self.status = status
 
 
+@overload
+def _text_field(form, name: str, *, max_len: int = ..., required: Literal[True] = ...) -> str: ...
+@overload
+def _text_field(form, name: str, *, max_len: int = ..., required: bool) -> str | None: ...
 def _text_field(form, name: str, *, max_len: int = MAX_ID, required: bool = True) -> str | None:
+    """Field ``name`` of ``form`` as text (stripped, unless it may be long like a memo); None when optional and empty."""
     value = form.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -87,7 +93,8 @@ def _int_field(form, name: str) -> int:
 def _coding(proj, coding_id: int) -> tuple:
     row = proj.conn.execute(
         "SELECT c.coding_id, c.segment_id, c.code, c.status, c.start_char, c.end_char, s.transcript_id "
-        "FROM codings c JOIN segments s USING (segment_id) WHERE c.coding_id = ?", (coding_id,)
+        "FROM codings c JOIN segments s USING (segment_id) WHERE c.coding_id = ?",
+        (coding_id,),
     ).fetchone()
     if row is None:
         raise BadRequest(f"coding {coding_id} is not in the project", status=404)
@@ -99,12 +106,14 @@ def _seen(form) -> str:
     """The status the page showed (field ``seen``; pages only offer these buttons on suggestions)."""
     seen = _text_field(form, "seen", max_len=20, required=False) or "suggested"
     if seen != "suggested":
-        raise BadRequest(f"coding was {seen!r} on your page: only suggestions are accepted, rejected or changed; "
-                         "reload the page", status=409)
+        raise BadRequest(
+            f"coding was {seen!r} on your page: only suggestions are accepted, rejected or changed; reload the page", status=409
+        )
     return seen
 
 
 def do_accept(proj, form, coder: str) -> str:
+    """Accept suggestion ``coding_id`` as ``coder``."""
     cid = _int_field(form, "coding_id")
     _, sid, code, *_ = _coding(proj, cid)
     proj.accept([cid], reviewer=coder, expect=_seen(form))
@@ -112,6 +121,7 @@ def do_accept(proj, form, coder: str) -> str:
 
 
 def do_reject(proj, form, coder: str) -> str:
+    """Reject suggestion ``coding_id`` as ``coder``."""
     cid = _int_field(form, "coding_id")
     _, sid, code, *_ = _coding(proj, cid)
     proj.reject([cid], reviewer=coder, expect=_seen(form))
@@ -119,6 +129,7 @@ def do_reject(proj, form, coder: str) -> str:
 
 
 def do_change(proj, form, coder: str) -> str:
+    """Change suggestion ``coding_id`` to ``code``: reject it and code the turn (or its span) with ``code``, one action."""
     cid = _int_field(form, "coding_id")
     code = _text_field(form, "code")
     seen = _seen(form)
@@ -135,16 +146,26 @@ def do_change(proj, form, coder: str) -> str:
 
 
 def do_code_span(proj, form, coder: str) -> str:
+    """Code characters ``start``-``end`` of transcript ``transcript_id`` with ``code``."""
     tid = _text_field(form, "transcript_id")
     start, end = _int_field(form, "start"), _int_field(form, "end")
     code = _text_field(form, "code")
     ids = proj.code_span(tid, start, end, code, coder=coder)
-    sids = [r[0] for r in proj.conn.execute(
-        f"SELECT segment_id FROM codings WHERE coding_id IN ({','.join('?' * len(ids))})", list(ids))] if ids else []
+    sids = (
+        [
+            r[0]
+            for r in proj.conn.execute(
+                f"SELECT segment_id FROM codings WHERE coding_id IN ({','.join('?' * len(ids))})", list(ids)
+            )
+        ]
+        if ids
+        else []
+    )
     return f"coded {data.code_label(proj, code)} on {data.turn_name(proj, sids)} (characters {start}-{end})"
 
 
 def do_code_turn(proj, form, coder: str) -> str:
+    """Code the whole turn ``segment_id`` with ``code``."""
     sid = _text_field(form, "segment_id")
     code = _text_field(form, "code")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
@@ -154,12 +175,15 @@ def do_code_turn(proj, form, coder: str) -> str:
 
 
 def do_memo(proj, form, coder: str) -> str:
+    """Add a memo (``text``) on a segment, code, transcript or the project."""
     target_type = _text_field(form, "target_type")
     if target_type not in ("segment", "code", "transcript", "project"):
         raise BadRequest(f"target_type must be segment, code, transcript or project, got {target_type!r}")
     target = _text_field(form, "target_id", required=target_type != "project")
     text = _text_field(form, "text", max_len=MAX_MEMO)
     proj.add_memo(target_type, target, text, author=coder)
+    if target is None:  # only a project memo may have no target
+        return f"memo saved on {target_type}"
     if target_type == "segment":
         return f"memo saved on {data.turn_name(proj, target)}"
     if target_type == "code":
@@ -184,6 +208,7 @@ def do_undo(proj, form, coder: str, session=None) -> str:
 
 
 def do_agree(proj, form, coder: str) -> str:
+    """Record the agreed codes of turn ``segment_id`` as ``consensus`` (or that no code applies)."""
     sid = _text_field(form, "segment_id")
     as_coder = _text_field(form, "as_coder", max_len=40, required=False)
     if as_coder is not None and as_coder != CONSENSUS:
@@ -199,8 +224,7 @@ def do_agree(proj, form, coder: str) -> str:
         raise BadRequest("too many or too long codes")
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
         raise BadRequest(f"turn {sid!r} is not in the project", status=404)
-    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {CONSENSUS}: {', '.join(codes)}",
-                    actor=coder):
+    with proj.batch(f"agree: {coder} recorded the agreed coding of {sid} as {CONSENSUS}: {', '.join(codes)}", actor=coder):
         for code in dict.fromkeys(c.strip() for c in codes):
             proj.code_segment(sid, code, coder=CONSENSUS)
     labels = ", ".join(data.code_label(proj, c) for c in dict.fromkeys(c.strip() for c in codes))
@@ -222,8 +246,9 @@ def _agree_no_code(proj, sid: str, coder: str, consensus: str = "consensus") -> 
 
     if not proj.conn.execute("SELECT 1 FROM segments WHERE segment_id = ?", (sid,)).fetchone():
         raise BadRequest(f"turn {sid!r} is not in the project", status=404)
-    rows = proj.conn.execute("SELECT coding_id, code, coder FROM codings WHERE segment_id = ? AND status != 'rejected' "
-                             "ORDER BY coding_id", (sid,)).fetchall()
+    rows = proj.conn.execute(
+        "SELECT coding_id, code, coder FROM codings WHERE segment_id = ? AND status != 'rejected' ORDER BY coding_id", (sid,)
+    ).fetchall()
     codes = list(dict.fromkeys(code for _, code, by in rows if by != consensus))
     earlier = [cid for cid, _, by in rows if by == consensus]
     if not codes and not earlier:
@@ -232,8 +257,9 @@ def _agree_no_code(proj, sid: str, coder: str, consensus: str = "consensus") -> 
         if earlier:
             proj.reject(earlier, reviewer=coder)
         if codes:
-            proj.add_codings(pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus,
-                                           "method": "manual"}), status="rejected")
+            proj.add_codings(
+                pd.DataFrame({"segment_id": sid, "code": codes, "coder": consensus, "method": "manual"}), status="rejected"
+            )
     return f"agreed coding of {sid} recorded as {consensus}: no code applies"
 
 
@@ -295,7 +321,8 @@ async def write(request: Request):
     if as_json:
         return JSONResponse({"ok": True, "message": message})
     session.flash = message
-    return RedirectResponse(safe_next(form.get("next") if isinstance(form.get("next"), str) else None), 303)
+    nxt = form.get("next")
+    return RedirectResponse(safe_next(nxt if isinstance(nxt, str) else None), 303)
 
 
 def _refuse(request: Request, message: str, status: int, as_json: bool):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from outcomes_qual.analysis import role_by_theme, role_ranks
 from outcomes_qual.agreement import agreement, disagreements
+from outcomes_qual.analysis import role_by_theme, role_ranks
 from outcomes_qual.errors import InputError
 from outcomes_qual.project import Project
 
@@ -29,8 +29,7 @@ def _num(value) -> float | None:
     return None if math.isnan(value) else value
 
 
-def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", level: str = "theme",
-           codebook=None) -> dict:
+def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", level: str = "theme", codebook=None) -> dict:
     """The role x theme table as rows of cells (count, percent of the role's units, share of the code).
 
     ``status="accepted"`` counts decisions only (accepted suggestions and
@@ -43,13 +42,26 @@ def matrix(proj: Project, *, unit: str = "segments", status: str = "accepted", l
         raise InputError(f"status: expected one of {list(STATUSES)}, got {status!r}")
     codings = proj.codings(status="accepted" if status == "accepted" else ["accepted", "suggested"])
     ranks = role_ranks(proj.participants())  # the study's groups in roster order
-    table = role_by_theme(proj.segments(), codings, unit=unit, level=level, codebook=codebook,
-                          role_order=sorted(ranks, key=ranks.get))
+    table = role_by_theme(
+        proj.segments(),
+        codings,
+        unit=unit,
+        level=level,
+        codebook=codebook,
+        role_order=sorted(ranks, key=lambda role: ranks[role]),
+    )
     roles = list(dict.fromkeys(table["role"]))
     rows = []
     for code, part in table.groupby("code", sort=False):
-        cells = {r.role: {"n": int(r.n), "base": int(r.base), "percent": _num(r.percent),
-                          "share": _num(r.share_of_code)} for r in part.itertuples()}
+        cells = {
+            r["role"]: {
+                "n": int(r["n"]),
+                "base": int(r["base"]),
+                "percent": _num(r["percent"]),
+                "share": _num(r["share_of_code"]),
+            }
+            for r in part.to_dict("records")
+        }
         label = codebook.label(code) if codebook is not None else code
         rows.append({"code": code, "label": label, "cells": [cells.get(r) for r in roles]})
     return {"roles": roles, "rows": rows, "unit": unit, "status": status}
@@ -72,16 +84,18 @@ def default_pair(proj: Project) -> tuple[str, str] | None:
     rows = proj.conn.execute(
         "SELECT c.coder, s.transcript_id, count(DISTINCT c.segment_id) FROM codings c JOIN segments s "
         "USING (segment_id) WHERE c.status != 'rejected' AND c.coder != ? GROUP BY c.coder, s.transcript_id",
-        (CONSENSUS,)).fetchall()
-    machines = {r[0] for r in proj.conn.execute(
-        "SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")}
+        (CONSENSUS,),
+    ).fetchall()
+    machines = {
+        r[0] for r in proj.conn.execute("SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")
+    }
     per: dict[str, dict[str, int]] = {}
     for coder, tid, n in rows:
         per.setdefault(coder, {})[tid] = int(n)
     best, best_key = None, None
     coders = sorted(per, key=lambda c: (-sum(per[c].values()), c))
     for i, a in enumerate(coders):
-        for b in coders[i + 1:]:
+        for b in coders[i + 1 :]:
             common = set(per[a]) & set(per[b])
             if not common:
                 continue
@@ -127,32 +141,54 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
         seg = proj.segments().set_index("segment_id")
         mine = {machine: "machine", person: "human"}
         listed = []
-        for r in units[~units["agree"]].itertuples(index=False):
-            rec = seg.loc[r.segment_id]
-            sets = {"machine": r.machine_codes, "human": r.human_codes}
-            only = {"machine": r.only_machine, "human": r.only_human}
-            listed.append({
-                "segment_id": r.segment_id, "transcript_id": rec["transcript_id"], "turn": int(rec["turn"]),
-                "role": rec["role"], "text": rec["text"],
-                "codes_a": [x for x in sets[mine[coder_a]].split("; ") if x],
-                "codes_b": [x for x in sets[mine[coder_b]].split("; ") if x],
-                "only_a": [x for x in only[mine[coder_a]].split("; ") if x],
-                "only_b": [x for x in only[mine[coder_b]].split("; ") if x],
-            })
+        for r in units[~units["agree"]].to_dict("records"):
+            rec = seg.loc[r["segment_id"]]
+            sets = {"machine": r["machine_codes"], "human": r["human_codes"]}
+            only = {"machine": r["only_machine"], "human": r["only_human"]}
+            listed.append(
+                {
+                    "segment_id": r["segment_id"],
+                    "transcript_id": rec["transcript_id"],
+                    "turn": int(rec["turn"]),
+                    "role": rec["role"],
+                    "text": rec["text"],
+                    "codes_a": [x for x in sets[mine[coder_a]].split("; ") if x],
+                    "codes_b": [x for x in sets[mine[coder_b]].split("; ") if x],
+                    "only_a": [x for x in only[mine[coder_a]].split("; ") if x],
+                    "only_b": [x for x in only[mine[coder_b]].split("; ") if x],
+                }
+            )
         cb_labels = codebook.label if codebook is not None else (lambda k: k)
-        rows = [{
-            "code": r.code, "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
-            "label": f"All {level}s, pooled" if r.code == "all" else cb_labels(r.code),
-            "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
-            "note": r.note if isinstance(r.note, str) else "",
-        } for r in table.itertuples()]
-        tids = sorted(set(seg.loc[units["segment_id"], "transcript_id"]))
-        return {"coder_a": coder_a, "coder_b": coder_b, "rows": rows, "disagreements": listed, "transcripts": tids,
-                "n_units": len(units), "machine": machine, "person": person,
-                "units_note": (f"Units: the {len(units)} turns {person} coded or reviewed, as in `outcomes-qual "
-                               f"validate` and Appendix D of the report. A suggestion {person} accepted counts as "
-                               f"their coding; one still pending on a turn they reviewed is undecided and left out "
-                               f"of that {level}'s figures; turns they never opened are not units.")}
+        rows = [
+            {
+                "code": r["code"],
+                "n_units": int(r["n_units"]),
+                "percent_agreement": _num(r["percent_agreement"]),
+                "label": f"All {level}s, pooled" if r["code"] == "all" else cb_labels(r["code"]),
+                "cohen_kappa": _num(r["cohen_kappa"]),
+                "gwet_ac1": _num(r["gwet_ac1"]),
+                "n_coded": int(r["n_coded"]),
+                "note": r["note"] if isinstance(r["note"], str) else "",
+            }
+            for r in table.to_dict("records")
+        ]
+        transcripts = sorted(set(seg.loc[units["segment_id"], "transcript_id"]))
+        return {
+            "coder_a": coder_a,
+            "coder_b": coder_b,
+            "rows": rows,
+            "disagreements": listed,
+            "transcripts": transcripts,
+            "n_units": len(units),
+            "machine": machine,
+            "person": person,
+            "units_note": (
+                f"Units: the {len(units)} turns {person} coded or reviewed, as in `outcomes-qual "
+                f"validate` and Appendix D of the report. A suggestion {person} accepted counts as "
+                f"their coding; one still pending on a turn they reviewed is undecided and left out "
+                f"of that {level}'s figures; turns they never opened are not units."
+            ),
+        }
     codings = everything[everything["coder"].isin([coder_a, coder_b])]
     codings = codings[codings["status"] != "rejected"]
     have = set(codings["coder"])
@@ -160,11 +196,11 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
     if missing:
         raise InputError(f"no codings by {missing} in the project")
     segments = proj.segments()
-    tids = None
-    for c in (coder_a, coder_b):
-        sids = set(codings.loc[codings["coder"] == c, "segment_id"])
-        t = set(segments.loc[segments["segment_id"].isin(sids), "transcript_id"])
-        tids = t if tids is None else tids & t
+    coded = [  # the transcripts each coder coded
+        set(segments.loc[segments["segment_id"].isin(set(codings.loc[codings["coder"] == c, "segment_id"])), "transcript_id"])
+        for c in (coder_a, coder_b)
+    ]
+    tids = coded[0] & coded[1]
     segments = segments[segments["transcript_id"].isin(tids)].reset_index(drop=True)
     if segments.empty:
         raise InputError(f"{coder_a} and {coder_b} have not coded any transcript in common")
@@ -177,37 +213,64 @@ def coder_agreement(proj: Project, coder_a: str, coder_b: str, *, level: str = "
     def label(code: str) -> str:  # the library's pooled row is "all": every (turn, code) decision once
         return f"All {level}s, pooled" if code == "all" and (codebook is None or "all" not in codebook) else names(code)
 
-    rows = [{
-        "code": r.code, "label": label(r.code), "n_units": int(r.n_units), "percent_agreement": _num(r.percent_agreement),
-        "cohen_kappa": _num(r.cohen_kappa), "gwet_ac1": _num(r.gwet_ac1), "n_coded": int(r.n_coded),
-        "note": r.note if isinstance(r.note, str) else "",
-    } for r in table.itertuples()]
-    listed = [{
-        "segment_id": r.segment_id, "transcript_id": r.transcript_id, "turn": int(r.turn), "role": r.role,
-        "codes_a": list(r.codes_a) if not isinstance(r.codes_a, str) else r.codes_a.split(";"),
-        "codes_b": list(r.codes_b) if not isinstance(r.codes_b, str) else r.codes_b.split(";"),
-        "only_a": list(r.only_a) if not isinstance(r.only_a, str) else [x for x in r.only_a.split(";") if x],
-        "only_b": list(r.only_b) if not isinstance(r.only_b, str) else [x for x in r.only_b.split(";") if x],
-        "text": r.text,
-    } for r in diff.itertuples()]
+    rows = [
+        {
+            "code": r["code"],
+            "label": label(r["code"]),
+            "n_units": int(r["n_units"]),
+            "percent_agreement": _num(r["percent_agreement"]),
+            "cohen_kappa": _num(r["cohen_kappa"]),
+            "gwet_ac1": _num(r["gwet_ac1"]),
+            "n_coded": int(r["n_coded"]),
+            "note": r["note"] if isinstance(r["note"], str) else "",
+        }
+        for r in table.to_dict("records")
+    ]
+    listed = [
+        {
+            "segment_id": r["segment_id"],
+            "transcript_id": r["transcript_id"],
+            "turn": int(r["turn"]),
+            "role": r["role"],
+            "codes_a": _code_list(r["codes_a"], drop_empty=False),
+            "codes_b": _code_list(r["codes_b"], drop_empty=False),
+            "only_a": _code_list(r["only_a"]),
+            "only_b": _code_list(r["only_b"]),
+            "text": r["text"],
+        }
+        for r in diff.to_dict("records")
+    ]
     agreed = _agreed(proj, [d["segment_id"] for d in listed], level=level)
     for d in listed:
         d["agreed"] = agreed.get(d["segment_id"], [])
     analysed = segments[segments["role"].astype(object).fillna("") != "facilitator"]
-    return {"coder_a": coder_a, "coder_b": coder_b, "rows": rows,
-            "disagreements": [d for d in listed if not d["agreed"]],
-            "resolved": [d for d in listed if d["agreed"]],
-            "transcripts": sorted(tids), "n_units": len(analysed)}
+    return {
+        "coder_a": coder_a,
+        "coder_b": coder_b,
+        "rows": rows,
+        "disagreements": [d for d in listed if not d["agreed"]],
+        "resolved": [d for d in listed if d["agreed"]],
+        "transcripts": sorted(tids),
+        "n_units": len(analysed),
+    }
+
+
+def _code_list(value, *, drop_empty: bool = True) -> list[str]:
+    """A disagreement's codes as a list: a sequence as it is, a string split on ``;`` (empty pieces dropped when asked)."""
+    if not isinstance(value, str):
+        return list(value)
+    return [x for x in value.split(";") if x] if drop_empty else value.split(";")
 
 
 def _agreed(proj: Project, segment_ids: list[str], *, level: str) -> dict[str, list[str]]:
     """The agreed codes (coder ``consensus``, not rejected) of each of ``segment_ids`` that has any."""
     out: dict[str, list[str]] = {}
     for i in range(0, len(segment_ids), 500):
-        chunk = segment_ids[i:i + 500]
+        chunk = segment_ids[i : i + 500]
         for sid, code in proj.conn.execute(
             f"SELECT segment_id, code FROM codings WHERE coder = ? AND status != 'rejected' AND segment_id IN "
-            f"({','.join('?' * len(chunk))}) ORDER BY coding_id", [CONSENSUS, *chunk]
+            f"({','.join('?' * len(chunk))}) ORDER BY coding_id",
+            [CONSENSUS, *chunk],
         ):
             code = code.split("/", 1)[0] if level == "theme" else code
             if code not in out.setdefault(sid, []):

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
@@ -51,6 +50,7 @@ class ProjectFile:
         return message
 
     def get(self) -> Project:
+        """The calling thread's connection to the project (opened on first use)."""
         proj = getattr(self._local, "project", None)
         if proj is None:
             proj = Project.open(self.path, check=False)
@@ -75,8 +75,10 @@ def transcript_link(transcript_id: str) -> str:
 
 
 def _templates() -> Environment:
-    env = Environment(loader=PackageLoader("outcomes_qual_web", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(
+        loader=PackageLoader("outcomes_qual_web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f}%"
     env.filters["conf"] = lambda v: "?" if v is None else f"{v:.2f}"
     env.filters["num"] = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
@@ -85,9 +87,9 @@ def _templates() -> Environment:
     return env
 
 
-async def _not_found(request: Request, exc: HTTPException):
+async def _not_found(request: Request, exc: Exception):
     status = getattr(exc, "status_code", 404)
-    message = {404: "no such page", 405: "this address does not take that method"}.get(status, str(exc.detail))
+    message = {404: "no such page", 405: "this address does not take that method"}.get(status, str(getattr(exc, "detail", exc)))
     if getattr(request.state, "session", None) is None:
         return PlainTextResponse(message, status_code=status)
     return pages.render_error(request, message, status)
@@ -95,12 +97,22 @@ async def _not_found(request: Request, exc: HTTPException):
 
 async def _server_error(request: Request, exc: Exception):
     logger.exception("error serving %s", request.url.path)
-    return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong on the server; nothing was "
-                        "written by this request. The server's log has the details.</p>", status_code=500)
+    return HTMLResponse(
+        "<!doctype html><title>Error</title><p>Something went wrong on the server; nothing was "
+        "written by this request. The server's log has the details.</p>",
+        status_code=500,
+    )
 
 
-def create_app(project_path, *, token: str | None = None, host: str = "127.0.0.1", show_names: bool = False,
-               allowed_hosts=None, embed: bool = False) -> Starlette:
+def create_app(
+    project_path,
+    *,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    show_names: bool = False,
+    allowed_hosts=None,
+    embed: bool = False,
+) -> Starlette:
     """Build the review app for one project file.
 
     Parameters

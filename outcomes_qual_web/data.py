@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from types import SimpleNamespace
 
 from outcomes_qual.analysis import is_study_group
@@ -34,8 +35,7 @@ from outcomes_qual.project import Project, compile_query
 THRESHOLD = 0.5
 
 #: Colours for themes without their own colour in the codebook.
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-           "#9c755f", "#bab0ac")
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 
 
 def queue_priority(confidence: float | None) -> float:
@@ -63,7 +63,7 @@ def evidence_terms(evidence: str | None) -> list[str]:
 def _term_patterns(term: str):
     """The term as a phrase query, and as stems (each word less its last two letters, at least four)."""
     try:
-        stem = " ".join(w[:max(4, len(w) - 2)] + "*" if len(w) > 4 else w for w in term.split())
+        stem = " ".join(w[: max(4, len(w) - 2)] + "*" if len(w) > 4 else w for w in term.split())
         return compile_query(term), compile_query(stem)
     except InputError:
         return None
@@ -117,8 +117,11 @@ def pieces(text: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
     return out
 
 
-def marked_pieces(text: str, evidence: list[tuple[int, int]], coded: list[tuple[int, int, str, str]],
-                  ) -> list[tuple[str, bool, tuple]]:
+def marked_pieces(
+    text: str,
+    evidence: list[tuple[int, int]],
+    coded: list[tuple[int, int, str, str]],
+) -> list[tuple[str, bool, tuple]]:
     """Split ``text`` into runs: (piece, keyword evidence?, the coded spans over it as (code, colour) pairs).
 
     Keyword evidence of a suggestion and a span someone coded are shown
@@ -128,7 +131,8 @@ def marked_pieces(text: str, evidence: list[tuple[int, int]], coded: list[tuple[
     Examples
     --------
     >>> marked_pieces("abcdef", [(1, 3)], [(2, 5, "time", "#d62728")])
-    [('a', False, ()), ('b', True, ()), ('c', True, (('time', '#d62728'),)), ('de', False, (('time', '#d62728'),)), ('f', False, ())]
+    [('a', False, ()), ('b', True, ()), ('c', True, (('time', '#d62728'),)),
+     ('de', False, (('time', '#d62728'),)), ('f', False, ())]
     """
     n = len(text)
     cuts = {0, n}
@@ -138,7 +142,7 @@ def marked_pieces(text: str, evidence: list[tuple[int, int]], coded: list[tuple[
         cuts.update((min(max(s, 0), n), min(max(e, 0), n)))
     bounds = sorted(cuts)
     out: list[tuple[str, bool, tuple]] = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         ev = any(s <= a and b <= e for s, e in evidence)
         codes = tuple(dict.fromkeys((code, color) for s, e, code, color in coded if s <= a and b <= e))
         if out and out[-1][1] == ev and out[-1][2] == codes:
@@ -162,8 +166,9 @@ def turn_name(proj: Project, segment_ids) -> str:
     if not ids:
         return "no turn"
     marks = ",".join("?" * len(ids))
-    rows = proj.conn.execute(f"SELECT transcript_id, turn FROM segments WHERE segment_id IN ({marks}) ORDER BY seq",
-                             ids).fetchall()
+    rows = proj.conn.execute(
+        f"SELECT transcript_id, turn FROM segments WHERE segment_id IN ({marks}) ORDER BY seq", ids
+    ).fetchall()
     if not rows:
         return ", ".join(ids)
     tid, turns = rows[0][0], [r[1] for r in rows]
@@ -179,13 +184,15 @@ def _clip(text: str, n: int, *, keep_end: bool = False) -> str:
         return text
     if keep_end:
         cut = text[-n:]
-        return "\u2026" + cut[cut.find(" ") + 1:] if " " in cut else "\u2026" + cut
+        return "\u2026" + cut[cut.find(" ") + 1 :] if " " in cut else "\u2026" + cut
     cut = text[:n]
-    return (cut[:cut.rfind(" ")] if " " in cut else cut) + "\u2026"
+    return (cut[: cut.rfind(" ")] if " " in cut else cut) + "\u2026"
 
 
 @dataclass
 class CodeInfo:
+    """A codebook code as the pages show it: label, depth in the tree, colour, definition and (themes) shortcut key."""
+
     key: str
     label: str
     depth: int
@@ -214,8 +221,19 @@ def codebook_info(proj: Project) -> tuple[Codebook | None, list[CodeInfo]]:
         if code.depth == 0 and n < 9:
             n += 1
             shortcut = n
-        out.append(CodeInfo(code.key, code.label, code.depth, code.color or colors.get(code.theme, PALETTE[0]),
-                            code.definition, code.include, code.exclude, code.examples, shortcut))
+        out.append(
+            CodeInfo(
+                code.key,
+                code.label,
+                code.depth,
+                code.color or colors.get(code.theme, PALETTE[0]),
+                code.definition,
+                code.include,
+                code.exclude,
+                code.examples,
+                shortcut,
+            )
+        )
         for child in cb.children(key):
             walk(child.key)
 
@@ -242,15 +260,14 @@ def home(proj: Project) -> dict:
     rows = conn.execute(
         "SELECT transcript_id, method, authority, department, n_turns, extra FROM transcripts ORDER BY rowid"
     ).fetchall()
-    roles = {}
-    for tid, role, n in conn.execute(
-        "SELECT transcript_id, role, count(*) FROM segments GROUP BY transcript_id, role"
-    ):
+    roles: dict[str, list[tuple[str, int]]] = {}
+    for tid, role, n in conn.execute("SELECT transcript_id, role, count(*) FROM segments GROUP BY transcript_id, role"):
         roles.setdefault(tid, []).append((role or "unknown", n))
-    analysed = dict(conn.execute(
-        "SELECT transcript_id, count(*) FROM segments WHERE role IS NULL OR role != 'facilitator' "
-        "GROUP BY transcript_id"
-    ).fetchall())
+    analysed = dict(
+        conn.execute(
+            "SELECT transcript_id, count(*) FROM segments WHERE role IS NULL OR role != 'facilitator' GROUP BY transcript_id"
+        ).fetchall()
+    )
     # Progress credits people: a turn counts for everyone who coded it by hand or accepted or rejected a
     # suggestion on it (reviewed when no suggestion is pending there any more, else suggested). An auto-coder
     # (a coder with a method other than manual) reviews nothing: its row counts only the turns where its
@@ -279,52 +296,67 @@ def home(proj: Project) -> dict:
         except ValueError:
             extra = {}
         extra = extra if isinstance(extra, dict) else {}
-        transcripts.append({
-            "transcript_id": tid,
-            "method": method or "",
-            "group": extra.get("group") or department or "",
-            "authority": authority or "",
-            "roles": sorted(roles.get(tid, []), key=lambda r: -r[1]),
-            "n_turns": n_turns,
-            "n_analysed": analysed.get(tid, 0),
-            "progress": progress.get(tid, {}),
-        })
+        transcripts.append(
+            {
+                "transcript_id": tid,
+                "method": method or "",
+                "group": extra.get("group") or department or "",
+                "authority": authority or "",
+                "roles": sorted(roles.get(tid, []), key=lambda r: -r[1]),
+                "n_turns": n_turns,
+                "n_analysed": analysed.get(tid, 0),
+                "progress": progress.get(tid, {}),
+            }
+        )
     return {"transcripts": transcripts, "summary": proj.summary()}
 
 
 def transcript_exists(proj: Project, transcript_id: str) -> bool:
-    return proj.conn.execute("SELECT 1 FROM transcripts WHERE transcript_id = ?",
-                             (transcript_id,)).fetchone() is not None
+    """True when ``transcript_id`` is in the project."""
+    return proj.conn.execute("SELECT 1 FROM transcripts WHERE transcript_id = ?", (transcript_id,)).fetchone() is not None
 
 
 def transcript_view(proj: Project, transcript_id: str, *, show_names: bool, colors: dict[str, str]) -> dict:
     """Turns of one transcript in order, each with its codings and suggestions (namespaces: fast in templates)."""
     conn = proj.conn
-    meta = conn.execute("SELECT method, authority, department, n_turns FROM transcripts WHERE transcript_id = ?",
-                        (transcript_id,)).fetchone()
+    meta = conn.execute(
+        "SELECT method, authority, department, n_turns FROM transcripts WHERE transcript_id = ?", (transcript_id,)
+    ).fetchone()
     text = conn.execute("SELECT text FROM transcripts WHERE transcript_id = ?", (transcript_id,)).fetchone()[0]
     codings: dict[str, list[dict]] = {}
-    for (cid, sid, code, coder, method, conf, evidence, start, end, status, reviewed_by) in conn.execute(
+    for cid, sid, code, coder, method, conf, evidence, start, end, status, reviewed_by in conn.execute(
         "SELECT c.coding_id, c.segment_id, c.code, c.coder, c.method, c.confidence, c.evidence, c.start_char, "
         "c.end_char, c.status, c.reviewed_by FROM codings c JOIN segments s USING (segment_id) "
-        "WHERE s.transcript_id = ? ORDER BY c.coding_id", (transcript_id,)
+        "WHERE s.transcript_id = ? ORDER BY c.coding_id",
+        (transcript_id,),
     ):
-        codings.setdefault(sid, []).append({
-            "coding_id": cid, "code": code, "coder": coder, "method": method, "confidence": conf,
-            "evidence": evidence or "", "start_char": start, "end_char": end, "status": status,
-            "reviewed_by": reviewed_by, "color": colors.get(code.split("/")[0], PALETTE[0]),
-        })
+        codings.setdefault(sid, []).append(
+            {
+                "coding_id": cid,
+                "code": code,
+                "coder": coder,
+                "method": method,
+                "confidence": conf,
+                "evidence": evidence or "",
+                "start_char": start,
+                "end_char": end,
+                "status": status,
+                "reviewed_by": reviewed_by,
+                "color": colors.get(code.split("/")[0], PALETTE[0]),
+            }
+        )
     memos: dict[str, list[dict]] = {}
     for mid, target, mtext, author, created in conn.execute(
         "SELECT memo_id, target_id, text, author, created_at FROM memos WHERE target_type = 'segment' "
         "AND target_id IN (SELECT segment_id FROM segments WHERE transcript_id = ?) ORDER BY memo_id",
-        (transcript_id,)
+        (transcript_id,),
     ):
         memos.setdefault(target, []).append({"memo_id": mid, "text": mtext, "author": author, "created_at": created})
     turns = []
     for sid, turn, speaker, pid, role, seg_text, start, end in conn.execute(
         "SELECT segment_id, turn, speaker, participant_id, role, text, start_char, end_char FROM segments "
-        "WHERE transcript_id = ? ORDER BY seq", (transcript_id,)
+        "WHERE transcript_id = ? ORDER BY seq",
+        (transcript_id,),
     ):
         own = codings.get(sid, [])
         suggestions = [c for c in own if c["status"] == "suggested"]
@@ -338,85 +370,127 @@ def transcript_view(proj: Project, transcript_id: str, *, show_names: bool, colo
                 evidence.extend(highlight_ranges(seg_text, evidence_terms(c["evidence"])))
         for c in decided:
             if c["start_char"] is not None:
-                coded.append((max(0, c["start_char"] - start), min(end, c["end_char"]) - start, c["code"],
-                              c["color"]))
-        turns.append(SimpleNamespace(
-            segment_id=sid, turn=turn, role=role or "unknown",
-            speaker=speaker_label(role, pid, speaker, show_names),
-            start_char=start, end_char=end, pieces=marked_pieces(seg_text, evidence, coded),
-            # strongest first: the suggestion the keys act on first is the one the coder is surest of
-            suggestions=[SimpleNamespace(**c) for c in sorted(
-                suggestions, key=lambda c: (c["confidence"] is None, -(c["confidence"] or 0), c["coding_id"]))],
-            codings=[SimpleNamespace(**c) for c in decided], rejected=[SimpleNamespace(**c) for c in rejected],
-            memos=[SimpleNamespace(**m) for m in memos.get(sid, [])], facilitator=role == "facilitator",
-        ))
+                coded.append((max(0, c["start_char"] - start), min(end, c["end_char"]) - start, c["code"], c["color"]))
+        turns.append(
+            SimpleNamespace(
+                segment_id=sid,
+                turn=turn,
+                role=role or "unknown",
+                speaker=speaker_label(role, pid, speaker, show_names),
+                start_char=start,
+                end_char=end,
+                pieces=marked_pieces(seg_text, evidence, coded),
+                # strongest first: the suggestion the keys act on first is the one the coder is surest of
+                suggestions=[
+                    SimpleNamespace(**c)
+                    for c in sorted(suggestions, key=lambda c: (c["confidence"] is None, -(c["confidence"] or 0), c["coding_id"]))
+                ],
+                codings=[SimpleNamespace(**c) for c in decided],
+                rejected=[SimpleNamespace(**c) for c in rejected],
+                memos=[SimpleNamespace(**m) for m in memos.get(sid, [])],
+                facilitator=role == "facilitator",
+            )
+        )
     return {
-        "transcript_id": transcript_id, "method": meta[0] or "", "authority": meta[1] or "",
-        "department": meta[2] or "", "n_turns": meta[3], "turns": turns, "text_length": len(text),
+        "transcript_id": transcript_id,
+        "method": meta[0] or "",
+        "authority": meta[1] or "",
+        "department": meta[2] or "",
+        "n_turns": meta[3],
+        "turns": turns,
+        "text_length": len(text),
         "n_suggestions": sum(len(t.suggestions) for t in turns),
     }
 
 
-def review_queue(proj: Project, *, coder: str | None = None, limit: int = 50, show_names: bool = False,
-                 ) -> list[dict]:
+def review_queue(
+    proj: Project,
+    *,
+    coder: str | None = None,
+    limit: int = 50,
+    show_names: bool = False,
+) -> list[dict]:
     """Pending suggestions, least sure first: ordered by |confidence - 0.5|, then coding id.
 
     Each item carries ``context``: the turn before it and, when that is not
     the facilitator's, the facilitator's last question within five turns
     (oldest first, clipped), since a turn often cannot be judged alone.
     """
-    sql = ("SELECT c.coding_id, c.segment_id, s.transcript_id, s.turn, s.role, s.participant_id, s.speaker, "
-           "c.code, c.coder, c.confidence, c.evidence, s.text, s.seq FROM codings c JOIN segments s USING (segment_id) "
-           "WHERE c.status = 'suggested'")
+    sql = (
+        "SELECT c.coding_id, c.segment_id, s.transcript_id, s.turn, s.role, s.participant_id, s.speaker, "
+        "c.code, c.coder, c.confidence, c.evidence, s.text, s.seq FROM codings c JOIN segments s USING (segment_id) "
+        "WHERE c.status = 'suggested'"
+    )
     params: list = []
     if coder:
         sql += " AND c.coder = ?"
         params.append(coder)
-    sql += (" ORDER BY CASE WHEN c.confidence IS NULL THEN 0.5 ELSE abs(c.confidence - ?) END, c.coding_id "
-            "LIMIT ?")
+    sql += " ORDER BY CASE WHEN c.confidence IS NULL THEN 0.5 ELSE abs(c.confidence - ?) END, c.coding_id LIMIT ?"
     params += [THRESHOLD, int(limit)]
     out = []
-    for (cid, sid, tid, turn, role, pid, speaker, code, by, conf, evidence, text, seq) in proj.conn.execute(
-            sql, params).fetchall():
-        out.append({
-            "context": _context(proj, tid, seq, show_names),
-            "coding_id": cid, "segment_id": sid, "transcript_id": tid, "turn": turn, "role": role or "unknown",
-            "speaker": speaker_label(role, pid, speaker, show_names), "code": code, "coder": by,
-            "confidence": conf, "evidence": evidence or "", "doubt": queue_priority(conf),
-            "pieces": pieces(text, highlight_ranges(text, evidence_terms(evidence))),
-        })
+    for cid, sid, tid, turn, role, pid, speaker, code, by, conf, evidence, text, seq in proj.conn.execute(sql, params).fetchall():
+        out.append(
+            {
+                "context": _context(proj, tid, seq, show_names),
+                "coding_id": cid,
+                "segment_id": sid,
+                "transcript_id": tid,
+                "turn": turn,
+                "role": role or "unknown",
+                "speaker": speaker_label(role, pid, speaker, show_names),
+                "code": code,
+                "coder": by,
+                "confidence": conf,
+                "evidence": evidence or "",
+                "doubt": queue_priority(conf),
+                "pieces": pieces(text, highlight_ranges(text, evidence_terms(evidence))),
+            }
+        )
     return out
 
 
 def _context(proj: Project, transcript_id: str, seq: int, show_names: bool) -> list[dict]:
     """The turn before ``seq`` and, if that is not the facilitator's, the facilitator's last question (within 5)."""
     cols = "turn, role, participant_id, speaker, text"
-    prev = proj.conn.execute(f"SELECT {cols} FROM segments WHERE transcript_id = ? AND seq < ? ORDER BY seq DESC "
-                             "LIMIT 1", (transcript_id, seq)).fetchone()
+    prev = proj.conn.execute(
+        f"SELECT {cols} FROM segments WHERE transcript_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1", (transcript_id, seq)
+    ).fetchone()
     if prev is None:
         return []
     rows = [(prev, True)]
     if prev[1] != "facilitator":
         question = proj.conn.execute(
             f"SELECT {cols} FROM segments WHERE transcript_id = ? AND seq < ? AND seq >= ? AND role = 'facilitator' "
-            "ORDER BY seq DESC LIMIT 1", (transcript_id, seq - 1, seq - 6)).fetchone()
+            "ORDER BY seq DESC LIMIT 1",
+            (transcript_id, seq - 1, seq - 6),
+        ).fetchone()
         if question is not None:
             rows.insert(0, (question, False))
-    return [{"turn": turn, "role": role or "unknown", "speaker": speaker_label(role, pid, speaker, show_names),
-             "text": _clip(text, 240, keep_end=last)} for (turn, role, pid, speaker, text), last in rows]
+    return [
+        {
+            "turn": turn,
+            "role": role or "unknown",
+            "speaker": speaker_label(role, pid, speaker, show_names),
+            "text": _clip(text, 240, keep_end=last),
+        }
+        for (turn, role, pid, speaker, text), last in rows
+    ]
 
 
 def machine_coders(proj: Project) -> list[str]:
     """Coders with suggestions in the project."""
-    return [r[0] for r in proj.conn.execute(
-        "SELECT DISTINCT coder FROM codings WHERE status = 'suggested' ORDER BY coder")]
+    return [r[0] for r in proj.conn.execute("SELECT DISTINCT coder FROM codings WHERE status = 'suggested' ORDER BY coder")]
 
 
 def coders(proj: Project) -> list[str]:
     """Every coder with codings that are not rejected, and every person who reviewed a suggestion."""
-    return [r[0] for r in proj.conn.execute(
-        "SELECT coder FROM codings WHERE status != 'rejected' UNION SELECT reviewed_by FROM codings "
-        "WHERE reviewed_by IS NOT NULL AND reviewed_by != '' ORDER BY 1")]
+    return [
+        r[0]
+        for r in proj.conn.execute(
+            "SELECT coder FROM codings WHERE status != 'rejected' UNION SELECT reviewed_by FROM codings "
+            "WHERE reviewed_by IS NOT NULL AND reviewed_by != '' ORDER BY 1"
+        )
+    ]
 
 
 def coder_names(proj: Project) -> tuple[set[str], set[str]]:
@@ -428,9 +502,13 @@ def coder_names(proj: Project) -> tuple[set[str], set[str]]:
     :func:`outcomes_qual_web.security.check_coder_name`).
     """
     conn = proj.conn
-    machines = {r[0] for r in conn.execute(
-        "SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")}
-    people = {r[0] for r in conn.execute(
-        "SELECT coder FROM codings WHERE method IS NULL OR method = 'manual' UNION SELECT reviewed_by FROM codings "
-        "UNION SELECT author FROM memos UNION SELECT actor FROM actions WHERE kind != 'add_codings'") if r[0]}
+    machines = {r[0] for r in conn.execute("SELECT DISTINCT coder FROM codings WHERE method IS NOT NULL AND method != 'manual'")}
+    people = {
+        r[0]
+        for r in conn.execute(
+            "SELECT coder FROM codings WHERE method IS NULL OR method = 'manual' UNION SELECT reviewed_by FROM codings "
+            "UNION SELECT author FROM memos UNION SELECT actor FROM actions WHERE kind != 'add_codings'"
+        )
+        if r[0]
+    }
     return machines, people - machines

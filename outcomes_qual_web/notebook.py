@@ -41,10 +41,12 @@ class ReviewHandle:
         self.width, self.height = width, int(height)
 
     def _repr_html_(self) -> str:
-        return (f'<iframe src="{html.escape(self.url)}" width="{html.escape(str(self.width))}" '
-                f'height="{self.height}" style="border:1px solid #ccc"></iframe>'
-                f'<p>outcomes_qual review at <a href="{html.escape(self.url)}" target="_blank">'
-                f"{html.escape(self.url)}</a></p>")
+        return (
+            f'<iframe src="{html.escape(self.url)}" width="{html.escape(str(self.width))}" '
+            f'height="{self.height}" style="border:1px solid #ccc"></iframe>'
+            f'<p>outcomes_qual review at <a href="{html.escape(self.url)}" target="_blank">'
+            f"{html.escape(self.url)}</a></p>"
+        )
 
     def __repr__(self) -> str:
         state = "running" if self.server.running else "stopped"
@@ -58,8 +60,9 @@ class ReviewHandle:
                 del _SERVERS[key]
 
 
-def review(project, *, transcript: str | None = None, width: str = "100%", height: int = 720,
-           show_names: bool = False) -> ReviewHandle:
+def review(
+    project, *, transcript: str | None = None, width: str = "100%", height: int = 720, show_names: bool = False
+) -> ReviewHandle:
     """Show the review web app for ``project`` in a notebook (an IFrame onto a background server).
 
     Parameters

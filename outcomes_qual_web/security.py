@@ -66,8 +66,10 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9._~-]{8,200}$")
 _CODER_RE = re.compile(r"^[\w][\w .@'-]{0,39}$", re.UNICODE)
 
 #: Content-Security-Policy of every response: nothing from outside, no inline script.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+)
 
 #: Pages that may frame the app when it is embedded in a notebook: Jupyter on this machine (opened at
 #: localhost or 127.0.0.1) and VS Code's notebook outputs (a ``vscode-webview:`` page).
@@ -126,8 +128,10 @@ def check_coder_name(name: str | None, *, machines=(), existing=()) -> tuple[str
         return None, f"{valid!r} is a machine coder's name (reserved); sign in with your own name"
     for other in existing:
         if other != valid and name_key(other) == key:
-            return None, (f"too close to the coder name {other!r} already in the project; sign in as exactly "
-                          f"{other!r} or choose another name")
+            return None, (
+                f"too close to the coder name {other!r} already in the project; sign in as exactly "
+                f"{other!r} or choose another name"
+            )
     return valid, None
 
 
@@ -185,6 +189,7 @@ class Sessions:
             return session
 
     def create(self) -> Session:
+        """A new session (expired ones are dropped first)."""
         with self._lock:
             self._expire(time.monotonic())
             session = Session(secrets.token_urlsafe(24))
@@ -192,6 +197,7 @@ class Sessions:
             return session
 
     def get_or_create(self, sid: str | None) -> tuple[Session, bool]:
+        """The live session ``sid``, else a new one; and whether it is new."""
         session = self.get(sid)
         return (session, False) if session is not None else (self.create(), True)
 
@@ -245,8 +251,7 @@ def _cookie_headers(name: str, value: str, embed: bool) -> list[tuple[bytes, byt
     """
     out = [(b"set-cookie", f"{name}={value}; Path=/; HttpOnly; SameSite=Lax".encode("latin-1"))]
     if embed:
-        out.append((b"set-cookie",
-                    f"{name}_x={value}; Path=/; HttpOnly; SameSite=None; Secure; Partitioned".encode("latin-1")))
+        out.append((b"set-cookie", f"{name}_x={value}; Path=/; HttpOnly; SameSite=None; Secure; Partitioned".encode("latin-1")))
     return out
 
 
@@ -260,10 +265,18 @@ def _body_too_large() -> str:
 
 async def _plain(send, status: int, message: str, headers: list | None = None) -> None:
     body = message.encode("utf-8")
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"), *(headers or []),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -315,6 +328,7 @@ class Guard:
         return SESSION_COOKIE + suffix, TOKEN_COOKIE + suffix
 
     async def __call__(self, scope, receive, send):
+        """Check host, token and body size, read a POST's body, attach the session, then add the security headers."""
         if scope["type"] == "lifespan":
             return await self.app(scope, receive, send)
         if scope["type"] != "http":  # websockets and anything else: refused, nothing runs
@@ -322,8 +336,9 @@ class Guard:
                 return await send({"type": "websocket.close", "code": 1008})
             return None
         if not self._host_ok(scope):
-            return await _plain(send, 400, "Bad request: unexpected Host header (this server only answers "
-                                           "to the address it was started on).")
+            return await _plain(
+                send, 400, "Bad request: unexpected Host header (this server only answers to the address it was started on)."
+            )
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return await _plain(send, 413, _body_too_large())
@@ -332,18 +347,27 @@ class Guard:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         if self.token is not None and "token" in query:
             if not hmac.compare_digest(query["token"].encode(), self.token.encode()):
-                return await _plain(send, 401, "Unauthorised: this link's access token is wrong; use the link "
-                                               "the server printed.")
+                return await _plain(
+                    send, 401, "Unauthorised: this link's access token is wrong; use the link the server printed."
+                )
             rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
             raw = scope.get("raw_path") or quote(scope.get("path", "/")).encode()
             location = safe_next(raw.decode("latin-1")) + (f"?{rest}" if rest else "")
-            return await _plain(send, 303, "Signed in; continue to " + location, [
-                (b"location", location.encode("latin-1", "replace")),
-                *_cookie_headers(token_name, self.token, self.embed),
-            ])
+            return await _plain(
+                send,
+                303,
+                "Signed in; continue to " + location,
+                [
+                    (b"location", location.encode("latin-1", "replace")),
+                    *_cookie_headers(token_name, self.token, self.embed),
+                ],
+            )
         if not self._token_ok(_cookie(cookies, token_name), scope):
-            return await _plain(send, 401, "Unauthorised: this server needs its access token. Open the link "
-                                           "it printed (http://HOST:PORT/?token=...).")
+            return await _plain(
+                send,
+                401,
+                "Unauthorised: this server needs its access token. Open the link it printed (http://HOST:PORT/?token=...).",
+            )
         if scope.get("method") not in ("GET", "HEAD"):
             # read the body here, counting bytes as they arrive (a chunked body has no Content-Length)
             chunks, size = [], 0
@@ -361,7 +385,7 @@ class Guard:
             buffered = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
             client_receive = receive
 
-            async def receive():  # noqa: F811 - the app reads the counted body, then waits as usual
+            async def receive():  # the app reads the counted body, then waits as usual
                 return buffered.pop() if buffered else await client_receive()
 
         session = self.sessions.get(_cookie(cookies, session_name))
@@ -396,13 +420,14 @@ def check_csrf(session: Session | None, given: str | None) -> bool:
 
 
 def csrf_in_body(body: bytes, content_type: str) -> str | None:
-    """The ``csrf`` field of a form body, found without parsing the rest of the form.
+    r"""The ``csrf`` field of a form body, found without parsing the rest of the form.
 
     Examples
     --------
     >>> csrf_in_body(b"next=%2F&csrf=a%2Bb&text=x", "application/x-www-form-urlencoded")
     'a+b'
-    >>> csrf_in_body(b'--B\\r\\nContent-Disposition: form-data; name="csrf"\\r\\n\\r\\nabc\\r\\n--B--', "multipart/form-data; boundary=B")
+    >>> body = b'--B\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nabc\r\n--B--'
+    >>> csrf_in_body(body, "multipart/form-data; boundary=B")
     'abc'
     """
     if content_type.startswith("application/x-www-form-urlencoded"):

@@ -44,15 +44,18 @@ def resolve_token(host: str, token: str | None) -> str | None:
     >>> resolve_token("127.0.0.1", "abc;defgh")
     Traceback (most recent call last):
     ...
-    outcomes_qual.errors.InputError: --token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ - (so that the link needs no encoding), got 9 character(s) with others
+    outcomes_qual.errors.InputError: --token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ -
+    (so that the link needs no encoding), got 9 character(s) with others
     >>> len(resolve_token("0.0.0.0", None)) >= 20
     True
     """
     if token is not None:
         token = str(token).strip()
         if not TOKEN_RE.match(token):
-            raise InputError("--token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ - (so that the link "
-                             f"needs no encoding), got {len(token)} character(s) with others")
+            raise InputError(
+                "--token: expected 8-200 characters from A-Z a-z 0-9 . _ ~ - (so that the link "
+                f"needs no encoding), got {len(token)} character(s) with others"
+            )
         return token
     return None if is_loopback(host) else secrets.token_urlsafe(24)
 
@@ -75,13 +78,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 def _config(app, host: str, port: int, log_level: str):
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                          lifespan="off", server_header=False, proxy_headers=False)
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="off", server_header=False, proxy_headers=False
+    )
 
 
-def serve(project, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
-          open_browser: bool = False, show_names: bool = False, log_level: str = "warning",
-          announce=print) -> int:
+def serve(
+    project,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    token: str | None = None,
+    open_browser: bool = False,
+    show_names: bool = False,
+    log_level: str = "warning",
+    announce=print,
+) -> int:
     """Serve ``project`` until interrupted (what ``outcomes-qual serve`` runs); return 0."""
     import uvicorn
 
@@ -90,8 +102,10 @@ def serve(project, *, host: str = "127.0.0.1", port: int = 8765, token: str | No
     url = url_for(host, port, token)
     announce(f"outcomes_qual review: {app.state.project.path} at {url}")
     if token:
-        announce("every request needs the token; the link above is a reusable link that signs a browser in "
-                 "for as long as this server runs. Share it only with your team.")
+        announce(
+            "every request needs the token; the link above is a reusable link that signs a browser in "
+            "for as long as this server runs. Share it only with your team."
+        )
     announce("press Ctrl+C to stop")
     server = uvicorn.Server(_config(app, host, port, log_level))
     if open_browser:
@@ -121,8 +135,17 @@ class BackgroundServer:
         ``http://127.0.0.1:PORT``.
     """
 
-    def __init__(self, project, *, host: str = "127.0.0.1", port: int | None = None, token: str | None = None,
-                 show_names: bool = False, log_level: str = "warning", embed: bool = False):
+    def __init__(
+        self,
+        project,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        token: str | None = None,
+        show_names: bool = False,
+        log_level: str = "warning",
+        embed: bool = False,
+    ):
         if not is_loopback(host):
             raise InputError("BackgroundServer binds loopback only; use `outcomes-qual serve` for a team server")
         import uvicorn
@@ -134,7 +157,6 @@ class BackgroundServer:
         self.base = f"http://{host}:{self.port}"
         self.url = url_for(host, self.port, token)
         self._server = uvicorn.Server(_config(self.app, host, self.port, log_level))
-        self._server.install_signal_handlers = lambda: None  # not the main thread
         self._thread = threading.Thread(target=self._server.run, name=f"outcomes_qual-web-{self.port}", daemon=True)
 
     def start(self, timeout: float = 20.0) -> "BackgroundServer":
@@ -156,6 +178,7 @@ class BackgroundServer:
 
     @property
     def running(self) -> bool:
+        """True while the server thread runs."""
         return self._thread.is_alive()
 
     def __enter__(self) -> "BackgroundServer":

@@ -29,25 +29,31 @@ from outcomes_qual.errors import InputError
 # scikit-learn warns when kappa is undefined (one label only); these tests check that case on purpose
 sklearn_undefined = pytest.mark.filterwarnings("ignore:.*label:UserWarning", "ignore::sklearn.exceptions.UndefinedMetricWarning")
 
-SEGMENTS = pd.DataFrame({
-    "segment_id": [f"s{i}" for i in range(1, 11)],
-    "transcript_id": "fg",
-    "turn": range(1, 11),
-    "participant_id": ["p1", "p1", "p2", "p2", "p3", "p3", "p4", "p4", "p5", "fac"],
-    "role": ["practitioner"] * 4 + ["senior"] * 4 + ["manager", "facilitator"],
-    "text": [f"turn {i} text" for i in range(1, 11)],
-})
+SEGMENTS = pd.DataFrame(
+    {
+        "segment_id": [f"s{i}" for i in range(1, 11)],
+        "transcript_id": "fg",
+        "turn": range(1, 11),
+        "participant_id": ["p1", "p1", "p2", "p2", "p3", "p3", "p4", "p4", "p5", "fac"],
+        "role": ["practitioner"] * 4 + ["senior"] * 4 + ["manager", "facilitator"],
+        "text": [f"turn {i} text" for i in range(1, 11)],
+    }
+)
 
-ANN = pd.DataFrame({
-    "segment_id": ["s1", "s2", "s3", "s5", "s6", "s9", "s2"],
-    "code": ["time", "time", "partners/health", "time", "partners", "time", "partners"],
-    "coder": "ann",
-})
-BOB = pd.DataFrame({
-    "segment_id": ["s1", "s3", "s4", "s5", "s9", "s10"],
-    "code": ["time", "partners", "time", "time", "time", "time"],
-    "coder": "bob",
-})
+ANN = pd.DataFrame(
+    {
+        "segment_id": ["s1", "s2", "s3", "s5", "s6", "s9", "s2"],
+        "code": ["time", "time", "partners/health", "time", "partners", "time", "partners"],
+        "coder": "ann",
+    }
+)
+BOB = pd.DataFrame(
+    {
+        "segment_id": ["s1", "s3", "s4", "s5", "s9", "s10"],
+        "code": ["time", "partners", "time", "time", "time", "time"],
+        "coder": "bob",
+    }
+)
 
 
 def vector(codings, code, ids, *, theme=False):
@@ -81,12 +87,14 @@ def test_segment_unit_matches_sklearn_and_krippendorff(theme):
         assert row["cohen_kappa"] == pytest.approx(expected_kappa, nan_ok=True)
         if len(set(a) | set(b)) > 1:
             assert row["krippendorff_alpha"] == pytest.approx(
-                krippendorff.alpha(reliability_data=[a, b], level_of_measurement="nominal"))
+                krippendorff.alpha(reliability_data=[a, b], level_of_measurement="nominal")
+            )
         assert row["prevalence"] == pytest.approx((a.sum() + b.sum()) / (2 * len(ids)))
     a, b = np.concatenate(stacked_a), np.concatenate(stacked_b)
     assert table.loc["all", "cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b))
     assert table.loc["all", "krippendorff_alpha"] == pytest.approx(
-        krippendorff.alpha(reliability_data=[a, b], level_of_measurement="nominal"))
+        krippendorff.alpha(reliability_data=[a, b], level_of_measurement="nominal")
+    )
 
 
 def test_exact_values_for_time():
@@ -121,10 +129,13 @@ def test_include_facilitator_counts_that_turn():
 @sklearn_undefined
 def test_code_nobody_used_and_perfect_agreement(caplog):
     with caplog.at_level(logging.INFO, logger="outcomes_qual.agreement.tables"):
-        table = agreement(ANN, ANN.assign(coder="ann2"), segments=SEGMENTS,
-                          codes=["time", "resistance"]).set_index("code")
-    assert table.loc["time", ["percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1"]].tolist() == \
-        [1.0, 1.0, 1.0, 1.0]
+        table = agreement(ANN, ANN.assign(coder="ann2"), segments=SEGMENTS, codes=["time", "resistance"]).set_index("code")
+    assert table.loc["time", ["percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1"]].tolist() == [
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+    ]
     unused = table.loc["resistance"]
     assert unused["percent_agreement"] == 1.0 and unused["gwet_ac1"] == 1.0 and unused["prevalence"] == 0.0
     assert np.isnan(unused["cohen_kappa"]) and np.isnan(unused["krippendorff_alpha"])
@@ -154,11 +165,14 @@ def test_one_frame_with_two_coders_equals_two_frames():
 
 
 def test_rejected_codings_are_ignored():
-    with_rejected = pd.concat([ANN.assign(status="accepted"),
-                               pd.DataFrame({"segment_id": ["s7"], "code": ["time"], "coder": ["ann"],
-                                             "status": ["rejected"]})], ignore_index=True)
-    pd.testing.assert_frame_equal(agreement(with_rejected, BOB, segments=SEGMENTS),
-                                  agreement(ANN, BOB, segments=SEGMENTS))
+    with_rejected = pd.concat(
+        [
+            ANN.assign(status="accepted"),
+            pd.DataFrame({"segment_id": ["s7"], "code": ["time"], "coder": ["ann"], "status": ["rejected"]}),
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(agreement(with_rejected, BOB, segments=SEGMENTS), agreement(ANN, BOB, segments=SEGMENTS))
 
 
 def test_three_coders_alpha_matches_krippendorff_and_kappa_is_mean_pairwise():
@@ -167,8 +181,7 @@ def test_three_coders_alpha_matches_krippendorff_and_kappa_is_mean_pairwise():
     ids = [f"s{i}" for i in range(1, 10)]
     m = np.array([vector(f, "time", ids) for f in (ANN, BOB, cat)])
     assert row["n_coders"] == 3
-    assert row["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(reliability_data=m,
-                                                                         level_of_measurement="nominal"))
+    assert row["krippendorff_alpha"] == pytest.approx(krippendorff.alpha(reliability_data=m, level_of_measurement="nominal"))
     pairs = [cohen_kappa_score(m[i], m[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
     assert row["cohen_kappa"] == pytest.approx(np.mean(pairs))
     # Fleiss-style observed agreement: share of agreeing pairs per unit
@@ -188,8 +201,10 @@ def test_human_versus_machine_uses_coder_names():
         ({"segments": SEGMENTS.drop(columns="participant_id"), "unit": "participant"}, "needs a participant_id"),
         ({"segments": SEGMENTS, "unit": "turn"}, r"unit: expected one of \['segment', 'participant'\]"),
         ({"segments": SEGMENTS, "level": "sub"}, "level: expected one of"),
-        ({"segments": SEGMENTS.assign(segment_id=SEGMENTS["segment_id"] + "x")},
-         r"none of the codings refer to a turn in segments \(e.g. \['s1', 's10', 's2', 's3', 's4'\]\)"),
+        (
+            {"segments": SEGMENTS.assign(segment_id=SEGMENTS["segment_id"] + "x")},
+            r"none of the codings refer to a turn in segments \(e.g. \['s1', 's10', 's2', 's3', 's4'\]\)",
+        ),
         ({"segments": pd.DataFrame({"id": [1]})}, "segments: expected a table with a segment_id column"),
     ],
 )
@@ -204,7 +219,8 @@ def test_codings_outside_the_sample_are_left_out():
     assert table.loc["time", "n_units"] == 4
     ids = ["s1", "s2", "s3", "s4"]
     assert table.loc["time", "cohen_kappa"] == pytest.approx(
-        cohen_kappa_score(vector(ANN, "time", ids), vector(BOB, "time", ids)))
+        cohen_kappa_score(vector(ANN, "time", ids), vector(BOB, "time", ids))
+    )
     assert "partners" in table.index  # ann's s2 coding is inside; s6 is not
     assert disagreements(ANN, BOB, segments=sample)["segment_id"].tolist() == ["s2", "s3", "s4"]
 
@@ -243,7 +259,8 @@ def test_two_coder_statistics_match_references(ratings):
     assert cohen_kappa(ratings) == pytest.approx(cohen_kappa_score(a, b), nan_ok=True)
     if len(np.unique(ratings)) > 1:
         assert krippendorff_alpha(ratings) == pytest.approx(
-            krippendorff.alpha(reliability_data=ratings.T, level_of_measurement="nominal"))
+            krippendorff.alpha(reliability_data=ratings.T, level_of_measurement="nominal")
+        )
     else:
         assert np.isnan(krippendorff_alpha(ratings))
     assert -1 <= gwet_ac1(ratings) <= 1
@@ -258,7 +275,8 @@ def test_alpha_with_missing_and_many_coders_matches_krippendorff(ratings):
         assert np.isnan(krippendorff_alpha(ratings))
         return
     assert krippendorff_alpha(ratings) == pytest.approx(
-        krippendorff.alpha(reliability_data=ratings.T, level_of_measurement="nominal"))
+        krippendorff.alpha(reliability_data=ratings.T, level_of_measurement="nominal")
+    )
 
 
 def test_gwet_ac1_worked_example():
@@ -278,8 +296,9 @@ def _ac1_by_hand(matrix, categories=(0, 1)):
     units = [[v for v in row if v == v] for row in matrix.tolist()]
     rated = [u for u in units if len(u) >= 1]
     pairable = [u for u in units if len(u) >= 2]
-    pa = sum(Fraction(sum(u.count(k) * (u.count(k) - 1) for k in categories), len(u) * (len(u) - 1))
-             for u in pairable) / len(pairable)
+    pa = sum(Fraction(sum(u.count(k) * (u.count(k) - 1) for k in categories), len(u) * (len(u) - 1)) for u in pairable) / len(
+        pairable
+    )
     pi = {k: sum(Fraction(u.count(k), len(u)) for u in rated) / len(rated) for k in categories}
     pe = sum(p * (1 - p) for p in pi.values()) / (len(categories) - 1)
     return float((pa - pe) / (1 - pe))
@@ -295,8 +314,7 @@ def test_gwet_ac1_many_coders_matches_the_formula(ratings):
 
 
 def test_bootstrap_intervals_bracket_the_estimate_and_are_reproducible():
-    big = pd.concat([SEGMENTS.assign(segment_id=SEGMENTS["segment_id"] + f"_{k}") for k in range(6)],
-                    ignore_index=True)
+    big = pd.concat([SEGMENTS.assign(segment_id=SEGMENTS["segment_id"] + f"_{k}") for k in range(6)], ignore_index=True)
     ann = pd.concat([ANN.assign(segment_id=ANN["segment_id"] + f"_{k}") for k in range(6)], ignore_index=True)
     bob = pd.concat([BOB.assign(segment_id=BOB["segment_id"] + f"_{k}") for k in range(6)], ignore_index=True)
     table = agreement(ann, bob, segments=big, n_bootstrap=300, random_state=1).set_index("code")

@@ -13,22 +13,33 @@ from outcomes_qual.cli import main
 
 @pytest.fixture
 def files(tmp_path):
-    seg = pd.DataFrame({
-        "segment_id": [f"fg:{i:03d}" for i in range(1, 9)],
-        "transcript_id": "fg",
-        "turn": range(1, 9),
-        "speaker": ["Fac", "Ann", "Bea", "Ann", "Bea", "Cy", "Cy", "Ann"],
-        "participant_id": ["F", "P1", "P2", "P1", "P2", "P3", "P3", "P1"],
-        "role": ["facilitator", "practitioner", "senior", "practitioner", "senior", "manager", "manager",
-                 "practitioner"],
-        "text": [f"turn {i}, with a comma" for i in range(1, 9)],
-    })
+    seg = pd.DataFrame(
+        {
+            "segment_id": [f"fg:{i:03d}" for i in range(1, 9)],
+            "transcript_id": "fg",
+            "turn": range(1, 9),
+            "speaker": ["Fac", "Ann", "Bea", "Ann", "Bea", "Cy", "Cy", "Ann"],
+            "participant_id": ["F", "P1", "P2", "P1", "P2", "P3", "P3", "P1"],
+            "role": ["facilitator", "practitioner", "senior", "practitioner", "senior", "manager", "manager", "practitioner"],
+            "text": [f"turn {i}, with a comma" for i in range(1, 9)],
+        }
+    )
     seg.to_csv(tmp_path / "segments.csv", index=False)
-    a = pd.DataFrame({"segment_id": ["fg:002", "fg:003", "fg:005", "fg:007", "fg:008"],
-                      "code": ["time", "time", "partners/health", "time", "resistance"], "coder": "ann"})
-    b = pd.DataFrame({"segment_id": ["fg:002", "fg:004", "fg:005", "fg:007"],
-                      "code": ["time", "time", "partners", "time"], "coder": "ensemble",
-                      "confidence": [0.9, 0.5, 0.7, 0.8]})
+    a = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:003", "fg:005", "fg:007", "fg:008"],
+            "code": ["time", "time", "partners/health", "time", "resistance"],
+            "coder": "ann",
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:004", "fg:005", "fg:007"],
+            "code": ["time", "time", "partners", "time"],
+            "coder": "ensemble",
+            "confidence": [0.9, 0.5, 0.7, 0.8],
+        }
+    )
     a.to_csv(tmp_path / "a.csv", index=False)
     b.to_csv(tmp_path / "b.csv", index=False)
     return tmp_path, seg, a, b
@@ -42,8 +53,17 @@ def run(capsys, *argv):
 
 def test_writes_table_and_disagreements(files, capsys):
     d, seg, a, b = files
-    code, out, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out",
-                         d / "out" / "agreement.csv", "--disagreements", d / "out" / "diff.csv")
+    code, out, err = run(
+        capsys,
+        d / "a.csv",
+        d / "b.csv",
+        "--segments",
+        d / "segments.csv",
+        "--out",
+        d / "out" / "agreement.csv",
+        "--disagreements",
+        d / "out" / "diff.csv",
+    )
     assert code == 0, err
     assert "coders ann, ensemble" in out and "7 turn(s)" not in out
     # 7 non-facilitator turns per code; "all" pools 4 codes x 7 turns (it used to say "28 ... unit(s) per code")
@@ -66,9 +86,23 @@ def test_writes_table_and_disagreements(files, capsys):
 
 def test_theme_level_participant_unit_and_codes(files, capsys):
     d, *_ = files
-    code, out, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--unit",
-                         "participant", "--level", "theme", "--codes", "partners", "time", "culture_shift",
-                         "--out", d / "t.csv")
+    code, out, err = run(
+        capsys,
+        d / "a.csv",
+        d / "b.csv",
+        "--segments",
+        d / "segments.csv",
+        "--unit",
+        "participant",
+        "--level",
+        "theme",
+        "--codes",
+        "partners",
+        "time",
+        "culture_shift",
+        "--out",
+        d / "t.csv",
+    )
     assert code == 0, err
     table = pd.read_csv(d / "t.csv").set_index("code")
     assert table.index.tolist() == ["partners", "time", "culture_shift", "all"]
@@ -84,23 +118,26 @@ def test_one_file_with_two_coders_and_file_name_as_coder(files, capsys):
     assert run(capsys, d / "both.csv", "--segments", d / "segments.csv", "--out", d / "x.csv")[0] == 0
     a.drop(columns="coder").to_csv(d / "maria.csv", index=False)
     b.drop(columns="coder").to_csv(d / "machine.csv", index=False)
-    code, out, _ = run(capsys, d / "maria.csv", d / "machine.csv", "--segments", d / "segments.csv", "--out",
-                       d / "y.csv")
+    code, out, _ = run(capsys, d / "maria.csv", d / "machine.csv", "--segments", d / "segments.csv", "--out", d / "y.csv")
     assert code == 0 and "coders maria, machine" in out
-    pd.testing.assert_frame_equal(pd.read_csv(d / "x.csv").drop(columns="coders"),
-                                  pd.read_csv(d / "y.csv").drop(columns="coders"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(d / "x.csv").drop(columns="coders"), pd.read_csv(d / "y.csv").drop(columns="coders")
+    )
 
 
 @pytest.mark.parametrize(
     "setup, message",
     [
-        (lambda d: (d / "a.csv").write_text("segment,code\nx,y\n"),
-         r"a\.csv: codings file is missing column\(s\) \['segment_id'\]"),
+        (
+            lambda d: (d / "a.csv").write_text("segment,code\nx,y\n"),
+            r"a\.csv: codings file is missing column\(s\) \['segment_id'\]",
+        ),
         (lambda d: (d / "a.csv").unlink(), r"a\.csv: no such codings file"),
-        (lambda d: [(d / f"{x}.csv").write_text(f"segment_id,code,coder\nfg:099,time,{x}\n") for x in "ab"],
-         r"none of the codings refer to a turn in segments \(e\.g\. \['fg:099'\]\)"),
-        (lambda d: (d / "b.csv").write_text("segment_id,code,coder\nfg:002,time,ann\n"),
-         "at least two coders"),
+        (
+            lambda d: [(d / f"{x}.csv").write_text(f"segment_id,code,coder\nfg:099,time,{x}\n") for x in "ab"],
+            r"none of the codings refer to a turn in segments \(e\.g\. \['fg:099'\]\)",
+        ),
+        (lambda d: (d / "b.csv").write_text("segment_id,code,coder\nfg:002,time,ann\n"), "at least two coders"),
     ],
 )
 def test_bad_inputs_give_one_line(files, capsys, setup, message):
@@ -128,8 +165,9 @@ def test_refuses_to_overwrite_an_input(files, capsys):
 def test_participant_unit_needs_participant_column(files, capsys):
     d, seg, *_ = files
     seg.drop(columns="participant_id").to_csv(d / "segments.csv", index=False)
-    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--unit", "participant",
-                       "--out", d / "o.csv")
+    code, _, err = run(
+        capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--unit", "participant", "--out", d / "o.csv"
+    )
     assert code == 2 and "segments.csv: segments file is missing column(s) ['participant_id']" in err
 
 
@@ -138,21 +176,30 @@ def test_project_form_compares_coders_on_the_transcripts_they_coded(files, tmp_p
     from outcomes_qual.project import Project
 
     d, seg, a, b = files
-    fg = Corpus.from_turns("fg", [(s, r, t) for s, r, t in zip(seg["speaker"], seg["role"], seg["text"])])
+    fg = Corpus.from_turns("fg", [(s, r, t) for s, r, t in zip(seg["speaker"], seg["role"], seg["text"], strict=True)])
     other = Corpus.from_turns("other", [("Dee", "senior", "Not double coded.")])
     with Project.create(tmp_path / "p.sqlite") as p:
         p.add_corpus(Corpus.concat([fg, other]))
         p.add_codings(pd.concat([a, b]))
         ids = p.add_codings(pd.DataFrame({"segment_id": ["fg:006"], "code": ["time"], "coder": ["ann"]}))
         p.reject(ids)
-    code, out, err = run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "ensemble",
-                         "--out", d / "p.csv")
+    code, out, err = run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "ensemble", "--out", d / "p.csv")
     assert code == 0, err
     via_project = pd.read_csv(d / "p.csv")
     run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "c.csv")
     pd.testing.assert_frame_equal(via_project, pd.read_csv(d / "c.csv"))
-    run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "ensemble", "--out", d / "p.csv",
-        "--disagreements", d / "pd.csv")
+    run(
+        capsys,
+        "--project",
+        tmp_path / "p.sqlite",
+        "--coders",
+        "ann",
+        "ensemble",
+        "--out",
+        d / "p.csv",
+        "--disagreements",
+        d / "pd.csv",
+    )
     assert pd.read_csv(d / "pd.csv")["segment_id"].tolist() == ["fg:003", "fg:004", "fg:005", "fg:008"]
     code, _, err = run(capsys, "--project", tmp_path / "p.sqlite", "--coders", "ann", "zoe", "--out", d / "x.csv")
     assert code == 2 and "no codings by ['zoe'] in the project; coders in it: ['ann', 'ensemble']" in err
@@ -164,8 +211,19 @@ def test_names_are_replaced_in_the_disagreement_text(files, capsys):
     d, seg, *_ = files
     seg.assign(text=seg["text"] + " Ask Megan.").to_csv(d / "segments.csv", index=False)
     (d / "names.csv").write_text("name,category\nMegan,child\n", encoding="utf-8")
-    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "o.csv",
-                       "--disagreements", d / "diff.csv", "--names", d / "names.csv")
+    code, _, err = run(
+        capsys,
+        d / "a.csv",
+        d / "b.csv",
+        "--segments",
+        d / "segments.csv",
+        "--out",
+        d / "o.csv",
+        "--disagreements",
+        d / "diff.csv",
+        "--names",
+        d / "names.csv",
+    )
     assert code == 0, err
     text = pd.read_csv(d / "diff.csv")["text"]
     assert not text.str.contains("Megan").any() and text.str.contains("Ask ").all()
@@ -173,8 +231,19 @@ def test_names_are_replaced_in_the_disagreement_text(files, capsys):
 
 def test_bootstrap_option_fills_intervals(files, capsys):
     d, *_ = files
-    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--bootstrap", "200",
-                       "--seed", "3", "--out", d / "ci.csv")
+    code, _, err = run(
+        capsys,
+        d / "a.csv",
+        d / "b.csv",
+        "--segments",
+        d / "segments.csv",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "3",
+        "--out",
+        d / "ci.csv",
+    )
     assert code == 0, err
     row = pd.read_csv(d / "ci.csv").set_index("code").loc["all"]
     assert row["cohen_kappa_ci_low"] <= row["cohen_kappa"] <= row["cohen_kappa_ci_high"]
@@ -191,7 +260,16 @@ def test_boot_is_the_same_option_as_bootstrap_as_in_validate_and_report(files, c
 
 def test_out_and_disagreements_must_be_different_files(files, capsys):
     d, *_ = files
-    code, _, err = run(capsys, d / "a.csv", d / "b.csv", "--segments", d / "segments.csv", "--out", d / "same.csv",
-                       "--disagreements", d / "same.csv")
+    code, _, err = run(
+        capsys,
+        d / "a.csv",
+        d / "b.csv",
+        "--segments",
+        d / "segments.csv",
+        "--out",
+        d / "same.csv",
+        "--disagreements",
+        d / "same.csv",
+    )
     assert code == 2 and "--out, --disagreements must be different files" in err
     assert not (d / "same.csv").exists()

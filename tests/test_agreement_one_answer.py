@@ -12,18 +12,31 @@ from outcomes_qual.codebook import Code, Codebook
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.project import Project
 
-CODEBOOK = Codebook("t", (
-    Code("systems_barriers", "Systems", "Systems in the way."),
-    Code("systems_barriers/forms", "Forms", "Forms."),
-    Code("culture_shift", "Culture", "Changing practice."),
-    Code("time", "Time", "Not enough time."),
-    Code("partners", "Partners", "Other agencies."),
-))
-TURNS = [("Fac", "facilitator", "What changed?"), ("Ann", "practitioner", "The forms take all week."),
-         ("Bo", "manager", "We ask what matters."), ("Ann", "practitioner", "Never enough time."),
-         ("Cy", "senior", "Caseloads are huge."), ("Di", "practitioner", "The GP calls us.")]
-SUGGESTIONS = [("fg:002", "systems_barriers"), ("fg:002", "time"), ("fg:003", "culture_shift"),
-               ("fg:004", "time"), ("fg:006", "partners")]
+CODEBOOK = Codebook(
+    "t",
+    (
+        Code("systems_barriers", "Systems", "Systems in the way."),
+        Code("systems_barriers/forms", "Forms", "Forms."),
+        Code("culture_shift", "Culture", "Changing practice."),
+        Code("time", "Time", "Not enough time."),
+        Code("partners", "Partners", "Other agencies."),
+    ),
+)
+TURNS = [
+    ("Fac", "facilitator", "What changed?"),
+    ("Ann", "practitioner", "The forms take all week."),
+    ("Bo", "manager", "We ask what matters."),
+    ("Ann", "practitioner", "Never enough time."),
+    ("Cy", "senior", "Caseloads are huge."),
+    ("Di", "practitioner", "The GP calls us."),
+]
+SUGGESTIONS = [
+    ("fg:002", "systems_barriers"),
+    ("fg:002", "time"),
+    ("fg:003", "culture_shift"),
+    ("fg:004", "time"),
+    ("fg:006", "partners"),
+]
 
 
 @pytest.fixture
@@ -34,8 +47,14 @@ def project(tmp_path):
     with Project.create(path) as proj:
         proj.add_corpus(Corpus.from_turns("fg", TURNS))
         proj.add_codebook(CODEBOOK)
-        ids = proj.add_codings(pd.DataFrame([{"segment_id": s, "code": c, "coder": "outcomes_qual",
-                                              "method": "keyword", "confidence": 0.7} for s, c in SUGGESTIONS]))
+        ids = proj.add_codings(
+            pd.DataFrame(
+                [
+                    {"segment_id": s, "code": c, "coder": "outcomes_qual", "method": "keyword", "confidence": 0.7}
+                    for s, c in SUGGESTIONS
+                ]
+            )
+        )
         proj.accept(ids[0], reviewer="ana")
         proj.reject(ids[2], reviewer="ana")
         proj.code_segment("fg:006", "partners", coder="ana")
@@ -57,8 +76,19 @@ def test_validate_appendix_agreement_and_web_give_one_figure(project, tmp_path, 
     from outcomes_qual_web.analysis import coder_agreement
 
     _cli(capsys, "validate", "--project", project, "--against", "ana", "--boot", "0", "--out", tmp_path / "v.csv")
-    out = _cli(capsys, "agreement", "--project", project, "--coders", "outcomes_qual", "ana", "--level", "theme",
-               "--out", tmp_path / "a.csv")
+    out = _cli(
+        capsys,
+        "agreement",
+        "--project",
+        project,
+        "--coders",
+        "outcomes_qual",
+        "ana",
+        "--level",
+        "theme",
+        "--out",
+        tmp_path / "a.csv",
+    )
     assert "on the 4 turn(s) ana coded or reviewed" in out
     validated = pd.read_csv(tmp_path / "v.csv").set_index("code")
     agreed = pd.read_csv(tmp_path / "a.csv").set_index("code")
@@ -90,10 +120,33 @@ def test_validate_appendix_agreement_and_web_give_one_figure(project, tmp_path, 
 
 
 def test_agreement_with_a_person_who_only_reviewed(project, tmp_path, capsys):
-    _cli(capsys, "validate", "--project", project, "--against", "bea", "--boot", "0", "--level", "code",
-         "--out", tmp_path / "v.csv")
-    _cli(capsys, "agreement", "--project", project, "--coders", "bea", "outcomes_qual",
-         "--out", tmp_path / "a.csv", "--disagreements", tmp_path / "d.csv")
+    _cli(
+        capsys,
+        "validate",
+        "--project",
+        project,
+        "--against",
+        "bea",
+        "--boot",
+        "0",
+        "--level",
+        "code",
+        "--out",
+        tmp_path / "v.csv",
+    )
+    _cli(
+        capsys,
+        "agreement",
+        "--project",
+        project,
+        "--coders",
+        "bea",
+        "outcomes_qual",
+        "--out",
+        tmp_path / "a.csv",
+        "--disagreements",
+        tmp_path / "d.csv",
+    )
     validated = pd.read_csv(tmp_path / "v.csv").set_index("code")
     agreed = pd.read_csv(tmp_path / "a.csv").set_index("code")
     assert agreed.loc["all", "n_units"] == validated.loc["all", "n_units"] == 2 * 5  # fg:004, fg:006 x 5 codes
@@ -103,8 +156,20 @@ def test_agreement_with_a_person_who_only_reviewed(project, tmp_path, capsys):
 
 
 def test_agreement_refuses_a_machine_with_options_that_do_not_apply(project, tmp_path, capsys):
-    code = main(["agreement", "--project", str(project), "--coders", "outcomes_qual", "ana", "--unit",
-                 "participant", "--out", str(tmp_path / "a.csv")])
+    code = main(
+        [
+            "agreement",
+            "--project",
+            str(project),
+            "--coders",
+            "outcomes_qual",
+            "ana",
+            "--unit",
+            "participant",
+            "--out",
+            str(tmp_path / "a.csv"),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 2 and "outcomes-qual validate" in err
 
@@ -119,8 +184,19 @@ def test_two_people_keep_the_whole_transcript_as_units(project, tmp_path, capsys
 def test_kappa_of_a_code_nobody_used_is_printed_as_undefined(project, tmp_path, capsys):
     with Project.open(project) as proj:
         proj.code_segment("fg:005", "time", coder="ben")
-    out = _cli(capsys, "agreement", "--project", project, "--coders", "ana", "ben", "--codes", "culture_shift",
-               "--out", tmp_path / "a.csv")
+    out = _cli(
+        capsys,
+        "agreement",
+        "--project",
+        project,
+        "--coders",
+        "ana",
+        "ben",
+        "--codes",
+        "culture_shift",
+        "--out",
+        tmp_path / "a.csv",
+    )
     assert "overall kappa undefined, alpha undefined, AC1 1.000" in out
     assert pd.read_csv(tmp_path / "a.csv")["cohen_kappa"].isna().all()
     out = _cli(capsys, "validate", "--project", project, "--against", "ana", "--boot", "0", "--level", "code")

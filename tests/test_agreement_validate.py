@@ -20,11 +20,13 @@ from outcomes_qual.agreement import (
 from outcomes_qual.errors import InputError
 
 # machine: s1 time, s2 time, s3 partners; ana: s1 time, s2 partners, s4 partners/health; s5 nobody
-CODINGS = pd.DataFrame({
-    "segment_id": ["s1", "s2", "s3", "s1", "s2", "s4"],
-    "code": ["time", "time", "partners", "time", "partners", "partners/health"],
-    "coder": ["bot"] * 3 + ["ana"] * 3,
-})
+CODINGS = pd.DataFrame(
+    {
+        "segment_id": ["s1", "s2", "s3", "s1", "s2", "s4"],
+        "code": ["time", "time", "partners", "time", "partners", "partners/health"],
+        "coder": ["bot"] * 3 + ["ana"] * 3,
+    }
+)
 UNITS = ["s1", "s2", "s3", "s4", "s5"]
 
 
@@ -78,7 +80,8 @@ def test_cross_checked_against_sklearn_and_krippendorff(seed):
         row = table.loc[code]
         assert row["cohen_kappa"] == pytest.approx(cohen_kappa_score(m, h))
         assert row["krippendorff_alpha"] == pytest.approx(
-            krippendorff.alpha(reliability_data=np.vstack([m, h]).astype(float), level_of_measurement="nominal"))
+            krippendorff.alpha(reliability_data=np.vstack([m, h]).astype(float), level_of_measurement="nominal")
+        )
         assert row["percent_agreement"] == pytest.approx(np.mean(m == h))
         assert row["n_machine"] == m.sum() and row["n_human"] == h.sum()
     assert table.loc["all", "cohen_kappa"] == pytest.approx(cohen_kappa_score(pooled_m, pooled_h))
@@ -90,8 +93,7 @@ def test_bootstrap_reproducible_and_contains_estimate():
     truth = rng.random((80, 2)) < 0.4
     noise = rng.random((80, 2)) < 0.15
     rows = [(s, c, "ana") for i, s in enumerate(ids) for j, c in enumerate(("time", "partners")) if truth[i, j]]
-    rows += [(s, c, "bot") for i, s in enumerate(ids) for j, c in enumerate(("time", "partners"))
-             if truth[i, j] != noise[i, j]]
+    rows += [(s, c, "bot") for i, s in enumerate(ids) for j, c in enumerate(("time", "partners")) if truth[i, j] != noise[i, j]]
     codings = pd.DataFrame(rows, columns=["segment_id", "code", "coder"])
     a = validate(codings, machine="bot", against="ana", units=ids, n_boot=300, random_state=3)
     b = validate(codings, machine="bot", against="ana", units=ids, n_boot=300, random_state=3)
@@ -118,19 +120,21 @@ def test_bootstrap_interval_absent_when_undefined():
 
 def test_units_default_to_what_the_person_coded_or_reviewed():
     # s9 is coded only by the machine and never seen by ana: not a unit
-    project_like = pd.DataFrame({
-        "segment_id": ["s1", "s2", "s3", "s9", "s1", "s4"],
-        "code": ["time", "partners", "resistance", "time", "time", "partners"],
-        "coder": ["bot", "bot", "bot", "bot", "ana", "ana"],
-        "status": ["suggested", "accepted", "rejected", "suggested", "accepted", "accepted"],
-        "reviewed_by": [None, "ana", "ana", None, None, None],
-    })
+    project_like = pd.DataFrame(
+        {
+            "segment_id": ["s1", "s2", "s3", "s9", "s1", "s4"],
+            "code": ["time", "partners", "resistance", "time", "time", "partners"],
+            "coder": ["bot", "bot", "bot", "bot", "ana", "ana"],
+            "status": ["suggested", "accepted", "rejected", "suggested", "accepted", "accepted"],
+            "reviewed_by": [None, "ana", "ana", None, None, None],
+        }
+    )
     units = validation_units(project_like, machine="bot", against="ana")
     assert list(units.columns) == list(VALIDATION_UNIT_COLUMNS)
     assert units.values.tolist() == [
         ["s1", "time", "time", "", "", "", True],
-        ["s2", "partners", "partners", "", "", "", True],          # accepted by ana: her code too
-        ["s3", "resistance", "", "resistance", "", "", False],   # rejected by ana: still the machine's code
+        ["s2", "partners", "partners", "", "", "", True],  # accepted by ana: her code too
+        ["s3", "resistance", "", "resistance", "", "", False],  # rejected by ana: still the machine's code
         ["s4", "", "partners", "", "partners", "", False],
     ]
     table = validate(project_like, machine="bot", against="ana", n_boot=0)
@@ -140,8 +144,14 @@ def test_units_default_to_what_the_person_coded_or_reviewed():
 
 
 def test_rejected_own_codings_do_not_count_for_the_person():
-    codings = pd.DataFrame({"segment_id": ["a", "a", "b"], "code": ["time", "partners", "time"],
-                            "coder": ["bot", "ana", "ana"], "status": ["suggested", "rejected", "accepted"]})
+    codings = pd.DataFrame(
+        {
+            "segment_id": ["a", "a", "b"],
+            "code": ["time", "partners", "time"],
+            "coder": ["bot", "ana", "ana"],
+            "status": ["suggested", "rejected", "accepted"],
+        }
+    )
     units = validation_units(codings, machine="bot", against="ana")
     assert units[["segment_id", "human_codes"]].values.tolist() == [["a", ""], ["b", "time"]]
 
@@ -158,11 +168,11 @@ def test_confusions_exact():
     table = confusion_counts(CODINGS, machine="bot", against="ana", units=UNITS)
     assert list(table.columns) == list(CONFUSION_COLUMNS)
     assert table.values.tolist() == [
-        ["partners", "time", 1],   # s2: ana partners, machine time
-        ["partners", "none", 1],   # s4: machine nothing
-        ["time", "time", 1],       # s1
-        ["none", "partners", 1],   # s3: ana nothing
-        ["none", "none", 1],       # s5
+        ["partners", "time", 1],  # s2: ana partners, machine time
+        ["partners", "none", 1],  # s4: machine nothing
+        ["time", "time", 1],  # s1
+        ["none", "partners", 1],  # s3: ana nothing
+        ["none", "none", 1],  # s5
     ]
     mat = confusion_matrix(table, ["partners", "time"])
     assert mat.loc["partners"].tolist() == [0, 1, 1]
@@ -171,7 +181,9 @@ def test_confusions_exact():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(InputError, match=r"against: no codings by 'zoe', nor any reviewed by them; coders in the codings: \['ana', 'bot'\]"):
+    with pytest.raises(
+        InputError, match=r"against: no codings by 'zoe', nor any reviewed by them; coders in the codings: \['ana', 'bot'\]"
+    ):
         validate(CODINGS, machine="bot", against="zoe")
     with pytest.raises(InputError, match="machine: no codings by 'robot'"):
         validate(CODINGS, machine="robot", against="ana")
@@ -187,13 +199,15 @@ def test_errors_name_the_argument():
 
 # ana reviewed turns r1 and r2: on r1 she accepted time and left partners/health pending; on r2 she rejected
 # the theme resistance while its sub-code resistance/fear is still pending; u1 she never opened; h1 she coded
-REVIEWED = pd.DataFrame({
-    "segment_id": ["r1", "r1", "r2", "r2", "r2", "u1", "h1", "h1"],
-    "code": ["time", "partners/health", "resistance", "resistance/fear", "time", "time", "partners", "time"],
-    "coder": ["bot", "bot", "bot", "bot", "bot", "bot", "ana", "bot"],
-    "status": ["accepted", "suggested", "rejected", "suggested", "suggested", "suggested", "accepted", "suggested"],
-    "reviewed_by": ["ana", None, "ana", None, None, None, None, None],
-})
+REVIEWED = pd.DataFrame(
+    {
+        "segment_id": ["r1", "r1", "r2", "r2", "r2", "u1", "h1", "h1"],
+        "code": ["time", "partners/health", "resistance", "resistance/fear", "time", "time", "partners", "time"],
+        "coder": ["bot", "bot", "bot", "bot", "bot", "bot", "ana", "bot"],
+        "status": ["accepted", "suggested", "rejected", "suggested", "suggested", "suggested", "accepted", "suggested"],
+        "reviewed_by": ["ana", None, "ana", None, None, None, None, None],
+    }
+)
 
 
 def test_pending_suggestion_on_a_reviewed_turn_is_undecided():
@@ -201,8 +215,8 @@ def test_pending_suggestion_on_a_reviewed_turn_is_undecided():
     assert units.values.tolist() == [
         # (segment, machine, human, only machine, only human, undecided, agree)
         ["h1", "time", "partners", "time", "partners", "", False],  # coded by hand, not reviewed: pending counts
-        ["r1", "time", "time", "", "", "partners", True],            # partners/health left pending: undecided
-        ["r2", "resistance", "", "resistance", "", "time", False],   # theme rejected: its pending sub-code is "no"
+        ["r1", "time", "time", "", "", "partners", True],  # partners/health left pending: undecided
+        ["r2", "resistance", "", "resistance", "", "time", False],  # theme rejected: its pending sub-code is "no"
     ]
     table = validate(REVIEWED, machine="bot", against="ana", n_boot=0).set_index("code")
     assert table.loc["partners", ["n_units", "n_undecided", "n_machine", "n_human"]].tolist() == [2, 1, 0, 1]
@@ -230,8 +244,9 @@ def test_kappa_of_a_code_neither_coder_used_is_undefined_like_sklearn():
         warnings.simplefilter("ignore")
         reference = cohen_kappa_score([0, 0, 0, 0], [0, 0, 0, 0])
     assert np.isnan(reference)
-    table = validate(CODINGS, machine="bot", against="ana", units=UNITS, codes=["time", "culture_shift"],
-                     n_boot=50).set_index("code")
+    table = validate(CODINGS, machine="bot", against="ana", units=UNITS, codes=["time", "culture_shift"], n_boot=50).set_index(
+        "code"
+    )
     row = table.loc["culture_shift"]
     assert np.isnan(row["cohen_kappa"]) and np.isnan(row["krippendorff_alpha"])
     assert np.isnan(row["cohen_kappa_ci_low"]) and "undefined" in row["note"]

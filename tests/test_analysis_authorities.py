@@ -6,18 +6,28 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from test_analysis_role_theme import hand_corpus
 
 from outcomes_qual.analysis import authority_comparison, wilson_interval
 from outcomes_qual.analysis.stats import adjust_pvalues
-from test_analysis_role_theme import hand_corpus
 
 
 def test_exact_shares_and_tests():
     corpus, codings = hand_corpus()
     t = authority_comparison(corpus, codings)
     assert list(t.columns) == [
-        "code", "authority", "n", "base", "share", "ci_low", "ci_high", "test", "statistic", "p_value",
-        "p_adjusted", "significant",
+        "code",
+        "authority",
+        "n",
+        "base",
+        "share",
+        "ci_low",
+        "ci_high",
+        "test",
+        "statistic",
+        "p_value",
+        "p_adjusted",
+        "significant",
     ]
     # North: Ann, Bea, Cy; South: Dee, Eve, Fay, Gus
     cs = t[t["code"] == "culture_shift"].set_index("authority")
@@ -40,7 +50,15 @@ def test_large_difference_is_flagged():
     for auth in ("A", "B"):
         for i in range(60):
             sid = f"{auth}:{i:03d}"
-            rows.append({"segment_id": sid, "transcript_id": f"t{auth}", "participant_id": f"{auth}{i}", "role": "practitioner", "authority": auth})
+            rows.append(
+                {
+                    "segment_id": sid,
+                    "transcript_id": f"t{auth}",
+                    "participant_id": f"{auth}{i}",
+                    "role": "practitioner",
+                    "authority": auth,
+                }
+            )
             if (auth == "A" and i < 45) or (auth == "B" and i < 10):
                 cod.append({"segment_id": sid, "code": "time"})
             if i < 30:
@@ -62,7 +80,8 @@ def test_wilson_matches_scipy(k, n):
 
 
 def test_unknown_authority_and_zero_base():
-    seg = pd.DataFrame({"segment_id": ["a", "b"], "transcript_id": "t", "participant_id": ["p", "q"], "role": "senior",
-                        "authority": [None, "X"]})
+    seg = pd.DataFrame(
+        {"segment_id": ["a", "b"], "transcript_id": "t", "participant_id": ["p", "q"], "role": "senior", "authority": [None, "X"]}
+    )
     t = authority_comparison(seg, pd.DataFrame({"segment_id": ["a"], "code": ["time"]}))
     assert t["authority"].tolist() == ["X", "(unknown)"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_analysis_role_theme import hand_corpus
 
 from outcomes_qual.analysis import theme_cooccurrence
-from test_analysis_role_theme import hand_corpus
 
 
 def test_exact_cooccurrence():

@@ -43,16 +43,25 @@ def test_reproduces_wales_section_1_1_tables():
     table = participant_breakdown(wales_roster(), rows="method", cols="role", by="department")
     assert list(table.columns) == ["by", "method", "practitioner", "senior", "total"]
     assert block(table, "adults") == [
-        ["focus_group", 10, 2, 12], ["interview", 4, 1, 5], ["meeting", 5, 11, 16], ["phone", 0, 2, 2],
+        ["focus_group", 10, 2, 12],
+        ["interview", 4, 1, 5],
+        ["meeting", 5, 11, 16],
+        ["phone", 0, 2, 2],
         ["total", 19, 16, 35],
     ]
     assert block(table, "children")[-1] == ["total", 24, 12, 36]
     assert block(table, "joint") == [
-        ["focus_group", 0, 0, 0], ["interview", 0, 0, 0], ["meeting", 6, 0, 6], ["phone", 0, 0, 0],
+        ["focus_group", 0, 0, 0],
+        ["interview", 0, 0, 0],
+        ["meeting", 6, 0, 6],
+        ["phone", 0, 0, 0],
         ["total", 6, 0, 6],
     ]
     assert block(table, "all") == [
-        ["focus_group", 26, 5, 31], ["interview", 5, 4, 9], ["meeting", 18, 15, 33], ["phone", 0, 4, 4],
+        ["focus_group", 26, 5, 31],
+        ["interview", 5, 4, 9],
+        ["meeting", 18, 15, 33],
+        ["phone", 0, 4, 4],
         ["total", 49, 28, 77],
     ]
     assert list(dict.fromkeys(table["by"])) == ["adults", "children", "joint", "all"]
@@ -69,7 +78,9 @@ def test_counts_distinct_participants_not_rows():
     t = participant_breakdown(roster, rows="method", cols="role")
     # a is in a focus group and an interview: counted in both rows, once in the totals.
     assert t.values.tolist() == [
-        ["focus_group", 2, 1, 3], ["interview", 1, 0, 1], ["total", 2, 1, 3],
+        ["focus_group", 2, 1, 3],
+        ["interview", 1, 0, 1],
+        ["total", 2, 1, 3],
     ]
 
 
@@ -113,15 +124,12 @@ def test_cli_writes_exact_csv(tmp_path, capsys):
     ).to_csv(roster, index=False)
     out = tmp_path / "t.csv"
     assert main(["participants", str(roster), "--rows", "method", "--cols", "role", "--out", str(out)]) == 0
-    assert out.read_text() == (
-        "method,practitioner,senior,total\n"
-        "focus_group,1,1,2\n"
-        "interview,0,1,1\n"
-        "total,1,2,3\n"
-    )
+    assert out.read_text() == ("method,practitioner,senior,total\nfocus_group,1,1,2\ninterview,0,1,1\ntotal,1,2,3\n")
     assert str(out) in capsys.readouterr().out
     out2 = tmp_path / "by.csv"
-    assert main(["participants", str(roster), "--rows", "method", "--cols", "role", "--by", "department", "--out", str(out2)]) == 0
+    assert (
+        main(["participants", str(roster), "--rows", "method", "--cols", "role", "--by", "department", "--out", str(out2)]) == 0
+    )
     lines = out2.read_text().splitlines()
     assert lines[0] == "by,method,practitioner,senior,total"
     assert lines[1:4] == ["Adults,focus_group,1,1,2", "Adults,interview,0,0,0", "Adults,total,1,1,2"]
@@ -185,15 +193,22 @@ def test_typed_counts_match_the_published_tables(shared_dir):
     assert len(published) == 4
     table = participant_breakdown(wales_roster(), rows="method", cols="role", by="department")
     order = ["interview", "focus_group", "meeting", "phone", "total"]  # the published row order
-    for title, by in zip(published, ["adults", "children", "joint", "all"]):
+    for title, by in zip(published, ["adults", "children", "joint", "all"], strict=True):
         block = table[table["by"] == by].set_index("method").loc[order]
         ours = block[["senior", "practitioner", "total"]].values.tolist()
         assert ours == published[title], title
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 15), st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"]),
-                          st.sampled_from(["d1", "d2"])), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 15), st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"]), st.sampled_from(["d1", "d2"])
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_totals_are_distinct_people(rows):
     roster = pd.DataFrame(rows, columns=["participant_id", "method", "role", "dept"]).astype({"participant_id": str})
     t = participant_breakdown(roster, rows="method", cols="role")

@@ -55,7 +55,16 @@ def test_selection_diversity_and_attribution():
     corpus, codings = corpus_and_codings()
     q = exemplar_quotes(corpus, codings, k=3)
     assert list(q.columns) == [
-        "code", "role", "rank", "segment_id", "transcript_id", "quote", "attribution", "confidence", "reviewed", "n_chars",
+        "code",
+        "role",
+        "rank",
+        "segment_id",
+        "transcript_id",
+        "quote",
+        "attribution",
+        "confidence",
+        "reviewed",
+        "n_chars",
     ]
     assert set(q["code"]) == {"systems_barriers"}
     prac = q[q["role"] == "practitioner"]
@@ -175,8 +184,13 @@ def test_unreviewed_suggestion_under_a_theme_a_person_rejected_is_not_quoted():
 
 def test_unreviewed_codings_most_confident_first_then_stable():
     cod = pd.DataFrame(
-        {"segment_id": ["fg:002", "fg:003", "fg:004"], "code": "culture_shift", "method": "ensemble",
-         "confidence": [0.62, 0.91, 0.62], "status": "suggested"}
+        {
+            "segment_id": ["fg:002", "fg:003", "fg:004"],
+            "code": "culture_shift",
+            "method": "ensemble",
+            "confidence": [0.62, 0.91, 0.62],
+            "status": "suggested",
+        }
     )
     q = exemplar_quotes(trust_corpus(), cod, k=3)
     assert q["segment_id"].tolist() == ["fg:003", "fg:002", "fg:004"]

@@ -14,19 +14,30 @@ from outcomes_qual.corpus import Corpus
 def hand_corpus() -> tuple[Corpus, pd.DataFrame]:
     fg1 = Corpus.from_turns(
         "fg1",
-        [("F", "facilitator", "What gets in the way?"), ("Ann", "practitioner", "Forms."), ("Bea", "practitioner", "IT and time."),
-         ("Cy", "senior", "Values."), ("Ann", "practitioner", "No time.")],
+        [
+            ("F", "facilitator", "What gets in the way?"),
+            ("Ann", "practitioner", "Forms."),
+            ("Bea", "practitioner", "IT and time."),
+            ("Cy", "senior", "Values."),
+            ("Ann", "practitioner", "No time."),
+        ],
         authority="North",
     )
     fg2 = Corpus.from_turns(
         "fg2",
-        [("F", "facilitator", "And here?"), ("Dee", "senior", "Culture."), ("Eve", "senior", "Culture and time."),
-         ("Fay", "practitioner", "Systems.")],
+        [
+            ("F", "facilitator", "And here?"),
+            ("Dee", "senior", "Culture."),
+            ("Eve", "senior", "Culture and time."),
+            ("Fay", "practitioner", "Systems."),
+        ],
         authority="South",
     )
     int1 = Corpus.from_turns(
-        "int1", [("F", "facilitator", "Tell me."), ("Gus", "manager", "Culture."), ("Gus", "manager", "Health partners.")],
-        method="interview", authority="South",
+        "int1",
+        [("F", "facilitator", "Tell me."), ("Gus", "manager", "Culture."), ("Gus", "manager", "Health partners.")],
+        method="interview",
+        authority="South",
     )
     codings = pd.DataFrame(
         [

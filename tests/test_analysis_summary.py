@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from test_analysis_role_theme import hand_corpus
 
 from outcomes_qual.analysis import theme_summary
 from outcomes_qual.analysis.summary import describe_reach
-from test_analysis_role_theme import hand_corpus
 
 
 def test_exact_summary():
     corpus, codings = hand_corpus()
     s = theme_summary(corpus, codings).set_index("theme")
     assert list(s.reset_index().columns) == [
-        "theme", "label", "n_groups", "n_transcripts", "n_participants", "n_turns", "share_turns", "roles",
-        "top_role", "description",
+        "theme",
+        "label",
+        "n_groups",
+        "n_transcripts",
+        "n_participants",
+        "n_turns",
+        "share_turns",
+        "roles",
+        "top_role",
+        "description",
     ]
     cs = s.loc["culture_shift"]
     assert (cs.n_groups, cs.n_transcripts, cs.n_participants, cs.n_turns) == (2, 3, 4, 4)
@@ -21,8 +29,7 @@ def test_exact_summary():
     assert cs.roles == "senior, manager"
     assert cs.top_role == "senior"
     assert cs.description == (
-        "raised in both focus groups and the interview by 4 participants (4 turns), "
-        "most often by seniors (100% of their turns)"
+        "raised in both focus groups and the interview by 4 participants (4 turns), most often by seniors (100% of their turns)"
     )
     sb = s.loc["systems_barriers"]
     assert sb.description == "raised in both focus groups by 3 participants (3 turns), only by practitioners"

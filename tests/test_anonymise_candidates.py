@@ -15,9 +15,17 @@ def _corpus() -> Corpus:
         "fg1",
         [
             ("Facilitator", "facilitator", "Welcome all. Tell me about a family you worked with."),
-            ("Ceri Morgan", "practitioner", "Well, there was Dilys. Her son Gwilym lives in Cwm Eithin and Dilys wanted to get to chapel on a Sunday."),
+            (
+                "Ceri Morgan",
+                "practitioner",
+                "Well, there was Dilys. Her son Gwilym lives in Cwm Eithin and Dilys wanted to get to chapel on a Sunday.",
+            ),
             ("Gareth", "senior", "Honestly I remember Dilys. Mrs Pritchard next door helped too, didn't she Ceri?"),
-            ("Ceri Morgan", "practitioner", "Yes. Gwilym's brilliant with her. Listening matters. We used Teams and the Council portal."),
+            (
+                "Ceri Morgan",
+                "practitioner",
+                "Yes. Gwilym's brilliant with her. Listening matters. We used Teams and the Council portal.",
+            ),
         ],
     )
     interview = Corpus.from_turns(
@@ -56,7 +64,21 @@ def test_exact_candidates_inline():
 
 def test_ordinary_words_are_not_candidates():
     df = find_candidates(_corpus())
-    for word in ["Welcome", "Well", "Honestly", "Yes", "Listening", "Teams", "Council", "Sunday", "Her", "Tell", "Any", "I", "We"]:
+    for word in [
+        "Welcome",
+        "Well",
+        "Honestly",
+        "Yes",
+        "Listening",
+        "Teams",
+        "Council",
+        "Sunday",
+        "Her",
+        "Tell",
+        "Any",
+        "I",
+        "We",
+    ]:
         assert word not in set(df["candidate"]), word
 
 

@@ -58,7 +58,7 @@ def test_review_writes_candidates(inputs, capsys):
     rc = main(["anonymise", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--review", str(out)])
     assert rc == 0
     cand = pd.read_csv(out, keep_default_na=False)
-    got = dict(zip(cand["candidate"], cand["count"]))
+    got = dict(zip(cand["candidate"], cand["count"], strict=True))
     assert got["Llŷr"] == 3  # "Llŷr" and "Llyr" fold to one candidate
     assert got["Mrs Pritchard"] == 2 and got["Ceri"] >= 3 and got["Gareth"] >= 2
     assert set(cand.loc[cand["candidate"].isin(["Ceri", "Gareth"]), "category_guess"]) == {"participant"}
@@ -72,8 +72,17 @@ def test_apply_writes_pseudonymised_copies_mapping_and_round_trips(inputs, capsy
     out = inputs / "anon"
     before = _snapshot(inputs / "in")
     rc = main(
-        ["anonymise", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--names", str(inputs / "names.csv"),
-         "--apply", "--out", str(out)]
+        [
+            "anonymise",
+            str(inputs / "in"),
+            "--roster",
+            str(inputs / "roster.csv"),
+            "--names",
+            str(inputs / "names.csv"),
+            "--apply",
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     assert _snapshot(inputs / "in") == before  # originals untouched
@@ -89,7 +98,9 @@ def test_apply_writes_pseudonymised_copies_mapping_and_round_trips(inputs, capsy
     # segments.csv offsets index the written files exactly
     seg = pd.read_csv(out / "segments.csv", keep_default_na=False)
     texts = {"fg1": fg1, "int1": int1}
-    assert [texts[t][a:b] for t, a, b in zip(seg["transcript_id"], seg["start_char"], seg["end_char"])] == seg["text"].tolist()
+    assert [texts[t][a:b] for t, a, b in zip(seg["transcript_id"], seg["start_char"], seg["end_char"], strict=True)] == seg[
+        "text"
+    ].tolist()
     assert seg["speaker"].tolist()[:3] == ["Facilitator EV-F01", "Practitioner GA-P01", "Senior GA-P02"]
     # the copies read back with the written roster: same turns, roles and participants
     back = read_corpus([out / "transcripts"], roster=out / "roster.csv", strict=True)

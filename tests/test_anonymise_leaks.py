@@ -90,7 +90,7 @@ def test_qdpx_project_and_sources(tmp_path):
     qde = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<Project xmlns="urn:QDA-XML:project:1.0" name="p"><Cases><Case guid="x" name="Megan Jones"/></Cases>'
-        "<Sources><TextSource name=\"fg1\"><Description>Ll&#375;r and others</Description></TextSource></Sources></Project>"
+        '<Sources><TextSource name="fg1"><Description>Ll&#375;r and others</Description></TextSource></Sources></Project>'
     )
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.qde", qde)
@@ -115,7 +115,7 @@ def test_svg_and_png_text(tmp_path):
     fig.savefig(tmp_path / "fig.png", metadata={"Title": "Megan Jones figure"})
     plt.close(fig)
     leaks = scan_for_names(tmp_path, NAMES)
-    assert sorted(zip(leaks["file"].map(lambda f: f.rsplit("/", 1)[-1]), leaks["matched"])) == [
+    assert sorted(zip(leaks["file"].map(lambda f: f.rsplit("/", 1)[-1]), leaks["matched"], strict=True)) == [
         ("fig.png", "Megan Jones"),
         ("fig.svg", "Llŷr"),
     ]

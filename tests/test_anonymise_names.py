@@ -66,19 +66,52 @@ def test_names_frame_accepts_dataframes_lists_and_mappings():
 
 def test_name_variants():
     assert [v.text for v in name_variants("Siân Hughes")] == [
-        "Siân Hughes", "Siân", "Hughes", "Mr Hughes", "Mrs Hughes", "Ms Hughes", "Miss Hughes", "Mx Hughes", "Dr Hughes",
+        "Siân Hughes",
+        "Siân",
+        "Hughes",
+        "Mr Hughes",
+        "Mrs Hughes",
+        "Ms Hughes",
+        "Miss Hughes",
+        "Mx Hughes",
+        "Dr Hughes",
     ]
     assert [v.text for v in name_variants("Llŷr")] == ["Llŷr"]
-    assert [v.text for v in name_variants("Dr. Moffat")] == ["Moffat", "Dr Moffat", "Mr Moffat", "Mrs Moffat", "Ms Moffat", "Miss Moffat", "Mx Moffat"]
-    assert [v.text for v in name_variants("Ann Smith", full_only=True)] == ["Ann Smith", "Mr Smith", "Mrs Smith", "Ms Smith", "Miss Smith", "Mx Smith", "Dr Smith"]
+    assert [v.text for v in name_variants("Dr. Moffat")] == [
+        "Moffat",
+        "Dr Moffat",
+        "Mr Moffat",
+        "Mrs Moffat",
+        "Ms Moffat",
+        "Miss Moffat",
+        "Mx Moffat",
+    ]
+    assert [v.text for v in name_variants("Ann Smith", full_only=True)] == [
+        "Ann Smith",
+        "Mr Smith",
+        "Mrs Smith",
+        "Ms Smith",
+        "Miss Smith",
+        "Mx Smith",
+        "Dr Smith",
+    ]
     smith = [v for v in name_variants("Ann Smith") if v.text == "Smith"][0]
     assert smith.capitalised_only and not smith.case_sensitive
 
 
 @pytest.mark.parametrize(
     ("label", "generic"),
-    [("Practitioner 2", True), ("SENIOR", True), ("[Manager]", True), ("Speaker 1", True), ("Interviewer", True),
-     ("P03", True), ("Ann", False), ("Dr Jones", False), ("BH", False)],
+    [
+        ("Practitioner 2", True),
+        ("SENIOR", True),
+        ("[Manager]", True),
+        ("Speaker 1", True),
+        ("Interviewer", True),
+        ("P03", True),
+        ("Ann", False),
+        ("Dr Jones", False),
+        ("BH", False),
+    ],
 )
 def test_is_generic_label(label, generic):
     assert is_generic_label(label) is generic

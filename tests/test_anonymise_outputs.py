@@ -19,8 +19,7 @@ from outcomes_qual.anonymise import scan_for_names
 from outcomes_qual.cli import main
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("outcomes_qual.report") is None
-    or importlib.util.find_spec("outcomes_qual.interop") is None,
+    importlib.util.find_spec("outcomes_qual.report") is None or importlib.util.find_spec("outcomes_qual.interop") is None,
     reason="the report and REFI export commands are not present in this checkout",
 )
 
@@ -38,7 +37,7 @@ Nia: But the paperwork takes so much time. The IT system doesn't record outcomes
 Ceri: Supervision helps. Gareth and I reflect on the conversations with our senior every fortnight.
 
 Gareth: And the health partners still send referrals asking for services, not outcomes. Llyr's school was the same.
-""",
+""",  # noqa: E501 - one turn per line, as transcripts are written
     "ga_fg_seniors.txt": """Method: focus group
 
 Facilitator: How is the team responding, Siân?
@@ -50,7 +49,7 @@ Dafydd: The values are right but caseloads leave no time. I told Siân that supe
 Siân Hughes: Megan's case showed it: her mum Megan Jones set the goals herself and the review showed real progress.
 
 Dafydd: Partners in health and housing need to be on board too, or the plan falls apart.
-""",
+""",  # noqa: E501 - one turn per line, as transcripts are written
     "sl_fg_managers.txt": """Method: focus group
 
 Facilitator: What does leadership look like here, Alison?
@@ -87,8 +86,17 @@ Cwm Eithin,place,
 
 #: Every real name in the corpus: participants (roster) and listed third parties.
 REAL_NAMES = [
-    "Ceri", "Gareth", "Nia", "Siân Hughes", "Dafydd", "Alison Craig", "Graham",
-    "Llŷr", "Megan Jones", "Mrs Pritchard", "Cwm Eithin",
+    "Ceri",
+    "Gareth",
+    "Nia",
+    "Siân Hughes",
+    "Dafydd",
+    "Alison Craig",
+    "Graham",
+    "Llŷr",
+    "Megan Jones",
+    "Mrs Pritchard",
+    "Cwm Eithin",
 ]
 
 
@@ -114,8 +122,23 @@ CODEBOOK = Path(__file__).resolve().parents[1] / "codebooks" / "outcomes_practic
 def report_dir(inputs):
     out = inputs / "report"
     rc = main(
-        ["report", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--codebook", str(CODEBOOK),
-         "--method", "keyword", "--topic-backend", "light", "--quiet", "--names", str(inputs / "names.csv"), "--out", str(out)]
+        [
+            "report",
+            str(inputs / "in"),
+            "--roster",
+            str(inputs / "roster.csv"),
+            "--codebook",
+            str(CODEBOOK),
+            "--method",
+            "keyword",
+            "--topic-backend",
+            "light",
+            "--quiet",
+            "--names",
+            str(inputs / "names.csv"),
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     return out
@@ -149,7 +172,9 @@ def project(inputs):
     assert main(["project", "init", str(path)]) == 0
     assert main(["project", "add", "--roster", str(inputs / "roster.csv"), "--project", str(path), str(inputs / "in")]) == 0
     # code spans that contain names, and whole turns, so selections carry names into the export
-    assert main(["project", "code", "--coder", "kim", "--search", "Llŷr", "--spread", "match", "--project", str(path), "time"]) == 0
+    assert (
+        main(["project", "code", "--coder", "kim", "--search", "Llŷr", "--spread", "match", "--project", str(path), "time"]) == 0
+    )
     assert main(["project", "code", "--coder", "kim", "--search", "Pritchard", "--project", str(path), "partners"]) == 0
     return path
 
@@ -181,8 +206,20 @@ def test_topics_outputs_hold_no_names(inputs):
         pytest.skip("the topics command is not present in this checkout")
     out = inputs / "topics"
     rc = main(
-        ["topics", str(inputs / "in"), "--roster", str(inputs / "roster.csv"), "--codebook", str(CODEBOOK),
-         "--backend", "light", "--names", str(inputs / "names.csv"), "--out", str(out)]
+        [
+            "topics",
+            str(inputs / "in"),
+            "--roster",
+            str(inputs / "roster.csv"),
+            "--codebook",
+            str(CODEBOOK),
+            "--backend",
+            "light",
+            "--names",
+            str(inputs / "names.csv"),
+            "--out",
+            str(out),
+        ]
     )
     assert rc == 0
     assert (out / "topics.csv").is_file()

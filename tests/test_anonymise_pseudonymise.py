@@ -47,7 +47,14 @@ def test_exact_text_offsets_and_speakers():
     assert anon.segments[["segment_id", "speaker", "participant_id", "text", "start_char", "end_char"]].values.tolist() == [
         ["fg1:001", "P01", "P01", "Welcome. [Practitioner P02], you start?", 0, 39],
         ["fg1:002", "P02", "P02", "Thanks. [Child 1]'s plan worked; [Parent 1] agreed.", 40, 91],
-        ["fg1:003", "P03", "P03", "[Practitioner P02] and Llyr-ish? No: [Child 1] went to [Village] with [Child 1]’s mum.", 92, 178],
+        [
+            "fg1:003",
+            "P03",
+            "P03",
+            "[Practitioner P02] and Llyr-ish? No: [Child 1] went to [Village] with [Child 1]’s mum.",
+            92,
+            178,
+        ],
     ]
     assert anon.texts["fg1"] == "\n".join(anon.segments["text"])
     assert anon.participants[["participant_id", "speaker", "role"]].values.tolist() == [
@@ -147,8 +154,19 @@ def test_speakers_header_names_and_labels_in_text_are_replaced():
     ]
     segments = pd.DataFrame(
         [
-            {"segment_id": f"w:{i:03d}", "transcript_id": "w", "turn": i, "speaker": s, "participant_id": f"w_{s}",
-             "role": r, "text": t, "start_char": a, "end_char": a + len(t), "start_s": None, "end_s": None}
+            {
+                "segment_id": f"w:{i:03d}",
+                "transcript_id": "w",
+                "turn": i,
+                "speaker": s,
+                "participant_id": f"w_{s}",
+                "role": r,
+                "text": t,
+                "start_char": a,
+                "end_char": a + len(t),
+                "start_s": None,
+                "end_s": None,
+            }
             for i, (s, r, t, a) in enumerate(seg_rows, start=1)
         ]
     )
@@ -185,9 +203,7 @@ def test_auto_numbering_skips_user_replacements_and_reuses_first_names():
         }
     )
     text = "Mrs Pritchard, Mr Beynon, Owain Beynon, Owain, Cwm Eithin and Brynhyfryd"
-    assert pseudonymise_text(text, names) == (
-        "[Service user 1], [Service user 2], [Child 1], [Child 1], [Place 1] and [Place 2]"
-    )
+    assert pseudonymise_text(text, names) == ("[Service user 1], [Service user 2], [Child 1], [Child 1], [Place 1] and [Place 2]")
 
 
 def test_category_label():
@@ -256,15 +272,16 @@ def test_offsets_invariant_after_replacement(turns, listed):
     # no listed name is left (everyday-word names only count with a capital)
     leftover = list(NameMatcher([(n, n) for n in listed]).finditer(anon.texts["t"]))
     assert leftover == []
-    assert int(mapping["n_replaced"].sum()) == sum(
-        len(list(NameMatcher([(n, n) for n in listed]).finditer(t))) for t in turns
-    )
+    assert int(mapping["n_replaced"].sum()) == sum(len(list(NameMatcher([(n, n) for n in listed]).finditer(t))) for t in turns)
 
 
 def test_places_are_replaced_only_as_written():
     names = pd.DataFrame(
-        {"name": ["Burnbrae Primary", "Linnmouth House", "Owain Price"], "category": ["", "place", "child"],
-         "replacement": ["[School 1]", "", ""]}
+        {
+            "name": ["Burnbrae Primary", "Linnmouth House", "Owain Price"],
+            "category": ["", "place", "child"],
+            "replacement": ["[School 1]", "", ""],
+        }
     )
     text = "Burnbrae Primary and Linnmouth House; Primary care, the House, Owain and Price."
     assert pseudonymise_text(text, names) == "[School 1] and [Place 1]; Primary care, the House, [Child 1] and [Child 1]."
@@ -306,10 +323,7 @@ def test_real_webinar_transcript_with_initials_and_speakers_header(shared_dir):
     # one replacement per full name, per initials, and per first name or surname outside a full name
     assert int(mapping["n_replaced"].sum()) == sum(
         len(re.findall(rf"(?<!\w){f}(?!\w)", before)) for f in speakers + sorted(initials)
-    ) + sum(
-        len(re.findall(rf"(?<!\w){f}(?!\w)", re.sub("|".join(speakers), "", before)))
-        for f in sorted(forms)
-    )
+    ) + sum(len(re.findall(rf"(?<!\w){f}(?!\w)", re.sub("|".join(speakers), "", before))) for f in sorted(forms))
 
 
 def test_person_with_only_a_replacement_is_still_a_person():

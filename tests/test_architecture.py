@@ -68,9 +68,14 @@ def import_graph(mods: dict[str, Path]) -> dict[str, set[str]]:
                 base = _absolute(module, path.name == "__init__.py", node.level, node.module)
                 for alias in node.names:  # `from pkg import sub` imports the module pkg.sub
                     targets.append(f"{base}.{alias.name}" if f"{base}.{alias.name}" in mods else base)
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                  and node.func.attr == "import_module" and node.args
-                  and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "import_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 targets.append(node.args[0].value)
         edges = set()
         for target in targets:
@@ -152,7 +157,8 @@ def test_the_graph_reads_relative_lazy_and_importlib_imports(tmp_path):
     (pkg / "sub" / "__init__.py").write_text("")
     (pkg / "sub" / "b.py").write_text(
         "import importlib\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .. import a\n"
-        "def g():\n    return importlib.import_module('pkg.a')\n")
+        "def g():\n    return importlib.import_module('pkg.a')\n"
+    )
     graph = import_graph(module_files(tmp_path, ("pkg",)))
     assert graph == {"pkg": {"pkg.a"}, "pkg.a": {"pkg.sub.b"}, "pkg.sub": set(), "pkg.sub.b": {"pkg.a"}}
     assert find_cycles(graph) == [["pkg.a", "pkg.sub.b", "pkg.a"]]
@@ -171,8 +177,11 @@ def test_no_import_circle_between_modules():
 
 def test_library_modules_do_not_import_the_packages_above_it_except_the_cli_entry_points():
     graph = project_graph()
-    up = {m: sorted(t for t in edges if t.split(".")[0] in ABOVE)
-          for m, edges in graph.items() if m.split(".")[0] == "outcomes_qual"}
+    up = {
+        m: sorted(t for t in edges if t.split(".")[0] in ABOVE)
+        for m, edges in graph.items()
+        if m.split(".")[0] == "outcomes_qual"
+    }
     assert {m: t for m, t in up.items() if t} == {
         "outcomes_qual.cli._scale": ["outcomes_qual_dask"],  # --workers / --scheduler, lazily
         "outcomes_qual.cli._scale_report": ["outcomes_qual_dask", "outcomes_qual_dask.report"],  # report OUT_FOLDER, lazily
@@ -197,4 +206,3 @@ def test_importing_every_library_module_loads_neither_the_web_app_nor_the_dask_e
     n_modules, loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert n_modules == sum(1 for m in module_files() if m.split(".")[0] == "outcomes_qual") - 2  # less the package, __main__
     assert loaded == []
-

@@ -1,4 +1,7 @@
-"""benchmarks/learning_curve.py on a tiny inline source (light backend): rows, codings, and that learning leaves the base coder alone."""
+"""benchmarks/learning_curve.py on a tiny inline source (light backend).
+
+Rows, codings, and that learning leaves the base coder alone.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +12,37 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import learning_curve as lc  # noqa: E402
+import learning_curve as lc
 
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-from outcomes_qual.coding import EnsembleCoder  # noqa: E402
+from outcomes_qual.codebook import Code, Codebook
+from outcomes_qual.coding import EnsembleCoder
 
-CB = Codebook("tiny", (
-    Code("systems_barriers", "Systems", "Forms, IT systems and paperwork.", keywords=("forms", "IT system"),
-         examples=("The IT system and the forms take all day.",)),
-    Code("time", "Time", "Not enough time; caseloads and deadlines.", keywords=("no time", "deadline"),
-         examples=("I never have enough time with families.",)),
-    Code("partners", "Partners", "Other agencies: health, schools, police.", keywords=("GP", "school"),
-         examples=("The GP and the school want a list of services.",)),
-))
+CB = Codebook(
+    "tiny",
+    (
+        Code(
+            "systems_barriers",
+            "Systems",
+            "Forms, IT systems and paperwork.",
+            keywords=("forms", "IT system"),
+            examples=("The IT system and the forms take all day.",),
+        ),
+        Code(
+            "time",
+            "Time",
+            "Not enough time; caseloads and deadlines.",
+            keywords=("no time", "deadline"),
+            examples=("I never have enough time with families.",),
+        ),
+        Code(
+            "partners",
+            "Partners",
+            "Other agencies: health, schools, police.",
+            keywords=("GP", "school"),
+            examples=("The GP and the school want a list of services.",),
+        ),
+    ),
+)
 
 TEXTS = [
     ("The forms on the IT system take all morning.", ["systems_barriers"]),
@@ -37,8 +58,9 @@ TEXTS = [
     ("Paperwork for every visit on the IT system.", ["systems_barriers"]),
     ("The school nurse came to the review.", ["partners"]),
 ]
-GOLD = pd.DataFrame({"segment_id": [f"u{i:02d}" for i in range(len(TEXTS))],
-                     "text": [t for t, _ in TEXTS], "themes": [th for _, th in TEXTS]})
+GOLD = pd.DataFrame(
+    {"segment_id": [f"u{i:02d}" for i in range(len(TEXTS))], "text": [t for t, _ in TEXTS], "themes": [th for _, th in TEXTS]}
+)
 
 
 def test_gold_codings_exact():

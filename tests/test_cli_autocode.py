@@ -55,11 +55,31 @@ def test_autocode_segments_csv_and_training(tmp_path, codebook_path):
     ).to_csv(seg, index=False)
     train = tmp_path / "human.csv"
     pd.DataFrame(
-        {"segment_id": ["r1", "r2", "r3", "r4"], "code": ["systems_barriers", "systems_barriers", "partners", "partners"], "coder": "ann"}
+        {
+            "segment_id": ["r1", "r2", "r3", "r4"],
+            "code": ["systems_barriers", "systems_barriers", "partners", "partners"],
+            "coder": "ann",
+        }
     ).to_csv(train, index=False)
     out = tmp_path / "codings.csv"
-    rc = main(["autocode", str(seg), "--codebook", str(codebook_path), "--method", "ensemble", "--backend", "lsa",
-               "--train", str(train), "--coder", "bot", "--out", str(out)])
+    rc = main(
+        [
+            "autocode",
+            str(seg),
+            "--codebook",
+            str(codebook_path),
+            "--method",
+            "ensemble",
+            "--backend",
+            "lsa",
+            "--train",
+            str(train),
+            "--coder",
+            "bot",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     codings = pd.read_csv(out)
     assert set(codings["segment_id"]) <= {"r1", "r2", "r3", "r4", "r5", "r6"}
@@ -77,21 +97,80 @@ def test_autocode_errors(transcript, tmp_path, codebook_path, capsys):
     assert "give --out CODINGS.csv" in capsys.readouterr().err
     train = tmp_path / "t.csv"
     train.write_text("segment,label\nx,y\n", encoding="utf-8")
-    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--train", str(train), "--out", str(tmp_path / "c.csv")]) == 2
+    assert (
+        main(
+            [
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--train",
+                str(train),
+                "--out",
+                str(tmp_path / "c.csv"),
+            ]
+        )
+        == 2
+    )
     assert "missing column(s) ['segment_id', 'code']" in capsys.readouterr().err
-    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--method", "supervised", "--out", str(tmp_path / "c.csv")]) == 2
+    assert (
+        main(
+            [
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--method",
+                "supervised",
+                "--out",
+                str(tmp_path / "c.csv"),
+            ]
+        )
+        == 2
+    )
     assert "--method supervised needs --train" in capsys.readouterr().err
     assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(transcript)]) == 2
     assert "--out would overwrite an input file" in capsys.readouterr().err
     assert transcript.read_text(encoding="utf-8") == TRANSCRIPT
     missing_model = tmp_path / "no_model"
-    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--backend", "sentence-transformers",
-                 "--model", str(missing_model), "--out", str(tmp_path / "c.csv")]) == 2
+    assert (
+        main(
+            [
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--backend",
+                "sentence-transformers",
+                "--model",
+                str(missing_model),
+                "--out",
+                str(tmp_path / "c.csv"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
-    assert "model_path: expected a local sentence-transformers model directory" in err or "install outcomes_qual[embeddings]" in err
+    assert (
+        "model_path: expected a local sentence-transformers model directory" in err or "install outcomes_qual[embeddings]" in err
+    )
     unmatched = tmp_path / "u.csv"
     unmatched.write_text("segment_id,code\nzz:001,time\n", encoding="utf-8")
-    assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--train", str(unmatched), "--out", str(tmp_path / "c.csv")]) == 2
+    assert (
+        main(
+            [
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--train",
+                str(unmatched),
+                "--out",
+                str(tmp_path / "c.csv"),
+            ]
+        )
+        == 2
+    )
     assert "none of the segment ids in the training codings match" in capsys.readouterr().err
 
 
@@ -153,8 +232,25 @@ def test_suggest_cli(tmp_path, codebook_path, capsys):
     coded = tmp_path / "coded.csv"
     coded.write_text("segment_id,code\nq1,systems_barriers\n", encoding="utf-8")
     out = tmp_path / "next.csv"
-    assert main(["suggest", str(src), "--codebook", str(codebook_path), "--train", str(coded), "-n", "2",
-                 "--backend", "lsa", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "suggest",
+                str(src),
+                "--codebook",
+                str(codebook_path),
+                "--train",
+                str(coded),
+                "-n",
+                "2",
+                "--backend",
+                "lsa",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     assert list(table.columns) == ["rank", "segment_id", "uncertainty", "reason", "role", "text"]
     assert len(table) == 2 and "q1" not in set(table["segment_id"])

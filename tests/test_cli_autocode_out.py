@@ -18,8 +18,7 @@ CONSULTATION = SAMPLE / "consultation_sample.csv"
 
 
 def _autocode(out, *extra):
-    return main(["autocode", str(CONSULTATION), "--codebook", str(CODEBOOK), "--method", "keyword", "--out", str(out),
-                 *extra])
+    return main(["autocode", str(CONSULTATION), "--codebook", str(CODEBOOK), "--method", "keyword", "--out", str(out), *extra])
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +39,10 @@ def test_single_process_parquet_out_is_parquet_with_the_csv_rows(single, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["codings.parquet"]  # no temporary file left
 
 
-@pytest.mark.skipif(any(find_spec(m) is None for m in ("dask", "distributed", "pyarrow")),
-                    reason="needs the scale extra (dask, distributed, pyarrow)")
+@pytest.mark.skipif(
+    any(find_spec(m) is None for m in ("dask", "distributed", "pyarrow")),
+    reason="needs the scale extra (dask, distributed, pyarrow)",
+)
 class TestDask:
     @pytest.fixture(scope="class")
     @classmethod

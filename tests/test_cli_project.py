@@ -59,8 +59,17 @@ def cli(capsys, *argv):
 def project(files, capsys):
     path = files / "p.sqlite"
     assert cli(capsys, "project", "init", path, "--codebook", files / "cb.yaml")[0] == 0
-    code, out, err = cli(capsys, "project", "add", files / "fg_north.txt", files / "int_south.txt",
-                         "--roster", files / "roster.csv", "--project", path)
+    code, out, err = cli(
+        capsys,
+        "project",
+        "add",
+        files / "fg_north.txt",
+        files / "int_south.txt",
+        "--roster",
+        files / "roster.csv",
+        "--project",
+        path,
+    )
     assert code == 0, err
     assert "added 2 transcript(s), 6 turn(s)" in out
     return path
@@ -85,38 +94,68 @@ def test_code_segment_search_span_review_undo_export(project, files, capsys):
     code, out, _ = cli(capsys, "project", "code", "fg_north:003", "time", "--coder", "ann", "--project", project)
     assert code == 0 and out.strip() == "coded fg_north:003 as 'time' by ann (coding id 1)"
 
-    code, out, _ = cli(capsys, "project", "code", "--search", "time", "time", "--coder", "bob", "--preview",
-                       "--project", project)
+    code, out, _ = cli(capsys, "project", "code", "--search", "time", "time", "--coder", "bob", "--preview", "--project", project)
     assert code == 0
     assert out.splitlines()[0] == "fg_north:003\tsenior\tAnd there is never [time] to sit with people."
     assert out.splitlines()[-1].startswith("2 turn(s) match 'time'; run without --preview")
     with Project.open(project) as p:
         assert p.summary()["codings"] == 1
 
-    code, out, _ = cli(capsys, "project", "code", "--search", "form*", "systems_barriers/paperwork_and_it",
-                       "--coder", "bob", "--project", project)
+    code, out, _ = cli(
+        capsys,
+        "project",
+        "code",
+        "--search",
+        "form*",
+        "systems_barriers/paperwork_and_it",
+        "--coder",
+        "bob",
+        "--project",
+        project,
+    )
     assert out.strip() == "1 turn(s) match 'form*'; 1 new coding(s) as 'systems_barriers/paperwork_and_it' by bob"
 
     with Project.open(project) as p:
         text = p.texts()["fg_north"]
     start = text.index("IT system")
-    code, out, _ = cli(capsys, "project", "code", "--span", "fg_north", start, start + 9, "systems_barriers",
-                       "--coder", "ann", "--project", project)
+    code, out, _ = cli(
+        capsys,
+        "project",
+        "code",
+        "--span",
+        "fg_north",
+        start,
+        start + 9,
+        "systems_barriers",
+        "--coder",
+        "ann",
+        "--project",
+        project,
+    )
     assert code == 0 and "(1 turn(s); coding id(s) 3)" in out
 
     with Project.open(project) as p:
-        p.add_codings(pd.DataFrame({"segment_id": ["fg_north:002", "int_south:002"], "code": "systems_barriers",
-                                    "coder": "keyword", "method": "keyword"}))
-    assert cli(capsys, "project", "accept", "--coder", "keyword", "--reviewer", "ann", "--project", project)[1] \
-        .strip() == "accepted 2 coding(s)"
+        p.add_codings(
+            pd.DataFrame(
+                {
+                    "segment_id": ["fg_north:002", "int_south:002"],
+                    "code": "systems_barriers",
+                    "coder": "keyword",
+                    "method": "keyword",
+                }
+            )
+        )
+    assert (
+        cli(capsys, "project", "accept", "--coder", "keyword", "--reviewer", "ann", "--project", project)[1].strip()
+        == "accepted 2 coding(s)"
+    )
     assert cli(capsys, "project", "reject", "5", "--project", project)[1].strip() == "rejected 1 coding(s)"
     assert cli(capsys, "project", "undo", "--project", project)[1].startswith("undone: rejected 1 coding(s)")
 
     code, out, _ = cli(capsys, "project", "info", "--project", project)
     assert "codings: 5 (0 suggested, 5 accepted, 0 rejected)" in out
 
-    code, out, _ = cli(capsys, "project", "export", "--project", project, "--out", files / "export",
-                       "--no-anonymise")
+    code, out, _ = cli(capsys, "project", "export", "--project", project, "--out", files / "export", "--no-anonymise")
     assert code == 0 and "to " + str(files / "export") + "; real names kept" in out
     codings = pd.read_csv(files / "export" / "codings.csv")
     assert list(codings.columns) == list(PROJECT_CODING_COLUMNS)
@@ -167,11 +206,13 @@ def test_export_pseudonymises_by_default_and_moves_spans(project, files, capsys)
         start = text.index("IT system")
         p.code_span("fg_north", start, start + 9, "systems_barriers", coder="kim")
         p.add_memo("participant", "P02", "Bea spoke for the seniors.", author="kim")
-        p.add_codings(pd.DataFrame({"segment_id": ["fg_north:003"], "code": ["time"], "coder": ["kim"],
-                                    "evidence": ["Bea said so"]}))
+        p.add_codings(
+            pd.DataFrame({"segment_id": ["fg_north:003"], "code": ["time"], "coder": ["kim"], "evidence": ["Bea said so"]})
+        )
     (files / "names.csv").write_text("name,category\nNorth,place\n", encoding="utf-8")
-    code, out, err = cli(capsys, "project", "export", "--project", project, "--out", files / "anon",
-                         "--names", files / "names.csv")
+    code, out, err = cli(
+        capsys, "project", "export", "--project", project, "--out", files / "anon", "--names", files / "names.csv"
+    )
     assert code == 0, err
     assert "names pseudonymised" in out
     blob = "".join(p.read_text(encoding="utf-8") for p in (files / "anon").rglob("*.*"))
@@ -180,7 +221,7 @@ def test_export_pseudonymises_by_default_and_moves_spans(project, files, capsys)
     codings = pd.read_csv(files / "anon" / "codings.csv")
     span = codings[codings["coder"] == "kim"].iloc[0]
     anon_text = (files / "anon" / "texts" / "fg_north.txt").read_text(encoding="utf-8")
-    assert anon_text[int(span["start_char"]):int(span["end_char"])] == "IT system"
+    assert anon_text[int(span["start_char"]) : int(span["end_char"])] == "IT system"
     assert not codings["evidence"].astype(str).str.contains("Bea").any()
     memo = pd.read_csv(files / "anon" / "memos.csv")["text"].iloc[0]
     assert "Bea" not in memo and memo.endswith("spoke for the seniors.")
@@ -189,8 +230,9 @@ def test_export_pseudonymises_by_default_and_moves_spans(project, files, capsys)
         kept = p.name_mapping()
         assert {"Ann", "Bea", "Cy", "North"} <= set(kept["original"])
         n_versions = (p.actions()["kind"] == "set_name_mapping").sum()
-    assert cli(capsys, "project", "export", "--project", project, "--out", files / "anon2",
-               "--names", files / "names.csv")[0] == 0
+    assert (
+        cli(capsys, "project", "export", "--project", project, "--out", files / "anon2", "--names", files / "names.csv")[0] == 0
+    )
     with Project.open(project) as p:  # the same export again stores no second copy
         assert (p.actions()["kind"] == "set_name_mapping").sum() == n_versions == 1
 
@@ -209,11 +251,23 @@ def test_other_commands_read_the_corpus_from_a_project(project):
 
 
 def test_memo_command(project, capsys):
-    code, out, _ = cli(capsys, "project", "memo", "code", "time", "Only lack of time that shapes the work.",
-                       "--author", "ana", "--project", project)
+    code, out, _ = cli(
+        capsys,
+        "project",
+        "memo",
+        "code",
+        "time",
+        "Only lack of time that shapes the work.",
+        "--author",
+        "ana",
+        "--project",
+        project,
+    )
     assert code == 0 and out.strip() == "memo 1 on code time"
-    assert cli(capsys, "project", "memo", "project", "-", "Round two.", "--author", "ben", "--project",
-               project)[1].strip() == "memo 2 on project"
+    assert (
+        cli(capsys, "project", "memo", "project", "-", "Round two.", "--author", "ben", "--project", project)[1].strip()
+        == "memo 2 on project"
+    )
     code, _, err = cli(capsys, "project", "memo", "segment", "fg_north:099", "x", "--author", "a", "--project", project)
     assert code == 2 and "segment 'fg_north:099' is not in the project" in err
     with Project.open(project) as p:
@@ -223,8 +277,7 @@ def test_memo_command(project, capsys):
 def test_add_again_skips_identical_transcripts_and_refuses_changed_ones(project, files, capsys):
     (files / "new").mkdir()
     (files / "new" / "int_east.txt").write_text("Interviewer: Hello?\nDee: Time again.\n", encoding="utf-8")
-    code, out, err = cli(capsys, "project", "add", files / "fg_north.txt", files / "new" / "int_east.txt",
-                         "--project", project)
+    code, out, err = cli(capsys, "project", "add", files / "fg_north.txt", files / "new" / "int_east.txt", "--project", project)
     assert code == 0, err
     assert "skipped 1 transcript(s) already in the project: fg_north" in out
     assert "added 1 transcript(s), 2 turn(s)" in out and "now holds 3 transcript(s)" in out

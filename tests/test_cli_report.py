@@ -42,9 +42,13 @@ def inputs(tmp_path):
     roster.write_text(ROSTER)
     codings = tmp_path / "codings.csv"
     rows = [
-        ("fg_glanafon:002", "culture_shift"), ("fg_glanafon:003", "systems_barriers/paperwork_and_it"),
-        ("fg_glanafon:003", "systems_barriers"), ("fg_glanafon:005", "time"), ("fg_glanafon:006", "time"),
-        ("int_strathlinn:002", "culture_shift"), ("int_strathlinn:004", "systems_barriers"),
+        ("fg_glanafon:002", "culture_shift"),
+        ("fg_glanafon:003", "systems_barriers/paperwork_and_it"),
+        ("fg_glanafon:003", "systems_barriers"),
+        ("fg_glanafon:005", "time"),
+        ("fg_glanafon:006", "time"),
+        ("int_strathlinn:002", "culture_shift"),
+        ("int_strathlinn:004", "systems_barriers"),
     ]
     pd.DataFrame(rows, columns=["segment_id", "code"]).assign(coder="analyst", method="manual").to_csv(codings, index=False)
     return d, roster, codings
@@ -56,8 +60,21 @@ def test_report_with_codings(inputs, tmp_path, codebook_path, capsys):
     d, roster, codings = inputs
     out = tmp_path / "out"
     before = {p: p.read_bytes() for p in d.iterdir()}
-    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--codings", str(codings),
-                 "--no-topics", "--out", str(out)])
+    code = main(
+        [
+            "report",
+            str(d),
+            "--roster",
+            str(roster),
+            "--codebook",
+            str(codebook_path),
+            "--codings",
+            str(codings),
+            "--no-topics",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert f"report:  {out / 'report.docx'}" in captured.out
@@ -78,15 +95,42 @@ def test_report_bad_codings_is_one_line(inputs, tmp_path, codebook_path, capsys)
     d, roster, _ = inputs
     bad = tmp_path / "bad.csv"
     bad.write_text("segment_id,code\nnope:001,time\n")
-    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--codings", str(bad),
-                 "--no-topics", "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "report",
+            str(d),
+            "--roster",
+            str(roster),
+            "--codebook",
+            str(codebook_path),
+            "--codings",
+            str(bad),
+            "--no-topics",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 2
     assert err.startswith(f"error: {bad}: no segment_id matches the corpus (e.g. 'nope:001'")
     nocol = tmp_path / "nocol.csv"
     nocol.write_text("id,theme\n1,time\n")
-    assert main(["report", str(d), "--codebook", str(codebook_path), "--codings", str(nocol), "--no-topics",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "report",
+                str(d),
+                "--codebook",
+                str(codebook_path),
+                "--codings",
+                str(nocol),
+                "--no-topics",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     assert "missing column(s) 'segment_id', 'code'" in capsys.readouterr().err
 
 
@@ -97,11 +141,26 @@ def test_report_requires_codebook(inputs, tmp_path, capsys):
 
 
 def test_report_autocodes_and_finds_topics(inputs, tmp_path, codebook_path, capsys):
-    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018
+    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018 - the access loads autocode (lazily imported)
     d, roster, _ = inputs
     out = tmp_path / "auto"
-    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--method", "keyword",
-                 "--topic-backend", "light", "--quiet", "--out", str(out)])
+    code = main(
+        [
+            "report",
+            str(d),
+            "--roster",
+            str(roster),
+            "--codebook",
+            str(codebook_path),
+            "--method",
+            "keyword",
+            "--topic-backend",
+            "light",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     from openpyxl import load_workbook
@@ -123,8 +182,22 @@ def test_leak_check_fails_loudly(inputs, tmp_path, codebook_path, capsys, monkey
         FG + "Gwenllian Price: Rhodri Evans put it best, the forms are the worst part of the whole week for us.\n"
     )
     pd.DataFrame({"segment_id": ["fg_glanafon:007"], "code": ["systems_barriers"]}).to_csv(codings, index=False)
-    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--codings", str(codings),
-                 "--no-topics", "--quiet", "--out", str(tmp_path / "leaky")])
+    code = main(
+        [
+            "report",
+            str(d),
+            "--roster",
+            str(roster),
+            "--codebook",
+            str(codebook_path),
+            "--codings",
+            str(codings),
+            "--no-topics",
+            "--quiet",
+            "--out",
+            str(tmp_path / "leaky"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "NAME LEAK" in err and "report.docx" in err
@@ -158,16 +231,31 @@ def test_report_from_project(inputs, tmp_path, codebook_path, capsys):
 
 def test_supervised_needs_train(inputs, tmp_path, codebook_path, capsys):
     d, roster, _ = inputs
-    code = main(["report", str(d), "--roster", str(roster), "--codebook", str(codebook_path), "--method", "supervised",
-                 "--no-topics", "--quiet", "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "report",
+            str(d),
+            "--roster",
+            str(roster),
+            "--codebook",
+            str(codebook_path),
+            "--method",
+            "supervised",
+            "--no-topics",
+            "--quiet",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 2
     assert "--method supervised needs --train CODINGS.csv" in capsys.readouterr().err
 
 
 def test_out_inside_input_is_refused(inputs, tmp_path, codebook_path, capsys):
     d, roster, codings = inputs
-    code = main(["report", str(d), "--codebook", str(codebook_path), "--codings", str(codings), "--no-topics",
-                 "--out", str(d / "report")])
+    code = main(
+        ["report", str(d), "--codebook", str(codebook_path), "--codings", str(codings), "--no-topics", "--out", str(d / "report")]
+    )
     assert code == 2
     assert "--out is inside an INPUT directory" in capsys.readouterr().err
     assert not (d / "report").exists()

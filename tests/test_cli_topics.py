@@ -6,11 +6,11 @@ import csv
 
 import pandas as pd
 import pytest
+from test_topics_synthetic import CODEBOOK, make_planted_corpus
 
 from outcomes_qual import schema
 from outcomes_qual.cli import main
 from outcomes_qual.topics import TOPIC_BY_ROLE_COLUMNS
-from test_topics_synthetic import CODEBOOK, make_planted_corpus
 
 NAMES = ["Ffion Hughes", "Gareth Price", "Morag Baird", "Iain Ross", "Siân Lloyd"]
 
@@ -27,8 +27,16 @@ def inputs(tmp_path_factory):
         if "agency" in text.lower() and i % 3 == 0:
             text = text.rstrip(".") + ", ask Mrs Pritchard about it."
         speaker = "Facilitator" if r.role == "facilitator" else NAMES[sum(map(ord, r.speaker)) % len(NAMES)]
-        rows.append({"id": r.segment_id, "transcript_id": r.transcript_id, "speaker": speaker,
-                     "role": r.role, "authority": r.authority, "text": text})
+        rows.append(
+            {
+                "id": r.segment_id,
+                "transcript_id": r.transcript_id,
+                "speaker": speaker,
+                "role": r.role,
+                "authority": r.authority,
+                "text": text,
+            }
+        )
     path = d / "responses.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     names = d / "names.csv"
@@ -42,8 +50,22 @@ def inputs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run_out(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("out") / "topics"
-    code = main(["topics", str(inputs["csv"]), "--codebook", str(inputs["codebook"]), "--names", str(inputs["names"]),
-                 "--backend", "light", "--seed", "0", "--out", str(out)])
+    code = main(
+        [
+            "topics",
+            str(inputs["csv"]),
+            "--codebook",
+            str(inputs["codebook"]),
+            "--names",
+            str(inputs["names"]),
+            "--backend",
+            "light",
+            "--seed",
+            "0",
+            "--out",
+            str(out),
+        ]
+    )
     return code, out
 
 
@@ -52,8 +74,14 @@ def test_writes_tables_and_figures(run_out):
     assert code == 0
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == [
-        "figures/topic_by_role.png", "figures/topic_by_role.svg", "figures/topic_sizes.png", "figures/topic_sizes.svg",
-        "topic_assignments.csv", "topic_by_authority.csv", "topic_by_role.csv", "topics.csv",
+        "figures/topic_by_role.png",
+        "figures/topic_by_role.svg",
+        "figures/topic_sizes.png",
+        "figures/topic_sizes.svg",
+        "topic_assignments.csv",
+        "topic_by_authority.csv",
+        "topic_by_role.csv",
+        "topics.csv",
     ]
     topics = pd.read_csv(out / "topics.csv")
     assert tuple(topics.columns) == schema.TOPIC_COLUMNS
@@ -65,8 +93,9 @@ def test_writes_tables_and_figures(run_out):
 
 
 def test_prints_summary_and_emergent_topics(inputs, tmp_path, capsys):
-    code = main(["topics", str(inputs["csv"]), "--codebook", str(inputs["codebook"]), "--backend", "light",
-                 "--out", str(tmp_path / "o")])
+    code = main(
+        ["topics", str(inputs["csv"]), "--codebook", str(inputs["codebook"]), "--backend", "light", "--out", str(tmp_path / "o")]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "turns modelled (24 facilitator and 24 very short turns left out) with the light backend" in out

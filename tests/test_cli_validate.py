@@ -20,10 +20,15 @@ TURNS = [
     ("Bo", "manager", "It was a good year for the team."),
     ("Cy", "senior", "The panel sends plans back."),
 ]
-CODEBOOK = Codebook("demo", (Code("systems_barriers", "Systems", "Systems in the way."),
-                             Code("time", "Time", "Lack of time."),
-                             Code("partners", "Partners", "Other agencies."),
-                             Code("partners/health", "Health", "Health services.")))
+CODEBOOK = Codebook(
+    "demo",
+    (
+        Code("systems_barriers", "Systems", "Systems in the way."),
+        Code("time", "Time", "Lack of time."),
+        Code("partners", "Partners", "Other agencies."),
+        Code("partners/health", "Health", "Health services."),
+    ),
+)
 
 
 @pytest.fixture
@@ -33,16 +38,27 @@ def project(tmp_path):
         proj.add_corpus(Corpus.from_turns("fg", TURNS))
         proj.add_codebook(CODEBOOK)
         # the machine suggests on turns 2-7; ana codes turns 2, 3, 4 herself and reviews turn 5 and 7
-        machine = pd.DataFrame({
-            "segment_id": ["fg:002", "fg:003", "fg:004", "fg:004", "fg:005", "fg:006", "fg:007"],
-            "code": ["systems_barriers", "systems_barriers", "partners", "partners/health", "time", "time",
-                     "systems_barriers"],
-            "coder": "outcomes_qual", "method": "keyword"})
+        machine = pd.DataFrame(
+            {
+                "segment_id": ["fg:002", "fg:003", "fg:004", "fg:004", "fg:005", "fg:006", "fg:007"],
+                "code": [
+                    "systems_barriers",
+                    "systems_barriers",
+                    "partners",
+                    "partners/health",
+                    "time",
+                    "time",
+                    "systems_barriers",
+                ],
+                "coder": "outcomes_qual",
+                "method": "keyword",
+            }
+        )
         ids = proj.add_codings(machine)
         for sid, code in (("fg:002", "systems_barriers"), ("fg:003", "time"), ("fg:004", "partners/health")):
             proj.code_segment(sid, code, coder="ana")
-        proj.accept(ids[4], reviewer="ana")   # fg:005 time
-        proj.reject(ids[6], reviewer="ana")   # fg:007 systems_barriers
+        proj.accept(ids[4], reviewer="ana")  # fg:005 time
+        proj.reject(ids[6], reviewer="ana")  # fg:007 systems_barriers
     return path
 
 
@@ -54,8 +70,23 @@ def run(capsys, *argv):
 
 def test_from_project(project, tmp_path, capsys):
     out_csv, conf_csv, unit_csv = tmp_path / "v.csv", tmp_path / "c.csv", tmp_path / "u.csv"
-    code, out, err = run(capsys, "--project", project, "--coder", "outcomes_qual", "--against", "ana",
-                         "--out", out_csv, "--confusions", conf_csv, "--per-unit", unit_csv, "--boot", 200)
+    code, out, err = run(
+        capsys,
+        "--project",
+        project,
+        "--coder",
+        "outcomes_qual",
+        "--against",
+        "ana",
+        "--out",
+        out_csv,
+        "--confusions",
+        conf_csv,
+        "--per-unit",
+        unit_csv,
+        "--boot",
+        200,
+    )
     assert code == 0, err
     table = pd.read_csv(out_csv, keep_default_na=False, na_values=[""])
     assert list(table.columns) == list(VALIDATION_COLUMNS)
@@ -76,8 +107,13 @@ def test_from_project(project, tmp_path, capsys):
     conf = pd.read_csv(conf_csv)
     assert list(conf.columns) == list(CONFUSION_COLUMNS)
     cells = {(r.human_code, r.machine_code): r.n_units for r in conf.itertuples()}
-    assert cells == {("systems_barriers", "systems_barriers"): 1, ("time", "systems_barriers"): 1,
-                     ("partners", "partners"): 1, ("time", "time"): 1, ("none", "systems_barriers"): 1}
+    assert cells == {
+        ("systems_barriers", "systems_barriers"): 1,
+        ("time", "systems_barriers"): 1,
+        ("partners", "partners"): 1,
+        ("time", "time"): 1,
+        ("none", "systems_barriers"): 1,
+    }
     units = pd.read_csv(unit_csv, keep_default_na=False)
     assert list(units.columns) == list(VALIDATION_UNIT_COLUMNS)
     assert units["segment_id"].tolist() == ["fg:002", "fg:003", "fg:004", "fg:005", "fg:007"]
@@ -86,49 +122,72 @@ def test_from_project(project, tmp_path, capsys):
 def test_same_seed_same_output(project, tmp_path, capsys):
     outs = []
     for name in ("a.csv", "b.csv"):
-        code, _out, err = run(capsys, "--project", project, "--against", "ana", "--out", tmp_path / name,
-                              "--seed", 5, "--boot", 100)
+        code, _out, err = run(
+            capsys, "--project", project, "--against", "ana", "--out", tmp_path / name, "--seed", 5, "--boot", 100
+        )
         assert code == 0, err
         outs.append((tmp_path / name).read_text())
     assert outs[0] == outs[1]
 
 
 def test_code_level(project, tmp_path, capsys):
-    code, out, err = run(capsys, "--project", project, "--against", "ana", "--level", "code", "--boot", 0,
-                         "--out", tmp_path / "v.csv")
+    code, out, err = run(
+        capsys, "--project", project, "--against", "ana", "--level", "code", "--boot", 0, "--out", tmp_path / "v.csv"
+    )
     assert code == 0, err
     table = pd.read_csv(tmp_path / "v.csv")
     assert "partners/health" in set(table["code"]) and set(table["level"]) == {"code"}
 
 
 def test_from_csv_files(tmp_path, capsys):
-    seg = pd.DataFrame({"segment_id": ["t:001", "t:002", "t:003", "t:004", "t:005"],
-                        "role": ["facilitator", "practitioner", "senior", "manager", "senior"]})
+    seg = pd.DataFrame(
+        {
+            "segment_id": ["t:001", "t:002", "t:003", "t:004", "t:005"],
+            "role": ["facilitator", "practitioner", "senior", "manager", "senior"],
+        }
+    )
     seg.to_csv(tmp_path / "segments.csv", index=False)
-    pd.DataFrame({"segment_id": ["t:002", "t:003", "t:001"], "code": ["time", "time", "time"],
-                  "coder": "outcomes_qual"}).to_csv(tmp_path / "machine.csv", index=False)
+    pd.DataFrame({"segment_id": ["t:002", "t:003", "t:001"], "code": ["time", "time", "time"], "coder": "outcomes_qual"}).to_csv(
+        tmp_path / "machine.csv", index=False
+    )
     pd.DataFrame({"segment_id": ["t:002", "t:004"], "code": ["time", "time"]}).to_csv(tmp_path / "ana.csv", index=False)
-    code, out, err = run(capsys, tmp_path / "machine.csv", tmp_path / "ana.csv", "--segments", tmp_path / "segments.csv",
-                         "--out", tmp_path / "v.csv", "--boot", 0)
+    code, out, err = run(
+        capsys,
+        tmp_path / "machine.csv",
+        tmp_path / "ana.csv",
+        "--segments",
+        tmp_path / "segments.csv",
+        "--out",
+        tmp_path / "v.csv",
+        "--boot",
+        0,
+    )
     assert code == 0, err
     table = pd.read_csv(tmp_path / "v.csv").set_index("code")
     # units t:002-005 (facilitator left out); machine 002 003, ana 002 004 -> 2/4 agree
     assert table.loc["time", "n_units"] == 4
     assert table.loc["time", "percent_agreement"] == 0.5
-    assert set(table["against"]) == {"ana"}   # named after the file when it has no coder column
-    code, out, err = run(capsys, tmp_path / "machine.csv", tmp_path / "ana.csv", "--units-from-human",
-                         "--out", tmp_path / "v2.csv", "--boot", 0)
+    assert set(table["against"]) == {"ana"}  # named after the file when it has no coder column
+    code, out, err = run(
+        capsys, tmp_path / "machine.csv", tmp_path / "ana.csv", "--units-from-human", "--out", tmp_path / "v2.csv", "--boot", 0
+    )
     assert code == 0, err
     assert pd.read_csv(tmp_path / "v2.csv").set_index("code").loc["time", "n_units"] == 2
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--against", "zoe"], r"error: .*p\.sqlite: --against: no codings by 'zoe' in the project, nor any reviewed "
-                           r"by them; coders and reviewers in it: \['ana', 'outcomes_qual'\]"),
-    (["--against", "ana", "--coder", "robot"], r"--coder: no codings by 'robot'"),
-    ([], r"--project needs --against NAME"),
-    (["--against", "ana", "--boot", "-1"], r"--boot: expected a number of resamples >= 0, got -1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--against", "zoe"],
+            r"error: .*p\.sqlite: --against: no codings by 'zoe' in the project, nor any reviewed "
+            r"by them; coders and reviewers in it: \['ana', 'outcomes_qual'\]",
+        ),
+        (["--against", "ana", "--coder", "robot"], r"--coder: no codings by 'robot'"),
+        ([], r"--project needs --against NAME"),
+        (["--against", "ana", "--boot", "-1"], r"--boot: expected a number of resamples >= 0, got -1"),
+    ],
+)
 def test_bad_project_arguments(project, capsys, argv, message):
     code, out, err = run(capsys, "--project", project, *argv)
     assert code == 2
@@ -154,8 +213,8 @@ def test_refuses_to_overwrite_input(project, capsys):
 def test_a_reviewer_without_codings_of_their_own(project, tmp_path, capsys):
     with Project.open(project) as proj:
         ids = proj.codings(coder="outcomes_qual")["coding_id"].tolist()
-        proj.accept(ids[:2], reviewer="ben")      # fg:002, fg:003 systems_barriers
-        proj.reject(ids[5], reviewer="ben")       # fg:006 time
+        proj.accept(ids[:2], reviewer="ben")  # fg:002, fg:003 systems_barriers
+        proj.reject(ids[5], reviewer="ben")  # fg:006 time
     code, out, err = run(capsys, "--project", project, "--against", "ben", "--boot", 0, "--out", tmp_path / "v.csv")
     assert code == 0, err
     table = pd.read_csv(tmp_path / "v.csv").set_index("code")

@@ -6,10 +6,14 @@ import re
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outcomes_qual.codebook import (
     CODEBOOK_COLUMNS,
     CODEBOOK_TABLE_COLUMNS,
+    Code,
+    Codebook,
     codebook_markdown,
     codebook_table,
     dumps_codebook,
@@ -86,7 +90,11 @@ BAD = [
     ("codes:\n  - key: A B\n    label: A\n    definition: a\n", 2, r"each part must be lower-case"),
     ("codes:\n  - key: a\n    label: A\n    label: B\n    definition: a\n", 4, r"field 'label' appears twice"),
     ("codes:\n  - key: a\n    label: [A\n    definition: a\n", 4, r"invalid YAML"),
-    ("codes:\n  - key: a\n    label: A\n    definition: a\n    examples: {x: 1}\n", 5, r"'examples' must be a string or a list of strings"),
+    (
+        "codes:\n  - key: a\n    label: A\n    definition: a\n    examples: {x: 1}\n",
+        5,
+        r"'examples' must be a string or a list of strings",
+    ),
     ("codes:\n  - key: a\n    label: A\n    definition: a\n    children: x\n", 5, r"'children' must be a list"),
     ("name: x\ncodes: []\n", 2, r"'codes' must be a non-empty list"),
     ("name: x\nthemes: []\n", 2, r"unknown top-level field 'themes'"),
@@ -136,8 +144,6 @@ def test_render_table_and_markdown():
 
 
 # ------------------------------------------------------------------ shipped codebook
-
-
 def test_shipped_codebook_structure(codebook_path):
     cb = load_codebook(codebook_path)
     assert cb.theme_keys() == THEMES
@@ -186,17 +192,16 @@ def test_shipped_codebook_copies_no_ten_word_run_from_shared(codebook_path, shar
 
 
 # ------------------------------------------------------------------ property: save/load round trip
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from outcomes_qual.codebook import Code, Codebook  # noqa: E402
-
 _part = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
-_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85\ufeff"),
-    min_size=1,
-    max_size=40,
-).map(lambda s: " ".join(s.split())).filter(bool)
+_text = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85\ufeff"),
+        min_size=1,
+        max_size=40,
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
 _texts = st.lists(_text, max_size=3).map(tuple)
 _color = st.one_of(st.none(), st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))
 

@@ -39,9 +39,14 @@ def _write(tmp_path: Path, rows: list, *, name="tiny.training.jsonl", yaml_text=
 
 
 def test_corpus_beside_the_codebook_is_found_and_read(tmp_path):
-    cb_path = _write(tmp_path, [{"text": "We never have the time.", "codes": ["time/rush"], "batch": "a", "role": "senior"},
-                                {"text": "The GP did not call back.", "codes": ["partners"], "batch": "b"},
-                                {"text": "Shall we start?", "codes": []}])
+    cb_path = _write(
+        tmp_path,
+        [
+            {"text": "We never have the time.", "codes": ["time/rush"], "batch": "a", "role": "senior"},
+            {"text": "The GP did not call back.", "codes": ["partners"], "batch": "b"},
+            {"text": "Shall we start?", "codes": []},
+        ],
+    )
     cb = load_codebook(cb_path)
     assert Path(cb.training_path) == default_training_path(cb_path)
     frame = training_corpus(cb)
@@ -76,7 +81,10 @@ def test_codebook_without_corpus_has_none(tmp_path):
         ({"text": "Fine.", "codes": ["money"]}, r"tiny\.training\.jsonl:2: unknown code 'money'"),
         ({"text": "  ", "codes": []}, r"tiny\.training\.jsonl:2: empty row: expected a non-empty 'text'"),
         ({"codes": ["time"]}, r"tiny\.training\.jsonl:2: empty row"),
-        ({"text": "we never have  THE time.", "codes": ["time"]}, r"tiny\.training\.jsonl:2: duplicate text: the same turn is on line 1"),
+        (
+            {"text": "we never have  THE time.", "codes": ["time"]},
+            r"tiny\.training\.jsonl:2: duplicate text: the same turn is on line 1",
+        ),
         ({"text": "x y z", "codes": "time"}, r"tiny\.training\.jsonl:2: 'codes' must be a list of code keys"),
         ('{"text": "cut off', r"tiny\.training\.jsonl:2: not a JSON object"),
         ('["a list"]', r"tiny\.training\.jsonl:2: expected a JSON object with text and codes, got list"),

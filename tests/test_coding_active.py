@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_coding_base import CB, CODINGS, SEGMENTS
 
 from outcomes_qual import schema
 from outcomes_qual.coding import EnsembleCoder, autocode, boundary_distance, suggest_next
 from outcomes_qual.coding._selection import decide_themes
-
-from test_coding_base import CB, CODINGS, SEGMENTS
 
 MORE = pd.DataFrame(
     {
@@ -52,7 +51,7 @@ def test_predict_follows_the_rule_and_flags_uncertain(ens):
     codable = [sid for sid in z.index if sid != "m07" or sid in set(out["segment_id"])]
     expected = decide_themes(z.to_numpy(), margin=ens.settings_["margin"])
     themes = out[~out["code"].str.contains("/")]
-    got = {(s, c) for s, c in zip(themes["segment_id"], themes["code"])}
+    got = {(s, c) for s, c in zip(themes["segment_id"], themes["code"], strict=True)}
     want = {(sid, t) for i, sid in enumerate(z.index) for j, t in enumerate(ens.themes_) if expected[i, j] and sid in codable}
     assert got == want
     # a theme's confidence is the logistic of its score (at least its best sub-code's); uncertain below review_below
@@ -70,8 +69,9 @@ def test_predict_follows_the_rule_and_flags_uncertain(ens):
 def test_keyword_damping_counts_corpus_share():
     from outcomes_qual.coding import KeywordCoder
 
-    many = pd.DataFrame({"segment_id": [f"d{i}" for i in range(40)],
-                         "text": ["The forms again."] * 30 + ["No time, the deadline."] * 10})
+    many = pd.DataFrame(
+        {"segment_id": [f"d{i}" for i in range(40)], "text": ["The forms again."] * 30 + ["No time, the deadline."] * 10}
+    )
     plain = KeywordCoder(codebook=CB).fit(many)
     damped = KeywordCoder(codebook=CB, df_damping=(0.05, 0.5)).fit(many)
     # "forms" is in 75% of the turns: past the upper bound, it counts for nothing

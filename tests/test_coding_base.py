@@ -74,7 +74,15 @@ SEGMENTS = pd.DataFrame(
 CODINGS = pd.DataFrame(
     {
         "segment_id": ["t:002", "t:002", "t:003", "t:004", "t:006", "t:006", "t:006"],
-        "code": ["systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time", "systems_barriers/paperwork_and_it", "time", "partners"],
+        "code": [
+            "systems_barriers",
+            "systems_barriers/paperwork_and_it",
+            "partners",
+            "time",
+            "systems_barriers/paperwork_and_it",
+            "time",
+            "partners",
+        ],
     }
 )
 
@@ -108,7 +116,7 @@ def test_contract_clone_fit_predict(coder):
     assert "t:001" not in set(out["segment_id"])
     assert (out["coder"] == "outcomes_qual").all()
     # every sub-code row sits under a theme row of the same segment
-    pairs = set(zip(out["segment_id"], out["code"]))
+    pairs = set(zip(out["segment_id"], out["code"], strict=True))
     for sid, code in pairs:
         if "/" in code:
             assert (sid, code.split("/")[0]) in pairs
@@ -134,7 +142,9 @@ def test_as_segments_accepts_id_column_and_corpus_and_names_bad_input():
 
 
 def test_theme_labels_roll_sub_codes_up():
-    Y = theme_labels(CODINGS, ["t:002", "t:006", "zz"], ["systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"])
+    Y = theme_labels(
+        CODINGS, ["t:002", "t:006", "zz"], ["systems_barriers", "systems_barriers/paperwork_and_it", "partners", "time"]
+    )
     assert Y.tolist() == [[1, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]]
 
 

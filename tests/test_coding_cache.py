@@ -6,12 +6,11 @@ import shutil
 
 import numpy as np
 import pytest
+from test_coding_base import CB, SEGMENTS
+from test_coding_ensemble import TRAIN
 
 from outcomes_qual.coding import EnsembleCoder, _cache
 from outcomes_qual.coding.head import CodeHead
-
-from test_coding_base import CB, SEGMENTS
-from test_coding_ensemble import TRAIN
 
 
 def test_cache_dir_from_the_environment(tmp_path):

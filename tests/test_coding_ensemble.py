@@ -5,35 +5,62 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_coding_base import CB, SEGMENTS
 
 from outcomes_qual import schema
-from outcomes_qual.coding import EnsembleCoder, autocode
-from outcomes_qual.coding import _selection
+from outcomes_qual.coding import EnsembleCoder, _selection, autocode
 from outcomes_qual.corpus import Corpus
-
-from test_coding_base import CB, CODINGS, SEGMENTS
 
 #: A tiny training corpus in two batches (written for these tests).
 TRAIN = pd.DataFrame(
     {
         "text": [
-            "Every assessment means three forms on the computer.", "The database crashed and I lost the notes.",
-            "Recording the same visit twice on two systems.", "The panel sent the budget request back again.",
-            "The health visitor and the GP never come to reviews.", "School staff would not share what they knew.",
-            "The court wanted a report by Monday.", "Partners in housing were brilliant this year.",
-            "There are not enough hours in the week.", "My caseload doubled and deadlines pile up.",
-            "I rush every visit because of the next one.", "We never get time to sit with a family.",
-            "Shall we have a quick break now?", "Can everybody hear me at the back?",
-            "The typing and the forms take all afternoon.", "Our IT system logs me out every hour.",
-            "The GP surgery and the hospital ward did not talk.", "Education colleagues joined the meeting late.",
-            "No time to think, just the next deadline.", "Caseloads are too high to do it properly.",
-            "Thanks, that is everything from me.", "I will pass the biscuits round.",
+            "Every assessment means three forms on the computer.",
+            "The database crashed and I lost the notes.",
+            "Recording the same visit twice on two systems.",
+            "The panel sent the budget request back again.",
+            "The health visitor and the GP never come to reviews.",
+            "School staff would not share what they knew.",
+            "The court wanted a report by Monday.",
+            "Partners in housing were brilliant this year.",
+            "There are not enough hours in the week.",
+            "My caseload doubled and deadlines pile up.",
+            "I rush every visit because of the next one.",
+            "We never get time to sit with a family.",
+            "Shall we have a quick break now?",
+            "Can everybody hear me at the back?",
+            "The typing and the forms take all afternoon.",
+            "Our IT system logs me out every hour.",
+            "The GP surgery and the hospital ward did not talk.",
+            "Education colleagues joined the meeting late.",
+            "No time to think, just the next deadline.",
+            "Caseloads are too high to do it properly.",
+            "Thanks, that is everything from me.",
+            "I will pass the biscuits round.",
         ],
         "codes": [
-            ["systems_barriers/paperwork_and_it"], ["systems_barriers/paperwork_and_it"], ["systems_barriers/paperwork_and_it"],
-            ["systems_barriers"], ["partners"], ["partners"], ["partners"], ["partners"], ["time"], ["time"], ["time"], ["time"],
-            [], [], ["systems_barriers/paperwork_and_it"], ["systems_barriers/paperwork_and_it"], ["partners"], ["partners"],
-            ["time"], ["time", "systems_barriers"], [], [],
+            ["systems_barriers/paperwork_and_it"],
+            ["systems_barriers/paperwork_and_it"],
+            ["systems_barriers/paperwork_and_it"],
+            ["systems_barriers"],
+            ["partners"],
+            ["partners"],
+            ["partners"],
+            ["partners"],
+            ["time"],
+            ["time"],
+            ["time"],
+            ["time"],
+            [],
+            [],
+            ["systems_barriers/paperwork_and_it"],
+            ["systems_barriers/paperwork_and_it"],
+            ["partners"],
+            ["partners"],
+            ["time"],
+            ["time", "systems_barriers"],
+            [],
+            [],
         ],
         "batch": ["a"] * 14 + ["b"] * 8,
     }
@@ -89,15 +116,15 @@ def test_sub_codes_imply_their_theme_and_never_outrank_it():
     coder = EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN).fit(SEGMENTS)
     out = coder.predict(SEGMENTS)
     proba = coder.predict_proba(SEGMENTS)
-    for sid, rows in out.groupby("segment_id"):
-        conf = dict(zip(rows["code"], rows["confidence"]))
+    for _, rows in out.groupby("segment_id"):
+        conf = dict(zip(rows["code"], rows["confidence"], strict=True))
         for code, c in conf.items():
             if "/" in code:
                 theme = code.split("/")[0]
                 assert theme in conf and conf[theme] >= c - 1e-12
     kids = [k for k in coder.codes_ if "/" in k]
     assert (proba["systems_barriers"] >= proba[kids].max(axis=1) - 1e-12).all()
-    assert ("t:002", "systems_barriers/paperwork_and_it") in set(zip(out["segment_id"], out["code"]))
+    assert ("t:002", "systems_barriers/paperwork_and_it") in set(zip(out["segment_id"], out["code"], strict=True))
 
 
 def test_a_training_corpus_is_cross_validated_by_batch():
@@ -119,8 +146,11 @@ def test_learning_from_an_evaluator():
     i = seg["segment_id"].tolist().index("t:002")
     before = base.decision_function(SEGMENTS).iloc[i]["partners"]
     # a person codes the forms turn as partners: few turns, so the settings stay and the head learns at weight 3
-    taught = EnsembleCoder(codebook=CB, backend="lsa").fit(SEGMENTS).learn(
-        SEGMENTS, pd.DataFrame({"segment_id": ["t:002"], "code": ["partners"]}))
+    taught = (
+        EnsembleCoder(codebook=CB, backend="lsa")
+        .fit(SEGMENTS)
+        .learn(SEGMENTS, pd.DataFrame({"segment_id": ["t:002"], "code": ["partners"]}))
+    )
     assert taught.decision_function(SEGMENTS).iloc[i]["partners"] > before + 0.5
     assert taught.n_reviewed_turns_ == 1 and taught.parts_[-3:] == ["reviewed turns", "semantic-lsa", "keyword"]
     assert taught.settings_["review_weight"] == 3.0
@@ -131,9 +161,13 @@ def test_learning_from_an_evaluator():
 
 
 def test_enough_coded_turns_re_choose_the_settings_by_cross_validation():
-    seg = pd.DataFrame({"segment_id": [f"g{k % 3}:{k:03d}" for k in range(len(TRAIN))], "text": TRAIN["text"], "role": "practitioner"})
-    codings = pd.DataFrame([(sid, c) for sid, codes in zip(seg["segment_id"], TRAIN["codes"]) for c in (codes or [""])],
-                           columns=["segment_id", "code"])
+    seg = pd.DataFrame(
+        {"segment_id": [f"g{k % 3}:{k:03d}" for k in range(len(TRAIN))], "text": TRAIN["text"], "role": "practitioner"}
+    )
+    codings = pd.DataFrame(
+        [(sid, c) for sid, codes in zip(seg["segment_id"], TRAIN["codes"], strict=True) for c in (codes or [""])],
+        columns=["segment_id", "code"],
+    )
     coder = EnsembleCoder(codebook=CB, backend="lsa").fit(seg, codings)
     assert coder.settings_["source"] == "cross-validation over 22 coded turns in 3 folds"
     assert coder.settings_["review_weight"] in _selection.REVIEW_WEIGHT_GRID
@@ -153,8 +187,14 @@ def test_autocode_corpus_all_methods():
             ("Fay", "manager", "Deadlines everywhere and no time at all."),
         ],
     )
-    expected = {"fg:002": "systems_barriers", "fg:003": "partners", "fg:004": "time",
-                "fg:005": "systems_barriers", "fg:006": "partners", "fg:007": "time"}
+    expected = {
+        "fg:002": "systems_barriers",
+        "fg:003": "partners",
+        "fg:004": "time",
+        "fg:005": "systems_barriers",
+        "fg:006": "partners",
+        "fg:007": "time",
+    }
     for method in ("keyword", "semantic", "ensemble"):
         out = autocode(corpus, CB, method=method, backend="lsa")
         themes = out[~out["code"].str.contains("/")]

@@ -46,7 +46,7 @@ def code(texts):
 )
 def test_keyword_matches(text, expected):
     out = code([text])
-    assert list(zip(out["code"], out["evidence"])) == expected
+    assert list(zip(out["code"], out["evidence"], strict=True)) == expected
 
 
 def test_scores_weights_and_probabilities():

@@ -20,13 +20,22 @@ from outcomes_qual.coding.reader_standin import StandinServer, turns_in
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.errors import InputError
 
-CB = Codebook("tiny", (
-    Code("systems_barriers", "Systems", "Forms, IT systems and paperwork.", include=("IT and forms",),
-         exclude=("lack of time",), examples=("The database asks for everything twice.",)),
-    Code("systems_barriers/it", "IT", "The IT system."),
-    Code("time", "Time", "Not enough time; caseloads and deadlines."),
-    Code("partners", "Partners", "Other agencies: health, schools, police."),
-))
+CB = Codebook(
+    "tiny",
+    (
+        Code(
+            "systems_barriers",
+            "Systems",
+            "Forms, IT systems and paperwork.",
+            include=("IT and forms",),
+            exclude=("lack of time",),
+            examples=("The database asks for everything twice.",),
+        ),
+        Code("systems_barriers/it", "IT", "The IT system."),
+        Code("time", "Time", "Not enough time; caseloads and deadlines."),
+        Code("partners", "Partners", "Other agencies: health, schools, police."),
+    ),
+)
 
 TURNS = [
     ("Facilitator", "facilitator", "What gets in the way?"),
@@ -68,7 +77,7 @@ EXPECTED = [
 
 
 def rows(codings):
-    return list(zip(codings["segment_id"], codings["code"], codings["evidence"]))
+    return list(zip(codings["segment_id"], codings["code"], codings["evidence"], strict=True))
 
 
 def test_stores_exactly_what_the_stand_in_answered():
@@ -91,7 +100,9 @@ def test_stores_exactly_what_the_stand_in_answered():
 
 
 def test_sub_code_alone_also_gets_its_theme_row():
-    answer = lambda turns: [{"id": "fg1:002", "code": "systems_barriers/it", "evidence": "IT system"}]  # noqa: E731
+    def answer(turns):
+        return [{"id": "fg1:002", "code": "systems_barriers/it", "evidence": "IT system"}]
+
     with StandinServer(answer) as server:
         out = coder(server, batch_size=10).fit().predict(corpus())
     assert rows(out) == [("fg1:002", "systems_barriers", "IT system"), ("fg1:002", "systems_barriers/it", "IT system")]
@@ -108,7 +119,9 @@ def test_faults_are_retried_to_the_same_result(kind):
 
 
 def test_a_batch_that_keeps_failing_is_listed_not_silently_missing():
-    fault = lambda n, turns: "http500" if any(t == "fg1:004" for t, _ in turns) else None  # noqa: E731
+    def fault(n, turns):
+        return "http500" if any(t == "fg1:004" for t, _ in turns) else None
+
     with StandinServer(contract, fault=fault) as server:
         est = coder(server, max_retries=2).fit()
         out = est.predict(corpus())
@@ -123,12 +136,14 @@ def test_codes_outside_the_codebook_and_evidence_not_in_the_turn_are_never_store
     def answer(turns):
         out = contract(turns)
         for sid, text in turns:
-            out += [{"id": sid, "code": "money", "evidence": text[:8]},                 # not in the codebook
-                    {"id": sid, "code": "Time", "evidence": text[:8]},                  # keys are exact
-                    {"id": sid, "code": "time", "evidence": "words the turn never said"},
-                    {"id": sid, "code": "partners", "evidence": ""},                    # no evidence
-                    {"id": "fg9:999", "code": "time", "evidence": "x"},                 # no such turn in the batch
-                    "not an object"]
+            out += [
+                {"id": sid, "code": "money", "evidence": text[:8]},  # not in the codebook
+                {"id": sid, "code": "Time", "evidence": text[:8]},  # keys are exact
+                {"id": sid, "code": "time", "evidence": "words the turn never said"},
+                {"id": sid, "code": "partners", "evidence": ""},  # no evidence
+                {"id": "fg9:999", "code": "time", "evidence": "x"},  # no such turn in the batch
+                "not an object",
+            ]
         return out
 
     with StandinServer(answer) as server:
@@ -136,8 +151,12 @@ def test_codes_outside_the_codebook_and_evidence_not_in_the_turn_are_never_store
         out = est.predict(corpus())
     assert rows(out) == EXPECTED
     s = est.run_stats_
-    assert (s["dropped_unknown_code"], s["dropped_evidence_not_in_turn"], s["dropped_unknown_id"], s["dropped_malformed"]) \
-        == (8, 8, 4, 4)
+    assert (s["dropped_unknown_code"], s["dropped_evidence_not_in_turn"], s["dropped_unknown_id"], s["dropped_malformed"]) == (
+        8,
+        8,
+        4,
+        4,
+    )
 
 
 def test_text_sent_is_pseudonymised_by_default():
@@ -202,7 +221,10 @@ def test_api_key_comes_from_the_environment_and_is_never_kept(monkeypatch, tmp_p
 
 def test_cache_rerun_sends_only_the_turns_not_yet_answered(tmp_path):
     cache = tmp_path / "answers.sqlite"
-    fault = lambda n, turns: "http500" if any(t == "fg1:004" for t, _ in turns) else None  # noqa: E731
+
+    def fault(n, turns):
+        return "http500" if any(t == "fg1:004" for t, _ in turns) else None
+
     with StandinServer(contract, fault=fault) as server:
         est = coder(server, cache=cache, max_retries=0).fit()
         first = est.predict(corpus())
@@ -225,8 +247,10 @@ def test_cache_rerun_sends_only_the_turns_not_yet_answered(tmp_path):
 
 def test_turns_with_the_same_words_keep_their_own_answers(tmp_path):
     turns = [("A", "senior", "N/A"), ("B", "senior", "N/A"), ("C", "senior", "   ")]
-    answer = lambda ts: [{"id": sid, "code": "time" if sid == "t:001" else "partners", "evidence": t}  # noqa: E731
-                         for sid, t in ts]
+
+    def answer(ts):
+        return [{"id": sid, "code": "time" if sid == "t:001" else "partners", "evidence": t} for sid, t in ts]
+
     for _ in range(2):  # asked, then from the cache
         with StandinServer(answer) as server:
             est = coder(server, batch_size=10, pseudonymise=False, cache=tmp_path / "c.sqlite").fit()
@@ -238,13 +262,23 @@ def test_turns_with_the_same_words_keep_their_own_answers(tmp_path):
 
 def test_evaluator_codings_and_codebook_are_in_the_prompt(tmp_path):
     c = corpus()
-    train = pd.DataFrame({"segment_id": ["fg1:002", "fg1:004", "fg1:003"], "code": ["systems_barriers", "time", "time"],
-                          "status": ["accepted", "accepted", "rejected"]})
+    train = pd.DataFrame(
+        {
+            "segment_id": ["fg1:002", "fg1:004", "fg1:003"],
+            "code": ["systems_barriers", "time", "time"],
+            "status": ["accepted", "accepted", "rejected"],
+        }
+    )
     est = ReaderCoder(codebook=CB, url="http://127.0.0.1:9/v1", model="m").fit(c, train)
     prompt = est.system_prompt_
     assert est.n_examples_ == {"evaluator": 2, "training_corpus": 0}
-    for text in ("Forms, IT systems and paperwork.", "include: IT and forms", "exclude: lack of time",
-                 "example: The database asks for everything twice.", "- systems_barriers/it (IT)"):
+    for text in (
+        "Forms, IT systems and paperwork.",
+        "include: IT and forms",
+        "exclude: lack of time",
+        "example: The database asks for everything twice.",
+        "- systems_barriers/it (IT)",
+    ):
         assert text in prompt
     assert '"codes": ["systems_barriers"]' in prompt and "[Practitioner P02]" in prompt and "Ann Jones" not in prompt
     assert "never come to reviews" not in prompt  # the rejected coding is no example
@@ -255,8 +289,9 @@ def test_evaluator_codings_and_codebook_are_in_the_prompt(tmp_path):
     save_codebook(CB, path)
     assert ReaderCoder(codebook=str(path), url="http://127.0.0.1:9/v1", model="m").fit().training_corpus_ is None
     (tmp_path / "mine.training.jsonl").write_text(
-        '{"text": "The portal crashed again.", "codes": ["systems_barriers/it"]}\n\n'
-        '{"text": "Shall we start?", "codes": []}\n', encoding="utf-8")
+        '{"text": "The portal crashed again.", "codes": ["systems_barriers/it"]}\n\n{"text": "Shall we start?", "codes": []}\n',
+        encoding="utf-8",
+    )
     est2 = ReaderCoder(codebook=str(path), url="http://127.0.0.1:9/v1", model="m").fit()
     assert est2.n_examples_ == {"evaluator": 0, "training_corpus": 1}
     assert '{"text": "The portal crashed again.", "codes": ["systems_barriers/it"]}' in est2.system_prompt_
@@ -307,8 +342,7 @@ def test_a_server_that_refuses_json_object_is_asked_with_the_json_schema():
 
 
 def test_an_older_project_gets_the_cache_table_on_opening(tmp_path):
-    from outcomes_qual.project import Project
-    from outcomes_qual.project import _schema
+    from outcomes_qual.project import Project, _schema
 
     path = tmp_path / "old.sqlite"
     _schema.create_file(path, version=3).close()

@@ -30,8 +30,14 @@ Fay: Partners in health are on board now.
 """
 
 #: The stand-in answers by a word in the turn: (word, code)
-RULES = [("forms", "systems_barriers"), ("GP", "partners"), ("time", "time"), ("matters", "culture_shift"),
-         ("checklist", "resistance"), ("health", "partners")]
+RULES = [
+    ("forms", "systems_barriers"),
+    ("GP", "partners"),
+    ("time", "time"),
+    ("matters", "culture_shift"),
+    ("checklist", "resistance"),
+    ("health", "partners"),
+]
 
 
 def answer(turns):
@@ -40,7 +46,7 @@ def answer(turns):
         for word, code in RULES:
             if word in text:
                 start = text.index(word)
-                out.append({"id": sid, "code": code, "evidence": text[start:start + len(word) + 8]})
+                out.append({"id": sid, "code": code, "evidence": text[start : start + len(word) + 8]})
     return out
 
 
@@ -62,9 +68,14 @@ def test_autocode_reader_writes_the_answers_run_settings_and_cache(transcript, t
     assert rc == 0
     codings = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert tuple(codings.columns) == schema.MACHINE_CODING_COLUMNS
-    assert list(zip(codings["segment_id"], codings["code"])) == [
-        ("fg1:002", "systems_barriers"), ("fg1:003", "partners"), ("fg1:004", "time"), ("fg1:005", "culture_shift"),
-        ("fg1:006", "resistance"), ("fg1:007", "partners")]
+    assert list(zip(codings["segment_id"], codings["code"], strict=True)) == [
+        ("fg1:002", "systems_barriers"),
+        ("fg1:003", "partners"),
+        ("fg1:004", "time"),
+        ("fg1:005", "culture_shift"),
+        ("fg1:006", "resistance"),
+        ("fg1:007", "partners"),
+    ]
     assert set(codings["coder"]) == {"reader:stand-in"} and set(codings["method"]) == {"reader"}
     assert codings["evidence"].tolist()[:2] == ["forms on the", "GP and the"]  # whitespace normalised
     settings = pd.read_csv(tmp_path / "out" / "codings.run_settings.csv", dtype=str).set_index("setting")["value"]
@@ -102,8 +113,10 @@ def test_non_loopback_url_is_refused_before_any_connection(transcript, tmp_path,
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     out = tmp_path / "codings.csv"
-    for command in (["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(out)],
-                    ["report", str(transcript), "--codebook", str(codebook_path), "--out", str(tmp_path / "rep")]):
+    for command in (
+        ["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(out)],
+        ["report", str(transcript), "--codebook", str(codebook_path), "--out", str(tmp_path / "rep")],
+    ):
         rc = main([*command, "--reader", "http://192.0.2.10:11434/v1", "--reader-model", "m"])
         assert rc == 2
         assert "host '192.0.2.10' is not on this machine (loopback)" in capsys.readouterr().err
@@ -123,23 +136,46 @@ def test_reader_option_errors(transcript, tmp_path, codebook_path, capsys):
 def test_a_server_that_never_answers_writes_nothing(transcript, tmp_path, codebook_path, capsys):
     out = tmp_path / "codings.csv"
     with StandinServer(answer, fault=lambda n, turns: "http500") as server:
-        rc = main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(out),
-                   *reader_args(server, "--reader-retries", "1")])
+        rc = main(
+            [
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--out",
+                str(out),
+                *reader_args(server, "--reader-retries", "1"),
+            ]
+        )
     assert rc == 2 and not out.exists() and len(server.requests) == 6
     assert f"the reader at {server.url} coded no turn: HTTP 500" in capsys.readouterr().err
 
 
 def test_turns_not_coded_are_listed_and_the_exit_code_says_so(transcript, tmp_path, codebook_path, capsys):
     out = tmp_path / "codings.csv"
-    fault = lambda n, turns: "not_json" if any(t == "fg1:004" for t, _ in turns) else None  # noqa: E731
+
+    def fault(n, turns):
+        return "not_json" if any(t == "fg1:004" for t, _ in turns) else None
+
     with StandinServer(answer, fault=fault) as server:
-        rc = main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(out),
-                   *reader_args(server, "--reader-retries", "0")])
+        rc = main(
+            [
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--out",
+                str(out),
+                *reader_args(server, "--reader-retries", "0"),
+            ]
+        )
     assert rc == 1
     assert pd.read_csv(out)["segment_id"].tolist() == ["fg1:002", "fg1:003", "fg1:006", "fg1:007"]
     missing = pd.read_csv(tmp_path / "codings.not_coded.csv")
-    assert missing.values.tolist() == [["fg1:004", "model's answer is not one JSON object"],
-                                       ["fg1:005", "model's answer is not one JSON object"]]
+    assert missing.values.tolist() == [
+        ["fg1:004", "model's answer is not one JSON object"],
+        ["fg1:005", "model's answer is not one JSON object"],
+    ]
     assert "reader: 2 turn(s) NOT coded: fg1:004" in capsys.readouterr().err
 
 
@@ -171,16 +207,46 @@ def test_project_reader_run_examples_cache_audit_log_validate_and_report(transcr
     assert "stored 0 suggested codings" in capsys.readouterr().out
     # validate compares the reader with the person like any coder
     table = tmp_path / "validation.csv"
-    assert main(["validate", "--project", str(proj), "--coder", "reader:stand-in", "--against", "ana", "--boot", "0",
-                 "--out", str(table)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                "--project",
+                str(proj),
+                "--coder",
+                "reader:stand-in",
+                "--against",
+                "ana",
+                "--boot",
+                "0",
+                "--out",
+                str(table),
+            ]
+        )
+        == 0
+    )
     overall = pd.read_csv(table).iloc[-1]
     # 3 turns x 6 themes; they differ on fg1:006 (ana: culture_shift, the reader: resistance)
     assert overall["n_units"] == 18 and overall["percent_agreement"] == round(16 / 18, 4)
     assert (overall["n_machine"], overall["n_human"], overall["n_both"]) == (3, 3, 2)
     # the report names the model and the measured agreement; the reader's codings are not reviewed codings
     with StandinServer(answer) as third:
-        rc = main(["report", "--project", str(proj), "--no-topics", "--quiet", "--boot", "0", "--validate-against",
-                   "ana", "--out", str(tmp_path / "rep"), *reader_args(third)])
+        rc = main(
+            [
+                "report",
+                "--project",
+                str(proj),
+                "--no-topics",
+                "--quiet",
+                "--boot",
+                "0",
+                "--validate-against",
+                "ana",
+                "--out",
+                str(tmp_path / "rep"),
+                *reader_args(third),
+            ]
+        )
     assert rc == 0 and third.requests == []  # same pseudonymised text, same prompt: from the project's cache
     import docx
 
@@ -189,8 +255,26 @@ def test_project_reader_run_examples_cache_audit_log_validate_and_report(transcr
     assert "its suggestions are not reviewed codings" in text and "no text was sent" not in text
     assert "a sample of 3 turns" in text and "None of the machine's 6 suggestions was reviewed" in text
     # later, from the project alone: the audit log's settings name the model and the server
-    assert main(["report", "--project", str(proj), "--no-topics", "--quiet", "--boot", "0", "--validate-against", "ana",
-                 "--machine-coder", "reader:stand-in", "--out", str(tmp_path / "rep2")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--project",
+                str(proj),
+                "--no-topics",
+                "--quiet",
+                "--boot",
+                "0",
+                "--validate-against",
+                "ana",
+                "--machine-coder",
+                "reader:stand-in",
+                "--out",
+                str(tmp_path / "rep2"),
+            ]
+        )
+        == 0
+    )
     text = "\n".join(p.text for p in docx.Document(str(tmp_path / "rep2" / "report.docx")).paragraphs)
     assert "to the model stand-in on the server http://127.0.0.1:" in text and "no text was sent" not in text
 
@@ -203,9 +287,22 @@ def test_interrupted_run_resumes_with_only_the_unanswered_turns(transcript, tmp_
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     with StandinServer(answer, fault=lambda n, turns: "hang" if n >= 2 else None) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "outcomes_qual", "autocode", str(transcript), "--codebook", str(codebook_path),
-             "--out", str(out), *reader_args(server, "--reader-concurrency", "1")],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "outcomes_qual",
+                "autocode",
+                str(transcript),
+                "--codebook",
+                str(codebook_path),
+                "--out",
+                str(out),
+                *reader_args(server, "--reader-concurrency", "1"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 60
             rows = 0
@@ -229,7 +326,6 @@ def test_interrupted_run_resumes_with_only_the_unanswered_turns(transcript, tmp_
         answered = sorted(t for t, _ in server.turns_seen)
     assert answered == ["fg1:002", "fg1:003", "fg1:004", "fg1:005"] and not out.exists()
     with StandinServer(answer) as rerun:
-        assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(out),
-                     *reader_args(rerun)]) == 0
+        assert main(["autocode", str(transcript), "--codebook", str(codebook_path), "--out", str(out), *reader_args(rerun)]) == 0
     assert sorted(t for t, _ in rerun.turns_seen) == ["fg1:006", "fg1:007"]
     assert pd.read_csv(out)["segment_id"].tolist() == ["fg1:002", "fg1:003", "fg1:004", "fg1:005", "fg1:006", "fg1:007"]

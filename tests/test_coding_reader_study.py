@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import reader_fidelity  # noqa: E402
+import reader_fidelity
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
+from test_coding_base import CB, SEGMENTS
 
 from outcomes_qual.codebook import load_codebook
 from outcomes_qual.coding import SemanticCoder, codebook_items
 from outcomes_qual.coding._base import z_to_threshold
 from outcomes_qual.coding.semantic import _topk_mean
-
-from test_coding_base import CB, SEGMENTS
 
 
 def test_codebook_items_cover_definition_include_examples_keywords():

@@ -6,15 +6,26 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score
+from test_coding_base import CB
 
 from outcomes_qual.coding import CV_AGREEMENT_COLUMNS, SupervisedCoder, cross_validate_agreement
 
-from test_coding_base import CB
-
-TIME = ["no time for visits", "the deadline again and no time", "time pressure and caseloads", "caseloads leave no time",
-        "rushing to the deadline", "never enough time with families"]
-PARTNERS = ["the GP and the school", "the school nurse and the GP", "the court and the solicitor", "the GP rang the school",
-            "health visitor and GP", "the court wanted a report"]
+TIME = [
+    "no time for visits",
+    "the deadline again and no time",
+    "time pressure and caseloads",
+    "caseloads leave no time",
+    "rushing to the deadline",
+    "never enough time with families",
+]
+PARTNERS = [
+    "the GP and the school",
+    "the school nurse and the GP",
+    "the court and the solicitor",
+    "the GP rang the school",
+    "health visitor and GP",
+    "the court wanted a report",
+]
 SEG = pd.DataFrame({"segment_id": [f"s{i:02d}" for i in range(12)], "text": TIME + PARTNERS})
 COD = pd.DataFrame({"segment_id": SEG["segment_id"], "code": ["time"] * 6 + ["partners"] * 6})
 

@@ -67,13 +67,15 @@ def test_make_install_installs_jupyter_and_the_docs_tools():
     assert [_norm(r.split(">")[0]) for r in optional["notebooks"]] == ["jupyterlab", "notebook"]
 
 
-@pytest.mark.parametrize("dist", ["jupyterlab", "notebook", "nbconvert", "sphinx", "pydata-sphinx-theme", "numpydoc", "myst-parser"])
+@pytest.mark.parametrize(
+    "dist", ["jupyterlab", "notebook", "nbconvert", "sphinx", "pydata-sphinx-theme", "numpydoc", "myst-parser"]
+)
 def test_installed_at_the_pinned_version(dist):
     """After `make install` JupyterLab and the docs tools are there, at the pins (CI fails without them)."""
     try:
         version = importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         if os.environ.get("CI") == "true":
-            raise AssertionError(f"{dist} is not installed: `make install` installs the notebooks and docs extras")
+            raise AssertionError(f"{dist} is not installed: `make install` installs the notebooks and docs extras") from None
         pytest.skip(f"{dist} not installed (make install)")
     assert version == read_pins()[_norm(dist)]

@@ -1,4 +1,3 @@
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,8 +8,7 @@ from outcomes_qual.text import normalise_text
 
 
 def two_groups():
-    a = Corpus.from_turns("a", [("F", "facilitator", "Q?"), ("X", "senior", "Yes."), ("Y", "manager", "No.")],
-                          authority="North")
+    a = Corpus.from_turns("a", [("F", "facilitator", "Q?"), ("X", "senior", "Yes."), ("Y", "manager", "No.")], authority="North")
     b = Corpus.from_turns("b", [("Z", "practitioner", "Maybe.")], authority="South", method="interview")
     return Corpus.concat([a, b])
 

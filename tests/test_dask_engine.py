@@ -49,15 +49,21 @@ def expected_tables(corpus, codings, cb):
     seg = corpus.segment_context()
     return {
         "role_by_theme": role_by_theme(corpus, codings, codebook=cb),
-        "question_by_theme": role_by_theme(seg.assign(role=seg["question"]), codings, codebook=cb).rename(columns={"role": "question"}),
-        "authority_by_theme": role_by_theme(seg.assign(role=seg["authority"]), codings, codebook=cb, unit="participants").rename(columns={"role": "authority"}),
+        "question_by_theme": role_by_theme(seg.assign(role=seg["question"]), codings, codebook=cb).rename(
+            columns={"role": "question"}
+        ),
+        "authority_by_theme": role_by_theme(seg.assign(role=seg["authority"]), codings, codebook=cb, unit="participants").rename(
+            columns={"role": "authority"}
+        ),
         "nonresponse_by_question": nonresponse_by_question(corpus),
     }
 
 
 def assert_same(result, corpus, codings, cb):
     got = read_codings(result.out)
-    pd.testing.assert_frame_equal(got[list(schema.MACHINE_CODING_COLUMNS)], codings[list(schema.MACHINE_CODING_COLUMNS)].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        got[list(schema.MACHINE_CODING_COLUMNS)], codings[list(schema.MACHINE_CODING_COLUMNS)].reset_index(drop=True)
+    )
     for name, table in expected_tables(corpus, codings, cb).items():
         pd.testing.assert_frame_equal(result.tables[name], table, obj=name)
         on_disk = pd.read_csv(result.out / "tables" / f"{name}.csv")
@@ -68,9 +74,13 @@ def test_keyword_codings_and_tables_equal_single_process_for_any_partitioning(cl
     cb = load_codebook(CODEBOOK)
     expected = autocode(single, cb, method="keyword")
     for name, rows in [("ncs.csv", 97), ("ncs_pq.parquet", 130)]:
-        result = autocode_at_scale(consultation / name, cb, out=tmp_path / f"{name}-{rows}", method="keyword", client=client, partition_rows=rows)
+        result = autocode_at_scale(
+            consultation / name, cb, out=tmp_path / f"{name}-{rows}", method="keyword", client=client, partition_rows=rows
+        )
         assert result.n_segments == len(single.segments)
-        assert result.n_partitions == -(-1120 // rows) if name.endswith(".csv") else sum(-(-n // rows) for n in (300, 300, 300, 220))
+        assert (
+            result.n_partitions == -(-1120 // rows) if name.endswith(".csv") else sum(-(-n // rows) for n in (300, 300, 300, 220))
+        )
         assert not result.problems
         assert_same(result, single, expected, cb)
         if name.endswith(".csv"):  # the engine's read report is the single-process one
@@ -81,7 +91,9 @@ def test_lsa_ensemble_is_fitted_once_and_equals_single_process(client, consultat
     cb = load_codebook(CODEBOOK)
     expected = autocode(single, cb, method="ensemble", backend="lsa")
     assert set(expected["method"]) == {"ensemble"}
-    result = autocode_at_scale(consultation / "ncs.csv", cb, out=tmp_path / "lsa", method="ensemble", backend="lsa", client=client, partition_rows=150)
+    result = autocode_at_scale(
+        consultation / "ncs.csv", cb, out=tmp_path / "lsa", method="ensemble", backend="lsa", client=client, partition_rows=150
+    )
     assert result.fitted_on == len(single.segments)
     assert_same(result, single, expected, cb)
     # the fitted coder was installed once in each worker process, not once per partition
@@ -92,8 +104,18 @@ def test_lsa_ensemble_is_fitted_once_and_equals_single_process(client, consultat
 
 def test_partition_count_does_not_change_lsa_codings(client, tmp_path):
     cb = load_codebook(CODEBOOK)
-    runs = [autocode_at_scale(SAMPLE / "consultation_sample.csv", cb, out=tmp_path / str(k), method="semantic", backend="lsa",
-                              client=client, partition_rows=k) for k in (7, 120)]
+    runs = [
+        autocode_at_scale(
+            SAMPLE / "consultation_sample.csv",
+            cb,
+            out=tmp_path / str(k),
+            method="semantic",
+            backend="lsa",
+            client=client,
+            partition_rows=k,
+        )
+        for k in (7, 120)
+    ]
     assert [r.n_partitions for r in runs] == [18, 1]
     pd.testing.assert_frame_equal(read_codings(runs[0].out), read_codings(runs[1].out))
     for name in runs[0].tables:
@@ -106,14 +128,25 @@ def test_fit_on_a_stratified_sample_beyond_fit_max(client, tmp_path):
 
     cb = load_codebook(CODEBOOK)
     corpus = read_consultation(SAMPLE / "consultation_sample.csv")
-    result = autocode_at_scale(SAMPLE / "consultation_sample.csv", cb, out=tmp_path / "s", method="semantic", backend="lsa",
-                               client=client, partition_rows=25, fit_max=200)
+    result = autocode_at_scale(
+        SAMPLE / "consultation_sample.csv",
+        cb,
+        out=tmp_path / "s",
+        method="semantic",
+        backend="lsa",
+        client=client,
+        partition_rows=25,
+        fit_max=200,
+    )
     assert result.fitted_on == 200
     # the single-process equivalent: fit on the same sample, code everything
     sample = stratified_sample(corpus.segments, 200, by="question")
     assert len(sample) == 200
     assert sample["question"].value_counts().to_dict() == allocate(corpus.segments["question"].value_counts(), 200)
-    assert sample["segment_id"].tolist() == stratified_sample(corpus.segments.sample(frac=1, random_state=1), 200, by="question")["segment_id"].tolist()
+    assert (
+        sample["segment_id"].tolist()
+        == stratified_sample(corpus.segments.sample(frac=1, random_state=1), 200, by="question")["segment_id"].tolist()
+    )
     est = make_coder("semantic", cb, backend="lsa").fit(sample[["segment_id", "text", "role"]])
     pd.testing.assert_frame_equal(read_codings(result.out)[list(schema.MACHINE_CODING_COLUMNS)], est.predict(corpus.segments))
 
@@ -121,7 +154,10 @@ def test_fit_on_a_stratified_sample_beyond_fit_max(client, tmp_path):
 @pytest.mark.embeddings
 @pytest.mark.slow
 def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
-    """Same codes; confidences equal up to float32 batching noise (each partition is embedded in its own batches: 2.9e-7 measured)."""
+    """Same codes; confidences equal up to float32 batching noise.
+
+    Each partition is embedded in its own batches: 2.9e-7 measured.
+    """
     from outcomes_qual.embeddings import sentence_backend_available
 
     ok, why = sentence_backend_available()
@@ -132,11 +168,20 @@ def test_sentence_embedding_ensemble_matches_single_process(client, tmp_path):
     wide.to_csv(tmp_path / "small.csv", index=False)
     corpus = read_consultation(tmp_path / "small.csv")
     expected = autocode(corpus, cb, method="ensemble", backend="sentence-transformers")
-    result = autocode_at_scale(tmp_path / "small.csv", cb, out=tmp_path / "st", method="ensemble",
-                               backend="sentence-transformers", client=client, partition_rows=7)
+    result = autocode_at_scale(
+        tmp_path / "small.csv",
+        cb,
+        out=tmp_path / "st",
+        method="ensemble",
+        backend="sentence-transformers",
+        client=client,
+        partition_rows=7,
+    )
     got = read_codings(result.out)
     assert result.n_partitions == 5 and len(got) > 50
-    assert list(zip(got["segment_id"], got["code"])) == list(zip(expected["segment_id"], expected["code"]))
+    assert list(zip(got["segment_id"], got["code"], strict=True)) == list(
+        zip(expected["segment_id"], expected["code"], strict=True)
+    )
     assert (got["confidence"] - expected["confidence"]).abs().max() < 1e-5
     assert sorted(client.run(coder_mod.installs, result.coder_token).values()) == [1, 1]
 
@@ -146,8 +191,15 @@ def test_topics_fitted_on_a_sample_and_assigned_partition_by_partition(client, t
     from outcomes_qual_dask.coder import stratified_sample
 
     cb = load_codebook(CODEBOOK)
-    result = autocode_at_scale(SAMPLE / "consultation_sample.csv", cb, out=tmp_path / "t", method="keyword", client=client,
-                               partition_rows=20, topics_sample=300)
+    result = autocode_at_scale(
+        SAMPLE / "consultation_sample.csv",
+        cb,
+        out=tmp_path / "t",
+        method="keyword",
+        client=client,
+        partition_rows=20,
+        topics_sample=300,
+    )
     topics = result.topics
     assert topics.n_sample == 300 and topics.n_segments == 537
     # single process: the same sample, the same model, every segment assigned
@@ -170,8 +222,9 @@ def test_a_folder_of_transcripts_is_read_in_parallel_and_coded_the_same(client, 
     cb = load_codebook(CODEBOOK)
     corpus = read_corpus([SAMPLE], roster=SAMPLE / "roster.csv")
     expected = autocode(corpus, cb, method="keyword")
-    result = autocode_at_scale([SAMPLE], cb, out=tmp_path / "tr", method="keyword", client=client, roster=SAMPLE / "roster.csv",
-                               files_per_part=3)
+    result = autocode_at_scale(
+        [SAMPLE], cb, out=tmp_path / "tr", method="keyword", client=client, roster=SAMPLE / "roster.csv", files_per_part=3
+    )
     assert result.n_partitions == 4 and not result.problems
     got = read_codings(result.out)
     pd.testing.assert_frame_equal(got[list(schema.MACHINE_CODING_COLUMNS)], expected)
@@ -180,7 +233,10 @@ def test_a_folder_of_transcripts_is_read_in_parallel_and_coded_the_same(client, 
     seg = seg[seg["role"] != "facilitator"]  # role_by_theme leaves them out by role, which is replaced here
     pd.testing.assert_frame_equal(
         result.tables["authority_by_theme"],
-        role_by_theme(seg.assign(role=seg["authority"]), expected, codebook=cb, unit="participants").rename(columns={"role": "authority"}))
+        role_by_theme(seg.assign(role=seg["authority"]), expected, codebook=cb, unit="participants").rename(
+            columns={"role": "authority"}
+        ),
+    )
 
 
 def _segment_rows(frame, cols):
@@ -214,7 +270,9 @@ def test_consultation_layouts_give_the_single_process_segments(client, tmp_path)
 
     (tmp_path / "survey.csv").write_text(WIDE, encoding="utf-8")
     wide = pd.read_csv(tmp_path / "survey.csv", dtype=str, keep_default_na=False)
-    long = long_from_wide(wide, {"N2": "N2", "open_7": "open_7", "Why would you not use it?": "Q9"}, ["Institution type", "Opt in"])
+    long = long_from_wide(
+        wide, {"N2": "N2", "open_7": "open_7", "Why would you not use it?": "Q9"}, ["Institution type", "Opt in"]
+    )
     long.sample(frac=1, random_state=5).to_csv(tmp_path / "survey_long.csv", index=False)
     single, n = _dask_reads_like_single_process(client, tmp_path / "survey.csv", tmp_path / "w")
     assert n == 2 and len(single.segments) == 13

@@ -48,8 +48,9 @@ def test_worker_killed_mid_run_gives_the_same_result(client, tmp_path):
 
     def run():
         try:
-            box["result"] = autocode_at_scale(tmp_path / "k.csv", cb, out=out, method="ensemble", backend="lsa",
-                                              client=client, partition_rows=8)
+            box["result"] = autocode_at_scale(
+                tmp_path / "k.csv", cb, out=out, method="ensemble", backend="lsa", client=client, partition_rows=8
+            )
         except BaseException as err:  # reported below
             box["error"] = err
 
@@ -94,7 +95,9 @@ def test_malformed_rows_reported_with_file_and_row_rest_processed(client, tmp_pa
     corpus = read_consultation(path)
     assert sorted(map(str, corpus.problems)) == messages
     assert result.n_segments == len(corpus.segments)
-    pd.testing.assert_frame_equal(read_codings(result.out)[list(schema.MACHINE_CODING_COLUMNS)], autocode(corpus, cb, method="keyword"))
+    pd.testing.assert_frame_equal(
+        read_codings(result.out)[list(schema.MACHINE_CODING_COLUMNS)], autocode(corpus, cb, method="keyword")
+    )
     problems = pd.read_csv(tmp_path / "o" / "problems.csv")
     assert sorted(problems["line"].tolist()) == [7, 31]
 
@@ -126,8 +129,21 @@ def test_cli_with_scheduler_writes_folder_and_exits_1_on_bad_rows(cluster, tmp_p
     lines = wide.to_csv(index=False, lineterminator="\n").splitlines()
     lines.insert(3, "R7777777,Individual")
     (tmp_path / "c.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    rc = main(["autocode", str(tmp_path / "c.csv"), "--codebook", str(CODEBOOK), "--method", "keyword",
-               "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "o"), "--no-progress"])
+    rc = main(
+        [
+            "autocode",
+            str(tmp_path / "c.csv"),
+            "--codebook",
+            str(CODEBOOK),
+            "--method",
+            "keyword",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--out",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1
     assert f"{tmp_path / 'c.csv'}:4: row 4: expected 10 fields (as in the header), got 2; row skipped" in err

@@ -11,18 +11,18 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
-from conftest import CODEBOOK, ROOT  # noqa: E402
+from conftest import CODEBOOK, ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _consultation import make_consultation  # noqa: E402
+from _consultation import make_consultation
 
-from outcomes_qual.analysis.consultation import consultation_counts  # noqa: E402
-from outcomes_qual.cli import main  # noqa: E402
-from outcomes_qual.codebook import load_codebook  # noqa: E402
-from outcomes_qual.ingest import read_consultation  # noqa: E402
-from outcomes_qual.report.consultation_report import write_consultation_report  # noqa: E402
-from outcomes_qual_dask import autocode_at_scale, read_codings  # noqa: E402
-from outcomes_qual_dask.report import consultation_counts_at_scale, is_scale_output  # noqa: E402
+from outcomes_qual.analysis.consultation import consultation_counts
+from outcomes_qual.cli import main
+from outcomes_qual.codebook import load_codebook
+from outcomes_qual.ingest import read_consultation
+from outcomes_qual.report.consultation_report import write_consultation_report
+from outcomes_qual_dask import autocode_at_scale, read_codings
+from outcomes_qual_dask.report import consultation_counts_at_scale, is_scale_output
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,10 @@ def scale_out(tmp_path_factory):
     d = tmp_path_factory.mktemp("scale")
     make_consultation(400, seed=7).to_csv(d / "ncs.csv", index=False)
     cb = load_codebook(CODEBOOK)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster, timeout="60s") as c:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster, timeout="60s") as c,
+    ):
         result = autocode_at_scale(d / "ncs.csv", cb, out=d / "out", method="keyword", client=c, partition_rows=70)
     assert result.n_partitions == 6
     return d
@@ -51,12 +53,21 @@ def test_report_from_dask_output_equals_one_process(scale_out, tmp_path):
     codings = read_codings(scale_out / "out")
     one = consultation_counts(corpus, codings, codebook=cb, seed=5)
     write_consultation_report(one, cb, tmp_path / "one", coding_method="keyword", seed=5)
-    code = main(["report", str(scale_out / "out"), "--codebook", str(CODEBOOK), "--seed", "5",
-                 "--out", str(tmp_path / "dask")])
+    code = main(["report", str(scale_out / "out"), "--codebook", str(CODEBOOK), "--seed", "5", "--out", str(tmp_path / "dask")])
     assert code == 0
     a, b = _tables(tmp_path / "one"), _tables(tmp_path / "dask")
-    assert set(a) == set(b) >= {"question_by_theme", "respondent_type_by_theme", "nonresponse_by_question",
-                                "respondents_profile", "authority_comparison", "respondent_type_theme_test"}
+    assert (
+        set(a)
+        == set(b)
+        >= {
+            "question_by_theme",
+            "respondent_type_by_theme",
+            "nonresponse_by_question",
+            "respondents_profile",
+            "authority_comparison",
+            "respondent_type_theme_test",
+        }
+    )
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
     scaled = consultation_counts_at_scale(scale_out / "out", codebook=cb, seed=5)

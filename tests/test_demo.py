@@ -14,7 +14,7 @@ from outcomes_qual import demo
 def test_demo_writes_report_without_names(tmp_path, sample_dir, codebook_path, capsys):
     if not (sample_dir / "roster.csv").is_file() or not codebook_path.is_file():
         pytest.skip("sample corpus or codebook missing")
-    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018
+    pytest.importorskip("outcomes_qual.coding").autocode  # noqa: B018 - the access loads autocode (lazily imported)
     out = tmp_path / "demo"
     assert demo.main(["--out", str(out), "--no-topics", "--method", "keyword"]) == 0
     printed = capsys.readouterr().out.splitlines()
@@ -30,8 +30,11 @@ def test_demo_writes_report_without_names(tmp_path, sample_dir, codebook_path, c
     block = readme.split("transcripts: ", 1)[1].split("```", 1)[0]
     assert ("transcripts: " + block).splitlines()[:3] == printed[:3]
     assert ("transcripts: " + block).splitlines()[-4:] == [
-        "report:  out/demo/report.docx", "tables:  out/demo/tables.xlsx and out/demo/tables/*.csv", "figures: out/demo/figures/",
-        "project: out/demo/study.sqlite (review it: outcomes-qual serve out/demo/study.sqlite)"]
+        "report:  out/demo/report.docx",
+        "tables:  out/demo/tables.xlsx and out/demo/tables/*.csv",
+        "figures: out/demo/figures/",
+        "project: out/demo/study.sqlite (review it: outcomes-qual serve out/demo/study.sqlite)",
+    ]
     assert f"report:  {out / 'report.docx'}" in printed
     for rel in ("report.docx", "tables.xlsx", "tables/role_by_theme.csv", "figures/role_theme_heatmap.svg"):
         assert (out / rel).is_file(), rel
@@ -53,8 +56,7 @@ def test_consultation_demo_writes_a_consultation_report(tmp_path, capsys):
     out = tmp_path / "consultation"
     assert demo.main(["--consultation", "--out", str(out), "--no-topics", "--method", "keyword"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == ("respondents: 120 (Individual 51, Practitioner 31, Unpaid carer 19, Organisation 10, "
-                          "Team manager 9)")
+    assert printed[0] == ("respondents: 120 (Individual 51, Practitioner 31, Unpaid carer 19, Organisation 10, Team manager 9)")
     assert printed[1] == "answers: 537 coded, 63 empty or non-response, 5 questions"
     assert printed[2].startswith("top theme per question: q1 ")
     import docx

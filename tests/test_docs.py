@@ -70,33 +70,66 @@ def test_relative_links_resolve(page):
 def test_docs_site_builds_without_warnings(tmp_path):
     """`make docs` as a test: Sphinx with -W --keep-going, offline, every page and module page written."""
     try:
-        import myst_parser  # noqa: F401
-        import numpydoc  # noqa: F401
-        import pydata_sphinx_theme  # noqa: F401
-        import sphinx  # noqa: F401
+        import myst_parser  # noqa: F401 - imported to check the docs tools are installed
+        import numpydoc  # noqa: F401 - as above
+        import pydata_sphinx_theme  # noqa: F401 - as above
+        import sphinx  # noqa: F401 - as above
     except ImportError as err:
         if os.environ.get("CI") == "true":
             raise AssertionError(f"the docs tools are not installed ({err.name}): make install") from None
         pytest.skip(f"docs extra not installed ({err.name})")
     out = tmp_path / "html"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "MPLBACKEND": "Agg",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", "-d", str(tmp_path / "doctrees"),
-         "docs", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-d",
+            str(tmp_path / "doctrees"),
+            "docs",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     assert not proc.stderr.strip(), proc.stderr[-3000:]
     for page in ["index", "glossary", "figures", "about", "api/index", "coding", "web"]:
         assert (out / f"{page}.html").is_file(), page
-    modules = ["outcomes_qual", "outcomes_qual.ingest", "outcomes_qual.codebook", "outcomes_qual.coding",
-               "outcomes_qual.agreement", "outcomes_qual.analysis", "outcomes_qual.topics", "outcomes_qual.report",
-               "outcomes_qual.interop", "outcomes_qual.anonymise", "outcomes_qual.project", "outcomes_qual_web",
-               "outcomes_qual_dask"]
+    modules = [
+        "outcomes_qual",
+        "outcomes_qual.ingest",
+        "outcomes_qual.codebook",
+        "outcomes_qual.coding",
+        "outcomes_qual.agreement",
+        "outcomes_qual.analysis",
+        "outcomes_qual.topics",
+        "outcomes_qual.report",
+        "outcomes_qual.interop",
+        "outcomes_qual.anonymise",
+        "outcomes_qual.project",
+        "outcomes_qual_web",
+        "outcomes_qual_dask",
+    ]
     for module in modules:
         assert (out / "api" / "generated" / f"{module}.html").is_file(), module
     coding = (out / "api" / "generated" / "outcomes_qual.coding.html").read_text(encoding="utf-8")
     assert 'id="outcomes_qual.coding.autocode"' in coding  # documented from its docstring, not just listed
     glossary = (out / "glossary.html").read_text(encoding="utf-8")
-    for term in ["kappa", "alpha", "AC1", "macro-F1", "top-1", "confidence", "calibration", "LSA", "UMAP",
-                 "HDBSCAN", "REFI-QDA"]:
+    for term in ["kappa", "alpha", "AC1", "macro-F1", "top-1", "confidence", "calibration", "LSA", "UMAP", "HDBSCAN", "REFI-QDA"]:
         assert f'id="term-{term}"' in glossary, term

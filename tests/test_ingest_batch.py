@@ -7,6 +7,8 @@ import logging
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outcomes_qual import schema
 from outcomes_qual.cli import main
@@ -50,7 +52,8 @@ def test_batch_goes_on_past_bad_files(tmp_path):
             f"{d / 'binary.txt'}: is a binary file, not a text transcript",
             f"{d / 'broken.vtt'}:4: broken cue timing '00:00:01.000 --> 00:00:xx.000'; expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm'",
             f"{d / 'empty.txt'}: empty file",
-            f"{d / 'old.docx'}: is not a valid .docx (Word) file: it is not a zip archive (an old .doc renamed? save it as .docx)",
+            f"{d / 'old.docx'}: is not a valid .docx (Word) file: "
+            "it is not a zip archive (an old .doc renamed? save it as .docx)",
             f"{d / 'scan.pdf'}: PDF files cannot be read; export the transcript as .docx or .txt",
         ]
     )
@@ -108,8 +111,6 @@ def test_read_transcript_missing_file(tmp_path):
 
 
 # --------------------------------------------------------------------------- CLI
-
-
 def test_cli_segments_writes_table(tmp_path, capsys):
     d = tmp_path / "in"
     d.mkdir()
@@ -211,14 +212,27 @@ def test_cli_out_dash_writes_csv_to_stdout(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- never a traceback
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 TOKENS = st.sampled_from(
-    list("Ann Bob:[]()<>\n\r\t -0123456789.,{}\"'é’*_#") + [
-        "\x00", "WEBVTT\n\n", "00:00:01.000 --> 00:00:02.000\n", "00:00:0x.000 --> 1\n", "Ann: ", "<v Bob>", "</v>",
-        "(AB) ", "[Manager] ", "Speaker 1 (00:01):", "Ann  0:03\n", "END OF TRANSCRIPT\n", "id,text\n",
-        '{"id": 1, "text": "x"}\n', "SPEAKERS: Jo Bloggs (JB), SP\n", "Authority: X\n", "Useful links\n",
+    list("Ann Bob:[]()<>\n\r\t -0123456789.,{}\"'é’*_#")
+    + [
+        "\x00",
+        "WEBVTT\n\n",
+        "00:00:01.000 --> 00:00:02.000\n",
+        "00:00:0x.000 --> 1\n",
+        "Ann: ",
+        "<v Bob>",
+        "</v>",
+        "(AB) ",
+        "[Manager] ",
+        "Speaker 1 (00:01):",
+        "Ann  0:03\n",
+        "END OF TRANSCRIPT\n",
+        "id,text\n",
+        '{"id": 1, "text": "x"}\n',
+        "SPEAKERS: Jo Bloggs (JB), SP\n",
+        "Authority: X\n",
+        "Useful links\n",
     ]
 )
 

@@ -14,9 +14,11 @@ from outcomes_qual.ingest import nonresponse_by_question, read_consultation, rea
 from outcomes_qual.ingest.consultation import is_nonresponse, question_key
 
 CSV = (
-    "Respondent ID,Responding as,Organisation,Local authority,Region,Q1. What works well?,Q2. What gets in the way?,Q3 Anything else?\n"
+    "Respondent ID,Responding as,Organisation,Local authority,Region,"
+    "Q1. What works well?,Q2. What gets in the way?,Q3 Anything else?\n"
     "r1,Individual,,Glanafon,Wales,Being asked what matters to me.,N/A,\n"
-    "r2,Organisation,Carers Together,Strathlinn,Scotland,\"Carers are listened to.\nMostly.\",The forms and the IT system.,no comment\n"
+    'r2,Organisation,Carers Together,Strathlinn,Scotland,"Carers are listened to.\nMostly.",'
+    "The forms and the IT system.,no comment\n"
     "r3,Team manager,,Glanafon,Wales,-,None,n/a\n"
     "r4,Practitioner,,Strathlinn,Scotland,Supervision helps.,Panels slow us down.,Time.\n"
 )
@@ -33,7 +35,9 @@ def test_wide_csv_gives_one_segment_per_answer_with_question_and_attributes(tmp_
     corpus.check()
     seg = corpus.segments
     assert list(seg.columns[: len(schema.SEGMENT_COLUMNS)]) == list(schema.SEGMENT_COLUMNS)
-    assert seg[["segment_id", "question", "role", "respondent_type", "authority", "turn", "start_char", "end_char"]].values.tolist() == [
+    assert seg[
+        ["segment_id", "question", "role", "respondent_type", "authority", "turn", "start_char", "end_char"]
+    ].values.tolist() == [
         ["r1:q1", "q1", "individual", "Individual", "Glanafon", 1, 0, 31],
         ["r2:q1", "q1", "organisation", "Organisation", "Strathlinn", 1, 0, 31],
         ["r2:q2", "q2", "organisation", "Organisation", "Strathlinn", 2, 33, 61],
@@ -63,13 +67,27 @@ def test_nonresponse_counted_per_question(tmp_path):
 
 def test_question_and_respondent_type_tables_from_the_analysis_functions(tmp_path):
     corpus = read_consultation(write(tmp_path, "ncs.csv", CSV))
-    codings = pd.DataFrame({"segment_id": ["r1:q1", "r2:q1", "r2:q2", "r4:q2"], "code": ["culture_shift", "culture_shift", "systems_barriers", "systems_barriers"]})
+    codings = pd.DataFrame(
+        {
+            "segment_id": ["r1:q1", "r2:q1", "r2:q2", "r4:q2"],
+            "code": ["culture_shift", "culture_shift", "systems_barriers", "systems_barriers"],
+        }
+    )
     seg = corpus.segment_context()
     by_q = role_by_theme(seg.assign(role=seg["question"]), codings)
-    assert by_q.query("code == 'systems_barriers'")[["role", "n", "base"]].values.tolist() == [["q1", 0, 3], ["q2", 2, 2], ["q3", 0, 1], ["all", 2, 6]]
+    assert by_q.query("code == 'systems_barriers'")[["role", "n", "base"]].values.tolist() == [
+        ["q1", 0, 3],
+        ["q2", 2, 2],
+        ["q3", 0, 1],
+        ["all", 2, 6],
+    ]
     by_type = role_by_theme(corpus, codings, unit="participants")
     assert by_type.query("code == 'culture_shift'")[["role", "n", "base"]].values.tolist() == [
-        ["practitioner", 0, 1], ["individual", 1, 1], ["organisation", 1, 1], ["all", 2, 3]]
+        ["practitioner", 0, 1],
+        ["individual", 1, 1],
+        ["organisation", 1, 1],
+        ["all", 2, 3],
+    ]
 
 
 def test_malformed_rows_are_reported_with_file_and_row_and_the_rest_is_read(tmp_path, caplog):
@@ -135,17 +153,32 @@ def test_sample_consultation(sample_dir):
 
 
 def test_question_keys_and_nonresponses():
-    assert [question_key(h) for h in ["Q1. What works?", "q 2) Other", "Question 3a - more", "What else?"]] == ["q1", "q2", "q3a", "what_else"]
-    assert [is_nonresponse(v) for v in ["", "N/A", "n/a.", "No comment", "NONE", "-", float("nan"), "Nothing works", "No, never"]] == [
-        True, True, True, True, True, True, True, False, False]
+    assert [question_key(h) for h in ["Q1. What works?", "q 2) Other", "Question 3a - more", "What else?"]] == [
+        "q1",
+        "q2",
+        "q3a",
+        "what_else",
+    ]
+    assert [
+        is_nonresponse(v) for v in ["", "N/A", "n/a.", "No comment", "NONE", "-", float("nan"), "Nothing works", "No, never"]
+    ] == [True, True, True, True, True, True, True, False, False]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.text(alphabet="abc xyz.,\n\"'", max_size=30), st.sampled_from(["", "N/A", "x"])), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="abc xyz.,\n\"'", max_size=30), st.sampled_from(["", "N/A", "x"])), min_size=1, max_size=6
+    )
+)
 def test_offsets_hold_for_any_answers(tmp_path_factory, answers):
     tmp = tmp_path_factory.mktemp("h")
-    frame = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(len(answers))],
-                          "Q1. a?": [a for a, _ in answers], "Q2. b?": [b for _, b in answers]})
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(len(answers))],
+            "Q1. a?": [a for a, _ in answers],
+            "Q2. b?": [b for _, b in answers],
+        }
+    )
     frame.to_csv(tmp / "h.csv", index=False)
     try:
         corpus = read_consultation(tmp / "h.csv")
@@ -156,6 +189,10 @@ def test_offsets_hold_for_any_answers(tmp_path_factory, answers):
     read_as_questions = {q.column for q in report.questions}
     named = read_as_questions | set(report.attributes.values()) | {c for c, _ in report.unread} | {report.id_column}
     assert named == {"respondent_id", "Q1. a?", "Q2. b?"}  # every column is accounted for
-    n_answers = sum(not is_nonresponse(a) and a.strip() != ""
-                    for pair in answers for col, a in zip(("Q1. a?", "Q2. b?"), pair) if col in read_as_questions)
+    n_answers = sum(
+        not is_nonresponse(a) and a.strip() != ""
+        for pair in answers
+        for col, a in zip(("Q1. a?", "Q2. b?"), pair, strict=True)
+        if col in read_as_questions
+    )
     assert len(corpus.segments) == n_answers == report.n_answers

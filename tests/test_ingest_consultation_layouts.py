@@ -18,12 +18,25 @@ WIDE = (
     "r1,Public research university,Students asked me to keep exams fair.,12,The software flagged a nervous student.,,Yes\n"
     "r2,Community college,Our department made it the default this year.,3,N/A,Privacy worries from my class.,No\n"
     "r3,Public research university,,25,Cost was the main thing we weighed up.,It felt like spying on people at home.,Yes\n"
-    "r4,Private liberal arts college,I wanted to stop answers being shared online.,7,Setting it up took a whole weekend.,None,No\n"
+    "r4,Private liberal arts college,I wanted to stop answers being shared online.,7,"
+    "Setting it up took a whole weekend.,None,No\n"
     "r5,Community college,The exams were online during the closure.,18,,Students lacked cameras and quiet rooms.,No\n"
-    "r6,Public research university,Colleagues recommended it after a cheating case.,1,It made the marking quicker overall.,We trust our students instead.,Yes\n"
+    "r6,Public research university,Colleagues recommended it after a cheating case.,1,"
+    "It made the marking quicker overall.,We trust our students instead.,Yes\n"
 )
-ATTRIBUTE_VALUES = {"Public research university", "Community college", "Private liberal arts college",
-                    "12", "3", "25", "7", "18", "1", "Yes", "No"}
+ATTRIBUTE_VALUES = {
+    "Public research university",
+    "Community college",
+    "Private liberal arts college",
+    "12",
+    "3",
+    "25",
+    "7",
+    "18",
+    "1",
+    "Yes",
+    "No",
+}
 
 
 def long_from_wide(wide: pd.DataFrame, questions: dict[str, str], attributes: list[str]) -> pd.DataFrame:
@@ -32,8 +45,15 @@ def long_from_wide(wide: pd.DataFrame, questions: dict[str, str], attributes: li
     for col, qid in questions.items():
         for rec in wide.to_dict("records"):
             if str(rec[col]).strip():
-                rows.append({"respondent_id": rec["respondent_id"], "question_id": qid, "question": col,
-                             "answer": rec[col], **{a: rec[a] for a in attributes}})
+                rows.append(
+                    {
+                        "respondent_id": rec["respondent_id"],
+                        "question_id": qid,
+                        "question": col,
+                        "answer": rec[col],
+                        **{a: rec[a] for a in attributes},
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -49,16 +69,25 @@ def test_wide_questions_are_decided_from_content_whatever_their_names(tmp_path):
     report = corpus.reads[0]
     assert report.layout == "wide"
     assert [(q.key, q.column) for q in report.questions] == [
-        ("n2", "N2"), ("open_7", "open_7"), ("why_would_you_not_use_it", "Why would you not use it?")]
+        ("n2", "N2"),
+        ("open_7", "open_7"),
+        ("why_would_you_not_use_it", "Why would you not use it?"),
+    ]
     assert report.attributes == {"institution_type": "Institution type", "opt_in": "Opt in", "years_teaching": "Years teaching"}
     assert report.unread == [] and report.doubts == []
     assert [(q.key, q.n_answered, q.n_nonresponse, q.n_blank) for q in report.questions] == [
-        ("n2", 5, 0, 1), ("open_7", 4, 1, 1), ("why_would_you_not_use_it", 4, 1, 1)]
+        ("n2", 5, 0, 1),
+        ("open_7", 4, 1, 1),
+        ("why_would_you_not_use_it", 4, 1, 1),
+    ]
     seg = corpus.segments
     assert len(seg) == 13 == report.n_answers
     assert not set(seg["text"]) & ATTRIBUTE_VALUES  # no attribute value is read as an answer
     assert seg.set_index("segment_id").loc["r3:open_7", ["institution_type", "years_teaching", "opt_in"]].tolist() == [
-        "Public research university", "25", "Yes"]
+        "Public research university",
+        "25",
+        "Yes",
+    ]
     assert seg.set_index("segment_id").loc["r2:why_would_you_not_use_it", "question_text"] == "Why would you not use it?"
     part = corpus.participants.set_index("speaker")
     assert part.loc["r4", "institution_type"] == "Private liberal arts college"
@@ -77,14 +106,21 @@ def test_long_layout_builds_the_same_corpus_as_wide(tmp_path):
     report = got.reads[0]
     assert report.layout == "long"
     assert (report.id_column, report.question_column, report.question_text_column, report.answer_column) == (
-        "respondent_id", "question_id", "question", "answer")
+        "respondent_id",
+        "question_id",
+        "question",
+        "answer",
+    )
     assert report.attributes == {"institution_type": "Institution type", "opt_in": "Opt in", "years_teaching": "Years teaching"}
     assert report.unread == [("answered_at", "varies within 6 respondent(s), so not a respondent attribute")]
     assert report.n_respondents == 6 and report.n_answers == 13 and report.n_nonresponse == 2
     key = {"n2": "n2", "open_7": "open_7", "why_would_you_not_use_it": "q9"}
     b = base.segments.assign(question=base.segments["question"].map(key))
     cols = ["speaker", "question", "question_text", "text", "institution_type", "years_teaching", "opt_in"]
-    ordered = lambda s: s.sort_values(["speaker", "question"])[cols].values.tolist()  # noqa: E731
+
+    def ordered(s):
+        return s.sort_values(["speaker", "question"])[cols].values.tolist()
+
     assert ordered(got.segments) == ordered(b)
     assert len(got.participants) == 6 and got.participants["speaker"].is_unique
     assert sorted(nonresponse_by_question(got)["n_nonresponse"]) == [1, 2, 2]
@@ -101,7 +137,9 @@ def test_one_row_per_answer_with_repeated_respondents_in_file_order(tmp_path):
     )
     corpus = read_transcript(write(tmp_path, "answers.csv", text))
     corpus.check()
-    assert corpus.segments[["segment_id", "transcript_id", "turn", "question", "text", "start_char", "sector"]].values.tolist() == [
+    assert corpus.segments[
+        ["segment_id", "transcript_id", "turn", "question", "text", "start_char", "sector"]
+    ].values.tolist() == [
         ["a:q1", "answers:a", 1, "q1", "More time with families.", 0, "Council"],
         ["a:q2", "answers:a", 2, "q2", "Supervision that listens.", 26, "Council"],
         ["b:q1", "answers:b", 1, "q1", "Fewer forms.", 0, "NHS"],
@@ -120,7 +158,7 @@ def test_malformed_row_in_the_long_layout_is_one_line_naming_file_and_line(tmp_p
         ",N2,Why?,No respondent here.\n"
         "r3,,,An answer to nothing.\n"
         "r1,N2,Why?,A second answer to the same question.\n"
-        "r3,N2,Why?,\"A quoted answer\nover two lines.\"\n"
+        'r3,N2,Why?,"A quoted answer\nover two lines."\n'
     )
     path = write(tmp_path, "long.csv", text)
     corpus = read_consultation(path)
@@ -155,11 +193,15 @@ def test_attribute_looking_text_and_closed_questions_are_attributes(tmp_path):
     report = corpus.reads[0]
     assert [q.column for q in report.questions] == ["Q2. What would help?"]
     assert report.attributes == {"authority": "Local authority", "q1_which_sector": "Q1. Which sector?"}
-    assert report.doubts == ["column 'Q1. Which sector?': the header looks like a question but the cells are few repeated values "
-                             "(3 distinct in 6 cells); read as an attribute (a closed question): pass it to questions to read it as answers"]
+    assert report.doubts == [
+        "column 'Q1. Which sector?': the header looks like a question but the cells are few repeated values "
+        "(3 distinct in 6 cells); read as an attribute (a closed question): pass it to questions to read it as answers"
+    ]
     with pytest.raises(InputError, match=r"c\.csv: strict: 1 doubt about the columns: column 'Q1. Which sector\?'"):
         read_consultation(tmp_path / "c.csv", strict=True)
-    named = read_consultation(tmp_path / "c.csv", questions=["q1", "Q2. What would help?"], attributes=["Local authority"], strict=True)
+    named = read_consultation(
+        tmp_path / "c.csv", questions=["q1", "Q2. What would help?"], attributes=["Local authority"], strict=True
+    )
     assert sorted(named.segments["question"].unique()) == ["q1", "q2"]
     assert named.reads[0].doubts == []
 
@@ -170,7 +212,9 @@ def test_columns_neither_question_nor_attribute_are_named(tmp_path):
         rows.append(f"r{i},person{i}@example.org,Being asked what matters and then being listened to {i}.")
     corpus = read_consultation(write(tmp_path, "c.csv", "\n".join(rows) + "\n"))
     report = corpus.reads[0]
-    assert report.unread == [("Contact", "neither question nor attribute: short text (1.0 words on average, 6 distinct in 6 cells)")]
+    assert report.unread == [
+        ("Contact", "neither question nor attribute: short text (1.0 words on average, 6 distinct in 6 cells)")
+    ]
     assert len(report.doubts) == 1 and "'Contact'" in report.doubts[0]
     assert "Contact" not in corpus.segments.columns and not corpus.segments["text"].str.contains("@").any()
     text = str(report)
@@ -185,7 +229,10 @@ def test_questions_and_attributes_must_name_real_columns(tmp_path):
         read_consultation(path, questions=["N2"], attributes=["n2"])
     corpus = read_consultation(path, questions=["N2,open_7"])  # comma-separated, as from the command line
     assert sorted(corpus.segments["question"].unique()) == ["n2", "open_7"]
-    assert ("Why would you not use it?", "not named in questions (free text (5.0 words on average, 5 distinct in 5 cells))") in corpus.reads[0].unread
+    assert (
+        "Why would you not use it?",
+        "not named in questions (free text (5.0 words on average, 5 distinct in 5 cells))",
+    ) in corpus.reads[0].unread
 
 
 def test_long_layout_questions_option_reads_only_those(tmp_path):
@@ -229,14 +276,30 @@ def test_segments_csv_of_a_consultation_reads_back_as_the_same_segments(tmp_path
 def test_cli_strict_and_overrides(tmp_path, capsys):
     from outcomes_qual.cli import main
 
-    rows = ["respondent_id,Contact,Q1. What works?"] + [f"r{i},p{i}@x.org,Being listened to properly as person {i}." for i in range(6)]
+    rows = ["respondent_id,Contact,Q1. What works?"] + [
+        f"r{i},p{i}@x.org,Being listened to properly as person {i}." for i in range(6)
+    ]
     path = write(tmp_path, "c.csv", "\n".join(rows) + "\n")
     assert main(["segments", str(path), "--out", str(tmp_path / "s.csv"), "--strict"]) == 2
     err = capsys.readouterr().err
     assert f"warning: {path}: strict: 1 doubt about the columns: column 'Contact'" in err
     assert all(len(line) < 2000 for line in err.splitlines())
-    assert main(["segments", str(path), "--out", str(tmp_path / "s.csv"), "--strict", "--questions", "Q1. What works?",
-                 "--attributes", "Contact"]) == 0
+    assert (
+        main(
+            [
+                "segments",
+                str(path),
+                "--out",
+                str(tmp_path / "s.csv"),
+                "--strict",
+                "--questions",
+                "Q1. What works?",
+                "--attributes",
+                "Contact",
+            ]
+        )
+        == 0
+    )
     assert "contact <- 'Contact': named in attributes" in capsys.readouterr().err
 
 
@@ -263,7 +326,10 @@ def test_question_survives_refi_qda_export_and_import(tmp_path):
     export_qdpx(corpus, codings, Codebook("c", (Code("time", "Time", "Time."),)), tmp_path / "s.qdpx", timestamp="2026-01-01")
     back = import_qdpx(tmp_path / "s.qdpx").corpus
     cols = ["transcript_id", "start_char", "question", "question_text", "text"]
-    key = lambda s: s.sort_values(["transcript_id", "start_char"])[cols].values.tolist()  # noqa: E731
+
+    def key(s):
+        return s.sort_values(["transcript_id", "start_char"])[cols].values.tolist()
+
     assert key(back.segments) == key(corpus.segments)
 
 
@@ -328,9 +394,13 @@ def test_attribute_like_content_is_an_attribute_whatever_the_name(name, kind, n,
 def test_wide_and_long_give_the_same_segments_for_any_answers(tmp_path_factory, grid):
     tmp = tmp_path_factory.mktemp("wl")
     names = ["N2", "open_7", "What else?"]
-    wide = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(len(grid))],
-                         "Years": [str(10 + i % 3) for i in range(len(grid))],
-                         **{q: [row[j] for row in grid] for j, q in enumerate(names)}})
+    wide = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(len(grid))],
+            "Years": [str(10 + i % 3) for i in range(len(grid))],
+            **{q: [row[j] for row in grid] for j, q in enumerate(names)},
+        }
+    )
     wide.to_csv(tmp / "w.csv", index=False)
     long = long_from_wide(wide, {q: q for q in names}, ["Years"])
     if not len(long):
@@ -344,7 +414,7 @@ def test_wide_and_long_give_the_same_segments_for_any_answers(tmp_path_factory, 
     w.check()
     lg.check()
     read = {q.column for q in w.reads[0].questions}
-    expected = sum(bool(a) and a != "N/A" for row in grid for q, a in zip(names, row) if q in read)
+    expected = sum(bool(a) and a != "N/A" for row in grid for q, a in zip(names, row, strict=True) if q in read)
     assert len(w.segments) == expected
     cols = ["segment_id", "transcript_id", "text", "question_text", "start_char", "end_char"]
     if read == set(names):
@@ -386,8 +456,14 @@ def rebuild_survey(shared_dir, tmp_path):
 
 def test_published_survey_every_answer_read_in_both_layouts(survey):
     src, wide_path, long, question_id = survey
-    attribute_values = {"Public research university", "Community college", "Private liberal arts college",
-                        "Regional public university", "Yes", "No"} | {str(v) for v in range(1, 34)}
+    attribute_values = {
+        "Public research university",
+        "Community college",
+        "Private liberal arts college",
+        "Regional public university",
+        "Yes",
+        "No",
+    } | {str(v) for v in range(1, 34)}
     for path in (src, wide_path):
         corpus = read_consultation(path)
         corpus.check()
@@ -403,22 +479,40 @@ def test_published_survey_every_answer_read_in_both_layouts(survey):
         assert report.unread == [] and report.doubts == []
         assert not set(seg["text"]) & attribute_values  # no attribute value is read as an answer
         if path == wide_path:
-            assert report.attributes == {"institution_type": "Institution type", "opt_in_to_follow_up": "Opt in to follow-up",
-                                         "years_teaching": "Years teaching"}
+            assert report.attributes == {
+                "institution_type": "Institution type",
+                "opt_in_to_follow_up": "Opt in to follow-up",
+                "years_teaching": "Years teaching",
+            }
             assert {"N2", "N3", "N4", "open_12", "Q5"} <= {q.column for q in report.questions}
     # the same answers, by respondent and question, in both layouts
     a = read_consultation(src).segments
     b = read_consultation(wide_path).segments
-    id_of_text = dict(zip(long["question"], long["question_id"]))
-    assert sorted(zip(a["speaker"], a["question_text"].map(id_of_text), a["text"])) == \
-        sorted(zip(b["speaker"], b["question_text"].map(question_id), b["text"]))
+    id_of_text = dict(zip(long["question"], long["question_id"], strict=True))
+    assert sorted(zip(a["speaker"], a["question_text"].map(id_of_text), a["text"], strict=True)) == sorted(
+        zip(b["speaker"], b["question_text"].map(question_id), b["text"], strict=True)
+    )
 
 
 def test_published_survey_counts_per_question(survey):
     src, wide_path, _, _ = survey
     per = {q.key: (q.n_answered, q.n_nonresponse) for q in read_consultation(src).reads[0].questions}
-    assert per == {"n2": (25, 0), "n3": (98, 1), "n4": (97, 1), "q11": (26, 0), "q12": (26, 0), "q14": (25, 1), "q16": (26, 0),
-                   "q18": (26, 0), "q26": (26, 0), "q28": (26, 0), "q31": (16, 0), "q32": (9, 1), "q5": (123, 1), "q8": (26, 0)}
+    assert per == {
+        "n2": (25, 0),
+        "n3": (98, 1),
+        "n4": (97, 1),
+        "q11": (26, 0),
+        "q12": (26, 0),
+        "q14": (25, 1),
+        "q16": (26, 0),
+        "q18": (26, 0),
+        "q26": (26, 0),
+        "q28": (26, 0),
+        "q31": (16, 0),
+        "q32": (9, 1),
+        "q5": (123, 1),
+        "q8": (26, 0),
+    }
     assert isinstance(read_consultation(wide_path).reads[0], ReadReport)
 
 
@@ -428,5 +522,9 @@ def test_repeated_long_answers_are_still_answers():
 
     same = "We want the council to keep the day centre open because it matters to families."
     assert profile_column([same] * 6 + ["Keep it open please, it is all we have."]).kind == "free_text"
-    assert profile_column(["Local authority", "Third sector", "Local authority", "Third sector", "Health board",
-                           "Local authority"]).kind == "categories"
+    assert (
+        profile_column(
+            ["Local authority", "Third sector", "Local authority", "Third sector", "Health board", "Local authority"]
+        ).kind
+        == "categories"
+    )

@@ -6,6 +6,8 @@ import zipfile
 
 import docx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outcomes_qual.errors import InputError
 from outcomes_qual.ingest import read_transcript
@@ -75,11 +77,15 @@ def test_transcript_table_with_header(tmp_path):
     doc = docx.Document()
     doc.add_paragraph("Transcript of team meeting")
     table = doc.add_table(rows=1, cols=3)
-    for cell, h in zip(table.rows[0].cells, ["Time", "Speaker", "Text"]):
+    for cell, h in zip(table.rows[0].cells, ["Time", "Speaker", "Text"], strict=True):
         cell.text = h
-    for row in [("00:00:05", "Manager", "Let's start."), ("00:01:10", "", "First item."), ("[00:02:00]", "Practitioner 1", "Fine.")]:
+    for row in [
+        ("00:00:05", "Manager", "Let's start."),
+        ("00:01:10", "", "First item."),
+        ("[00:02:00]", "Practitioner 1", "Fine."),
+    ]:
         cells = table.add_row().cells
-        for cell, value in zip(cells, row):
+        for cell, value in zip(cells, row, strict=True):
             cell.text = value
     corpus = read_transcript(save(doc, tmp_path, "mtg.docx"))
     corpus.check()
@@ -99,7 +105,7 @@ def test_metadata_table_and_headerless_three_column_table(tmp_path):
     table = doc.add_table(rows=0, cols=3)
     for row in [("0:01", "Ann", "One."), ("0:09", "Bob", "Two.")]:
         cells = table.add_row().cells
-        for cell, value in zip(cells, row):
+        for cell, value in zip(cells, row, strict=True):
             cell.text = value
     corpus = read_transcript(save(doc, tmp_path, "t.docx"))
     corpus.check()
@@ -146,14 +152,13 @@ def test_teams_style_docx_label_line_then_text(tmp_path):
     ]
 
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 PARAS = st.lists(st.sampled_from(["we", "plan", "Forms", "café", "it's", "time", "—"]), min_size=1, max_size=6).map(" ".join)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.tuples(st.sampled_from(["Ann", "Bob Jones", "Manager 1", None]), PARAS, st.booleans()), min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(st.sampled_from(["Ann", "Bob Jones", "Manager 1", None]), PARAS, st.booleans()), min_size=1, max_size=8)
+)
 def test_docx_offsets_property(tmp_path_factory, rows):
     doc = docx.Document()
     doc.add_paragraph("Title line")

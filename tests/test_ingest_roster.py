@@ -119,7 +119,14 @@ def make_files(tmp_path):
 def test_read_roster_canonical_columns(tmp_path):
     roster = read_roster(make_files(tmp_path))
     assert list(roster.columns) == [
-        "transcript", "speaker", "participant_id", "role", "authority", "department", "method", "years_in_role"
+        "transcript",
+        "speaker",
+        "participant_id",
+        "role",
+        "authority",
+        "department",
+        "method",
+        "years_in_role",
     ]
     assert roster["role"].tolist() == ["facilitator", "senior", None, "manager", "practitioner"]
     assert roster["method"].tolist() == ["focus_group", "focus_group", "focus_group", None, "interview"]
@@ -145,7 +152,11 @@ def test_apply_roster_fills_participants_segments_and_transcripts(tmp_path, capl
     ]
     seg = corpus.segments
     assert seg[["participant_id", "role"]].values.tolist() == [
-        ["EV1", "facilitator"], ["P01", "senior"], ["P02", "unknown"], ["P03", "manager"], ["fg1:dee", "unknown"]
+        ["EV1", "facilitator"],
+        ["P01", "senior"],
+        ["P02", "unknown"],
+        ["P03", "manager"],
+        ["fg1:dee", "unknown"],
     ]
     tr = corpus.transcripts.iloc[0]
     assert (tr["method"], tr["authority"], tr["department"]) == ("focus_group", "Northvale", "Adult services")
@@ -254,8 +265,7 @@ def test_several_unknown_roster_transcripts_are_one_message(tmp_path):
     roster.write_text("transcript,speaker\nfg1,Ann\nfg2,Bob\nfg2,Cy\nint3,Di\n", encoding="utf-8")
     corpus = read_corpus(tmp_path / "fg1.txt", roster=roster)
     assert [str(p) for p in corpus.problems] == [
-        f"{roster}:3: roster names 2 transcripts that were not read: 'fg2' (line 3), 'int3' (line 5); "
-        "expected one of ['fg1']"
+        f"{roster}:3: roster names 2 transcripts that were not read: 'fg2' (line 3), 'int3' (line 5); expected one of ['fg1']"
     ]
 
 

@@ -25,11 +25,14 @@ from outcomes_qual.ingest.txt import RosterLabels
 # A focus group whose participants are labelled with a lower-case first letter, as some
 # transcribers write them; the facilitator's label is an ordinary one.
 ANSWER = "we moved every assessment online and rebuilt the marking scheme from scratch over several weeks"
-LOWER = "\n".join(
-    ["Focus group two", "", "Facilitator: What changed when assessment moved online?"]
-    + [f"nR1-0{k % 3 + 1}: {ANSWER} ({k})." for k in range(12)]
-    + ["Facilitator: Thank you all."]
-) + "\n"
+LOWER = (
+    "\n".join(
+        ["Focus group two", "", "Facilitator: What changed when assessment moved online?"]
+        + [f"nR1-0{k % 3 + 1}: {ANSWER} ({k})." for k in range(12)]
+        + ["Facilitator: Thank you all."]
+    )
+    + "\n"
+)
 ROSTER = pd.DataFrame(
     {
         "transcript": ["fg2"] * 4,
@@ -124,8 +127,12 @@ _LABEL = st.from_regex(r"[A-Za-z][A-Za-z0-9._-]{0,7}[A-Za-z0-9]", fullmatch=True
 
 
 @settings(max_examples=150, deadline=None)
-@given(label=_LABEL, sep=st.sampled_from([": ", ":", " : ", " - ", " — ", "\t", ":\t"]), text=st.from_regex(r"[a-z][a-z ,.]{0,20}", fullmatch=True),
-       upper=st.booleans())
+@given(
+    label=_LABEL,
+    sep=st.sampled_from([": ", ":", " : ", " - ", " — ", "\t", ":\t"]),
+    text=st.from_regex(r"[a-z][a-z ,.]{0,20}", fullmatch=True),
+    upper=st.booleans(),
+)
 def test_roster_label_roundtrip(label, sep, text, upper):
     written = label.upper() if upper else label.lower()
     m = RosterLabels([label]).match(f"{written}{sep}{text}")
@@ -160,7 +167,7 @@ def test_docx_roster_labels(tmp_path):
 def test_docx_table_speaker_cell_takes_roster_spelling(tmp_path):
     doc = docx.Document()
     table = doc.add_table(rows=3, cols=2)
-    for row, (who, said) in zip(table.rows, [("Speaker", "Text"), ("NR1-01", "Yes."), ("nr1-02:", "No.")]):
+    for row, (who, said) in zip(table.rows, [("Speaker", "Text"), ("NR1-01", "Yes."), ("nr1-02:", "No.")], strict=True):
         row.cells[0].text, row.cells[1].text = who, said
     path = tmp_path / "fg2.docx"
     doc.save(path)
@@ -178,7 +185,10 @@ def test_vtt_roster_labels(tmp_path):
     roster = pd.DataFrame({"transcript": ["int1"] * 3, "speaker": ["01", "p3", "p4"]})
     corpus = read_corpus(path, roster=roster)
     assert corpus.segments[["speaker", "text"]].values.tolist() == [
-        ["01", "point 0"], ["p3", "point 1"], ["p4", "point 2"], ["01", "point 3"]
+        ["01", "point 0"],
+        ["p3", "point 1"],
+        ["p4", "point 2"],
+        ["01", "point 3"],
     ]
     assert corpus.problems == []
 
@@ -186,8 +196,14 @@ def test_vtt_roster_labels(tmp_path):
 def test_table_reader_speaker_column_matches_roster(tmp_path):
     path = tmp_path / "survey.csv"
     path.write_text("id,speaker,text\nr1,NR1-01,Too much surveillance.\nr2,nr1-02,Fine by me.\n", encoding="utf-8")
-    roster = pd.DataFrame({"transcript": ["survey"] * 2, "speaker": ["nR1-01", "nR1-02"],
-                           "participant_id": ["P1", "P2"], "role": ["R1 faculty", "non-R1 faculty"]})
+    roster = pd.DataFrame(
+        {
+            "transcript": ["survey"] * 2,
+            "speaker": ["nR1-01", "nR1-02"],
+            "participant_id": ["P1", "P2"],
+            "role": ["R1 faculty", "non-R1 faculty"],
+        }
+    )
     corpus = read_corpus(path, roster=roster, strict=True)
     assert corpus.segments["participant_id"].tolist() == ["P1", "P2"]
 
@@ -212,8 +228,16 @@ def test_counts_table(lower):
     corpus = read_corpus(lower, roster=ROSTER)
     counts = transcript_counts(corpus)
     assert counts.to_dict("records") == [
-        {"transcript_id": "fg2", "format": "txt", "turns": 14, "speakers": 4, "words": 201,
-         "largest_turn_words": 16, "largest_turn_share": 16 / 201, "collapsed": False}
+        {
+            "transcript_id": "fg2",
+            "format": "txt",
+            "turns": 14,
+            "speakers": 4,
+            "words": 201,
+            "largest_turn_words": 16,
+            "largest_turn_share": 16 / 201,
+            "collapsed": False,
+        }
     ]
     assert format_counts(counts).splitlines()[1].split() == ["fg2", "14", "4", "201", "8%"]
 

@@ -36,11 +36,15 @@ def test_sample_reads_without_problems(sample):
 def test_every_roster_row_matches_a_speaker(sample):
     d, corpus = sample
     roster = read_roster(d / "roster.csv")
-    got = set(zip(corpus.participants["transcript_id"], corpus.participants["speaker"]))
-    assert set(zip(roster["transcript"], roster["speaker"])) == got
+    got = set(zip(corpus.participants["transcript_id"], corpus.participants["speaker"], strict=True))
+    assert set(zip(roster["transcript"], roster["speaker"], strict=True)) == got
     # every participant id comes from the roster, none is generated
     assert corpus.participants["participant_id"].isin(roster["participant_id"]).all()
-    extras = [c for c in roster.columns if c not in ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")]
+    extras = [
+        c
+        for c in roster.columns
+        if c not in ("transcript", "speaker", "participant_id", "role", "authority", "department", "method")
+    ]
     assert list(corpus.participants.columns) == [*schema.PARTICIPANT_COLUMNS, *extras]
 
 

@@ -20,8 +20,8 @@ def write(tmp_path, name, text):
 def test_csv_responses_with_ids_roles_and_extras(tmp_path):
     text = (
         "ID,Response,Role,Authority,Question\n"
-        "q1-001,\"More say in my own care.\",Service user,Northvale,Q1\n"
-        "q1-002,\"Forms, forms, forms.\nAnd more forms.\",Social worker,Northvale,Q1\n"
+        'q1-001,"More say in my own care.",Service user,Northvale,Q1\n'
+        'q1-002,"Forms, forms, forms.\nAnd more forms.",Social worker,Northvale,Q1\n'
         "q1-003,,Team manager,Northvale,Q1\n"
         "q1-004,Panels slow us down.,Team manager,Southvale,Q2\n"
     )
@@ -29,7 +29,9 @@ def test_csv_responses_with_ids_roles_and_extras(tmp_path):
     corpus.check()
     seg = corpus.segments
     assert list(seg.columns) == [*schema.SEGMENT_COLUMNS, *schema.QUESTION_COLUMNS]
-    assert seg[["segment_id", "turn", "speaker", "role", "start_char", "end_char", "question", "question_text"]].values.tolist() == [
+    assert seg[
+        ["segment_id", "turn", "speaker", "role", "start_char", "end_char", "question", "question_text"]
+    ].values.tolist() == [
         ["q1-001", 1, "q1-001", "other", 0, 24, "q1", "Q1"],
         ["q1-002", 2, "q1-002", "practitioner", 26, 62, "q1", "Q1"],
         ["q1-004", 3, "q1-004", "manager", 64, 84, "q2", "Q2"],

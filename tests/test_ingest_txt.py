@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,7 +53,13 @@ def test_colon_labels_header_and_continuation(tmp_path):
     assert corpus.segments[["start_char", "end_char"]].values.tolist()[0] == [first, first + 17]
     tr = corpus.transcripts.iloc[0]
     assert (tr["transcript_id"], tr["format"], tr["method"], tr["authority"], tr["department"], tr["date"], tr["n_turns"]) == (
-        "fg1", "txt", "focus_group", "Northvale", "Adult services", "2026-03-04", 3
+        "fg1",
+        "txt",
+        "focus_group",
+        "Northvale",
+        "Adult services",
+        "2026-03-04",
+        3,
     )
     part = corpus.participants
     assert part["participant_id"].tolist() == ["fg1:facilitator", "fg1:practitioner-2", "fg1:senior"]
@@ -141,8 +146,12 @@ def test_rev_export(tmp_path):
 
 @pytest.mark.parametrize(
     "trailer",
-    ["END OF TRANSCRIPT\nAnn: not a turn\n", "[End]\n", "Useful links\n\nSome site:\n\n<https://example.org/>\n",
-     "https://example.org/page\n"],
+    [
+        "END OF TRANSCRIPT\nAnn: not a turn\n",
+        "[End]\n",
+        "Useful links\n\nSome site:\n\n<https://example.org/>\n",
+        "https://example.org/page\n",
+    ],
 )
 def test_trailing_material_is_dropped(tmp_path, trailer):
     text = f"Ann: Hello.\nBob: Bye now.\n\n{trailer}"
@@ -327,7 +336,9 @@ def test_offsets_invariant_property(data):
 
 
 def test_timestamp_prefix_and_role_beside_name(tmp_path):
-    text = "[00:00:05] Ann (Team manager): Shall we start?\n00:01:10 Bob (Senior practitioner): Yes.\nAnn (laughs): no role here.\n"
+    text = (
+        "[00:00:05] Ann (Team manager): Shall we start?\n00:01:10 Bob (Senior practitioner): Yes.\nAnn (laughs): no role here.\n"
+    )
     corpus = read_transcript(write(tmp_path, "t.txt", text))
     corpus.check()
     assert seg_values(corpus, ("speaker", "role", "text", "start_s")) == [

@@ -76,9 +76,7 @@ def test_zoom_vtt(tmp_path):
     corpus = read_transcript(write(tmp_path, "zoom.vtt", ZOOM))
     corpus.check()
     assert corpus.texts["zoom"] == (
-        "Facilitator: Welcome, everyone.\n"
-        "Ann Smith: Thanks. I'll start with the forms. They take & take.\n"
-        "Senior 1: Agreed."
+        "Facilitator: Welcome, everyone.\nAnn Smith: Thanks. I'll start with the forms. They take & take.\nSenior 1: Agreed."
     )
     assert corpus.segments[["speaker", "role", "start_char", "end_char", "start_s", "end_s"]].values.tolist() == [
         ["Facilitator", "facilitator", 13, 31, 1.0, 4.0],
@@ -143,7 +141,9 @@ def test_no_cues(tmp_path):
 
 
 NAMES = st.sampled_from(["Ann", "Bob Jones", "Facilitator", "Manager 2", None])
-CUE = st.lists(st.sampled_from(["we", "plan", "forms", "time", "it's", "&amp;", "<i>really</i>", "café"]), min_size=1, max_size=6).map(" ".join)
+CUE = st.lists(
+    st.sampled_from(["we", "plan", "forms", "time", "it's", "&amp;", "<i>really</i>", "café"]), min_size=1, max_size=6
+).map(" ".join)
 
 
 @settings(max_examples=40, deadline=None)

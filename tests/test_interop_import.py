@@ -62,14 +62,21 @@ def test_nvivo_like(tmp_path):
     morag = got.corpus.participants.set_index("participant_id").loc["Morag"]
     assert (morag["Years in post"], morag["Interview date"], morag["Part time"], morag["FTE"]) == (12, "2025-11-03", True, 0.6)
     assert got.codebook.keys() == [
-        "culture_shift", "culture_shift/conversations", "culture_shift/conversations/what_matters",
-        "systems_barriers", "systems_barriers/forms_it",
+        "culture_shift",
+        "culture_shift/conversations",
+        "culture_shift/conversations/what_matters",
+        "systems_barriers",
+        "systems_barriers/forms_it",
     ]
     assert got.codebook["culture_shift"].color == "#e69f00"
     assert quotes(got) == [
         ("Interview Morag:002", "culture_shift/conversations/what_matters", "Fiona Analyst", "what matters to the person"),
-        ("Interview Morag:002", "culture_shift", "Fiona Analyst",
-         "We start with what matters to the person now.\nIt took a while to feel natural."),
+        (
+            "Interview Morag:002",
+            "culture_shift",
+            "Fiona Analyst",
+            "We start with what matters to the person now.\nIt took a while to feel natural.",
+        ),
         ("Interview Morag:004", "systems_barriers/forms_it", "Fiona Analyst", "The forms still ask about services"),
     ]
     # a selection covering the whole turn is a turn coding, not a span
@@ -93,8 +100,9 @@ def test_atlasti_like(tmp_path):
         "audio source 'Group 1 recording' skipped: only text can be imported",
     ]
     memos = got.memos.set_index("text")
-    assert memos.loc["Split health into primary and acute care later.", ["target_type", "target_id", "author", "created_at"]].tolist() == [
-        "code", "partners", "Gwen", "2025-06-01T11:00:00"]
+    assert memos.loc[
+        "Split health into primary and acute care later.", ["target_type", "target_id", "author", "created_at"]
+    ].tolist() == ["code", "partners", "Gwen", "2025-06-01T11:00:00"]
     assert memos.loc["Same complaint came up in group 2.", ["target_type", "target_id"]].tolist() == ["segment", "Group 1:003"]
     assert got.corpus.segments.set_index("segment_id").at["Group 1:001", "role"] == "facilitator"
 
@@ -202,8 +210,16 @@ def test_rebased_positions_select_the_same_text(tokens, data, collapse):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["Ann", "Bo Li", "Interviewer", ""]),
-                          st.text(alphabet="abc .,?", min_size=1, max_size=20).filter(lambda s: s.strip())), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Ann", "Bo Li", "Interviewer", ""]),
+            st.text(alphabet="abc .,?", min_size=1, max_size=20).filter(lambda s: s.strip()),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_find_turns_spans_are_trimmed_and_ordered(lines):
     text = "\n".join(f"{sp}: {t}" if sp else t for sp, t in lines)
     turns = find_turns(text)
@@ -223,11 +239,13 @@ def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
   <Users><User guid="00000000-0000-4000-8000-000000000001" name="x"/></Users>
   <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
   <Cases><Case guid="00000000-0000-4000-8000-0000000000c1" name="Pat">
-    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/><TextValue>Practitioner</TextValue></VariableValue>
+    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
+      <TextValue>Practitioner</TextValue></VariableValue>
     <SelectionRef targetGUID="00000000-0000-4000-8000-0000000000e1"/></Case></Cases>
   <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="int">
     <PlainTextContent>{text}</PlainTextContent>
-    <PlainTextSelection guid="00000000-0000-4000-8000-0000000000e1" name="Better since" startPosition="{s}" endPosition="{s + 12}"/>
+    <PlainTextSelection guid="00000000-0000-4000-8000-0000000000e1" name="Better since"
+      startPosition="{s}" endPosition="{s + 12}"/>
   </TextSource></Sources></Project>"""
     path = tmp_path / "p.qdpx"
     with zipfile.ZipFile(path, "w") as zf:

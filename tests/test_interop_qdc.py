@@ -25,9 +25,15 @@ CB = Codebook(
     "demo",
     (
         Code("partners", "Partners", "Work with other agencies.", color="#1f77b4"),
-        Code("partners/health", "Health", "GPs, nurses and hospitals.", keywords=("GP", "nurse"),
-             include=("Joint visits with health staff",), exclude=("The person's own health",),
-             examples=("The practice nurse rings us first; then we plan together.",)),
+        Code(
+            "partners/health",
+            "Health",
+            "GPs, nurses and hospitals.",
+            keywords=("GP", "nurse"),
+            include=("Joint visits with health staff",),
+            exclude=("The person's own health",),
+            examples=("The practice nurse rings us first; then we plan together.",),
+        ),
         Code("partners/health/mental_health", "Mental health", "CMHT and crisis teams."),
         Code("time", "Time", "Time as a resource.", color="#e69f00"),
         Code("time/health", "Health", "Time lost to health appointments."),
@@ -45,15 +51,22 @@ def codebook_schema(shared_dir: Path):
     xmlschema = pytest.importorskip("xmlschema")
     text = (shared_dir / "refi" / "Project-1.0.xsd").read_text(encoding="utf-8")
     text = text.replace("urn:QDA-XML:project:1.0", NS)
-    text = re.sub(r'<xsd:element name="Project" type="ProjectType">.*?</xsd:element>',
-                  '<xsd:element name="CodeBook" type="CodeBookType"/>', text, count=1, flags=re.S)
+    text = re.sub(
+        r'<xsd:element name="Project" type="ProjectType">.*?</xsd:element>',
+        '<xsd:element name="CodeBook" type="CodeBookType"/>',
+        text,
+        count=1,
+        flags=re.S,
+    )
     text = re.sub(
         r'<xsd:complexType name="CodeBookType">.*?</xsd:complexType>',
         '<xsd:complexType name="CodeBookType"><xsd:sequence>'
         '<xsd:element name="Codes" type="CodesType"/>'
         '<xsd:element name="Sets" type="SetsType" minOccurs="0"/>'
         '</xsd:sequence><xsd:attribute name="origin" type="xsd:string"/></xsd:complexType>',
-        text, count=1, flags=re.S,
+        text,
+        count=1,
+        flags=re.S,
     )
     return xmlschema.XMLSchema(text)
 
@@ -130,7 +143,8 @@ def test_flat_names_become_a_tree(tmp_path):
     p.write_text(
         f'<CodeBook xmlns="{NS}"><Codes>'
         '<Code guid="{AAAAAAAA-0000-4000-8000-000000000001}" name="Time::Caseloads" isCodable="true"/>'
-        '<Code guid="AAAAAAAA-0000-4000-8000-000000000002" name="Time" isCodable="true"><Description>About time.</Description></Code>'
+        '<Code guid="AAAAAAAA-0000-4000-8000-000000000002" name="Time" isCodable="true">'
+        "<Description>About time.</Description></Code>"
         '<Code guid="aaaaaaaa-0000-4000-8000-000000000003" name="partners.health.gp" isCodable="true"/>'
         '<Code guid="aaaaaaaa-0000-4000-8000-000000000004" name="Dr. Who" isCodable="true"/>'
         "</Codes></CodeBook>"
@@ -186,11 +200,15 @@ def test_a_project_qde_is_read_as_a_codebook(tmp_path):
         ('<!DOCTYPE x [<!ENTITY a "aaaa">]><CodeBook/>', "DTD"),
         ("<Something/>", "expected a REFI-QDA <CodeBook>"),
         ('<CodeBook><Codes><Code guid="nope" name="x" isCodable="true"/></Codes></CodeBook>', "expected a GUID"),
-        ('<CodeBook><Codes><Code guid="cccccccc-0000-4000-8000-000000000001" isCodable="true"/></Codes></CodeBook>',
-         "has no name"),
-        ('<CodeBook><Codes><Code guid="{CCCCCCCC-0000-4000-8000-000000000001}" name="a" isCodable="true"/>'
-         '<Code guid="cccccccc-0000-4000-8000-000000000001" name="b" isCodable="true"/></Codes></CodeBook>',
-         "used by more than one"),
+        (
+            '<CodeBook><Codes><Code guid="cccccccc-0000-4000-8000-000000000001" isCodable="true"/></Codes></CodeBook>',
+            "has no name",
+        ),
+        (
+            '<CodeBook><Codes><Code guid="{CCCCCCCC-0000-4000-8000-000000000001}" name="a" isCodable="true"/>'
+            '<Code guid="cccccccc-0000-4000-8000-000000000001" name="b" isCodable="true"/></Codes></CodeBook>',
+            "used by more than one",
+        ),
     ],
 )
 def test_bad_codebooks_are_refused(tmp_path, content, message):
@@ -219,7 +237,11 @@ def test_import_qdc_of_an_empty_codebook_writes_nothing(tmp_path, capsys):
 
 def test_codes_without_definition_get_one_that_loads(tmp_path):
     p = tmp_path / "bare.qdc"
-    p.write_text(f'<CodeBook xmlns="{NS}"><Codes><Code guid="dddddddd-0000-4000-8000-000000000001" name="Bare" isCodable="true"/></Codes></CodeBook>')
+    p.write_text(
+        f'<CodeBook xmlns="{NS}"><Codes>'
+        '<Code guid="dddddddd-0000-4000-8000-000000000001" name="Bare" isCodable="true"/>'
+        "</Codes></CodeBook>"
+    )
     assert main(["import-qdc", str(p), "--out", str(tmp_path / "b.yaml")]) == 0
     assert load_codebook(tmp_path / "b.yaml")["bare"].definition.startswith("No definition")
 
@@ -229,8 +251,11 @@ def test_slugify(name, slug):
     assert slugify(name) == slug
 
 
-_item = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).map(
-    lambda s: " ".join(s.split())).filter(bool)
+_item = (
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -47,8 +47,13 @@ def make_corpus() -> Corpus:
         authority="Glanafon",
         department="Adult services",
     )
-    b = Corpus.from_turns("int1", [("Bob", "manager", "Targets drive the timescales 📈 here.")], method="interview",
-                          authority="Glanafon", department="Children and families")
+    b = Corpus.from_turns(
+        "int1",
+        [("Bob", "manager", "Targets drive the timescales 📈 here.")],
+        method="interview",
+        authority="Glanafon",
+        department="Children and families",
+    )
     c = Corpus.concat([a, b])
     part = c.participants.copy()
     part.loc[part["participant_id"] == "int1_Bob", "participant_id"] = "fg1_Bob"  # the same person in both
@@ -127,7 +132,7 @@ def test_archive_layout_and_source_encoding(exported):
     for src in root.iter(f"{Q}TextSource"):
         path = src.get("plainTextPath")
         assert path.startswith("internal://") and src.get("name") in corpus.texts
-        data = zf.read("sources/" + path[len("internal://"):])
+        data = zf.read("sources/" + path[len("internal://") :])
         assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
         assert data.decode("utf-8") == corpus.texts[src.get("name")]
     assert (summary.n_sources, summary.n_cases, summary.n_codes, summary.n_memos) == (2, 3, 4, 5)
@@ -141,12 +146,12 @@ def test_positions_are_code_points_into_the_source_text(exported):
     root = qde_root(out)
     quotes = {}
     for src in root.iter(f"{Q}TextSource"):
-        text = zf.read("sources/" + src.get("plainTextPath")[len("internal://"):]).decode("utf-8")
+        text = zf.read("sources/" + src.get("plainTextPath")[len("internal://") :]).decode("utf-8")
         for sel in src.findall(f"{Q}PlainTextSelection"):
             if sel.find(f"{Q}Coding") is not None:
-                quotes[(src.get("name"), sel.get("creatingUser"))] = quotes.get((src.get("name"), sel.get("creatingUser")), []) + [
-                    text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
-                ]
+                quotes[(src.get("name"), sel.get("creatingUser"))] = quotes.get(
+                    (src.get("name"), sel.get("creatingUser")), []
+                ) + [text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]]
     assert quotes[("int1", user_guid("kim"))] == ["Targets drive the timescales 📈"]
     assert "what matters" in quotes[("fg1", user_guid("ann"))]
 
@@ -166,8 +171,15 @@ def test_users_cases_variables_and_codings(exported):
     assert n == 6
     types = {v.get("name"): v.get("typeOfVariable") for v in root.find(f"{Q}Variables")}
     assert types == {
-        "role": "Text", "authority": "Text", "department": "Text", "method": "Text",
-        "years_in_role": "Integer", "fte": "Float", "mentor_trained": "Boolean", "started": "Date", "date": "Date",
+        "role": "Text",
+        "authority": "Text",
+        "department": "Text",
+        "method": "Text",
+        "years_in_role": "Integer",
+        "fte": "Float",
+        "mentor_trained": "Boolean",
+        "started": "Date",
+        "date": "Date",
     }
     cases = {c.get("name"): c for c in root.find(f"{Q}Cases")}
     assert set(cases) == {"fg1_Facilitator", "fg1_Siân", "fg1_Bob"}
@@ -175,7 +187,9 @@ def test_users_cases_variables_and_codings(exported):
     assert bob.get("guid") == case_guid("fg1_Bob")
     assert [r.get("targetGUID") for r in bob.findall(f"{Q}SelectionRef")] == [turn_guid("fg1:003"), turn_guid("int1:001")]
     values = {vv.find(f"{Q}VariableRef").get("targetGUID"): vv[1] for vv in bob.findall(f"{Q}VariableValue")}
-    assert values[variable_guid("years_in_role")].tag == f"{Q}IntegerValue" and values[variable_guid("years_in_role")].text == "11"
+    assert (
+        values[variable_guid("years_in_role")].tag == f"{Q}IntegerValue" and values[variable_guid("years_in_role")].text == "11"
+    )
     assert values[variable_guid("mentor_trained")].text == "false"
     assert values[variable_guid("started")].text == "2015-09-14"
     # Bob's department differs by transcript exactly as the transcripts do: carried by the sources
@@ -225,8 +239,13 @@ def test_round_trip(exported):
 
     def key(df):
         return sorted(
-            (r.segment_id, r.code, r.coder, None if pd.isna(r.start_char) else int(r.start_char),
-             None if pd.isna(r.end_char) else int(r.end_char))
+            (
+                r.segment_id,
+                r.code,
+                r.coder,
+                None if pd.isna(r.start_char) else int(r.start_char),
+                None if pd.isna(r.end_char) else int(r.end_char),
+            )
             for r in df.itertuples()
         )
 
@@ -333,7 +352,10 @@ def test_cli_export_anonymises_and_round_trips_into_a_new_project(project, tmp_p
         assert sorted(b.codings()["code"]) == sorted(a.codings(status="accepted")["code"])
         # spans moved with the pseudonymised text: still the same words
         sp = b.codings().dropna(subset=["start_char"])
-        quotes = sorted(b.texts()[s.split(":")[0]][int(x):int(y)] for s, x, y in zip(sp["segment_id"], sp["start_char"], sp["end_char"]))
+        quotes = sorted(
+            b.texts()[s.split(":")[0]][int(x) : int(y)]
+            for s, x, y in zip(sp["segment_id"], sp["start_char"], sp["end_char"], strict=True)
+        )
         assert quotes == ["Targets drive the timescales 📈", "what matters"]
         memo = b.memos()["text"].tolist()
         assert len(memo) == 1 and memo[0].startswith("Check this turn with [") and "Bob" not in memo[0]
@@ -368,7 +390,9 @@ def test_import_into_existing_project_reuses_identical_transcripts(project, tmp_
     with Project.open(project) as p:
         lee = p.codings(coder="lee")
         assert lee[["segment_id", "code", "status"]].values.tolist() == [
-            ["fg1:002", "time", "accepted"], ["fg1:004", "culture_shift", "accepted"]]
+            ["fg1:002", "time", "accepted"],
+            ["fg1:004", "culture_shift", "accepted"],
+        ]
         assert len(p.transcripts()) == 2
 
 
@@ -394,8 +418,15 @@ def test_colleague_coding_of_a_pseudonymised_export_comes_back_with_align_turns(
     received = import_qdpx(share)
     text = received.corpus.texts["fg1"]
     s = text.index("forms still take")
-    theirs = pd.DataFrame({"segment_id": ["fg1:003", "fg1:004"], "code": ["systems_barriers", "culture_shift"],
-                           "coder": ["lee", "lee"], "start_char": [s, None], "end_char": [s + len("forms still take"), None]})
+    theirs = pd.DataFrame(
+        {
+            "segment_id": ["fg1:003", "fg1:004"],
+            "code": ["systems_barriers", "culture_shift"],
+            "coder": ["lee", "lee"],
+            "start_char": [s, None],
+            "end_char": [s + len("forms still take"), None],
+        }
+    )
     back = tmp_path / "back.qdpx"
     export_qdpx(received.corpus, theirs, received.codebook, back)
     capsys.readouterr()
@@ -412,8 +443,11 @@ def test_colleague_coding_of_a_pseudonymised_export_comes_back_with_align_turns(
         assert "help, Bob." in original  # our text is untouched
 
 
-_words = st.lists(st.sampled_from(list("abcé ŵ🙂.,'") + ["e\u0301"]), min_size=1, max_size=25).map(
-    lambda t: " ".join("".join(t).split())).filter(bool)
+_words = (
+    st.lists(st.sampled_from(list("abcé ŵ🙂.,'") + ["e\u0301"]), min_size=1, max_size=25)
+    .map(lambda t: " ".join("".join(t).split()))
+    .filter(bool)
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -71,22 +71,48 @@ def _qde_cases():
         ("not-a-project", lambda q: '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>', "expected a <Project> root"),
         ("selection-past-end", lambda q: re.sub(r'endPosition="18"', 'endPosition="999"', q, count=1), "outside the text"),
         ("negative-start", lambda q: re.sub(r'startPosition="0"', 'startPosition="-4"', q, count=1), "outside the text"),
-        ("reversed", lambda q: re.sub(r'startPosition="0" endPosition="18"', 'startPosition="10" endPosition="2"', q, count=1),
-         "outside the text"),
+        (
+            "reversed",
+            lambda q: re.sub(r'startPosition="0" endPosition="18"', 'startPosition="10" endPosition="2"', q, count=1),
+            "outside the text",
+        ),
         ("bad-position", lambda q: re.sub(r'startPosition="0"', 'startPosition="zero"', q, count=1), "expected an integer"),
-        ("unknown-code", lambda q: re.sub(r'(<CodeRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-000000000000", q),
-         "unknown code GUID"),
-        ("unknown-selection", lambda q: re.sub(r'(<SelectionRef targetGUID=")[^"]+', r"\g<1>{00000000-0000-4000-8000-0000000000AA}", q, count=1),
-         "unknown selection GUID"),
-        ("unknown-variable", lambda q: re.sub(r'(<VariableRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-0000000000bb", q, count=1),
-         "unknown variable GUID"),
-        ("unknown-user", lambda q: re.sub(r'(<Coding [^>]*creatingUser=")[^"]+', r"\g<1>00000000-0000-4000-8000-0000000000cc", q, count=1),
-         "unknown user GUID"),
-        ("unknown-note", lambda q: re.sub(r'(<NoteRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-0000000000dd", q, count=1),
-         "unknown note GUID"),
+        (
+            "unknown-code",
+            lambda q: re.sub(r'(<CodeRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-000000000000", q),
+            "unknown code GUID",
+        ),
+        (
+            "unknown-selection",
+            lambda q: re.sub(r'(<SelectionRef targetGUID=")[^"]+', r"\g<1>{00000000-0000-4000-8000-0000000000AA}", q, count=1),
+            "unknown selection GUID",
+        ),
+        (
+            "unknown-variable",
+            lambda q: re.sub(r'(<VariableRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-0000000000bb", q, count=1),
+            "unknown variable GUID",
+        ),
+        (
+            "unknown-user",
+            lambda q: re.sub(r'(<Coding [^>]*creatingUser=")[^"]+', r"\g<1>00000000-0000-4000-8000-0000000000cc", q, count=1),
+            "unknown user GUID",
+        ),
+        (
+            "unknown-note",
+            lambda q: re.sub(r'(<NoteRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-0000000000dd", q, count=1),
+            "unknown note GUID",
+        ),
         ("bad-guid", lambda q: re.sub(r'(<TextSource guid=")[^"]+', r"\g<1>not-a-guid", q, count=1), "expected a GUID"),
-        ("path-escape", lambda q: re.sub(r'plainTextPath="internal://', 'plainTextPath="internal://../../', q, count=1), "escapes the archive"),
-        ("path-absolute", lambda q: re.sub(r'plainTextPath="internal://', 'plainTextPath="relative:///etc/', q, count=1), "absolute path"),
+        (
+            "path-escape",
+            lambda q: re.sub(r'plainTextPath="internal://', 'plainTextPath="internal://../../', q, count=1),
+            "escapes the archive",
+        ),
+        (
+            "path-absolute",
+            lambda q: re.sub(r'plainTextPath="internal://', 'plainTextPath="relative:///etc/', q, count=1),
+            "absolute path",
+        ),
     ]
 
 
@@ -198,7 +224,9 @@ def test_refused_import_leaves_an_existing_project_unchanged(good, tmp_path):
     before = target.read_bytes()
     with Project.open(target) as p:
         summary = p.summary()
-    bad = with_qde(good, tmp_path, lambda q: re.sub(r'(<CodeRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-000000000000", q))
+    bad = with_qde(
+        good, tmp_path, lambda q: re.sub(r'(<CodeRef targetGUID=")[^"]+', r"\g<1>00000000-0000-4000-8000-000000000000", q)
+    )
     assert main(["import-qdpx", str(bad), "--project", str(target)]) == 2
     with Project.open(target) as p:
         assert p.summary() == summary

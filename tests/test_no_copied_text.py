@@ -20,7 +20,20 @@ TOKEN = re.compile(r"[a-z']+")
 SCANNED = ("transcripts_sample", "codebooks", "notebooks", "docs", "tests", "README.md")
 SKIP_PARTS = {".venv", ".git", "out", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 TEXT_SUFFIXES = {
-    ".txt", ".md", ".py", ".yaml", ".yml", ".csv", ".json", ".jsonl", ".ipynb", ".vtt", ".srt", ".rst", ".cfg", ".toml",
+    ".txt",
+    ".md",
+    ".py",
+    ".yaml",
+    ".yml",
+    ".csv",
+    ".json",
+    ".jsonl",
+    ".ipynb",
+    ".vtt",
+    ".srt",
+    ".rst",
+    ".cfg",
+    ".toml",
 }
 
 

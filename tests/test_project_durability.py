@@ -23,8 +23,7 @@ N_TURNS = 200
 
 
 def corpus(tid: str = "fg") -> Corpus:
-    return Corpus.from_turns(tid, [(f"S{i % 5}", "practitioner", f"Turn {i} about forms and time.")
-                                   for i in range(N_TURNS)])
+    return Corpus.from_turns(tid, [(f"S{i % 5}", "practitioner", f"Turn {i} about forms and time.") for i in range(N_TURNS)])
 
 
 def many_codings(coder: str, n: int = N_TURNS) -> pd.DataFrame:
@@ -33,8 +32,14 @@ def many_codings(coder: str, n: int = N_TURNS) -> pd.DataFrame:
 
 def run_python(code: str, *args: str, **kw) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def sha(path: Path) -> str:
@@ -165,8 +170,11 @@ def test_newer_schema_is_refused_and_file_untouched(project_path):
     con.execute("PRAGMA user_version = 99")
     con.close()
     digest = sha(project_path)
-    with pytest.raises(InputError, match=r"p\.sqlite: written by a newer outcomes_qual \(project schema version 99; "
-                                         rf"this version reads up to {SCHEMA_VERSION}\)"):
+    with pytest.raises(
+        InputError,
+        match=r"p\.sqlite: written by a newer outcomes_qual \(project schema version 99; "
+        rf"this version reads up to {SCHEMA_VERSION}\)",
+    ):
         Project.open(project_path)
     assert sha(project_path) == digest
 
@@ -184,8 +192,10 @@ def test_truncated_file_gives_clear_error(project_path, keep):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"", "not an outcomes_qual project file \\(it is an empty file\\)"),
-     (b"transcript, speaker\nfg, Ann\n" * 20, "truncated or corrupt")],
+    [
+        (b"", "not an outcomes_qual project file \\(it is an empty file\\)"),
+        (b"transcript, speaker\nfg, Ann\n" * 20, "truncated or corrupt"),
+    ],
 )
 def test_other_files_are_refused(tmp_path, content, message):
     path = tmp_path / "not.sqlite"

@@ -33,8 +33,11 @@ sys.addaudithook(_hook)
 def watched(tmp_path):
     path = tmp_path / "p.sqlite"
     with Project.create(path) as proj:
-        proj.add_corpus(Corpus.from_turns("fg", [("Ann Jones", "practitioner", "The forms take all week."),
-                                                 ("Bo", "manager", "We ask what matters.")]))
+        proj.add_corpus(
+            Corpus.from_turns(
+                "fg", [("Ann Jones", "practitioner", "The forms take all week."), ("Bo", "manager", "We ask what matters.")]
+            )
+        )
     _SEEN.clear()
     _WATCHED.update({str(path), str(path.resolve())})
     yield path

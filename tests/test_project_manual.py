@@ -11,8 +11,10 @@ from outcomes_qual.corpus import Corpus
 from outcomes_qual.errors import InputError
 from outcomes_qual.project import REVIEW_COLUMNS, SEARCH_COLUMNS, Project, compile_query
 
-CB = Codebook("mini", (Code("time", "Time", "Time."), Code("partners", "Partners", "Partners."),
-                       Code("partners/health", "Health", "Health.")))
+CB = Codebook(
+    "mini",
+    (Code("time", "Time", "Time."), Code("partners", "Partners", "Partners."), Code("partners/health", "Health", "Health.")),
+)
 
 
 @pytest.fixture
@@ -37,7 +39,12 @@ def test_code_segment_is_accepted_manual_and_idempotent(proj):
     assert proj.code_segment("fg:002", "time", coder="ann") == cid
     row = proj.codings().iloc[0]
     assert (row["segment_id"], row["code"], row["coder"], row["method"], row["status"]) == (
-        "fg:002", "time", "ann", "manual", "accepted")
+        "fg:002",
+        "time",
+        "ann",
+        "manual",
+        "accepted",
+    )
     assert len(proj.codings()) == 1
     assert len(proj.actions()) == 3  # corpus, codebook, one coding: the repeat is not logged
     with pytest.raises(InputError, match=r"code\(s\) \['tim'\] not in codebook version 1"):
@@ -56,16 +63,18 @@ def test_code_span_splits_at_turns(proj):
     assert got["segment_id"].tolist() == ["fg:002", "fg:003"]
     assert got["start_char"].tolist() == [start, seg.loc["fg:003", "start_char"]]
     assert got["end_char"].tolist() == [seg.loc["fg:002", "end_char"], end]
-    assert text[got["start_char"].iloc[0]:got["end_char"].iloc[0]] == "GP calls back."
+    assert text[got["start_char"].iloc[0] : got["end_char"].iloc[0]] == "GP calls back."
     proj.undo()
     assert proj.summary()["codings"] == 0
 
 
 @pytest.mark.parametrize(
     "args, message",
-    [(("fg", 5, 3), "expected 0 <= start_char < end_char"),
-     (("nope", 0, 3), "transcript 'nope' is not in the project"),
-     (("fg", 0, 10_000), r"<= \d+ \(the text's length\)")],
+    [
+        (("fg", 5, 3), "expected 0 <= start_char < end_char"),
+        (("nope", 0, 3), "transcript 'nope' is not in the project"),
+        (("fg", 0, 10_000), r"<= \d+ \(the text's length\)"),
+    ],
 )
 def test_code_span_errors(proj, args, message):
     with pytest.raises(InputError, match=message):
@@ -80,7 +89,7 @@ def test_search_preview_whole_words_case_and_facilitator(proj):
     assert found["preview"].iloc[0] == "[Time] is short. Sometimes the GP calls back."
     text = proj.texts()["fg"]
     m = found.iloc[1]
-    assert text[m["match_start"]:m["match_end"]] == "TIME"
+    assert text[m["match_start"] : m["match_end"]] == "TIME"
     assert proj.search("time", case=True)["segment_id"].tolist() == ["fg:004"]
     assert proj.search("time*")["segment_id"].tolist() == ["fg:002", "fg:003", "fg:004"]
     assert proj.search("time", include_facilitator=True)["segment_id"].tolist()[0] == "fg:001"
@@ -103,7 +112,7 @@ def test_code_matches_spread_match_codes_each_hit(proj):
     ids = proj.code_matches("time", "time", coder="ann", spread="match")
     got = proj.codings().set_index("coding_id").loc[ids]
     text = proj.texts()["fg"]
-    assert [text[s:e] for s, e in zip(got["start_char"], got["end_char"])] == ["Time", "TIME", "time", "time"]
+    assert [text[s:e] for s, e in zip(got["start_char"], got["end_char"], strict=True)] == ["Time", "TIME", "time", "time"]
     with pytest.raises(InputError, match="spread: expected 'turn' or 'match'"):
         proj.code_matches("time", "time", coder="ann", spread="para")
 
@@ -141,16 +150,27 @@ def test_review_lists_suggestions_with_role_and_quote_least_confident_first(proj
 
     text = proj.texts()["fg"]
     start = text.index("GP calls")
-    proj.add_codings(pd.DataFrame({
-        "segment_id": ["fg:002", "fg:003", "fg:002"], "code": ["time", "partners", "partners/health"],
-        "coder": "machine", "confidence": [0.9, 0.4, 0.7], "start_char": [None, None, start],
-        "end_char": [None, None, start + 8]}))
+    proj.add_codings(
+        pd.DataFrame(
+            {
+                "segment_id": ["fg:002", "fg:003", "fg:002"],
+                "code": ["time", "partners", "partners/health"],
+                "coder": "machine",
+                "confidence": [0.9, 0.4, 0.7],
+                "start_char": [None, None, start],
+                "end_char": [None, None, start + 8],
+            }
+        )
+    )
     proj.code_segment("fg:004", "time", coder="ann")
     todo = proj.review()
     assert list(todo.columns) == list(REVIEW_COLUMNS)
     assert todo["code"].tolist() == ["partners", "partners/health", "time"]
-    assert todo["quote"].tolist() == ["Health colleagues share the timeline with us.", "GP calls",
-                                      "Time is short. Sometimes the GP calls back."]
+    assert todo["quote"].tolist() == [
+        "Health colleagues share the timeline with us.",
+        "GP calls",
+        "Time is short. Sometimes the GP calls back.",
+    ]
     assert todo["role"].tolist() == ["senior", "practitioner", "practitioner"]
     assert proj.review(status="accepted")["coder"].tolist() == ["ann"]
     assert proj.review(code="time", coder="machine")["coding_id"].tolist() == [1]

@@ -12,8 +12,7 @@ from outcomes_qual import schema
 from outcomes_qual.codebook import Code, Codebook
 from outcomes_qual.corpus import Corpus
 from outcomes_qual.errors import InputError
-from outcomes_qual.project import PROJECT_CODING_COLUMNS, SCHEMA_VERSION, Project
-from outcomes_qual.project import _schema
+from outcomes_qual.project import PROJECT_CODING_COLUMNS, SCHEMA_VERSION, Project, _schema
 
 CB = Codebook(
     "mini",
@@ -40,8 +39,9 @@ def make_corpus() -> Corpus:
         authority="North",
         department="Adults",
     )
-    b = Corpus.from_turns("south_int", [("Cy", "manager", "Staff ask what matters now; time is short.")],
-                          authority="South", method="interview")
+    b = Corpus.from_turns(
+        "south_int", [("Cy", "manager", "Staff ask what matters now; time is short.")], authority="South", method="interview"
+    )
     corpus = Corpus.concat([a, b])
     corpus.participants["team"] = ["", "duty", "review", "duty"]
     corpus.participants["years"] = [np.nan, 3, 12, 20]
@@ -95,7 +95,7 @@ def test_corpus_round_trips_exactly(proj):
     assert back.transcripts["transcript_id"].tolist() == ["north_fg", "south_int"]
     assert back.transcripts["date"].tolist()[0] == "2024-03-01"
     assert back.transcripts["n_turns"].tolist() == [4, 1]
-    assert back.texts["north_fg"][back.segments.loc[3, "start_char"]:].startswith("Café")
+    assert back.texts["north_fg"][back.segments.loc[3, "start_char"] :].startswith("Café")
 
 
 def test_add_corpus_refuses_repeat_and_bad_offsets_without_change(proj):
@@ -114,13 +114,15 @@ def test_add_corpus_refuses_repeat_and_bad_offsets_without_change(proj):
 
 
 def test_add_roster_updates_participants_segments_and_undoes(proj):
-    roster = pd.DataFrame({
-        "transcript": ["north_fg", "north_fg", "nowhere"],
-        "speaker": ["Ann", "Bea", "Zed"],
-        "participant_id": ["P01", "P02", "P99"],
-        "role": ["Senior Social Worker", "senior", "manager"],
-        "grade": ["7", "8", "9"],
-    })
+    roster = pd.DataFrame(
+        {
+            "transcript": ["north_fg", "north_fg", "nowhere"],
+            "speaker": ["Ann", "Bea", "Zed"],
+            "participant_id": ["P01", "P02", "P99"],
+            "role": ["Senior Social Worker", "senior", "manager"],
+            "grade": ["7", "8", "9"],
+        }
+    )
     assert proj.add_roster(roster) == 2
     assert proj.add_roster(roster) == 0  # nothing changes the second time: no action logged
     assert proj.actions()["kind"].tolist() == ["add_corpus", "add_roster"]
@@ -154,9 +156,12 @@ def test_codebook_versions_are_content_addressed(proj):
 
 def test_add_codings_columns_versions_and_status(proj):
     v1 = proj.add_codebook(CB)
-    frame = codings([("north_fg:002", "systems_barriers", "keyword"),
-                     ("north_fg:003", "time", "keyword")], method="keyword", confidence=[0.9, 0.4],
-                    evidence=["forms", "time"])
+    frame = codings(
+        [("north_fg:002", "systems_barriers", "keyword"), ("north_fg:003", "time", "keyword")],
+        method="keyword",
+        confidence=[0.9, 0.4],
+        evidence=["forms", "time"],
+    )
     ids = proj.add_codings(frame)
     assert ids == [1, 2]
     got = proj.codings()
@@ -167,8 +172,7 @@ def test_add_codings_columns_versions_and_status(proj):
     assert got["start_char"].isna().all()
     # a new codebook passed with the codings becomes a version they refer to
     smaller = Codebook("mini", CB.codes[:1])
-    ids = proj.add_codings(codings([("south_int:001", "systems_barriers", "ann")]), codebook=smaller,
-                           status="accepted")
+    ids = proj.add_codings(codings([("south_int:001", "systems_barriers", "ann")]), codebook=smaller, status="accepted")
     row = proj.codings(coder="ann").iloc[0]
     assert row["codebook_version"] == v1 + 1 and row["status"] == "accepted" and row["method"] == "manual"
     assert proj.codings(status=["accepted"])["coding_id"].tolist() == ids
@@ -176,18 +180,21 @@ def test_add_codings_columns_versions_and_status(proj):
 
 def test_span_of_the_whole_turn_is_a_whole_segment_coding(proj):
     seg = proj.segments().set_index("segment_id").loc["north_fg:002"]
-    proj.add_codings(codings([("north_fg:002", "time", "nvivo")], start_char=[seg["start_char"]],
-                             end_char=[seg["end_char"]]))
+    proj.add_codings(codings([("north_fg:002", "time", "nvivo")], start_char=[seg["start_char"]], end_char=[seg["end_char"]]))
     assert proj.codings()[["start_char", "end_char"]].isna().all().all()
 
 
 def test_add_codings_keeps_span_status_created_at(proj):
-    frame = codings([("north_fg:002", "time", "nvivo")], start_char=[26], end_char=[30],
-                    status=["accepted"], created_at=["2023-01-02T03:04:05Z"])
+    frame = codings(
+        [("north_fg:002", "time", "nvivo")],
+        start_char=[26],
+        end_char=[30],
+        status=["accepted"],
+        created_at=["2023-01-02T03:04:05Z"],
+    )
     proj.add_codings(frame)
     row = proj.codings().iloc[0]
-    assert (row["start_char"], row["end_char"], row["status"], row["created_at"]) == (26, 30, "accepted",
-                                                                                      "2023-01-02T03:04:05Z")
+    assert (row["start_char"], row["end_char"], row["status"], row["created_at"]) == (26, 30, "accepted", "2023-01-02T03:04:05Z")
     assert pd.isna(row["codebook_version"])
 
 
@@ -277,8 +284,9 @@ def test_name_mapping_is_kept_but_never_exported(proj, tmp_path):
     from outcomes_qual.cli import main
 
     assert proj.name_mapping().empty
-    mapping = pd.DataFrame({"name": ["Ann Jones", "Llyr"], "replacement": ["[Practitioner P01]", "[Child 1]"],
-                            "n_replaced": [3, 1]})
+    mapping = pd.DataFrame(
+        {"name": ["Ann Jones", "Llyr"], "replacement": ["[Practitioner P01]", "[Child 1]"], "n_replaced": [3, 1]}
+    )
     proj.set_name_mapping(mapping)
     pd.testing.assert_frame_equal(proj.name_mapping(), mapping, check_dtype=False)
     proj.close()

@@ -95,7 +95,8 @@ def workspace(tmp_path, monkeypatch):
         shutil.copy(SAMPLE / name, tmp_path / name)
     pytest.importorskip("pyarrow")
     pd.read_csv(SAMPLE / "consultation_sample.csv", dtype=str, keep_default_na=False).to_parquet(
-        tmp_path / "consultation.parquet", index=False)
+        tmp_path / "consultation.parquet", index=False
+    )
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -104,27 +105,46 @@ def _prepare(command: str, where: Path) -> None:
     """Inputs the README names as the reader's own files, made just before the command that reads them."""
     if "--train mine.csv" in command and not (where / "mine.csv").exists():
         # "your codings": 40 keyword codings of the sample, under a person's name
-        assert main(["autocode", "transcripts/", "--roster", "roster.csv", "--codebook",
-                     "codebooks/outcomes_practice.yaml", "--method", "keyword", "--coder", "me",
-                     "--out", "mine.csv"]) == 0
+        assert (
+            main(
+                [
+                    "autocode",
+                    "transcripts/",
+                    "--roster",
+                    "roster.csv",
+                    "--codebook",
+                    "codebooks/outcomes_practice.yaml",
+                    "--method",
+                    "keyword",
+                    "--coder",
+                    "me",
+                    "--out",
+                    "mine.csv",
+                ]
+            )
+            == 0
+        )
         pd.read_csv(where / "mine.csv").head(40).to_csv(where / "mine.csv", index=False)
     if command.startswith("outcomes-qual agreement --project") or "--against ana" in command:
         # two people's codings in the project: the README's `project code --search` without --preview, twice
-        for coder, term, code in (("ana", "form*", "systems_barriers/paperwork_and_it"),
-                                  ("ben", "paperwork", "systems_barriers")):
+        for coder, term, code in (
+            ("ana", "form*", "systems_barriers/paperwork_and_it"),
+            ("ben", "paperwork", "systems_barriers"),
+        ):
             if coder not in _coders(where / "study.sqlite"):
-                assert main(["project", "code", "--search", term, code, "--coder", coder,
-                             "--project", "study.sqlite"]) == 0
+                assert main(["project", "code", "--search", term, code, "--coder", coder, "--project", "study.sqlite"]) == 0
     if "colleague.qdpx" in command:  # a colleague's project: one interview of their own, coded, exported
         (where / "colleague").mkdir()
         (where / "colleague" / "colleague_interview.txt").write_text(
             "Interviewer: What takes up your week?\n\nRhys: The forms. Every referral means the same forms again.\n",
-            encoding="utf-8")
-        for argv in (["project", "init", "colleague.sqlite", "--codebook", "codebooks/outcomes_practice.yaml"],
-                     ["project", "add", "colleague", "--project", "colleague.sqlite"],
-                     ["project", "code", "--search", "forms", "systems_barriers", "--coder", "cara",
-                      "--project", "colleague.sqlite"],
-                     ["export-qdpx", "--project", "colleague.sqlite", "colleague.qdpx"]):
+            encoding="utf-8",
+        )
+        for argv in (
+            ["project", "init", "colleague.sqlite", "--codebook", "codebooks/outcomes_practice.yaml"],
+            ["project", "add", "colleague", "--project", "colleague.sqlite"],
+            ["project", "code", "--search", "forms", "systems_barriers", "--coder", "cara", "--project", "colleague.sqlite"],
+            ["export-qdpx", "--project", "colleague.sqlite", "colleague.qdpx"],
+        ):
             assert main(argv) == 0, argv
     if "their_codebook.qdc" in command:
         shutil.copy(where / "outcomes.qdc", where / "their_codebook.qdc")
@@ -138,8 +158,11 @@ def _coders(project: Path) -> set[str]:
 
 
 def test_every_readme_command_runs(workspace, capsys):
-    commands = [(f"{page}:{line}", command) for page in PAGES
-                for line, command in readme_commands((ROOT / page).read_text(encoding="utf-8"))]
+    commands = [
+        (f"{page}:{line}", command)
+        for page in PAGES
+        for line, command in readme_commands((ROOT / page).read_text(encoding="utf-8"))
+    ]
     assert len(commands) >= 20, commands
     parser = build_parser()
     skipped, failures = [], []
@@ -158,10 +181,14 @@ def test_every_readme_command_runs(workspace, capsys):
             failures.append(f"{line}: exit {rc}: outcomes-qual {' '.join(argv)}\n{err[-800:]}")
     assert not failures, "\n".join(failures)
     assert [why for _, why in skipped] == [
-        SKIP[0][1], SKIP[1][1],  # make demo, make test (Quick start)
-        SKIP[2][1], SKIP[3][1], SKIP[3][1],  # Installing: venv, torch, the extras
+        SKIP[0][1],
+        SKIP[1][1],  # make demo, make test (Quick start)
+        SKIP[2][1],
+        SKIP[3][1],
+        SKIP[3][1],  # Installing: venv, torch, the extras
         SKIP[4][1],  # Dask: --scheduler tcp://HOST:8786
-        SKIP[0][1], SKIP[5][1],  # Reviewing in the browser: make demo, serve
+        SKIP[0][1],
+        SKIP[5][1],  # Reviewing in the browser: make demo, serve
     ]
     assert (workspace / "out" / "ncs" / "tables" / "question_by_theme.csv").is_file()  # the --workers 2 run
     assert (workspace / "out" / "report" / "report.docx").is_file()

@@ -21,12 +21,19 @@ from outcomes_qual.report.docx_report import AI_USE_HEADING
 
 docx = pytest.importorskip("docx")
 
-CODEBOOK = Codebook("mini", (Code("time", "Time", "Lack of time."),
-                             Code("systems_barriers", "Systems barriers", "Forms and IT in the way."),
-                             Code("culture_shift", "Culture shift", "Changing practice.")))
-TEXT = {"time": "There is never enough time in the week to sit with a family.",
-        "systems_barriers": "The form asks about deficits and the system will not save the plan.",
-        "culture_shift": "We start the conversation with what matters to the person now."}
+CODEBOOK = Codebook(
+    "mini",
+    (
+        Code("time", "Time", "Lack of time."),
+        Code("systems_barriers", "Systems barriers", "Forms and IT in the way."),
+        Code("culture_shift", "Culture shift", "Changing practice."),
+    ),
+)
+TEXT = {
+    "time": "There is never enough time in the week to sit with a family.",
+    "systems_barriers": "The form asks about deficits and the system will not save the plan.",
+    "culture_shift": "We start the conversation with what matters to the person now.",
+}
 PLAN = ["time", "systems_barriers", "culture_shift", "time", "systems_barriers", "culture_shift", "time", "time"]
 # the machine gets turns 2-9 right except turn 5 (time instead of systems_barriers) and turn 9 (nothing)
 MACHINE = ["time", "systems_barriers", "culture_shift", "time", "time", "culture_shift", "time", None]
@@ -34,15 +41,17 @@ MACHINE = ["time", "systems_barriers", "culture_shift", "time", "time", "culture
 
 def corpus():
     turns = [("Facilitator", "facilitator", "What gets in the way?")]
-    turns += [(name, role, TEXT[code]) for (name, role), code in
-              zip([("Gwenllian", "practitioner"), ("Rhodri", "senior"), ("Bethan", "manager")] * 3, PLAN)]
+    speakers = [("Gwenllian", "practitioner"), ("Rhodri", "senior"), ("Bethan", "manager")] * 3
+    turns += [
+        (name, role, TEXT[code]) for (name, role), code in zip(speakers, PLAN, strict=False)
+    ]  # the speakers cycle past the plan
     return Corpus.from_turns("fg", turns, authority="Glanafon")
 
 
 def codings():
     ids = [f"fg:{i:03d}" for i in range(2, 10)]
-    rows = [(s, c, "analyst", "manual") for s, c in zip(ids, PLAN)]
-    rows += [(s, c, "outcomes_qual", "keyword") for s, c in zip(ids, MACHINE) if c]
+    rows = [(s, c, "analyst", "manual") for s, c in zip(ids, PLAN, strict=True)]
+    rows += [(s, c, "outcomes_qual", "keyword") for s, c in zip(ids, MACHINE, strict=True) if c]
     return pd.DataFrame(rows, columns=["segment_id", "code", "coder", "method"])
 
 
@@ -88,10 +97,14 @@ def test_not_validated_says_so():
 
 
 def test_settings_from_the_audit_log():
-    log = pd.DataFrame({"kind": ["batch", "batch", "batch"], "actor": ["outcomes_qual", "outcomes_qual", "bot2"],
-                        "undone_at": [None, "2026-01-01", None],
-                        "description": ["autocode: method=ensemble; backend=lsa", "autocode: method=keyword",
-                                        "autocode: method=semantic"]})
+    log = pd.DataFrame(
+        {
+            "kind": ["batch", "batch", "batch"],
+            "actor": ["outcomes_qual", "outcomes_qual", "bot2"],
+            "undone_at": [None, "2026-01-01", None],
+            "description": ["autocode: method=ensemble; backend=lsa", "autocode: method=keyword", "autocode: method=semantic"],
+        }
+    )
     assert recorded_settings(log, machine="outcomes_qual") == {"method": "ensemble", "backend": "lsa"}
     info = ai_use(codings(), actions=log, n_boot=0)
     assert "Settings recorded when the coding was run: method ensemble, backend lsa." in ai_use_paragraphs(info)[0]
@@ -145,14 +158,20 @@ def project(tmp_path):
     with Project.create(path) as proj:
         proj.add_corpus(corpus())
         proj.add_codebook(CODEBOOK)
-        machine = pd.DataFrame({"segment_id": [s for s, c in zip(ids, MACHINE) if c],
-                                "code": [c for c in MACHINE if c], "coder": "outcomes_qual", "method": "keyword"})
+        machine = pd.DataFrame(
+            {
+                "segment_id": [s for s, c in zip(ids, MACHINE, strict=True) if c],
+                "code": [c for c in MACHINE if c],
+                "coder": "outcomes_qual",
+                "method": "keyword",
+            }
+        )
         with proj.batch("autocode: method=keyword; coder=outcomes_qual", actor="outcomes_qual"):
             cids = proj.add_codings(machine)
-        for sid, code in zip(ids[:4], PLAN[:4]):  # ana codes turns 2-5 herself
+        for sid, code in zip(ids[:4], PLAN[:4], strict=True):  # ana codes turns 2-5 herself
             proj.code_segment(sid, code, coder="ana")
-        proj.accept(cids[5:7], reviewer="ana")    # turns 7, 8: right
-        proj.reject(cids[4], reviewer="ben")      # turn 6: time where it was systems_barriers
+        proj.accept(cids[5:7], reviewer="ana")  # turns 7, 8: right
+        proj.reject(cids[4], reviewer="ben")  # turn 6: time where it was systems_barriers
         proj.code_segment(ids[4], "systems_barriers", coder="ben")
     return path
 
@@ -173,16 +192,48 @@ def test_from_project_review_counts(project):
 
 def test_cli_report_with_validation(project, tmp_path, capsys):
     out = tmp_path / "report"
-    code = main(["report", "--project", str(project), "--validate-against", "ana", "--no-topics", "--quiet",
-                 "--boot", "100", "--out", str(out)])
+    code = main(
+        [
+            "report",
+            "--project",
+            str(project),
+            "--validate-against",
+            "ana",
+            "--no-topics",
+            "--quiet",
+            "--boot",
+            "100",
+            "--out",
+            str(out),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 0, err
     body = " ".join(appendix(docx.Document(out / "report.docx")))
-    assert "ana coded or reviewed a sample of 6 turns" in body and "Settings recorded when the coding was run: method keyword" in body
-    code = main(["report", "--project", str(project), "--validate-against", "zoe", "--no-topics", "--quiet",
-                 "--out", str(tmp_path / "r2")])
+    assert (
+        "ana coded or reviewed a sample of 6 turns" in body
+        and "Settings recorded when the coding was run: method keyword" in body
+    )
+    code = main(
+        [
+            "report",
+            "--project",
+            str(project),
+            "--validate-against",
+            "zoe",
+            "--no-topics",
+            "--quiet",
+            "--out",
+            str(tmp_path / "r2"),
+        ]
+    )
     _, err = capsys.readouterr()
-    assert code == 2 and "against: no codings by 'zoe' in the project, nor any reviewed by them; coders and reviewers in it: ['ana', 'ben', 'outcomes_qual']" in err
+    assert (
+        code == 2
+        and "against: no codings by 'zoe' in the project, nor any reviewed by them; "
+        "coders and reviewers in it: ['ana', 'ben', 'outcomes_qual']"
+        in err
+    )
 
 
 def test_cli_report_without_validation_says_so(project, tmp_path, capsys):
@@ -207,12 +258,12 @@ def test_autocode_records_its_settings(tmp_path, codebook_path, capsys):
     with Project.open(path) as proj:
         assert proj.actions()["description"].str.startswith("autocode: method=keyword").sum() == 1
         proj.undo()
-        assert len(proj.codings()) == 0   # the run is one undoable action
+        assert len(proj.codings()) == 0  # the run is one undoable action
     code = main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"])
     assert code == 0
     code = main(["autocode", "--project", str(path), "--codebook", str(codebook_path), "--method", "keyword"])
     capsys.readouterr()
-    with Project.open(path) as proj:   # nothing new the second time: no second settings record
+    with Project.open(path) as proj:  # nothing new the second time: no second settings record
         assert proj.actions()["description"].str.startswith("autocode:").sum() == 2
 
 
@@ -226,19 +277,49 @@ def test_cli_report_from_codings_csv(tmp_path, capsys):
 
     ids = read_corpus([folder]).segments["segment_id"].tolist()
     frame = codings()
-    frame["segment_id"] = frame["segment_id"].map(dict(zip(corpus().segments["segment_id"], ids)))
+    frame["segment_id"] = frame["segment_id"].map(dict(zip(corpus().segments["segment_id"], ids, strict=True)))
     frame.to_csv(tmp_path / "codings.csv", index=False)
     cb = tmp_path / "cb.yaml"
-    cb.write_text("name: mini\nversion: '2'\ncodes:\n" + "".join(
-        f"  - key: {c.key}\n    label: {c.label}\n    definition: {c.definition}\n" for c in CODEBOOK), encoding="utf-8")
-    code = main(["report", str(folder), "--codebook", str(cb), "--codings", str(tmp_path / "codings.csv"),
-                 "--validate-against", "analyst", "--no-topics", "--quiet", "--boot", "50", "--out", str(tmp_path / "r")])
+    cb.write_text(
+        "name: mini\nversion: '2'\ncodes:\n"
+        + "".join(f"  - key: {c.key}\n    label: {c.label}\n    definition: {c.definition}\n" for c in CODEBOOK),
+        encoding="utf-8",
+    )
+    code = main(
+        [
+            "report",
+            str(folder),
+            "--codebook",
+            str(cb),
+            "--codings",
+            str(tmp_path / "codings.csv"),
+            "--validate-against",
+            "analyst",
+            "--no-topics",
+            "--quiet",
+            "--boot",
+            "50",
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 0, err
     body = " ".join(appendix(docx.Document(tmp_path / "r" / "report.docx")))
     assert "analyst coded a sample of 8 turns" in body and "“mini” codebook (version 2)" in body
-    code = main(["report", str(folder), "--codebook", str(cb), "--validate-against", "analyst", "--no-topics",
-                 "--out", str(tmp_path / "r2")])
+    code = main(
+        [
+            "report",
+            str(folder),
+            "--codebook",
+            str(cb),
+            "--validate-against",
+            "analyst",
+            "--no-topics",
+            "--out",
+            str(tmp_path / "r2"),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 2 and "--validate-against needs --project" in err and not (tmp_path / "r2").exists()
 

@@ -30,7 +30,9 @@ from outcomes_qual.report.consultation_report import (
 CODEBOOK = load_codebook("codebooks/outcomes_practice.yaml")
 
 ANSWERS = {
-    "culture_shift": "We now start with what matters to the person rather than the service on offer, which is a real change in how we think.",
+    "culture_shift": (
+        "We now start with what matters to the person rather than the service on offer, which is a real change in how we think."
+    ),
     "time": "There is never enough time to sit with a family and listen, because caseloads are far too high every single week.",
     "partners": "The housing officer and the district nurses came to the review and it helped the family feel listened to.",
     "systems_barriers": "The assessment form asks the same questions three times and the recording system will not save a plan.",
@@ -40,8 +42,10 @@ AUTHS = ["Glanafon", "Strathlinn"]
 
 
 def _csv(n: int = 16) -> str:
-    lines = ["respondent_id,respondent_type,organisation,authority,region,"
-             "Q1. What has worked well?,Q2. What gets in the way?,Q3. How should partners work together?"]
+    lines = [
+        "respondent_id,respondent_type,organisation,authority,region,"
+        "Q1. What has worked well?,Q2. What gets in the way?,Q3. How should partners work together?"
+    ]
     keys = list(ANSWERS)
     for i in range(n):
         rtype = TYPES[i % len(TYPES)]
@@ -65,14 +69,12 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def codings(corpus):
     rows = []
-    for sid, text in zip(corpus.segments["segment_id"], corpus.segments["text"]):
+    for sid, text in zip(corpus.segments["segment_id"], corpus.segments["text"], strict=True):
         for code, answer in ANSWERS.items():
             if text.startswith(answer[:40]):
-                rows.append({"segment_id": sid, "code": code, "confidence": 0.9, "coder": "outcomes_qual",
-                             "method": "keyword"})
+                rows.append({"segment_id": sid, "code": code, "confidence": 0.9, "coder": "outcomes_qual", "method": "keyword"})
         if text.startswith(ANSWERS["systems_barriers"][:40]):  # a second, weaker code
-            rows.append({"segment_id": sid, "code": "time", "confidence": 0.3, "coder": "outcomes_qual",
-                         "method": "keyword"})
+            rows.append({"segment_id": sid, "code": "time", "confidence": 0.3, "coder": "outcomes_qual", "method": "keyword"})
     return pd.DataFrame(rows)
 
 
@@ -107,15 +109,19 @@ def test_nonresponse_and_profile(tables):
     assert non.loc["q3", ["n_answered", "n_nonresponse"]].tolist() == [13, 3]
     prof = tables["respondents_profile"]
     assert prof[prof["by"] == "respondent_type"][["label", "n"]].values.tolist() == [
-        ["Individual", 8], ["Organisation", 4], ["Unpaid carer", 4]]
+        ["Individual", 8],
+        ["Organisation", 4],
+        ["Unpaid carer", 4],
+    ]
     assert prof[prof["by"] == "responding_as"][["value", "n"]].values.tolist() == [["individual", 12], ["organisation", 4]]
 
 
 def test_type_test_from_counts_equals_role_theme_test(corpus, codings, tables):
     expected = role_theme_test(corpus, codings, unit="participants", codebook=CODEBOOK)
     got = tables["respondent_type_theme_test"]
-    pd.testing.assert_frame_equal(got.rename(columns={"respondent_type": "role"}).reset_index(drop=True),
-                                  expected.cells.reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        got.rename(columns={"respondent_type": "role"}).reset_index(drop=True), expected.cells.reset_index(drop=True)
+    )
     assert tables["respondent_type_theme_test_summary"]["p_value"].iloc[0] == pytest.approx(expected.p_value)
 
 
@@ -162,14 +168,20 @@ def test_report_reads_as_a_consultation(corpus, codings, tmp_path):
     # the codebook's own definitions (Appendix A) are the user's words, not the report's
     cut = [t for _, t in paras].index("Appendix A. Codebook")
     own = [c.text for t in d.tables if t.rows[0].cells[0].text != "Theme / sub-code" for r in t.rows for c in r.cells]
-    text = "\n".join(t for _, t in paras[:cut] + paras[cut + 2:]) + "\n" + "\n".join(own)
+    text = "\n".join(t for _, t in paras[:cut] + paras[cut + 2 :]) + "\n" + "\n".join(own)
     for word in ("focus group", "transcript", "staff", "participant", r"\bturns?\b"):
         assert not re.search(word, text, re.IGNORECASE), word
     headings = [t for s, t in paras if s.startswith("Heading 2")]
     assert [h for h in headings if re.match(r"3\.\d Q\d", h)] == [
-        "3.1 Q1: What has worked well?", "3.2 Q2: What gets in the way?", "3.3 Q3: How should partners work together?"]
-    qtables = [t for t in d.tables if [c.text for c in t.rows[0].cells] ==
-               ["Theme", "Respondents raising it", "% of those who answered [95% CI]"]]
+        "3.1 Q1: What has worked well?",
+        "3.2 Q2: What gets in the way?",
+        "3.3 Q3: How should partners work together?",
+    ]
+    qtables = [
+        t
+        for t in d.tables
+        if [c.text for c in t.rows[0].cells] == ["Theme", "Respondents raising it", "% of those who answered [95% CI]"]
+    ]
     assert len(qtables) == 3
     assert [c.text for c in qtables[0].rows[1].cells][:2] == ["Culture shift", "8"]
     assert "Hillside" not in text  # quotes never name an organisation
@@ -187,8 +199,20 @@ def test_report_reads_as_a_consultation(corpus, codings, tmp_path):
 def test_cli_report_on_a_consultation_export(tmp_path, capsys):
     src = tmp_path / "consultation.csv"
     src.write_text(_csv())
-    code = main(["report", str(src), "--codebook", "codebooks/outcomes_practice.yaml", "--method", "keyword",
-                 "--no-topics", "--quiet", "--out", str(tmp_path / "rep")])
+    code = main(
+        [
+            "report",
+            str(src),
+            "--codebook",
+            "codebooks/outcomes_practice.yaml",
+            "--method",
+            "keyword",
+            "--no-topics",
+            "--quiet",
+            "--out",
+            str(tmp_path / "rep"),
+        ]
+    )
     assert code == 0
     _, paras, _ = _docx_text(tmp_path / "rep" / "report.docx")
     assert paras[0][1] == "Consultation analysis: what respondents told us"
@@ -203,8 +227,7 @@ def test_comparison_needs_counts_table():
 
 
 def test_group_theme_test_needs_two_groups():
-    t = pd.DataFrame({"code": ["time", "time"], "level": "theme", "role": ["individual", "all"], "n": [3, 3],
-                      "base": [4, 4]})
+    t = pd.DataFrame({"code": ["time", "time"], "level": "theme", "role": ["individual", "all"], "n": [3, 3], "base": [4, 4]})
     assert group_theme_test(t).test == "none"
 
 
@@ -224,8 +247,9 @@ def test_quote_label_is_the_type_as_respondents_wrote_it(tmp_path):
 def test_cli_workers_only_for_an_engine_output(tmp_path, capsys):
     src = tmp_path / "consultation.csv"
     src.write_text(_csv(4))
-    code = main(["report", str(src), "--codebook", "codebooks/outcomes_practice.yaml", "--workers", "2",
-                 "--out", str(tmp_path / "rep")])
+    code = main(
+        ["report", str(src), "--codebook", "codebooks/outcomes_practice.yaml", "--workers", "2", "--out", str(tmp_path / "rep")]
+    )
     assert code == 2
     assert "--workers/--scheduler apply to a report from an autocode --workers output folder" in capsys.readouterr().err
     assert not (tmp_path / "rep").exists()
@@ -235,11 +259,24 @@ def test_quote_candidates_reviewed_first_then_most_confident_never_rejected():
     from outcomes_qual.report.consultation_report import pick_quotes
 
     answer = "Being asked what matters to me made the difference, and the plan now says it in my own words. "
-    seg = pd.DataFrame({"segment_id": [f"r{i}:q1" for i in range(1, 6)], "question": "q1", "role": "Individual",
-                        "text": [answer + f"Answer {i}." for i in range(1, 6)]})
-    cod = pd.DataFrame({"segment_id": [f"r{i}:q1" for i in range(1, 6)], "code": "culture_shift",
-                        "coder": "outcomes_qual", "method": "ensemble", "confidence": [0.55, 0.95, 0.99, 0.62, 0.78],
-                        "status": ["accepted", "suggested", "rejected", "suggested", "suggested"]})
+    seg = pd.DataFrame(
+        {
+            "segment_id": [f"r{i}:q1" for i in range(1, 6)],
+            "question": "q1",
+            "role": "Individual",
+            "text": [answer + f"Answer {i}." for i in range(1, 6)],
+        }
+    )
+    cod = pd.DataFrame(
+        {
+            "segment_id": [f"r{i}:q1" for i in range(1, 6)],
+            "code": "culture_shift",
+            "coder": "outcomes_qual",
+            "method": "ensemble",
+            "confidence": [0.55, 0.95, 0.99, 0.62, 0.78],
+            "status": ["accepted", "suggested", "rejected", "suggested", "suggested"],
+        }
+    )
     for seed in (0, 1, 2):  # whatever the seeded key says
         got = quote_candidates(seg, cod, k=3, seed=seed)
         assert got["segment_id"].tolist() == ["r1:q1", "r2:q1", "r5:q1"], seed

@@ -56,7 +56,7 @@ def build(n_fg_turns: int = 3):
                 codes.append(theme)
         c = Corpus.from_turns(tid, turns, method=method, authority=authority)
         corpora.append(c)
-        for sid, code in zip(c.segments["segment_id"][1:], codes):
+        for sid, code in zip(c.segments["segment_id"][1:], codes, strict=True):
             rows.append((sid, code, "analyst", "manual", 1.0, ""))
             if code == "time":
                 rows.append((sid, "time/caseloads", "analyst", "manual", 1.0, ""))
@@ -69,8 +69,15 @@ def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     corpus, codings = build()
     agreement = pd.DataFrame(
-        {"code": ["time", "all"], "unit": "segment", "n_units": [21, 21], "percent_agreement": [0.9, 0.86],
-         "cohen_kappa": [0.7, 0.64], "krippendorff_alpha": [0.7, 0.63], "gwet_ac1": [0.8, 0.75]}
+        {
+            "code": ["time", "all"],
+            "unit": "segment",
+            "n_units": [21, 21],
+            "percent_agreement": [0.9, 0.86],
+            "cohen_kappa": [0.7, 0.64],
+            "krippendorff_alpha": [0.7, 0.63],
+            "gwet_ac1": [0.8, 0.75],
+        }
     )
     paths = write_report(corpus, codings, CODEBOOK, out, agreement=agreement, title="Mini evaluation")
     return paths, docx.Document(paths["report"])
@@ -98,21 +105,34 @@ def test_headings(written):
     _, doc = written
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert heads[0] == "Mini evaluation"
-    for h in ("Summary", "1. Methods and participants", "2. Findings by theme", "2.1 Time", "2.2 Systems barriers",
-              "2.3 Culture shift", "3. How the emphasis differed between roles", "4. Comparison of authorities",
-              "5. Emergent themes", "Appendix A. Codebook"):
+    for h in (
+        "Summary",
+        "1. Methods and participants",
+        "2. Findings by theme",
+        "2.1 Time",
+        "2.2 Systems barriers",
+        "2.3 Culture shift",
+        "3. How the emphasis differed between roles",
+        "4. Comparison of authorities",
+        "5. Emergent themes",
+        "Appendix A. Codebook",
+    ):
         assert h in heads
 
 
 def test_methods_paragraph_from_data(written):
     _, doc = written
     body = " ".join(texts(doc))
-    assert ("This report draws on 2 focus groups and 1 one-to-one interview in 2 local authorities "
-            "(Glanafon and Strathlinn), with 7 participants: 3 practitioners, 3 seniors and 1 manager.") in body
+    assert (
+        "This report draws on 2 focus groups and 1 one-to-one interview in 2 local authorities "
+        "(Glanafon and Strathlinn), with 7 participants: 3 practitioners, 3 seniors and 1 manager."
+    ) in body
     assert "The transcripts hold 21 participant turns" in body
     assert "by hand by the evaluation team" in body
-    assert "Measured agreement with a human analyst over 21 segments: Cohen's kappa 0.64, Krippendorff's alpha 0.63, " \
-           "Gwet's AC1 0.75 and 86% agreement." in body
+    assert (
+        "Measured agreement with a human analyst over 21 segments: Cohen's kappa 0.64, Krippendorff's alpha 0.63, "
+        "Gwet's AC1 0.75 and 86% agreement." in body
+    )
 
 
 def test_participant_tables(written):
@@ -190,18 +210,34 @@ def test_emergent_section_from_topics_and_aliases(tmp_path):
     topics = SimpleNamespace(
         topics=pd.DataFrame(
             {
-                "topic_id": [0, 1], "label": ["agency cover", "time"], "size": [5, 9], "n_groups": [2, 3],
-                "share_groups": [0.67, 1.0], "n_participants": [4, 7], "share_participants": [0.57, 1.0],
+                "topic_id": [0, 1],
+                "label": ["agency cover", "time"],
+                "size": [5, 9],
+                "n_groups": [2, 3],
+                "share_groups": [0.67, 1.0],
+                "n_participants": [4, 7],
+                "share_participants": [0.57, 1.0],
                 "top_words": ["agency, cover, locum", "time, week"],
-                "quote_1": ["There is never enough time in the week", "x"], "quote_2": [None, None],
-                "quote_3": [None, None], "nearest_code": ["time", "time"], "similarity": [0.21, 0.8],
+                "quote_1": ["There is never enough time in the week", "x"],
+                "quote_2": [None, None],
+                "quote_3": [None, None],
+                "nearest_code": ["time", "time"],
+                "similarity": [0.21, 0.8],
                 "emergent": [True, False],
             }
         ),
-        topic_by_role=pd.DataFrame({"topic_id": [0, 0], "label": "agency cover", "emergent": True,
-                                    "role": ["practitioner", "senior"], "n_segments": [4, 1],
-                                    "share_segments": [0.8, 0.2], "n_participants": [3, 1],
-                                    "share_participants": [0.75, 0.25]}),
+        topic_by_role=pd.DataFrame(
+            {
+                "topic_id": [0, 0],
+                "label": "agency cover",
+                "emergent": True,
+                "role": ["practitioner", "senior"],
+                "n_segments": [4, 1],
+                "share_segments": [0.8, 0.2],
+                "n_participants": [3, 1],
+                "share_participants": [0.75, 0.25],
+            }
+        ),
         topic_by_authority=pd.DataFrame({"topic_id": [0], "authority": ["Glanafon"], "n_segments": [5]}),
     )
     paths = write_report(corpus, codings, CODEBOOK, tmp_path, topics=topics, alias_authorities=True)
@@ -239,7 +275,7 @@ def test_degenerate_inputs_still_give_a_report(tmp_path):
 # ---------------------------------------------------------------- issue 21.9: the report's rough edges
 def _summary(doc):
     texts = [p.text for p in doc.paragraphs]
-    return texts[texts.index("Summary") + 1: texts.index("1. Methods and participants")]
+    return texts[texts.index("Summary") + 1 : texts.index("1. Methods and participants")]
 
 
 def test_summary_states_role_differences_in_plain_words(written):
@@ -289,18 +325,30 @@ def test_long_tables_keep_their_last_rows_together():
 def test_vignette_is_a_turn_whose_strongest_theme_is_the_theme():
     from outcomes_qual.report.tables import build_tables
 
-    hybrid = ("Since we went hybrid I hardly see the team; working from home means the duty room is empty and the "
-              "emails pile up, and I miss the chat in the office that used to sort things out before lunch. Some "
-              "colleagues say the new approach is just another initiative, but mostly it is the hybrid working that "
-              "changed how the week feels for all of us here.")
-    pushback = ("Some of the older hands still say strengths-based practice is a fad that will pass when the money goes, "
-                "and they push back in every team meeting when we try to write outcomes in the family's own words "
-                "instead of the old service list. It takes patience to bring them round, case by case and supervision "
-                "by supervision, and some never come round at all.")
-    c = Corpus.from_turns("fg", [("F", "facilitator", "What gets in the way?"), ("Ann", "practitioner", hybrid),
-                                 ("Bob", "senior", pushback)], authority="Glanafon")
-    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:002", "fg:003"], "code": ["time", "resistance", "resistance"],
-                        "confidence": [0.9, 0.35, 0.8]})
+    hybrid = (
+        "Since we went hybrid I hardly see the team; working from home means the duty room is empty and the "
+        "emails pile up, and I miss the chat in the office that used to sort things out before lunch. Some "
+        "colleagues say the new approach is just another initiative, but mostly it is the hybrid working that "
+        "changed how the week feels for all of us here."
+    )
+    pushback = (
+        "Some of the older hands still say strengths-based practice is a fad that will pass when the money goes, "
+        "and they push back in every team meeting when we try to write outcomes in the family's own words "
+        "instead of the old service list. It takes patience to bring them round, case by case and supervision "
+        "by supervision, and some never come round at all."
+    )
+    c = Corpus.from_turns(
+        "fg",
+        [("F", "facilitator", "What gets in the way?"), ("Ann", "practitioner", hybrid), ("Bob", "senior", pushback)],
+        authority="Glanafon",
+    )
+    cod = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:002", "fg:003"],
+            "code": ["time", "resistance", "resistance"],
+            "confidence": [0.9, 0.35, 0.8],
+        }
+    )
     v = build_tables(c, cod, None)["vignette_candidates"]
     assert v[v["code"] == "resistance"]["segment_id"].tolist() == ["fg:003"]
     assert v[v["code"] == "time"]["segment_id"].tolist() == ["fg:002"]
@@ -309,13 +357,18 @@ def test_vignette_is_a_turn_whose_strongest_theme_is_the_theme():
 # ------------------------------------------------------------ the coding the report trusts
 def _long(topic: str, n: int) -> str:
     """A distinct turn of about 300 characters about ``topic``."""
-    return (f"Turn {n} is about {topic}. " + f"We talked it through as a team, case {n} after case {n}, and wrote it "
-            "down together so that the plan said what the family wanted rather than what the service offered. " * 3)[:300]
+    return (
+        f"Turn {n} is about {topic}. " + f"We talked it through as a team, case {n} after case {n}, and wrote it "
+        "down together so that the plan said what the family wanted rather than what the service offered. " * 3
+    )[:300]
 
 
 def _trust_corpus(n: int):
-    return Corpus.from_turns("fg", [("F", "facilitator", "What gets in the way?")]
-                             + [(f"P{i}", "practitioner", _long("work", i)) for i in range(n)], authority="Glanafon")
+    return Corpus.from_turns(
+        "fg",
+        [("F", "facilitator", "What gets in the way?")] + [(f"P{i}", "practitioner", _long("work", i)) for i in range(n)],
+        authority="Glanafon",
+    )
 
 
 def test_vignette_candidates_reach_past_turns_whose_best_theme_is_another():
@@ -324,8 +377,15 @@ def test_vignette_candidates_reach_past_turns_whose_best_theme_is_another():
     # six turns mention resistance (0.9) but are mostly about time (0.95); one is mostly about resistance (0.5)
     c = _trust_corpus(7)
     sids = [f"fg:{i:03d}" for i in range(2, 9)]
-    cod = pd.DataFrame({"segment_id": sids[:6] * 2 + [sids[6]], "code": ["time"] * 6 + ["resistance"] * 7,
-                        "confidence": [0.95] * 6 + [0.9] * 6 + [0.5], "method": "ensemble", "status": "suggested"})
+    cod = pd.DataFrame(
+        {
+            "segment_id": sids[:6] * 2 + [sids[6]],
+            "code": ["time"] * 6 + ["resistance"] * 7,
+            "confidence": [0.95] * 6 + [0.9] * 6 + [0.5],
+            "method": "ensemble",
+            "status": "suggested",
+        }
+    )
     v = build_tables(c, cod, None, k=1)["vignette_candidates"]
     assert v[v["code"] == "resistance"]["segment_id"].tolist() == ["fg:008"]
     assert v[v["code"] == "time"]["segment_id"].tolist() == ["fg:002", "fg:003", "fg:004"]
@@ -336,9 +396,15 @@ def test_a_vignettes_best_code_puts_a_persons_decision_first():
 
     c = _trust_corpus(2)
     # fg:002: a person accepted partners (0.55); time is a more confident suggestion no one has reviewed
-    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:002", "fg:003", "fg:003"],
-                        "code": ["partners", "time", "time", "partners"], "confidence": [0.55, 0.9, 0.8, 0.95],
-                        "method": "ensemble", "status": ["accepted", "suggested", "suggested", "rejected"]})
+    cod = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:002", "fg:003", "fg:003"],
+            "code": ["partners", "time", "time", "partners"],
+            "confidence": [0.55, 0.9, 0.8, 0.95],
+            "method": "ensemble",
+            "status": ["accepted", "suggested", "suggested", "rejected"],
+        }
+    )
     v = build_tables(c, cod, None)["vignette_candidates"]
     assert sorted(map(tuple, v[["code", "segment_id"]].values.tolist())) == [("partners", "fg:002"), ("time", "fg:003")]
     assert v.set_index("segment_id")["reviewed"].to_dict() == {"fg:002": True, "fg:003": False}
@@ -353,13 +419,27 @@ def _theme_notes(doc):
 def test_report_quotes_reviewed_first_and_says_how_many(tmp_path):
     # two practitioners and a senior on culture shift: the practitioner's 0.99 suggestion is unreviewed,
     # the other practitioner's 0.6 was accepted, the senior's 0.97 was rejected
-    c = Corpus.from_turns("fg", [("F", "facilitator", "What has changed?"),
-                                 ("Ann", "practitioner", _long("culture one", 1)),
-                                 ("Cai", "practitioner", _long("culture two", 2)),
-                                 ("Bob", "senior", _long("culture three", 3))], authority="Glanafon")
-    cod = pd.DataFrame({"segment_id": ["fg:002", "fg:003", "fg:004"], "code": "culture_shift",
-                        "coder": "outcomes_qual", "method": "ensemble", "confidence": [0.99, 0.6, 0.97],
-                        "status": ["suggested", "accepted", "rejected"], "reviewed_by": [None, "ana", "ana"]})
+    c = Corpus.from_turns(
+        "fg",
+        [
+            ("F", "facilitator", "What has changed?"),
+            ("Ann", "practitioner", _long("culture one", 1)),
+            ("Cai", "practitioner", _long("culture two", 2)),
+            ("Bob", "senior", _long("culture three", 3)),
+        ],
+        authority="Glanafon",
+    )
+    cod = pd.DataFrame(
+        {
+            "segment_id": ["fg:002", "fg:003", "fg:004"],
+            "code": "culture_shift",
+            "coder": "outcomes_qual",
+            "method": "ensemble",
+            "confidence": [0.99, 0.6, 0.97],
+            "status": ["suggested", "accepted", "rejected"],
+            "reviewed_by": [None, "ana", "ana"],
+        }
+    )
     paths = write_report(c, cod, CODEBOOK, tmp_path, coding_method="ensemble")
     doc = docx.Document(paths["report"])
     body = texts(doc)
@@ -367,33 +447,54 @@ def test_report_quotes_reviewed_first_and_says_how_many(tmp_path):
     # the accepted one first, then the unreviewed one; the rejected one never
     assert [q.split("“")[1][:27] for q in quotes] == ["Turn 2 is about culture two", "Turn 1 is about culture one"]
     assert "Turn 3" not in " ".join(body)
-    assert _theme_notes(doc) == ["Of the 2 quotes shown under this theme, 1 comes from a coding a person made or "
-                                 "accepted and 1 from the automated coding's most confident suggestions that no one "
-                                 "has reviewed yet."]
-    methods = " ".join(body[body.index("1. Methods and participants"):body.index("2. Findings by theme")])
-    assert ("Quotes and case vignettes were drawn first from codings a person made or accepted, then from the automated "
-            "coding's most confident unreviewed suggestions, never from a rejected coding; a case vignette is a turn "
-            "whose strongest code is its theme. 1 of the 2 quotes shown comes from a reviewed coding.") in methods
+    assert _theme_notes(doc) == [
+        "Of the 2 quotes shown under this theme, 1 comes from a coding a person made or "
+        "accepted and 1 from the automated coding's most confident suggestions that no one "
+        "has reviewed yet."
+    ]
+    methods = " ".join(body[body.index("1. Methods and participants") : body.index("2. Findings by theme")])
+    assert (
+        "Quotes and case vignettes were drawn first from codings a person made or accepted, then from the automated "
+        "coding's most confident unreviewed suggestions, never from a rejected coding; a case vignette is a turn "
+        "whose strongest code is its theme. 1 of the 2 quotes shown comes from a reviewed coding."
+    ) in methods
 
 
 def test_report_vignette_reviewed_before_a_more_confident_suggestion(tmp_path):
     # three practitioners (two accepted, one unreviewed at 0.99) and three seniors (all accepted at 0.6):
     # each role's two best quotes are shown, and the vignette is the senior left over, not the 0.99 suggestion
-    people = [("Ann", "practitioner"), ("Cai", "practitioner"), ("Dee", "practitioner"),
-              ("Bob", "senior"), ("Eve", "senior"), ("Fay", "senior")]
-    c = Corpus.from_turns("fg", [("F", "facilitator", "What has changed?")]
-                          + [(name, role, _long(f"culture {i}", i)) for i, (name, role) in enumerate(people, start=1)],
-                          authority="Glanafon")
-    cod = pd.DataFrame({"segment_id": [f"fg:{i:03d}" for i in range(2, 8)], "code": "culture_shift",
-                        "coder": "outcomes_qual", "method": "ensemble", "confidence": [0.6, 0.6, 0.99, 0.6, 0.6, 0.6],
-                        "status": ["accepted", "accepted", "suggested", "accepted", "accepted", "accepted"]})
+    people = [
+        ("Ann", "practitioner"),
+        ("Cai", "practitioner"),
+        ("Dee", "practitioner"),
+        ("Bob", "senior"),
+        ("Eve", "senior"),
+        ("Fay", "senior"),
+    ]
+    c = Corpus.from_turns(
+        "fg",
+        [("F", "facilitator", "What has changed?")]
+        + [(name, role, _long(f"culture {i}", i)) for i, (name, role) in enumerate(people, start=1)],
+        authority="Glanafon",
+    )
+    cod = pd.DataFrame(
+        {
+            "segment_id": [f"fg:{i:03d}" for i in range(2, 8)],
+            "code": "culture_shift",
+            "coder": "outcomes_qual",
+            "method": "ensemble",
+            "confidence": [0.6, 0.6, 0.99, 0.6, 0.6, 0.6],
+            "status": ["accepted", "accepted", "suggested", "accepted", "accepted", "accepted"],
+        }
+    )
     doc = docx.Document(write_report(c, cod, CODEBOOK, tmp_path, coding_method="ensemble")["report"])
     quotes = [p.text.split("“")[1][:17] for p in doc.paragraphs if p.text.startswith(("Practitioner: “", "Senior: “"))]
     assert quotes == ["Turn 1 is about c", "Turn 2 is about c", "Turn 4 is about c", "Turn 5 is about c"]
     boxes = [t for t in doc.tables if len(t.rows) == 1 and len(t.columns) == 1]
     assert boxes[0].cell(0, 0).paragraphs[1].text.startswith("“Turn 6 is about culture 6.")
-    assert _theme_notes(doc) == ["All 5 quotes shown under this theme (the case vignette included) come from codings a "
-                                 "person made or accepted."]
+    assert _theme_notes(doc) == [
+        "All 5 quotes shown under this theme (the case vignette included) come from codings a person made or accepted."
+    ]
 
 
 def test_report_all_quotes_reviewed_says_so(written):

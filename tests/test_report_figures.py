@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_report_docx import CODEBOOK, build
 
 from outcomes_qual.report import build_tables
 from outcomes_qual.report.figures import authority_figure, participants_by_role_figure, role_theme_heatmap
 from outcomes_qual.report.tables import analysed_participants
-from test_report_docx import CODEBOOK, build
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import pytest
 from openpyxl import load_workbook
+from test_report_docx import CODEBOOK, NAMES, build
 
 from outcomes_qual.report import build_tables, write_csvs, write_workbook
 from outcomes_qual.report.xlsx import sheet_name
-from test_report_docx import CODEBOOK, NAMES, build
 
 EXPECTED_SHEETS = [
-    "participants_by_method_role", "participants_by_authority_role", "role_by_theme", "role_by_theme_participants",
-    "role_by_theme_groups", "role_by_code", "role_theme_test", "role_theme_test_summary", "theme_summary",
-    "exemplar_quotes", "vignette_candidates", "authority_comparison", "theme_cooccurrence", "codebook",
+    "participants_by_method_role",
+    "participants_by_authority_role",
+    "role_by_theme",
+    "role_by_theme_participants",
+    "role_by_theme_groups",
+    "role_by_code",
+    "role_theme_test",
+    "role_theme_test_summary",
+    "theme_summary",
+    "exemplar_quotes",
+    "vignette_candidates",
+    "authority_comparison",
+    "theme_cooccurrence",
+    "codebook",
 ]
 
 
@@ -39,7 +50,7 @@ def test_workbook_sheets_and_values(tables, tmp_path):
     assert ws.freeze_panes == "A2" and ws["A1"].font.bold
     rbt = wb["role_by_theme"]
     header = [c.value for c in rbt[1]]
-    first = dict(zip(header, [c.value for c in rbt[2]]))
+    first = dict(zip(header, [c.value for c in rbt[2]], strict=True))
     assert first["code"] == "time" and first["role"] == "practitioner" and first["percent"] == pytest.approx(33.3333)
     strings = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
     for name in NAMES:

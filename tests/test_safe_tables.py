@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CODEBOOK
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from conftest import CODEBOOK
 from outcomes_qual.cli import main
 from outcomes_qual.safe_tables import (
     TRIGGERS,
@@ -30,7 +30,7 @@ HOSTILE = [
     "+cmd|' /C calc'!A0 and the forms still take all week to fill in",
     "@SUM(1+1) is what the panel wants before it releases any funding",
     "-2+3 is how many visits we get to a family now, and it is never enough time",
-    "=HYPERLINK(\"http://x.invalid\",\"click\") we start with what matters to the person",
+    '=HYPERLINK("http://x.invalid","click") we start with what matters to the person',
     "'=1+1 said the manager about the new outcomes measures and supervision",
 ]
 
@@ -124,17 +124,52 @@ def outputs(hostile):
 
     run("segments", *common, "--out", out / "segments.csv")
     run("autocode", *common, "--codebook", codebook_path, "--method", "keyword", "--out", out / "codings.csv")
-    run("report", *common, "--codebook", codebook_path, "--method", "keyword", "--topic-backend", "light",
-        "--names", d / "names.csv", "--quiet", "--out", out / "report")
+    run(
+        "report",
+        *common,
+        "--codebook",
+        codebook_path,
+        "--method",
+        "keyword",
+        "--topic-backend",
+        "light",
+        "--names",
+        d / "names.csv",
+        "--quiet",
+        "--out",
+        out / "report",
+    )
     run("topics", *common, "--codebook", codebook_path, "--backend", "light", "--out", out / "topics")
     run("participants", roster, "--rows", "team", "--cols", "role", "--out", out / "participants.csv")
     codings = pd.read_csv(out / "codings.csv", dtype=str, keep_default_na=False)
     other = codings.assign(coder="ben", code=codings["code"].iloc[::-1].to_numpy())
     write_csv(other, out / "codings_ben.csv")
-    run("agreement", out / "codings.csv", out / "codings_ben.csv", "--segments", out / "segments.csv",
-        "--out", out / "agreement.csv", "--disagreements", out / "disagreements.csv")
-    run("validate", out / "codings.csv", out / "codings_ben.csv", "--segments", out / "segments.csv", "--boot", "20",
-        "--out", out / "validation.csv", "--confusions", out / "confusions.csv", "--per-unit", out / "validation_units.csv")
+    run(
+        "agreement",
+        out / "codings.csv",
+        out / "codings_ben.csv",
+        "--segments",
+        out / "segments.csv",
+        "--out",
+        out / "agreement.csv",
+        "--disagreements",
+        out / "disagreements.csv",
+    )
+    run(
+        "validate",
+        out / "codings.csv",
+        out / "codings_ben.csv",
+        "--segments",
+        out / "segments.csv",
+        "--boot",
+        "20",
+        "--out",
+        out / "validation.csv",
+        "--confusions",
+        out / "confusions.csv",
+        "--per-unit",
+        out / "validation_units.csv",
+    )
     run("suggest", *common, "--codebook", codebook_path, "--backend", "lsa", "-n", "3", "--out", out / "suggest.csv")
     run("anonymise", *common, "--names", d / "names.csv", "--review", out / "candidates.csv")
     run("anonymise", *common, "--names", d / "names.csv", "--apply", "--out", out / "anon")
@@ -149,8 +184,17 @@ def test_every_written_table_is_safe(outputs):
     csvs = sorted(outputs.rglob("*.csv"))
     xlsxs = sorted(outputs.rglob("*.xlsx"))
     names = {p.name for p in csvs}
-    for expected in ("segments.csv", "codings.csv", "exemplar_quotes.csv", "topics.csv", "agreement.csv",
-                     "disagreements.csv", "candidates.csv", "mapping.csv", "participants.csv"):
+    for expected in (
+        "segments.csv",
+        "codings.csv",
+        "exemplar_quotes.csv",
+        "topics.csv",
+        "agreement.csv",
+        "disagreements.csv",
+        "candidates.csv",
+        "mapping.csv",
+        "participants.csv",
+    ):
         assert expected in names
     assert xlsxs, "the report writes tables.xlsx"
     # the hostile text really reached the outputs, neutralised

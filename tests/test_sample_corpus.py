@@ -12,6 +12,7 @@ import csv
 import re
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -156,9 +157,7 @@ def test_speaker_labels_match_roster(sample_dir, roster, transcript):
 def test_focus_groups_have_many_turns_and_four_to_eight_participants(sample_dir, roster, transcript):
     speakers = turns(sample_dir, transcript)
     assert len(speakers) >= 40
-    participants = {
-        r["speaker"] for r in roster if r["transcript"] == transcript and r["role"] not in FACILITATOR_ROLES
-    }
+    participants = {r["speaker"] for r in roster if r["transcript"] == transcript and r["role"] not in FACILITATOR_ROLES}
     assert 4 <= len(participants) <= 8
     # everyone speaks more than once: a conversation, not a round of statements
     assert all(speakers.count(s) >= 2 for s in participants)
@@ -196,7 +195,7 @@ def test_txt_files_exercise_continuations_and_repeated_labels(sample_dir):
         paragraphs = labelled_paragraphs(sample_dir, transcript)
         continuations += sum(1 for speaker, _ in paragraphs if speaker is None)
         labelled = [s for s, _ in paragraphs if s is not None]
-        repeats += sum(1 for a, b in zip(labelled, labelled[1:]) if a == b)
+        repeats += sum(1 for a, b in pairwise(labelled) if a == b)
     assert continuations >= 4
     assert repeats >= 2
 
@@ -236,7 +235,13 @@ def test_names_list(sample_dir, roster):
         names = list(csv.DictReader(handle))
     assert list(names[0]) == ["name", "replacement", "category"]
     assert {n["category"] for n in names} <= {
-        "child", "parent", "carer", "service_user", "colleague", "professional", "place",
+        "child",
+        "parent",
+        "carer",
+        "service_user",
+        "colleague",
+        "professional",
+        "place",
     }
     text = "\n".join(corpus_text(sample_dir, t) for t in TRANSCRIPTS)
     missing = [n["name"] for n in names if n["name"] not in text]
@@ -249,9 +254,7 @@ def test_names_list(sample_dir, roster):
 @pytest.mark.parametrize("authority", ["glanafon", "strathlinn"])
 def test_uncovered_topic_recurs_in_both_authorities(sample_dir, authority):
     for phrase in UNCOVERED:
-        hits = [
-            t for t in TRANSCRIPTS if t.startswith(authority) and phrase in corpus_text(sample_dir, t).lower()
-        ]
+        hits = [t for t in TRANSCRIPTS if t.startswith(authority) and phrase in corpus_text(sample_dir, t).lower()]
         assert len(hits) >= 3, phrase
 
 
@@ -268,7 +271,7 @@ def corpus():
 def test_reader_reads_the_whole_sample_without_problems(corpus):
     assert corpus.problems == []
     assert sorted(corpus.transcripts["transcript_id"]) == sorted(TRANSCRIPTS)
-    assert dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"])) == TRANSCRIPTS
+    assert dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["format"], strict=True)) == TRANSCRIPTS
     sizes = corpus.segments.groupby("transcript_id").size()
     assert all(sizes[t] >= 40 for t in FOCUS_GROUPS)
     assert len(corpus.segments) == 443
@@ -290,7 +293,7 @@ def test_reader_maps_every_speaker_to_a_role(corpus):
         "practitioner": 13,
         "senior": 10,
     }
-    methods = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["method"]))
+    methods = dict(zip(corpus.transcripts["transcript_id"], corpus.transcripts["method"], strict=True))
     assert {methods[t] for t in FOCUS_GROUPS} == {"focus_group"}
     assert {methods[t] for t in INTERVIEWS} == {"interview"}
 

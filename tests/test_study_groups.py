@@ -62,7 +62,7 @@ def study(tmp_path_factory):
     codings = []
     for tid in PLAN:
         seg = corpus.segments[corpus.segments["transcript_id"] == tid].reset_index(drop=True)
-        for i, r in seg.iterrows():
+        for _, r in seg.iterrows():
             if r["role"] != "facilitator":
                 theme = next(t for t, s in SAYS.items() if r["text"].startswith(s))
                 codings.append((r["segment_id"], theme, "analyst", "manual", 1.0, ""))
@@ -72,7 +72,11 @@ def study(tmp_path_factory):
 
 def test_study_role_keeps_groups_and_maps_social_care_roles():
     assert [study_role(r) for r in ["R1 faculty", "non-R1 faculty", "Senior Social Worker", "Team manager", "Lecturer"]] == [
-        "R1 faculty", "non-R1 faculty", "senior", "manager", "Lecturer"
+        "R1 faculty",
+        "non-R1 faculty",
+        "senior",
+        "manager",
+        "Lecturer",
     ]
 
 
@@ -90,7 +94,12 @@ def test_roster_keeps_groups_as_written_with_their_order(study):
 def test_order_roles_builtin_then_groups_then_catch_alls():
     roles = ["unknown", "non-R1 faculty", "other", "R1 faculty", "manager", "senior"]
     assert order_roles(roles, {"R1 faculty": 1, "non-R1 faculty": 2}) == [
-        "senior", "manager", "R1 faculty", "non-R1 faculty", "other", "unknown"
+        "senior",
+        "manager",
+        "R1 faculty",
+        "non-R1 faculty",
+        "other",
+        "unknown",
     ]
     assert order_roles(roles) == ["senior", "manager", "non-R1 faculty", "R1 faculty", "other", "unknown"]
 
@@ -107,7 +116,9 @@ def test_role_by_theme_uses_the_study_groups_in_roster_order(study):
     seg = corpus.segments
     assert list(dict.fromkeys(role_by_theme(seg, codings)["role"])) == ["non-R1 faculty", "R1 faculty", "all"]
     assert list(dict.fromkeys(role_by_theme(seg, codings, role_order=["R1 faculty", "non-R1 faculty"])["role"])) == [
-        "R1 faculty", "non-R1 faculty", "all"
+        "R1 faculty",
+        "non-R1 faculty",
+        "all",
     ]
     res = role_theme_test(corpus, codings, codebook=CODEBOOK)
     assert list(res.observed.columns) == ["R1 faculty", "non-R1 faculty"]
@@ -138,8 +149,19 @@ def test_report_docx_uses_the_groups_and_neutral_wording(study, tmp_path):
     assert "Participants in 2 transcripts talked about the themes below" in text
     assert "with 6 participants: 3 in the R1 faculty group and 3 in the non-R1 faculty group." in text
     assert "How the groups differed (Section 3 gives the test and the figures):" in text
-    for word in ("Staff in", "staff", "practitioner", "Practitioner", "senior", "Senior", "manager", "Manager",
-                 "facultys", "Non-r1", "Other staff"):
+    for word in (
+        "Staff in",
+        "staff",
+        "practitioner",
+        "Practitioner",
+        "senior",
+        "Senior",
+        "manager",
+        "Manager",
+        "facultys",
+        "Non-r1",
+        "Other staff",
+    ):
         assert word not in text, word
         assert not any(word in c for row in cells for c in row), word
     # the per-theme table by group (privacy comes first in the codebook), in roster order, headed "Group"

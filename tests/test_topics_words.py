@@ -34,8 +34,13 @@ def test_analyse(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "ok"),
-    [("Yeah, I agree.", False), ("Mm.", False), ("You know, like, I mean, yeah.", False),
-     ("The panel sends plans back.", True), ("[laughs] Panel, panel, panel.", True)],
+    [
+        ("Yeah, I agree.", False),
+        ("Mm.", False),
+        ("You know, like, I mean, yeah.", False),
+        ("The panel sends plans back.", True),
+        ("[laughs] Panel, panel, panel.", True),
+    ],
 )
 def test_is_substantive(text, ok):
     assert is_substantive(text) is ok
@@ -79,8 +84,13 @@ def test_top_terms_prefers_phrases_and_skips_their_words():
 
 
 def test_topic_terms_and_label():
-    texts = ["working from home is lonely", "working from home every day", "the panel and the budget",
-             "panel wants a budget", "panel again"]
+    texts = [
+        "working from home is lonely",
+        "working from home every day",
+        "the panel and the budget",
+        "panel wants a budget",
+        "panel again",
+    ]
     words = topic_terms(texts, [0, 0, 1, 1, 1], n=3)
     assert words[0][0] == "working from home"
     assert words[1][:2] == ["panel", "budget"]

@@ -20,8 +20,16 @@ from outcomes_qual.project import Project
 from outcomes_qual_web import BackgroundServer
 
 HERE = Path(__file__).resolve().parent
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 #: Select a turn's text, as a person would with the mouse.
@@ -41,6 +49,7 @@ def small(path: Path) -> None:
 
 
 def main(argv=None) -> int:
+    """Take the screenshots from a copy of the project ``argv[0]`` (default the demo's); 0 when done."""
     argv = sys.argv[1:] if argv is None else argv
     src = Path(argv[0] if argv else "out/demo/study.sqlite")
     from playwright.sync_api import sync_playwright
@@ -53,14 +62,13 @@ def main(argv=None) -> int:
             seg = proj.segments()
             turns = seg[(seg["transcript_id"] == tid) & (seg["role"] != "facilitator")]["segment_id"].tolist()
             sugg = proj.codings(status="suggested")
-            later = sugg[sugg["segment_id"].isin(turns[4:10])]   # the first turns keep their suggestions
+            later = sugg[sugg["segment_id"].isin(turns[4:10])]  # the first turns keep their suggestions
             proj.accept(later["coding_id"].iloc[:3].tolist(), reviewer="ana")
             codes = proj.codebook().theme_keys()
             for i, sid in enumerate(turns[4:16]):
                 proj.code_segment(sid, codes[i % len(codes)], coder="ana")
                 proj.code_segment(sid, codes[(i + (i % 3 == 0)) % len(codes)], coder="ben")
-            proj.add_memo("segment", turns[0], "Ask the team whether this is about the form or the visit.",
-                          author="ana")
+            proj.add_memo("segment", turns[0], "Ask the team whether this is about the form or the visit.", author="ana")
             # a span coded by hand (underlined in its theme's colour, unlike the keyword evidence)
             row = seg.set_index("segment_id").loc[turns[1]]
             cut = row["text"].find(". ") + 1 or min(len(row["text"]), 60)

@@ -10,18 +10,17 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from outcomes_qual.project import Project  # noqa: E402
-from outcomes_qual_web import create_app  # noqa: E402
+from outcomes_qual.project import Project
+from outcomes_qual_web import create_app
 
-from .test_app import signed_in  # noqa: E402
+from .test_app import signed_in
 
 
 def _progress(html: str) -> dict[tuple[str, str], str]:
     """(transcript, coder) -> "reviewed / suggested / not coded" from the home page."""
     out = {}
     for tid, cell in re.findall(r'<a href="/t/([^"]+)">.*?</a></td>(.*?)</tr>', html, re.S):
-        for name, nums in re.findall(r'<span class="pname">([^<]+)</span>.*?<span class="pnum">([^<]+)</span>',
-                                     cell, re.S):
+        for name, nums in re.findall(r'<span class="pname">([^<]+)</span>.*?<span class="pnum">([^<]+)</span>', cell, re.S):
             out[(tid, name)] = nums
     return out
 
@@ -49,7 +48,10 @@ def test_machine_against_a_reviewer_uses_the_turns_they_reviewed(project_file):
     assert "<option>bea</option>" in html or "<option selected>bea</option>" in html  # a reviewer is a coder
     assert "the 2 turns bea coded or reviewed" in html
     rows = dict(re.findall(r'<tr><th title="([^"]+)">[^<]*</th>(.*?)</tr>', html, re.S))
-    cells = lambda code: re.findall(r'<td class="num">([^<]*)</td>', rows[code])  # noqa: E731
+
+    def cells(code):
+        return re.findall(r'<td class="num">([^<]*)</td>', rows[code])
+
     # units, coded, % agreement, kappa, AC1: fg1:002 time is pending on a turn bea reviewed, so left out
     assert cells("time")[:2] == ["1", "0"]
     assert cells("culture_shift")[3] == "undefined"  # a theme neither used: kappa undefined, not 1.00
@@ -68,8 +70,7 @@ def test_agreed_coding_can_be_no_code(project_file):
     assert html.count('value="(no code)"> no code applies') == 2
     r = ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": ["(no code)", "time"]})
     assert r.status_code == 400 and "not both" in r.text
-    r = ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": "(no code)",
-                                        "as_coder": "consensus"})
+    r = ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": "(no code)", "as_coder": "consensus"})
     assert r.status_code == 200 and "no code applies" in r.text
     with Project.open(path) as proj:
         agreed = proj.codings(coder="consensus")

@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from outcomes_qual.project import Project  # noqa: E402
-from outcomes_qual_web import create_app  # noqa: E402
+from outcomes_qual.project import Project
+from outcomes_qual_web import create_app
 
 BASE = "http://127.0.0.1"
 
@@ -86,20 +86,23 @@ def test_unknown_transcript_is_404_without_traceback(app):
 def test_accept_reject_change_code_memo_undo(project_file):
     path, ids = project_file
     client, csrf = signed_in(create_app(path))
-    r = client.post("/action/accept", data={"csrf": csrf, "coding_id": ids[("fg1:002", "systems_barriers")],
-                                            "next": "/t/fg1"})
+    r = client.post("/action/accept", data={"csrf": csrf, "coding_id": ids[("fg1:002", "systems_barriers")], "next": "/t/fg1"})
     assert r.status_code == 200 and "accepted Systems and barriers on fg1 turn 2" in r.text
     client.post("/action/reject", data={"csrf": csrf, "coding_id": ids[("fg1:002", "time")], "next": "/t/fg1"})
-    client.post("/action/change", data={"csrf": csrf, "coding_id": ids[("fg1:004", "time")],
-                                        "code": "culture_shift", "next": "/t/fg1"})
+    client.post(
+        "/action/change", data={"csrf": csrf, "coding_id": ids[("fg1:004", "time")], "code": "culture_shift", "next": "/t/fg1"}
+    )
     # a span inside turn 3 ("what matters" in fg1's text)
     with Project.open(path) as proj:
         text = proj.texts()["fg1"]
     start = text.index("what matters")
-    client.post("/action/code-span", data={"csrf": csrf, "transcript_id": "fg1", "start": start,
-                                           "end": start + len("what matters"), "code": "culture_shift"})
-    client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:003",
-                                      "text": "<b>bold</b> claim"})
+    client.post(
+        "/action/code-span",
+        data={"csrf": csrf, "transcript_id": "fg1", "start": start, "end": start + len("what matters"), "code": "culture_shift"},
+    )
+    client.post(
+        "/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:003", "text": "<b>bold</b> claim"}
+    )
     with Project.open(path) as proj:
         c = proj.codings().set_index("coding_id")
         assert c.loc[ids[("fg1:002", "systems_barriers")], "status"] == "accepted"
@@ -112,10 +115,11 @@ def test_accept_reject_change_code_memo_undo(project_file):
             ["fg1:003", "culture_shift", "manual", "accepted"],
         ]
         assert [ana["start_char"].iloc[1], ana["end_char"].iloc[1]] == [start, start + 12]
-        assert text[start:start + 12] == "what matters"
+        assert text[start : start + 12] == "what matters"
         memos = proj.memos()
         assert memos[["target_type", "target_id", "text", "author"]].values.tolist() == [
-            ["segment", "fg1:003", "<b>bold</b> claim", "ana"]]
+            ["segment", "fg1:003", "<b>bold</b> claim", "ana"]
+        ]
         log = proj.actions().tail(5)
         assert list(log["actor"]) == ["ana"] * 5
         assert list(log["kind"]) == ["accepted", "rejected", "batch", "code_span", "add_memo"]
@@ -137,14 +141,20 @@ def test_bad_requests_write_nothing(project_file):
         ({"coding_id": ids[("fg1:002", "time")]}, "/action/accept", 403, "CSRF"),
         ({"csrf": csrf, "coding_id": "abc"}, "/action/accept", 400, "must be a whole number"),
         ({"csrf": csrf, "coding_id": "99999"}, "/action/reject", 404, "coding 99999 is not in the project"),
-        ({"csrf": csrf, "coding_id": ids[("fg1:002", "time")], "code": "no_such_code"}, "/action/change", 400,
-         "not in codebook"),
-        ({"csrf": csrf, "transcript_id": "fg1", "start": "5", "end": "100000", "code": "time"},
-         "/action/code-span", 400, "start_char &lt; end_char"),
-        ({"csrf": csrf, "transcript_id": "../etc/passwd", "start": "0", "end": "3", "code": "time"},
-         "/action/code-span", 400, "is not in the project"),
-        ({"csrf": csrf, "target_type": "file", "target_id": "x", "text": "y"}, "/action/memo", 400,
-         "target_type must be"),
+        ({"csrf": csrf, "coding_id": ids[("fg1:002", "time")], "code": "no_such_code"}, "/action/change", 400, "not in codebook"),
+        (
+            {"csrf": csrf, "transcript_id": "fg1", "start": "5", "end": "100000", "code": "time"},
+            "/action/code-span",
+            400,
+            "start_char &lt; end_char",
+        ),
+        (
+            {"csrf": csrf, "transcript_id": "../etc/passwd", "start": "0", "end": "3", "code": "time"},
+            "/action/code-span",
+            400,
+            "is not in the project",
+        ),
+        ({"csrf": csrf, "target_type": "file", "target_id": "x", "text": "y"}, "/action/memo", 400, "target_type must be"),
         ({"csrf": csrf, "segment_id": "fg1:002"}, "/action/code-turn", 400, "missing field"),
         ({"csrf": csrf}, "/action/drop-table", 404, "unknown action"),
     ]
@@ -201,8 +211,7 @@ def test_matrix_and_agreement_follow_the_coding(project_file):
     ana.post("/action/accept", data={"csrf": csrf_a, "coding_id": ids[("fg1:003", "culture_shift")]})
     html = ana.get("/analysis/matrix").text
     row = re.search(r'<tr><th title="culture_shift">Culture shift</th>(.*?)</tr>', html, re.S).group(1)
-    cells = [m.group(1) if (m := re.search(r"<b>(\d+)</b>", c)) else c
-             for c in re.findall(r'<td class="num">(.*?)</td>', row)]
+    cells = [m.group(1) if (m := re.search(r"<b>(\d+)</b>", c)) else c for c in re.findall(r'<td class="num">(.*?)</td>', row)]
     # practitioner, senior, manager, all: an empty cell is a dash, not "0 0% ·"
     assert cells == ['<span class="muted empty">–</span>'] * 2 + ["1", "1"]
     for sid, code in (("fg1:002", "systems_barriers"), ("fg1:004", "time")):
@@ -214,8 +223,7 @@ def test_matrix_and_agreement_follow_the_coding(project_file):
     # the header's unit count is the table's: participant turns of fg1 (4), not all its turns (5)
     assert "Units: 4 participant turns" in html and '<td class="num">4</td>' in html
     assert 'href="/t/fg1#turn-3"' in html and 'href="/t/fg1#turn-4"' in html
-    ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": ["time"],
-                                    "as_coder": "consensus"})
+    ana.post("/action/agree", data={"csrf": csrf_a, "segment_id": "fg1:004", "code": ["time"], "as_coder": "consensus"})
     with Project.open(path) as proj:
         agreed = proj.codings(coder="consensus")
         assert agreed[["segment_id", "code", "status"]].values.tolist() == [["fg1:004", "time", "accepted"]]
@@ -223,10 +231,10 @@ def test_matrix_and_agreement_follow_the_coding(project_file):
     # the agreed turn is resolved: no longer listed as open
     html = ana.get("/analysis/agreement?a=ana&b=ben&level=theme").text
     assert 'Open disagreements (<span id="n-open">1</span>)' in html
-    assert 'Resolved by an agreed coding (1)' in html
-    resolved = html[html.index('id="resolved"'):]
+    assert "Resolved by an agreed coding (1)" in html
+    resolved = html[html.index('id="resolved"') :]
     assert 'data-segment="fg1:004"' in resolved and "agreed: <b>Time</b>" in resolved
-    open_part = html[html.index('id="disagreements"'):html.index('id="resolved"')]
+    open_part = html[html.index('id="disagreements"') : html.index('id="resolved"')]
     assert 'data-segment="fg1:004"' not in open_part and 'data-segment="fg1:003"' in open_part
 
 
@@ -283,14 +291,22 @@ def test_page_text_offsets_match_the_project(app, project_file):
         text = proj.texts()["fg2"]
     for start, end, inner in re.findall(r'class="turn-text" data-start="(\d+)" data-end="(\d+)">(.*?)</div>', page):
         shown = htmlmod.unescape(re.sub(r"<[^>]*>", "", inner))
-        assert shown == text[int(start):int(end)]
+        assert shown == text[int(start) : int(end)]
 
 
 def test_memo_on_a_code_shows_on_the_codebook(project_file):
     path, _ = project_file
     client, csrf = signed_in(create_app(path))
-    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "time",
-                                          "text": "Only when time shapes the work <i>itself</i>.", "next": "/codebook"})
+    r = client.post(
+        "/action/memo",
+        data={
+            "csrf": csrf,
+            "target_type": "code",
+            "target_id": "time",
+            "text": "Only when time shapes the work <i>itself</i>.",
+            "next": "/codebook",
+        },
+    )
     assert r.status_code == 200 and "memo saved on code Time" in r.text
     assert "Only when time shapes the work &lt;i&gt;itself&lt;/i&gt;." in r.text
     r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "nope", "text": "x"})
@@ -314,11 +330,11 @@ def test_agreed_coding_is_validated(project_file):
 def test_oversized_request_is_refused(project_file):
     path, _ = project_file
     client, csrf = signed_in(create_app(path))
-    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002",
-                                          "text": "x" * 1_100_000})
+    r = client.post(
+        "/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002", "text": "x" * 1_100_000}
+    )
     assert r.status_code == 413 and "too large" in r.text
-    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002",
-                                          "text": "x" * 20_001})
+    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002", "text": "x" * 20_001})
     assert r.status_code == 400 and "at most 20000" in r.text
     with Project.open(path) as proj:
         assert len(proj.memos()) == 0

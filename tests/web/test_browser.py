@@ -4,46 +4,17 @@ These tests skip with a one-line reason on a machine without Chromium or the
 playwright package; with ``CI=true`` they fail instead, so CI cannot skip
 them silently. ``.ci/run`` installs Chromium with apt-get. Playwright's own
 browser download is never used: Chromium is launched from
-``/usr/bin/chromium`` (or ``OUTCOMES_QUAL_CHROMIUM``).
+``/usr/bin/chromium`` (or ``OUTCOMES_QUAL_CHROMIUM``); the ``browser`` fixture that
+launches it is in ``conftest.py``, shared with ``test_browser_layout.py``.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from outcomes_qual.project import Project
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path(os.environ.get("OUTCOMES_QUAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI: browser tests cannot run: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright; its browsers are not needed)")
-    pytest.importorskip("starlette")
-    if not CHROMIUM.is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -71,7 +42,9 @@ SELECT_JS = """([segment, needle]) => {
   while ((t = walker.nextNode())) { nodes.push([t, full.length]); full += t.data; }
   const a = full.indexOf(needle), b = a + needle.length;
   if (a < 0) throw new Error("not found: " + needle);
-  const find = (pos) => { for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= pos) return [nodes[i][0], pos - nodes[i][1]]; };
+  const find = (pos) => {
+    for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= pos) return [nodes[i][0], pos - nodes[i][1]];
+  };
   const [sn, so] = find(a), [en, eo] = find(b);
   const range = document.createRange(); range.setStart(sn, so); range.setEnd(en, eo);
   const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
@@ -126,21 +99,32 @@ def test_review_in_the_browser_is_stored_exactly(browser, server, project_file):
 
     with Project.open(path) as proj:
         c = proj.codings().set_index("coding_id")
-        assert (c.loc[ids[("fg1:002", "systems_barriers")], ["status", "reviewed_by"]].tolist()
-                == ["accepted", "ana"])
+        assert c.loc[ids[("fg1:002", "systems_barriers")], ["status", "reviewed_by"]].tolist() == ["accepted", "ana"]
         assert c.loc[ids[("fg1:002", "time")], ["status", "reviewed_by"]].tolist() == ["rejected", "ana"]
         assert c.loc[ids[("fg1:004", "time")], ["status", "reviewed_by"]].tolist() == ["rejected", "ana"]
         mine = proj.codings(coder="ana")
-        got = [(r.segment_id, r.code, r.status, None if r.start_char is None or r.start_char != r.start_char
-                else int(r.start_char), None if r.end_char != r.end_char or r.end_char is None else int(r.end_char))
-               for r in mine.astype(object).where(mine.notna(), None).itertuples()]
-        assert got == [("fg1:004", "partners", "accepted", None, None),
-                       ("fg1:003", "culture_shift", "accepted", start, end)]
+        got = [
+            (
+                r.segment_id,
+                r.code,
+                r.status,
+                None if r.start_char is None or r.start_char != r.start_char else int(r.start_char),
+                None if r.end_char != r.end_char or r.end_char is None else int(r.end_char),
+            )
+            for r in mine.astype(object).where(mine.notna(), None).itertuples()
+        ]
+        assert got == [("fg1:004", "partners", "accepted", None, None), ("fg1:003", "culture_shift", "accepted", start, end)]
         assert proj.memos()[["target_id", "text", "author"]].values.tolist() == [
-            ["fg1:003", "Strengths-based <em>shift</em>.", "ana"]]
+            ["fg1:003", "Strengths-based <em>shift</em>.", "ana"]
+        ]
         log = proj.actions().tail(5)
         assert log[["kind", "actor"]].values.tolist() == [
-            ["accepted", "ana"], ["rejected", "ana"], ["batch", "ana"], ["code_span", "ana"], ["add_memo", "ana"]]
+            ["accepted", "ana"],
+            ["rejected", "ana"],
+            ["batch", "ana"],
+            ["code_span", "ana"],
+            ["add_memo", "ana"],
+        ]
     # undo with the key u: the memo goes
     with page.expect_navigation():
         page.keyboard.press("u")
@@ -178,7 +162,7 @@ def test_two_coders_at_once_both_keep_their_codings(browser, server, project_fil
     # ben codes from the codebook panel: search it, open the code, code the selection with it
     b.fill("#codebook-filter", "agencies")
     assert b.locator("#codebook-list details.code:visible").count() == 1
-    b.click('#codebook-list details.code:visible summary')
+    b.click("#codebook-list details.code:visible summary")
     with b.expect_navigation():
         b.click('#codebook-list button.code-with[data-code="partners"]')
     # ana's page learns that the project changed (ben's coding) and says so
@@ -246,9 +230,11 @@ def notebook_page():
     holder = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            body = f'<!doctype html><title>notebook</title><iframe id="review" src="{holder["src"]}" ' \
-                   f'width="1000" height="700"></iframe>'.encode()
+        def do_GET(self):
+            body = (
+                f'<!doctype html><title>notebook</title><iframe id="review" src="{holder["src"]}" '
+                f'width="1000" height="700"></iframe>'.encode()
+            )
             self.send_response(200)
             self.send_header("content-type", "text/html; charset=utf-8")
             self.send_header("content-length", str(len(body)))
@@ -269,10 +255,10 @@ def notebook_page():
         srv.server_close()
 
 
-@pytest.mark.parametrize("app_host, notebook_host", [("localhost", "127.0.0.1"), ("127.0.0.1", "localhost"),
-                                                     ("localhost", "localhost")])
-def test_notebook_frame_signs_in_and_writes_when_cross_site(browser, project_file, notebook_page, app_host,
-                                                            notebook_host):
+@pytest.mark.parametrize(
+    "app_host, notebook_host", [("localhost", "127.0.0.1"), ("127.0.0.1", "localhost"), ("localhost", "localhost")]
+)
+def test_notebook_frame_signs_in_and_writes_when_cross_site(browser, project_file, notebook_page, app_host, notebook_host):
     """review(proj) in Jupyter opened at another host name than the frame's: the frame is cross-site."""
     from outcomes_qual_web import BackgroundServer
 

@@ -15,13 +15,15 @@ from outcomes_qual.corpus import Corpus
 from outcomes_qual.project import Project
 
 from .conftest import CODEBOOK
-from .test_browser import browser, select_text, sign_in  # noqa: F401  (browser is a fixture)
+from .test_browser import select_text, sign_in
 
 pytestmark = pytest.mark.browser
 
 N_TURNS = 40
-FILLER = ("We talked it through as a team and wrote down what we would try next, and who would check in "
-          "with the family before the review. ")
+FILLER = (
+    "We talked it through as a team and wrote down what we would try next, and who would check in "
+    "with the family before the review. "
+)
 
 
 def _long_turns():
@@ -37,8 +39,14 @@ def _long_turns():
 
 
 #: (turn, code, confidence): turn 2 and turn 30 have two suggestions each; nothing between turns 9 and 29.
-LONG_SUGGESTIONS = [(2, "time", 0.55), (2, "culture_shift", 0.9), (8, "systems_barriers", 0.7),
-                    (30, "partners", 0.6), (30, "time", 0.8), (36, "culture_shift", 0.65)]
+LONG_SUGGESTIONS = [
+    (2, "time", 0.55),
+    (2, "culture_shift", 0.9),
+    (8, "systems_barriers", 0.7),
+    (30, "partners", 0.6),
+    (30, "time", 0.8),
+    (36, "culture_shift", 0.65),
+]
 
 
 @pytest.fixture
@@ -51,10 +59,23 @@ def long_project(tmp_path):
     with Project.create(path) as proj:
         proj.add_corpus(corpus)
         version = proj.add_codebook(CODEBOOK)
-        ids = proj.add_codings(pd.DataFrame([
-            {"segment_id": f"long:{t:03d}", "code": c, "coder": "machine", "method": "keyword", "confidence": p,
-             "evidence": "keywords: team"} for t, c, p in LONG_SUGGESTIONS]), codebook=version)
-    return path, {(t, c): i for (t, c, _), i in zip(LONG_SUGGESTIONS, ids)}
+        ids = proj.add_codings(
+            pd.DataFrame(
+                [
+                    {
+                        "segment_id": f"long:{t:03d}",
+                        "code": c,
+                        "coder": "machine",
+                        "method": "keyword",
+                        "confidence": p,
+                        "evidence": "keywords: team",
+                    }
+                    for t, c, p in LONG_SUGGESTIONS
+                ]
+            ),
+            codebook=version,
+        )
+    return path, {(t, c): i for (t, c, _), i in zip(LONG_SUGGESTIONS, ids, strict=True)}
 
 
 @pytest.fixture
@@ -76,7 +97,7 @@ def small_server(project_file):
 def statuses(path) -> dict[int, str]:
     with Project.open(path) as proj:
         c = proj.codings()
-    return dict(zip(c["coding_id"].astype(int), c["status"]))
+    return dict(zip(c["coding_id"].astype(int), c["status"], strict=True))
 
 
 #: Where an element is, against the window and the sticky header and change bar.
@@ -192,9 +213,11 @@ def test_narrow_window_keeps_header_bar_and_panel_in_reach(browser, long_server,
     page.evaluate("() => window.scrollBy(0, 600)")
     bar = page.evaluate("() => document.querySelector('.change-bar').getBoundingClientRect().top")
     assert abs(bar - header_h) <= 1  # stuck right under the header
-    assert page.evaluate("() => document.elementFromPoint(innerWidth / 4, "
-                         "document.querySelector('.change-bar').getBoundingClientRect().top + 8)"
-                         ".closest('.change-bar') !== null")
+    assert page.evaluate(
+        "() => document.elementFromPoint(innerWidth / 4, "
+        "document.querySelector('.change-bar').getBoundingClientRect().top + 8)"
+        ".closest('.change-bar') !== null"
+    )
     page.evaluate("() => document.getElementById('turn-8').scrollIntoView({block: 'start'})")
     # select text in turn 8: the panel beside it is ready without scrolling away from the turn
     y = page.evaluate("() => scrollY")
@@ -248,8 +271,9 @@ def test_labels_and_coded_spans_are_shown(browser, small_server, project_file):
     assert "".join(coded.all_text_contents()) == "ask what matters"  # "what matters" is also evidence: two runs
     assert coded.first.get_attribute("title") == "coded Culture shift"
     assert coded.nth(1).inner_html() == "<mark>what matters</mark>"
-    style = coded.first.evaluate("e => { const s = getComputedStyle(e); "
-                           "return [s.textDecorationLine, s.textDecorationColor, s.backgroundColor]; }")
+    style = coded.first.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.textDecorationLine, s.textDecorationColor, s.backgroundColor]; }"
+    )
     assert style[0] == "underline" and style[1] == "rgb(44, 160, 44)"  # culture_shift's colour, #2ca02c
     mark = page.locator('section[data-segment="fg1:002"] .turn-text mark').first
     assert mark.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 241, 168)"
@@ -266,8 +290,10 @@ def test_labels_and_coded_spans_are_shown(browser, small_server, project_file):
     item = page.locator(f"#s-{ids[('fg1:004', 'time')]}")
     assert item.locator(".qhead .chip").text_content() == "Time"
     context = [" ".join(p.split()) for p in item.locator(".context p").all_text_contents()]
-    assert context == ["1 Facilitator What has changed in how you work?",
-                       "3 Manager GA-M01 We ask what matters to people now, not what the form asks."]
+    assert context == [
+        "1 Facilitator What has changed in how you work?",
+        "3 Manager GA-M01 We ask what matters to people now, not what the form asks.",
+    ]
     assert page.locator(".qhead .chip", has_text="_").count() == 0
     page.close()
 
@@ -276,8 +302,12 @@ def test_analysis_pages_labels_defaults_and_resolved(browser, small_server, proj
     path, ids = project_file
     with Project.open(path) as proj:  # two people code the same transcript
         proj.accept([ids[("fg1:003", "culture_shift")]], reviewer="ana")
-        for coder, sid, code in (("ana", "fg1:002", "systems_barriers"), ("ana", "fg1:004", "time"),
-                                 ("ben", "fg1:002", "systems_barriers"), ("ben", "fg1:003", "culture_shift")):
+        for coder, sid, code in (
+            ("ana", "fg1:002", "systems_barriers"),
+            ("ana", "fg1:004", "time"),
+            ("ben", "fg1:002", "systems_barriers"),
+            ("ben", "fg1:003", "culture_shift"),
+        ):
             proj.code_segment(sid, code, coder=coder)
     page = browser.new_page()
     responses = []
@@ -291,7 +321,11 @@ def test_analysis_pages_labels_defaults_and_resolved(browser, small_server, proj
     page.goto(small_server.base + "/analysis/agreement")
     assert page.text_content("#default-pair").startswith("Showing ana and ben")
     assert page.eval_on_selector_all("#agreement tbody th", "els => els.map(e => e.textContent)") == [
-        "Culture shift", "Systems and barriers", "Time", "All themes, pooled"]
+        "Culture shift",
+        "Systems and barriers",
+        "Time",
+        "All themes, pooled",
+    ]
     units = page.eval_on_selector_all("#agreement tbody td:nth-child(2)", "els => els.map(e => +e.textContent)")
     assert units == [4, 4, 4, 12] and "Units: 4 participant turns" in page.text_content("#units")
     assert page.text_content("#n-open") == "2"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 pytest.importorskip("starlette")
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from outcomes_qual_web.data import evidence_terms, highlight_ranges, pieces, queue_priority  # noqa: E402
-from outcomes_qual_web.security import safe_next, valid_coder_name  # noqa: E402
+from outcomes_qual_web.data import evidence_terms, highlight_ranges, pieces, queue_priority
+from outcomes_qual_web.security import safe_next, valid_coder_name
 
 spans = st.lists(st.tuples(st.integers(-5, 60), st.integers(-5, 60)), max_size=6)
 
@@ -24,12 +26,11 @@ def test_pieces_join_back_to_the_text(text, marks):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="ab form IT\n", max_size=60), st.lists(st.sampled_from(["form", "IT", "a b", "forms"]),
-                                                               max_size=3))
+@given(st.text(alphabet="ab form IT\n", max_size=60), st.lists(st.sampled_from(["form", "IT", "a b", "forms"]), max_size=3))
 def test_highlight_ranges_are_sorted_disjoint_and_inside(text, terms):
     ranges = highlight_ranges(text, terms)
     assert all(0 <= s < e <= len(text) for s, e in ranges)
-    assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
+    assert all(a[1] < b[0] for a, b in pairwise(ranges))
 
 
 def test_evidence_terms_and_highlights():
@@ -53,14 +54,25 @@ def test_safe_next_never_leaves_the_server(target):
     assert all(ord(c) >= 32 for c in out)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil", "javascript:alert(1)",
-                                    "/t/x\r\nSet-Cookie: a=b"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/\\evil", "javascript:alert(1)", "/t/x\r\nSet-Cookie: a=b"]
+)
 def test_safe_next_refuses(target):
     assert safe_next(target) == "/"
 
 
-@pytest.mark.parametrize("name, expected", [("ana", "ana"), ("Ana  B.", "Ana B."), ("o'brien-smith", "o'brien-smith"),
-                                            ("", None), ("<x>", None), ("a" * 41, None), (" ", None),
-                                            ("Siân", "Siân")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("ana", "ana"),
+        ("Ana  B.", "Ana B."),
+        ("o'brien-smith", "o'brien-smith"),
+        ("", None),
+        ("<x>", None),
+        ("a" * 41, None),
+        (" ", None),
+        ("Siân", "Siân"),
+    ],
+)
 def test_coder_names(name, expected):
     assert valid_coder_name(name) == expected

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -21,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from outcomes_qual.project import Project
+
 pytest.importorskip("starlette")
 httpx = pytest.importorskip("httpx")
-
-from outcomes_qual.project import Project  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -52,8 +51,13 @@ def _free_port() -> int:
 
 
 def start_server(path: Path, port: int, *extra: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "outcomes_qual", "serve", str(path), "--port", str(port), *extra],
-                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "outcomes_qual", "serve", str(path), "--port", str(port), *extra],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -76,8 +80,11 @@ def sign_in(base: str, coder: str) -> tuple[httpx.Client, str]:
 
 
 def memo(client: httpx.Client, csrf: str, text: str) -> bool:
-    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002",
-                                          "text": text}, headers={"X-Requested-With": "fetch"})
+    r = client.post(
+        "/action/memo",
+        data={"csrf": csrf, "target_type": "segment", "target_id": "fg1:002", "text": text},
+        headers={"X-Requested-With": "fetch"},
+    )
     return r.status_code == 200 and r.json()["ok"]
 
 
@@ -91,8 +98,13 @@ def test_server_keeps_every_acknowledged_write_while_another_process_opens_the_p
         for i in range(5):
             if memo(client, csrf, f"before {i}"):
                 acknowledged.append(f"before {i}")
-        opener = subprocess.Popen([sys.executable, "-c", textwrap.dedent(OPENER), str(path), "40"], env=ENV,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        opener = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(OPENER), str(path), "40"],
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert opener.stdout.readline().strip() == "0", opener.stderr.read()
             deadline = time.monotonic() + 60
@@ -107,8 +119,11 @@ def test_server_keeps_every_acknowledged_write_while_another_process_opens_the_p
         for i in range(5):
             if memo(client, csrf, f"after {i}"):
                 acknowledged.append(f"after {i}")
-        r = client.post("/action/accept", data={"csrf": csrf, "coding_id": ids[("fg1:002", "systems_barriers")]},
-                        headers={"X-Requested-With": "fetch"})
+        r = client.post(
+            "/action/accept",
+            data={"csrf": csrf, "coding_id": ids[("fg1:002", "systems_barriers")]},
+            headers={"X-Requested-With": "fetch"},
+        )
         assert r.status_code == 200
         client.close()
         with Project.open(path) as proj:  # while the server runs, another process sees every write
@@ -121,8 +136,7 @@ def test_server_keeps_every_acknowledged_write_while_another_process_opens_the_p
         assert proj.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         found = proj.memos()["text"].tolist()
         assert found == acknowledged
-        assert proj.codings().set_index("coding_id").loc[ids[("fg1:002", "systems_barriers")], "status"] == \
-            "accepted"
+        assert proj.codings().set_index("coding_id").loc[ids[("fg1:002", "systems_barriers")], "status"] == "accepted"
 
 
 WRITER = """
@@ -143,8 +157,14 @@ WRITER = """
 
 def test_two_projects_in_one_process_keep_their_writes(project_file):
     path, _ = project_file
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(path)], env=ENV,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(WRITER), str(path)],
+        env=ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         for _ in range(3):

@@ -32,8 +32,7 @@ def test_serve_without_the_web_extra_says_what_to_install(project_file, monkeypa
 
 def test_serve_arguments():
     args = build_parser().parse_args(["serve", "p.sqlite"])
-    assert (args.host, args.port, args.token, args.open_browser, args.show_names) == (
-        "127.0.0.1", 8765, None, False, False)
+    assert (args.host, args.port, args.token, args.open_browser, args.show_names) == ("127.0.0.1", 8765, None, False, False)
 
 
 def test_serve_refuses_a_file_that_is_not_a_project(tmp_path, capsys):
@@ -70,7 +69,7 @@ def test_review_without_the_web_extra_says_what_to_install(monkeypatch):
     for name in [m for m in sys.modules if m == "outcomes_qual_web" or m.startswith("outcomes_qual_web.")]:
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r'needs the web extra \(jinja2 is missing\): pip install "outcomes_qual\[web\]"'):
-        from outcomes_qual_web import review  # noqa: F401
+        from outcomes_qual_web import review  # noqa: F401 - the import is what is tested
 
 
 def test_the_old_review_name_says_where_it_moved_without_importing_the_web_package():
@@ -89,9 +88,9 @@ def test_the_old_review_name_says_where_it_moved_without_importing_the_web_packa
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
     assert out.splitlines() == [
-        'outcomes_qual.project.review has moved: use outcomes_qual_web.review '
+        "outcomes_qual.project.review has moved: use outcomes_qual_web.review "
         '(from outcomes_qual_web import review; needs pip install "outcomes_qual[web]")',
-        'outcomes_qual.project.ReviewHandle has moved: use outcomes_qual_web.ReviewHandle '
+        "outcomes_qual.project.ReviewHandle has moved: use outcomes_qual_web.ReviewHandle "
         '(from outcomes_qual_web import ReviewHandle; needs pip install "outcomes_qual[web]")',
         "False False",
     ]
@@ -102,8 +101,15 @@ def test_demo_project_holds_the_suggestions(tmp_path):
 
     corpus = Corpus.from_turns("t", [("A", "senior", "The forms."), ("B", "manager", "Time.")])
     cb = Codebook("c", (Code("time", "Time", "Time."), Code("systems_barriers", "Sys", "Systems.")))
-    codings = pd.DataFrame({"segment_id": ["t:001", "t:002"], "code": ["systems_barriers", "time"],
-                            "coder": "outcomes_qual", "method": "keyword", "confidence": [0.7, 0.6]})
+    codings = pd.DataFrame(
+        {
+            "segment_id": ["t:001", "t:002"],
+            "code": ["systems_barriers", "time"],
+            "coder": "outcomes_qual",
+            "method": "keyword",
+            "confidence": [0.7, 0.6],
+        }
+    )
     path = tmp_path / "study.sqlite"
     path.write_text("an older demo's file")
     assert write_project(path, corpus, cb, codings) == path
@@ -113,10 +119,12 @@ def test_demo_project_holds_the_suggestions(tmp_path):
 
 
 def test_the_library_never_imports_the_web_app():
-    code = ("import sys, outcomes_qual, outcomes_qual.project, outcomes_qual.cli, outcomes_qual.analysis, "
-            "outcomes_qual.agreement; outcomes_qual.cli.build_parser(); "
-            "assert 'outcomes_qual_web' not in sys.modules, 'imported'; "
-            "assert 'starlette' not in sys.modules and 'uvicorn' not in sys.modules")
+    code = (
+        "import sys, outcomes_qual, outcomes_qual.project, outcomes_qual.cli, outcomes_qual.analysis, "
+        "outcomes_qual.agreement; outcomes_qual.cli.build_parser(); "
+        "assert 'outcomes_qual_web' not in sys.modules, 'imported'; "
+        "assert 'starlette' not in sys.modules and 'uvicorn' not in sys.modules"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
 

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from outcomes_qual.corpus import Corpus  # noqa: E402
-from outcomes_qual.errors import InputError  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
-from outcomes_qual_web import BackgroundServer, create_app  # noqa: E402
-from outcomes_qual_web.security import MAX_BODY, Sessions  # noqa: E402
+from outcomes_qual.corpus import Corpus
+from outcomes_qual.errors import InputError
+from outcomes_qual.project import Project
+from outcomes_qual_web import BackgroundServer, create_app
+from outcomes_qual_web.security import MAX_BODY, Sessions
 
 BASE = "http://127.0.0.1"
 JSON = {"X-Requested-With": "fetch"}
@@ -65,8 +65,13 @@ def test_chunked_body_over_the_limit_is_refused_unparsed(project_file, monkeypat
 def test_real_server_counts_chunked_bytes(project_file):
     with BackgroundServer(project_file[0]) as srv:
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=20)
-        conn.request("POST", "/action/memo", body=(b"a" * 65_536 for _ in range(20)), encode_chunked=True,
-                     headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"})
+        conn.request(
+            "POST",
+            "/action/memo",
+            body=(b"a" * 65_536 for _ in range(20)),
+            encode_chunked=True,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
+        )
         r = conn.getresponse()
         assert r.status == 413 and b"too large" in r.read()
         conn.close()
@@ -82,9 +87,12 @@ def test_other_apps_malformed_cookies_do_not_hide_ours(project_file):
     session_cookie = page.headers["set-cookie"].split(";")[0]
     csrf = _csrf(page.text)
     junk = 'jupyter={"a": 1, "b": [2]}; bad value; x=caf\u00e9; _xsrf=2|a|b|c; '
-    r = client.post("/coder", data={"coder": "ana", "csrf": csrf, "next": "/"},
-                    headers={"cookie": (junk + token_cookie + "; " + session_cookie).encode("utf-8")},
-                    follow_redirects=False)
+    r = client.post(
+        "/coder",
+        data={"coder": "ana", "csrf": csrf, "next": "/"},
+        headers={"cookie": (junk + token_cookie + "; " + session_cookie).encode("utf-8")},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
@@ -102,8 +110,7 @@ def test_cookies_are_lax_and_named_by_port(project_file):
     app = create_app(project_file[0], token="s3cret-token")
     r = TestClient(app, base_url=BASE).get("/?token=s3cret-token", follow_redirects=False)
     assert r.headers["set-cookie"] == "oq_token_80=s3cret-token; Path=/; HttpOnly; SameSite=Lax"
-    r = TestClient(app, base_url="http://127.0.0.1:8123").get("/coder", headers={"authorization":
-                                                                                   "Bearer s3cret-token"})
+    r = TestClient(app, base_url="http://127.0.0.1:8123").get("/coder", headers={"authorization": "Bearer s3cret-token"})
     assert re.fullmatch(r"oq_session_8123=[\w-]+; Path=/; HttpOnly; SameSite=Lax", r.headers["set-cookie"])
 
 
@@ -120,14 +127,16 @@ def test_two_servers_on_one_host_keep_separate_sign_ins(project_file, tmp_path):
             client.post(srv.base + "/coder", data={"coder": name, "csrf": csrf, "next": "/"})
         for srv, name in ((one, "ana"), (two, "ben")):
             page = client.get(srv.base + "/")
-            assert page.status_code == 200 and f'id="coder-name" title="your coder name; every write is logged ' \
-                                                f'with it">{name}<' in page.text
+            assert (
+                page.status_code == 200
+                and f'id="coder-name" title="your coder name; every write is logged with it">{name}<' in page.text
+            )
 
 
 def test_a_link_in_from_another_site_keeps_the_session():
     from outcomes_qual_web.security import _cookie_headers
 
-    (name, value), = _cookie_headers("oq_session_1", "abc", embed=False)
+    ((name, value),) = _cookie_headers("oq_session_1", "abc", embed=False)
     assert b"SameSite=Lax" in value and b"Strict" not in value
 
 
@@ -147,8 +156,7 @@ def test_errors_do_not_show_the_servers_folders(project_file):
     r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "nope", "text": "x"})
     assert r.status_code == 400 and "study.sqlite: add_memo: code &#39;nope&#39; is in no codebook" in r.text
     assert str(path.parent) not in r.text
-    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "nope", "text": "x"},
-                    headers=JSON)
+    r = client.post("/action/memo", data={"csrf": csrf, "target_type": "code", "target_id": "nope", "text": "x"}, headers=JSON)
     assert r.json()["error"].startswith("study.sqlite: ") and str(path.parent) not in r.text
 
 
@@ -176,10 +184,16 @@ def test_odd_transcript_ids_open_from_the_home_page_and_survive_sign_in(odd_proj
         assert r.status_code == 303
         target = r.headers["location"]
         page = fresh.get(target)
-        r = fresh.post("/coder", data={"coder": "ana", "csrf": _csrf(page.text),
-                                       "next": re.search(r'name="next" value="([^"]+)"', page.text).group(1)})
+        r = fresh.post(
+            "/coder",
+            data={
+                "coder": "ana",
+                "csrf": _csrf(page.text),
+                "next": re.search(r'name="next" value="([^"]+)"', page.text).group(1),
+            },
+        )
         assert r.status_code == 200 and r.url.path.startswith("/t"), tid
-        assert f"Turn of {tid}." .replace("&", "&amp;") in r.text.replace("&#39;", "'"), tid
+        assert f"Turn of {tid}.".replace("&", "&amp;") in r.text.replace("&#39;", "'"), tid
     csrf = _csrf(client.get("/coder").text)
     home = client.post("/coder", data={"coder": "ana", "csrf": csrf, "next": "/"}).text
     for href in re.findall(r'<a href="(/t[^"]*)"', home):
@@ -212,8 +226,7 @@ def test_token_from_an_environment_variable_or_a_file(tmp_path):
         token_from(argparse.Namespace(token=None, token_file=str(f)), {})
 
 
-@pytest.mark.parametrize("token", ["abc;defgh", "abc,defgh", "abc&defgh", "abc#defgh", "abc+defgh", "abc%defgh",
-                                   "short"])
+@pytest.mark.parametrize("token", ["abc;defgh", "abc,defgh", "abc&defgh", "abc#defgh", "abc+defgh", "abc%defgh", "short"])
 def test_tokens_that_cannot_ride_in_a_link_are_refused(token):
     from outcomes_qual_web.server import resolve_token
 
@@ -261,25 +274,27 @@ def test_websocket_scopes_are_refused(project_file):
 
 # --------------------------------------------------------------------- low: project writes
 def test_crlf_line_ends_are_normalised_when_adding_a_corpus(tmp_path):
-    corpus = Corpus.from_turns("fg", [("Ann", "practitioner", "Line one.\r\nLine two about forms."),
-                                      ("Bo", "manager", "Third\r\nline.")])
+    corpus = Corpus.from_turns(
+        "fg", [("Ann", "practitioner", "Line one.\r\nLine two about forms."), ("Bo", "manager", "Third\r\nline.")]
+    )
     text_before = corpus.texts["fg"]
     with Project.create(tmp_path / "p.sqlite") as proj:
         proj.add_corpus(corpus)
         text = proj.texts()["fg"]
         assert "\r" not in text and corpus.texts["fg"] == text_before  # the corpus given is not modified
         for row in proj.corpus().segments.itertuples():
-            assert text[row.start_char:row.end_char] == row.text
+            assert text[row.start_char : row.end_char] == row.text
         start = text.index("forms")
         proj.code_span("fg", start, start + 5, "forms", coder="ana")
         got = proj.codings()
-        assert text[got["start_char"][0]:got["end_char"][0]] == "forms"
+        assert text[got["start_char"][0] : got["end_char"][0]] == "forms"
 
 
 def test_code_span_twice_stores_one_coding_and_logs_one_action(tmp_path):
     with Project.create(tmp_path / "p.sqlite") as proj:
-        proj.add_corpus(Corpus.from_turns("fg", [("Ann", "practitioner", "The forms take all week."),
-                                                 ("Bo", "manager", "We ask.")]))
+        proj.add_corpus(
+            Corpus.from_turns("fg", [("Ann", "practitioner", "The forms take all week."), ("Bo", "manager", "We ask.")])
+        )
         text = proj.texts()["fg"]
         start = text.index("forms")
         first = proj.code_span("fg", start, start + 5, "forms", coder="ana")

@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("starlette")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from outcomes_qual.errors import InputError  # noqa: E402
-from outcomes_qual.project import Project  # noqa: E402
-from outcomes_qual_web import create_app  # noqa: E402
+from outcomes_qual.errors import InputError
+from outcomes_qual.project import Project
+from outcomes_qual_web import create_app
 
 BASE = "http://127.0.0.1"
 JSON = {"X-Requested-With": "fetch"}
@@ -53,8 +53,7 @@ def status(path, cid: int) -> tuple[str, str | None]:
 
 
 # --------------------------------------------------------------------- 2. names and whose undo
-@pytest.mark.parametrize("name", ["outcomes_qual", "Outcomes_QUAL", "consensus", "CONSENSUS", "machine", "Machine",
-                                  "ｍachine"])
+@pytest.mark.parametrize("name", ["outcomes_qual", "Outcomes_QUAL", "consensus", "CONSENSUS", "machine", "Machine", "ｍachine"])
 def test_machine_and_consensus_names_cannot_sign_in(project_file, name):
     client, _, r = try_sign_in(create_app(project_file[0]), name)
     assert r.status_code == 400 and "is a machine coder&#39;s name (reserved)" in r.text
@@ -88,8 +87,10 @@ def test_undo_reverses_only_this_sessions_own_actions(project_file):
     app = create_app(path)
     ana, ben = person(app, "ana"), person(app, "ben")
     r = post(ana, "undo")
-    assert r.json() == {"ok": True, "message": "nothing of yours to undo (Undo reverses only what you did in this "
-                                               "browser session)"}
+    assert r.json() == {
+        "ok": True,
+        "message": "nothing of yours to undo (Undo reverses only what you did in this browser session)",
+    }
     with Project.open(path) as proj:  # the import of the machine's suggestions is untouched
         assert len(proj.codings(status="suggested")) == 6
         assert proj.actions()["undone_at"].isna().all()
@@ -116,8 +117,11 @@ def test_undo_refuses_when_a_later_action_changed_the_same_coding(project_file):
         proj.reject([cid], reviewer="bob")
     r = post(ana, "undo")
     assert r.status_code == 409
-    assert re.search(r"cannot undo #\d+ \(accepted 1 coding\(s\) by ana\): a later action #\d+ by bob "
-                     r"\(rejected 1 coding\(s\) by bob\) changed the same coding\(s\)", r.json()["error"])
+    assert re.search(
+        r"cannot undo #\d+ \(accepted 1 coding\(s\) by ana\): a later action #\d+ by bob "
+        r"\(rejected 1 coding\(s\) by bob\) changed the same coding\(s\)",
+        r.json()["error"],
+    )
     assert status(path, cid) == ("rejected", "bob")
     with Project.open(path) as proj:
         log = proj.actions()
@@ -132,12 +136,16 @@ def test_store_undo_refuses_over_a_later_review_of_the_codings_it_added(tmp_path
 
     with Project.create(tmp_path / "p.sqlite") as proj:
         proj.add_corpus(Corpus.from_turns("fg", [("A", "practitioner", "Forms."), ("B", "manager", "Time.")]))
-        ids = proj.add_codings(pd.DataFrame({"segment_id": ["fg:001", "fg:002"], "code": "time", "coder": "kw",
-                                             "method": "keyword"}))
+        ids = proj.add_codings(
+            pd.DataFrame({"segment_id": ["fg:001", "fg:002"], "code": "time", "coder": "kw", "method": "keyword"})
+        )
         proj.accept(ids[:1], reviewer="ana")
         proj.code_segment("fg:002", "forms", coder="ana")
-        with pytest.raises(InputError, match=r"cannot undo #2 \(add_codings: .*\): a later action #3 by ana "
-                                             r"\(accepted 1 coding\(s\) by ana\)"):
+        with pytest.raises(
+            InputError,
+            match=r"cannot undo #2 \(add_codings: .*\): a later action #3 by ana "
+            r"\(accepted 1 coding\(s\) by ana\)",
+        ):
             proj.undo(actor="kw")
         assert len(proj.codings()) == 3
         assert proj.undo() == "code_segment: ana coded fg:002 as 'forms'"  # the stack still works
