@@ -130,7 +130,7 @@ def test_sub_codes_imply_their_theme_and_never_outrank_it():
 def test_a_training_corpus_is_cross_validated_by_batch():
     coder = EnsembleCoder(codebook=CB, backend="lsa", training=TRAIN).fit(SEGMENTS)
     s = coder.settings_
-    assert s["source"] == "cross-validation over 22 training-corpus turns in 2 batches"
+    assert s["source"].startswith("cross-validation over 22 training-corpus turns in 2 batches")
     assert s["training_turns"] == 22 and s["cv_turns"] == 18
     assert (s["semantic_weight"], s["keyword_weight"]) in _selection.WEIGHT_GRID
     assert s["margin"] in _selection.MARGIN_GRID and s["C"] in _selection.C_GRID
@@ -169,7 +169,7 @@ def test_enough_coded_turns_re_choose_the_settings_by_cross_validation():
         columns=["segment_id", "code"],
     )
     coder = EnsembleCoder(codebook=CB, backend="lsa").fit(seg, codings)
-    assert coder.settings_["source"] == "cross-validation over 22 coded turns in 3 folds"
+    assert coder.settings_["source"].startswith("cross-validation over 22 coded turns in 3 folds")
     assert coder.settings_["review_weight"] in _selection.REVIEW_WEIGHT_GRID
     assert coder.n_reviewed_turns_ == 22
 
@@ -205,3 +205,52 @@ def test_autocode_corpus_all_methods():
     assert sup[~sup["code"].str.contains("/")].groupby("segment_id")["code"].first().to_dict() == expected
     ens = autocode(corpus, CB, train=train, backend="lsa")
     assert set(ens["segment_id"]) == set(expected)
+
+
+def test_exclusion_criteria_teach_the_head_where_the_talk_belongs():
+    from outcomes_qual.codebook import Code, Codebook
+
+    def book(exclude):
+        return Codebook("demo", (
+            Code("time", "Time", "Not enough time for families.", exclude=exclude,
+                 examples=("Caseloads leave no time for a proper visit.",)),
+            Code("systems_barriers", "Systems", "Forms and IT systems get in the way.",
+                 examples=("The database logs me out and the forms take all day.",)),
+        ))
+
+    seg = pd.DataFrame({"segment_id": ["s1"], "text": ["Counting visits against a target every week."]})
+    plain = EnsembleCoder(codebook=book(()), backend="lsa", cache=False).fit(seg)
+    taught = EnsembleCoder(codebook=book(("Counting visits against a target (code systems_barriers)",)),
+                           backend="lsa", cache=False).fit(seg)
+    # the criterion is a training row of systems_barriers, not of time: two more rows than the codebook's texts
+    assert len(taught._text_X) == len(plain._text_X) + 1
+    codes = list(taught.codes_)
+    assert taught._text_Y[-1].tolist() == [int(c == "systems_barriers") for c in codes]
+    lo = taught.head_.log_odds(taught.semantic_._embed(seg))[0]
+    lo0 = plain.head_.log_odds(plain.semantic_._embed(seg))[0]
+    j_sys, j_time = codes.index("systems_barriers"), codes.index("time")
+    assert lo[j_sys] - lo[j_time] > lo0[j_sys] - lo0[j_time]
+
+
+def test_settings_in_force_are_kept_unless_cross_validation_beats_them_clearly():
+    rng = np.random.default_rng(0)
+    n = 60
+    Y = np.zeros((n, 2), dtype=int)
+    Y[np.arange(n), rng.integers(0, 2, n)] = 1
+    noise = rng.normal(size=(n, 2))
+    z = np.zeros((n, 2))
+    kw = np.zeros((n, 2))
+    cols = np.array([0, 1])
+    # head and semantic scores are both noise: whichever weight looks best is luck, so the incumbent stays
+    z_noise = rng.normal(size=(n, 2))
+    grid = dict(has_keywords=False, source="t", semantic_grid=(0.0, 0.25, 1.0, 2.0), margin_grid=(0.0,))
+    free = _selection.select({(2.0, 3.0): noise}, Y, z_noise, kw, cols, **grid)
+    assert free.semantic_weight != 1.0  # without an incumbent the luckiest weight wins
+    got = _selection.select({(2.0, 3.0): noise}, Y, z_noise, kw, cols, **grid, incumbent=(2.0, 3.0, 1.0, 0.0, 0.0))
+    assert got.semantic_weight == 1.0 and "kept the settings in force" in got.source
+    # scores that carry the labels: a real gain is taken even against the incumbent
+    strong = noise * 0.1 + 3 * Y
+    z_bad = -3 * Y.astype(float)
+    got = _selection.select({(2.0, 3.0): strong}, Y, z_bad, kw, cols, has_keywords=False, source="t",
+                            semantic_grid=(0.0, 1.0), incumbent=(2.0, 3.0, 1.0, 0.0, 0.0))
+    assert got.semantic_weight == 0.0 and "kept" not in got.source

@@ -63,6 +63,12 @@ REVIEW_WEIGHT_GRID: tuple[float, ...] = (1.0, 3.0, 10.0)
 #: Rule without labelled turns: (semantic_weight, keyword_weight when the codebook has keywords, margin).
 RULE_SETTINGS = {"semantic_weight": 1.0, "keyword_weight": 1.0, "margin": 0.0}
 
+#: Bootstrap resamples behind the standard error that an incumbent setting must be beaten by (:func:`select`).
+N_BOOTSTRAP = 200
+
+#: Standard errors by which a candidate must beat the settings in force (:func:`select`).
+SE_MULTIPLE = 2.0
+
 #: Confidence curve used when nothing is there to calibrate on (score 0 -> 0.5).
 UNCALIBRATED_CURVE = (0.0, 1.0)
 
@@ -143,24 +149,51 @@ class Choice:
     cv: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"semantic_weight": self.semantic_weight, "keyword_weight": self.keyword_weight, "margin": self.margin,
-                "C": self.C, "review_weight": self.review_weight, "z_threshold": self.theme_curve[0],
-                "slope": self.theme_curve[1], "code_z_threshold": self.code_curve[0], "code_slope": self.code_curve[1],
-                "source": self.source, **{f"cv_{k}": v for k, v in self.cv.items()}}
+        return {
+            "semantic_weight": self.semantic_weight,
+            "keyword_weight": self.keyword_weight,
+            "margin": self.margin,
+            "C": self.C,
+            "review_weight": self.review_weight,
+            "z_threshold": self.theme_curve[0],
+            "slope": self.theme_curve[1],
+            "code_z_threshold": self.code_curve[0],
+            "code_slope": self.code_curve[1],
+            "source": self.source,
+            **{f"cv_{k}": v for k, v in self.cv.items()},
+        }
 
 
 def rule_choice(*, has_keywords: bool, C: float, review_weight: float) -> Choice:
     """The settings used when there is no labelled turn to cross-validate on."""
-    return Choice(semantic_weight=RULE_SETTINGS["semantic_weight"],
-                  keyword_weight=RULE_SETTINGS["keyword_weight"] if has_keywords else 0.0,
-                  margin=RULE_SETTINGS["margin"], C=C, review_weight=review_weight,
-                  theme_curve=UNCALIBRATED_CURVE, code_curve=UNCALIBRATED_CURVE,
-                  source="rule: no labelled turns (codebook only); confidence not calibrated")
+    return Choice(
+        semantic_weight=RULE_SETTINGS["semantic_weight"],
+        keyword_weight=RULE_SETTINGS["keyword_weight"] if has_keywords else 0.0,
+        margin=RULE_SETTINGS["margin"],
+        C=C,
+        review_weight=review_weight,
+        theme_curve=UNCALIBRATED_CURVE,
+        code_curve=UNCALIBRATED_CURVE,
+        source="rule: no labelled turns (codebook only); confidence not calibrated",
+    )
 
 
-def select(oof: dict, Y: np.ndarray, z_sem: np.ndarray, kw: np.ndarray, theme_cols: np.ndarray, *,
-           has_keywords: bool, source: str, sub_cols: dict | None = None, semantic_grid: tuple = (),
-           keyword_grid: tuple = (), margin_grid: tuple = MARGIN_GRID) -> Choice:
+def select(
+    oof: dict,
+    Y: np.ndarray,
+    z_sem: np.ndarray,
+    kw: np.ndarray,
+    theme_cols: np.ndarray,
+    *,
+    has_keywords: bool,
+    source: str,
+    sub_cols: dict | None = None,
+    semantic_grid: tuple = (),
+    keyword_grid: tuple = (),
+    margin_grid: tuple = MARGIN_GRID,
+    incumbent: tuple | None = None,
+    random_state: int = 0,
+) -> Choice:
     """Choose weights and margin from out-of-fold head log-odds.
 
     Parameters
@@ -182,20 +215,44 @@ def select(oof: dict, Y: np.ndarray, z_sem: np.ndarray, kw: np.ndarray, theme_co
     semantic_grid, keyword_grid : tuple of float, optional
         Fixed values to try instead of :data:`WEIGHT_GRID`'s (a weight the user set).
     margin_grid : tuple of float
+    incumbent : tuple, optional
+        ``(C, review_weight, semantic_weight, keyword_weight, margin)`` in
+        force before this choice (the codebook-only rule, or what the
+        training corpus chose). It is kept unless the best candidate beats it
+        on the held-out turns by more than :data:`SE_MULTIPLE` standard
+        errors of the difference (bootstrap over the turns,
+        :data:`N_BOOTSTRAP` resamples): on a few dozen coded turns most
+        differences between settings are noise, and following noise costs
+        agreement on the next transcript.
+    random_state : int, default 0
+        Seed of the bootstrap.
     """
     sem_values = semantic_grid or tuple(dict.fromkeys(a for a, _ in WEIGHT_GRID))
     kw_values = keyword_grid or (tuple(dict.fromkeys(b for _, b in WEIGHT_GRID)) if has_keywords else (0.0,))
     kw_grid = tuple(itertools.product(sem_values, kw_values))
-    best, best_val = None, -np.inf
+    best: tuple = ()
+    best_val = -np.inf
     Yt = Y[:, theme_cols]
+    values: dict[tuple, float] = {}
     for (C, rw), lo in oof.items():
         for sw, kwt in kw_grid:
             S = lo + sw * z_sem + kwt * kw
             St = S[:, theme_cols]
             for m in margin_grid:
-                val = objective(Yt, St, m)
+                val = values[(C, rw, sw, kwt, m)] = objective(Yt, St, m)
                 if val > best_val + 1e-9:
                     best, best_val = (C, rw, sw, kwt, m), val
+    kept = ""
+    if incumbent is not None:
+        incumbent = tuple(float(v) for v in incumbent)
+        if incumbent in values and best != incumbent:
+            gain, se = _gain(oof, Yt, z_sem[:, theme_cols], kw[:, theme_cols], theme_cols, best, incumbent, random_state)
+            if gain <= SE_MULTIPLE * se:
+                kept = (
+                    f"; kept the settings in force (the best candidate's held-out gain {gain:.3f} is within "
+                    f"{SE_MULTIPLE:g} standard errors, {se:.3f} each)"
+                )
+                best = incumbent
     C, rw, sw, kwt, m = best
     S = oof[(C, rw)] + sw * z_sem + kwt * kw
     St = S[:, theme_cols]
@@ -213,10 +270,47 @@ def select(oof: dict, Y: np.ndarray, z_sem: np.ndarray, kw: np.ndarray, theme_co
             code_curve = fit_curve(np.concatenate(s_sub), np.concatenate(y_sub))
     P = decide_themes(St[has], margin=m)
     cv = {"turns": int(has.sum()), "top1": top1(Yt[has], St[has]), "macro_f1": macro_f1(Yt[has].astype(bool), P)}
-    logger.info("settings chosen by cross-validation (%s): semantic %.2f, keyword %.2f, margin %.2f, C %.1f, review weight %.1f; "
-                "held-out top-1 %.2f, macro-F1 %.2f", source, sw, kwt, m, C, rw, cv["top1"], cv["macro_f1"])
-    return Choice(semantic_weight=sw, keyword_weight=kwt, margin=m, C=C, review_weight=rw, theme_curve=theme_curve,
-                  code_curve=code_curve, source=source, cv=cv)
+    logger.info(
+        "settings chosen by cross-validation (%s): semantic %.2f, keyword %.2f, margin %.2f, C %.1f, review weight %.1f; "
+        "held-out top-1 %.2f, macro-F1 %.2f",
+        source,
+        sw,
+        kwt,
+        m,
+        C,
+        rw,
+        cv["top1"],
+        cv["macro_f1"],
+    )
+    return Choice(
+        semantic_weight=sw,
+        keyword_weight=kwt,
+        margin=m,
+        C=C,
+        review_weight=rw,
+        theme_curve=theme_curve,
+        code_curve=code_curve,
+        source=source + kept,
+        cv=cv,
+    )
+
+
+def _gain(oof, Yt, z_t, kw_t, theme_cols, best, incumbent, random_state) -> tuple[float, float]:
+    """Held-out objective of ``best`` minus ``incumbent``, and the bootstrap standard error of that difference."""
+
+    def scores(c):
+        C, rw, sw, kwt, m = c
+        return oof[(C, rw)][:, theme_cols] + sw * z_t + kwt * kw_t, m
+
+    (Sb, mb), (Si, mi) = scores(best), scores(incumbent)
+    has = np.flatnonzero(Yt.sum(axis=1) > 0)
+    gain = objective(Yt[has], Sb[has], mb) - objective(Yt[has], Si[has], mi)
+    rng = np.random.default_rng(random_state)
+    diffs = []
+    for _ in range(N_BOOTSTRAP):
+        b = rng.choice(has, size=len(has), replace=True)
+        diffs.append(objective(Yt[b], Sb[b], mb) - objective(Yt[b], Si[b], mi))
+    return float(gain), float(np.std(diffs, ddof=1))
 
 
 def group_folds(groups: np.ndarray, *, n_folds: int = 5, random_state: int = 0) -> list[np.ndarray]:

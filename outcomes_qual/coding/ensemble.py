@@ -6,7 +6,8 @@ For each code (theme or sub-code) a turn gets one score::
 
 - the **head** (:class:`~outcomes_qual.coding.head.CodeHead`): one logistic
   regression per code on the turn's sentence embedding, trained on the
-  codebook's own texts (definition, inclusion criteria, examples), on the
+  codebook's own texts (definition, inclusion criteria, examples; exclusion
+  criteria as examples of the code they name, or of none), on the
   codebook's training corpus when it has one
   (:mod:`outcomes_qual.codebook.training`; the shipped codebook has 3,000+
   written turns) and on the turns an evaluator has coded
@@ -66,7 +67,7 @@ from . import _cache, _selection
 from ._base import DEFAULT_CODER, CalibratedCoder, _logistic, theme_labels
 from .head import CodeHead
 from .keyword import KeywordCoder, keyword_evidence
-from .semantic import SemanticCoder
+from .semantic import SemanticCoder, _without_pointer, exclusion_items
 
 logger = logging.getLogger(__name__)
 
@@ -133,10 +134,27 @@ class EnsembleCoder(CalibratedCoder):
     parts_ : list of str
     """
 
-    def __init__(self, *, codebook, backend="auto", model_path=None, training="auto", semantic_weight="auto",
-                 keyword_weight="auto", margin="auto", C="auto", review_weight="auto", review_below=0.5,
-                 abstain_below=None, keyword_df_damping=(0.05, 0.5), min_content_words=1, cache=True,
-                 include_facilitator=False, random_state=0, coder=DEFAULT_CODER):
+    def __init__(
+        self,
+        *,
+        codebook,
+        backend="auto",
+        model_path=None,
+        training="auto",
+        semantic_weight="auto",
+        keyword_weight="auto",
+        margin="auto",
+        C="auto",
+        review_weight="auto",
+        review_below=0.5,
+        abstain_below=None,
+        keyword_df_damping=(0.05, 0.5),
+        min_content_words=1,
+        cache=True,
+        include_facilitator=False,
+        random_state=0,
+        coder=DEFAULT_CODER,
+    ):
         self.codebook = codebook
         self.backend = backend
         self.model_path = model_path
@@ -168,11 +186,16 @@ class EnsembleCoder(CalibratedCoder):
         space = segments
         if corpus is not None and len(corpus):
             space = pd.DataFrame({"segment_id": [f"train:{i}" for i in range(len(corpus))], "text": corpus["text"]})
-        self.semantic_ = SemanticCoder(backend=self.backend, model_path=self.model_path, random_state=self.random_state,
-                                       item_kinds=SEMANTIC_ITEM_KINDS, **common).fit(space)
+        self.semantic_ = SemanticCoder(
+            backend=self.backend,
+            model_path=self.model_path,
+            random_state=self.random_state,
+            item_kinds=SEMANTIC_ITEM_KINDS,
+            **common,
+        ).fit(space)
         self.has_keywords_ = any(c.keywords for c in cb)
         self._corpus = corpus
-        self._corpus_rows = None
+        self._corpus_rows: dict | None = None
         self._base_rows()
         key = self._cache_key(corpus) if self.cache and (self.semantic_.backend_ != "lsa" or corpus is not None) else None
         stored = _cache.load(key) if key else None
@@ -182,13 +205,15 @@ class EnsembleCoder(CalibratedCoder):
             if corpus is not None and corpus_X is not None and len(corpus_X) == len(corpus):
                 self._corpus_rows = self._labelled(corpus, corpus_X)
         else:
-            self._corpus_rows = None if corpus is None or not len(corpus) else self._rows(corpus, self._corpus_Y(corpus), self._batches(corpus))
+            self._corpus_rows = (
+                None if corpus is None or not len(corpus) else self._rows(corpus, self._corpus_Y(corpus), self._batches(corpus))
+            )
             self.choice_, init = self._choose(extra=None)
             self.head_ = self._fit_head(None, self.choice_, init=init)
             if key:
                 _cache.save(key, self.head_, self.choice_, None if self._corpus_rows is None else self._corpus_rows["X"])
         self.n_reviewed_turns_ = 0
-        self._reviewed = None
+        self._reviewed: dict | None = None
         self.method_ = "ensemble"
         self._set_parts()
         if codings is not None and len(codings):
@@ -226,8 +251,10 @@ class EnsembleCoder(CalibratedCoder):
             raise ValueError("codings: none of their segment_id values is among the segments given")
         given = set(codings["code"].fillna("").astype(str))
         if not given & set(self.codes_) and given - {""}:
-            raise ValueError(f"codings: none of the codes {sorted(given)[:5]} matches a code of the codebook "
-                             f"(expected keys such as {list(self.codes_)[:3]})")
+            raise ValueError(
+                f"codings: none of the codes {sorted(given)[:5]} matches a code of the codebook "
+                f"(expected keys such as {list(self.codes_)[:3]})"
+            )
         Y = theme_labels(codings, units["segment_id"], list(self.codes_))
         groups = units["segment_id"].str.rsplit(":", n=1).str[0].to_numpy()
         if len(set(groups)) < 2:
@@ -243,10 +270,16 @@ class EnsembleCoder(CalibratedCoder):
 
     def _set_parts(self) -> None:
         self.n_training_turns_ = 0 if self._corpus is None else len(self._corpus)
-        self.settings_ = self.choice_.as_dict() | {"training_turns": self.n_training_turns_,
-                                                    "reviewed_turns": self.n_reviewed_turns_}
-        self.parts_ = (["head"] + (["training corpus"] if self.n_training_turns_ else [])
-                       + (["reviewed turns"] if self.n_reviewed_turns_ else []) + [self.semantic_.method_, "keyword"])
+        self.settings_ = self.choice_.as_dict() | {
+            "training_turns": self.n_training_turns_,
+            "reviewed_turns": self.n_reviewed_turns_,
+        }
+        self.parts_ = (
+            ["head"]
+            + (["training corpus"] if self.n_training_turns_ else [])
+            + (["reviewed turns"] if self.n_reviewed_turns_ else [])
+            + [self.semantic_.method_, "keyword"]
+        )
 
     def _training_frame(self) -> pd.DataFrame | None:
         if self.training is None:
@@ -266,11 +299,23 @@ class EnsembleCoder(CalibratedCoder):
         return {"X": X, "Y": Y, "groups": np.asarray(groups).astype(str), "z": z_sem, "kw": kw}
 
     def _base_rows(self) -> None:
-        """The codebook's texts, labelled with their codes (always in the head's training)."""
+        """The codebook's texts, labelled with their codes (always in the head's training).
+
+        Besides each code's definition, inclusion criteria and examples, its
+        exclusion criteria: a criterion that names another code is an example
+        of that code, one that names none an example of no code (either way
+        not of the code it excludes from; :func:`~outcomes_qual.coding.semantic.exclusion_items`).
+        """
         items = self.semantic_.items_
+        excl = exclusion_items(self.codebook_)
+        ids = [str(i) for i in range(len(items) + len(excl))]
+        codes = list(items["code"]) + list(excl["refers_to"])
+        codings = pd.DataFrame({"segment_id": ids, "code": codes})
+        self._text_Y = theme_labels(codings, ids, list(self.codes_))
         self._text_X = self.semantic_.item_vectors_
-        codings = pd.DataFrame({"segment_id": [str(i) for i in range(len(items))], "code": items["code"]})
-        self._text_Y = theme_labels(codings, codings["segment_id"], list(self.codes_))
+        if len(excl):
+            texts = [_without_pointer(t) for t in excl["text"]]
+            self._text_X = np.vstack([self._text_X, self.semantic_.embedder_.transform(texts)])
 
     def _corpus_Y(self, corpus: pd.DataFrame) -> np.ndarray:
         long = [(str(i), c) for i, codes in enumerate(corpus["codes"]) for c in codes]
@@ -288,7 +333,7 @@ class EnsembleCoder(CalibratedCoder):
         return {"X": X, "Y": self._corpus_Y(corpus), "groups": self._batches(corpus)}
 
     def _stack(self, rows: list[dict | None], weights: list[float]):
-        parts = [(r, w) for r, w in zip(rows, weights) if r is not None and len(r["X"])]
+        parts = [(r, w) for r, w in zip(rows, weights, strict=True) if r is not None and len(r["X"])]
         X = np.vstack([self._text_X] + [r["X"] for r, _ in parts])
         Y = np.vstack([self._text_Y] + [r["Y"] for r, _ in parts])
         w = np.concatenate([np.ones(len(self._text_X))] + [np.full(len(r["X"]), w) for r, w in parts])
@@ -315,7 +360,11 @@ class EnsembleCoder(CalibratedCoder):
                 return choice, None
             choice = _selection.rule_choice(has_keywords=self.has_keywords_, C=fixed_C, review_weight=fixed_rw)
             return self._override(choice), None
-        Cs = self._grid("C", _selection.C_GRID) if extra is None else ((prev.C,) if prev is not None and _auto(self.C) else (fixed_C,))
+        Cs = (
+            self._grid("C", _selection.C_GRID)
+            if extra is None
+            else ((prev.C,) if prev is not None and _auto(self.C) else (fixed_C,))
+        )
         rws = self._grid("review_weight", _selection.REVIEW_WEIGHT_GRID) if extra is not None else (fixed_rw,)
         # an evaluator's turns: three folds of whole transcripts (each learning step stays a matter of seconds)
         folds = _selection.group_folds(held["groups"], n_folds=3 if extra is not None else 5, random_state=self.random_state)
@@ -327,20 +376,43 @@ class EnsembleCoder(CalibratedCoder):
             init = self.head_ if extra is not None else None
             for C in sorted(Cs):  # along the regularisation path, each fit starting from the last
                 for rw in rws:
-                    rows, weights = ([self._corpus_rows, part], [1.0, rw]) if extra is not None else ([part], [1.0])
+                    rows: list[dict | None] = [self._corpus_rows, part] if extra is not None else [part]
+                    weights = [1.0, rw] if extra is not None else [1.0]
                     X, Y, w = self._stack(rows, weights)
                     init = CodeHead(C=C).fit(X, Y, w, init=init)
                     oof[(C, rw)][test] = init.log_odds(held["X"][test])
         codes = list(self.codes_)
         theme_cols = np.array([codes.index(t) for t in self.themes_])
-        sub_cols = {codes.index(t): np.array([j for j, k in enumerate(codes) if k.startswith(t + "/")], dtype=int)
-                    for t in self.themes_}
-        source = (f"cross-validation over {len(held['X'])} coded turns in {len(folds)} folds" if extra is not None
-                  else f"cross-validation over {len(held['X'])} training-corpus turns in {len(folds)} batches")
-        choice = _selection.select(oof, held["Y"], held["z"], held["kw"], theme_cols,
-                                   has_keywords=self.has_keywords_, source=source, sub_cols=sub_cols,
-                                   semantic_grid=self._grid("semantic_weight", ()), keyword_grid=self._grid("keyword_weight", ()),
-                                   margin_grid=self._grid("margin", _selection.MARGIN_GRID))
+        sub_cols = {
+            codes.index(t): np.array([j for j, k in enumerate(codes) if k.startswith(t + "/")], dtype=int) for t in self.themes_
+        }
+        source = (
+            f"cross-validation over {len(held['X'])} coded turns in {len(folds)} folds"
+            if extra is not None
+            else f"cross-validation over {len(held['X'])} training-corpus turns in {len(folds)} batches"
+        )
+        # what is in force before this choice: the corpus's choice when learning from an evaluator, else the rule's
+        base = (
+            prev
+            if extra is not None and prev is not None
+            else self._override(_selection.rule_choice(has_keywords=self.has_keywords_, C=fixed_C, review_weight=fixed_rw))
+        )
+        incumbent = (base.C if extra is not None else fixed_C, fixed_rw, base.semantic_weight, base.keyword_weight, base.margin)
+        choice = _selection.select(
+            oof,
+            held["Y"],
+            held["z"],
+            held["kw"],
+            theme_cols,
+            has_keywords=self.has_keywords_,
+            source=source,
+            sub_cols=sub_cols,
+            semantic_grid=self._grid("semantic_weight", ()),
+            keyword_grid=self._grid("keyword_weight", ()),
+            margin_grid=self._grid("margin", _selection.MARGIN_GRID),
+            incumbent=incumbent,
+            random_state=self.random_state,
+        )
         return choice, init
 
     def _override(self, choice: _selection.Choice) -> _selection.Choice:
@@ -351,9 +423,12 @@ class EnsembleCoder(CalibratedCoder):
         return choice
 
     def _cache_key(self, corpus) -> str | None:
-        return _cache.key_for(embedder=self.semantic_.embedder_, codebook=self.codebook_,
-                              training=None if corpus is None else corpus[["text", "codes", "batch"]],
-                              params={k: getattr(self, k) for k in (*AUTO_SETTINGS, "random_state")})
+        return _cache.key_for(
+            embedder=self.semantic_.embedder_,
+            codebook=self.codebook_,
+            training=None if corpus is None else corpus[["text", "codes", "batch"]],
+            params={k: getattr(self, k) for k in (*AUTO_SETTINGS, "random_state")},
+        )
 
     # ------------------------------------------------------------------ predicting
     def _z(self, seg: pd.DataFrame):
@@ -394,8 +469,10 @@ class EnsembleCoder(CalibratedCoder):
         codes = list(self.codes_)
         index = self._code_index()
         theme_idx = np.array([codes.index(t) for t in self.themes_], dtype=int)
-        children = {j: np.array([c for c, k in enumerate(codes) if k.startswith(t + "/")], dtype=int)
-                    for j, t in zip(theme_idx, self.themes_)}
+        children = {
+            j: np.array([c for c, k in enumerate(codes) if k.startswith(t + "/")], dtype=int)
+            for j, t in zip(theme_idx, self.themes_, strict=True)
+        }
         codable = self._codable(seg, kw_score)
         chosen = _selection.decide_themes(z[:, theme_idx], margin=self.choice_.margin)
         floor = None if self.abstain_below is None else float(self.abstain_below)

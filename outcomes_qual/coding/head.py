@@ -44,7 +44,7 @@ def _loss_and_grad(params: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndarr
     # the products run in X's precision (float32: half the time); sums and the optimiser stay in float64
     d = X.shape[1]
     W = params[: d * k].reshape(d, k)
-    b = params[d * k:]
+    b = params[d * k :]
     Z = (X @ W.astype(X.dtype)).astype(np.float64) + b
     # logloss(y, z) = log(1 + exp(z)) - y z, computed stably
     loss = np.logaddexp(0.0, Z) - Y * Z
@@ -108,13 +108,19 @@ class CodeHead(BaseEstimator):
         if init is not None and getattr(init, "coef_", np.zeros(0)).shape == (d, k):
             start = np.concatenate([init.coef_.ravel(), init.intercept_])
         if len(X):
-            res = minimize(_loss_and_grad, start, args=(X, Y, w, float(self.C), k), jac=True, method="L-BFGS-B",
-                           options={"maxiter": int(self.max_iter)})
+            res = minimize(
+                _loss_and_grad,
+                start,
+                args=(X, Y, w, float(self.C), k),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": int(self.max_iter)},
+            )
             params = res.x
         else:
             params = start
         self.coef_ = params[: d * k].reshape(d, k)
-        self.intercept_ = params[d * k:]
+        self.intercept_ = params[d * k :]
         self.n_features_in_ = d
         return self
 

@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,56 @@ def codebook_items(codebook) -> pd.DataFrame:
         if c.keywords:
             rows.append((c.key, "keywords", f"{c.label}: " + ", ".join(c.keywords)))
     return pd.DataFrame(rows, columns=["code", "kind", "text"])
+
+
+def exclusion_items(codebook) -> pd.DataFrame:
+    """The codebook's exclusion criteria, each with the code it sends the text to (when it names one).
+
+    An exclusion criterion describes talk that is *not* its code; when it
+    names another code of the codebook (by key, or by label as a whole
+    phrase; the longest name wins), that talk belongs there instead. The
+    default coder's head learns from these texts as examples of the named
+    code (or of no code), so that talk a criterion excludes is not given the
+    code it was excluded from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (the code the criterion belongs to), ``refers_to``
+        (the code it names, or ``""``), ``text``.
+
+    Examples
+    --------
+    >>> from outcomes_qual.codebook import Code, Codebook
+    >>> cb = Codebook("d", (Code("time", "Time", "Time pressure.", exclude=("Forms and IT (code systems)", "Dates in passing")),
+    ...                     Code("systems", "Systems barriers", "Forms and IT.")))
+    >>> exclusion_items(cb).values.tolist()
+    [['time', 'systems', 'Forms and IT (code systems)'], ['time', '', 'Dates in passing']]
+    """
+    names = []
+    for c in codebook:
+        names.append((c.key.lower(), c.key))
+        if c.label and len(c.label.strip()) > 2:
+            names.append((c.label.strip().lower(), c.key))
+    names.sort(key=lambda n: -len(n[0]))
+    rows = []
+    for c in codebook:
+        for text in c.exclude:
+            low, target = str(text).lower(), ""
+            for name, key in names:
+                if key == c.key:
+                    continue
+                if re.search(r"(?<![\w/])" + re.escape(name) + r"(?![\w/])", low):
+                    target = key
+                    break
+            rows.append((c.key, target, str(text)))
+    return pd.DataFrame(rows, columns=["code", "refers_to", "text"])
+
+
+def _without_pointer(text: str) -> str:
+    """An exclusion criterion without its bracketed pointer to another code: ``"Forms (code systems)"`` -> ``"Forms"``."""
+    out = re.sub(r"\s*[(\[][^()\[\]]*[)\]]\s*$", "", text).strip()
+    return out or text
 
 
 def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
@@ -187,7 +238,7 @@ class SemanticCoder(CalibratedCoder):
         # null: each code's score for the texts of other themes
         sims = self.item_vectors_ @ self.item_vectors_.T
         means, stds = [], []
-        for key, pool in zip(self.codes_, self._pools):
+        for key, pool in zip(self.codes_, self._pools, strict=True):
             theme = key.split("/", 1)[0]
             if "/" in key:
                 others = np.flatnonzero([(c != key and not c.startswith(key + "/")) and c != theme for c in item_codes])
@@ -236,7 +287,7 @@ class SemanticCoder(CalibratedCoder):
             return ""
         best = pool[int(np.argmax(sims[i, pool]))]
         kind, text = self.items_["kind"].iat[best], self.items_["text"].iat[best]
-        return f"nearest {kind}: \"{text}\" (similarity {sims[i, best]:.2f})"
+        return f'nearest {kind}: "{text}" (similarity {sims[i, best]:.2f})'
 
     def _scores(self, seg: pd.DataFrame):
         z, sims = self._z(seg)
