@@ -211,17 +211,30 @@ def test_exclusion_criteria_teach_the_head_where_the_talk_belongs():
     from outcomes_qual.codebook import Code, Codebook
 
     def book(exclude):
-        return Codebook("demo", (
-            Code("time", "Time", "Not enough time for families.", exclude=exclude,
-                 examples=("Caseloads leave no time for a proper visit.",)),
-            Code("systems_barriers", "Systems", "Forms and IT systems get in the way.",
-                 examples=("The database logs me out and the forms take all day.",)),
-        ))
+        return Codebook(
+            "demo",
+            (
+                Code(
+                    "time",
+                    "Time",
+                    "Not enough time for families.",
+                    exclude=exclude,
+                    examples=("Caseloads leave no time for a proper visit.",),
+                ),
+                Code(
+                    "systems_barriers",
+                    "Systems",
+                    "Forms and IT systems get in the way.",
+                    examples=("The database logs me out and the forms take all day.",),
+                ),
+            ),
+        )
 
     seg = pd.DataFrame({"segment_id": ["s1"], "text": ["Counting visits against a target every week."]})
     plain = EnsembleCoder(codebook=book(()), backend="lsa", cache=False).fit(seg)
-    taught = EnsembleCoder(codebook=book(("Counting visits against a target (code systems_barriers)",)),
-                           backend="lsa", cache=False).fit(seg)
+    taught = EnsembleCoder(
+        codebook=book(("Counting visits against a target (code systems_barriers)",)), backend="lsa", cache=False
+    ).fit(seg)
     # the criterion is a training row of systems_barriers, not of time: two more rows than the codebook's texts
     assert len(taught._text_X) == len(plain._text_X) + 1
     codes = list(taught.codes_)
@@ -251,6 +264,15 @@ def test_settings_in_force_are_kept_unless_cross_validation_beats_them_clearly()
     # scores that carry the labels: a real gain is taken even against the incumbent
     strong = noise * 0.1 + 3 * Y
     z_bad = -3 * Y.astype(float)
-    got = _selection.select({(2.0, 3.0): strong}, Y, z_bad, kw, cols, has_keywords=False, source="t",
-                            semantic_grid=(0.0, 1.0), incumbent=(2.0, 3.0, 1.0, 0.0, 0.0))
+    got = _selection.select(
+        {(2.0, 3.0): strong},
+        Y,
+        z_bad,
+        kw,
+        cols,
+        has_keywords=False,
+        source="t",
+        semantic_grid=(0.0, 1.0),
+        incumbent=(2.0, 3.0, 1.0, 0.0, 0.0),
+    )
     assert got.semantic_weight == 0.0 and "kept" not in got.source

@@ -102,12 +102,23 @@ def test_exclusion_items_name_the_code_the_talk_belongs_to():
     from outcomes_qual.codebook import Code, Codebook
     from outcomes_qual.coding.semantic import _without_pointer, exclusion_items
 
-    cb = Codebook("d", (
-        Code("time", "Time", "Time pressure.", exclude=("Targets that are not about time (code systems_barriers)",
-                                                         "Dates mentioned in passing", "Panels (see Systems Barriers)")),
-        Code("systems_barriers", "Systems barriers", "Forms, IT and panels."),
-        Code("systems_barriers/it", "IT", "Computer systems.", exclude=("Time on the phone (time)",)),
-    ))
+    cb = Codebook(
+        "d",
+        (
+            Code(
+                "time",
+                "Time",
+                "Time pressure.",
+                exclude=(
+                    "Targets that are not about time (code systems_barriers)",
+                    "Dates mentioned in passing",
+                    "Panels (see Systems Barriers)",
+                ),
+            ),
+            Code("systems_barriers", "Systems barriers", "Forms, IT and panels."),
+            Code("systems_barriers/it", "IT", "Computer systems.", exclude=("Time on the phone (time)",)),
+        ),
+    )
     got = exclusion_items(cb)
     # the longest name wins ("systems_barriers" over "time"); a label counts as a whole phrase, any case;
     # a criterion naming no other code sends its talk to no code; a code never names itself
