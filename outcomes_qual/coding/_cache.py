@@ -158,8 +158,17 @@ def save(key: str, head: CodeHead, choice, corpus_X=None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         meta = dict(choice.__dict__)
         _atomic_write(folder / f"{key}.json", lambda fh: fh.write(json.dumps(meta, indent=1).encode()))
-        _atomic_write(folder / f"{key}.npz", lambda fh: np.savez(fh, coef=head.coef_, intercept=head.intercept_,
-                                                                 has_data=head.has_data_, always=head.always_, C=head.C,
-                                                                 **({} if corpus_X is None else {"corpus_X": corpus_X})))
+        _atomic_write(
+            folder / f"{key}.npz",
+            lambda fh: np.savez(
+                fh,
+                coef=head.coef_,
+                intercept=head.intercept_,
+                has_data=head.has_data_,
+                always=head.always_,
+                C=head.C,
+                **({} if corpus_X is None else {"corpus_X": corpus_X}),
+            ),
+        )
     except OSError as err:
         logger.warning("coder head not cached (%s: %s)", folder, err)

@@ -122,6 +122,7 @@ class KeywordCoder(BaseCoder):
                 if other.key == c.key or other.key.startswith(c.key + "/"):
                     terms.extend(own[other.key])
             matched[c.key] = list(dict.fromkeys(terms))
+
         # specificity: in how many themes a (normalised) term appears
         def norm(term: str) -> tuple[bool, tuple[str, ...]]:
             raw, stems = _tokens(term)

@@ -247,7 +247,7 @@ class ReaderCoder(BaseCoder):
             else:
                 path = Path(self.training_corpus)
                 if not path.is_file():
-                    raise InputError("training corpus not found: expected JSONL rows {\"text\", \"codes\"}", path=path)
+                    raise InputError('training corpus not found: expected JSONL rows {"text", "codes"}', path=path)
             if path is not None:
                 written = read_training_corpus(path, self.codes_)
                 self.training_corpus_ = str(path)
@@ -260,8 +260,9 @@ class ReaderCoder(BaseCoder):
         self.coder_ = self.coder or f"reader:{self.model.strip()}"
         self.method_ = "reader"
         if not is_loopback_host(urllib.parse.urlsplit(self.url_).hostname or ""):
-            logger.warning("reader: turns will be sent to %s (pseudonymised: %s)", url_host(self.url_),
-                           "yes" if self.pseudonymise else "NO")
+            logger.warning(
+                "reader: turns will be sent to %s (pseudonymised: %s)", url_host(self.url_), "yes" if self.pseudonymise else "NO"
+            )
         return self
 
     # ------------------------------------------------------------------ text that leaves the process
@@ -292,9 +293,16 @@ class ReaderCoder(BaseCoder):
 
     # ------------------------------------------------------------------ predict
     def _client(self) -> ChatClient:
-        return ChatClient(self.url_, self.model.strip(), allow_remote=bool(self.allow_remote),
-                          api_key_env=self.api_key_env or DEFAULT_API_KEY_ENV, timeout=self.timeout,
-                          max_retries=int(self.max_retries), backoff=float(self.backoff), max_tokens=self.max_tokens)
+        return ChatClient(
+            self.url_,
+            self.model.strip(),
+            allow_remote=bool(self.allow_remote),
+            api_key_env=self.api_key_env or DEFAULT_API_KEY_ENV,
+            timeout=self.timeout,
+            max_retries=int(self.max_retries),
+            backoff=float(self.backoff),
+            max_tokens=self.max_tokens,
+        )
 
     def _messages(self, batch) -> list[dict]:
         return [{"role": "system", "content": self.system_prompt_}, {"role": "user", "content": user_prompt(batch)}]
@@ -344,10 +352,12 @@ class ReaderCoder(BaseCoder):
         model = self.model.strip()
         from tqdm import tqdm
 
-        bar = tqdm(total=len(items), unit="turn", desc=f"reader {model}", file=sys.stderr,
-                   disable=not self.progress, smoothing=0.1)
-        results = _run_concurrently(client.chat, [self._messages([(sid, text) for _, (sid, text) in batch])
-                                                  for batch in batches], int(self.concurrency))
+        bar = tqdm(
+            total=len(items), unit="turn", desc=f"reader {model}", file=sys.stderr, disable=not self.progress, smoothing=0.1
+        )
+        results = _run_concurrently(
+            client.chat, [self._messages([(sid, text) for _, (sid, text) in batch]) for batch in batches], int(self.concurrency)
+        )
         try:
             for index, reply in results:
                 batch = batches[index]
@@ -415,8 +425,14 @@ class ReaderCoder(BaseCoder):
             "turns_per_second": round(stats["sent_turns"] / seconds, 3) if seconds > 0 else 0.0,
             "response_format": stats.get("response_format", "json_object"),
         }
-        logger.info("reader (%s): %d codings on %d turns; %d not coded; %d answers dropped", self.run_stats_["model"],
-                    len(out), n, len(not_coded), sum(self.run_stats_[f"dropped_{r}"] for r in DROP_REASONS))
+        logger.info(
+            "reader (%s): %d codings on %d turns; %d not coded; %d answers dropped",
+            self.run_stats_["model"],
+            len(out),
+            n,
+            len(not_coded),
+            sum(self.run_stats_[f"dropped_{r}"] for r in DROP_REASONS),
+        )
         return out
 
     def predict_proba(self, segments) -> pd.DataFrame:
@@ -441,7 +457,7 @@ class ReaderCoder(BaseCoder):
             "reader_batch_size": str(self.batch_size),
             "reader_concurrency": str(self.concurrency),
             "reader_examples": f"{self.n_examples_['evaluator']} from the evaluator, "
-                               f"{self.n_examples_['training_corpus']} from the training corpus",
+            f"{self.n_examples_['training_corpus']} from the training corpus",
         }
         for key, value in getattr(self, "run_stats_", {}).items():
             if key not in ("model", "url", "prompt_hash"):
@@ -512,6 +528,7 @@ def reader_autocode(segments_or_corpus, codebook, *, url, model, train=None, **p
     coder.fit(segments_or_corpus if train is not None else None, train)
     out = coder.predict(segments_or_corpus)
     if len(coder.not_coded_):
-        logger.warning("reader: %d turn(s) not coded: %s", len(coder.not_coded_),
-                       ", ".join(coder.not_coded_["segment_id"].head(10)))
+        logger.warning(
+            "reader: %d turn(s) not coded: %s", len(coder.not_coded_), ", ".join(coder.not_coded_["segment_id"].head(10))
+        )
     return out

@@ -115,12 +115,10 @@ class ReaderCache:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
             conn.close()
-            raise InputError(f"reader cache: not a cache file ({err}); give another --reader-cache path",
-                             path=path) from None
+            raise InputError(f"reader cache: not a cache file ({err}); give another --reader-cache path", path=path) from None
         if tables - {"reader_cache"}:
             conn.close()
-            raise InputError("reader cache: this SQLite file holds other tables; give another --reader-cache path",
-                             path=path)
+            raise InputError("reader cache: this SQLite file holds other tables; give another --reader-cache path", path=path)
         conn.execute(CACHE_TABLE_SQL)
         return cls(conn, path)
 
@@ -152,7 +150,10 @@ class ReaderCache:
             chunk = keys[i : i + _CHUNK]
             rows = self._conn.execute(
                 "SELECT text_hash, answer FROM reader_cache WHERE model = ? AND prompt_hash = ? AND text_hash IN ("
-                + ",".join("?" * len(chunk)) + ")", (model, prompt, *chunk)).fetchall()
+                + ",".join("?" * len(chunk))
+                + ")",
+                (model, prompt, *chunk),
+            ).fetchall()
             for key, answer in rows:
                 try:
                     items = json.loads(answer)
@@ -172,8 +173,7 @@ class ReaderCache:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             self._conn.executemany(
-                "INSERT OR REPLACE INTO reader_cache(model, prompt_hash, text_hash, answer, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO reader_cache(model, prompt_hash, text_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
                 [(model, prompt, key, json.dumps(items, ensure_ascii=False), stamp) for key, items in answers.items()],
             )
             self._conn.execute("COMMIT")

@@ -145,8 +145,9 @@ def read_training_corpus(path, keys) -> list[tuple[str, list[str]]]:
             if ok and text.strip():
                 rows.append((text, list(dict.fromkeys(ok))))
     if unknown:
-        logger.warning("%s: %d code(s) not in the codebook left out: %s", path, sum(unknown.values()),
-                       ", ".join(sorted(unknown)[:5]))
+        logger.warning(
+            "%s: %d code(s) not in the codebook left out: %s", path, sum(unknown.values()), ", ".join(sorted(unknown)[:5])
+        )
     return rows
 
 
@@ -188,9 +189,12 @@ def examples_text(examples) -> str:
 
 def system_prompt(codebook, examples=()) -> str:
     """The system message: instructions, the codebook and the worked examples."""
-    return Template(load_template("system.txt")).substitute(
-        codebook_name=codebook.name, codebook=codebook_text(codebook), examples=examples_text(list(examples))
-    ).rstrip() + "\n"
+    return (
+        Template(load_template("system.txt"))
+        .substitute(codebook_name=codebook.name, codebook=codebook_text(codebook), examples=examples_text(list(examples)))
+        .rstrip()
+        + "\n"
+    )
 
 
 def turn_lines(turns) -> str:

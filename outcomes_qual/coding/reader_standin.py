@@ -67,8 +67,9 @@ def replay(codes_by_id: dict) -> callable:
     """An answer function giving each turn the codes ``codes_by_id[id]`` (a list), evidence from the turn."""
 
     def answer(turns):
-        return [{"id": sid, "code": code, "evidence": evidence_span(text)}
-                for sid, text in turns for code in codes_by_id.get(sid, [])]
+        return [
+            {"id": sid, "code": code, "evidence": evidence_span(text)} for sid, text in turns for code in codes_by_id.get(sid, [])
+        ]
 
     return answer
 
@@ -149,7 +150,7 @@ class StandinServer:
                     server.headers.append(dict(self.headers.items()))
                 fmt = (payload.get("response_format") or {}).get("type")
                 if server.json_schema_only and fmt not in (None, "json_schema", "text"):
-                    self._send(400, b'{"error": "\'response_format.type\' must be \'json_schema\' or \'text\'"}')
+                    self._send(400, b"{\"error\": \"'response_format.type' must be 'json_schema' or 'text'\"}")
                     return
                 kind = server.fault(n, turns) if server.fault else None
                 if kind == "hang":
@@ -164,13 +165,25 @@ class StandinServer:
                     content = "Sure! Here are the codes you asked for."
                 elif kind == "cut":
                     content = content[: max(1, len(content) // 2)]
-                body = json.dumps({
-                    "id": f"standin-{n}", "object": "chat.completion", "model": payload.get("model"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                 "finish_reason": "length" if kind == "cut" else "stop"}],
-                    "usage": {"prompt_tokens": sum(len(m.get("content", "")) for m in payload.get("messages", [])) // 4,
-                              "completion_tokens": len(content) // 4},
-                }, ensure_ascii=False).encode("utf-8")
+                body = json.dumps(
+                    {
+                        "id": f"standin-{n}",
+                        "object": "chat.completion",
+                        "model": payload.get("model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": content},
+                                "finish_reason": "length" if kind == "cut" else "stop",
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": sum(len(m.get("content", "")) for m in payload.get("messages", [])) // 4,
+                            "completion_tokens": len(content) // 4,
+                        },
+                    },
+                    ensure_ascii=False,
+                ).encode("utf-8")
                 if kind == "bad_body":
                     body = body[: len(body) // 2]
                 if kind is None:
@@ -181,8 +194,9 @@ class StandinServer:
         return Handler
 
     def start(self) -> "StandinServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="reader-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="reader-standin", daemon=True
+        )
         self._thread.start()
         return self
 
