@@ -35,8 +35,8 @@ import logging
 
 import pandas as pd
 
-from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
+from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from .ensemble import EnsembleCoder
 from .head import CodeHead
 from .keyword import KeywordCoder

@@ -42,7 +42,8 @@ Examples
 >>> ReaderCoder(codebook="cb.yaml", url="https://models.example.org/v1", model="m").fit()
 Traceback (most recent call last):
 ...
-outcomes_qual.errors.InputError: reader URL 'https://models.example.org/v1': host 'models.example.org' is not on this machine (loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
+outcomes_qual.errors.InputError: reader URL 'https://models.example.org/v1': host 'models.example.org' is not on this machine
+(loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
 """
 
 from __future__ import annotations
@@ -232,11 +233,11 @@ class ReaderCoder(BaseCoder):
                 use = use[use["status"].astype(object).fillna("accepted").astype(str) == "accepted"]
             known = set(self.codes_)
             by_id: dict[str, list[str]] = {}
-            for sid, code in zip(use["segment_id"].astype(str), use["code"].astype(str)):
+            for sid, code in zip(use["segment_id"].astype(str), use["code"].astype(str), strict=True):
                 if code in known:
                     by_id.setdefault(sid, []).append(code)
             seg = self._sendable(segments)
-            text = dict(zip(seg["segment_id"], seg["sent"]))
+            text = dict(zip(seg["segment_id"], seg["sent"], strict=True))
             own = [(text[sid], list(dict.fromkeys(codes))) for sid, codes in by_id.items() if text.get(sid, "").strip()]
         written: list[tuple[str, list[str]]] = []
         self.training_corpus_ = None
@@ -275,8 +276,8 @@ class ReaderCoder(BaseCoder):
 
         if isinstance(segments, Corpus):
             anon, _mapping = pseudonymise_corpus(segments, names=self.names)
-            text = dict(zip(anon.segments["segment_id"].astype(str), anon.segments["text"].fillna("").astype(str)))
-            return seg.assign(sent=[text.get(sid, t) for sid, t in zip(seg["segment_id"], seg["text"])])
+            text = dict(zip(anon.segments["segment_id"].astype(str), anon.segments["text"].fillna("").astype(str), strict=True))
+            return seg.assign(sent=[text.get(sid, t) for sid, t in zip(seg["segment_id"], seg["text"], strict=True)])
         # a plain table of segments: its speaker labels and the listed names are replaced
         names: list = []
         if isinstance(segments, pd.DataFrame) and "speaker" in segments.columns:
@@ -319,7 +320,7 @@ class ReaderCoder(BaseCoder):
         """
         check_is_fitted(self, "prompt_hash_")
         seg = self._sendable(segments)
-        keys = [text_key(sid, t) for sid, t in zip(seg["segment_id"], seg["sent"])]
+        keys = [text_key(sid, t) for sid, t in zip(seg["segment_id"], seg["sent"], strict=True)]
         model = self.model.strip()
         started = time.perf_counter()
         stats: Counter = Counter()
@@ -330,7 +331,7 @@ class ReaderCoder(BaseCoder):
             if cache is not None:
                 answers.update(cache.get(model, self.prompt_hash_, keys))
             pending: dict[str, tuple[str, str]] = {}  # turn key -> (segment id, text sent)
-            for sid, text, key in zip(seg["segment_id"], seg["sent"], keys):
+            for sid, text, key in zip(seg["segment_id"], seg["sent"], keys, strict=True):
                 if not text.strip():
                     answers.setdefault(key, [])
                 elif key not in answers and key not in pending:
@@ -388,14 +389,14 @@ class ReaderCoder(BaseCoder):
         """Check every answer against its turn and build the codings table."""
         order = {k: j for j, k in enumerate(self.codes_)}
         rows, not_coded = [], []
-        for sid, text, key in zip(seg["segment_id"], seg["sent"], keys):
+        for sid, text, key in zip(seg["segment_id"], seg["sent"], keys, strict=True):
             if key not in answers:
                 not_coded.append((sid, failed.get(key, "no answer")))
                 continue
             kept, dropped = check_items(answers[key], text, self.codes_)
             stats.update({f"dropped_{k}": v for k, v in dropped.items()})
             given = {code: (evidence, conf) for code, evidence, conf in kept}
-            for code, (evidence, conf) in list(given.items()):
+            for code, (evidence, _conf) in list(given.items()):
                 theme = code.split("/", 1)[0]
                 if theme != code and theme not in given:
                     given[theme] = (evidence, None)
@@ -442,7 +443,7 @@ class ReaderCoder(BaseCoder):
         values = np.zeros((len(seg), len(self.codes_)))
         row = {sid: i for i, sid in enumerate(seg["segment_id"])}
         col = self._code_index()
-        for sid, code in zip(codings["segment_id"], codings["code"]):
+        for sid, code in zip(codings["segment_id"], codings["code"], strict=True):
             values[row[sid], col[code]] = 1.0
         return self._frame(seg, values)
 
