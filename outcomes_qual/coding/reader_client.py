@@ -1,4 +1,4 @@
-"""The reader coder's HTTP side: an OpenAI-compatible chat-completions client that trusts nothing.
+r"""The reader coder's HTTP side: an OpenAI-compatible chat-completions client that trusts nothing.
 
 Only the standard library is used (``urllib.request``). The client
 
@@ -26,10 +26,11 @@ Examples
 >>> check_url("https://api.example.org/v1")
 Traceback (most recent call last):
 ...
-outcomes_qual.errors.InputError: reader URL 'https://api.example.org/v1': host 'api.example.org' is not on this machine (loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
+outcomes_qual.errors.InputError: reader URL 'https://api.example.org/v1': host 'api.example.org' is not on this machine
+(loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
 >>> parse_json_object('{"codings": []}')
 {'codings': []}
->>> parse_json_object('```json\\n{"codings": []}\\n```')
+>>> parse_json_object('```json\n{"codings": []}\n```')
 {'codings': []}
 """
 

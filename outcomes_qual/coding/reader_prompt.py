@@ -62,11 +62,11 @@ def load_template(name: str) -> str:
 
 
 def normalise_space(text: str) -> str:
-    """``text`` with every run of whitespace made one space, trimmed.
+    r"""``text`` with every run of whitespace made one space, trimmed.
 
     Examples
     --------
-    >>> normalise_space("  a\\n\\t b ")
+    >>> normalise_space("  a\n\t b ")
     'a b'
     """
     return " ".join(str(text).split())

@@ -1,4 +1,4 @@
-"""A stand-in reading model: a tiny chat-completions server on loopback that answers under the reader contract.
+r"""A stand-in reading model: a tiny chat-completions server on loopback that answers under the reader contract.
 
 It lets anyone check the reader pipeline end to end without a model: it
 reads the turns of each request (one ``{"id", "text"}`` JSON line each, as
@@ -14,7 +14,8 @@ Examples
 --------
 >>> import json, urllib.request
 >>> with StandinServer(lambda turns: [{"id": i, "code": "time", "evidence": t[:5]} for i, t in turns]) as server:
-...     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": 'x\\n{"id": "a", "text": "Never enough time"}'}]})
+...     content = 'x\n{"id": "a", "text": "Never enough time"}'
+...     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": content}]})
 ...     req = urllib.request.Request(server.url + "/chat/completions", data=body.encode(), method="POST")
 ...     reply = json.loads(urllib.request.urlopen(req, timeout=5).read())
 >>> json.loads(reply["choices"][0]["message"]["content"])
@@ -117,6 +118,7 @@ class StandinServer:
 
     @property
     def url(self) -> str:
+        """The base URL to give the reader (``http://127.0.0.1:<port>/v1``)."""
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def _handler(self):
@@ -194,6 +196,13 @@ class StandinServer:
         return Handler
 
     def start(self) -> "StandinServer":
+        """Serve requests on a background thread.
+
+        Returns
+        -------
+        StandinServer
+            This server, started.
+        """
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="reader-standin", daemon=True
         )
@@ -201,6 +210,7 @@ class StandinServer:
         return self
 
     def stop(self) -> None:
+        """Release any hanging request, stop serving and close the socket."""
         self.release.set()
         self._server.shutdown()
         self._server.server_close()
