@@ -155,7 +155,7 @@ class KeywordCoder(BaseCoder):
         # per code: term id -> (display term, weight)
         self._code_terms = []
         for key in self.codes_:
-            d = {}
+            d: dict[int, tuple[str, float]] = {}
             for term, weight in self.terms_[key]:
                 d.setdefault(term_id[norm(term)], (term, weight))
             self._code_terms.append(d)

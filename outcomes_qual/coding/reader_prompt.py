@@ -125,14 +125,15 @@ def read_training_corpus(path, keys) -> list[tuple[str, list[str]]]:
     """
     path = Path(path)
     known = set(keys)
-    rows, unknown = [], Counter()
+    rows: list[tuple[str, list[str]]] = []
+    unknown: Counter[str] = Counter()
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except ValueError as err:
+            except json.JSONDecodeError as err:
                 raise InputError(f"not a JSON object ({err.msg})", path=path, line=n) from None
             codes = row.get("codes") if isinstance(row, dict) else None
             text = row.get("text") if isinstance(row, dict) else None
@@ -261,7 +262,9 @@ def check_items(items, text: str, keys) -> tuple[list[tuple[str, str, float | No
     """
     known = set(keys)
     haystack = normalise_space(text)
-    kept, seen, dropped = [], set(), Counter()
+    kept: list[tuple[str, str, float | None]] = []
+    seen: set[str] = set()
+    dropped: Counter[str] = Counter()
     for item in items:
         code = item.get("code") if isinstance(item, dict) else None
         evidence = item.get("evidence") if isinstance(item, dict) else None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 #: Faults :class:`StandinServer` can inject (what ``fault(n, turns)`` may return).
@@ -64,7 +65,7 @@ def evidence_span(text: str, *, words: int = 12) -> str:
     return " ".join(str(text).split()[:words])
 
 
-def replay(codes_by_id: dict) -> callable:
+def replay(codes_by_id: dict) -> Callable[[list[tuple[str, str]]], list[dict]]:
     """An answer function giving each turn the codes ``codes_by_id[id]`` (a list), evidence from the turn."""
 
     def answer(turns):

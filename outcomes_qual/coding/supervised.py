@@ -278,6 +278,6 @@ def cross_validate_agreement(
         )
     table = pd.DataFrame(rows, columns=list(CV_AGREEMENT_COLUMNS))
     scored = table[table["n_positive"] > 0]
-    macro = {c: float(scored[c].mean()) if len(scored) else np.nan for c in ("precision", "recall", "f1", "cohen_kappa")}
-    macro.update(code="macro", n_units=len(seg), n_positive=int(Y.sum()))
+    macro: dict[str, str | int | float] = {"code": "macro", "n_units": len(seg), "n_positive": int(Y.sum())}
+    macro.update({c: float(scored[c].mean()) if len(scored) else np.nan for c in ("precision", "recall", "f1", "cohen_kappa")})
     return pd.concat([table, pd.DataFrame([macro], columns=list(CV_AGREEMENT_COLUMNS))], ignore_index=True)
