@@ -356,6 +356,23 @@ def test_an_older_project_gets_the_cache_table_on_opening(tmp_path):
         assert cache.get("m", "p", ["k", "other"]) == {"k": [{"code": "time", "evidence": "e"}]}
 
 
+def test_a_closed_cache_is_refused_naming_its_file(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "answers.reader-cache.sqlite"
+    cache = ReaderCache.open(path)
+    cache.put("m", "p", {"k": [{"code": "time", "evidence": "e"}]})
+    cache.close()
+    cache.close()  # twice is fine
+    with pytest.raises(sqlite3.ProgrammingError, match=r"reader cache '.*answers\.reader-cache\.sqlite' is closed"):
+        cache.get("m", "p", ["k"])
+    with pytest.raises(sqlite3.ProgrammingError, match="is closed"):
+        cache.put("m", "p", {"k2": []})
+    cache.put("m", "p", {})  # nothing to store: no connection needed
+    with ReaderCache.open(path) as again:
+        assert again.get("m", "p", ["k", "k2"]) == {"k": [{"code": "time", "evidence": "e"}]}
+
+
 def test_a_cache_path_that_is_some_other_database_is_refused(tmp_path):
     import sqlite3
 

@@ -35,8 +35,8 @@ import logging
 
 import pandas as pd
 
-from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from ._base import DEFAULT_CODER, BaseCoder, as_codebook, as_segments, theme_labels
+from .active import STRATEGIES, SUGGEST_COLUMNS, boundary_distance, suggest_next
 from .ensemble import EnsembleCoder
 from .head import CodeHead
 from .keyword import KeywordCoder
@@ -51,7 +51,16 @@ logger = logging.getLogger(__name__)
 METHODS: tuple[str, ...] = ("keyword", "semantic", "supervised", "ensemble")
 
 
-def make_coder(method: str, codebook, *, backend: str = "auto", model_path=None, include_facilitator: bool = False, coder: str = DEFAULT_CODER, random_state: int = 0) -> BaseCoder:
+def make_coder(
+    method: str,
+    codebook,
+    *,
+    backend: str = "auto",
+    model_path=None,
+    include_facilitator: bool = False,
+    coder: str = DEFAULT_CODER,
+    random_state: int = 0,
+) -> BaseCoder:
     """Return an unfitted coder for ``method``.
 
     Examples
@@ -116,7 +125,15 @@ def autocode(
     """
     cb = as_codebook(codebook)
     seg = _segments_of(segments_or_corpus)
-    est = make_coder(method, cb, backend=backend, model_path=model_path, include_facilitator=include_facilitator, coder=coder, random_state=random_state)
+    est = make_coder(
+        method,
+        cb,
+        backend=backend,
+        model_path=model_path,
+        include_facilitator=include_facilitator,
+        coder=coder,
+        random_state=random_state,
+    )
     if method == "supervised" and train is None:
         raise ValueError("train: the supervised method needs human codings to learn from (segment_id, code), got None")
     if train is not None and method == "supervised":

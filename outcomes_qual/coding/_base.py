@@ -119,7 +119,7 @@ def theme_labels(codings: pd.DataFrame, segment_ids, keys: list[str]) -> np.ndar
     index = {sid: i for i, sid in enumerate(map(str, segment_ids))}
     col = {k: j for j, k in enumerate(keys)}
     Y = np.zeros((len(index), len(keys)), dtype=int)
-    for sid, code in zip(codings["segment_id"].astype(str), codings["code"].astype(str)):
+    for sid, code in zip(codings["segment_id"].astype(str), codings["code"].astype(str), strict=True):
         i = index.get(sid)
         if i is None:
             continue
@@ -216,7 +216,7 @@ class BaseCoder(BaseEstimator):
             assigned = {self.themes_[k] for k in np.flatnonzero(tp >= threshold)}
             if top1 is not None and len(tp) and tp.max() >= float(top1):
                 assigned.add(self.themes_[int(tp.argmax())])
-            for t, j in zip(self.themes_, theme_idx):
+            for t, j in zip(self.themes_, theme_idx, strict=True):
                 if t not in assigned:
                     continue
                 rows.append((sid, t, coder, self.method_, float(p[j]), evidence(i, t)))

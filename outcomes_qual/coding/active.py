@@ -149,7 +149,7 @@ def suggest_next(
             reasons.append("far from the turns already coded" if ref else "least sure turn")
             open_idx.remove(pick)
     else:
-        order = sorted(open_idx, key=lambda i: (dist[i] + jitter[i]))
+        order = sorted(open_idx, key=lambda i: dist[i] + jitter[i])
         for i in order:
             if len(chosen) >= int(n):
                 break

@@ -122,6 +122,7 @@ class KeywordCoder(BaseCoder):
                 if other.key == c.key or other.key.startswith(c.key + "/"):
                     terms.extend(own[other.key])
             matched[c.key] = list(dict.fromkeys(terms))
+
         # specificity: in how many themes a (normalised) term appears
         def norm(term: str) -> tuple[bool, tuple[str, ...]]:
             raw, stems = _tokens(term)
@@ -154,7 +155,7 @@ class KeywordCoder(BaseCoder):
         # per code: term id -> (display term, weight)
         self._code_terms = []
         for key in self.codes_:
-            d = {}
+            d: dict[int, tuple[str, float]] = {}
             for term, weight in self.terms_[key]:
                 d.setdefault(term_id[norm(term)], (term, weight))
             self._code_terms.append(d)

@@ -42,7 +42,8 @@ Examples
 >>> ReaderCoder(codebook="cb.yaml", url="https://models.example.org/v1", model="m").fit()
 Traceback (most recent call last):
 ...
-outcomes_qual.errors.InputError: reader URL 'https://models.example.org/v1': host 'models.example.org' is not on this machine (loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
+outcomes_qual.errors.InputError: reader URL 'https://models.example.org/v1': host 'models.example.org' is not on this machine
+(loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
 """
 
 from __future__ import annotations
@@ -232,11 +233,11 @@ class ReaderCoder(BaseCoder):
                 use = use[use["status"].astype(object).fillna("accepted").astype(str) == "accepted"]
             known = set(self.codes_)
             by_id: dict[str, list[str]] = {}
-            for sid, code in zip(use["segment_id"].astype(str), use["code"].astype(str)):
+            for sid, code in zip(use["segment_id"].astype(str), use["code"].astype(str), strict=True):
                 if code in known:
                     by_id.setdefault(sid, []).append(code)
             seg = self._sendable(segments)
-            text = dict(zip(seg["segment_id"], seg["sent"]))
+            text = dict(zip(seg["segment_id"], seg["sent"], strict=True))
             own = [(text[sid], list(dict.fromkeys(codes))) for sid, codes in by_id.items() if text.get(sid, "").strip()]
         written: list[tuple[str, list[str]]] = []
         self.training_corpus_ = None
@@ -247,7 +248,7 @@ class ReaderCoder(BaseCoder):
             else:
                 path = Path(self.training_corpus)
                 if not path.is_file():
-                    raise InputError("training corpus not found: expected JSONL rows {\"text\", \"codes\"}", path=path)
+                    raise InputError('training corpus not found: expected JSONL rows {"text", "codes"}', path=path)
             if path is not None:
                 written = read_training_corpus(path, self.codes_)
                 self.training_corpus_ = str(path)
@@ -260,8 +261,9 @@ class ReaderCoder(BaseCoder):
         self.coder_ = self.coder or f"reader:{self.model.strip()}"
         self.method_ = "reader"
         if not is_loopback_host(urllib.parse.urlsplit(self.url_).hostname or ""):
-            logger.warning("reader: turns will be sent to %s (pseudonymised: %s)", url_host(self.url_),
-                           "yes" if self.pseudonymise else "NO")
+            logger.warning(
+                "reader: turns will be sent to %s (pseudonymised: %s)", url_host(self.url_), "yes" if self.pseudonymise else "NO"
+            )
         return self
 
     # ------------------------------------------------------------------ text that leaves the process
@@ -274,8 +276,8 @@ class ReaderCoder(BaseCoder):
 
         if isinstance(segments, Corpus):
             anon, _mapping = pseudonymise_corpus(segments, names=self.names)
-            text = dict(zip(anon.segments["segment_id"].astype(str), anon.segments["text"].fillna("").astype(str)))
-            return seg.assign(sent=[text.get(sid, t) for sid, t in zip(seg["segment_id"], seg["text"])])
+            text = dict(zip(anon.segments["segment_id"].astype(str), anon.segments["text"].fillna("").astype(str), strict=True))
+            return seg.assign(sent=[text.get(sid, t) for sid, t in zip(seg["segment_id"], seg["text"], strict=True)])
         # a plain table of segments: its speaker labels and the listed names are replaced
         names: list = []
         if isinstance(segments, pd.DataFrame) and "speaker" in segments.columns:
@@ -292,9 +294,16 @@ class ReaderCoder(BaseCoder):
 
     # ------------------------------------------------------------------ predict
     def _client(self) -> ChatClient:
-        return ChatClient(self.url_, self.model.strip(), allow_remote=bool(self.allow_remote),
-                          api_key_env=self.api_key_env or DEFAULT_API_KEY_ENV, timeout=self.timeout,
-                          max_retries=int(self.max_retries), backoff=float(self.backoff), max_tokens=self.max_tokens)
+        return ChatClient(
+            self.url_,
+            self.model.strip(),
+            allow_remote=bool(self.allow_remote),
+            api_key_env=self.api_key_env or DEFAULT_API_KEY_ENV,
+            timeout=self.timeout,
+            max_retries=int(self.max_retries),
+            backoff=float(self.backoff),
+            max_tokens=self.max_tokens,
+        )
 
     def _messages(self, batch) -> list[dict]:
         return [{"role": "system", "content": self.system_prompt_}, {"role": "user", "content": user_prompt(batch)}]
@@ -311,7 +320,7 @@ class ReaderCoder(BaseCoder):
         """
         check_is_fitted(self, "prompt_hash_")
         seg = self._sendable(segments)
-        keys = [text_key(sid, t) for sid, t in zip(seg["segment_id"], seg["sent"])]
+        keys = [text_key(sid, t) for sid, t in zip(seg["segment_id"], seg["sent"], strict=True)]
         model = self.model.strip()
         started = time.perf_counter()
         stats: Counter = Counter()
@@ -322,7 +331,7 @@ class ReaderCoder(BaseCoder):
             if cache is not None:
                 answers.update(cache.get(model, self.prompt_hash_, keys))
             pending: dict[str, tuple[str, str]] = {}  # turn key -> (segment id, text sent)
-            for sid, text, key in zip(seg["segment_id"], seg["sent"], keys):
+            for sid, text, key in zip(seg["segment_id"], seg["sent"], keys, strict=True):
                 if not text.strip():
                     answers.setdefault(key, [])
                 elif key not in answers and key not in pending:
@@ -344,10 +353,12 @@ class ReaderCoder(BaseCoder):
         model = self.model.strip()
         from tqdm import tqdm
 
-        bar = tqdm(total=len(items), unit="turn", desc=f"reader {model}", file=sys.stderr,
-                   disable=not self.progress, smoothing=0.1)
-        results = _run_concurrently(client.chat, [self._messages([(sid, text) for _, (sid, text) in batch])
-                                                  for batch in batches], int(self.concurrency))
+        bar = tqdm(
+            total=len(items), unit="turn", desc=f"reader {model}", file=sys.stderr, disable=not self.progress, smoothing=0.1
+        )
+        results = _run_concurrently(
+            client.chat, [self._messages([(sid, text) for _, (sid, text) in batch]) for batch in batches], int(self.concurrency)
+        )
         try:
             for index, reply in results:
                 batch = batches[index]
@@ -378,14 +389,14 @@ class ReaderCoder(BaseCoder):
         """Check every answer against its turn and build the codings table."""
         order = {k: j for j, k in enumerate(self.codes_)}
         rows, not_coded = [], []
-        for sid, text, key in zip(seg["segment_id"], seg["sent"], keys):
+        for sid, text, key in zip(seg["segment_id"], seg["sent"], keys, strict=True):
             if key not in answers:
                 not_coded.append((sid, failed.get(key, "no answer")))
                 continue
             kept, dropped = check_items(answers[key], text, self.codes_)
             stats.update({f"dropped_{k}": v for k, v in dropped.items()})
             given = {code: (evidence, conf) for code, evidence, conf in kept}
-            for code, (evidence, conf) in list(given.items()):
+            for code, (evidence, _conf) in list(given.items()):
                 theme = code.split("/", 1)[0]
                 if theme != code and theme not in given:
                     given[theme] = (evidence, None)
@@ -415,8 +426,14 @@ class ReaderCoder(BaseCoder):
             "turns_per_second": round(stats["sent_turns"] / seconds, 3) if seconds > 0 else 0.0,
             "response_format": stats.get("response_format", "json_object"),
         }
-        logger.info("reader (%s): %d codings on %d turns; %d not coded; %d answers dropped", self.run_stats_["model"],
-                    len(out), n, len(not_coded), sum(self.run_stats_[f"dropped_{r}"] for r in DROP_REASONS))
+        logger.info(
+            "reader (%s): %d codings on %d turns; %d not coded; %d answers dropped",
+            self.run_stats_["model"],
+            len(out),
+            n,
+            len(not_coded),
+            sum(self.run_stats_[f"dropped_{r}"] for r in DROP_REASONS),
+        )
         return out
 
     def predict_proba(self, segments) -> pd.DataFrame:
@@ -426,7 +443,7 @@ class ReaderCoder(BaseCoder):
         values = np.zeros((len(seg), len(self.codes_)))
         row = {sid: i for i, sid in enumerate(seg["segment_id"])}
         col = self._code_index()
-        for sid, code in zip(codings["segment_id"], codings["code"]):
+        for sid, code in zip(codings["segment_id"], codings["code"], strict=True):
             values[row[sid], col[code]] = 1.0
         return self._frame(seg, values)
 
@@ -441,7 +458,7 @@ class ReaderCoder(BaseCoder):
             "reader_batch_size": str(self.batch_size),
             "reader_concurrency": str(self.concurrency),
             "reader_examples": f"{self.n_examples_['evaluator']} from the evaluator, "
-                               f"{self.n_examples_['training_corpus']} from the training corpus",
+            f"{self.n_examples_['training_corpus']} from the training corpus",
         }
         for key, value in getattr(self, "run_stats_", {}).items():
             if key not in ("model", "url", "prompt_hash"):
@@ -512,6 +529,7 @@ def reader_autocode(segments_or_corpus, codebook, *, url, model, train=None, **p
     coder.fit(segments_or_corpus if train is not None else None, train)
     out = coder.predict(segments_or_corpus)
     if len(coder.not_coded_):
-        logger.warning("reader: %d turn(s) not coded: %s", len(coder.not_coded_),
-                       ", ".join(coder.not_coded_["segment_id"].head(10)))
+        logger.warning(
+            "reader: %d turn(s) not coded: %s", len(coder.not_coded_), ", ".join(coder.not_coded_["segment_id"].head(10))
+        )
     return out

@@ -85,7 +85,7 @@ class ReaderCache:
     """A connection to a cache table; use :meth:`open` in a ``with`` block."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, project=None):
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn
         self.path = path
         self._project = project
 
@@ -115,12 +115,10 @@ class ReaderCache:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
             conn.close()
-            raise InputError(f"reader cache: not a cache file ({err}); give another --reader-cache path",
-                             path=path) from None
+            raise InputError(f"reader cache: not a cache file ({err}); give another --reader-cache path", path=path) from None
         if tables - {"reader_cache"}:
             conn.close()
-            raise InputError("reader cache: this SQLite file holds other tables; give another --reader-cache path",
-                             path=path)
+            raise InputError("reader cache: this SQLite file holds other tables; give another --reader-cache path", path=path)
         conn.execute(CACHE_TABLE_SQL)
         return cls(conn, path)
 
@@ -139,6 +137,12 @@ class ReaderCache:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _connection(self) -> sqlite3.Connection:
+        """The open connection; a closed cache is refused naming its file."""
+        if self._conn is None:
+            raise sqlite3.ProgrammingError(f"reader cache {str(self.path)!r} is closed; open it again with ReaderCache.open")
+        return self._conn
+
     @property
     def in_project(self) -> bool:
         """True when the cache is a project's table."""
@@ -146,13 +150,17 @@ class ReaderCache:
 
     def get(self, model: str, prompt: str, keys) -> dict[str, list[dict]]:
         """The cached items for each of ``keys`` (text hashes) that has an answer."""
+        conn = self._connection()
         keys = list(dict.fromkeys(keys))
         out: dict[str, list[dict]] = {}
         for i in range(0, len(keys), _CHUNK):
             chunk = keys[i : i + _CHUNK]
-            rows = self._conn.execute(
+            rows = conn.execute(
                 "SELECT text_hash, answer FROM reader_cache WHERE model = ? AND prompt_hash = ? AND text_hash IN ("
-                + ",".join("?" * len(chunk)) + ")", (model, prompt, *chunk)).fetchall()
+                + ",".join("?" * len(chunk))
+                + ")",
+                (model, prompt, *chunk),
+            ).fetchall()
             for key, answer in rows:
                 try:
                     items = json.loads(answer)
@@ -168,17 +176,17 @@ class ReaderCache:
 
         if not answers:
             return
+        conn = self._connection()
         stamp = now()
-        self._conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO reader_cache(model, prompt_hash, text_hash, answer, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+            conn.executemany(
+                "INSERT OR REPLACE INTO reader_cache(model, prompt_hash, text_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
                 [(model, prompt, key, json.dumps(items, ensure_ascii=False), stamp) for key, items in answers.items()],
             )
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
 
 

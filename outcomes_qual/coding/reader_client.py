@@ -1,4 +1,4 @@
-"""The reader coder's HTTP side: an OpenAI-compatible chat-completions client that trusts nothing.
+r"""The reader coder's HTTP side: an OpenAI-compatible chat-completions client that trusts nothing.
 
 Only the standard library is used (``urllib.request``). The client
 
@@ -26,10 +26,11 @@ Examples
 >>> check_url("https://api.example.org/v1")
 Traceback (most recent call last):
 ...
-outcomes_qual.errors.InputError: reader URL 'https://api.example.org/v1': host 'api.example.org' is not on this machine (loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
+outcomes_qual.errors.InputError: reader URL 'https://api.example.org/v1': host 'api.example.org' is not on this machine
+(loopback); text would leave it. Give allow_remote=True (--allow-remote) to send pseudonymised turns there
 >>> parse_json_object('{"codings": []}')
 {'codings': []}
->>> parse_json_object('```json\\n{"codings": []}\\n```')
+>>> parse_json_object('```json\n{"codings": []}\n```')
 {'codings': []}
 """
 
@@ -57,10 +58,16 @@ RETRY_STATUSES: frozenset[int] = frozenset({408, 409, 425, 429, 500, 502, 503, 5
 #: The answer's JSON schema, sent as ``response_format`` to servers that refuse ``json_object``.
 CODINGS_SCHEMA: dict = {
     "type": "object",
-    "properties": {"codings": {"type": "array", "items": {
-        "type": "object",
-        "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "evidence": {"type": "string"}},
-        "required": ["id", "code", "evidence"]}}},
+    "properties": {
+        "codings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "code": {"type": "string"}, "evidence": {"type": "string"}},
+                "required": ["id", "code", "evidence"],
+            },
+        }
+    },
     "required": ["codings"],
 }
 
@@ -115,8 +122,10 @@ def check_url(url: str, *, allow_remote: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"reader URL {url!r}: expected http://HOST:PORT/v1 (e.g. http://127.0.0.1:11434/v1)")
     if parts.username or parts.password:
-        raise InputError(f"reader URL: put no user name or password in the URL (use an API key environment variable), "
-                         f"got one for host {parts.hostname!r}")
+        raise InputError(
+            f"reader URL: put no user name or password in the URL (use an API key environment variable), "
+            f"got one for host {parts.hostname!r}"
+        )
     if not allow_remote and not is_loopback_host(parts.hostname):
         raise InputError(
             f"reader URL {url!r}: host {parts.hostname!r} is not on this machine (loopback); text would leave it. "
@@ -187,9 +196,19 @@ class ChatClient:
     max_tokens : int or None
     """
 
-    def __init__(self, url: str, model: str, *, allow_remote: bool = False, api_key_env: str | None = None,
-                 timeout: float = 120.0, max_retries: int = 4, backoff: float = 1.0, temperature: float = 0.0,
-                 max_tokens: int | None = None):
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        *,
+        allow_remote: bool = False,
+        api_key_env: str | None = None,
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+    ):
         self.url = check_url(url, allow_remote=allow_remote)
         self.endpoint = self.url + "/chat/completions"
         self.model = model
@@ -214,10 +233,18 @@ class ChatClient:
 
     def body(self, messages: list[dict]) -> bytes:
         """The request body for ``messages`` (JSON, UTF-8)."""
-        fmt = {"type": "json_object"} if self.response_format == "json_object" else \
-            {"type": "json_schema", "json_schema": {"name": "codings", "schema": CODINGS_SCHEMA}}
-        payload = {"model": self.model, "messages": messages, "temperature": self.temperature,
-                   "response_format": fmt, "stream": False}
+        fmt = (
+            {"type": "json_object"}
+            if self.response_format == "json_object"
+            else {"type": "json_schema", "json_schema": {"name": "codings", "schema": CODINGS_SCHEMA}}
+        )
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "response_format": fmt,
+            "stream": False,
+        }
         if self.max_tokens:
             payload["max_tokens"] = int(self.max_tokens)
         return json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -238,8 +265,13 @@ class ChatClient:
                 raise _FormatRefused() from None
             if status in RETRY_STATUSES or status >= 500:
                 raise _Retryable(f"HTTP {status}") from None
-            hint = " (check the API key environment variable)" if status in (401, 403) else \
-                " (check the URL and the model name)" if status in (404, 400) else ""
+            hint = (
+                " (check the API key environment variable)"
+                if status in (401, 403)
+                else " (check the URL and the model name)"
+                if status in (404, 400)
+                else ""
+            )
             raise ReaderRequestError(f"HTTP {status} from {self.endpoint}{hint}", attempts=1) from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as err:
             reason = getattr(err, "reason", err)
@@ -274,8 +306,9 @@ class ChatClient:
                 try:
                     reply = self._attempt(self.body(messages))
                 except _FormatRefused:
-                    logger.warning("reader: the server refused response_format json_object; asking with the "
-                                   "codings JSON schema instead")
+                    logger.warning(
+                        "reader: the server refused response_format json_object; asking with the codings JSON schema instead"
+                    )
                     self.response_format = "json_schema"
                     reply = self._attempt(self.body(messages))
             except _Retryable as err:

@@ -62,11 +62,11 @@ def load_template(name: str) -> str:
 
 
 def normalise_space(text: str) -> str:
-    """``text`` with every run of whitespace made one space, trimmed.
+    r"""``text`` with every run of whitespace made one space, trimmed.
 
     Examples
     --------
-    >>> normalise_space("  a\\n\\t b ")
+    >>> normalise_space("  a\n\t b ")
     'a b'
     """
     return " ".join(str(text).split())
@@ -125,14 +125,15 @@ def read_training_corpus(path, keys) -> list[tuple[str, list[str]]]:
     """
     path = Path(path)
     known = set(keys)
-    rows, unknown = [], Counter()
+    rows: list[tuple[str, list[str]]] = []
+    unknown: Counter[str] = Counter()
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except ValueError as err:
+            except json.JSONDecodeError as err:
                 raise InputError(f"not a JSON object ({err.msg})", path=path, line=n) from None
             codes = row.get("codes") if isinstance(row, dict) else None
             text = row.get("text") if isinstance(row, dict) else None
@@ -145,8 +146,9 @@ def read_training_corpus(path, keys) -> list[tuple[str, list[str]]]:
             if ok and text.strip():
                 rows.append((text, list(dict.fromkeys(ok))))
     if unknown:
-        logger.warning("%s: %d code(s) not in the codebook left out: %s", path, sum(unknown.values()),
-                       ", ".join(sorted(unknown)[:5]))
+        logger.warning(
+            "%s: %d code(s) not in the codebook left out: %s", path, sum(unknown.values()), ", ".join(sorted(unknown)[:5])
+        )
     return rows
 
 
@@ -188,9 +190,12 @@ def examples_text(examples) -> str:
 
 def system_prompt(codebook, examples=()) -> str:
     """The system message: instructions, the codebook and the worked examples."""
-    return Template(load_template("system.txt")).substitute(
-        codebook_name=codebook.name, codebook=codebook_text(codebook), examples=examples_text(list(examples))
-    ).rstrip() + "\n"
+    return (
+        Template(load_template("system.txt"))
+        .substitute(codebook_name=codebook.name, codebook=codebook_text(codebook), examples=examples_text(list(examples)))
+        .rstrip()
+        + "\n"
+    )
 
 
 def turn_lines(turns) -> str:
@@ -257,7 +262,9 @@ def check_items(items, text: str, keys) -> tuple[list[tuple[str, str, float | No
     """
     known = set(keys)
     haystack = normalise_space(text)
-    kept, seen, dropped = [], set(), Counter()
+    kept: list[tuple[str, str, float | None]] = []
+    seen: set[str] = set()
+    dropped: Counter[str] = Counter()
     for item in items:
         code = item.get("code") if isinstance(item, dict) else None
         evidence = item.get("evidence") if isinstance(item, dict) else None

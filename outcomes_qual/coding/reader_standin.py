@@ -1,4 +1,4 @@
-"""A stand-in reading model: a tiny chat-completions server on loopback that answers under the reader contract.
+r"""A stand-in reading model: a tiny chat-completions server on loopback that answers under the reader contract.
 
 It lets anyone check the reader pipeline end to end without a model: it
 reads the turns of each request (one ``{"id", "text"}`` JSON line each, as
@@ -14,7 +14,8 @@ Examples
 --------
 >>> import json, urllib.request
 >>> with StandinServer(lambda turns: [{"id": i, "code": "time", "evidence": t[:5]} for i, t in turns]) as server:
-...     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": 'x\\n{"id": "a", "text": "Never enough time"}'}]})
+...     content = 'x\n{"id": "a", "text": "Never enough time"}'
+...     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": content}]})
 ...     req = urllib.request.Request(server.url + "/chat/completions", data=body.encode(), method="POST")
 ...     reply = json.loads(urllib.request.urlopen(req, timeout=5).read())
 >>> json.loads(reply["choices"][0]["message"]["content"])
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 #: Faults :class:`StandinServer` can inject (what ``fault(n, turns)`` may return).
@@ -63,12 +65,13 @@ def evidence_span(text: str, *, words: int = 12) -> str:
     return " ".join(str(text).split()[:words])
 
 
-def replay(codes_by_id: dict) -> callable:
+def replay(codes_by_id: dict) -> Callable[[list[tuple[str, str]]], list[dict]]:
     """An answer function giving each turn the codes ``codes_by_id[id]`` (a list), evidence from the turn."""
 
     def answer(turns):
-        return [{"id": sid, "code": code, "evidence": evidence_span(text)}
-                for sid, text in turns for code in codes_by_id.get(sid, [])]
+        return [
+            {"id": sid, "code": code, "evidence": evidence_span(text)} for sid, text in turns for code in codes_by_id.get(sid, [])
+        ]
 
     return answer
 
@@ -116,6 +119,7 @@ class StandinServer:
 
     @property
     def url(self) -> str:
+        """The base URL to give the reader (``http://127.0.0.1:<port>/v1``)."""
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def _handler(self):
@@ -149,7 +153,7 @@ class StandinServer:
                     server.headers.append(dict(self.headers.items()))
                 fmt = (payload.get("response_format") or {}).get("type")
                 if server.json_schema_only and fmt not in (None, "json_schema", "text"):
-                    self._send(400, b'{"error": "\'response_format.type\' must be \'json_schema\' or \'text\'"}')
+                    self._send(400, b"{\"error\": \"'response_format.type' must be 'json_schema' or 'text'\"}")
                     return
                 kind = server.fault(n, turns) if server.fault else None
                 if kind == "hang":
@@ -164,13 +168,25 @@ class StandinServer:
                     content = "Sure! Here are the codes you asked for."
                 elif kind == "cut":
                     content = content[: max(1, len(content) // 2)]
-                body = json.dumps({
-                    "id": f"standin-{n}", "object": "chat.completion", "model": payload.get("model"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                 "finish_reason": "length" if kind == "cut" else "stop"}],
-                    "usage": {"prompt_tokens": sum(len(m.get("content", "")) for m in payload.get("messages", [])) // 4,
-                              "completion_tokens": len(content) // 4},
-                }, ensure_ascii=False).encode("utf-8")
+                body = json.dumps(
+                    {
+                        "id": f"standin-{n}",
+                        "object": "chat.completion",
+                        "model": payload.get("model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": content},
+                                "finish_reason": "length" if kind == "cut" else "stop",
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": sum(len(m.get("content", "")) for m in payload.get("messages", [])) // 4,
+                            "completion_tokens": len(content) // 4,
+                        },
+                    },
+                    ensure_ascii=False,
+                ).encode("utf-8")
                 if kind == "bad_body":
                     body = body[: len(body) // 2]
                 if kind is None:
@@ -181,12 +197,21 @@ class StandinServer:
         return Handler
 
     def start(self) -> "StandinServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="reader-standin", daemon=True)
+        """Serve requests on a background thread.
+
+        Returns
+        -------
+        StandinServer
+            This server, started.
+        """
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="reader-standin", daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Release any hanging request, stop serving and close the socket."""
         self.release.set()
         self._server.shutdown()
         self._server.server_close()

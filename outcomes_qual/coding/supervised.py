@@ -147,7 +147,9 @@ class SupervisedCoder(BaseCoder):
             pos = int(Y[:, j].sum())
             if pos < self.min_positive or pos == len(Y):
                 continue
-            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=1000, solver="liblinear", random_state=self.random_state)
+            model = LogisticRegression(
+                C=self.C, class_weight="balanced", max_iter=1000, solver="liblinear", random_state=self.random_state
+            )
             model.fit(X, Y[:, j])
             self.models_[key] = model
         self.method_ = "supervised"
@@ -194,7 +196,7 @@ class SupervisedCoder(BaseCoder):
             best = pos[int(np.argmax(sims[i, pos]))]
             text = self.train_texts_[best]
             text = text if len(text) <= 120 else text[:117] + "..."
-            return f"learned from {len(pos)} coded turns; nearest: {self.train_ids_[best]} \"{text}\""
+            return f'learned from {len(pos)} coded turns; nearest: {self.train_ids_[best]} "{text}"'
 
         return proba, evidence
 
@@ -276,6 +278,6 @@ def cross_validate_agreement(
         )
     table = pd.DataFrame(rows, columns=list(CV_AGREEMENT_COLUMNS))
     scored = table[table["n_positive"] > 0]
-    macro = {c: float(scored[c].mean()) if len(scored) else np.nan for c in ("precision", "recall", "f1", "cohen_kappa")}
-    macro.update(code="macro", n_units=len(seg), n_positive=int(Y.sum()))
+    macro: dict[str, str | int | float] = {"code": "macro", "n_units": len(seg), "n_positive": int(Y.sum())}
+    macro.update({c: float(scored[c].mean()) if len(scored) else np.nan for c in ("precision", "recall", "f1", "cohen_kappa")})
     return pd.concat([table, pd.DataFrame([macro], columns=list(CV_AGREEMENT_COLUMNS))], ignore_index=True)
