@@ -251,7 +251,6 @@ def test_settings_in_force_are_kept_unless_cross_validation_beats_them_clearly()
     Y = np.zeros((n, 2), dtype=int)
     Y[np.arange(n), rng.integers(0, 2, n)] = 1
     noise = rng.normal(size=(n, 2))
-    z = np.zeros((n, 2))
     kw = np.zeros((n, 2))
     cols = np.array([0, 1])
     # head and semantic scores are both noise: whichever weight looks best is luck, so the incumbent stays

@@ -385,3 +385,16 @@ def test_a_cache_path_that_is_some_other_database_is_refused(tmp_path):
     with pytest.raises(InputError, match="not a cache file"):
         ReaderCache.open(tmp_path / "notes.txt")
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8").startswith("not a database")
+
+
+def test_a_worked_examples_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
+    from outcomes_qual.coding.reader_prompt import read_training_corpus
+
+    path = tmp_path / "examples.jsonl"
+    path.write_bytes(b'{"text": "ok", "codes": ["time"]}\n{"text": "caf\xe9", "codes": ["time"]}\n')
+    # before: a UnicodeDecodeError traceback
+    with pytest.raises(InputError, match=r"examples\.jsonl:2: not UTF-8 text"):
+        read_training_corpus(path, ["time"])
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b'\xef\xbb\xbf{"text": "No time at all.", "codes": ["time"]}\n')
+    assert read_training_corpus(bom, ["time"]) == [("No time at all.", ["time"])]

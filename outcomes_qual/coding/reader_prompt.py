@@ -127,24 +127,28 @@ def read_training_corpus(path, keys) -> list[tuple[str, list[str]]]:
     known = set(keys)
     rows: list[tuple[str, list[str]]] = []
     unknown: Counter[str] = Counter()
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"not a JSON object ({err.msg})", path=path, line=n) from None
-            codes = row.get("codes") if isinstance(row, dict) else None
-            text = row.get("text") if isinstance(row, dict) else None
-            if isinstance(codes, str):
-                codes = [codes]
-            if not isinstance(text, str) or not isinstance(codes, list):
-                raise InputError('expected {"text": "...", "codes": ["code", ...]}', path=path, line=n)
-            ok = [str(c) for c in codes if str(c) in known]
-            unknown.update(str(c) for c in codes if str(c) not in known)
-            if ok and text.strip():
-                rows.append((text, list(dict.fromkeys(ok))))
+    try:
+        lines = path.read_bytes().decode("utf-8-sig").split("\n")
+    except UnicodeDecodeError as err:
+        line_no = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise InputError("not UTF-8 text (save the file as UTF-8)", path=path, line=line_no) from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"not a JSON object ({err.msg})", path=path, line=n) from None
+        codes = row.get("codes") if isinstance(row, dict) else None
+        text = row.get("text") if isinstance(row, dict) else None
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(text, str) or not isinstance(codes, list):
+            raise InputError('expected {"text": "...", "codes": ["code", ...]}', path=path, line=n)
+        ok = [str(c) for c in codes if str(c) in known]
+        unknown.update(str(c) for c in codes if str(c) not in known)
+        if ok and text.strip():
+            rows.append((text, list(dict.fromkeys(ok))))
     if unknown:
         logger.warning(
             "%s: %d code(s) not in the codebook left out: %s", path, sum(unknown.values()), ", ".join(sorted(unknown)[:5])
