@@ -157,6 +157,15 @@ def test_matcher_sub(text, expected):
     assert MATCHER.sub(text)[0] == expected
 
 
+def test_one_letter_initials_inside_n_a_a_b_or_q_and_a_are_not_names():
+    # before: "N/A" became "[P118]/[P119]" and "Q&A" became "Q&[P119]"
+    m = NameMatcher([("Nia Evans", "[P118]"), ("N", "[P118]"), ("A", "[P119]")])
+    text = "N: budget N/A, A/B, Q&A, Y/N and N&A.\nA: N agreed; (A) too."
+    assert m.sub(text)[0] == "[P118]: budget N/A, A/B, Q&A, Y/N and N&A.\n[P119]: [P118] agreed; ([P119]) too."
+    # two-letter initials and full names are matched as before
+    assert NameMatcher([("BH", "[M]")]).sub("BH/LD and BH")[0] == "[M]/LD and [M]"
+
+
 def test_matcher_priority_and_tags():
     m = NameMatcher([("Ann Bell", "[A]", {"tag": 0}), ("Ann Jones", "[B]", {"tag": 1})])
     # "Ann" alone is claimed by the first entry; each surname by its own

@@ -186,6 +186,27 @@ def test_speakers_header_names_and_labels_in_text_are_replaced():
     ]
 
 
+def test_one_letter_speaker_initials_leave_n_a_and_q_and_a_alone(tmp_path):
+    # before: "N/A" became "[Participant P118]/[Participant P119]" and "Q&A" "Q&[Participant P119]"
+    from outcomes_qual.ingest import read_corpus
+
+    path = tmp_path / "t.txt"
+    path.write_text(
+        "SPEAKERS: Nia Evans (N), Alun Price (A)\n\nN: The budget is N/A.\nA: Same, N/A. A/B and Q&A. N said so.\n",
+        encoding="utf-8",
+    )
+    corpus = _with_ids(read_corpus([path]), {"Nia Evans": "P118", "Alun Price": "P119"})
+    anon, mapping = pseudonymise_corpus(corpus)
+    anon.check()
+    assert anon.texts["t"] == (
+        "SPEAKERS: [Participant P118] ([Participant P118]), [Participant P119] ([Participant P119])\n\n"
+        "[Participant P118]: The budget is N/A.\n"
+        "[Participant P119]: Same, N/A. A/B and Q&A. [Participant P118] said so.\n"
+    )
+    assert anon.segments["text"].tolist() == ["The budget is N/A.", "Same, N/A. A/B and Q&A. [Participant P118] said so."]
+    assert mapping["n_replaced"].tolist() == [4, 3]
+
+
 def test_parse_speakers_header_forms():
     assert parse_speakers_header("SPEAKERS: Ann Bell (AB), Lead\nCD = Carys Dee\nEF - Eifion Fox\n") == [
         ("AB", "Ann Bell"),

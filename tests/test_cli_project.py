@@ -145,12 +145,12 @@ def test_code_segment_search_span_review_undo_export(project, files, capsys):
                 }
             )
         )
+    assert cli(capsys, "project", "reject", "5", "--project", project)[1].strip() == "rejected 1 coding(s)"
+    assert cli(capsys, "project", "undo", "--project", project)[1].startswith("undone: rejected 1 coding(s)")
     assert (
         cli(capsys, "project", "accept", "--coder", "keyword", "--reviewer", "ann", "--project", project)[1].strip()
         == "accepted 2 coding(s)"
     )
-    assert cli(capsys, "project", "reject", "5", "--project", project)[1].strip() == "rejected 1 coding(s)"
-    assert cli(capsys, "project", "undo", "--project", project)[1].startswith("undone: rejected 1 coding(s)")
 
     code, out, _ = cli(capsys, "project", "info", "--project", project)
     assert "codings: 5 (0 suggested, 5 accepted, 0 rejected)" in out
@@ -188,6 +188,30 @@ def test_bad_commands_give_one_line(project, capsys, argv, message):
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert pytest.importorskip("re").search(message, err)
+
+
+def test_accept_and_reject_act_on_suggestions_only(project, capsys):
+    # before: the command line changed any coding's status (the review screen answers 409)
+    assert cli(capsys, "project", "code", "fg_north:003", "time", "--coder", "ann", "--project", project)[0] == 0
+    with Project.open(project) as p:
+        p.add_codings(pd.DataFrame({"segment_id": ["fg_north:002"] * 2, "code": ["time", "systems_barriers"], "coder": "kw"}))
+    assert cli(capsys, "project", "reject", "2", "--reviewer", "bea", "--project", project)[0] == 0
+    refusals = [
+        (["reject", "1"], "coding 1 is accepted, not a suggestion: only suggested codings can be rejected"),
+        (["accept", "3", "2"], "coding 2 is rejected by bea at 20"),
+        (["accept", "2"], "only suggested codings can be accepted; nothing was changed"),
+    ]
+    for argv, message in refusals:
+        code, out, err = cli(capsys, "project", *argv, "--project", project)
+        assert (code, out) == (2, "")
+        assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {project}: ") and message in err
+    with Project.open(project) as p:  # nothing changed, not even coding 3 (a suggestion) given with a decided one
+        assert p.codings()[["coding_id", "status", "reviewed_by"]].fillna("").values.tolist() == [
+            [1, "accepted", ""],
+            [2, "rejected", "bea"],
+            [3, "suggested", ""],
+        ]
+    assert cli(capsys, "project", "accept", "3", "--project", project)[1].strip() == "accepted 1 coding(s)"
 
 
 def test_damaged_project_is_one_line_error(files, capsys):

@@ -143,7 +143,8 @@ def test_qualcoder_like_cases_matched_by_speaker_name(tmp_path):
     got = import_qdpx(pack("qualcoder_like", tmp_path))
     part = got.corpus.participants.set_index("participant_id")
     assert part.loc["Aileen", "role"] == "senior"
-    assert part.loc["Duncan", ["role", "role_raw"]].tolist() == ["other", "Team leader"]
+    # mapped as a roster maps it; the role as written kept in role_raw
+    assert part.loc["Duncan", ["role", "role_raw"]].tolist() == ["manager", "Team leader"]
     assert str(part["years_in_role"].dtype) == "Int64" and part.loc["Duncan", "years_in_role"] == 15
     assert part.loc["Aileen", "trained_on"] == "2024-09-12"
     assert quotes(got) == [
@@ -256,6 +257,37 @@ def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
     assert seg["participant_id"].tolist() == ["int_Interviewer", "Pat", "int_Interviewer"]
     assert seg["role"].tolist() == ["facilitator", "practitioner", "facilitator"]
     assert seg["text"][1] == "Better since the new forms."
+
+
+def test_case_roles_are_read_as_a_roster_reads_them(tmp_path):
+    """A study's own group ("R1 faculty") is kept as written; "Social Worker" maps as the roster reader maps it."""
+    # before: both became "other" (with the text in role_raw)
+    from outcomes_qual.ingest import read_roster
+
+    roles = {"Ann": "R1 faculty", "Bea": "Social Worker", "Cy": "senior"}
+    text = "".join(f"{name}: Hello from {name}.\n" for name in roles)
+    cases = "".join(
+        f"""<Case guid="00000000-0000-4000-8000-0000000000c{i}" name="{name}">
+    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
+      <TextValue>{role}</TextValue></VariableValue></Case>"""
+        for i, (name, role) in enumerate(roles.items(), start=1)
+    )
+    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p">
+  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
+  <Cases>{cases}</Cases>
+  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="fg">
+    <PlainTextContent>{text}</PlainTextContent></TextSource></Sources></Project>"""
+    path = tmp_path / "p.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+    got = import_qdpx(path)
+    part = got.corpus.participants.set_index("participant_id")
+    assert part.loc[["Ann", "Bea", "Cy"], "role"].tolist() == ["R1 faculty", "practitioner", "senior"]
+    assert part.loc[["Ann", "Bea", "Cy"], "role_raw"].fillna("").tolist() == ["", "Social Worker", ""]
+    assert got.corpus.segments["role"].tolist() == ["R1 faculty", "practitioner", "senior"]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("transcript,speaker,role\n" + "".join(f"fg,{n},{r}\n" for n, r in roles.items()), encoding="utf-8")
+    assert read_roster(roster)["role"].tolist() == ["R1 faculty", "practitioner", "senior"]
 
 
 @pytest.mark.parametrize("name", ["nvivo_like", "atlasti_like", "maxqda_flat", "qualcoder_like"])

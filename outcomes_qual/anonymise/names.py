@@ -17,7 +17,8 @@ first name alone, the surname alone and with a title (``Mrs Jones``,
 accents (``Llŷr`` also matches ``Llyr``), and leaves possessives intact
 (``Llŷr's`` becomes ``[Child 1]'s``). Names that are also everyday words
 (``Will``, ``Dawn``) match only when written with a capital; initials (``BH``)
-match only in capitals.
+match only in capitals, and a one-letter initial never inside a token joined
+by ``/`` or ``&`` (``N/A``, ``A/B``, ``Q&A``).
 
 Examples
 --------
@@ -404,6 +405,21 @@ def variant_pattern(text: str) -> str:
 
 _LEFT = r"(?<!\w)(?<!\w-)"
 _RIGHT = r"(?!\w)(?!-\w)"
+#: Characters that join single letters into one token (``N/A``, ``A/B``, ``Q&A``).
+_JOINERS = "/&"
+
+
+def _in_joined_token(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is joined by ``/`` or ``&`` to a letter or digit (``N/A``, ``Q&A``).
+
+    Examples
+    --------
+    >>> _in_joined_token("N/A", 0, 1), _in_joined_token("Q&A", 2, 3), _in_joined_token("N: yes", 0, 1)
+    (True, True, False)
+    """
+    before = start >= 2 and text[start - 1] in _JOINERS and text[start - 2].isalnum()
+    after = end + 1 < len(text) and text[end] in _JOINERS and text[end + 1].isalnum()
+    return before or after
 
 
 def _first_word(text: str) -> str:
@@ -475,6 +491,8 @@ class NameMatcher:
             matched = text[m.start() : m.end()]
             if variant.case_sensitive and matched != variant.text:
                 continue
+            if variant.case_sensitive and len(matched) == 1 and _in_joined_token(text, m.start(), m.end()):
+                continue  # a one-letter initial inside N/A, A/B or Q&A is not a name
             if variant.capitalised_only and not matched[:1].isupper():
                 continue
             done = m.end()

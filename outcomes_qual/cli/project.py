@@ -266,6 +266,7 @@ def run_code(args: argparse.Namespace) -> int:
 def run_review(args: argparse.Namespace) -> int:
     """Accept or reject codings."""
     from ..project import Project
+    from ..project.store import StaleCodingError
 
     ids = [_int(i, "CODING_ID") for i in args.ids]
     if args.code and not args.coder:
@@ -278,7 +279,16 @@ def run_review(args: argparse.Namespace) -> int:
             if args.code:
                 sugg = sugg[sugg["code"] == args.code]
             ids += sugg["coding_id"].tolist()
-        n = proj.accept(ids, reviewer=args.reviewer) if args.action == "accept" else proj.reject(ids, reviewer=args.reviewer)
+        # the review screen's rule: only a pending suggestion is accepted or rejected (undo reverses a decision)
+        review = proj.accept if args.action == "accept" else proj.reject
+        try:
+            n = review(ids, reviewer=args.reviewer, expect="suggested")
+        except StaleCodingError as err:
+            raise InputError(
+                f"coding {err.coding_id} is {err.status}{err.decided}, not a suggestion: only suggested codings can be "
+                f"{args.action}ed; nothing was changed",
+                path=args.project,
+            ) from None
     print(f"{args.action}ed {n} coding(s)")
     return 0
 

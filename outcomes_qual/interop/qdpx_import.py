@@ -46,6 +46,7 @@ from .. import schema
 from ..codebook import Codebook
 from ..corpus import Corpus, make_segment_id
 from ..errors import InputError
+from ..ingest.roles import normalise_role, study_role
 from ._positions import SourceText
 from ._safezip import Limits, SafeZip, check_member_name
 from ._turns import find_turns, is_facilitator_label
@@ -381,12 +382,28 @@ def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v))
 
 
-def _norm_role(value: object) -> tuple[str, str | None]:
-    """(role, raw value when it was not one of schema.ROLES)."""
+def _norm_role(value: object, *, from_case: bool = True) -> tuple[str, str | None]:
+    """(role, the value as written when the role differs from it).
+
+    A case's ``role`` variable is read as a roster's role is
+    (:func:`~outcomes_qual.ingest.roles.study_role`): a social-care role the
+    built-in vocabulary knows maps to it ("Team leader" -> ``manager``), any
+    other is the study's own group, kept as written ("R1 faculty"). A role
+    named in a speaker label (``Sam (manager):``) is read as the text readers
+    read one (:func:`~outcomes_qual.ingest.roles.normalise_role`).
+
+    Examples
+    --------
+    >>> _norm_role("R1 faculty"), _norm_role("Team leader"), _norm_role("Senior")
+    (('R1 faculty', None), ('manager', 'Team leader'), ('senior', None))
+    >>> _norm_role("via phone", from_case=False), _norm_role(None)
+    (('other', 'via phone'), ('unknown', None))
+    """
     if _missing(value) or not str(value).strip():
         return "unknown", None
-    v = str(value).strip().lower()
-    return (v, None) if v in schema.ROLES else ("other", str(value).strip())
+    written = " ".join(str(value).split())
+    role = study_role(written) if from_case else normalise_role(written)
+    return role, (None if role.casefold() == written.casefold() else written)
 
 
 def import_qdpx(path: str | os.PathLike, *, crlf: str = "auto", limits: Limits | None = None) -> QdpxImport:
@@ -538,8 +555,7 @@ def _build(r: _Reader) -> QdpxImport:
             return
         values = dict(case["values"]) if case else {}
         lower = {k.lower(): k for k in values}
-        role_val = values.pop(lower["role"]) if "role" in lower else role_hint
-        role, raw_role = _norm_role(role_val)
+        role, raw_role = _norm_role(values.pop(lower["role"])) if "role" in lower else _norm_role(role_hint, from_case=False)
         if role == "unknown" and is_facilitator_label(speaker):
             role = "facilitator"
         row: dict[str, Any] = {"participant_id": pid, "transcript_id": tid, "speaker": speaker or pid, "role": role}

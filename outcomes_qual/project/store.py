@@ -123,7 +123,17 @@ def _inserted_id(cur: sqlite3.Cursor) -> int:
 
 
 class StaleCodingError(InputError):
-    """A review refused because the coding's status is no longer what the reviewer saw (``expect=``)."""
+    """A review refused because the coding's status is not what the reviewer expected (``expect=``).
+
+    Attributes ``coding_id``, ``status`` (its status now) and ``decided``
+    (``" by ann at 2025-05-01 10:00"``, or ``""``) let a caller word the refusal.
+    """
+
+    def __init__(self, message: str, *, coding_id: int, status: str, decided: str = ""):
+        super().__init__(message)
+        self.coding_id = coding_id
+        self.status = status
+        self.decided = decided
 
 
 class _Tx:
@@ -568,7 +578,9 @@ class Project(CorpusMixin, ManualCodingMixin):
                 cid, old, by, at = stale[0]
                 who = f" by {by}" if by else ""
                 when = f" at {str(at)[:16].replace('T', ' ')}" if at else ""
-                raise StaleCodingError(f"coding {cid} is no longer {expect}: it was {old}{who}{when}")
+                raise StaleCodingError(
+                    f"coding {cid} is no longer {expect}: it was {old}{who}{when}", coding_id=cid, status=old, decided=who + when
+                )
             stamp, changed = now(), 0
             for cid, old, old_by, old_at in rows:
                 if old == status:
