@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import http.client
 import re
+import select
+import socket
 import time
 
 import pytest
@@ -63,18 +64,38 @@ def test_chunked_body_over_the_limit_is_refused_unparsed(project_file, monkeypat
 
 
 def test_real_server_counts_chunked_bytes(project_file):
+    # A chunked body has no length: the server must count bytes as they arrive and answer 413 before the body
+    # ends. The client sends 64 KiB chunks and, once past the limit, looks for the answer before each further
+    # chunk (a server that has answered and closed would otherwise reset a client that keeps sending, and the
+    # answer could be lost on a loaded machine). Bounded: at most 40 chunks and 20 seconds.
+    chunk = b"%x\r\n" % 65_536 + b"a" * 65_536 + b"\r\n"
+    past_limit = MAX_BODY // 65_536 + 1
     with BackgroundServer(project_file[0]) as srv:
-        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=20)
-        conn.request(
-            "POST",
-            "/action/memo",
-            body=(b"a" * 65_536 for _ in range(20)),
-            encode_chunked=True,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
-        )
-        r = conn.getresponse()
-        assert r.status == 413 and b"too large" in r.read()
-        conn.close()
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=20)
+        try:
+            sock.sendall(
+                b"POST /action/memo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+            )
+            sent, deadline = 0, time.monotonic() + 20
+            while sent < 40 and time.monotonic() < deadline:
+                if select.select([sock], [], [], 0.25 if sent >= past_limit else 0)[0]:
+                    break
+                try:
+                    sock.sendall(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                sent += 1
+            answer = b""
+            while b"too large" not in answer and time.monotonic() < deadline:
+                part = sock.recv(65_536)
+                if not part:
+                    break
+                answer += part
+        finally:
+            sock.close()
+    assert answer.startswith(b"HTTP/1.1 413") and b"too large" in answer
+    assert sent < 40  # answered while the body was still coming
 
 
 # --------------------------------------------------------------------- 6. lenient cookies
