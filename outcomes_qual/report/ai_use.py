@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import InputError
+from ._wording import ENSEMBLE_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,7 @@ _METHOD_WORDS = {
     "semantic": "similarity to the code definitions and examples",
     "supervised": "a classifier trained on human codings",
     "reader": "a language model reading each turn against the codebook (the reader coder, docs/reader.md)",
-    "ensemble": (
-        "the toolkit's ensemble coder (keyword matching combined with semantic similarity and a "
-        "theme classifier trained on the codebook's texts)"
-    ),
+    "ensemble": ENSEMBLE_WORDS,
 }
 
 

@@ -44,7 +44,8 @@ from ..analysis.consultation import (
 )
 from ..analysis.quotes import scrub_names, trim_quote
 from ._docx import add_caption, add_figure, add_page_number_footer, add_quote, add_table
-from .docx_report import (
+from ._wording import (
+    ENSEMBLE_WORDS,
     _agreement_sentence,
     _label,
     _lower_label,
@@ -66,7 +67,7 @@ _CODER_WORDS = {
     "keyword": "keyword and phrase matching",
     "semantic": "semantic similarity to the code definitions and examples",
     "supervised": "a classifier trained on human codings",
-    "ensemble": "the toolkit's ensemble coder (keyword matching combined with semantic similarity)",
+    "ensemble": ENSEMBLE_WORDS,
     "manual": "hand by the analysis team",
     "human": "hand by the analysis team",
 }
