@@ -2,7 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/learning_curve.py [--sizes 0 10 25 50 100] [--seeds 5] [--markdown]
+    .venv/bin/python benchmarks/learning_curve.py [--sizes 0 10 25 50 100] [--seeds 5] [--sources webinar ...]
+        [--orders random suggested] [--no-ceiling] [--markdown]
 
 For each dev source (``benchmarks/dev_sources.py``; needs ``../shared``), the
 default ensemble is fitted zero-shot on all units, then a simulated
@@ -77,7 +78,7 @@ def learned(base: EnsembleCoder, seg: pd.DataFrame, codings: pd.DataFrame) -> En
     return copy.copy(base).learn(seg, codings)
 
 
-def run_source(name, gold, cb, backend, sizes, seeds):
+def run_source(name, gold, cb, backend, sizes, seeds, orders=("random", "suggested"), with_ceiling=True):
     themes = cb.theme_keys()
     seg = gold[["segment_id", "text"]].assign(role="unknown")
     Y = np.array([[t in g for t in themes] for g in gold["themes"]], dtype=int)
@@ -97,7 +98,7 @@ def run_source(name, gold, cb, backend, sizes, seeds):
             macro_f1_sd=0.0,
         )
     )
-    for order in ("random", "suggested"):
+    for order in orders:
         for n in [s for s in sizes if s > 0]:
             ks, fs = [], []
             for seed in range(seeds):
@@ -128,7 +129,8 @@ def run_source(name, gold, cb, backend, sizes, seeds):
                     macro_f1_sd=np.std(fs),
                 )
             )
-    rows.append(ceiling(name, gold, seg, Y, themes, base))
+    if with_ceiling:
+        rows.append(ceiling(name, gold, seg, Y, themes, base))
     return rows
 
 
@@ -164,9 +166,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--codebook", default=str(ROOT / "codebooks" / "outcomes_practice.yaml"))
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--sources", nargs="*", help="dev sources to run (default: every one available)")
+    ap.add_argument("--orders", nargs="+", default=["random", "suggested"], choices=["random", "suggested"])
+    ap.add_argument("--no-ceiling", action="store_true", help="leave out the 5-fold row")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    names = available_sources()
+    names = [n for n in available_sources() if not args.sources or n in args.sources]
     if not names:
         print("no dev source found: the dev sources need ../shared beside the repository", file=sys.stderr)
         return 2
@@ -174,7 +179,7 @@ def main(argv=None) -> int:
     backend = "sentence-transformers" if sentence_backend_available()[0] else "lsa"
     rows = []
     for name in names:
-        rows += run_source(name, load_dev_source(name), cb, backend, args.sizes, args.seeds)
+        rows += run_source(name, load_dev_source(name), cb, backend, args.sizes, args.seeds, args.orders, not args.no_ceiling)
     table = pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
     print(f"Learning curve (backend {backend}; {args.seeds} seeds; scored on the units not coded)")
     with pd.option_context("display.width", 200, "display.max_rows", None, "display.float_format", "{:.2f}".format):
