@@ -60,15 +60,9 @@ SUMMARY_COLUMNS = ("row", "n_coded", "n_scored", "top1", "macro_f1", "top1_sd", 
 
 
 def theme_scores(Y: np.ndarray, proba: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
-    """Top-1 over turns with a theme, macro-F1 over the themes with a gold turn."""
+    """Top-1 over turns with a theme, macro-F1 over the themes with a gold turn (the coder's own selection measures)."""
     has = Y.sum(axis=1) > 0
-    top1 = float(Y[has][np.arange(int(has.sum())), proba[has].argmax(axis=1)].mean())
-    f1 = [
-        2 * float((Y[has, j] & pred[has, j]).sum()) / float(Y[has, j].sum() + pred[has, j].sum())
-        for j in range(Y.shape[1])
-        if Y[has, j].any()
-    ]
-    return top1, float(np.mean(f1))
+    return _selection.top1(Y[has].astype(int), proba[has]), _selection.macro_f1(Y[has], pred[has])
 
 
 def score(coder: EnsembleCoder, seg: pd.DataFrame, Y: np.ndarray, themes: list[str]) -> tuple[float, float]:
