@@ -1,16 +1,19 @@
-"""Agreement between the training corpus's labels and a second, blind labelling of a random 300 turns.
+"""Agreement between the training corpus's labels and blind second labellings of random turns.
 
 Usage::
 
     .venv/bin/python benchmarks/corpus_agreement.py
 
-Reads ``benchmarks/data/corpus_second_coder.jsonl``: for each of the 300
-turns sampled from ``codebooks/outcomes_practice.training.jsonl`` (seeded), the
-SHA-1 of its normalised text, the writer's codes, the second analyst's codes
-(coded from the codebook and the text alone) and whether the turn was dropped
-from the corpus because the two disagreed on its themes. Prints Cohen's kappa
-per theme (sub-codes rolled up), for "no theme", and the sub-code agreement
-where both chose a sub-code of the same theme.
+Reads ``benchmarks/data/corpus_second_coder.jsonl``: for each turn sampled
+from ``codebooks/outcomes_practice.training.jsonl`` (seeded), the SHA-1 of its
+normalised text, the writer's codes, the second analyst's codes (coded from
+the codebook and the text alone), whether the turn was dropped from the
+corpus because the two disagreed on its themes, and the labelling ``round``
+(1: a random 300 of the first four batches; 2: about 65 turns of each batch
+added later; rows without ``round`` belong to round 1). Prints, for each round
+and for all rows, Cohen's kappa per theme (sub-codes rolled up), for "no
+theme", and the sub-code agreement where both chose a sub-code of the same
+theme.
 """
 
 from __future__ import annotations
@@ -31,15 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "corpus_second_coder.jsonl"
 
 
-def main() -> int:
-    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
-    themes = load_codebook(ROOT / "codebooks" / "outcomes_practice.yaml").theme_keys()
+def report(rows: list[dict], themes: list[str], title: str) -> None:
+    """Print the per-theme kappa table of one set of doubly labelled turns."""
 
     def matrix(key):
         return np.array([[t in {c.split("/")[0] for c in r[key]} for t in themes] for r in rows], dtype=int)
 
     A, B = matrix("writer"), matrix("second")
-    print(f"Training corpus: writer's labels against a blind second labelling, {len(rows)} random turns")
+    print(f"{title}: writer's labels against a blind second labelling, {len(rows)} random turns")
     print(f"{'theme':22s} {'kappa':>6s} {'writer':>7s} {'second':>7s} {'both':>5s}")
     for j, t in enumerate(themes):
         kappa = cohen_kappa_score(A[:, j], B[:, j])
@@ -59,6 +61,19 @@ def main() -> int:
         f"same themes: {int(same.sum())} of {len(rows)}; same sub-code where both chose one of the same theme: "
         f"{sum(a == b for a, b in pairs)} of {len(pairs)}; dropped from the corpus: {sum(r['dropped'] for r in rows)}"
     )
+
+
+def main() -> int:
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    themes = load_codebook(ROOT / "codebooks" / "outcomes_practice.yaml").theme_keys()
+    rounds = sorted({r.get("round", 1) for r in rows})
+    for k in rounds:
+        part = [r for r in rows if r.get("round", 1) == k]
+        batches = sorted({r["batch"] for r in part if "batch" in r})
+        report(part, themes, f"Round {k}" + (f" ({', '.join(batches)})" if batches else " (first four batches)"))
+        print()
+    if len(rounds) > 1:
+        report(rows, themes, "All rounds")
     return 0
 
 

@@ -115,7 +115,7 @@ def test_shipped_corpus_meets_its_plan():
     assert (n_themes == 0).sum() >= 300
     assert 0.15 <= (n_themes == 2).mean() <= 0.30
     assert n_themes.max() <= 2
-    assert frame["batch"].nunique() >= 4 and (frame["batch"] != "").all()
+    assert frame["batch"].nunique() >= 7 and (frame["batch"] != "").all()
     for field in ("role", "setting", "register"):
         assert (frame[field] != "").all(), field
-    assert set(frame["register"]) >= {"focus_group", "interview", "consultation", "report_quote"}
+    assert set(frame["register"]) >= {"focus_group", "interview", "consultation", "report_quote", "presentation", "testimonial"}
