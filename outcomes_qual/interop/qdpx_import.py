@@ -15,7 +15,9 @@ What is kept:
 * turns: the selections a ``Case`` refers to (how this toolkit exports
   them), else speaker-labelled lines, else one turn per line;
 * participants from cases and their typed variables (role, authority,
-  department, method, and any other variable as an extra column);
+  department, method, and any other variable as an extra column); a study's
+  own groups ranked in ``role_order`` as the cases name them, unless the
+  project carries that variable (as this toolkit's exports do);
 * the codebook (nested, or flat with ``a.b``/``a::b`` names);
 * codings, mapped to the turns they overlap; a selection covering part of a
   turn is kept as a span (``start_char``/``end_char``), one covering the
@@ -46,12 +48,12 @@ from .. import schema
 from ..codebook import Codebook
 from ..corpus import Corpus, make_segment_id
 from ..errors import InputError
-from ..ingest.roles import normalise_role, study_role
+from ..ingest.roles import group_order, normalise_role, study_role
 from ._positions import SourceText
 from ._safezip import Limits, SafeZip, check_member_name
 from ._turns import find_turns, is_facilitator_label
 from ._values import VALUE_ELEMENTS, read_value
-from ._xml import canonical_guid, child, child_text, children, iter_local, local, parse_datetime, parse_xml, unique_name
+from ._xml import ORIGIN, canonical_guid, child, child_text, children, iter_local, local, parse_datetime, parse_xml, unique_name
 from .qdc import codebook_from_root
 
 logger = logging.getLogger(__name__)
@@ -404,6 +406,31 @@ def _norm_role(value: object, *, from_case: bool = True) -> tuple[str, str | Non
     written = " ".join(str(value).split())
     role = study_role(written) if from_case else normalise_role(written)
     return role, (None if role.casefold() == written.casefold() else written)
+
+
+def _group_ranks(cases: list[dict[str, Any]], part_rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Each study group's position: first named by the project's ``<Cases>`` in their order, then by its turns.
+
+    A REFI project's cases are its roster (one per participant, with their
+    variables), so its groups are ranked as
+    :func:`~outcomes_qual.ingest.read_roster` ranks a roster's: 1 for the
+    first group named, and so on (:func:`~outcomes_qual.ingest.roles.group_order`).
+    Built-in roles get no rank; an empty dict means the project has no groups.
+
+    Examples
+    --------
+    >>> cases = [{"pid": "Cy"}, {"pid": "Ann"}]
+    >>> rows = [{"participant_id": "Ann", "role": "R1 faculty"}, {"participant_id": "Cy", "role": "R2 faculty"},
+    ...         {"participant_id": "fg_Q", "role": "facilitator"}]
+    >>> _group_ranks(cases, rows)
+    {'R2 faculty': 1, 'R1 faculty': 2}
+    """
+    role_of: dict[str, str] = {}
+    for row in part_rows:
+        role_of.setdefault(row["participant_id"], row["role"])
+    named = [role_of.get(case["pid"]) for case in cases] + [row["role"] for row in part_rows]
+    order = group_order(named) or []
+    return {role: rank for role, rank in zip(named, order, strict=False) if rank is not None and role is not None}
 
 
 def import_qdpx(path: str | os.PathLike, *, crlf: str = "auto", limits: Limits | None = None) -> QdpxImport:
@@ -814,6 +841,10 @@ def _build(r: _Reader) -> QdpxImport:
                 part_df[col] = pd.array([None if _missing(v) else v for v in raw], dtype="boolean")
     else:
         part_df = schema.empty_frame(part_cols)
+    if "role_order" not in part_df and (root.get("origin") or "") != ORIGIN:
+        ranks = _group_ranks(cases, list(part_rows.values()))
+        if ranks:
+            part_df["role_order"] = pd.array([ranks.get(role) for role in part_df["role"]], dtype="Int64")
     tr_cols = list(schema.TRANSCRIPT_COLUMNS)
     for tr_row in transcripts:
         for k in tr_row:
