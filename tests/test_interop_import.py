@@ -259,28 +259,33 @@ def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
     assert seg["text"][1] == "Better since the new forms."
 
 
+def role_cases_project(path: Path, cases: list[tuple[str, str]], speakers: list[str], *, origin: str | None = None) -> Path:
+    """Write a project as another tool might: one source where each speaker says hello, cases with a ``role`` variable."""
+    text = "".join(f"{name}: Hello from {name}.\n" for name in speakers)
+    cases_xml = "".join(
+        f"""<Case guid="00000000-0000-4000-8000-0000000000c{i}" name="{name}">
+    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
+      <TextValue>{role}</TextValue></VariableValue></Case>"""
+        for i, (name, role) in enumerate(cases, start=1)
+    )
+    origin_attr = f' origin="{origin}"' if origin else ""
+    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p"{origin_attr}>
+  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
+  <Cases>{cases_xml}</Cases>
+  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="fg">
+    <PlainTextContent>{text}</PlainTextContent></TextSource></Sources></Project>"""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+    return path
+
+
 def test_case_roles_are_read_as_a_roster_reads_them(tmp_path):
     """A study's own group ("R1 faculty") is kept as written; "Social Worker" maps as the roster reader maps it."""
     # before: both became "other" (with the text in role_raw)
     from outcomes_qual.ingest import read_roster
 
     roles = {"Ann": "R1 faculty", "Bea": "Social Worker", "Cy": "senior"}
-    text = "".join(f"{name}: Hello from {name}.\n" for name in roles)
-    cases = "".join(
-        f"""<Case guid="00000000-0000-4000-8000-0000000000c{i}" name="{name}">
-    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
-      <TextValue>{role}</TextValue></VariableValue></Case>"""
-        for i, (name, role) in enumerate(roles.items(), start=1)
-    )
-    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p">
-  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
-  <Cases>{cases}</Cases>
-  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="fg">
-    <PlainTextContent>{text}</PlainTextContent></TextSource></Sources></Project>"""
-    path = tmp_path / "p.qdpx"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("project.qde", qde)
-    got = import_qdpx(path)
+    got = import_qdpx(role_cases_project(tmp_path / "p.qdpx", list(roles.items()), list(roles)))
     part = got.corpus.participants.set_index("participant_id")
     assert part.loc[["Ann", "Bea", "Cy"], "role"].tolist() == ["R1 faculty", "practitioner", "senior"]
     assert part.loc[["Ann", "Bea", "Cy"], "role_raw"].fillna("").tolist() == ["", "Social Worker", ""]
@@ -290,26 +295,10 @@ def test_case_roles_are_read_as_a_roster_reads_them(tmp_path):
     assert read_roster(roster)["role"].tolist() == ["R1 faculty", "practitioner", "senior"]
 
 
-def _groups_project(tmp_path, *, origin="Another QDA tool") -> Path:
+def _groups_project(tmp_path) -> Path:
     """Cases list "R2 faculty" before "R1 faculty"; the text (and natural order) has R1 first."""
     cases = [("Cy", "R2 faculty"), ("Ann", "R1 faculty"), ("Dee", "R2 faculty"), ("Bo", "R1 faculty"), ("Fac", "Facilitator")]
-    speakers = ["Fac", "Ann", "Bo", "Cy", "Dee"]
-    text = "".join(f"{name}: Hello from {name}.\n" for name in speakers)
-    cases_xml = "".join(
-        f"""<Case guid="00000000-0000-4000-8000-0000000000c{i}" name="{name}">
-    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
-      <TextValue>{role}</TextValue></VariableValue></Case>"""
-        for i, (name, role) in enumerate(cases, start=1)
-    )
-    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="{origin}">
-  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
-  <Cases>{cases_xml}</Cases>
-  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="fg">
-    <PlainTextContent>{text}</PlainTextContent></TextSource></Sources></Project>"""
-    path = tmp_path / "groups.qdpx"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("project.qde", qde)
-    return path
+    return role_cases_project(tmp_path / "groups.qdpx", cases, ["Fac", "Ann", "Bo", "Cy", "Dee"], origin="Another QDA tool")
 
 
 def test_study_groups_keep_the_order_of_the_cases(tmp_path):
