@@ -259,28 +259,33 @@ def test_case_selections_of_another_tool_assign_turns_to_cases(tmp_path):
     assert seg["text"][1] == "Better since the new forms."
 
 
+def role_cases_project(path: Path, cases: list[tuple[str, str]], speakers: list[str], *, origin: str | None = None) -> Path:
+    """Write a project as another tool might: one source where each speaker says hello, cases with a ``role`` variable."""
+    text = "".join(f"{name}: Hello from {name}.\n" for name in speakers)
+    cases_xml = "".join(
+        f"""<Case guid="00000000-0000-4000-8000-0000000000c{i}" name="{name}">
+    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
+      <TextValue>{role}</TextValue></VariableValue></Case>"""
+        for i, (name, role) in enumerate(cases, start=1)
+    )
+    origin_attr = f' origin="{origin}"' if origin else ""
+    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p"{origin_attr}>
+  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
+  <Cases>{cases_xml}</Cases>
+  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="fg">
+    <PlainTextContent>{text}</PlainTextContent></TextSource></Sources></Project>"""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+    return path
+
+
 def test_case_roles_are_read_as_a_roster_reads_them(tmp_path):
     """A study's own group ("R1 faculty") is kept as written; "Social Worker" maps as the roster reader maps it."""
     # before: both became "other" (with the text in role_raw)
     from outcomes_qual.ingest import read_roster
 
     roles = {"Ann": "R1 faculty", "Bea": "Social Worker", "Cy": "senior"}
-    text = "".join(f"{name}: Hello from {name}.\n" for name in roles)
-    cases = "".join(
-        f"""<Case guid="00000000-0000-4000-8000-0000000000c{i}" name="{name}">
-    <VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000a1"/>
-      <TextValue>{role}</TextValue></VariableValue></Case>"""
-        for i, (name, role) in enumerate(roles.items(), start=1)
-    )
-    qde = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p">
-  <Variables><Variable guid="00000000-0000-4000-8000-0000000000a1" name="role" typeOfVariable="Text"/></Variables>
-  <Cases>{cases}</Cases>
-  <Sources><TextSource guid="00000000-0000-4000-8000-0000000000b1" name="fg">
-    <PlainTextContent>{text}</PlainTextContent></TextSource></Sources></Project>"""
-    path = tmp_path / "p.qdpx"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("project.qde", qde)
-    got = import_qdpx(path)
+    got = import_qdpx(role_cases_project(tmp_path / "p.qdpx", list(roles.items()), list(roles)))
     part = got.corpus.participants.set_index("participant_id")
     assert part.loc[["Ann", "Bea", "Cy"], "role"].tolist() == ["R1 faculty", "practitioner", "senior"]
     assert part.loc[["Ann", "Bea", "Cy"], "role_raw"].fillna("").tolist() == ["", "Social Worker", ""]
@@ -288,6 +293,63 @@ def test_case_roles_are_read_as_a_roster_reads_them(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("transcript,speaker,role\n" + "".join(f"fg,{n},{r}\n" for n, r in roles.items()), encoding="utf-8")
     assert read_roster(roster)["role"].tolist() == ["R1 faculty", "practitioner", "senior"]
+
+
+def _groups_project(tmp_path) -> Path:
+    """Cases list "R2 faculty" before "R1 faculty"; the text (and natural order) has R1 first."""
+    cases = [("Cy", "R2 faculty"), ("Ann", "R1 faculty"), ("Dee", "R2 faculty"), ("Bo", "R1 faculty"), ("Fac", "Facilitator")]
+    return role_cases_project(tmp_path / "groups.qdpx", cases, ["Fac", "Ann", "Bo", "Cy", "Dee"], origin="Another QDA tool")
+
+
+def test_study_groups_keep_the_order_of_the_cases(tmp_path):
+    """Another tool's project: its groups are ranked as its <Cases> list them, as a roster's rows rank them."""
+    # before: no role_order, so tables listed the groups in natural order (R1 first)
+    from outcomes_qual.analysis import role_by_theme
+
+    got = import_qdpx(_groups_project(tmp_path))
+    part = got.corpus.participants.set_index("participant_id").loc[["Fac", "Ann", "Bo", "Cy", "Dee"]]
+    assert part["role"].tolist() == ["facilitator"] + ["R1 faculty"] * 2 + ["R2 faculty"] * 2
+    assert part["role_order"].tolist() == [pd.NA, 2, 2, 1, 1]
+    codings = pd.DataFrame({"segment_id": got.corpus.segments["segment_id"], "code": "time", "coder": "kim"})
+    assert list(dict.fromkeys(role_by_theme(got.corpus, codings)["role"])) == ["R2 faculty", "R1 faculty", "all"]
+    # and so does a project the import goes into
+    from outcomes_qual.interop import import_qdpx_to_project
+    from outcomes_qual.project import Project
+
+    import_qdpx_to_project(tmp_path / "groups.qdpx", tmp_path / "p.sqlite", result=got)
+    with Project.open(tmp_path / "p.sqlite") as proj:
+        stored = proj.corpus()
+    assert list(dict.fromkeys(role_by_theme(stored, codings)["role"])) == ["R2 faculty", "R1 faculty", "all"]
+
+
+def test_study_group_order_survives_export_and_import_again(tmp_path):
+    from outcomes_qual.analysis import role_by_theme
+    from outcomes_qual.codebook import Code, Codebook
+    from outcomes_qual.interop import export_qdpx
+
+    first = import_qdpx(_groups_project(tmp_path))
+    codings = pd.DataFrame({"segment_id": first.corpus.segments["segment_id"], "code": "time", "coder": "kim"})
+    export_qdpx(first.corpus, codings, Codebook("c", (Code("time", "Time", "Time."),)), tmp_path / "again.qdpx")
+    again = import_qdpx(tmp_path / "again.qdpx")
+    assert list(dict.fromkeys(role_by_theme(again.corpus, again.codings)["role"])) == ["R2 faculty", "R1 faculty", "all"]
+
+
+def test_own_export_without_a_group_order_invents_none(tmp_path):
+    """A corpus with groups but no roster order lists them in natural order; its round trip must too."""
+    from outcomes_qual.analysis import role_by_theme
+    from outcomes_qual.codebook import Code, Codebook
+    from outcomes_qual.corpus import Corpus
+    from outcomes_qual.interop import export_qdpx
+
+    corpus = Corpus.from_turns("fg", [("Cy", "R2 faculty", "Hello."), ("Ann", "R1 faculty", "Hi.")])
+    assert "role_order" not in corpus.participants
+    codings = pd.DataFrame({"segment_id": corpus.segments["segment_id"], "code": "time", "coder": "kim"})
+    export_qdpx(corpus, codings, Codebook("c", (Code("time", "Time", "Time."),)), tmp_path / "own.qdpx")
+    got = import_qdpx(tmp_path / "own.qdpx")
+    assert "role_order" not in got.corpus.participants
+    order = ["R1 faculty", "R2 faculty", "all"]
+    assert list(dict.fromkeys(role_by_theme(corpus, codings)["role"])) == order
+    assert list(dict.fromkeys(role_by_theme(got.corpus, got.codings)["role"])) == order
 
 
 @pytest.mark.parametrize("name", ["nvivo_like", "atlasti_like", "maxqda_flat", "qualcoder_like"])

@@ -232,6 +232,19 @@ def test_refi_qda_export_keeps_group_as_role_variable(study, tmp_path):
     assert "<TextValue>non-R1 faculty</TextValue>" in qde and "<TextValue>R1 faculty</TextValue>" in qde
 
 
+def test_refi_qda_round_trip_keeps_the_roster_order_of_the_groups(study, tmp_path):
+    """The cases are written in participant order (non-R1 first); the roster's order (R1 first) must come back."""
+    from outcomes_qual.interop import export_qdpx, import_qdpx
+
+    _, corpus, codings = study
+    before = list(dict.fromkeys(role_by_theme(corpus, codings, codebook=CODEBOOK)["role"]))
+    assert before == ["R1 faculty", "non-R1 faculty", "all"]
+    assert corpus.participants["role"].tolist()[:2] == ["facilitator", "non-R1 faculty"]
+    export_qdpx(corpus, codings, CODEBOOK, tmp_path / "s.qdpx")
+    got = import_qdpx(tmp_path / "s.qdpx")
+    assert list(dict.fromkeys(role_by_theme(got.corpus, got.codings, codebook=CODEBOOK)["role"])) == before
+
+
 def test_cli_participants_normalise_keeps_study_groups(tmp_path):
     from outcomes_qual.cli import main
 

@@ -35,6 +35,8 @@ from ..errors import InputError
 #: REFI-QDA namespaces.
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+#: The ``origin`` attribute of the projects this toolkit writes.
+ORIGIN = "outcomes_qual"
 
 #: Namespace for the toolkit's uuid5 GUIDs (fixed forever: changing it changes every exported GUID).
 GUID_NAMESPACE = uuid.UUID("6f1d3c52-8a47-5b1e-9c0d-2f4b7a9e6c31")

@@ -65,7 +65,7 @@ from ..codebook import Code, Codebook
 from ..corpus import Corpus
 from ..text import normalise_text
 from ._values import format_value, infer_type, is_missing, value_element_name
-from ._xml import PROJECT_NS, stable_guid, to_bytes, xml_datetime
+from ._xml import ORIGIN, PROJECT_NS, stable_guid, to_bytes, xml_datetime
 from .qdc import build_codes, code_guid
 
 logger = logging.getLogger(__name__)
@@ -328,7 +328,7 @@ def export_qdpx(
         _Q("Project"),
         {
             "name": name or path.stem,
-            "origin": "outcomes_qual",
+            "origin": ORIGIN,
             "creatingUserGUID": system_user,
             "creationDateTime": stamp,
         },

@@ -15,12 +15,17 @@ What is kept:
 * turns: the selections a ``Case`` refers to (how this toolkit exports
   them), else speaker-labelled lines, else one turn per line;
 * participants from cases and their typed variables (role, authority,
-  department, method, and any other variable as an extra column);
+  department, method, and any other variable as an extra column); a study's
+  own groups ranked in ``role_order`` as the cases name them, unless the
+  project carries that variable (as this toolkit's exports do);
 * the codebook (nested, or flat with ``a.b``/``a::b`` names);
 * codings, mapped to the turns they overlap; a selection covering part of a
   turn is kept as a span (``start_char``/``end_char``), one covering the
   whole turn as a turn coding;
 * notes as memos on codes, transcripts, segments or the project.
+
+The XML is read into plain records by :mod:`outcomes_qual.interop._qdpx_read`;
+this module builds the corpus, codings and memos from them.
 
 What is skipped is listed in :attr:`QdpxImport.skipped`: picture, audio and
 video sources, PDF regions, codings of a whole source or case, empty
@@ -33,11 +38,10 @@ import bisect
 import logging
 import os
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,12 +50,11 @@ from .. import schema
 from ..codebook import Codebook
 from ..corpus import Corpus, make_segment_id
 from ..errors import InputError
-from ..ingest.roles import normalise_role, study_role
-from ._positions import SourceText
-from ._safezip import Limits, SafeZip, check_member_name
+from ..ingest.roles import group_order, normalise_role, study_role
+from ._qdpx_read import Reader, Selection, Source
+from ._safezip import Limits, SafeZip
 from ._turns import find_turns, is_facilitator_label
-from ._values import VALUE_ELEMENTS, read_value
-from ._xml import canonical_guid, child, child_text, children, iter_local, local, parse_datetime, parse_xml, unique_name
+from ._xml import ORIGIN, canonical_guid, child, children, iter_local, local, parse_xml, unique_name
 from .qdc import codebook_from_root
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,6 @@ IMPORT_CODING_COLUMNS: tuple[str, ...] = schema.CODING_COLUMNS + schema.CODING_E
 
 _STANDARD_ATTRS = ("role", "authority", "department", "method")
 _TRANSCRIPT_ATTRS = ("method", "authority", "department", "date")
-_NON_TEXT = ("PictureSource", "AudioSource", "VideoSource", "PDFSource")
 
 
 @dataclass
@@ -100,270 +102,6 @@ _TURN_DESC = re.compile(r"^Turn \d+ \(")
 _PARTICIPANT_NOTE = re.compile(r"^Memo on participant (.+)$")
 _TURN_TIMES = re.compile(r"^Turn \d+ \(.*\), (\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) s$")
 _TURN_QUESTION = re.compile(r"^Question (\S+): (.*)$", re.S)
-
-
-@dataclass
-class _Selection:
-    guid: str
-    name: str | None
-    description: str | None
-    start: int
-    end: int
-    user: str | None
-    created: str | None
-    codings: list[tuple[str, str | None, str | None, list[str]]]  # (code guid, user guid, created, note guids)
-    notes: list[str]
-
-
-@dataclass
-class _Source:
-    guid: str
-    name: str
-    st: SourceText
-    origin_path: str
-    selections: list[_Selection]
-    notes: list[str]
-    variables: dict[str, object]
-
-
-class _Reader:
-    def __init__(self, path: Path, zf: SafeZip, root: ET.Element, *, crlf: str):
-        self.path = path
-        self.where = str(path)
-        self.zf = zf
-        self.root = root
-        self.crlf = crlf
-        self.skipped: list[str] = []
-        self.skipped_guids: set[str] = set()
-
-    # ------------------------------------------------------------ helpers
-    def error(self, message: str) -> InputError:
-        return InputError(message, path=self.where)
-
-    @overload
-    def guid(self, elem: ET.Element, attr: str = ..., *, required: Literal[True] = ...) -> str: ...
-
-    @overload
-    def guid(self, elem: ET.Element, attr: str = ..., *, required: bool) -> str | None: ...
-
-    def guid(self, elem: ET.Element, attr: str = "guid", *, required: bool = True) -> str | None:
-        raw = elem.get(attr)
-        if raw is None and not required:
-            return None
-        g = canonical_guid(raw)
-        if g is None:
-            raise self.error(f"<{local(elem.tag)}> has {attr}={raw!r}; expected a GUID")
-        return g
-
-    def int_attr(self, elem: ET.Element, attr: str) -> int:
-        raw = elem.get(attr)
-        try:
-            return int(str(raw).strip())
-        except (TypeError, ValueError):
-            raise self.error(f"<{local(elem.tag)} guid={elem.get('guid')!r}> has {attr}={raw!r}; expected an integer") from None
-
-    def note_refs(self, elem: ET.Element) -> list[str]:
-        return [self.guid(r, "targetGUID") for r in children(elem, "NoteRef")]
-
-    def read_member_text(self, ref: str, what: str) -> bytes | None:
-        """Bytes of a source file named by ``internal://`` or ``relative://`` (``None`` when absent)."""
-        scheme, _, rest = ref.partition("://")
-        if not _:
-            scheme, rest = "relative", ref
-        scheme = scheme.lower()
-        rest = rest.replace("\\", "/")
-        if scheme not in ("internal", "relative"):
-            self.skipped.append(f"{what}: text at {ref!r} is outside the archive (only internal:// and relative:// are read)")
-            return None
-        why = check_member_name(rest)
-        if why:
-            raise self.error(f"refused: {what} path {ref!r} {why}")
-        for candidate in (f"sources/{rest}", rest):
-            if self.zf.find(candidate):
-                return self.zf.read(candidate)
-        if scheme == "relative":
-            disk = (self.path.parent / rest).resolve()
-            if disk.is_file() and self.path.parent.resolve() in disk.parents:
-                return disk.read_bytes()
-        self.skipped.append(f"{what}: text file {ref!r} is not in the archive")
-        return None
-
-    # ---------------------------------------------------------------- read
-    def users(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        users_el = child(self.root, "Users")
-        if users_el is None:
-            return out
-        for u in children(users_el, "User"):
-            g = self.guid(u)
-            out[g] = (u.get("name") or u.get("id") or f"user-{g[:8]}").strip()
-        return out
-
-    def variables(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        self.variable_types: dict[str, str] = {}
-        el = child(self.root, "Variables")
-        if el is not None:
-            for v in children(el, "Variable"):
-                name = (v.get("name") or "").strip() or f"variable_{len(out) + 1}"
-                out[self.guid(v)] = name
-                self.variable_types[name] = (v.get("typeOfVariable") or "Text").strip()
-        return out
-
-    def variable_values(self, elem: ET.Element, variables: dict[str, str]) -> dict[str, object]:
-        values: dict[str, object] = {}
-        for vv in children(elem, "VariableValue"):
-            ref = child(vv, "VariableRef")
-            if ref is None:
-                raise self.error("<VariableValue> without <VariableRef>")
-            g = self.guid(ref, "targetGUID")
-            if g not in variables:
-                raise self.error(f"<VariableRef> refers to unknown variable GUID {ref.get('targetGUID')}")
-            for c in vv:
-                name = local(c.tag)
-                if name in VALUE_ELEMENTS.values():
-                    values[variables[g]] = read_value(name, c.text)
-        return values
-
-    def selections(self, parent: ET.Element, what: str) -> list[_Selection]:
-        out = []
-        for s in children(parent, "PlainTextSelection"):
-            codings = []
-            for c in children(s, "Coding"):
-                ref = child(c, "CodeRef")
-                if ref is None:
-                    raise self.error(f"<Coding guid={c.get('guid')!r}> in {what} has no <CodeRef>")
-                codings.append(
-                    (
-                        self.guid(ref, "targetGUID"),
-                        self.guid(c, "creatingUser", required=False),
-                        parse_datetime(c.get("creationDateTime")),
-                        self.note_refs(c),
-                    )
-                )
-            out.append(
-                _Selection(
-                    guid=self.guid(s),
-                    name=s.get("name"),
-                    description=child_text(s, "Description"),
-                    start=self.int_attr(s, "startPosition"),
-                    end=self.int_attr(s, "endPosition"),
-                    user=self.guid(s, "creatingUser", required=False),
-                    created=parse_datetime(s.get("creationDateTime")),
-                    codings=codings,
-                    notes=self.note_refs(s),
-                )
-            )
-        return out
-
-    def text_source(self, elem: ET.Element, name: str, variables: dict[str, str]) -> _Source | None:
-        what = f"source {name!r}"
-        content = child_text(elem, "PlainTextContent")
-        path = elem.get("plainTextPath")
-        if content is not None and content != "":
-            st, origin = SourceText.from_str(content), "inline"
-        elif path:
-            data = self.read_member_text(path, what)
-            if data is None:
-                return None
-            st, origin = SourceText.from_bytes(data), path
-            if st.encoding != "utf-8":
-                self.skipped.append(f"{what}: text was not UTF-8; read as {st.encoding}")
-        else:
-            rich = elem.get("richTextPath")
-            self.skipped.append(
-                f"{what}: no plain text (plainTextPath or PlainTextContent)" + (f"; rich text {rich!r} not read" if rich else "")
-            )
-            return None
-        for c in children(elem, "Coding"):
-            self.skipped.append(f"{what}: a coding of the whole source ({c.get('guid')}) was not imported")
-        return _Source(
-            guid=self.guid(elem),
-            name=name,
-            st=st,
-            origin_path=origin,
-            selections=self.selections(elem, what),
-            notes=self.note_refs(elem),
-            variables=self.variable_values(elem, variables),
-        )
-
-    def sources(self, variables: dict[str, str]) -> list[_Source]:
-        out: list[_Source] = []
-        el = child(self.root, "Sources")
-        if el is None:
-            return out
-        for s in el:
-            kind = local(s.tag)
-            g = self.guid(s)
-            name = (s.get("name") or "").strip() or Path(s.get("plainTextPath") or s.get("path") or g).stem
-            if kind == "TextSource":
-                src = self.text_source(s, name, variables)
-            elif kind == "PDFSource" and (rep := child(s, "Representation")) is not None:
-                src = self.text_source(rep, name, variables)
-                n_regions = len(children(s, "PDFSelection"))
-                if n_regions:
-                    self.skipped.append(
-                        f"PDF {name!r}: {n_regions} region selection(s) skipped; its text representation was kept"
-                    )
-                if src is not None:
-                    src.guid = g
-                    self.skipped_guids.add(self.guid(rep))
-            elif kind in _NON_TEXT:
-                n = sum(1 for _ in iter_local(s, "Coding"))
-                self.skipped.append(
-                    f"{kind.replace('Source', '').lower()} source {name!r} skipped: only text can be imported"
-                    + (f" ({n} coding(s) on it not imported)" if n else "")
-                )
-                src = None
-            else:
-                self.skipped.append(f"unknown source element <{kind}> {name!r} skipped")
-                src = None
-            if src is None:
-                self.skipped_guids.add(g)
-                for e in s.iter():
-                    inner = canonical_guid(e.get("guid"))
-                    if inner:
-                        self.skipped_guids.add(inner)
-            else:
-                out.append(src)
-        return out
-
-    def rebase(self, src: _Source) -> None:
-        """Map selection positions onto the normalised text; refuse ones outside it."""
-        spans = [(s.start, s.end) for s in src.selections]
-        pmap = src.st.position_map(spans, convention=self.crlf)
-        for s in src.selections:
-            if not pmap.fits(s.start, s.end):
-                crlf_note = ""
-                if chr(13) in src.st.raw:
-                    crlf_note = ", counting CRLF as " + ("two" if pmap.convention == "raw" else "one")
-                raise self.error(
-                    f"selection {s.guid} in source {src.name!r} spans {s.start}-{s.end}, outside the text "
-                    f"(0-{pmap.basis_len} code points{crlf_note})"
-                )
-            s.start, s.end = pmap(s.start), pmap(s.end)
-        if pmap.convention == "collapsed":
-            logger.info("%s: source %r counts CRLF as one character", self.where, src.name)
-
-    def notes(self, users: dict[str, str]) -> dict[str, tuple[str, str, str | None, str | None]]:
-        out: dict[str, tuple[str, str, str | None, str | None]] = {}
-        el = child(self.root, "Notes")
-        if el is None:
-            return out
-        for n in children(el, "Note"):
-            g = self.guid(n)
-            text = child_text(n, "PlainTextContent")
-            if text is None and (member := n.get("plainTextPath")):
-                data = self.read_member_text(member, f"note {n.get('name')!r}")
-                text = SourceText.from_bytes(data).text if data is not None else None
-            user = self.guid(n, "creatingUser", required=False)
-            out[g] = (
-                n.get("name") or "",
-                SourceText.from_str(text or "").text,
-                users.get(user) if user else None,
-                parse_datetime(n.get("creationDateTime")),
-            )
-        return out
 
 
 def _overlapping(rows: list[dict], start: int, end: int) -> list[dict]:
@@ -404,6 +142,31 @@ def _norm_role(value: object, *, from_case: bool = True) -> tuple[str, str | Non
     written = " ".join(str(value).split())
     role = study_role(written) if from_case else normalise_role(written)
     return role, (None if role.casefold() == written.casefold() else written)
+
+
+def _group_ranks(cases: list[dict[str, Any]], part_rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Each study group's position: first named by the project's ``<Cases>`` in their order, then by its turns.
+
+    A REFI project's cases are its roster (one per participant, with their
+    variables), so its groups are ranked as
+    :func:`~outcomes_qual.ingest.read_roster` ranks a roster's: 1 for the
+    first group named, and so on (:func:`~outcomes_qual.ingest.roles.group_order`).
+    Built-in roles get no rank; an empty dict means the project has no groups.
+
+    Examples
+    --------
+    >>> cases = [{"pid": "Cy"}, {"pid": "Ann"}]
+    >>> rows = [{"participant_id": "Ann", "role": "R1 faculty"}, {"participant_id": "Cy", "role": "R2 faculty"},
+    ...         {"participant_id": "fg_Q", "role": "facilitator"}]
+    >>> _group_ranks(cases, rows)
+    {'R2 faculty': 1, 'R1 faculty': 2}
+    """
+    role_of: dict[str, str] = {}
+    for row in part_rows:
+        role_of.setdefault(row["participant_id"], row["role"])
+    named = [role_of.get(case["pid"]) for case in cases] + [row["role"] for row in part_rows]
+    order = group_order(named) or []
+    return {role: rank for role, rank in zip(named, order, strict=False) if rank is not None and role is not None}
 
 
 def import_qdpx(path: str | os.PathLike, *, crlf: str = "auto", limits: Limits | None = None) -> QdpxImport:
@@ -471,11 +234,11 @@ def import_qdpx(path: str | os.PathLike, *, crlf: str = "auto", limits: Limits |
             raise InputError(
                 f"{qde_name}: expected a <Project> root (urn:QDA-XML:project:1.0), got <{local(root.tag)}>", path=path
             )
-        reader = _Reader(path, zf, root, crlf=crlf)
+        reader = Reader(path, zf, root, crlf=crlf)
         return _build(reader)
 
 
-def _build(r: _Reader) -> QdpxImport:
+def _build(r: Reader) -> QdpxImport:
     root = r.root
     users = r.users()
     variables = r.variables()
@@ -488,7 +251,7 @@ def _build(r: _Reader) -> QdpxImport:
     notes = r.notes(users)
 
     # ---------------------------------------------------------- ids & refs
-    sel_by_guid: dict[str, tuple[_Source, _Selection]] = {}
+    sel_by_guid: dict[str, tuple[Source, Selection]] = {}
     for src in sources:
         for s in src.selections:
             sel_by_guid[s.guid] = (src, s)
@@ -550,7 +313,7 @@ def _build(r: _Reader) -> QdpxImport:
     part_rows: dict[tuple[str, str], dict] = {}
     extra_cols: list[str] = []
 
-    def participant(tid: str, pid: str, speaker: str | None, case: dict | None, src: _Source, role_hint=None) -> None:
+    def participant(tid: str, pid: str, speaker: str | None, case: dict | None, src: Source, role_hint=None) -> None:
         if (tid, pid) in part_rows:
             return
         values = dict(case["values"]) if case else {}
@@ -814,6 +577,10 @@ def _build(r: _Reader) -> QdpxImport:
                 part_df[col] = pd.array([None if _missing(v) else v for v in raw], dtype="boolean")
     else:
         part_df = schema.empty_frame(part_cols)
+    if "role_order" not in part_df and (root.get("origin") or "") != ORIGIN:
+        ranks = _group_ranks(cases, list(part_rows.values()))
+        if ranks:
+            part_df["role_order"] = pd.array([ranks.get(role) for role in part_df["role"]], dtype="Int64")
     tr_cols = list(schema.TRANSCRIPT_COLUMNS)
     for tr_row in transcripts:
         for k in tr_row:
