@@ -10,6 +10,7 @@ committed state, so what one coder writes shows for another on reload.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -74,6 +75,25 @@ def transcript_link(transcript_id: str) -> str:
     return "/t/" + quote(tid, safe="")
 
 
+def role_class(role) -> str:
+    """The CSS class of a speaker's role: ``role-`` and a slug of the role, always one class.
+
+    A built-in role keeps its name (``role-senior``); a study's own group is
+    lower-cased with every run of characters outside ``[a-z0-9-]`` turned into
+    one ``-`` (``"R1 faculty"`` -> ``role-r1-faculty``), so that spaces, quotes
+    or brackets in a roster's group never split or break the class attribute.
+
+    Examples
+    --------
+    >>> role_class("senior"), role_class("R1 faculty"), role_class("Team Leader (North)")
+    ('role-senior', 'role-r1-faculty', 'role-team-leader-north')
+    >>> role_class(None), role_class("Équipe")
+    ('role-unknown', 'role-quipe')
+    """
+    slug = re.sub(r"[^a-z0-9-]+", "-", str(role if role is not None else "unknown").lower()).strip("-")
+    return "role-" + (slug or "group")
+
+
 def _templates() -> Environment:
     env = Environment(
         loader=PackageLoader("outcomes_qual_web", "templates"),
@@ -83,6 +103,7 @@ def _templates() -> Environment:
     env.filters["conf"] = lambda v: "?" if v is None else f"{v:.2f}"
     env.filters["num"] = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
     env.filters["tlink"] = transcript_link
+    env.filters["role_class"] = role_class
     env.filters["when"] = lambda v: str(v or "")[:16].replace("T", " ")  # ISO time to the minute
     return env
 

@@ -47,6 +47,16 @@ def test_topic_by_role_heatmap_values(result):
     assert grid.shape == (len(topics), 3)
     tbr = result.topic_by_role.set_index(["topic_id", "role"])
     assert grid[0, 0] == pytest.approx(100 * tbr.loc[(0, "practitioner"), "share_segments"])
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["Practitioner", "Senior", "Manager"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Practitioners", "Seniors", "Managers"]  # as the report heads them
     emergent_rows = [t.get_text() for t in ax.get_yticklabels() if t.get_text().startswith("* ")]
     assert len(emergent_rows) == int(topics["emergent"].sum())
+
+
+def test_topic_by_role_keeps_a_study_groups_spelling():
+    """A study's own groups are labelled as the roster wrote them ("non-R1", not "Non-r1"); built-in roles by their heading."""
+    corpus, _ = make_planted_corpus(0)
+    groups = {"practitioner": "non-R1 faculty", "senior": "iOS team"}
+    for frame in (corpus.segments, corpus.participants):
+        frame["role"] = frame["role"].replace(groups)
+    fig = plot_topic_by_role(find_topics(corpus, codebook=CODEBOOK, backend="light"))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Managers", "iOS team", "non-R1 faculty"]

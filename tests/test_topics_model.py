@@ -219,6 +219,26 @@ def test_representative_quotes_prefer_distinct_people_and_cut_long_turns():
     assert quotes[2] == "Manager: a b c d e f g h i"
 
 
+def test_representative_quotes_attribute_as_the_report_does():
+    """Built-in roles by the report's label ("Other staff"), a study's group as the roster wrote it."""
+    m = pd.DataFrame(
+        {
+            "text": [f"turn {k} one two three four five six seven" for k in range(5)],
+            "role": ["non-R1 faculty", "iOS team", "other", None, "unknown"],
+            "participant_id": ["p1", "p2", "p3", "p4", "p5"],
+            "transcript_id": ["t1", "t2", "t3", "t4", "t5"],
+            "similarity": [0.9, 0.8, 0.7, 0.6, 0.5],
+        }
+    )
+    assert [q.split(":")[0] for q in representative_quotes(m, k=5)] == [
+        "non-R1 faculty",
+        "iOS team",
+        "Other staff",
+        "Participant",
+        "Participant",
+    ]
+
+
 # ---------------------------------------------------------------- estimator
 
 

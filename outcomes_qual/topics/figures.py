@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis._common import role_heading
+
 logger = logging.getLogger(__name__)
 
 #: Okabe-Ito colours: emergent, covered by the codebook, unassigned.
@@ -118,7 +120,7 @@ def plot_topic_by_role(result):
         (("* " if e else "") + _topic_name(r)) for r, e in zip(topics.itertuples(index=False), topics["emergent"], strict=True)
     ]
     ax.set_yticks(range(len(topics)), names, fontsize=8)
-    ax.set_xticks(range(len(roles)), [str(r).capitalize() for r in roles], fontsize=8)
+    ax.set_xticks(range(len(roles)), [role_heading(r) for r in roles], fontsize=8)  # a study's group as written
     ax.set_title("Who raised each topic: % of each role's turns\n(* emergent topic)", fontsize=10)
     return fig
 

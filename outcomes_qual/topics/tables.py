@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..analysis._common import role_label
 from ..corpus import Corpus
 from ..errors import InputError
 from .model import TopicModel
@@ -188,8 +189,9 @@ def known_themes(codings: pd.DataFrame, segment_ids: Iterable[str], *, min_confi
 
 # ---------------------------------------------------------------------- quotes
 def _role_title(role) -> str:
-    role = "" if role is None or (isinstance(role, float) and np.isnan(role)) else str(role)
-    return role.capitalize() if role and role != "unknown" else "Participant"
+    """The report's attribution label ("Senior", "Participant"; a study's group as written)."""
+    missing = role is None or (isinstance(role, float) and np.isnan(role)) or not str(role).strip()
+    return role_label("unknown" if missing else str(role))
 
 
 def _shorten(text: str, max_words: int = QUOTE_MAX_WORDS) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("starlette")
@@ -11,8 +12,11 @@ pytest.importorskip("httpx")
 
 from starlette.testclient import TestClient
 
+from outcomes_qual.corpus import Corpus
 from outcomes_qual.project import Project
 from outcomes_qual_web import create_app
+
+from .conftest import CODEBOOK
 
 BASE = "http://127.0.0.1"
 
@@ -350,3 +354,36 @@ def test_pages_can_tell_that_others_wrote(project_file):
     assert ben.get("/api/version").json() == {"version": shown}
     ana.post("/action/accept", data={"csrf": csrf, "coding_id": ids[("fg1:003", "culture_shift")]})
     assert ben.get("/api/version").json() == {"version": shown + 1}
+
+
+def test_speaker_class_is_one_safe_slug_for_a_study_group(tmp_path):
+    """A study's own group ("R1 faculty", "Team Leader (North)") gives one lowercase class; built-in roles keep theirs."""
+    path = tmp_path / "groups.sqlite"
+    turns = [
+        ("Facilitator", "facilitator", "What changed when exams moved online?"),
+        ("r1-01", "R1 faculty", "Marking took twice as long."),
+        ("n1-01", "non-R1 faculty", "Students worried about the webcams."),
+        ("tl-01", "Team Leader (North)", "The rota changed every week."),
+        ("q-01", 'Lead "A" <ops>', "Nobody asked us first."),
+        ("p-01", "practitioner", "We had no time to plan."),
+    ]
+    with Project.create(path) as proj:
+        proj.add_corpus(Corpus.from_turns("fg_g", turns))
+        version = proj.add_codebook(CODEBOOK)
+        frame = pd.DataFrame({"segment_id": ["fg_g:002"], "code": ["time"], "coder": ["machine"], "confidence": [0.6]})
+        proj.add_codings(frame, codebook=version)
+    client, _ = signed_in(create_app(path))
+    html = client.get("/t/fg_g").text
+    classes = re.findall(r'<span class="(speaker[^"]*)">', html)
+    assert classes == [
+        "speaker role-facilitator",
+        "speaker role-r1-faculty",
+        "speaker role-non-r1-faculty",
+        "speaker role-team-leader-north",
+        "speaker role-lead-a-ops",
+        "speaker role-practitioner",
+    ]
+    assert ">R1 faculty fg_g_r1-01<" in html and ">Team Leader (North) fg_g_tl-01<" in html  # labels as the roster wrote them
+    queue = client.get("/queue").text
+    # the suggested turn, then the facilitator's question before it
+    assert re.findall(r'<span class="(speaker[^"]*)">', queue) == ["speaker role-r1-faculty", "speaker role-facilitator"]
