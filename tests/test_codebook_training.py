@@ -115,6 +115,7 @@ def test_shipped_corpus_meets_its_plan():
     assert (n_themes == 0).sum() >= 300
     assert 0.15 <= (n_themes == 2).mean() <= 0.30
     assert n_themes.max() <= 2
+    assert (n_themes == frame["codes"].map(len)).all(), "a row with two codes of one theme"
     assert frame["batch"].nunique() >= 7 and (frame["batch"] != "").all()
     for field in ("role", "setting", "register"):
         assert (frame[field] != "").all(), field
