@@ -21,10 +21,10 @@ from ..analysis._common import (
     upper_first,
 )
 from ._wording import (
-    ENSEMBLE_WORDS,
     _agreement_sentence,
     _lower_label,
     _possessive,
+    coder_words,
     count_words,
     format_p,
     join_words,
@@ -38,15 +38,6 @@ _METHOD_WORDS = {
     "meeting": ("group meeting", "group meetings"),
     "phone": ("phone conversation", "phone conversations"),
     "other": ("other session", "other sessions"),
-}
-
-_CODER_WORDS = {
-    "keyword": "keyword and phrase matching",
-    "semantic": "semantic similarity to the code definitions and examples",
-    "supervised": "a classifier trained on human codings",
-    "ensemble": ENSEMBLE_WORDS,
-    "manual": "hand by the evaluation team",
-    "human": "hand by the evaluation team",
 }
 
 
@@ -104,7 +95,7 @@ def _methods_text(corpus, tables, codebook, coding_method, agreement, words=None
         )
     else:
         cb = "the evaluation's thematic codebook"
-    how = _CODER_WORDS.get(str(coding_method), str(coding_method)) if coding_method else None
+    how = coder_words(coding_method, team="evaluation team")
     second = f"Each participant turn was coded against {cb}" + (f" by {how}." if how else ".")
     second += " " + _agreement_sentence(agreement)
     summary = tables["role_theme_test_summary"].iloc[0]

@@ -21,6 +21,35 @@ ENSEMBLE_WORDS = (
 )
 
 
+#: How a methods section names a coding method after "coded ... by" (a person's codings: see :func:`coder_words`).
+_CODER_WORDS = {
+    "keyword": "keyword and phrase matching",
+    "semantic": "semantic similarity to the code definitions and examples",
+    "supervised": "a classifier trained on human codings",
+    "ensemble": ENSEMBLE_WORDS,
+}
+
+
+def coder_words(method, *, team: str) -> str | None:
+    """How the codings were made, to follow "coded against the codebook by"; None when the method is not known.
+
+    ``team`` names who codes by hand ("evaluation team" in the transcript
+    report, "analysis team" in the consultation report).
+
+    Examples
+    --------
+    >>> coder_words("keyword", team="evaluation team"), coder_words("manual", team="analysis team")
+    ('keyword and phrase matching', 'hand by the analysis team')
+    >>> coder_words(None, team="evaluation team") is None
+    True
+    """
+    if not method:
+        return None
+    if str(method) in ("manual", "human"):
+        return f"hand by the {team}"
+    return _CODER_WORDS.get(str(method), str(method))
+
+
 def percent(value: float) -> str:
     """Format a percentage for prose and tables."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

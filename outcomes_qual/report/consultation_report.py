@@ -45,10 +45,10 @@ from ..analysis.consultation import (
 from ..analysis.quotes import scrub_names, trim_quote
 from ._docx import add_caption, add_figure, add_page_number_footer, add_quote, add_table
 from ._wording import (
-    ENSEMBLE_WORDS,
     _agreement_sentence,
     _label,
     _lower_label,
+    coder_words,
     count_words,
     format_p,
     join_words,
@@ -62,15 +62,6 @@ INTERNAL_TABLES = ("quote_sample",)
 
 #: Heading of the appendix on automated coding.
 AI_USE_HEADING = "Appendix C. Use of automated coding"
-
-_CODER_WORDS = {
-    "keyword": "keyword and phrase matching",
-    "semantic": "semantic similarity to the code definitions and examples",
-    "supervised": "a classifier trained on human codings",
-    "ensemble": ENSEMBLE_WORDS,
-    "manual": "hand by the analysis team",
-    "human": "hand by the analysis team",
-}
 
 
 def _pct_ci(share, lo, hi) -> str:
@@ -195,7 +186,7 @@ def _methods(doc, tables, counts, codebook, coding_method, agreement, settings) 
         )
     else:
         cb = "the analysis's thematic codebook"
-    how = _CODER_WORDS.get(str(coding_method), str(coding_method)) if coding_method else None
+    how = coder_words(coding_method, team="analysis team")
     doc.add_paragraph(
         f"The consultation asked {count_words(n_q, 'open question')}. Each answer (one respondent's reply to one "
         f"question) was coded against {cb}" + (f" by {how}." if how else ".") + " " + _agreement_sentence(agreement)
