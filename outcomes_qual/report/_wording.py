@@ -26,6 +26,7 @@ _CODER_WORDS = {
     "keyword": "keyword and phrase matching",
     "semantic": "semantic similarity to the code definitions and examples",
     "supervised": "a classifier trained on human codings",
+    "reader": "a language model reading each turn against the codebook",
     "ensemble": ENSEMBLE_WORDS,
 }
 
