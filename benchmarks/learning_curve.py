@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _agreement_protocol as proto
-from dev_sources import available_sources, load_dev_source
+from dev_sources import SOURCE_NAMES, available_sources, load_dev_source
 
 from outcomes_qual.codebook import load_codebook
 from outcomes_qual.coding import EnsembleCoder, suggest_next, theme_labels
@@ -166,7 +166,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--codebook", default=str(ROOT / "codebooks" / "outcomes_practice.yaml"))
     ap.add_argument("--markdown", action="store_true")
-    ap.add_argument("--sources", nargs="*", help="dev sources to run (default: every one available)")
+    ap.add_argument("--sources", nargs="*", choices=list(SOURCE_NAMES), help="dev sources to run (default: every one available)")
     ap.add_argument("--orders", nargs="+", default=["random", "suggested"], choices=["random", "suggested"])
     ap.add_argument("--no-ceiling", action="store_true", help="leave out the 5-fold row")
     args = ap.parse_args(argv)
